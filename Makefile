@@ -1,0 +1,29 @@
+# Two commands do everything on a fresh machine with Python 3.11 and make:
+#   make demo   -> creates .venv, installs the project, compares the three setups on the default scenario
+#   make test   -> same set-up, then the whole test suite
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+REPS   ?= 5
+OUT    ?= results/demo
+
+.PHONY: demo test lint bench clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+demo: $(BIN)/.installed
+	$(BIN)/omnisim compare scenarios/default.yaml --replications $(REPS) --out $(OUT)
+
+test: $(BIN)/.installed
+	$(BIN)/ruff check sim tests bench
+	$(BIN)/python -m pytest
+
+bench: $(BIN)/.installed
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf $(VENV) results .pytest_cache

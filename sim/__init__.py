@@ -1,0 +1,26 @@
+"""omnisim: a discrete-event simulator comparing multichannel, cross-channel and omnichannel retail setups.
+
+Core entry points (need only simpy, numpy, scipy, pydantic, PyYAML)::
+
+    sc = sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": 4})
+    res = sim.run(sc, setup="omnichannel", seed=1)        # one replication: res.kpis, res.daily
+    df = sim.compare(sc, replications=10, seed=1)         # tidy table with CIs and paired differences (pandas)
+"""
+
+from __future__ import annotations
+
+from .config import ScenarioError, load_scenario
+from .model import Result, run
+from .setups import SETUP_NAMES
+
+__all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "__version__"]
+__version__ = "0.1.0"
+
+
+def __getattr__(name: str):
+    # the experiment layer needs pandas: imported on first use so the core stays light
+    if name == "compare":
+        from .experiment import compare
+
+        return compare
+    raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -1,0 +1,416 @@
+"""Scenario files: pydantic models, loading, dotted-path overrides and readable errors.
+
+A scenario is validated once, at the boundary, into frozen models; everything below this module trusts it.
+Times carry their unit in the field name (``_min``, ``_days``, ``_hour``); money is in the scenario's currency.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+PROB_TOL = 1e-6
+CHANNEL_STORE = "store"
+CHANNEL_CALL = "call_centre"
+
+
+class ScenarioError(Exception):
+    """A scenario that cannot be used; ``problems`` holds one line per problem, each naming its field path."""
+
+    def __init__(self, problems: list[str]):
+        self.problems = list(problems)
+        super().__init__("\n".join(self.problems))
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+NonNeg = Annotated[float, Field(ge=0)]
+Prob = Annotated[float, Field(ge=0, le=1)]
+
+
+class Dist(Model):
+    """A non-negative random duration or quantity, given by its mean and coefficient of variation."""
+
+    dist: Literal["fixed", "exponential", "lognormal", "gamma"] = Field("exponential", description="family")
+    mean: float = Field(ge=0, description="mean, in the unit of the field that holds it")
+    cv: float = Field(0.5, gt=0, description="coefficient of variation (lognormal, gamma only)")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_number(cls, v: Any) -> Any:
+        # a plain number means a fixed value: ``lead_time_days: 4``
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return {"dist": "fixed", "mean": v}
+        return v
+
+    @model_validator(mode="after")
+    def _zero(self) -> Dist:
+        if self.mean == 0 and self.dist != "fixed":
+            raise ValueError("a mean of 0 is only allowed with dist: fixed")
+        return self
+
+
+def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
+    total = sum(shares.values())
+    if shares and abs(total - 1.0) > PROB_TOL:
+        raise ValueError(f"{what} must sum to 1 (got {total:.6g})")
+    return shares
+
+
+def _profile(values: list[float], n: int, what: str) -> list[float]:
+    if len(values) != n:
+        raise ValueError(f"{what} needs exactly {n} weights (got {len(values)})")
+    if any(v < 0 for v in values) or sum(values) <= 0:
+        raise ValueError(f"{what} weights must be >= 0 with a positive sum")
+    return values
+
+
+# --------------------------------------------------------------------------------------------- catalogue
+class Sku(Model):
+    id: str
+    price: float = Field(gt=0, description="selling price, currency per unit")
+    unit_cost: float = Field(ge=0, description="purchase cost, currency per unit")
+    category: str = "all"
+    popularity: float = Field(1.0, gt=0, description="relative demand weight")
+
+
+class CatalogueGenerator(Model):
+    n_skus: int = Field(gt=0, description="number of SKUs")
+    categories: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
+    price_median: float = Field(gt=0, description="median price, currency per unit (lognormal prices)")
+    price_sigma: float = Field(0.0, ge=0, description="sigma of log price; 0 gives one price for all")
+    margin: float = Field(0.5, ge=0, lt=1, description="gross margin as a share of price")
+    zipf_exponent: float = Field(0.0, ge=0, description="popularity of the k-th SKU ~ 1/k**exponent")
+
+
+class Catalogue(Model):
+    skus: list[Sku] | None = None
+    generator: CatalogueGenerator | None = None
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Catalogue:
+        if (self.skus is None) == (self.generator is None):
+            raise ValueError("give exactly one of 'skus' (a list) or 'generator' (parameters)")
+        return self
+
+
+# --------------------------------------------------------------------------------------------- inventory
+class Replenishment(Model):
+    """Stock policy of one node, applied to every SKU it holds."""
+
+    policy: Literal["periodic", "continuous", "none"] = Field(
+        "periodic", description="periodic = (R,S) order-up-to; continuous = (s,S), base stock when s = S-1")
+    review_days: float = Field(1.0, gt=0, description="review period R, days (periodic only)")
+    order_up_to: int | None = Field(None, ge=0, description="S in units, the same for every SKU")
+    order_up_to_days: float | None = Field(None, ge=0, description="S as days of expected demand per SKU")
+    reorder_point: int | None = Field(None, ge=-1, description="s in units (continuous only)")
+    reorder_point_days: float | None = Field(None, ge=0, description="s as days of expected demand")
+    lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
+    stockout: Literal["lost_sales", "backorders"] = "lost_sales"
+
+    @model_validator(mode="after")
+    def _levels(self) -> Replenishment:
+        if self.policy == "none":
+            return self
+        if (self.order_up_to is None) == (self.order_up_to_days is None):
+            raise ValueError("give exactly one of 'order_up_to' (units) or 'order_up_to_days'")
+        if self.policy == "continuous":
+            if (self.reorder_point is None) == (self.reorder_point_days is None):
+                raise ValueError("continuous review needs exactly one of 'reorder_point' or 'reorder_point_days'")
+            if self.reorder_point is not None and self.order_up_to is not None and \
+                    self.reorder_point >= self.order_up_to:
+                raise ValueError("reorder_point must be below order_up_to")
+        return self
+
+
+# --------------------------------------------------------------------------------------------- network
+class Store(Model):
+    name: str
+    traffic_weight: float = Field(1.0, gt=0, description="relative share of store visits")
+    open_hour: float = Field(9, ge=0, lt=24, description="opening time, hour of day")
+    close_hour: float = Field(20, gt=0, le=24, description="closing time, hour of day")
+    staff: int | None = Field(description="advice and picking staff on the floor; null = unlimited", ge=0)
+    tills: int | None = Field(description="open tills; null = unlimited", ge=0)
+    till_time_min: Dist | None = Field(None, description="service at the till, minutes; null = instant")
+    advice_prob: Prob = Field(0.0, description="share of visitors who ask staff for advice")
+    advice_time_min: Dist | None = Field(None, description="advice duration, minutes")
+    queue_capacity: int | None = Field(None, ge=0, description="waiting places at the tills; null = unlimited")
+    replenishment: Replenishment
+
+    @model_validator(mode="after")
+    def _hours(self) -> Store:
+        if self.close_hour <= self.open_hour:
+            raise ValueError("close_hour must be after open_hour")
+        if self.advice_prob > 0 and self.advice_time_min is None:
+            raise ValueError("advice_prob > 0 needs advice_time_min")
+        if self.advice_prob > 0 and self.staff == 0:
+            raise ValueError("advice_prob > 0 needs staff > 0")
+        if self.tills == 0:
+            raise ValueError("tills must be >= 1 or null (unlimited)")
+        return self
+
+
+class Warehouse(Model):
+    replenishment: Replenishment
+    handling_days: NonNeg = Field(0.5, description="pick and pack time before the carrier, days")
+
+
+class CallCentre(Model):
+    agents: int | None = Field(ge=1, description="agents; null = unlimited")
+    open_hour: float = Field(8, ge=0, lt=24)
+    close_hour: float = Field(20, gt=0, le=24)
+    handle_time_min: Dist = Field(description="talk and wrap-up time, minutes")
+    target_wait_s: float = Field(20, ge=0, description="service-level target, seconds (80/20 style)")
+
+    @model_validator(mode="after")
+    def _hours(self) -> CallCentre:
+        if self.close_hour <= self.open_hour:
+            raise ValueError("close_hour must be after open_hour")
+        return self
+
+
+class Touchpoint(Model):
+    visit_min: NonNeg = Field(description="time spent on one visit, minutes")
+    sells: bool = Field(False, description="can the customer build a cart and order here")
+
+
+# --------------------------------------------------------------------------------------------- customers
+class Journey(Model):
+    touchpoint_mix: dict[str, Prob] = Field(
+        default_factory=dict, description="share of research steps spent at each touchpoint (sums to 1)")
+    mean_touchpoints: float = Field(1.0, ge=1, description="research touchpoints per journey, mean (>= 1)")
+    gap_min: NonNeg = Field(0.0, description="mean time between two touchpoints, minutes (exponential)")
+    store_visit_min: NonNeg = Field(20.0, description="time of a research (browsing) visit to a store, minutes")
+
+    @field_validator("touchpoint_mix")
+    @classmethod
+    def _sum(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_shares(v, "touchpoint_mix")
+
+
+class Basket(Model):
+    lines_mean: float = Field(1.0, ge=1, description="distinct SKUs per basket, mean (1 + Poisson)")
+    units_per_line_mean: float = Field(1.0, ge=1, description="units per SKU line, mean (1 + Poisson)")
+
+
+class Segment(Model):
+    name: str
+    share: Prob = Field(description="share of customers (all segments sum to 1)")
+    hourly_profile: list[float] | None = Field(
+        None, description="24 relative weights of journey starts by hour; null = flat over 24 h")
+    channels: dict[str, Prob] = Field(description="purchase channel shares: 'store', 'call_centre' or a selling touchpoint")
+    journey: Journey = Journey()
+    basket: Basket = Basket()
+    store_patience_min: Dist | None = Field(None, description="longest tolerated queue wait in store; null = infinite")
+    call_patience_min: Dist | None = Field(None, description="longest tolerated call wait; null = infinite")
+    click_collect_share: Prob = Field(0.0, description="online buyers preferring click & collect when offered")
+    accept_delivery_prob: Prob = Field(
+        0.0, description="in-store buyer facing a stockout accepts delivery from elsewhere when offered")
+    restart_abandon_prob: Prob = Field(
+        0.0, description="a customer whose cart is lost on a channel switch gives up instead of starting over")
+    recommendation_accept: Prob = Field(0.0, description="a personalised recommendation adds one line")
+
+    @field_validator("channels")
+    @classmethod
+    def _sum(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_shares(v, "channels")
+
+    @field_validator("hourly_profile")
+    @classmethod
+    def _hours(cls, v: list[float] | None) -> list[float] | None:
+        return None if v is None else _profile(v, 24, "hourly_profile")
+
+
+class Fulfilment(Model):
+    home_delivery_days: Dist = Field(Dist(dist="gamma", mean=2.0, cv=0.4), description="carrier time, days")
+    home_promise_days: float = Field(3.0, gt=0, description="promised delivery time, days")
+    home_cost: NonNeg = Field(6.0, description="cost per home delivery, currency")
+    collect_promise_days: float = Field(3.0, gt=0, description="click & collect from warehouse promise, days")
+    collect_cost: NonNeg = Field(3.0, description="cost per click & collect order from the warehouse")
+    store_collect_promise_min: float = Field(120, gt=0, description="pickup from store stock ready within, minutes")
+    store_collect_cost: NonNeg = Field(1.0, description="cost per click & collect order from store stock")
+    pick_time_min: Dist = Field(Dist(dist="gamma", mean=6.0, cv=0.3), description="store staff time to pick one order")
+    ship_from_store_days: Dist = Field(Dist(dist="gamma", mean=1.5, cv=0.4), description="carrier time, days")
+    ship_from_store_cost: NonNeg = Field(8.0, description="cost per ship-from-store parcel")
+    routing: Literal["warehouse_first", "most_stock"] = "warehouse_first"
+    sync_interval_min: float = Field(240, gt=0, description="stale stock sync period in cross-channel, minutes")
+    cart_friction: Prob = Field(0.3, description="cross-channel: chance the cart does not survive a channel switch")
+    store_wait_target_min: float = Field(5.0, ge=0, description="store service-level target wait, minutes")
+
+
+CAPABILITY_FIELDS = ("shared_stock", "visibility", "cart_continuity", "click_collect", "store_pickup",
+                     "ship_from_store", "endless_aisle", "personalisation")
+
+
+class SetupSpec(Model):
+    """A named bundle of capability switches: ``base`` names a built-in setup, other fields override it."""
+
+    base: Literal["multichannel", "cross-channel", "omnichannel"] = "omnichannel"
+    shared_stock: bool | None = None
+    visibility: Literal["own", "stale", "live"] | None = None
+    cart_continuity: Literal["none", "friction", "full"] | None = None
+    click_collect: bool | None = None
+    store_pickup: bool | None = None
+    ship_from_store: bool | None = None
+    endless_aisle: bool | None = None
+    personalisation: bool | None = None
+
+
+class Scenario(Model):
+    name: str
+    description: str = ""
+    horizon_days: float = Field(gt=0, description="simulated days")
+    warmup_days: float = Field(0.0, ge=0, description="days deleted before measuring")
+    customers_per_day: float = Field(ge=0, description="journeys started per day, all segments")
+    weekly_profile: list[float] | None = Field(None, description="7 weights Monday..Sunday; null = flat")
+    catalogue: Catalogue
+    stores: list[Store] = Field(default_factory=list)
+    warehouse: Warehouse | None = None
+    call_centre: CallCentre | None = None
+    touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
+    segments: list[Segment] = Field(min_length=1)
+    fulfilment: Fulfilment = Fulfilment()
+    setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _week(cls, v: list[float] | None) -> list[float] | None:
+        return None if v is None else _profile(v, 7, "weekly_profile")
+
+    def reference_problems(self) -> list[str]:
+        """Problems that involve several fields (names that must exist elsewhere), one line each."""
+        return list(self._reference_problems())
+
+    def _reference_problems(self):
+        if self.warmup_days >= self.horizon_days:
+            yield "warmup_days: must be shorter than horizon_days"
+        total = sum(s.share for s in self.segments)
+        if abs(total - 1) > PROB_TOL:
+            yield f"segments.*.share: shares must sum to 1 (got {total:.6g})"
+        names = [s.name for s in self.stores]
+        if len(set(names)) != len(names):
+            yield "stores: store names must be unique"
+        selling = {k for k, t in self.touchpoints.items() if t.sells}
+        allowed = selling | {CHANNEL_STORE, CHANNEL_CALL}
+        for i, seg in enumerate(self.segments):
+            for ch in seg.channels:
+                if ch not in allowed:
+                    yield f"segments.{i}.channels.{ch}: unknown purchase channel; allowed: {sorted(allowed)}"
+            for tp in seg.journey.touchpoint_mix:
+                if tp not in set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL}:
+                    yield f"segments.{i}.journey.touchpoint_mix.{tp}: unknown touchpoint; " \
+                          f"allowed: {sorted(set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL})}"
+            uses = set(seg.channels) | set(seg.journey.touchpoint_mix)
+            if CHANNEL_STORE in uses and not self.stores:
+                yield f"segments.{i}: uses 'store' but the scenario has no stores"
+            if CHANNEL_CALL in uses and self.call_centre is None:
+                yield f"segments.{i}: uses 'call_centre' but the scenario has no call_centre"
+            if set(seg.channels) - {CHANNEL_STORE} and self.warehouse is None:
+                yield f"segments.{i}.channels: online channels need a warehouse"
+        for key in self.setups:
+            if not key or key.strip() != key:
+                yield f"setups.{key!r}: setup names must be non-empty without surrounding spaces"
+
+
+# --------------------------------------------------------------------------------------------- loading
+def _format_error(err: dict[str, Any]) -> str:
+    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "missing":
+        return f"{loc}: required field is missing"
+    if err["type"] == "extra_forbidden":
+        return f"{loc}: unknown field (check the spelling)"
+    shown = err.get("input")
+    if isinstance(shown, dict | list):
+        return f"{loc}: {msg}"
+    return f"{loc}: {msg} (got {shown!r})"
+
+
+def _set_path(data: Any, dotted: str, value: Any) -> None:
+    parts = dotted.split(".")
+    node = data
+    for i, part in enumerate(parts):
+        last = i == len(parts) - 1
+        where = ".".join(parts[: i + 1])
+        if isinstance(node, list):
+            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+                raise ScenarioError([f"{where}: no such list index (the list has {len(node)} items)"])
+            idx = int(part)
+            if last:
+                node[idx] = value
+            else:
+                node = node[idx]
+        elif isinstance(node, dict):
+            if last:
+                node[part] = value
+            else:
+                if part not in node or node[part] is None:
+                    node[part] = {}
+                node = node[part]
+        else:
+            raise ScenarioError([f"{where}: cannot set a field inside a {type(node).__name__}"])
+
+
+def parse_override(text: str) -> tuple[str, Any]:
+    """Parse ``dotted.path=value`` (value read as a YAML scalar or list) into ``(path, value)``."""
+    key, sep, raw = text.partition("=")
+    if not sep or not key.strip():
+        raise ScenarioError([f"--set {text!r}: expected KEY=VALUE, e.g. stores.0.staff=4"])
+    try:
+        value = yaml.safe_load(raw)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([f"--set {key}: value is not valid YAML ({exc.__class__.__name__})"]) from None
+    return key.strip(), value
+
+
+def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Validate a raw mapping (as read from YAML) after applying dotted-path ``overrides``."""
+    if not isinstance(data, dict):
+        raise ScenarioError(["(top level): a scenario must be a mapping of fields"])
+    data = json.loads(json.dumps(data))  # deep copy; YAML scalars are JSON-compatible here
+    for key, value in (overrides or {}).items():
+        _set_path(data, key, value)
+    try:
+        scenario = Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise ScenarioError([_format_error(e) for e in exc.errors()]) from None
+    from .setups import setup_problems  # setups builds on config; imported here to check the bundles
+
+    problems = scenario.reference_problems() + setup_problems(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a YAML scenario file; raise :class:`ScenarioError` listing every problem."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise ScenarioError([f"{path}: cannot read file ({exc.strerror})"]) from None
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
+        raise ScenarioError([f"{path}: not valid YAML{where}"]) from None
+    return scenario_from_dict(data, overrides)
+
+
+def scenario_hash(scenario: Scenario) -> str:
+    """Content hash of a validated scenario (sha256 of its canonical JSON), 16 hex digits."""
+    blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
+    return hashlib.sha256(blob).hexdigest()[:16]
+
+
+def is_finite(x: float | None) -> bool:
+    return x is not None and math.isfinite(x)

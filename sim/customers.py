@@ -1,0 +1,191 @@
+"""Customers: who arrives when, with which wishes, and the SimPy process of one journey.
+
+Everything a customer wants is drawn when the day's customers are generated, in numpy batches from the
+``arrivals``, ``journeys``, ``baskets``, ``decisions`` and ``service`` streams, before any setup-dependent event
+happens. So every setup sees the same customers with the same wishes (common random numbers), and a decision
+that depends on the setup compares the same pre-drawn uniform against a setup-dependent threshold.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .config import CHANNEL_CALL, CHANNEL_STORE, Scenario
+from .rng import Streams, draw_many
+
+DAY_MIN = 1440.0
+
+
+class Customer:
+    """One journey's pre-drawn wishes. Times in minutes (absolute for ``t``)."""
+
+    __slots__ = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online",
+                 "lines", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "defer_min",
+                 "till_min", "advice_min", "store_patience", "call_patience", "handle_min")
+
+
+class Population:
+    """Draws each day's customers from the scenario; knows nothing of setups."""
+
+    def __init__(self, sc: Scenario, streams: Streams, channels: list[str], research: list[str],
+                 popularity: np.ndarray):
+        self.sc = sc
+        self.channels = channels
+        self.research = research
+        self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service")}
+        segs = sc.segments
+        hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
+        self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
+        week = np.array(sc.weekly_profile or [1.0] * 7, dtype=float)
+        self.week_w = week / week.mean()
+        w = np.array([s.traffic_weight for s in sc.stores] or [1.0])
+        self.store_cum = np.cumsum(w / w.sum())
+        self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
+        self.mix_cum = np.array([np.cumsum([s.journey.touchpoint_mix.get(t, 0.0) for t in research])
+                                 for s in segs]) if research else None
+        self.pop_cum = np.cumsum(popularity)
+        visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
+        store_visit = [s.journey.store_visit_min for s in segs]
+        self.visit = np.array(visit)
+        self.store_visit = np.array(store_visit)
+        self.i_call_tp = research.index(CHANNEL_CALL) if CHANNEL_CALL in research else -1
+        self.i_store_tp = research.index(CHANNEL_STORE) if CHANNEL_STORE in research else -1
+        # research touchpoints where a cart can be built, mapped to their purchase channel index
+        self.cart_of_tp = np.array([channels.index(t) if t in channels and t != CHANNEL_CALL else -1
+                                    for t in research] or [-1])
+        self.online_tp = np.array([t in sc.touchpoints for t in research] or [False])
+        self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
+        self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
+
+    def day(self, d: int, horizon_min: float) -> list[Customer]:
+        """The customers whose journeys start on day ``d`` (0-based), sorted by start time."""
+        sc, g = self.sc, self.g
+        ga = g["arrivals"]
+        lam = sc.customers_per_day * self.week_w[d % 7] * self.hour_w          # segments x 24 hours
+        counts = ga.poisson(lam)
+        seg = np.repeat(np.repeat(np.arange(len(sc.segments)), 24), counts.ravel())
+        hour = np.repeat(np.tile(np.arange(24), len(sc.segments)), counts.ravel())
+        t = d * DAY_MIN + (hour + ga.random(seg.size)) * 60.0
+        order = np.argsort(t, kind="stable")
+        t, seg = t[order], seg[order]
+        keep = t < horizon_min
+        t, seg = t[keep], seg[keep]
+        n = t.size
+        if n == 0:
+            return []
+        store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
+        j = self._journeys(seg, n)
+        b = self._baskets(seg, n)
+        u = g["decisions"].random((n, 6))
+        s = self._service(seg, store, j["calls"], j["channel"], n)
+        return self._assemble(t, seg, store, j, b, u, s)
+
+    def _journeys(self, seg: np.ndarray, n: int) -> dict:
+        gj = self.g["journeys"]
+        segs = self.sc.segments
+        channel = _pick(self.chan_cum[seg], gj.random(n))
+        out = {"channel": channel, "n_tp": np.zeros(n, int), "mask": np.zeros(n, np.int64),
+               "research": np.zeros(n), "calls": np.zeros(n, int), "switch": np.zeros(n, bool),
+               "online": np.zeros(n, bool)}
+        if self.mix_cum is None:
+            return out
+        mean_tp = np.array([s.journey.mean_touchpoints for s in segs])[seg]
+        researches = np.array([bool(s.journey.touchpoint_mix) for s in segs])[seg]
+        n_tp = np.where(researches, 1 + gj.poisson(mean_tp - 1.0), 0)
+        if not n_tp.any():
+            return out
+        owner = np.repeat(np.arange(n), n_tp)
+        tp = _pick(self.mix_cum[seg[owner]], gj.random(owner.size))
+        gap = np.array([s.journey.gap_min for s in segs])[seg[owner]]
+        dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
+        if self.i_store_tp >= 0:
+            dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
+        is_call = tp == self.i_call_tp
+        out["n_tp"] = n_tp
+        out["research"] = np.bincount(owner, weights=np.where(is_call, 0.0, dur), minlength=n)
+        out["calls"] = np.bincount(owner, weights=is_call, minlength=n).astype(int)
+        # per-customer reductions over their steps (customers without research keep the zero defaults)
+        has = n_tp > 0
+        starts = (np.cumsum(n_tp) - n_tp)[has]
+        out["mask"][has] = np.bitwise_or.reduceat(np.left_shift(1, tp).astype(np.int64), starts)
+        # the cart lives where the customer last browsed a place that sells; a purchase elsewhere is a switch
+        pos = np.where(self.cart_of_tp[tp] >= 0, np.arange(owner.size), -1)
+        last = np.maximum.reduceat(pos, starts)
+        cart = np.where(last >= 0, self.cart_of_tp[tp[np.maximum(last, 0)]], -1)
+        out["switch"][has] = (cart >= 0) & (cart != channel[has])
+        out["online"][has] = np.logical_or.reduceat(self.online_tp[tp], starts)
+        return out
+
+    def _baskets(self, seg: np.ndarray, n: int) -> dict:
+        gb = self.g["baskets"]
+        segs = self.sc.segments
+        n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
+        owner = np.repeat(np.arange(n), n_lines)
+        sku = np.searchsorted(self.pop_cum, gb.random(owner.size) * self.pop_cum[-1], side="right")
+        sku = sku.clip(0, self.pop_cum.size - 1)
+        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
+        qty = 1 + gb.poisson(upl - 1.0)
+        reco = np.searchsorted(self.pop_cum, gb.random(n) * self.pop_cum[-1], side="right")
+        return {"n_lines": n_lines, "sku": sku, "qty": qty, "reco": reco.clip(0, self.pop_cum.size - 1)}
+
+    def _service(self, seg, store, calls, channel, n) -> dict:
+        gs = self.g["service"]
+        sc = self.sc
+        till = np.zeros(n)
+        advice = np.zeros(n)
+        for k, st in enumerate(sc.stores):  # store by store, in a fixed order: stable under every setup
+            at = store == k
+            till[at] = draw_many(gs, st.till_time_min, int(at.sum())) if st.till_time_min else 0.0
+            advice[at] = draw_many(gs, st.advice_time_min, int(at.sum())) if st.advice_time_min else 0.0
+        sp = np.empty(n)
+        cp = np.empty(n)
+        for i, s in enumerate(sc.segments):
+            at = seg == i
+            sp[at] = draw_many(gs, s.store_patience_min, int(at.sum()))
+            cp[at] = draw_many(gs, s.call_patience_min, int(at.sum()))
+        n_calls = calls + (channel == self.i_call_ch)
+        handle = draw_many(gs, sc.call_centre.handle_time_min, int(n_calls.sum())) if sc.call_centre else \
+            np.zeros(0)
+        defer = gs.exponential(60.0, n)  # a customer who finds the store or line closed comes ~1 h after opening
+        return {"till": till, "advice": advice, "sp": sp, "cp": cp, "n_calls": n_calls, "handle": handle,
+                "defer": defer}
+
+    def _assemble(self, t, seg, store, j, b, u, s) -> list[Customer]:
+        skus, qtys = b["sku"].tolist(), b["qty"].tolist()
+        handle = s["handle"].tolist()
+        out = []
+        li = hi = 0
+        cols = zip(t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
+                   j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
+                   j["online"].tolist(), b["n_lines"].tolist(), b["reco"].tolist(), u.tolist(),
+                   s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(), s["cp"].tolist(),
+                   s["n_calls"].tolist(), s["defer"].tolist(), strict=True)
+        for (ti, sg, st, ch, ntp, mask, res, calls, sw, onl, nl, reco, uu, till, adv, sp, cp, nc, defer) in cols:
+            c = Customer()
+            c.t, c.seg, c.store, c.channel, c.n_tp, c.tp_mask = ti, sg, st, ch, ntp, mask
+            c.research_min, c.calls, c.switch, c.online = res, calls, sw, onl
+            c.lines = list(zip(skus[li:li + nl], qtys[li:li + nl], strict=True))
+            li += nl
+            c.reco = reco
+            c.u_abandon, c.u_collect, c.u_accept, c.u_reco, c.u_advice, _ = uu
+            c.till_min, c.advice_min, c.store_patience, c.call_patience = till, adv, sp, cp
+            c.handle_min = handle[hi:hi + nc]
+            hi += nc
+            c.defer_min = defer
+            out.append(c)
+        return out
+
+
+def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Row-wise categorical draw: index of the first cumulative share above ``u`` (rows = draws)."""
+    idx = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1)
+    return np.minimum(idx, cum.shape[1] - 1)
+
+
+def next_open(now: float, open_min: float, close_min: float) -> float:
+    """Minutes until the next opening (0 if open now), for daily hours [open_min, close_min)."""
+    tod = now % DAY_MIN
+    if open_min <= tod < close_min:
+        return 0.0
+    return (open_min - tod) % DAY_MIN
+

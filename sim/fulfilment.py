@@ -1,0 +1,228 @@
+"""Checkout and fulfilment: which node serves each basket line, shipments, store picking and on-time promises.
+
+The setup's capability switches decide what is visible and allowed (shared pool, stale view, endless aisle,
+click & collect, ship-from-store); the same code serves every setup. Store picks take minutes from the same
+staff resource that advises walk-in customers.
+"""
+
+from __future__ import annotations
+
+from .customers import DAY_MIN, Customer, next_open
+
+HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
+
+
+class Order:
+    """An order with shipments still to be ready or delivered; ``deadline`` and times in minutes."""
+
+    __slots__ = ("t0", "deadline", "pending", "last")
+
+    def __init__(self, t0: float, deadline: float):
+        self.t0, self.deadline, self.pending, self.last = t0, deadline, 0, t0
+
+
+class Fulfilment:
+    def __init__(self, world):
+        self.w = world
+        f = world.sc.fulfilment
+        self.f = f
+        self.caps = world.caps
+        self.wh = world.wh
+        streams = world.streams
+        self.home_days = streams.sampler("delivery.home", f.home_delivery_days, DAY_MIN)
+        self.sfs_days = streams.sampler("delivery.ship_from_store", f.ship_from_store_days, DAY_MIN)
+        self.pick_min = streams.sampler("picking", f.pick_time_min)
+        self.handling = world.sc.warehouse.handling_days * DAY_MIN if world.sc.warehouse else 0.0
+        self.other_stores_ok = self.caps.shared_stock and self.caps.ship_from_store
+
+    # ----------------------------------------------------------------------------------------- checkout
+    def store_sale(self, c: Customer, k: int, ch: int) -> None:
+        """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
+        w = self.w
+        inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
+        backorders = inv.policies[k].backorders
+        units = 0
+        value = 0.0
+        ships: dict[int, int] = {}
+        for sku, qty in self._basket(c):
+            met.requests_ch[ch] += 1
+            met.requests_store[k] += 1
+            met.units_demanded += qty
+            filled = inv.take(k, sku, qty)
+            short = qty - filled
+            owed = 0
+            if short and backorders:
+                inv.backorder(k, sku, short)
+                met.units_backordered += short
+                met.stockouts_ch[ch] += 1
+                met.stockouts_store[k] += 1
+                owed = short
+            elif short:
+                node, visible = self._elsewhere_for_store(k, sku, short)
+                if not visible:
+                    met.stockouts_ch[ch] += 1
+                    met.stockouts_store[k] += 1
+                if node >= 0 and c.u_accept < w.sc.segments[c.seg].accept_delivery_prob:
+                    sent = inv.take(node, sku, short)
+                    met.units_failed_promise += short - sent   # only a stale view can promise too much
+                    met.units_remote += sent
+                    if sent:
+                        ships[node] = ships.get(node, 0) + sent
+                    short -= sent
+                    filled += sent
+                met.units_lost += short
+                met.value_lost += short * price[sku]
+            met.units_filled += filled
+            sold = filled + owed
+            if sold:
+                units += sold
+                value += sold * price[sku]
+                met.revenue += sold * price[sku]
+                met.cogs += sold * cost[sku]
+        if ships:
+            self._ship(c, ships, collect=False)
+        w.close_order(c, ch, units, value)
+        if units:
+            met.orders_store[k] += 1
+
+    def online_sale(self, c: Customer, ch: int) -> None:
+        """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
+        w = self.w
+        inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
+        collect = self.caps.click_collect and c.u_collect < w.sc.segments[c.seg].click_collect_share
+        units = 0
+        value = 0.0
+        ships: dict[int, int] = {}
+        for sku, qty in self._basket(c):
+            met.requests_ch[ch] += 1
+            met.units_demanded += qty
+            node = self._route_online(sku, qty, c.store if collect else -1)
+            if node < 0:
+                met.stockouts_ch[ch] += 1
+                if self.wh >= 0 and inv.policies[self.wh].backorders:
+                    inv.backorder(self.wh, sku, qty)
+                    met.units_backordered += qty
+                    got = qty
+                else:
+                    met.units_lost += qty
+                    met.value_lost += qty * price[sku]
+                    continue
+            else:
+                got = inv.take(node, sku, qty)
+                met.units_filled += got
+                if node != self.wh:
+                    met.units_remote += got
+                ships[node] = ships.get(node, 0) + got
+            units += got
+            value += got * price[sku]
+            met.revenue += got * price[sku]
+            met.cogs += got * cost[sku]
+        if ships:
+            self._ship(c, ships, collect)
+        w.close_order(c, ch, units, value)
+
+    def _basket(self, c: Customer) -> list[tuple[int, int]]:
+        if self.caps.personalisation and c.u_reco < self.w.sc.segments[c.seg].recommendation_accept:
+            self.w.met.units_recommended += 1
+            return [*c.lines, (c.reco, 1)]
+        return c.lines
+
+    # ----------------------------------------------------------------------------------------- routing
+    def _elsewhere_for_store(self, k: int, sku: int, qty: int) -> tuple[int, bool]:
+        """(node that could deliver the missing units or -1, whether any stock was visible to the store)."""
+        inv = self.w.inv
+        if self.caps.shared_stock:
+            node = self._route(sku, qty, exclude=k)
+            return node, node >= 0
+        if self.caps.endless_aisle and self.wh >= 0:
+            view = inv.snapshot if self.caps.visibility == "stale" and inv.snapshot is not None else inv.on_hand
+            if view[self.wh][sku] >= qty:
+                return self.wh, True
+        return -1, False
+
+    def _route_online(self, sku: int, qty: int, pickup_store: int) -> int:
+        inv = self.w.inv
+        if self.caps.shared_stock:
+            if pickup_store >= 0 and self.caps.store_pickup and inv.on_hand[pickup_store][sku] >= qty:
+                return pickup_store
+            return self._route(sku, qty, exclude=-1)
+        return self.wh if self.wh >= 0 and inv.on_hand[self.wh][sku] >= qty else -1
+
+    def _route(self, sku: int, qty: int, exclude: int) -> int:
+        """Order management over the live shared pool: the scenario's routing rule, -1 if no node can serve."""
+        on_hand = self.w.inv.on_hand
+        wh = self.wh
+        if self.f.routing == "warehouse_first" and wh >= 0 and wh != exclude and on_hand[wh][sku] >= qty:
+            return wh
+        best, best_have = -1, qty - 1
+        candidates = range(self.w.n_stores) if self.other_stores_ok else ()
+        for node in candidates:
+            if node != exclude and on_hand[node][sku] > best_have:
+                best, best_have = node, on_hand[node][sku]
+        if wh >= 0 and wh != exclude and on_hand[wh][sku] > best_have:
+            best = wh
+        return best
+
+    # ----------------------------------------------------------------------------------------- shipments
+    def _ship(self, c: Customer, ships: dict[int, int], collect: bool) -> None:
+        w = self.w
+        env, met, f = w.env, w.met, self.f
+        now = env.now
+        met.online_orders += 1
+        if collect:
+            promise = f.collect_promise_days * DAY_MIN
+            if c.store in ships and c.store != self.wh:  # served from the pickup store's own shelf
+                st = w.stores[c.store]
+                promise = next_open(now, st.open_min, st.close_min) + f.store_collect_promise_min
+        else:
+            promise = f.home_promise_days * DAY_MIN
+        order = Order(now, now + promise)
+        for node in ships:
+            if node == self.wh:
+                kind = COLLECT_WH if collect else HOME
+                met.shipments[kind] += 1
+                met.fulfilment_cost += f.collect_cost if collect else f.home_cost
+                self._done(order, now + self.handling + self.home_days.next())
+            else:
+                pickup = collect and node == c.store
+                kind = STORE_PICKUP if pickup else SHIP_FROM_STORE
+                met.shipments[kind] += 1
+                met.fulfilment_cost += f.store_collect_cost if pickup else f.ship_from_store_cost
+                met.picks_store[node] += 1
+                order.pending += 1
+                env.process(self._pick(order, node, pickup))
+        if not order.pending:
+            self._finish(order)
+
+    def _pick(self, order: Order, node: int, pickup: bool):
+        """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier."""
+        w = self.w
+        env = w.env
+        st = w.stores[node]
+        closed = next_open(env.now, st.open_min, st.close_min)
+        if closed:
+            yield env.timeout(closed)
+        if st.staff is None:
+            yield env.timeout(self.pick_min.next())
+        else:
+            req = st.staff.request()
+            yield req
+            yield env.timeout(self.pick_min.next())
+            st.staff.release(req)
+        ready = env.now if pickup else env.now + self.sfs_days.next()
+        order.pending -= 1
+        self._done(order, ready)
+        if not order.pending:
+            self._finish(order)
+
+    @staticmethod
+    def _done(order: Order, ready: float) -> None:
+        if ready > order.last:
+            order.last = ready
+
+    def _finish(self, order: Order) -> None:
+        met = self.w.met
+        met.online_done += 1
+        met.lead_time_sum_days += (order.last - order.t0) / DAY_MIN
+        if order.last <= order.deadline:
+            met.on_time += 1

@@ -1,0 +1,272 @@
+"""Counters and time-weighted monitors collected while running, and the KPI table computed from them.
+
+Nothing here keeps a record per customer: totals, histograms of waits and time-weighted areas only. Counters are
+cumulative from t = 0; warm-up is handled by subtracting a snapshot taken at the end of the warm-up, so the books
+(customers, units, money) can still be balanced over the whole run.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+WAIT_BIN_MIN = 0.05       # histogram bin width for queue waits, minutes
+WAIT_BINS = 20_000        # up to 1,000 minutes; longer waits go to the last bin
+NAN = float("nan")
+
+
+class QueueStats:
+    """One queueing station (a store or the call centre): number inside over time, sojourns and waits.
+
+    Little's law is checked on these: the time-average number inside (from ``area``) against arrival rate times
+    mean time inside, both over the same window.
+    """
+
+    __slots__ = ("target", "n", "last", "area", "arrivals", "departures", "sojourn", "served", "wait_sum",
+                 "wait_pos", "within", "hist", "abandoned", "balked")
+
+    def __init__(self, target_min: float):
+        self.target = target_min
+        self.n = 0
+        self.last = 0.0
+        self.area = 0.0
+        self.arrivals = self.departures = self.served = self.wait_pos = self.within = 0
+        self.abandoned = self.balked = 0
+        self.sojourn = self.wait_sum = 0.0
+        self.hist = [0] * WAIT_BINS
+
+    def enter(self, now: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+        self.n += 1
+        self.arrivals += 1
+
+    def leave(self, now: float, since: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+        self.n -= 1
+        self.departures += 1
+        self.sojourn += now - since
+
+    def waited(self, wait: float) -> None:
+        """A customer reached a server after ``wait`` minutes."""
+        self.served += 1
+        self.wait_sum += wait
+        if wait > 0:
+            self.wait_pos += 1
+        if wait <= self.target:
+            self.within += 1
+        b = int(wait / WAIT_BIN_MIN)
+        self.hist[b if b < WAIT_BINS else WAIT_BINS - 1] += 1
+
+    def flush(self, now: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+
+
+class Metrics:
+    """Every counter of one replication. Index lists run over channels, stores, segments and touchpoints."""
+
+    def __init__(self, channels: list[str], stores: list[str], segments: list[str], touchpoints: list[str],
+                 store_target_min: float, call_target_min: float):
+        self.channels, self.store_names, self.segments, self.touchpoints = channels, stores, segments, touchpoints
+        nc, ns, ng = len(channels), len(stores), len(segments)
+        # customers
+        self.arrived = 0
+        self.left = {"cart_lost": 0, "store_queue": 0, "store_full": 0, "call_queue": 0, "nothing_available": 0}
+        self.journeys_ch = [0] * nc          # journeys by intended purchase channel
+        self.journeys_seg = [0] * ng
+        self.touchpoint_visits = 0           # research touchpoints over all journeys
+        self.switches = 0                    # journeys whose cart was built in another channel than the purchase
+        self.ropo = 0                        # store purchases preceded by online research
+        self.store_orders = 0
+        self.tp_usage = [0] * len(touchpoints)  # ordering customers who used each research touchpoint
+        # orders and money
+        self.orders_ch = [0] * nc
+        self.orders_seg = [0] * ng
+        self.units_ch = [0] * nc
+        self.units_seg = [0] * ng
+        self.value_ch = [0.0] * nc
+        self.value_seg = [0.0] * ng
+        self.orders_store = [0] * ns
+        self.revenue = 0.0                   # price x units, accumulated line by line
+        self.cogs = 0.0
+        self.fulfilment_cost = 0.0
+        # item requests (one per basket line) and units
+        self.requests_ch = [0] * nc
+        self.stockouts_ch = [0] * nc
+        self.requests_store = [0] * ns
+        self.stockouts_store = [0] * ns
+        self.units_demanded = 0
+        self.units_filled = 0                # taken at once from on-hand stock, anywhere in the visible pool
+        self.units_remote = 0                # of which from another node than the channel's own
+        self.units_backordered = 0
+        self.units_lost = 0
+        self.value_lost = 0.0
+        self.units_failed_promise = 0        # promised on a stale view, not there at picking
+        self.units_recommended = 0
+        # online orders and shipments
+        self.online_orders = 0
+        self.online_done = 0
+        self.on_time = 0
+        self.lead_time_sum_days = 0.0
+        self.shipments = {"home": 0, "collect_warehouse": 0, "store_pickup": 0, "ship_from_store": 0}
+        self.picks_store = [0] * ns
+        # queues
+        self.store_q = [QueueStats(store_target_min) for _ in stores]
+        self.call_q = QueueStats(call_target_min)
+        # daily series
+        self.daily: list[dict[str, float]] = []
+
+    # ----------------------------------------------------------------------------------------- snapshots
+    def state(self) -> dict:
+        """A deep copy of every counter (for warm-up deletion and daily differences)."""
+        return copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "daily"})
+
+
+def _diff(a, b):
+    """Counter-wise ``a - b`` for nested numbers, lists, dicts and QueueStats."""
+    if isinstance(a, int | float):
+        return a - b
+    if isinstance(a, list):
+        return [_diff(x, y) for x, y in zip(a, b, strict=True)]
+    if isinstance(a, dict):
+        return {k: _diff(a[k], b[k]) for k in a}
+    if isinstance(a, QueueStats):
+        out = QueueStats(a.target)
+        for name in QueueStats.__slots__:
+            if name not in ("target", "n", "last"):
+                setattr(out, name, _diff(getattr(a, name), getattr(b, name)))
+        out.n = a.n
+        return out
+    return a
+
+
+def window(end: dict, start: dict | None) -> dict:
+    """Counters of the measured window: ``end`` minus the snapshot ``start`` (None: the whole run)."""
+    return end if start is None else {k: _diff(v, start[k]) if k in start else v for k, v in end.items()}
+
+
+# --------------------------------------------------------------------------------------------- KPI table
+def ratio(a: float, b: float) -> float:
+    return a / b if b else NAN
+
+
+def percentile_from_hist(hist: list[int], q: float) -> float:
+    """The q-quantile (0..1) of a wait histogram, interpolated within its bin, minutes."""
+    total = sum(hist)
+    if not total:
+        return NAN
+    rank = q * total
+    acc = 0
+    for i, c in enumerate(hist):
+        if c and acc + c >= rank:
+            return (i + (rank - acc) / c) * WAIT_BIN_MIN
+        acc += c
+    return len(hist) * WAIT_BIN_MIN
+
+
+def merge_queues(qs: list[QueueStats]) -> QueueStats:
+    out = QueueStats(qs[0].target if qs else 0.0)
+    for q in qs:
+        for name in ("area", "arrivals", "departures", "sojourn", "served", "wait_sum", "wait_pos", "within",
+                     "abandoned", "balked"):
+            setattr(out, name, getattr(out, name) + getattr(q, name))
+        out.hist = [x + y for x, y in zip(out.hist, q.hist, strict=True)]
+    return out
+
+
+def _sum(x) -> float:
+    return sum(x) if isinstance(x, list) else x
+
+
+def queue_kpis(q: QueueStats, window_min: float, prefix: str) -> dict[str, float]:
+    """Wait KPIs of one station, and the two sides of Little's law over the window."""
+    return {
+        f"{prefix}_wait_mean_min": ratio(q.wait_sum, q.served),
+        f"{prefix}_wait_p95_min": percentile_from_hist(q.hist, 0.95),
+        f"{prefix}_service_level": ratio(q.within, q.served),
+        f"{prefix}_wait_prob": ratio(q.wait_pos, q.served),
+        f"{prefix}_abandon_rate": ratio(q.abandoned + q.balked, q.arrivals),
+        f"{prefix}_L": q.area / window_min if window_min else NAN,
+        f"{prefix}_lambda_W": (q.arrivals / window_min) * ratio(q.sojourn, q.departures) if window_min else NAN,
+    }
+
+
+def little_gap(q: QueueStats, window_min: float) -> float:
+    """Relative gap between L and lambda*W over the window (0 = Little's law holds exactly)."""
+    k = queue_kpis(q, window_min, "q")
+    return abs(k["q_L"] - k["q_lambda_W"]) / k["q_L"] if k["q_L"] else 0.0
+
+
+# KPI name -> function of (window counters w, window length in minutes, extra stock figures).
+KPI: dict[str, Callable[[dict, float, dict], float]] = {
+    "customers": lambda w, T, x: w["arrived"],
+    "orders": lambda w, T, x: _sum(w["orders_ch"]),
+    "conversion_rate": lambda w, T, x: ratio(_sum(w["orders_ch"]), _sum(w["journeys_ch"])),
+    "basket_units": lambda w, T, x: ratio(_sum(w["units_ch"]), _sum(w["orders_ch"])),
+    "basket_value": lambda w, T, x: ratio(_sum(w["value_ch"]), _sum(w["orders_ch"])),
+    "revenue": lambda w, T, x: w["revenue"],
+    "gross_margin": lambda w, T, x: w["revenue"] - w["cogs"],
+    "fulfilment_cost": lambda w, T, x: w["fulfilment_cost"],
+    "fill_rate": lambda w, T, x: ratio(w["units_filled"], w["units_demanded"]),
+    "stockout_rate": lambda w, T, x: ratio(_sum(w["stockouts_ch"]), _sum(w["requests_ch"])),
+    "lost_sales_units": lambda w, T, x: w["units_lost"],
+    "lost_sales_value": lambda w, T, x: w["value_lost"],
+    "failed_promise_units": lambda w, T, x: w["units_failed_promise"],
+    "remote_fill_share": lambda w, T, x: ratio(w["units_remote"], w["units_filled"]),
+    "cycle_service_level": lambda w, T, x: x["cycle_service_level"],
+    "numeric_distribution": lambda w, T, x: x["numeric_distribution"],
+    "weighted_distribution": lambda w, T, x: x["weighted_distribution"],
+    "avg_on_hand_units": lambda w, T, x: x["avg_on_hand_units"],
+    "inventory_turns": lambda w, T, x: x["inventory_turns"],
+    "store_wait_mean_min": lambda w, T, x: queue_kpis(merge_queues(w["store_q"]), T, "s")["s_wait_mean_min"],
+    "store_wait_p95_min": lambda w, T, x: queue_kpis(merge_queues(w["store_q"]), T, "s")["s_wait_p95_min"],
+    "store_service_level": lambda w, T, x: queue_kpis(merge_queues(w["store_q"]), T, "s")["s_service_level"],
+    "store_abandon_rate": lambda w, T, x: queue_kpis(merge_queues(w["store_q"]), T, "s")["s_abandon_rate"],
+    "call_wait_mean_min": lambda w, T, x: ratio(w["call_q"].wait_sum, w["call_q"].served),
+    "call_wait_prob": lambda w, T, x: ratio(w["call_q"].wait_pos, w["call_q"].served),
+    "call_service_level": lambda w, T, x: ratio(w["call_q"].within, w["call_q"].served),
+    "call_abandon_rate": lambda w, T, x: ratio(w["call_q"].abandoned, w["call_q"].arrivals),
+    "on_time_rate": lambda w, T, x: ratio(w["on_time"], w["online_done"]),
+    "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
+    "touchpoints_per_journey": lambda w, T, x: ratio(w["touchpoint_visits"], w["arrived"]),
+    "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
+    "ropo_share": lambda w, T, x: ratio(w["ropo"], w["store_orders"]),
+}
+KPI_NAMES: tuple[str, ...] = tuple(KPI)
+
+
+def compute_kpis(w: dict, window_min: float, stock: dict) -> dict[str, float]:
+    """The KPI table of one replication: every name of ``KPI_NAMES``, NaN where there was no data."""
+    return {name: float(fn(w, window_min, stock)) for name, fn in KPI.items()}
+
+
+def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float]]]:
+    """KPIs by channel, store and segment."""
+    ch = {name: {
+        "journeys": w["journeys_ch"][i], "orders": w["orders_ch"][i],
+        "conversion_rate": ratio(w["orders_ch"][i], w["journeys_ch"][i]),
+        "basket_units": ratio(w["units_ch"][i], w["orders_ch"][i]),
+        "basket_value": ratio(w["value_ch"][i], w["orders_ch"][i]), "revenue": w["value_ch"][i],
+        "stockout_rate": ratio(w["stockouts_ch"][i], w["requests_ch"][i]),
+    } for i, name in enumerate(w["channels"])}
+    st = {}
+    for i, name in enumerate(w["store_names"]):
+        q = w["store_q"][i]
+        k = queue_kpis(q, window_min, "store")
+        k.update(orders=w["orders_store"][i], stockout_rate=ratio(w["stockouts_store"][i], w["requests_store"][i]),
+                 picks=w["picks_store"][i], little_gap=little_gap(q, window_min))
+        st[name] = k
+    seg = {name: {
+        "journeys": w["journeys_seg"][i], "orders": w["orders_seg"][i],
+        "conversion_rate": ratio(w["orders_seg"][i], w["journeys_seg"][i]),
+        "basket_units": ratio(w["units_seg"][i], w["orders_seg"][i]), "revenue": w["value_seg"][i],
+    } for i, name in enumerate(w["segments"])}
+    return {"channel": ch, "store": st, "segment": seg}
+
+
+def nan_if_empty(x: float) -> float:
+    return x if math.isfinite(x) else NAN

@@ -1,0 +1,298 @@
+"""One replication: build the network and the setup from a validated scenario, run SimPy, return numbers.
+
+The model never prints, plots or writes files; it returns a :class:`Result`. Every run checks its own books
+(customers, units, money) and raises :class:`InvariantError` rather than return numbers that do not add up.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+import simpy
+
+from . import metrics as M
+from .catalogue import build_catalogue
+from .config import CHANNEL_CALL, CHANNEL_STORE, Replenishment, Scenario
+from .customers import DAY_MIN, Population
+from .fulfilment import Fulfilment
+from .inventory import Inventory, NodePolicy, levels
+from .journey import journey
+from .rng import Streams, as_seed_sequence
+from .setups import resolve
+
+
+class InvariantError(AssertionError):
+    """A run whose customers, units or money do not add up: a bug in the model, never a user error."""
+
+
+@dataclass
+class Result:
+    """One replication of one setup. KPIs follow DESIGN.md section 3; ``daily`` holds one value per day."""
+
+    scenario: str
+    setup: str
+    seed: str
+    kpis: dict[str, float]
+    daily: dict[str, list[float]]
+    breakdown: dict[str, dict[str, dict[str, float]]]
+    events: int
+    customers: int
+    wall_s: float
+    books: dict[str, float] = field(default_factory=dict)
+
+
+class StoreRt:
+    """A store at run time: its resources and hours in minutes of the day."""
+
+    def __init__(self, env: simpy.Environment, cfg):
+        self.staff = simpy.Resource(env, cfg.staff) if cfg.staff else None
+        self.tills = simpy.Resource(env, cfg.tills) if cfg.tills else None
+        self.open_min = cfg.open_hour * 60.0
+        self.close_min = cfg.close_hour * 60.0
+        self.advice_prob = cfg.advice_prob if cfg.staff != 0 else 0.0
+        self.queue_capacity = cfg.queue_capacity
+
+
+class CallRt:
+    def __init__(self, env: simpy.Environment, cfg):
+        self.agents = simpy.Resource(env, cfg.agents) if cfg.agents else None
+        self.open_min = cfg.open_hour * 60.0
+        self.close_min = cfg.close_hour * 60.0
+
+
+def purchase_channels(sc: Scenario) -> list[str]:
+    """Channel index order: store, the selling touchpoints, call centre."""
+    out = [CHANNEL_STORE] if sc.stores else []
+    out += [k for k, t in sc.touchpoints.items() if t.sells]
+    return out + ([CHANNEL_CALL] if sc.call_centre else [])
+
+
+def expected_daily_demand(sc: Scenario, popularity: np.ndarray) -> list[list[float]]:
+    """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss."""
+    units = [s.basket.lines_mean * s.basket.units_per_line_mean for s in sc.segments]
+    store_units = sum(sc.customers_per_day * s.share * s.channels.get(CHANNEL_STORE, 0.0) * u
+                      for s, u in zip(sc.segments, units, strict=True))
+    online_units = sum(sc.customers_per_day * s.share * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * u
+                       for s, u in zip(sc.segments, units, strict=True))
+    w = np.array([s.traffic_weight for s in sc.stores])
+    rows = [(store_units * wk / w.sum() * popularity).tolist() for wk in w]
+    if sc.warehouse:
+        rows.append((online_units * popularity).tolist())
+    return rows
+
+
+def _policy(cfg: Replenishment, demand: list[float], streams: Streams, node: int) -> NodePolicy:
+    S = levels(cfg.order_up_to_days, cfg.order_up_to, demand) if cfg.policy != "none" else [0] * len(demand)
+    if cfg.policy == "continuous":
+        s = levels(cfg.reorder_point_days, cfg.reorder_point, demand)
+        s = [min(a, b - 1) for a, b in zip(s, S, strict=True)]
+    else:
+        s = [-1] * len(demand)
+    lead = streams.sampler(f"lead_times.node{node}", cfg.lead_time_days, DAY_MIN)
+    return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders")
+
+
+class World:
+    """Everything one replication's processes share."""
+
+    def __init__(self, sc: Scenario, setup: str, seed):
+        self.sc = sc
+        self.caps = resolve(sc, setup)
+        self.env = simpy.Environment()
+        self.streams = Streams(seed)
+        self.cat = build_catalogue(sc.catalogue)
+        self.channels = purchase_channels(sc)
+        self.ch_store = self.channels.index(CHANNEL_STORE) if CHANNEL_STORE in self.channels else -1
+        self.ch_call = self.channels.index(CHANNEL_CALL) if CHANNEL_CALL in self.channels else -1
+        self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
+        self.n_stores = len(sc.stores)
+        self.wh = self.n_stores if sc.warehouse else -1
+        self.stores = [StoreRt(self.env, s) for s in sc.stores]
+        self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
+        demand = expected_daily_demand(sc, self.cat.popularity)
+        cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
+        policies = [_policy(cfg, demand[i], self.streams, i) for i, cfg in enumerate(cfgs)]
+        self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price)
+        if self.caps.visibility == "stale":
+            self.inv.sync(sc.fulfilment.sync_interval_min)
+        call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
+        self.met = M.Metrics(self.channels, [s.name for s in sc.stores], [s.name for s in sc.segments],
+                             self.research, sc.fulfilment.store_wait_target_min, call_target)
+        # chance that a channel switch loses the cart
+        self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[self.caps.cart_continuity]
+        self.fulfil = Fulfilment(self)
+        self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity)
+        self.active = 0
+        self.horizon = sc.horizon_days * DAY_MIN
+        self.warmup_state: tuple[dict, dict] | None = None
+        self.daily_state: list[tuple[dict, dict]] = []
+
+    # ----------------------------------------------------------------------------------------- processes
+    def arrivals(self):
+        env = self.env
+        for d in range(math.ceil(self.sc.horizon_days)):
+            for c in self.population.day(d, self.horizon):
+                yield env.timeout(c.t - env.now)
+                self.met.arrived += 1
+                self.met.journeys_ch[c.channel] += 1
+                self.met.journeys_seg[c.seg] += 1
+                self.met.touchpoint_visits += c.n_tp
+                self.met.switches += c.switch
+                env.process(journey(self, c))
+            if env.now < (d + 1) * DAY_MIN:
+                yield env.timeout((d + 1) * DAY_MIN - env.now)
+
+    def ticks(self):
+        """Daily snapshot of the light counters (for the time series) and the warm-up snapshot."""
+        env = self.env
+        warm = self.sc.warmup_days * DAY_MIN
+        day = 0
+        while True:
+            nxt = (day + 1) * DAY_MIN
+            if self.warmup_state is None and 0 < warm <= nxt:
+                yield env.timeout(warm - env.now)
+                self.inv.flush()
+                self._flush_queues()
+                self.warmup_state = (self.met.state(), self.stock_state())
+            yield env.timeout(nxt - env.now)
+            self.daily_state.append((self.light_state(), self.stock_state()))
+            day += 1
+
+    def close_order(self, c, ch: int, units: int, value: float) -> None:
+        """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed."""
+        met = self.met
+        if not units:
+            met.left["nothing_available"] += 1
+            return
+        met.orders_ch[ch] += 1
+        met.units_ch[ch] += units
+        met.value_ch[ch] += value
+        met.orders_seg[c.seg] += 1
+        met.units_seg[c.seg] += units
+        met.value_seg[c.seg] += value
+        if ch == self.ch_store:
+            met.store_orders += 1
+            met.ropo += c.online
+        mask = c.tp_mask
+        i = 0
+        while mask:
+            if mask & 1:
+                met.tp_usage[i] += 1
+            mask >>= 1
+            i += 1
+
+    # ----------------------------------------------------------------------------------------- snapshots
+    def _flush_queues(self) -> None:
+        now = self.env.now
+        for q in self.met.store_q:
+            q.flush(now)
+        self.met.call_q.flush(now)
+
+    def light_state(self) -> dict[str, float]:
+        m = self.met
+        store_q = M.merge_queues(m.store_q)
+        return {"customers": m.arrived, "orders": sum(m.orders_ch), "revenue": m.revenue,
+                "units_demanded": m.units_demanded, "units_filled": m.units_filled, "lost_sales_units": m.units_lost,
+                "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch), "store_wait_sum": store_q.wait_sum,
+                "store_served": store_q.served, "store_within": store_q.within, "call_wait_sum": m.call_q.wait_sum,
+                "call_served": m.call_q.served, "on_hand_units": sum(self.inv.total)}
+
+    def stock_state(self) -> dict:
+        inv = self.inv
+        pop = self.cat.popularity
+        nd = wd = math.nan
+        if self.n_stores:
+            held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.n_stores]]).mean(axis=0)
+            nd, wd = float(held.mean()), float((held * pop).sum())
+        return {"area": sum(inv.area), "shipped": sum(inv.shipped), "cycles": sum(inv.cycles),
+                "cycles_ok": sum(inv.cycles_ok), "nd": nd, "wd": wd, "eod": sum(inv.eod_on_hand),
+                "eod_n": sum(inv.eod_count)}
+
+
+def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> dict[str, float]:
+    s = start or {"area": 0.0, "shipped": 0, "cycles": 0, "cycles_ok": 0, "eod": 0, "eod_n": 0}
+    avg = (end["area"] - s["area"]) / window_min
+    days = window_min / DAY_MIN
+    warm = w.sc.warmup_days * DAY_MIN
+    snaps = [st for (i, (_, st)) in enumerate(w.daily_state) if (i + 1) * DAY_MIN > warm]
+    return {
+        "avg_on_hand_units": avg,
+        "inventory_turns": M.ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
+        "cycle_service_level": M.ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
+        "numeric_distribution": float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
+        "weighted_distribution": float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
+        "end_of_period_on_hand": M.ratio(end["eod"] - s["eod"], end["eod_n"] - s["eod_n"]),
+    }
+
+
+def _daily_series(w: World) -> dict[str, list[float]]:
+    rows = [st for st, _ in w.daily_state]
+    prev = dict.fromkeys(rows[0], 0) if rows else {}
+    out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "lost_sales_units",
+                                                   "fill_rate", "stockout_rate", "store_wait_mean_min",
+                                                   "call_wait_mean_min", "on_hand_units")}
+    for r in rows:
+        d = {k: r[k] - prev[k] for k in r}
+        for k in ("customers", "orders", "revenue", "lost_sales_units"):
+            out[k].append(float(d[k]))
+        out["fill_rate"].append(M.ratio(d["units_filled"], d["units_demanded"]))
+        out["stockout_rate"].append(M.ratio(d["stockouts"], d["requests"]))
+        out["store_wait_mean_min"].append(M.ratio(d["store_wait_sum"], d["store_served"]))
+        out["call_wait_mean_min"].append(M.ratio(d["call_wait_sum"], d["call_served"]))
+        out["on_hand_units"].append(float(r["on_hand_units"]))
+        prev = r
+    return out
+
+
+def _books(w: World) -> dict[str, float]:
+    """Whole-run totals that must balance; raises InvariantError if they do not."""
+    m = w.met
+    orders = sum(m.orders_ch)
+    left = sum(m.left.values())
+    problems = w.inv.invariant_problems()
+    if m.arrived != orders + left + w.active:
+        problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.active}")
+    if m.units_demanded != m.units_filled + m.units_backordered + m.units_lost:
+        problems.append(f"units: demanded {m.units_demanded} != filled {m.units_filled} + backordered "
+                        f"{m.units_backordered} + lost {m.units_lost}")
+    if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
+        problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
+    if problems:
+        raise InvariantError("; ".join(problems))
+    return {"arrived": m.arrived, "ordered": orders, "left": left, "inside": w.active,
+            "units_demanded": m.units_demanded, "units_sold": sum(w.inv.shipped), "revenue": m.revenue,
+            "order_value": sum(m.value_ch)}
+
+
+def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0) -> Result:
+    """Simulate one replication of ``setup`` on ``scenario``.
+
+    The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
+    Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series,
+    breakdowns by channel, store and segment, and run statistics (SimPy events, customers, seconds).
+    """
+    t0 = time.perf_counter()
+    ss = as_seed_sequence(seed)
+    w = World(scenario, setup, ss)
+    env = w.env
+    env.process(w.arrivals())
+    env.process(w.ticks())
+    env.run(until=w.horizon)
+    w.inv.flush()
+    w._flush_queues()
+    if len(w.daily_state) < math.ceil(scenario.horizon_days):  # the tick at the horizon itself
+        w.daily_state.append((w.light_state(), w.stock_state()))
+    books = _books(w)
+    start_met, start_stock = w.warmup_state or (None, None)
+    window_min = w.horizon - scenario.warmup_days * DAY_MIN
+    win = M.window(w.met.state(), start_met)
+    stock = _stock_kpis(w, start_stock, w.stock_state(), window_min)
+    kpis = M.compute_kpis(win, window_min, stock)
+    kpis["end_of_period_on_hand"] = stock["end_of_period_on_hand"]
+    events = next(env._eid) - len(env._queue)  # events scheduled and processed (SimPy's own counter)
+    return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
+                  daily=_daily_series(w), breakdown=M.breakdown(win, window_min), events=events,
+                  customers=w.met.arrived, wall_s=time.perf_counter() - t0, books=books)
