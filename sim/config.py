@@ -298,26 +298,26 @@ class Scenario(Model):
         names = [s.name for s in self.stores]
         if len(set(names)) != len(names):
             yield "stores: store names must be unique"
-        selling = {k for k, t in self.touchpoints.items() if t.sells}
-        allowed = selling | {CHANNEL_STORE, CHANNEL_CALL}
         for i, seg in enumerate(self.segments):
-            for ch in seg.channels:
-                if ch not in allowed:
-                    yield f"segments.{i}.channels.{ch}: unknown purchase channel; allowed: {sorted(allowed)}"
-            for tp in seg.journey.touchpoint_mix:
-                if tp not in set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL}:
-                    yield f"segments.{i}.journey.touchpoint_mix.{tp}: unknown touchpoint; " \
-                          f"allowed: {sorted(set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL})}"
-            uses = set(seg.channels) | set(seg.journey.touchpoint_mix)
-            if CHANNEL_STORE in uses and not self.stores:
-                yield f"segments.{i}: uses 'store' but the scenario has no stores"
-            if CHANNEL_CALL in uses and self.call_centre is None:
-                yield f"segments.{i}: uses 'call_centre' but the scenario has no call_centre"
-            if set(seg.channels) - {CHANNEL_STORE} and self.warehouse is None:
-                yield f"segments.{i}.channels: online channels need a warehouse"
-        for key in self.setups:
-            if not key or key.strip() != key:
-                yield f"setups.{key!r}: setup names must be non-empty without surrounding spaces"
+            yield from self._segment_problems(i, seg)
+
+    def _segment_problems(self, i: int, seg: Segment):
+        selling = {k for k, t in self.touchpoints.items() if t.sells}
+        channels = selling | {CHANNEL_STORE, CHANNEL_CALL}
+        research = set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL}
+        for ch in seg.channels:
+            if ch not in channels:
+                yield f"segments.{i}.channels.{ch}: unknown purchase channel; allowed: {sorted(channels)}"
+        for tp in seg.journey.touchpoint_mix:
+            if tp not in research:
+                yield f"segments.{i}.journey.touchpoint_mix.{tp}: unknown touchpoint; allowed: {sorted(research)}"
+        uses = set(seg.channels) | set(seg.journey.touchpoint_mix)
+        if CHANNEL_STORE in uses and not self.stores:
+            yield f"segments.{i}: uses 'store' but the scenario has no stores"
+        if CHANNEL_CALL in uses and self.call_centre is None:
+            yield f"segments.{i}: uses 'call_centre' but the scenario has no call_centre"
+        if set(seg.channels) - {CHANNEL_STORE} and self.warehouse is None:
+            yield f"segments.{i}.channels: online channels need a warehouse"
 
 
 # --------------------------------------------------------------------------------------------- loading

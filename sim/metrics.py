@@ -8,9 +8,7 @@ cumulative from t = 0; warm-up is handled by subtracting a snapshot taken at the
 from __future__ import annotations
 
 import copy
-import math
 from collections.abc import Callable
-from dataclasses import dataclass
 
 WAIT_BIN_MIN = 0.05       # histogram bin width for queue waits, minutes
 WAIT_BINS = 20_000        # up to 1,000 minutes; longer waits go to the last bin
@@ -178,6 +176,11 @@ def merge_queues(qs: list[QueueStats]) -> QueueStats:
     return out
 
 
+def service_level(q: QueueStats) -> float:
+    """Share of the customers who queued that were served within the target; those who gave up count as late."""
+    return ratio(q.within, q.served + q.abandoned + q.balked)
+
+
 def _sum(x) -> float:
     return sum(x) if isinstance(x, list) else x
 
@@ -187,7 +190,7 @@ def queue_kpis(q: QueueStats, window_min: float, prefix: str) -> dict[str, float
     return {
         f"{prefix}_wait_mean_min": ratio(q.wait_sum, q.served),
         f"{prefix}_wait_p95_min": percentile_from_hist(q.hist, 0.95),
-        f"{prefix}_service_level": ratio(q.within, q.served),
+        f"{prefix}_service_level": service_level(q),
         f"{prefix}_wait_prob": ratio(q.wait_pos, q.served),
         f"{prefix}_abandon_rate": ratio(q.abandoned + q.balked, q.arrivals),
         f"{prefix}_L": q.area / window_min if window_min else NAN,
@@ -228,7 +231,7 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "store_abandon_rate": lambda w, T, x: queue_kpis(merge_queues(w["store_q"]), T, "s")["s_abandon_rate"],
     "call_wait_mean_min": lambda w, T, x: ratio(w["call_q"].wait_sum, w["call_q"].served),
     "call_wait_prob": lambda w, T, x: ratio(w["call_q"].wait_pos, w["call_q"].served),
-    "call_service_level": lambda w, T, x: ratio(w["call_q"].within, w["call_q"].served),
+    "call_service_level": lambda w, T, x: service_level(w["call_q"]),
     "call_abandon_rate": lambda w, T, x: ratio(w["call_q"].abandoned, w["call_q"].arrivals),
     "on_time_rate": lambda w, T, x: ratio(w["on_time"], w["online_done"]),
     "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
@@ -265,8 +268,7 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
         "conversion_rate": ratio(w["orders_seg"][i], w["journeys_seg"][i]),
         "basket_units": ratio(w["units_seg"][i], w["orders_seg"][i]), "revenue": w["value_seg"][i],
     } for i, name in enumerate(w["segments"])}
-    return {"channel": ch, "store": st, "segment": seg}
+    cq = queue_kpis(w["call_q"], window_min, "call")
+    cq["little_gap"] = little_gap(w["call_q"], window_min)
+    return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq}}
 
-
-def nan_if_empty(x: float) -> float:
-    return x if math.isfinite(x) else NAN

@@ -193,11 +193,11 @@ class World:
 
     def light_state(self) -> dict[str, float]:
         m = self.met
-        store_q = M.merge_queues(m.store_q)
         return {"customers": m.arrived, "orders": sum(m.orders_ch), "revenue": m.revenue,
                 "units_demanded": m.units_demanded, "units_filled": m.units_filled, "lost_sales_units": m.units_lost,
-                "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch), "store_wait_sum": store_q.wait_sum,
-                "store_served": store_q.served, "store_within": store_q.within, "call_wait_sum": m.call_q.wait_sum,
+                "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
+                "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
+                "call_wait_sum": m.call_q.wait_sum,
                 "call_served": m.call_q.served, "on_hand_units": sum(self.inv.total)}
 
     def stock_state(self) -> dict:
@@ -231,12 +231,13 @@ def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> d
 def _daily_series(w: World) -> dict[str, list[float]]:
     rows = [st for st, _ in w.daily_state]
     prev = dict.fromkeys(rows[0], 0) if rows else {}
-    out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "lost_sales_units",
+    out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
+                                                   "lost_sales_units",
                                                    "fill_rate", "stockout_rate", "store_wait_mean_min",
                                                    "call_wait_mean_min", "on_hand_units")}
     for r in rows:
         d = {k: r[k] - prev[k] for k in r}
-        for k in ("customers", "orders", "revenue", "lost_sales_units"):
+        for k in ("customers", "orders", "revenue", "units_demanded", "lost_sales_units"):
             out[k].append(float(d[k]))
         out["fill_rate"].append(M.ratio(d["units_filled"], d["units_demanded"]))
         out["stockout_rate"].append(M.ratio(d["stockouts"], d["requests"]))

@@ -1,0 +1,337 @@
+"""Command line: ``omnisim validate | run | compare`` on scenario files.
+
+Bad input (an invalid scenario, an unknown setup, a malformed option) gives one line per problem on
+stderr and exit status 2, never a traceback. Outputs are written to a temporary directory next to
+``--out`` and moved into place only when everything succeeded. pandas, matplotlib and the model
+are imported only by the commands that need them, so ``omnisim validate`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import os
+import shutil
+import sys
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, NoReturn
+
+PROG = "omnisim"
+HEADLINE_KPIS = (
+    "basket_units",
+    "basket_value",
+    "conversion_rate",
+    "stockout_rate",
+    "fill_rate",
+    "store_service_level",
+    "call_service_level",
+    "on_time_rate",
+)
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Bad input from the user: each line of ``lines`` is printed to stderr and the exit status is 2."""
+
+    def __init__(self, *lines: str):
+        self.lines = list(lines)
+        super().__init__("\n".join(lines))
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (``omnisim compare: error: ...``) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# --------------------------------------------------------------------------------------------- option types
+def _int_at_least(minimum: int, meaning: str = "") -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {value})")
+        return value
+
+    return parse
+
+
+def _setup_list(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated setup names such as a,b,c (got {text!r})")
+    return names
+
+
+def _cpus() -> int:
+    """Return the number of CPUs this process may run on (at least 1)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
+                   help="override a field by dotted path, e.g. stores.0.staff=4 (repeatable)")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``omnisim`` argument parser with its ``validate``, ``run`` and ``compare`` subcommands."""
+    parser = _Parser(prog=PROG, description="Discrete-event simulation of multichannel, cross-channel and "
+                                            "omnichannel retail setups.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a scenario file and summarise it")
+    _add_common(p)
+
+    p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
+    _add_common(p)
+    p.add_argument("--setup", default="omnichannel", help="setup to run (default: omnichannel)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write kpis.csv and daily.csv to DIR")
+
+    p = sub.add_parser("compare", help="replicate several setups with common random numbers and compare them")
+    _add_common(p)
+    p.add_argument("--setups", type=_setup_list, default=None, metavar="A,B,C",
+                   help="setups to compare, the first is the baseline (default: the three named setups)")
+    p.add_argument("--replications", type=_int_at_least(2, " (confidence intervals need two)"), default=10,
+                   metavar="N", help="replications per setup (default: 10)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
+                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
+    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL", help="confidence level (default: 0.95)")
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True,
+                   help="write summary.csv, runs.csv, kpis.png and differences.png to DIR")
+    return parser
+
+
+def _confidence(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not 0.0 < value < 1.0:
+        raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. 0.95 (got {text!r})")
+    return value
+
+
+# --------------------------------------------------------------------------------------------- scenario
+def _overrides(items: Sequence[str]) -> dict[str, Any]:
+    from sim.config import ScenarioError, parse_override
+
+    out: dict[str, Any] = {}
+    for item in items:
+        try:
+            key, value = parse_override(item)
+        except ScenarioError as exc:
+            raise UsageError(*exc.problems) from None
+        out[key] = value
+    return out
+
+
+def _load(file: Path, overrides: Sequence[str]) -> Any:
+    """Return the validated scenario, or raise UsageError with one line per problem prefixed by the file."""
+    from sim.config import ScenarioError, load_scenario
+
+    values = _overrides(overrides)
+    try:
+        return load_scenario(file, values)
+    except ScenarioError as exc:
+        prefix = f"{file}: "
+        raise UsageError(*(p if p.startswith(prefix) else prefix + p for p in exc.problems)) from None
+
+
+def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
+    from sim.setups import available
+
+    allowed = list(available(scenario))
+    for name in names:
+        if name not in allowed:
+            raise UsageError(f"{PROG}: {option}: unknown setup {name!r}; allowed: {', '.join(allowed)}")
+    repeated = sorted({n for n in names if list(names).count(n) > 1})
+    if repeated:
+        raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, repeated))} given more than once")
+    return list(names)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _sku_count(scenario: Any) -> int:
+    cat = scenario.catalogue
+    return len(cat.skus) if cat.skus is not None else int(cat.generator.n_skus)
+
+
+# --------------------------------------------------------------------------------------------- output
+def _check_out(out: Path) -> Path:
+    out = out.expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{PROG}: --out {out}: exists and is not a directory")
+    return out
+
+
+@contextmanager
+def staged_output(out: Path) -> Iterator[Path]:
+    """Yield a temporary directory next to ``out``; on success move its files into ``out``, else delete it.
+
+    If ``out`` does not exist it is created by renaming the whole temporary directory, so it appears
+    complete or not at all. If it exists, each file is replaced atomically (other files are kept).
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()  # not tempfile.mkdtemp: its 0700 mode would become the mode of --out
+    try:
+        yield tmp
+        _publish(tmp, out)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def _publish(tmp: Path, out: Path) -> None:
+    if not out.exists():
+        try:
+            os.rename(tmp, out)
+            return
+        except OSError:  # created meanwhile, or a platform that will not rename: fall back to file by file
+            out.mkdir(parents=True, exist_ok=True)
+    for item in sorted(tmp.iterdir()):
+        os.replace(item, out / item.name)
+
+
+def _fmt(value: float, digits: int = 4) -> str:
+    return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
+
+
+def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+
+
+# --------------------------------------------------------------------------------------------- commands
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Print ``OK: <name> (<n> stores, <m> SKUs, setups: ...)``; return 0."""
+    from sim.setups import available
+
+    scenario = _load(args.file, args.overrides)
+    print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
+          f"setups: {', '.join(available(scenario))})")
+    return EXIT_OK
+
+
+def _write_run(result: Any, out: Path) -> list[Path]:
+    import pandas as pd
+
+    kpis = pd.DataFrame({"kpi": list(result.kpis), "value": [float(v) for v in result.kpis.values()]})
+    daily = pd.DataFrame({name: pd.Series(values, dtype=float) for name, values in result.daily.items()})
+    daily.insert(0, "day", range(1, len(daily) + 1))
+    with staged_output(out) as tmp:
+        kpis.to_csv(tmp / "kpis.csv", index=False)
+        daily.to_csv(tmp / "daily.csv", index=False)
+    return [out / "kpis.csv", out / "daily.csv"]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one replication; print the KPI table (name, value in the KPI's unit); optionally write CSVs."""
+    out = _check_out(args.out) if args.out else None
+    scenario = _load(args.file, args.overrides)
+    _check_setups(scenario, [args.setup], "--setup")
+    from sim import model
+    from sim.experiment import seeds
+
+    # child 0 of SeedSequence(seed): the same customers as replication 0 of `compare --seed N`
+    result = model.run(scenario, setup=args.setup, seed=seeds(args.seed, 1)[0])
+    print(f"{scenario.name}: setup {result.setup}, seed {args.seed}: {result.customers} customers, "
+          f"{result.events} events in {result.wall_s:.2f} s", file=sys.stderr)
+    _print_table([(k, _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "value"))
+    if out is not None:
+        for path in _write_run(result, out):
+            print(path)
+    return EXIT_OK
+
+
+def _headline(summary: Any) -> list[str]:
+    present = set(summary["kpi"])
+    missing = [k for k in HEADLINE_KPIS if k not in present]
+    if missing:
+        print(f"{PROG}: note: the model reported no {', '.join(missing)}; not charted", file=sys.stderr)
+    return [k for k in HEADLINE_KPIS if k in present]
+
+
+def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
+    setups = list(dict.fromkeys(summary["setup"]))
+    cell = {(r.setup, r.kpi): f"{_fmt(r.mean)} ± {_fmt(r.half_width, 2)}" for r in summary.itertuples()}
+    baseline = summary["baseline"].iloc[0]
+    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
+    _print_table([(k, *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", *setups))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Replicate the setups, write summary.csv, runs.csv, kpis.png, differences.png; print a table and paths."""
+    out = _check_out(args.out)
+    scenario = _load(args.file, args.overrides)
+    from sim.setups import SETUP_NAMES
+
+    setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
+    if len(setups) < 2:
+        raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    from sim import plots
+    from sim.experiment import compare_runs
+
+    summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
+                                 args.confidence, progress=args.progress and sys.stderr.isatty())
+    kpis = _headline(summary)
+    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png")
+    with staged_output(out) as tmp:
+        summary.to_csv(tmp / names[0], index=False)
+        runs.to_csv(tmp / names[1], index=False)
+        if kpis:
+            title = f"{scenario.name}: {args.replications} replications, {args.confidence:.0%} confidence intervals"
+            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
+            plots.paired_differences(summary, kpis, tmp / names[3])
+    _print_compare(summary, kpis)
+    for name in names:
+        if (out / name).exists():
+            print(out / name)
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": cmd_validate,
+    "run": cmd_run,
+    "compare": cmd_compare,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``omnisim`` console script; return the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or an argparse error already printed on one line
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `omnisim run ... | head`: stop quietly like other command-line tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

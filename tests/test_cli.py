@@ -1,0 +1,258 @@
+"""The omnisim command line (sim.cli) and the replication runner behind `compare` (sim.experiment).
+
+These run the real model on the default scenario cut to a short horizon.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from sim import cli
+from sim.config import load_scenario
+from sim.experiment import breakdown_table, compare_runs, daily_means, replicate, replicate_results, seeds
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+# two days, a quarter of the default traffic: seconds per run, still every mechanism exercised
+SHORT_OVERRIDES = {"horizon_days": 2, "warmup_days": 0, "customers_per_day": 1500}
+SHORT = [arg for key, value in SHORT_OVERRIDES.items() for arg in ("--set", f"{key}={value}")]
+
+
+def write_variant(tmp_path: Path, change) -> Path:
+    """Write default.yaml after ``change(data)`` has edited its parsed mapping; return the new file."""
+    data = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))
+    change(data)
+    path = tmp_path / "bad.yaml"
+    path.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return path
+
+
+def leftovers(directory: Path) -> list[str]:
+    return [p.name for p in directory.iterdir() if ".partial-" in p.name]
+
+
+# --------------------------------------------------------------------------------------------- validate
+def test_validate_default_ok(capsys):
+    assert cli.main(["validate", str(DEFAULT)]) == 0
+    out = capsys.readouterr().out.strip()
+    name = yaml.safe_load(DEFAULT.read_text(encoding="utf-8"))["name"]
+    assert out.startswith(f"OK: {name} (")
+    assert " stores, " in out and " SKUs, setups: multichannel, cross-channel, omnichannel" in out
+
+
+def _negative_rate(d):
+    d["customers_per_day"] = -5
+
+
+def _missing_field(d):
+    del d["horizon_days"]
+
+
+def _wrong_type(d):
+    d["horizon_days"] = "ten"
+
+
+def _unknown_key(d):
+    d["horizon_dayz"] = 3
+
+
+@pytest.mark.parametrize(
+    ("change", "field", "words"),
+    [
+        (_negative_rate, "customers_per_day", "greater than or equal to 0"),
+        (_missing_field, "horizon_days", "missing"),
+        (_wrong_type, "horizon_days", "number"),
+        (_unknown_key, "horizon_dayz", "unknown field"),
+    ],
+    ids=["negative-rate", "missing-field", "wrong-type", "unknown-key"],
+)
+def test_validate_bad_file(tmp_path, capsys, change, field, words):
+    path = write_variant(tmp_path, change)
+    assert cli.main(["validate", str(path)]) == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    lines = captured.err.strip().splitlines()
+    assert lines and all(line.startswith(f"{path}: ") for line in lines)
+    hit = [line for line in lines if f": {field}: " in line]
+    assert hit and words in hit[0], captured.err
+    assert "Traceback" not in captured.err
+
+
+def test_validate_reports_nested_path_from_set(capsys):
+    assert cli.main(["validate", str(DEFAULT), "--set", "stores.0.staff=-1"]) == 2
+    err = capsys.readouterr().err
+    assert f"{DEFAULT}: stores.0.staff: " in err and "Traceback" not in err
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [(None, "cannot read"), ("name: [unclosed\nhorizon_days: 1\n", "not valid YAML")],
+    ids=["missing-file", "yaml-syntax"],
+)
+def test_validate_unreadable_file(tmp_path, capsys, content, words):
+    path = tmp_path / "scenario.yaml"
+    if content is not None:
+        path.write_text(content, encoding="utf-8")
+    assert cli.main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert words in err and str(path) in err and "Traceback" not in err
+
+
+def test_validate_in_a_subprocess_has_no_traceback(tmp_path):
+    ok = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(DEFAULT)], cwd=ROOT,
+                        capture_output=True, text=True, timeout=120)
+    assert ok.returncode == 0 and ok.stdout.startswith("OK: "), ok.stderr
+    bad = write_variant(tmp_path, _wrong_type)
+    res = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(bad)], cwd=ROOT,
+                         capture_output=True, text=True, timeout=120)
+    assert res.returncode == 2 and "horizon_days" in res.stderr and "Traceback" not in res.stderr
+
+
+# --------------------------------------------------------------------------------------------- bad options
+@pytest.mark.parametrize(
+    ("argv", "option", "allowed"),
+    [
+        (["run", str(DEFAULT), "--setup", "hybrid"], "--setup", "allowed: multichannel, cross-channel, omnichannel"),
+        (["compare", str(DEFAULT), "--setups", "multichannel,hybrid"], "--setups", "allowed: multichannel"),
+        (["compare", str(DEFAULT), "--replications", "1"], "--replications", ">= 2"),
+        (["compare", str(DEFAULT), "--replications", "ten"], "--replications", ">= 2"),
+        (["compare", str(DEFAULT), "--workers", "0"], "--workers", ">= 1"),
+        (["run", str(DEFAULT), "--seed", "-3"], "--seed", ">= 0"),
+        (["validate", str(DEFAULT), "--set", "horizon_days"], "--set", "KEY=VALUE"),
+    ],
+    ids=["setup", "setups", "replications", "replications-text", "workers", "seed", "set-syntax"],
+)
+def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
+    out = tmp_path / "out"
+    if argv[0] == "compare":
+        argv = [*argv, "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1, err
+    assert option in err and allowed in err
+    assert not out.exists() and not leftovers(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------- run
+def test_run_prints_kpis_and_writes_csvs(tmp_path, capsys):
+    out = tmp_path / "run"
+    assert cli.main(["run", str(DEFAULT), *SHORT, "--setup", "multichannel", "--seed", "3", "--out", str(out)]) == 0
+    stdout = capsys.readouterr().out
+    assert "conversion_rate" in stdout and "fill_rate" in stdout
+    kpis = pd.read_csv(out / "kpis.csv")
+    assert list(kpis.columns) == ["kpi", "value"] and "conversion_rate" in set(kpis["kpi"])
+    daily = pd.read_csv(out / "daily.csv")
+    assert daily.columns[0] == "day" and list(daily["day"]) == [1, 2]
+    assert str((out / "kpis.csv").resolve()) in stdout
+
+
+# --------------------------------------------------------------------------------------------- compare
+def test_compare_writes_all_outputs(tmp_path, capsys):
+    out = tmp_path / "results" / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress"]
+    assert cli.main(argv) == 0
+    stdout = capsys.readouterr().out
+    names = ["differences.png", "kpis.png", "runs.csv", "summary.csv"]
+    assert sorted(p.name for p in out.iterdir()) == names
+    for name in names:
+        assert str(out / name) in stdout  # absolute paths printed
+    assert (out / "kpis.png").read_bytes()[:4] == b"\x89PNG"
+    summary = pd.read_csv(out / "summary.csv")
+    assert list(pd.unique(summary["setup"])) == ["multichannel", "cross-channel", "omnichannel"]
+    runs = pd.read_csv(out / "runs.csv")
+    assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
+    assert set(runs["replication"]) == {0, 1}
+    assert "±" in stdout and "basket_units" in stdout
+    assert not leftovers(out.parent)
+
+
+def test_compare_failure_leaves_no_output(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk full while drawing")
+
+    monkeypatch.setattr("sim.plots.paired_differences", broken)
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress"]
+    with pytest.raises(RuntimeError, match="disk full"):
+        cli.main(argv)
+    assert not out.exists()
+    assert not leftovers(tmp_path)
+
+
+def test_compare_into_existing_directory_keeps_other_files(tmp_path):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "notes.txt").write_text("mine", encoding="utf-8")
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",
+            "--out", str(out), "--no-progress"]
+    assert cli.main(argv) == 0
+    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
+    assert (out / "summary.csv").exists() and not leftovers(tmp_path)
+
+
+# --------------------------------------------------------------------------------------------- experiment runner
+@pytest.fixture(scope="module")
+def short_scenario():
+    return load_scenario(DEFAULT, SHORT_OVERRIDES)
+
+
+def test_seeds_are_the_children_of_the_seed_sequence():
+    children = seeds(5, 3)
+    assert [c.spawn_key for c in children] == [(0,), (1,), (2,)]
+    assert all(c.entropy == 5 for c in children)
+
+
+def test_replicate_table_shape_and_determinism(short_scenario):
+    runs = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=11)
+    assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
+    assert list(pd.unique(runs["setup"])) == ["multichannel", "omnichannel"]
+    assert not runs.duplicated(["setup", "replication", "kpi"]).any()
+    again = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=11)
+    pd.testing.assert_frame_equal(runs, again)
+    other_seed = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=12)
+    assert not np.allclose(runs["value"], other_seed["value"], equal_nan=True)
+
+
+def test_parallel_equals_serial(short_scenario):
+    setups = ["multichannel", "cross-channel", "omnichannel"]
+    serial = replicate(short_scenario, setups, 2, seed=4, workers=1)
+    parallel = replicate(short_scenario, setups, 2, seed=4, workers=2)
+    pd.testing.assert_frame_equal(serial, parallel)
+
+
+def test_common_random_numbers_make_twin_setups_identical():
+    """A custom setup with multichannel's switches, replayed on the same seeds, differs by exactly 0."""
+    scenario = load_scenario(DEFAULT, {**SHORT_OVERRIDES, "setups.twin.base": "multichannel"})
+    summary, runs = compare_runs(scenario, ["multichannel", "twin"], replications=3, seed=2)
+    twin = summary[summary["setup"] == "twin"]
+    assert len(twin) > 0
+    assert ((twin["diff"] == 0.0) | twin["diff"].isna()).all(), twin[twin["diff"] != 0.0]
+    assert ((twin["diff_ci_high"] - twin["diff_ci_low"]).fillna(0.0) == 0.0).all()
+    assert set(runs["replication"]) == {0, 1, 2}
+
+
+def test_results_daily_means_and_breakdown(short_scenario):
+    results = replicate_results(short_scenario, ["omnichannel", "multichannel"], 2, seed=1)
+    assert [(r.setup, r.replication) for r in results] == [
+        ("omnichannel", 0), ("omnichannel", 1), ("multichannel", 0), ("multichannel", 1)]
+    means = daily_means(results)
+    assert list(means) == ["omnichannel", "multichannel"]
+    assert all(len(values) == 2 for per in means.values() for values in per.values())  # one value per day
+    table = breakdown_table(results)
+    assert list(table.columns) == ["setup", "replication", "dimension", "member", "kpi", "value"]
+
+
+def test_runner_refuses_bad_arguments(short_scenario):
+    with pytest.raises(ValueError, match="unknown 'hybrid'; allowed: multichannel"):
+        replicate(short_scenario, ["multichannel", "hybrid"], 2)
+    with pytest.raises(ValueError, match="more than once"):
+        replicate(short_scenario, ["omnichannel", "omnichannel"], 2)
+    with pytest.raises(ValueError, match="replications must be an integer >= 2"):
+        compare_runs(short_scenario, ["multichannel", "omnichannel"], replications=1)

@@ -1,0 +1,169 @@
+"""Model mechanisms: conservation on every run, common random numbers, directions of the setup differences."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim.config import scenario_from_dict
+from sim.customers import Population
+from sim.model import World
+
+from .reference import ROOT
+
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+
+
+def short_default(**overrides):
+    return sim.load_scenario(DEFAULT, {"horizon_days": 5, **overrides})
+
+
+@pytest.mark.parametrize("setup", sim.SETUP_NAMES)
+def test_books_balance_on_default(setup):
+    r = sim.run(short_default(), setup, seed=7)
+    b = r.books
+    assert b["arrived"] == b["ordered"] + b["left"] + b["inside"]
+    assert b["revenue"] == pytest.approx(b["order_value"])
+    assert r.kpis["customers"] == b["arrived"] > 0
+    assert 0 < r.kpis["conversion_rate"] < 1
+    assert r.kpis["orders"] == b["ordered"]
+
+
+def test_same_seed_same_numbers():
+    sc = short_default()
+    a, b = sim.run(sc, "omnichannel", seed=3), sim.run(sc, "omnichannel", seed=3)
+    assert a.kpis == pytest.approx(b.kpis, nan_ok=True)
+    c = sim.run(sc, "omnichannel", seed=4)
+    assert a.kpis["revenue"] != c.kpis["revenue"]
+
+
+def test_common_random_numbers_same_customers_under_every_setup():
+    """Each setup sees the same arrivals, journeys, baskets and service needs: they are drawn before any event."""
+    sc = short_default()
+    days = {}
+    for setup in sim.SETUP_NAMES:
+        w = World(sc, setup, np.random.SeedSequence(9))
+        days[setup] = [(c.t, c.seg, c.store, c.channel, c.lines, c.till_min, c.u_abandon)
+                       for d in range(2) for c in w.population.day(d, w.horizon)]
+    first = days[sim.SETUP_NAMES[0]]
+    assert len(first) > 1000
+    for setup in sim.SETUP_NAMES[1:]:
+        assert days[setup] == first
+    # and the runs themselves see the same journeys
+    runs = [sim.run(sc, s, seed=9) for s in sim.SETUP_NAMES]
+    assert len({r.kpis["customers"] for r in runs}) == 1
+    assert len({r.kpis["touchpoints_per_journey"] for r in runs}) == 1
+
+
+def test_a_new_stream_does_not_shift_the_others():
+    sc = short_default()
+    pop = Population(sc, sim.rng.Streams(5), ["store", "web", "app", "marketplace", "call_centre"],
+                     [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
+    before = [(c.t, c.lines) for c in pop.day(0, 1e9)]
+    streams = sim.rng.Streams(5)
+    streams.generator("some-new-purpose").random(1000)
+    pop2 = Population(sc, streams, ["store", "web", "app", "marketplace", "call_centre"],
+                      [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
+    assert [(c.t, c.lines) for c in pop2.day(0, 1e9)] == before
+
+
+PAIRS = 3
+
+
+def paired(sc, setup_a, setup_b, kpi):
+    return np.array([sim.run(sc, setup_b, seed=s).kpis[kpi] - sim.run(sc, setup_a, seed=s).kpis[kpi]
+                     for s in range(PAIRS)])
+
+
+def test_shared_stock_lowers_stockouts_at_equal_total_stock():
+    """Multichannel vs the same setup with one shared pool: same customers, same stock, fewer stockouts."""
+    sc = short_default(horizon_days=14, setups={"pooled": {"base": "multichannel", "shared_stock": True,
+                                                            "visibility": "live", "ship_from_store": True}})
+    for setup in ("multichannel", "pooled"):
+        r = sim.run(sc, setup, seed=0)
+        assert r.kpis["avg_on_hand_units"] > 0
+    assert (paired(sc, "multichannel", "pooled", "stockout_rate") < 0).all()
+    assert (paired(sc, "multichannel", "pooled", "lost_sales_units") < 0).all()
+    assert (paired(sc, "multichannel", "omnichannel", "stockout_rate") < 0).all()
+
+
+def test_cart_continuity_raises_conversion():
+    sc = short_default(setups={"keeps-cart": {"base": "multichannel", "cart_continuity": "full"},
+                               "friction": {"base": "multichannel", "cart_continuity": "friction"}})
+    assert (paired(sc, "multichannel", "friction", "conversion_rate") > 0).all()
+    assert (paired(sc, "friction", "keeps-cart", "conversion_rate") > 0).all()
+
+
+def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
+    """Picking online orders takes the same staff who advise walk-in customers: omnichannel may lose."""
+    overrides = {f"stores.{i}.staff": 1 for i in range(10)}
+    overrides.update({f"stores.{i}.advice_prob": 0.6 for i in range(10)})
+    sc = short_default(horizon_days=7, **overrides,
+                       setups={"no-store-picking": {"base": "omnichannel", "ship_from_store": False,
+                                                    "store_pickup": False}})
+    r = sim.run(sc, "omnichannel", seed=1)
+    assert sum(b["picks"] for b in r.breakdown["store"].values()) > 0
+    assert (paired(sc, "no-store-picking", "omnichannel", "store_service_level") < 0).all()
+
+
+def test_personalisation_adds_units_only_where_the_setup_has_the_data():
+    sc = short_default(setups={"multi-reco": {"base": "multichannel", "personalisation": True}})
+    assert (paired(sc, "multichannel", "multi-reco", "basket_units") > 0).all()
+
+
+# --------------------------------------------------------------------------------------------- properties
+def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic):
+    policy = {"policy": "periodic", "review_days": 1, "order_up_to": stock, "lead_time_days": 1.5} if periodic \
+        else {"policy": "continuous", "order_up_to": stock, "reorder_point": max(stock - 3, -1),
+              "lead_time_days": {"dist": "exponential", "mean": 1.0}}
+    policy["stockout"] = "backorders" if backorders else "lost_sales"
+    stores = [{"name": f"s{i}", "open_hour": 8, "close_hour": 20, "staff": staff, "tills": 1,
+               "till_time_min": {"dist": "exponential", "mean": 3}, "advice_prob": 0.3 if staff else 0.0,
+               "advice_time_min": {"dist": "exponential", "mean": 4}, "queue_capacity": 4,
+               "replenishment": policy} for i in range(n_stores)]
+    return scenario_from_dict({
+        "name": "prop", "horizon_days": 3, "customers_per_day": cpd,
+        "catalogue": {"generator": {"n_skus": n_skus, "price_median": 20, "zipf_exponent": 1.0}},
+        "stores": stores,
+        "warehouse": {"replenishment": {"policy": "periodic", "order_up_to": stock, "lead_time_days": 2}},
+        "call_centre": {"agents": 1, "handle_time_min": {"dist": "exponential", "mean": 5}},
+        "touchpoints": {"web": {"visit_min": 5, "sells": True}, "social": {"visit_min": 2}},
+        "segments": [{"name": "a", "share": 1.0,
+                      "channels": {"store": channels_store, "web": (1 - channels_store) / 2,
+                                   "call_centre": (1 - channels_store) / 2},
+                      "journey": {"touchpoint_mix": {"web": 0.5, "social": 0.3, "call_centre": 0.2},
+                                  "mean_touchpoints": 3, "gap_min": 30},
+                      "basket": {"lines_mean": 2, "units_per_line_mean": 1.5},
+                      "store_patience_min": {"dist": "exponential", "mean": 5},
+                      "call_patience_min": {"dist": "exponential", "mean": 2},
+                      "click_collect_share": 0.5, "accept_delivery_prob": 0.5, "restart_abandon_prob": 0.5,
+                      "recommendation_accept": 0.3}],
+    })
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_stores=st.integers(1, 3), n_skus=st.integers(1, 20), cpd=st.integers(0, 300), stock=st.integers(0, 8),
+       staff=st.sampled_from([None, 1, 3]), channels_store=st.sampled_from([0.0, 0.5, 1.0]),
+       backorders=st.booleans(), periodic=st.booleans(), setup=st.sampled_from(sim.SETUP_NAMES),
+       seed=st.integers(0, 2**32 - 1))
+def test_books_balance_on_any_small_network(n_stores, n_skus, cpd, stock, staff, channels_store, backorders,
+                                            periodic, setup, seed):
+    """run() raises InvariantError when customers, units or money do not add up; here it must not."""
+    sc = small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic)
+    r = sim.run(sc, setup, seed=seed)
+    assert r.books["arrived"] == r.kpis["customers"]
+    if stock == 0 and not backorders:
+        assert r.kpis["units_filled" if False else "fill_rate"] in (0.0,) or np.isnan(r.kpis["fill_rate"])
+    if cpd == 0:
+        assert r.kpis["customers"] == 0 and np.isnan(r.kpis["conversion_rate"])
+
+
+def test_unlimited_staff_means_no_wait():
+    sc = short_default(**{f"stores.{i}.{f}": None for i in range(10) for f in ("staff", "tills")},
+                       **{f"stores.{i}.advice_prob": 0.0 for i in range(10)}, **{"call_centre.agents": None})
+    r = sim.run(sc, "omnichannel", seed=2)
+    assert r.kpis["store_wait_mean_min"] == 0 and r.kpis["call_wait_mean_min"] == 0
+    assert r.kpis["store_service_level"] == 1
