@@ -1,0 +1,108 @@
+"""Benchmark: the model against raw SimPy, measured in one run on this machine.
+
+Reports, for one replication of the default scenario: customers simulated per second, SimPy events processed per
+second, and peak memory (each horizon in a fresh process); and raw SimPy's events per second on a bare M/M/c
+queue, with the ratio. Medians over ``--repeats`` runs. Usage::
+
+    .venv/bin/python bench/run.py [--repeats 3] [--days 28] [--json bench/last.json]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import simpy
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+
+
+def raw_mmc(customers: int = 200_000, servers: int = 12, lam: float = 200 / 60, mean_service: float = 3.0,
+            seed: int = 1) -> tuple[float, int]:
+    """A bare M/M/c queue in plain SimPy (exponentials drawn in numpy batches): (seconds, events processed)."""
+    rng = np.random.default_rng(seed)
+    gaps = rng.exponential(1 / lam, customers).tolist()
+    services = rng.exponential(mean_service, customers).tolist()
+    env = simpy.Environment()
+    res = simpy.Resource(env, servers)
+
+    def customer(s):
+        with res.request() as req:
+            yield req
+            yield env.timeout(s)
+
+    def source():
+        for g, s in zip(gaps, services, strict=True):
+            yield env.timeout(g)
+            env.process(customer(s))
+
+    env.process(source())
+    t0 = time.perf_counter()
+    env.run()
+    return time.perf_counter() - t0, next(env._eid) - len(env._queue)
+
+
+def model_once(days: float, setup: str) -> dict:
+    import sim
+
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": days})
+    r = sim.run(sc, setup, seed=1)
+    return {"wall_s": r.wall_s, "events": r.events, "customers": r.customers}
+
+
+def peak_memory_mb(days: float, setup: str) -> float:
+    """Peak resident memory of a fresh process running one replication of ``days`` days, MB."""
+    code = ("import resource, sys; sys.path.insert(0, %r); from bench.run import model_once; "
+            "model_once(%r, %r); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)" % (str(ROOT), days, setup))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return int(out.stdout.strip().splitlines()[-1]) / 1024
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--repeats", type=int, default=3)
+    ap.add_argument("--days", type=float, default=28.0)
+    ap.add_argument("--setup", default="omnichannel")
+    ap.add_argument("--json", type=Path, help="also write the figures here")
+    a = ap.parse_args(argv)
+
+    raw = [raw_mmc() for _ in range(a.repeats)]
+    raw_eps = statistics.median(ev / s for s, ev in raw)
+    runs = [model_once(a.days, a.setup) for _ in range(a.repeats)]
+    model_eps = statistics.median(r["events"] / r["wall_s"] for r in runs)
+    model_cps = statistics.median(r["customers"] / r["wall_s"] for r in runs)
+    wall = statistics.median(r["wall_s"] for r in runs)
+    mem7 = statistics.median(peak_memory_mb(7, a.setup) for _ in range(a.repeats))
+    mem28 = statistics.median(peak_memory_mb(28, a.setup) for _ in range(a.repeats))
+    fig = {
+        "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
+                   f"simpy {simpy.__version__}",
+        "raw_simpy_mmc_events_per_s": round(raw_eps),
+        "model_events_per_s": round(model_eps),
+        "ratio_model_to_raw": round(model_eps / raw_eps, 3),
+        "model_customers_per_s": round(model_cps),
+        "replication_wall_s": round(wall, 2),
+        "events_per_customer": round(runs[0]["events"] / runs[0]["customers"], 2),
+        "peak_memory_7d_mb": round(mem7, 1),
+        "peak_memory_28d_mb": round(mem28, 1),
+        "memory_ratio_28d_to_7d": round(mem28 / mem7, 3),
+    }
+    print(f"Benchmark ({a.repeats} repeats, medians; {a.days:g}-day replication of {DEFAULT.name}, {a.setup})")
+    print("| measure | value |\n| --- | --- |")
+    for k, v in fig.items():
+        print(f"| {k} | {v} |")
+    if a.json:
+        a.json.write_text(json.dumps(fig, indent=2) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
