@@ -60,8 +60,8 @@ def model_once(days: float, setup: str) -> dict:
 
 def peak_memory_mb(days: float, setup: str) -> float:
     """Peak resident memory of a fresh process running one replication of ``days`` days, MB."""
-    code = ("import resource, sys; sys.path.insert(0, %r); from bench.run import model_once; "
-            "model_once(%r, %r); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)" % (str(ROOT), days, setup))
+    code = (f"import resource, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once; "
+            f"model_once({days!r}, {setup!r}); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
 
-    raw = [raw_mmc() for _ in range(a.repeats)]
+    raw, runs = [], []
+    for _ in range(a.repeats):  # interleaved, so a noisy neighbour slows both sides alike
+        raw.append(raw_mmc())
+        runs.append(model_once(a.days, a.setup))
     raw_eps = statistics.median(ev / s for s, ev in raw)
-    runs = [model_once(a.days, a.setup) for _ in range(a.repeats)]
     model_eps = statistics.median(r["events"] / r["wall_s"] for r in runs)
     model_cps = statistics.median(r["customers"] / r["wall_s"] for r in runs)
     wall = statistics.median(r["wall_s"] for r in runs)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from statistics import NormalDist
 
 import numpy as np
 
@@ -34,11 +35,9 @@ def build_catalogue(cfg: CatalogueConfig) -> Catalogue:
                          [s.unit_cost for s in cfg.skus], [s.category for s in cfg.skus], pop / pop.sum())
     g = cfg.generator
     assert g is not None
-    from scipy.stats import norm
-
     n = g.n_skus
-    q = (np.arange(n) + 0.5) / n
-    price = g.price_median * np.exp(g.price_sigma * norm.ppf(q))
+    z = np.array([NormalDist().inv_cdf((i + 0.5) / n) for i in range(n)])
+    price = g.price_median * np.exp(g.price_sigma * z)
     rank = (np.arange(n) * 3) % n if n % 3 else np.arange(n)  # decorrelate price and popularity
     pop = 1.0 / (rank + 1.0) ** g.zipf_exponent
     cats = [g.categories[i % len(g.categories)] for i in range(n)]

@@ -20,7 +20,7 @@ class Customer:
     """One journey's pre-drawn wishes. Times in minutes (absolute for ``t``)."""
 
     __slots__ = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online",
-                 "lines", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "defer_min",
+                 "lines", "units", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "defer_min",
                  "till_min", "advice_min", "store_patience", "call_patience", "handle_min")
 
 
@@ -126,7 +126,9 @@ class Population:
         upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
         qty = 1 + gb.poisson(upl - 1.0)
         reco = np.searchsorted(self.pop_cum, gb.random(n) * self.pop_cum[-1], side="right")
-        return {"n_lines": n_lines, "sku": sku, "qty": qty, "reco": reco.clip(0, self.pop_cum.size - 1)}
+        units = np.bincount(owner, weights=qty, minlength=n).astype(int)
+        return {"n_lines": n_lines, "sku": sku, "qty": qty, "units": units,
+                "reco": reco.clip(0, self.pop_cum.size - 1)}
 
     def _service(self, seg, store, calls, channel, n) -> dict:
         gs = self.g["service"]
@@ -151,21 +153,23 @@ class Population:
                 "defer": defer}
 
     def _assemble(self, t, seg, store, j, b, u, s) -> list[Customer]:
-        skus, qtys = b["sku"].tolist(), b["qty"].tolist()
+        lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
         handle = s["handle"].tolist()
         out = []
         li = hi = 0
         cols = zip(t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
                    j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
-                   j["online"].tolist(), b["n_lines"].tolist(), b["reco"].tolist(), u.tolist(),
+                   j["online"].tolist(), b["n_lines"].tolist(), b["units"].tolist(), b["reco"].tolist(), u.tolist(),
                    s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(), s["cp"].tolist(),
                    s["n_calls"].tolist(), s["defer"].tolist(), strict=True)
-        for (ti, sg, st, ch, ntp, mask, res, calls, sw, onl, nl, reco, uu, till, adv, sp, cp, nc, defer) in cols:
+        for (ti, sg, st, ch, ntp, mask, res, calls, sw, onl, nl, units, reco, uu, till, adv, sp, cp, nc,
+             defer) in cols:
             c = Customer()
             c.t, c.seg, c.store, c.channel, c.n_tp, c.tp_mask = ti, sg, st, ch, ntp, mask
             c.research_min, c.calls, c.switch, c.online = res, calls, sw, onl
-            c.lines = list(zip(skus[li:li + nl], qtys[li:li + nl], strict=True))
+            c.lines = lines[li:li + nl]
             li += nl
+            c.units = units
             c.reco = reco
             c.u_abandon, c.u_collect, c.u_accept, c.u_reco, c.u_advice, _ = uu
             c.till_min, c.advice_min, c.store_patience, c.call_patience = till, adv, sp, cp

@@ -40,91 +40,97 @@ class Fulfilment:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
-        backorders = inv.policies[k].backorders
+        take = inv.take
+        lines = self._basket(c)
         units = 0
-        value = 0.0
+        value = cogs = 0.0
         ships: dict[int, int] = {}
-        for sku, qty in self._basket(c):
-            met.requests_ch[ch] += 1
-            met.requests_store[k] += 1
-            met.units_demanded += qty
-            filled = inv.take(k, sku, qty)
-            short = qty - filled
-            owed = 0
-            if short and backorders:
-                inv.backorder(k, sku, short)
-                met.units_backordered += short
-                met.stockouts_ch[ch] += 1
-                met.stockouts_store[k] += 1
-                owed = short
-            elif short:
-                node, visible = self._elsewhere_for_store(k, sku, short)
-                if not visible:
-                    met.stockouts_ch[ch] += 1
-                    met.stockouts_store[k] += 1
-                if node >= 0 and c.u_accept < w.sc.segments[c.seg].accept_delivery_prob:
-                    sent = inv.take(node, sku, short)
-                    met.units_failed_promise += short - sent   # only a stale view can promise too much
-                    met.units_remote += sent
-                    if sent:
-                        ships[node] = ships.get(node, 0) + sent
-                    short -= sent
-                    filled += sent
-                met.units_lost += short
-                met.value_lost += short * price[sku]
-            met.units_filled += filled
-            sold = filled + owed
-            if sold:
-                units += sold
-                value += sold * price[sku]
-                met.revenue += sold * price[sku]
-                met.cogs += sold * cost[sku]
+        for sku, qty in lines:
+            got = take(k, sku, qty)
+            if got < qty:
+                got += self._store_shortage(c, k, ch, sku, qty - got, ships)
+            if got:
+                units += got
+                value += got * price[sku]
+                cogs += got * cost[sku]
+        met.requests_ch[ch] += len(lines)
+        met.requests_store[k] += len(lines)
         if ships:
             self._ship(c, ships, collect=False)
-        w.close_order(c, ch, units, value)
         if units:
             met.orders_store[k] += 1
+        w.close_order(c, ch, units, value, cogs)
+
+    def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int, ships: dict[int, int]) -> int:
+        """Units the customer still gets (backordered or delivered from elsewhere) when the shelf is short."""
+        w = self.w
+        inv, met = w.inv, w.met
+        if inv.policies[k].backorders:
+            inv.backorder(k, sku, short)
+            met.units_backordered += short
+            met.value_backordered += short * w.cat.price[sku]
+            met.stockouts_ch[ch] += 1
+            met.stockouts_store[k] += 1
+            return short
+        node, visible = self._elsewhere_for_store(k, sku, short)
+        if not visible:
+            met.stockouts_ch[ch] += 1
+            met.stockouts_store[k] += 1
+        sent = 0
+        if node >= 0 and c.u_accept < w.sc.segments[c.seg].accept_delivery_prob:
+            sent = inv.take(node, sku, short)
+            met.units_failed_promise += short - sent   # only a stale view can promise too much
+            met.units_remote += sent
+            if sent:
+                ships[node] = ships.get(node, 0) + sent
+        met.units_lost += short - sent
+        met.value_lost += (short - sent) * w.cat.price[sku]
+        return sent
 
     def online_sale(self, c: Customer, ch: int) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
         collect = self.caps.click_collect and c.u_collect < w.sc.segments[c.seg].click_collect_share
+        pickup = c.store if collect else -1
+        wh = self.wh
+        lines = self._basket(c)
         units = 0
-        value = 0.0
+        value = cogs = 0.0
         ships: dict[int, int] = {}
-        for sku, qty in self._basket(c):
-            met.requests_ch[ch] += 1
-            met.units_demanded += qty
-            node = self._route_online(sku, qty, c.store if collect else -1)
-            if node < 0:
+        for sku, qty in lines:
+            node = self._route_online(sku, qty, pickup)
+            if node >= 0:
+                inv.take(node, sku, qty)  # routing only picks a node holding the whole line
+                if node != wh:
+                    met.units_remote += qty
+                ships[node] = ships.get(node, 0) + qty
+            else:
                 met.stockouts_ch[ch] += 1
-                if self.wh >= 0 and inv.policies[self.wh].backorders:
-                    inv.backorder(self.wh, sku, qty)
+                if wh >= 0 and inv.policies[wh].backorders:
+                    inv.backorder(wh, sku, qty)
                     met.units_backordered += qty
-                    got = qty
+                    met.value_backordered += qty * price[sku]
                 else:
                     met.units_lost += qty
                     met.value_lost += qty * price[sku]
                     continue
-            else:
-                got = inv.take(node, sku, qty)
-                met.units_filled += got
-                if node != self.wh:
-                    met.units_remote += got
-                ships[node] = ships.get(node, 0) + got
-            units += got
-            value += got * price[sku]
-            met.revenue += got * price[sku]
-            met.cogs += got * cost[sku]
+            units += qty
+            value += qty * price[sku]
+            cogs += qty * cost[sku]
+        met.requests_ch[ch] += len(lines)
         if ships:
             self._ship(c, ships, collect)
-        w.close_order(c, ch, units, value)
+        w.close_order(c, ch, units, value, cogs)
 
     def _basket(self, c: Customer) -> list[tuple[int, int]]:
+        """The lines the customer asks for: their wishes, plus an accepted recommendation where data allows."""
+        met = self.w.met
         if self.caps.personalisation and c.u_reco < self.w.sc.segments[c.seg].recommendation_accept:
-            self.w.met.units_recommended += 1
+            met.units_recommended += 1
+            met.units_demanded += c.units + 1
             return [*c.lines, (c.reco, 1)]
+        met.units_demanded += c.units
         return c.lines
 
     # ----------------------------------------------------------------------------------------- routing

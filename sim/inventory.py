@@ -36,6 +36,7 @@ class Inventory:
     def __init__(self, env: simpy.Environment, policies: list[NodePolicy], n_skus: int, price: list[float]):
         self.env = env
         self.policies = policies
+        self.continuous = [p.kind == "continuous" for p in policies]
         self.n_nodes = len(policies)
         self.price = price
         # initial stock is the order-up-to level S
@@ -50,6 +51,8 @@ class Inventory:
         # flows in units, cumulative from t = 0
         self.received = [0] * self.n_nodes
         self.shipped = [0] * self.n_nodes      # units leaving the node to customers (incl. backorder fills)
+        self.units_out = 0                     # units taken at once from on hand by customers' orders
+        self.value_out = 0.0                   # their value at selling price
         self.in_transit = 0                    # units ordered from the supplier not yet received
         self.orders_placed = [0] * self.n_nodes
         self.cycles = [0] * self.n_nodes
@@ -76,14 +79,16 @@ class Inventory:
             row[sku] = have - got
             self.total[node] -= got
             self.shipped[node] += got
-        if self.policies[node].kind == "continuous":
+            self.units_out += got
+            self.value_out += got * self.price[sku]
+        if self.continuous[node]:
             self._continuous_review(node, sku)
         return got
 
     def backorder(self, node: int, sku: int, qty: int) -> None:
         """Record ``qty`` units owed to customers, filled first from the next receipts."""
         self.backorders[node][sku] += qty
-        if self.policies[node].kind == "continuous":
+        if self.continuous[node]:
             self._continuous_review(node, sku)
 
     def position(self, node: int, sku: int) -> int:

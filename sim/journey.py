@@ -7,7 +7,11 @@ a customer leaves when the total wait exceeds their patience.
 
 from __future__ import annotations
 
+from simpy.events import PENDING, Event
+
 from .customers import Customer, next_open
+
+INF = float("inf")
 
 
 def journey(w, c: Customer):
@@ -35,39 +39,46 @@ def journey(w, c: Customer):
 
 def _wait_open(env, place, defer_min: float):
     """A customer who finds ``place`` closed comes back ``defer_min`` after it opens (within its hours)."""
+    yield env.timeout(next_open(env.now, place.open_min, place.close_min) + defer_min)
     closed = next_open(env.now, place.open_min, place.close_min)
-    if closed:
-        yield env.timeout(closed + defer_min)
-        closed = next_open(env.now, place.open_min, place.close_min)
-        if closed:  # the defer ran past closing: first thing the next day
-            yield env.timeout(closed)
+    if closed:  # the defer ran past closing: first thing the next day
+        yield env.timeout(closed)
 
 
-def _queue(w, res, patience: float):
-    """Request ``res``; return (request or None if the customer gave up, minutes waited)."""
-    env = w.env
-    t0 = env.now
-    req = res.request()
-    if req.triggered:
+def _wait(env, req, patience: float):
+    """Wait for a request that was not granted at once; True if granted, False if patience ran out first.
+
+    Whichever of the grant and the patience timeout comes first wakes the customer: a bare event with two
+    callbacks, cheaper than SimPy's general ``req | timeout`` condition.
+    """
+    if patience == INF:
         yield req
-        return req, 0.0
-    if patience == float("inf"):
-        yield req
-        return req, env.now - t0
-    yield req | env.timeout(patience)
+        return True
+    wake = Event(env)
+
+    def first(_ev, wake=wake):
+        if wake._value is PENDING:
+            wake.succeed()
+
+    req.callbacks.append(first)
+    env.timeout(patience).callbacks.append(first)
+    yield wake
     if req.triggered:
-        return req, env.now - t0
+        return True
     req.cancel()
-    return None, env.now - t0
+    return False
 
 
 def store_visit(w, c: Customer, ch: int):
+    """Advice (some customers), then the till; the sale is booked when the till starts serving."""
     env = w.env
     k = c.store
     st = w.stores[k]
     q = w.met.store_q[k]
-    yield from _wait_open(env, st, c.defer_min)
-    if st.queue_capacity is not None and st.tills is not None and len(st.tills.queue) >= st.queue_capacity:
+    if next_open(env.now, st.open_min, st.close_min):
+        yield from _wait_open(env, st, c.defer_min)
+    tills = st.tills
+    if st.queue_capacity is not None and tills is not None and len(tills.queue) >= st.queue_capacity:
         q.arrivals += 1
         q.balked += 1
         w.met.left["store_full"] += 1
@@ -75,26 +86,27 @@ def store_visit(w, c: Customer, ch: int):
     t_in = env.now
     q.enter(t_in)
     patience = c.store_patience
-    waited = 0.0
     if st.staff is not None and c.u_advice < st.advice_prob:
-        req, wt = yield from _queue(w, st.staff, patience)
-        waited += wt
-        if req is None:
+        req = st.staff.request()
+        if not req.triggered and not (yield from _wait(env, req, patience)):
             return _give_up(w, q, t_in)
         yield env.timeout(c.advice_min)
         st.staff.release(req)
+    # time spent with an adviser is not waiting: the patience left is what the queues have not used
+    waited = env.now - t_in - (c.advice_min if st.staff is not None and c.u_advice < st.advice_prob else 0.0)
     req = None
-    if st.tills is not None:
-        req, wt = yield from _queue(w, st.tills, patience - waited)
-        waited += wt
-        if req is None:
+    if tills is not None:
+        t_q = env.now
+        req = tills.request()
+        if not req.triggered and not (yield from _wait(env, req, patience - waited)):
             return _give_up(w, q, t_in)
+        waited += env.now - t_q
     q.waited(waited)
     w.fulfil.store_sale(c, k, ch)
     if c.till_min:
         yield env.timeout(c.till_min)
     if req is not None:
-        st.tills.release(req)
+        tills.release(req)
     q.leave(env.now, t_in)
 
 
@@ -109,24 +121,24 @@ def call(w, c: Customer, handle: float, purchase: bool):
     env = w.env
     cc = w.call
     q = w.met.call_q
-    yield from _wait_open(env, cc, c.defer_min)
+    if next_open(env.now, cc.open_min, cc.close_min):
+        yield from _wait_open(env, cc, c.defer_min)
     t_in = env.now
     q.enter(t_in)
+    agents = cc.agents
     req = None
-    if cc.agents is not None:
-        req, wt = yield from _queue(w, cc.agents, c.call_patience)
-        if req is None:
+    if agents is not None:
+        req = agents.request()
+        if not req.triggered and not (yield from _wait(env, req, c.call_patience)):
             q.abandoned += 1
             q.leave(env.now, t_in)
             if purchase:
                 w.met.left["call_queue"] += 1
             return
-    else:
-        wt = 0.0
-    q.waited(wt)
+    q.waited(env.now - t_in)
     yield env.timeout(handle)
     if req is not None:
-        cc.agents.release(req)
+        agents.release(req)
     q.leave(env.now, t_in)
     if purchase:
         w.fulfil.online_sale(c, w.ch_call)

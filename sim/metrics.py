@@ -10,8 +10,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
-WAIT_BIN_MIN = 0.05       # histogram bin width for queue waits, minutes
-WAIT_BINS = 20_000        # up to 1,000 minutes; longer waits go to the last bin
+WAIT_BIN_MIN = 0.1        # histogram bin width for queue waits, minutes (p95 to 6 s)
+WAIT_BINS = 6_000         # up to 600 minutes; longer waits go to the last bin
 NAN = float("nan")
 
 
@@ -80,7 +80,7 @@ class Metrics:
         self.switches = 0                    # journeys whose cart was built in another channel than the purchase
         self.ropo = 0                        # store purchases preceded by online research
         self.store_orders = 0
-        self.tp_usage = [0] * len(touchpoints)  # ordering customers who used each research touchpoint
+        self.tp_usage_masks: dict[int, int] = {}  # ordering customers by the set (bit mask) of touchpoints used
         # orders and money
         self.orders_ch = [0] * nc
         self.orders_seg = [0] * ng
@@ -98,9 +98,9 @@ class Metrics:
         self.requests_store = [0] * ns
         self.stockouts_store = [0] * ns
         self.units_demanded = 0
-        self.units_filled = 0                # taken at once from on-hand stock, anywhere in the visible pool
         self.units_remote = 0                # of which from another node than the channel's own
         self.units_backordered = 0
+        self.value_backordered = 0.0
         self.units_lost = 0
         self.value_lost = 0.0
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
@@ -115,13 +115,12 @@ class Metrics:
         # queues
         self.store_q = [QueueStats(store_target_min) for _ in stores]
         self.call_q = QueueStats(call_target_min)
-        # daily series
-        self.daily: list[dict[str, float]] = []
 
     # ----------------------------------------------------------------------------------------- snapshots
-    def state(self) -> dict:
-        """A deep copy of every counter (for warm-up deletion and daily differences)."""
-        return copy.deepcopy({k: v for k, v in self.__dict__.items() if k != "daily"})
+    def state(self, copy_: bool = True) -> dict:
+        """Every counter by name: a deep copy (a snapshot for warm-up deletion), or the live objects."""
+        live = dict(self.__dict__)
+        return copy.deepcopy(live) if copy_ else live
 
 
 def _diff(a, b):
@@ -131,7 +130,7 @@ def _diff(a, b):
     if isinstance(a, list):
         return [_diff(x, y) for x, y in zip(a, b, strict=True)]
     if isinstance(a, dict):
-        return {k: _diff(a[k], b[k]) for k in a}
+        return {k: _diff(a[k], b.get(k, 0)) for k in a}
     if isinstance(a, QueueStats):
         out = QueueStats(a.target)
         for name in QueueStats.__slots__:
@@ -214,12 +213,12 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "revenue": lambda w, T, x: w["revenue"],
     "gross_margin": lambda w, T, x: w["revenue"] - w["cogs"],
     "fulfilment_cost": lambda w, T, x: w["fulfilment_cost"],
-    "fill_rate": lambda w, T, x: ratio(w["units_filled"], w["units_demanded"]),
+    "fill_rate": lambda w, T, x: ratio(x["units_out"], w["units_demanded"]),
     "stockout_rate": lambda w, T, x: ratio(_sum(w["stockouts_ch"]), _sum(w["requests_ch"])),
     "lost_sales_units": lambda w, T, x: w["units_lost"],
     "lost_sales_value": lambda w, T, x: w["value_lost"],
     "failed_promise_units": lambda w, T, x: w["units_failed_promise"],
-    "remote_fill_share": lambda w, T, x: ratio(w["units_remote"], w["units_filled"]),
+    "remote_fill_share": lambda w, T, x: ratio(w["units_remote"], x["units_out"]),
     "cycle_service_level": lambda w, T, x: x["cycle_service_level"],
     "numeric_distribution": lambda w, T, x: x["numeric_distribution"],
     "weighted_distribution": lambda w, T, x: x["weighted_distribution"],
@@ -268,7 +267,11 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
         "conversion_rate": ratio(w["orders_seg"][i], w["journeys_seg"][i]),
         "basket_units": ratio(w["units_seg"][i], w["orders_seg"][i]), "revenue": w["value_seg"][i],
     } for i, name in enumerate(w["segments"])}
+    orders = _sum(w["orders_ch"])
+    tp = {name: {"usage_share": ratio(sum(n for mask, n in w["tp_usage_masks"].items() if mask >> i & 1), orders)}
+          for i, name in enumerate(w["touchpoints"])}
     cq = queue_kpis(w["call_q"], window_min, "call")
     cq["little_gap"] = little_gap(w["call_q"], window_min)
-    return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq}}
+    return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq},
+            "touchpoint": tp}
 

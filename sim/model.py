@@ -161,12 +161,14 @@ class World:
             self.daily_state.append((self.light_state(), self.stock_state()))
             day += 1
 
-    def close_order(self, c, ch: int, units: int, value: float) -> None:
+    def close_order(self, c, ch: int, units: int, value: float, cogs: float) -> None:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed."""
         met = self.met
         if not units:
             met.left["nothing_available"] += 1
             return
+        met.revenue += value
+        met.cogs += cogs
         met.orders_ch[ch] += 1
         met.units_ch[ch] += units
         met.value_ch[ch] += value
@@ -176,13 +178,8 @@ class World:
         if ch == self.ch_store:
             met.store_orders += 1
             met.ropo += c.online
-        mask = c.tp_mask
-        i = 0
-        while mask:
-            if mask & 1:
-                met.tp_usage[i] += 1
-            mask >>= 1
-            i += 1
+        usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
+        usage[c.tp_mask] = usage.get(c.tp_mask, 0) + 1
 
     # ----------------------------------------------------------------------------------------- snapshots
     def _flush_queues(self) -> None:
@@ -194,7 +191,7 @@ class World:
     def light_state(self) -> dict[str, float]:
         m = self.met
         return {"customers": m.arrived, "orders": sum(m.orders_ch), "revenue": m.revenue,
-                "units_demanded": m.units_demanded, "units_filled": m.units_filled, "lost_sales_units": m.units_lost,
+                "units_demanded": m.units_demanded, "units_out": self.inv.units_out, "lost_sales_units": m.units_lost,
                 "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
                 "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
                 "call_wait_sum": m.call_q.wait_sum,
@@ -207,19 +204,21 @@ class World:
         if self.n_stores:
             held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.n_stores]]).mean(axis=0)
             nd, wd = float(held.mean()), float((held * pop).sum())
-        return {"area": sum(inv.area), "shipped": sum(inv.shipped), "cycles": sum(inv.cycles),
+        return {"area": sum(inv.area), "shipped": sum(inv.shipped), "units_out": inv.units_out,
+                "cycles": sum(inv.cycles),
                 "cycles_ok": sum(inv.cycles_ok), "nd": nd, "wd": wd, "eod": sum(inv.eod_on_hand),
                 "eod_n": sum(inv.eod_count)}
 
 
 def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> dict[str, float]:
-    s = start or {"area": 0.0, "shipped": 0, "cycles": 0, "cycles_ok": 0, "eod": 0, "eod_n": 0}
+    s = start or {"area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0, "eod_n": 0}
     avg = (end["area"] - s["area"]) / window_min
     days = window_min / DAY_MIN
     warm = w.sc.warmup_days * DAY_MIN
     snaps = [st for (i, (_, st)) in enumerate(w.daily_state) if (i + 1) * DAY_MIN > warm]
     return {
         "avg_on_hand_units": avg,
+        "units_out": end["units_out"] - s["units_out"],
         "inventory_turns": M.ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
         "cycle_service_level": M.ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
         "numeric_distribution": float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
@@ -239,7 +238,7 @@ def _daily_series(w: World) -> dict[str, list[float]]:
         d = {k: r[k] - prev[k] for k in r}
         for k in ("customers", "orders", "revenue", "units_demanded", "lost_sales_units"):
             out[k].append(float(d[k]))
-        out["fill_rate"].append(M.ratio(d["units_filled"], d["units_demanded"]))
+        out["fill_rate"].append(M.ratio(d["units_out"], d["units_demanded"]))
         out["stockout_rate"].append(M.ratio(d["stockouts"], d["requests"]))
         out["store_wait_mean_min"].append(M.ratio(d["store_wait_sum"], d["store_served"]))
         out["call_wait_mean_min"].append(M.ratio(d["call_wait_sum"], d["call_served"]))
@@ -256,9 +255,12 @@ def _books(w: World) -> dict[str, float]:
     problems = w.inv.invariant_problems()
     if m.arrived != orders + left + w.active:
         problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.active}")
-    if m.units_demanded != m.units_filled + m.units_backordered + m.units_lost:
-        problems.append(f"units: demanded {m.units_demanded} != filled {m.units_filled} + backordered "
+    if m.units_demanded != w.inv.units_out + m.units_backordered + m.units_lost:
+        problems.append(f"units: demanded {m.units_demanded} != taken from stock {w.inv.units_out} + backordered "
                         f"{m.units_backordered} + lost {m.units_lost}")
+    if not math.isclose(m.revenue, w.inv.value_out + m.value_backordered, rel_tol=1e-9, abs_tol=1e-6):
+        problems.append(f"money: revenue {m.revenue:.2f} != value taken from stock {w.inv.value_out:.2f} "
+                        f"+ value backordered {m.value_backordered:.2f}")
     if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
         problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
     if problems:
@@ -289,7 +291,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     books = _books(w)
     start_met, start_stock = w.warmup_state or (None, None)
     window_min = w.horizon - scenario.warmup_days * DAY_MIN
-    win = M.window(w.met.state(), start_met)
+    win = M.window(w.met.state(copy_=False), start_met)
     stock = _stock_kpis(w, start_stock, w.stock_state(), window_min)
     kpis = M.compute_kpis(win, window_min, stock)
     kpis["end_of_period_on_hand"] = stock["end_of_period_on_hand"]
