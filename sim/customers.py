@@ -8,6 +8,9 @@ that depends on the setup compares the same pre-drawn uniform against a setup-de
 
 from __future__ import annotations
 
+from collections import namedtuple
+from functools import partial
+
 import numpy as np
 
 from .config import CHANNEL_CALL, CHANNEL_STORE, Scenario
@@ -16,12 +19,12 @@ from .rng import Streams, draw_many
 DAY_MIN = 1440.0
 
 
-class Customer:
-    """One journey's pre-drawn wishes. Times in minutes (absolute for ``t``)."""
-
-    __slots__ = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online",
-                 "lines", "units", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "defer_min",
-                 "till_min", "advice_min", "store_patience", "call_patience", "handle_min")
+FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online",
+          "lines", "units", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "till_min",
+          "advice_min", "store_patience", "call_patience", "handle_min", "defer_min")
+Customer = namedtuple("Customer", FIELDS)
+Customer.__doc__ = "One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute."
+_new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
 
 
 class Population:
@@ -76,7 +79,7 @@ class Population:
         store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
-        u = g["decisions"].random((n, 6))
+        u = g["decisions"].random((n, 6))  # the sixth column is kept for stream stability
         s = self._service(seg, store, j["calls"], j["channel"], n)
         return self._assemble(t, seg, store, j, b, u, s)
 
@@ -153,31 +156,19 @@ class Population:
                 "defer": defer}
 
     def _assemble(self, t, seg, store, j, b, u, s) -> list[Customer]:
+        """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
         lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
+        ends = np.cumsum(b["n_lines"]).tolist()
+        per_lines = [lines[e - k:e] for e, k in zip(ends, b["n_lines"].tolist(), strict=True)]
         handle = s["handle"].tolist()
-        out = []
-        li = hi = 0
-        cols = zip(t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
-                   j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
-                   j["online"].tolist(), b["n_lines"].tolist(), b["units"].tolist(), b["reco"].tolist(), u.tolist(),
-                   s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(), s["cp"].tolist(),
-                   s["n_calls"].tolist(), s["defer"].tolist(), strict=True)
-        for (ti, sg, st, ch, ntp, mask, res, calls, sw, onl, nl, units, reco, uu, till, adv, sp, cp, nc,
-             defer) in cols:
-            c = Customer()
-            c.t, c.seg, c.store, c.channel, c.n_tp, c.tp_mask = ti, sg, st, ch, ntp, mask
-            c.research_min, c.calls, c.switch, c.online = res, calls, sw, onl
-            c.lines = lines[li:li + nl]
-            li += nl
-            c.units = units
-            c.reco = reco
-            c.u_abandon, c.u_collect, c.u_accept, c.u_reco, c.u_advice, _ = uu
-            c.till_min, c.advice_min, c.store_patience, c.call_patience = till, adv, sp, cp
-            c.handle_min = handle[hi:hi + nc]
-            hi += nc
-            c.defer_min = defer
-            out.append(c)
-        return out
+        ends = np.cumsum(s["n_calls"]).tolist()
+        per_handle = [handle[e - k:e] for e, k in zip(ends, s["n_calls"].tolist(), strict=True)]
+        cols = (t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
+                j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
+                j["online"].tolist(), per_lines, b["units"].tolist(), b["reco"].tolist(),
+                *u[:, :5].T.tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
+                s["cp"].tolist(), per_handle, s["defer"].tolist())
+        return list(map(_new_customer, zip(*cols, strict=True)))
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -73,7 +73,7 @@ class Inventory:
         if got < qty:
             self.short_in_cycle[node][sku] = True
         if got:
-            now = self.env.now
+            now = self.env._now  # SimPy's clock attribute: the property costs a call
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
             row[sku] = have - got
@@ -122,7 +122,7 @@ class Inventory:
             self._schedule(lambda _e: self._receive(node, sku, qty), None, PRIO_RECEIVE, lead)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
-        now = self.env.now
+        now = self.env._now  # SimPy's clock attribute: the property costs a call
         self.on_order[node][sku] -= qty
         self.in_transit -= qty
         self.received[node] += qty
@@ -174,7 +174,7 @@ class Inventory:
 
     def flush(self) -> None:
         """Bring every time-weighted area up to now (before reading it)."""
-        now = self.env.now
+        now = self.env._now  # SimPy's clock attribute: the property costs a call
         for node in range(self.n_nodes):
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now

@@ -39,8 +39,8 @@ def journey(w, c: Customer):
 
 def _wait_open(env, place, defer_min: float):
     """A customer who finds ``place`` closed comes back ``defer_min`` after it opens (within its hours)."""
-    yield env.timeout(next_open(env.now, place.open_min, place.close_min) + defer_min)
-    closed = next_open(env.now, place.open_min, place.close_min)
+    yield env.timeout(next_open(env._now, place.open_min, place.close_min) + defer_min)
+    closed = next_open(env._now, place.open_min, place.close_min)
     if closed:  # the defer ran past closing: first thing the next day
         yield env.timeout(closed)
 
@@ -75,7 +75,7 @@ def store_visit(w, c: Customer, ch: int):
     k = c.store
     st = w.stores[k]
     q = w.met.store_q[k]
-    if next_open(env.now, st.open_min, st.close_min):
+    if next_open(env._now, st.open_min, st.close_min):
         yield from _wait_open(env, st, c.defer_min)
     tills = st.tills
     if st.queue_capacity is not None and tills is not None and len(tills.queue) >= st.queue_capacity:
@@ -83,7 +83,7 @@ def store_visit(w, c: Customer, ch: int):
         q.balked += 1
         w.met.left["store_full"] += 1
         return
-    t_in = env.now
+    t_in = env._now
     q.enter(t_in)
     patience = c.store_patience
     if st.staff is not None and c.u_advice < st.advice_prob:
@@ -93,26 +93,26 @@ def store_visit(w, c: Customer, ch: int):
         yield env.timeout(c.advice_min)
         st.staff.release(req)
     # time spent with an adviser is not waiting: the patience left is what the queues have not used
-    waited = env.now - t_in - (c.advice_min if st.staff is not None and c.u_advice < st.advice_prob else 0.0)
+    waited = env._now - t_in - (c.advice_min if st.staff is not None and c.u_advice < st.advice_prob else 0.0)
     req = None
     if tills is not None:
-        t_q = env.now
+        t_q = env._now
         req = tills.request()
         if not req.triggered and not (yield from _wait(env, req, patience - waited)):
             return _give_up(w, q, t_in)
-        waited += env.now - t_q
+        waited += env._now - t_q
     q.waited(waited)
     w.fulfil.store_sale(c, k, ch)
     if c.till_min:
         yield env.timeout(c.till_min)
     if req is not None:
         tills.release(req)
-    q.leave(env.now, t_in)
+    q.leave(env._now, t_in)
 
 
 def _give_up(w, q, t_in: float) -> None:
     q.abandoned += 1
-    q.leave(w.env.now, t_in)
+    q.leave(w.env._now, t_in)
     w.met.left["store_queue"] += 1
 
 
@@ -121,9 +121,9 @@ def call(w, c: Customer, handle: float, purchase: bool):
     env = w.env
     cc = w.call
     q = w.met.call_q
-    if next_open(env.now, cc.open_min, cc.close_min):
+    if next_open(env._now, cc.open_min, cc.close_min):
         yield from _wait_open(env, cc, c.defer_min)
-    t_in = env.now
+    t_in = env._now
     q.enter(t_in)
     agents = cc.agents
     req = None
@@ -131,14 +131,14 @@ def call(w, c: Customer, handle: float, purchase: bool):
         req = agents.request()
         if not req.triggered and not (yield from _wait(env, req, c.call_patience)):
             q.abandoned += 1
-            q.leave(env.now, t_in)
+            q.leave(env._now, t_in)
             if purchase:
                 w.met.left["call_queue"] += 1
             return
-    q.waited(env.now - t_in)
+    q.waited(env._now - t_in)
     yield env.timeout(handle)
     if req is not None:
         agents.release(req)
-    q.leave(env.now, t_in)
+    q.leave(env._now, t_in)
     if purchase:
         w.fulfil.online_sale(c, w.ch_call)

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
+from operator import attrgetter
 
 import numpy as np
 import simpy
@@ -128,22 +129,42 @@ class World:
         self.active = 0
         self.horizon = sc.horizon_days * DAY_MIN
         self.warmup_state: tuple[dict, dict] | None = None
+        self._today: list = []
         self.daily_state: list[tuple[dict, dict]] = []
 
     # ----------------------------------------------------------------------------------------- processes
     def arrivals(self):
+        """Start each journey at its time; journey counts are booked per day in bulk (see ``_book_day``)."""
         env = self.env
         for d in range(math.ceil(self.sc.horizon_days)):
-            for c in self.population.day(d, self.horizon):
+            batch = self.population.day(d, self.horizon)
+            self._book_day(batch, +1)
+            self._today = batch
+            for c in batch:
                 yield env.timeout(c.t - env.now)
-                self.met.arrived += 1
-                self.met.journeys_ch[c.channel] += 1
-                self.met.journeys_seg[c.seg] += 1
-                self.met.touchpoint_visits += c.n_tp
-                self.met.switches += c.switch
                 env.process(journey(self, c))
             if env.now < (d + 1) * DAY_MIN:
                 yield env.timeout((d + 1) * DAY_MIN - env.now)
+
+    def _book_day(self, batch: list, sign: int) -> None:
+        """Add (or, with sign -1, take back) the journey counters of a batch of customers."""
+        m = self.met
+        if not batch:
+            return
+        ch = np.bincount(list(map(attrgetter("channel"), batch)), minlength=len(m.journeys_ch)).tolist()
+        seg = np.bincount(list(map(attrgetter("seg"), batch)), minlength=len(m.journeys_seg)).tolist()
+        m.journeys_ch = [a + sign * b for a, b in zip(m.journeys_ch, ch, strict=True)]
+        m.journeys_seg = [a + sign * b for a, b in zip(m.journeys_seg, seg, strict=True)]
+        m.arrived += sign * len(batch)
+        m.touchpoint_visits += sign * sum(map(attrgetter("n_tp"), batch))
+        m.switches += sign * sum(map(attrgetter("switch"), batch))
+
+    def _snapshot(self) -> dict:
+        """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
+        self._book_day([c for c in self._today if c.t > self.env.now], -1)
+        state = self.met.state()
+        self._book_day([c for c in self._today if c.t > self.env.now], +1)
+        return state
 
     def ticks(self):
         """Daily snapshot of the light counters (for the time series) and the warm-up snapshot."""
@@ -156,7 +177,7 @@ class World:
                 yield env.timeout(warm - env.now)
                 self.inv.flush()
                 self._flush_queues()
-                self.warmup_state = (self.met.state(), self.stock_state())
+                self.warmup_state = (self._snapshot(), self.stock_state())
             yield env.timeout(nxt - env.now)
             self.daily_state.append((self.light_state(), self.stock_state()))
             day += 1
