@@ -8,6 +8,7 @@ that depends on the setup compares the same pre-drawn uniform against a setup-de
 
 from __future__ import annotations
 
+import math
 from collections import namedtuple
 from functools import partial
 
@@ -60,15 +61,22 @@ class Population:
         self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
         self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
 
-    def day(self, d: int, horizon_min: float) -> list[Customer]:
-        """The customers whose journeys start on day ``d`` (0-based), sorted by start time."""
+    def block_days(self) -> int:
+        """Days drawn per batch: one for busy scenarios, more when few customers a day (numpy overhead)."""
+        return max(1, min(math.ceil(self.sc.horizon_days), math.ceil(2000 / max(self.sc.customers_per_day, 1))))
+
+    def days(self, d0: int, k: int, horizon_min: float) -> list[Customer]:
+        """The customers whose journeys start on days ``d0 .. d0+k-1`` (0-based), sorted by start time."""
         sc, g = self.sc, self.g
         ga = g["arrivals"]
-        lam = sc.customers_per_day * self.week_w[d % 7] * self.hour_w          # segments x 24 hours
-        counts = ga.poisson(lam)
-        seg = np.repeat(np.repeat(np.arange(len(sc.segments)), 24), counts.ravel())
-        hour = np.repeat(np.tile(np.arange(24), len(sc.segments)), counts.ravel())
-        t = d * DAY_MIN + (hour + ga.random(seg.size)) * 60.0
+        ng = len(sc.segments)
+        week = self.week_w[np.arange(d0, d0 + k) % 7]
+        lam = sc.customers_per_day * week[:, None, None] * self.hour_w[None]    # days x segments x 24 hours
+        counts = ga.poisson(lam).ravel()
+        seg = np.repeat(np.tile(np.repeat(np.arange(ng), 24), k), counts)
+        hour = np.repeat(np.tile(np.arange(24), ng * k), counts)
+        day = np.repeat(np.repeat(np.arange(d0, d0 + k), ng * 24), counts)
+        t = day * DAY_MIN + (hour + ga.random(seg.size)) * 60.0
         order = np.argsort(t, kind="stable")
         t, seg = t[order], seg[order]
         keep = t < horizon_min

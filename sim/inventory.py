@@ -46,6 +46,9 @@ class Inventory:
         self.short_in_cycle = [[False] * n_skus for _ in policies]
         self.total = [sum(row) for row in self.on_hand]
         self.area = [0.0] * self.n_nodes       # integral of total on hand over time, unit-minutes
+        self.bo_total = [0] * self.n_nodes     # units owed, and their integral over time
+        self.bo_area = [0.0] * self.n_nodes
+        self.bo_last = [0.0] * self.n_nodes
         self.last = [0.0] * self.n_nodes
         self.initial_units = sum(self.total)
         # flows in units, cumulative from t = 0
@@ -87,9 +90,16 @@ class Inventory:
 
     def backorder(self, node: int, sku: int, qty: int) -> None:
         """Record ``qty`` units owed to customers, filled first from the next receipts."""
+        self._owe(node, qty)
         self.backorders[node][sku] += qty
         if self.continuous[node]:
             self._continuous_review(node, sku)
+
+    def _owe(self, node: int, change: int) -> None:
+        now = self.env._now
+        self.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
+        self.bo_last[node] = now
+        self.bo_total[node] += change
 
     def position(self, node: int, sku: int) -> int:
         """Inventory position: on hand - backorders + on order."""
@@ -129,6 +139,7 @@ class Inventory:
         owed = self.backorders[node][sku]
         fill = owed if owed < qty else qty
         if fill:  # backorders are served first and leave at once
+            self._owe(node, -fill)
             self.backorders[node][sku] = owed - fill
             self.shipped[node] += fill
         put = qty - fill
@@ -178,6 +189,7 @@ class Inventory:
         for node in range(self.n_nodes):
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
+            self._owe(node, 0)
 
     def invariant_problems(self) -> list[str]:
         """Conservation and sign checks; an empty list when the books balance."""

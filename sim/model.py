@@ -6,6 +6,7 @@ The model never prints, plots or writes files; it returns a :class:`Result`. Eve
 
 from __future__ import annotations
 
+import bisect
 import math
 import time
 from dataclasses import dataclass, field
@@ -130,21 +131,25 @@ class World:
         self.horizon = sc.horizon_days * DAY_MIN
         self.warmup_state: tuple[dict, dict] | None = None
         self._today: list = []
+        self._today_t: list[float] = []
         self.daily_state: list[tuple[dict, dict]] = []
 
     # ----------------------------------------------------------------------------------------- processes
     def arrivals(self):
-        """Start each journey at its time; journey counts are booked per day in bulk (see ``_book_day``)."""
+        """Start each journey at its time; journey counts are booked per batch in bulk (see ``_book_day``)."""
         env = self.env
-        for d in range(math.ceil(self.sc.horizon_days)):
-            batch = self.population.day(d, self.horizon)
+        k = self.population.block_days()
+        for d0 in range(0, math.ceil(self.sc.horizon_days), k):
+            batch = self.population.days(d0, k, self.horizon)
             self._book_day(batch, +1)
             self._today = batch
+            self._today_t = [c.t for c in batch]
             for c in batch:
                 yield env.timeout(c.t - env.now)
                 env.process(journey(self, c))
-            if env.now < (d + 1) * DAY_MIN:
-                yield env.timeout((d + 1) * DAY_MIN - env.now)
+            end = min(d0 + k, math.ceil(self.sc.horizon_days)) * DAY_MIN
+            if env.now < end:
+                yield env.timeout(end - env.now)
 
     def _book_day(self, batch: list, sign: int) -> None:
         """Add (or, with sign -1, take back) the journey counters of a batch of customers."""
@@ -161,9 +166,10 @@ class World:
 
     def _snapshot(self) -> dict:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
-        self._book_day([c for c in self._today if c.t > self.env.now], -1)
+        pending = self._today[bisect.bisect_right(self._today_t, self.env.now):]
+        self._book_day(pending, -1)
         state = self.met.state()
-        self._book_day([c for c in self._today if c.t > self.env.now], +1)
+        self._book_day(pending, +1)
         return state
 
     def ticks(self):
@@ -211,7 +217,9 @@ class World:
 
     def light_state(self) -> dict[str, float]:
         m = self.met
-        return {"customers": m.arrived, "orders": sum(m.orders_ch), "revenue": m.revenue,
+        # booked with their batch, still to come
+        not_yet = len(self._today_t) - bisect.bisect_right(self._today_t, self.env.now)
+        return {"customers": m.arrived - not_yet, "orders": sum(m.orders_ch), "revenue": m.revenue,
                 "units_demanded": m.units_demanded, "units_out": self.inv.units_out, "lost_sales_units": m.units_lost,
                 "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
                 "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
@@ -225,20 +233,23 @@ class World:
         if self.n_stores:
             held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.n_stores]]).mean(axis=0)
             nd, wd = float(held.mean()), float((held * pop).sum())
-        return {"area": sum(inv.area), "shipped": sum(inv.shipped), "units_out": inv.units_out,
+        return {"area": sum(inv.area), "bo_area": sum(inv.bo_area), "shipped": sum(inv.shipped),
+                "units_out": inv.units_out,
                 "cycles": sum(inv.cycles),
                 "cycles_ok": sum(inv.cycles_ok), "nd": nd, "wd": wd, "eod": sum(inv.eod_on_hand),
                 "eod_n": sum(inv.eod_count)}
 
 
 def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> dict[str, float]:
-    s = start or {"area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0, "eod_n": 0}
+    s = start or {"area": 0.0, "bo_area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0,
+                  "eod_n": 0}
     avg = (end["area"] - s["area"]) / window_min
     days = window_min / DAY_MIN
     warm = w.sc.warmup_days * DAY_MIN
     snaps = [st for (i, (_, st)) in enumerate(w.daily_state) if (i + 1) * DAY_MIN > warm]
     return {
         "avg_on_hand_units": avg,
+        "avg_backorder_units": (end["bo_area"] - s["bo_area"]) / window_min,
         "units_out": end["units_out"] - s["units_out"],
         "inventory_turns": M.ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
         "cycle_service_level": M.ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
@@ -316,6 +327,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     stock = _stock_kpis(w, start_stock, w.stock_state(), window_min)
     kpis = M.compute_kpis(win, window_min, stock)
     kpis["end_of_period_on_hand"] = stock["end_of_period_on_hand"]
+    kpis["avg_backorder_units"] = stock["avg_backorder_units"]
     events = next(env._eid) - len(env._queue)  # events scheduled and processed (SimPy's own counter)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=M.breakdown(win, window_min), events=events,

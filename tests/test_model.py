@@ -47,7 +47,7 @@ def test_common_random_numbers_same_customers_under_every_setup():
     for setup in sim.SETUP_NAMES:
         w = World(sc, setup, np.random.SeedSequence(9))
         days[setup] = [(c.t, c.seg, c.store, c.channel, c.lines, c.till_min, c.u_abandon)
-                       for d in range(2) for c in w.population.day(d, w.horizon)]
+                       for c in w.population.days(0, 2, w.horizon)]
     first = days[sim.SETUP_NAMES[0]]
     assert len(first) > 1000
     for setup in sim.SETUP_NAMES[1:]:
@@ -62,12 +62,12 @@ def test_a_new_stream_does_not_shift_the_others():
     sc = short_default()
     pop = Population(sc, sim.rng.Streams(5), ["store", "web", "app", "marketplace", "call_centre"],
                      [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
-    before = [(c.t, c.lines) for c in pop.day(0, 1e9)]
+    before = [(c.t, c.lines) for c in pop.days(0, 1, 1e9)]
     streams = sim.rng.Streams(5)
     streams.generator("some-new-purpose").random(1000)
     pop2 = Population(sc, streams, ["store", "web", "app", "marketplace", "call_centre"],
                       [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
-    assert [(c.t, c.lines) for c in pop2.day(0, 1e9)] == before
+    assert [(c.t, c.lines) for c in pop2.days(0, 1, 1e9)] == before
 
 
 PAIRS = 3

@@ -16,6 +16,7 @@ ERLANG_C = {  # agents: (P(wait), mean wait in seconds, SL(20 s))
 }
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("agents", sorted(ERLANG_C))
 def test_q1_erlang_c(agents):
     p_wait, mean_wait_s, sl = ERLANG_C[agents]
@@ -100,3 +101,42 @@ def test_p1_one_store_pooling_equals_siloed():
                             "customers_per_day": 20})
     a, b = (sim.run(sc, s, seed=4) for s in ("multichannel", "omnichannel"))
     assert a.kpis["lost_sales_units"] == b.kpis["lost_sales_units"] > 0
+
+
+# --------------------------------------------------------------------------------------------- inventory cases
+# The table's tolerance applies to the fill rate and the cycle service level; the means (backorders, on hand)
+# use I1's relative tolerance of 2 %: an absolute ±0.005 on a mean of 6 units would need ~400 runs.
+
+
+@pytest.mark.slow
+def test_i1_base_stock_with_backorders():
+    res = replicate("i1_base_stock_backorders.yaml", "multichannel", n=64, seed=21, overrides={"horizon_days": 8000})
+    check(kpi(res, lambda r: r.kpis["fill_rate"]), 0.84323, 0.005, "I1 fill rate")
+    check(kpi(res, lambda r: r.kpis["avg_backorder_units"]), 0.33083, 0.02 * 0.33083, "I1 mean backorders")
+    check(kpi(res, lambda r: r.kpis["avg_on_hand_units"]), 5.3308, 0.02 * 5.3308, "I1 mean on hand")
+
+
+@pytest.mark.parametrize("lead", ["fixed", "exponential"])
+def test_i2_base_stock_with_lost_sales(lead):
+    res = replicate("i2_base_stock_lost_sales.yaml", "multichannel", n=16, seed=22,
+                    overrides={"stores.0.replenishment.lead_time_days.dist": lead})
+    check(kpi(res, lambda r: r.kpis["fill_rate"]), 0.94978, 0.005, f"I2 fill rate, {lead} lead time")
+    check(kpi(res, lambda r: r.kpis["avg_on_hand_units"]), 6.0044, 0.02 * 6.0044, f"I2 mean on hand, {lead}")
+    for r in res:
+        assert r.kpis["avg_backorder_units"] == 0
+
+
+@pytest.mark.slow
+def test_i3_periodic_review():
+    res = replicate("i3_periodic_review.yaml", "multichannel", n=24, seed=23)
+    check(kpi(res, lambda r: r.kpis["fill_rate"]), 0.99048, 0.003, "I3 fill rate")
+    check(kpi(res, lambda r: r.kpis["cycle_service_level"]), 0.96769, 0.003, "I3 cycle service level")
+    check(kpi(res, lambda r: r.kpis["end_of_period_on_hand"]), 10.095, 0.02 * 10.095, "I3 end-of-day on hand")
+
+
+def test_zero_stock_fills_nothing():
+    sc = sim.load_scenario(ROOT / "scenarios" / "validation" / "i2_base_stock_lost_sales.yaml",
+                           {"horizon_days": 50, "stores.0.replenishment.order_up_to": 0,
+                            "stores.0.replenishment.reorder_point": -1})
+    r = sim.run(sc, "multichannel", seed=1)
+    assert r.kpis["fill_rate"] == 0 and r.kpis["lost_sales_units"] == r.kpis["customers"] > 0
