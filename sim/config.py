@@ -183,10 +183,36 @@ class Touchpoint(Model):
 
 
 # --------------------------------------------------------------------------------------------- customers
+DECIDE, DROP = "decide", "drop"  # absorbing states of a journey chain: go and buy, or give up
+
+
+class Chain(Model):
+    """A Markov chain over research touchpoints, absorbed in ``decide`` (go and buy) or ``drop`` (give up)."""
+
+    start: dict[str, Prob] = Field(description="first touchpoint of a journey (may be 'decide': no research)")
+    transitions: dict[str, dict[str, Prob]] = Field(
+        description="per touchpoint, probabilities of the next touchpoint, 'decide' or 'drop' (each row sums to 1)")
+
+    @field_validator("start")
+    @classmethod
+    def _start_sum(cls, v: dict[str, float]) -> dict[str, float]:
+        return _check_shares(v, "start")
+
+    @field_validator("transitions")
+    @classmethod
+    def _rows_sum(cls, v: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        for tp, row in v.items():
+            _check_shares(row, f"transitions.{tp}")
+        return v
+
+
 class Journey(Model):
+    """Research before the purchase: either a mix and a mean count (steps drawn independently), or a ``chain``."""
+
     touchpoint_mix: dict[str, Prob] = Field(
         default_factory=dict, description="share of research steps spent at each touchpoint (sums to 1)")
     mean_touchpoints: float = Field(1.0, ge=1, description="research touchpoints per journey, mean (>= 1)")
+    chain: Chain | None = Field(None, description="a Markov chain over touchpoints; replaces mix and mean")
     gap_min: NonNeg = Field(0.0, description="mean time between two touchpoints, minutes (exponential)")
     store_visit_min: NonNeg = Field(20.0, description="time of a research (browsing) visit to a store, minutes")
 
@@ -195,10 +221,40 @@ class Journey(Model):
     def _sum(cls, v: dict[str, float]) -> dict[str, float]:
         return _check_shares(v, "touchpoint_mix")
 
+    def as_chain(self) -> Chain | None:
+        """The chain this journey walks; a mix with mean m is the chain whose every row is the mix, leaving
+        for 'decide' with probability 1/m (a geometric number of steps with mean m). None: no research."""
+        if self.chain is not None:
+            return self.chain
+        if not self.touchpoint_mix:
+            return None
+        stay = 1.0 - 1.0 / self.mean_touchpoints
+        row = {tp: p * stay for tp, p in self.touchpoint_mix.items()}
+        row[DECIDE] = 1.0 / self.mean_touchpoints
+        return Chain.model_construct(start=dict(self.touchpoint_mix), transitions=dict.fromkeys(self.touchpoint_mix, row))
+
 
 class Basket(Model):
     lines_mean: float = Field(1.0, ge=1, description="distinct SKUs per basket, mean (1 + Poisson)")
     units_per_line_mean: float = Field(1.0, ge=1, description="units per SKU line, mean (1 + Poisson)")
+
+
+REACTIONS = ("substitute", "other_store", "wait", "drop_item", "drop_basket")
+
+
+class Reaction(Model):
+    """What a customer does when an item is not there to take (probabilities summing to 1)."""
+
+    substitute: Prob = Field(0.0, description="takes a similar SKU of the same category, if there is one")
+    other_store: Prob = Field(0.0, description="gets it at another store that has it (their own effort)")
+    wait: Prob = Field(0.0, description="accepts delivery later or a backorder, where the retailer offers one")
+    drop_item: Prob = Field(1.0, description="buys the rest without it")
+    drop_basket: Prob = Field(0.0, description="leaves without buying anything")
+
+    @model_validator(mode="after")
+    def _sum(self) -> Reaction:
+        _check_shares(self.model_dump(), "stockout_reaction")
+        return self
 
 
 class Segment(Model):
@@ -212,8 +268,7 @@ class Segment(Model):
     store_patience_min: Dist | None = Field(None, description="longest tolerated queue wait in store; null = infinite")
     call_patience_min: Dist | None = Field(None, description="longest tolerated call wait; null = infinite")
     click_collect_share: Prob = Field(0.0, description="online buyers preferring click & collect when offered")
-    accept_delivery_prob: Prob = Field(
-        0.0, description="in-store buyer facing a stockout accepts delivery from elsewhere when offered")
+    stockout_reaction: Reaction = Field(Reaction(), description="what a customer does about a missing item")
     restart_abandon_prob: Prob = Field(
         0.0, description="a customer whose cart is lost on a channel switch gives up instead of starting over")
     recommendation_accept: Prob = Field(0.0, description="a personalised recommendation adds one line")
@@ -222,6 +277,21 @@ class Segment(Model):
     @classmethod
     def _sum(cls, v: dict[str, float]) -> dict[str, float]:
         return _check_shares(v, "channels")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _accept_delivery(cls, v: Any) -> Any:
+        # shorthand: ``accept_delivery_prob: p`` is ``stockout_reaction: {wait: p, drop_item: 1 - p}``
+        if isinstance(v, dict) and "accept_delivery_prob" in v:
+            v = dict(v)
+            p = v.pop("accept_delivery_prob")
+            if "stockout_reaction" in v:
+                raise ValueError("give accept_delivery_prob or stockout_reaction, not both")
+            if isinstance(p, int | float) and 0 <= p <= 1:
+                v["stockout_reaction"] = {"wait": p, "drop_item": 1 - p}
+            else:
+                raise ValueError(f"accept_delivery_prob must be a probability between 0 and 1 (got {p!r})")
+        return v
 
     @field_validator("hourly_profile")
     @classmethod
@@ -246,10 +316,6 @@ class Fulfilment(Model):
     store_wait_target_min: float = Field(5.0, ge=0, description="store service-level target wait, minutes")
 
 
-CAPABILITY_FIELDS = ("shared_stock", "visibility", "cart_continuity", "click_collect", "store_pickup",
-                     "ship_from_store", "endless_aisle", "personalisation")
-
-
 class SetupSpec(Model):
     """A named bundle of capability switches: ``base`` names a built-in setup, other fields override it."""
 
@@ -261,6 +327,7 @@ class SetupSpec(Model):
     store_pickup: bool | None = None
     ship_from_store: bool | None = None
     endless_aisle: bool | None = None
+    customer_data: bool | None = None
     personalisation: bool | None = None
 
 
@@ -311,6 +378,8 @@ class Scenario(Model):
         for tp in seg.journey.touchpoint_mix:
             if tp not in research:
                 yield f"segments.{i}.journey.touchpoint_mix.{tp}: unknown touchpoint; allowed: {sorted(research)}"
+        if seg.journey.chain is not None:
+            yield from _chain_problems(f"segments.{i}.journey.chain", seg.journey.chain, research)
         uses = set(seg.channels) | set(seg.journey.touchpoint_mix)
         if CHANNEL_STORE in uses and not self.stores:
             yield f"segments.{i}: uses 'store' but the scenario has no stores"
@@ -318,6 +387,31 @@ class Scenario(Model):
             yield f"segments.{i}: uses 'call_centre' but the scenario has no call_centre"
         if set(seg.channels) - {CHANNEL_STORE} and self.warehouse is None:
             yield f"segments.{i}.channels: online channels need a warehouse"
+
+
+def _chain_problems(where: str, chain: Chain, research: set[str]):
+    ends = {DECIDE, DROP}
+    for tp in chain.start:
+        if tp not in research | {DECIDE}:
+            yield f"{where}.start.{tp}: unknown touchpoint; allowed: {sorted(research | {DECIDE})}"
+    for tp, row in chain.transitions.items():
+        if tp not in research:
+            yield f"{where}.transitions.{tp}: unknown touchpoint; allowed: {sorted(research)}"
+        for nxt in row:
+            if nxt not in research | ends:
+                yield f"{where}.transitions.{tp}.{nxt}: unknown state; allowed: {sorted(research | ends)}"
+    reached = (set(chain.start) | {n for row in chain.transitions.values() for n in row}) - ends
+    for tp in sorted(reached - set(chain.transitions)):
+        yield f"{where}.transitions: no row for '{tp}', which the chain can reach"
+    # every touchpoint must be able to end the journey, or a customer could wander for ever
+    can_end = {tp for tp, row in chain.transitions.items() if any(row.get(e, 0) > 0 for e in ends)}
+    grew = True
+    while grew:
+        more = {tp for tp, row in chain.transitions.items() if any(row.get(n, 0) > 0 for n in can_end)}
+        grew = not more <= can_end
+        can_end |= more
+    for tp in sorted(set(chain.transitions) - can_end):
+        yield f"{where}.transitions.{tp}: journeys from here never reach 'decide' or 'drop'"
 
 
 # --------------------------------------------------------------------------------------------- loading

@@ -14,14 +14,15 @@ from functools import partial
 
 import numpy as np
 
-from .config import CHANNEL_CALL, CHANNEL_STORE, Scenario
+from .config import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, REACTIONS, Scenario
 from .rng import Streams, draw_many
 
 DAY_MIN = 1440.0
 
 
-FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online",
-          "lines", "units", "reco", "u_abandon", "u_collect", "u_accept", "u_reco", "u_advice", "till_min",
+FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online", "dropped",
+          "path",
+          "lines", "units", "reco", "u_abandon", "u_collect", "reaction", "u_reco", "u_advice", "till_min",
           "advice_min", "store_patience", "call_patience", "handle_min", "defer_min")
 Customer = namedtuple("Customer", FIELDS)
 Customer.__doc__ = "One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute."
@@ -45,8 +46,8 @@ class Population:
         w = np.array([s.traffic_weight for s in sc.stores] or [1.0])
         self.store_cum = np.cumsum(w / w.sum())
         self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
-        self.mix_cum = np.array([np.cumsum([s.journey.touchpoint_mix.get(t, 0.0) for t in research])
-                                 for s in segs]) if research else None
+        self.start_cum, self.trans_cum = _chain_matrices(segs, research)
+        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r) for r in REACTIONS]) for s in segs])
         self.pop_cum = np.cumsum(popularity)
         visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
         store_visit = [s.journey.store_visit_min for s in segs]
@@ -88,31 +89,53 @@ class Population:
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
         u = g["decisions"].random((n, 6))  # the sixth column is kept for stream stability
+        u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         return self._assemble(t, seg, store, j, b, u, s)
 
-    def _journeys(self, seg: np.ndarray, n: int) -> dict:
+    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
+        grouped by customer in visiting order, from the ``journeys`` stream."""
         gj = self.g["journeys"]
-        segs = self.sc.segments
-        channel = _pick(self.chan_cum[seg], gj.random(n))
-        out = {"channel": channel, "n_tp": np.zeros(n, int), "mask": np.zeros(n, np.int64),
-               "research": np.zeros(n), "calls": np.zeros(n, int), "switch": np.zeros(n, bool),
-               "online": np.zeros(n, bool)}
-        if self.mix_cum is None:
-            return out
-        mean_tp = np.array([s.journey.mean_touchpoints for s in segs])[seg]
-        researches = np.array([bool(s.journey.touchpoint_mix) for s in segs])[seg]
-        n_tp = np.where(researches, 1 + gj.poisson(mean_tp - 1.0), 0)
-        if not n_tp.any():
-            return out
-        owner = np.repeat(np.arange(n), n_tp)
-        tp = _pick(self.mix_cum[seg[owner]], gj.random(owner.size))
-        gap = np.array([s.journey.gap_min for s in segs])[seg[owner]]
+        n = seg.size
+        k = len(self.research)
+        dropped = np.zeros(n, bool)
+        if self.trans_cum is None:
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
+        state = _pick(self.start_cum[seg], gj.random(n))
+        idx = np.nonzero(state < k)[0]
+        cur = state[idx]
+        owners, tps = [], []
+        for _ in range(MAX_STEPS):
+            if not idx.size:
+                break
+            owners.append(idx)
+            tps.append(cur)
+            nxt = _pick(self.trans_cum[seg[idx], cur], gj.random(idx.size))
+            dropped[idx[nxt == k + 1]] = True
+            keep = nxt < k
+            idx, cur = idx[keep], nxt[keep]
+        owner = np.concatenate(owners) if owners else np.zeros(0, int)
+        tp = np.concatenate(tps) if tps else np.zeros(0, int)
+        order = np.argsort(owner, kind="stable")  # steps were recorded step by step: group them by customer
+        owner, tp = owner[order], tp[order]
+        gap = np.array([s.journey.gap_min for s in self.sc.segments])[seg[owner]]
         dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
         if self.i_store_tp >= 0:
             dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
+        return owner, tp, dur, dropped
+
+    def _journeys(self, seg: np.ndarray, n: int) -> dict:
+        gj = self.g["journeys"]
+        channel = _pick(self.chan_cum[seg], gj.random(n))
+        owner, tp, dur, dropped = self.chain_steps(seg)
+        n_tp = np.bincount(owner, minlength=n)
+        out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
+               "calls": np.zeros(n, int), "switch": np.zeros(n, bool), "online": np.zeros(n, bool),
+               "dropped": dropped, "tp": tp}
+        if not owner.size:
+            return out
         is_call = tp == self.i_call_tp
-        out["n_tp"] = n_tp
         out["research"] = np.bincount(owner, weights=np.where(is_call, 0.0, dur), minlength=n)
         out["calls"] = np.bincount(owner, weights=is_call, minlength=n).astype(int)
         # per-customer reductions over their steps (customers without research keep the zero defaults)
@@ -171,12 +194,39 @@ class Population:
         handle = s["handle"].tolist()
         ends = np.cumsum(s["n_calls"]).tolist()
         per_handle = [handle[e - k:e] for e, k in zip(ends, s["n_calls"].tolist(), strict=True)]
+        tps = j["tp"].tolist()
+        ends = np.cumsum(j["n_tp"]).tolist()
+        paths = [tuple(tps[e - k:e]) for e, k in zip(ends, j["n_tp"].tolist(), strict=True)]
         cols = (t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
                 j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
-                j["online"].tolist(), per_lines, b["units"].tolist(), b["reco"].tolist(),
-                *u[:, :5].T.tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
+                j["online"].tolist(), j["dropped"].tolist(), paths, per_lines, b["units"].tolist(), b["reco"].tolist(),
+                u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].astype(int).tolist(), u[:, 3].tolist(), u[:, 4].tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
                 s["cp"].tolist(), per_handle, s["defer"].tolist())
         return list(map(_new_customer, zip(*cols, strict=True)))
+
+
+MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide
+
+
+def _chain_matrices(segs, research: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Cumulative start rows (segments x states) and transition rows (segments x touchpoints x states);
+    states are the research touchpoints, then 'decide', then 'drop'. None when no segment researches."""
+    chains = [s.journey.as_chain() for s in segs]
+    if not any(chains):
+        return None, None
+    states = [*research, DECIDE, DROP]
+    k = len(research)
+    start = np.zeros((len(segs), k + 2))
+    trans = np.zeros((len(segs), k, k + 2))
+    trans[:, :, k] = 1.0  # a touchpoint without a row decides at once (validation refuses reachable ones)
+    for g, ch in enumerate(chains):
+        if ch is None:
+            start[g, k] = 1.0
+            continue
+        start[g] = [ch.start.get(x, 0.0) for x in states]
+        for tp, row in ch.transitions.items():
+            trans[g, research.index(tp)] = [row.get(x, 0.0) for x in states]
+    return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:

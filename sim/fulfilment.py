@@ -7,9 +7,11 @@ staff resource that advises walk-in customers.
 
 from __future__ import annotations
 
+from .config import REACTIONS
 from .customers import DAY_MIN, Customer, next_open
 
 HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
+SUBSTITUTE, OTHER_STORE, WAIT, DROP_ITEM, DROP_BASKET = range(len(REACTIONS))
 
 
 class Order:
@@ -34,6 +36,15 @@ class Fulfilment:
         self.pick_min = streams.sampler("picking", f.pick_time_min)
         self.handling = world.sc.warehouse.handling_days * DAY_MIN if world.sc.warehouse else 0.0
         self.other_stores_ok = self.caps.shared_stock and self.caps.ship_from_store
+        # recommendations need the unified customer record: switched on without it, they have nothing to use
+        self.recommends = self.caps.personalisation and self.caps.customer_data
+        # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
+        cat = world.cat
+        order = sorted(range(cat.n), key=lambda i: -cat.popularity[i])
+        by_cat: dict[str, list[int]] = {}
+        for i in order:
+            by_cat.setdefault(cat.category[i], []).append(i)
+        self.similar = [[j for j in by_cat[cat.category[i]] if j != i][:5] for i in range(cat.n)]
 
     # ----------------------------------------------------------------------------------------- checkout
     def store_sale(self, c: Customer, k: int, ch: int) -> None:
@@ -42,27 +53,36 @@ class Fulfilment:
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
         take = inv.take
         lines = self._basket(c)
+        met.requests_ch[ch] += len(lines)
+        met.requests_store[k] += len(lines)
+        if c.reaction == DROP_BASKET and not inv.policies[k].backorders:
+            shelf = inv.on_hand[k]
+            if any(shelf[sku] < qty for sku, qty in lines):
+                return self._drop_basket(c, ch, lines, [k])
         units = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
         for sku, qty in lines:
             got = take(k, sku, qty)
-            if got < qty:
-                got += self._store_shortage(c, k, ch, sku, qty - got, ships)
             if got:
                 units += got
                 value += got * price[sku]
                 cogs += got * cost[sku]
-        met.requests_ch[ch] += len(lines)
-        met.requests_store[k] += len(lines)
+            if got < qty:
+                sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
+                units += n
+                value += n * price[sold]
+                cogs += n * cost[sold]
         if ships:
             self._ship(c, ships, collect=False)
         if units:
             met.orders_store[k] += 1
         w.close_order(c, ch, units, value, cogs)
 
-    def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int, ships: dict[int, int]) -> int:
-        """Units the customer still gets (backordered or delivered from elsewhere) when the shelf is short."""
+    def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
+                        ships: dict[int, int]) -> tuple[int, int]:
+        """(SKU sold, units) when the shelf is short: the node's backorder policy, else the customer's reaction:
+        delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing."""
         w = self.w
         inv, met = w.inv, w.met
         if inv.policies[k].backorders:
@@ -71,21 +91,52 @@ class Fulfilment:
             met.value_backordered += short * w.cat.price[sku]
             met.stockouts_ch[ch] += 1
             met.stockouts_store[k] += 1
-            return short
+            return sku, short
         node, visible = self._elsewhere_for_store(k, sku, short)
         if not visible:
             met.stockouts_ch[ch] += 1
             met.stockouts_store[k] += 1
-        sent = 0
-        if node >= 0 and c.u_accept < w.sc.segments[c.seg].accept_delivery_prob:
+        sent, sold = 0, sku
+        if c.reaction == WAIT and node >= 0:
             sent = inv.take(node, sku, short)
             met.units_failed_promise += short - sent   # only a stale view can promise too much
             met.units_remote += sent
             if sent:
                 ships[node] = ships.get(node, 0) + sent
+        elif c.reaction == SUBSTITUTE:
+            sub = self._substitute(k, sku, short)
+            if sub >= 0:
+                sent, sold = inv.take(k, sub, short), sub
+                met.units_substituted += sent
+        elif c.reaction == OTHER_STORE:
+            other = (k + 1) % w.n_stores  # the next store on the customer's way, whatever the setup shows
+            if other != k and inv.on_hand[other][sku] >= short:
+                sent = inv.take(other, sku, short)
+                met.units_remote += sent
         met.units_lost += short - sent
         met.value_lost += (short - sent) * w.cat.price[sku]
-        return sent
+        return sold, sent
+
+    def _substitute(self, node: int, sku: int, qty: int) -> int:
+        """The most popular SKU of the same category with ``qty`` units on the shelf of ``node``, or -1."""
+        shelf = self.w.inv.on_hand[node]
+        for alt in self.similar[sku]:
+            if shelf[alt] >= qty:
+                return alt
+        return -1
+
+    def _drop_basket(self, c: Customer, ch: int, lines: list[tuple[int, int]], nodes: list[int]) -> None:
+        """The customer leaves everything because something is missing: every unit is a lost sale."""
+        w = self.w
+        met, price = w.met, w.cat.price
+        for sku, qty in lines:
+            if all(w.inv.on_hand[n][sku] < qty for n in nodes):
+                met.stockouts_ch[ch] += 1
+                if nodes[0] < w.n_stores:
+                    met.stockouts_store[nodes[0]] += 1
+            met.units_lost += qty
+            met.value_lost += qty * price[sku]
+        w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
 
     def online_sale(self, c: Customer, ch: int) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
@@ -95,38 +146,60 @@ class Fulfilment:
         pickup = c.store if collect else -1
         wh = self.wh
         lines = self._basket(c)
+        met.requests_ch[ch] += len(lines)
+        backorders = wh >= 0 and inv.policies[wh].backorders
+        if c.reaction == DROP_BASKET and not backorders and \
+                any(self._route_online(sku, qty, pickup) < 0 for sku, qty in lines):
+            return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(w.n_stores)))
         units = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
         for sku, qty in lines:
+            sold, ship = sku, True
             node = self._route_online(sku, qty, pickup)
-            if node >= 0:
-                inv.take(node, sku, qty)  # routing only picks a node holding the whole line
-                if node != wh:
-                    met.units_remote += qty
-                ships[node] = ships.get(node, 0) + qty
-            else:
+            if node < 0:
                 met.stockouts_ch[ch] += 1
-                if wh >= 0 and inv.policies[wh].backorders:
+                if backorders:
                     inv.backorder(wh, sku, qty)
                     met.units_backordered += qty
                     met.value_backordered += qty * price[sku]
-                else:
+                    units += qty
+                    value += qty * price[sku]
+                    cogs += qty * cost[sku]
+                    continue
+                sold, node, ship = self._online_reaction(c, sku, qty, pickup)
+                if node < 0:
                     met.units_lost += qty
                     met.value_lost += qty * price[sku]
                     continue
+            inv.take(node, sold, qty)  # routing only picks a node holding the whole line
+            if node != wh:
+                met.units_remote += qty
+            if ship:
+                ships[node] = ships.get(node, 0) + qty
             units += qty
-            value += qty * price[sku]
-            cogs += qty * cost[sku]
-        met.requests_ch[ch] += len(lines)
+            value += qty * price[sold]
+            cogs += qty * cost[sold]
         if ships:
             self._ship(c, ships, collect)
         w.close_order(c, ch, units, value, cogs)
 
+    def _online_reaction(self, c: Customer, sku: int, qty: int, pickup: int) -> tuple[int, int, bool]:
+        """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
+        if c.reaction == SUBSTITUTE:
+            for alt in self.similar[sku]:
+                node = self._route_online(alt, qty, pickup)
+                if node >= 0:
+                    self.w.met.units_substituted += qty
+                    return alt, node, True
+        elif c.reaction == OTHER_STORE and self.w.n_stores and self.w.inv.on_hand[c.store][sku] >= qty:
+            return sku, c.store, False  # goes and buys it in their store, whatever the setup shows
+        return sku, -1, False
+
     def _basket(self, c: Customer) -> list[tuple[int, int]]:
         """The lines the customer asks for: their wishes, plus an accepted recommendation where data allows."""
         met = self.w.met
-        if self.caps.personalisation and c.u_reco < self.w.sc.segments[c.seg].recommendation_accept:
+        if self.recommends and c.u_reco < self.w.sc.segments[c.seg].recommendation_accept:
             met.units_recommended += 1
             met.units_demanded += c.units + 1
             return [*c.lines, (c.reco, 1)]

@@ -23,6 +23,9 @@ def journey(w, c: Customer):
             yield env.timeout(c.research_min)
         for i in range(c.calls):
             yield from call(w, c, c.handle_min[i], purchase=False)
+        if c.dropped:
+            w.met.left["research"] += 1
+            return
         ch = c.channel
         if c.switch and c.u_abandon < w.cart_loss * w.sc.segments[c.seg].restart_abandon_prob:
             w.met.left["cart_lost"] += 1

@@ -73,10 +73,12 @@ class Metrics:
         nc, ns, ng = len(channels), len(stores), len(segments)
         # customers
         self.arrived = 0
-        self.left = {"cart_lost": 0, "store_queue": 0, "store_full": 0, "call_queue": 0, "nothing_available": 0}
+        self.left = {"research": 0, "cart_lost": 0, "dropped_basket": 0, "store_queue": 0, "store_full": 0, "call_queue": 0, "nothing_available": 0}
         self.journeys_ch = [0] * nc          # journeys by intended purchase channel
         self.journeys_seg = [0] * ng
         self.touchpoint_visits = 0           # research touchpoints over all journeys
+        self.tp_visits = [0] * len(touchpoints)  # visits per research touchpoint, all journeys
+        self.tp_visits_ordered = 0           # research touchpoints of the journeys that ended in an order
         self.switches = 0                    # journeys whose cart was built in another channel than the purchase
         self.ropo = 0                        # store purchases preceded by online research
         self.store_orders = 0
@@ -105,6 +107,7 @@ class Metrics:
         self.value_lost = 0.0
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
         self.units_recommended = 0
+        self.units_substituted = 0           # taken from stock as a substitute for a missing SKU
         # online orders and shipments
         self.online_orders = 0
         self.online_done = 0
@@ -213,7 +216,7 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "revenue": lambda w, T, x: w["revenue"],
     "gross_margin": lambda w, T, x: w["revenue"] - w["cogs"],
     "fulfilment_cost": lambda w, T, x: w["fulfilment_cost"],
-    "fill_rate": lambda w, T, x: ratio(x["units_out"], w["units_demanded"]),
+    "fill_rate": lambda w, T, x: ratio(x["units_out"] - w["units_substituted"], w["units_demanded"]),
     "stockout_rate": lambda w, T, x: ratio(_sum(w["stockouts_ch"]), _sum(w["requests_ch"])),
     "lost_sales_units": lambda w, T, x: w["units_lost"],
     "lost_sales_value": lambda w, T, x: w["value_lost"],
@@ -234,9 +237,10 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "call_abandon_rate": lambda w, T, x: ratio(w["call_q"].abandoned, w["call_q"].arrivals),
     "on_time_rate": lambda w, T, x: ratio(w["on_time"], w["online_done"]),
     "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
-    "touchpoints_per_journey": lambda w, T, x: ratio(w["touchpoint_visits"], w["arrived"]),
+    "touchpoints_per_journey": lambda w, T, x: ratio(w["tp_visits_ordered"], _sum(w["orders_ch"])),
     "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
-    "ropo_share": lambda w, T, x: ratio(w["ropo"], w["store_orders"]),
+    # DESIGN.md: "71 % of shoppers research online before buying in store": a share of all buyers
+    "ropo_share": lambda w, T, x: ratio(w["ropo"], _sum(w["orders_ch"])),
 }
 KPI_NAMES: tuple[str, ...] = tuple(KPI)
 
@@ -268,10 +272,16 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
         "basket_units": ratio(w["units_seg"][i], w["orders_seg"][i]), "revenue": w["value_seg"][i],
     } for i, name in enumerate(w["segments"])}
     orders = _sum(w["orders_ch"])
-    tp = {name: {"usage_share": ratio(sum(n for mask, n in w["tp_usage_masks"].items() if mask >> i & 1), orders)}
+    tp = {name: {"usage_share": ratio(sum(n for mask, n in w["tp_usage_masks"].items() if mask >> i & 1), orders),
+                 "visits": w["tp_visits"][i], "visits_per_journey": ratio(w["tp_visits"][i], w["arrived"])}
           for i, name in enumerate(w["touchpoints"])}
+    left = w["left"]
+    funnel = {"research": {"gave_up": left["research"]}, "evaluation": {"gave_up": left["cart_lost"]},
+              "decision": {"gave_up": left["store_queue"] + left["store_full"] + left["call_queue"]
+                           + left["nothing_available"] + left["dropped_basket"]},
+              "ordered": {"customers": orders}}
     cq = queue_kpis(w["call_q"], window_min, "call")
     cq["little_gap"] = little_gap(w["call_q"], window_min)
     return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq},
-            "touchpoint": tp}
+            "touchpoint": tp, "funnel": funnel}
 

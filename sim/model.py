@@ -10,6 +10,7 @@ import bisect
 import math
 import time
 from dataclasses import dataclass, field
+from itertools import chain
 from operator import attrgetter
 
 import numpy as np
@@ -44,6 +45,8 @@ class Result:
     customers: int
     wall_s: float
     books: dict[str, float] = field(default_factory=dict)
+    research: list[str] = field(default_factory=list)       # research touchpoints, in bit order
+    usage_masks: dict[int, int] = field(default_factory=dict)  # buyers by the set of touchpoints they used
 
 
 class StoreRt:
@@ -110,6 +113,7 @@ class World:
         self.ch_store = self.channels.index(CHANNEL_STORE) if CHANNEL_STORE in self.channels else -1
         self.ch_call = self.channels.index(CHANNEL_CALL) if CHANNEL_CALL in self.channels else -1
         self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
+        self.channel_bit = [1 << self.research.index(ch) for ch in self.channels]
         self.n_stores = len(sc.stores)
         self.wh = self.n_stores if sc.warehouse else -1
         self.stores = [StoreRt(self.env, s) for s in sc.stores]
@@ -162,6 +166,9 @@ class World:
         m.journeys_seg = [a + sign * b for a, b in zip(m.journeys_seg, seg, strict=True)]
         m.arrived += sign * len(batch)
         m.touchpoint_visits += sign * sum(map(attrgetter("n_tp"), batch))
+        visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
+                             minlength=len(m.tp_visits)).tolist()
+        m.tp_visits = [a + sign * b for a, b in zip(m.tp_visits, visits, strict=True)]
         m.switches += sign * sum(map(attrgetter("switch"), batch))
 
     def _snapshot(self) -> dict:
@@ -188,11 +195,12 @@ class World:
             self.daily_state.append((self.light_state(), self.stock_state()))
             day += 1
 
-    def close_order(self, c, ch: int, units: int, value: float, cogs: float) -> None:
+    def close_order(self, c, ch: int, units: int, value: float, cogs: float,
+                    reason: str = "nothing_available") -> None:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed."""
         met = self.met
         if not units:
-            met.left["nothing_available"] += 1
+            met.left[reason] += 1
             return
         met.revenue += value
         met.cogs += cogs
@@ -205,8 +213,10 @@ class World:
         if ch == self.ch_store:
             met.store_orders += 1
             met.ropo += c.online
+        met.tp_visits_ordered += c.n_tp
         usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
-        usage[c.tp_mask] = usage.get(c.tp_mask, 0) + 1
+        mask = c.tp_mask | self.channel_bit[ch]  # where they bought counts as used
+        usage[mask] = usage.get(mask, 0) + 1
 
     # ----------------------------------------------------------------------------------------- snapshots
     def _flush_queues(self) -> None:
@@ -331,4 +341,5 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     events = next(env._eid) - len(env._queue)  # events scheduled and processed (SimPy's own counter)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=M.breakdown(win, window_min), events=events,
-                  customers=w.met.arrived, wall_s=time.perf_counter() - t0, books=books)
+                  customers=w.met.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.research,
+                  usage_masks=dict(win["tp_usage_masks"]))

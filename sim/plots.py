@@ -1,4 +1,5 @@
-"""Charts of a comparison: KPI means with confidence intervals, paired differences, daily series.
+"""Charts of a comparison: KPI means with confidence intervals, paired differences, daily series; and charts of
+model runs: stock and stockouts over time, queue waits against target, the funnel, channel flows, touchpoint usage.
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no global backend switch), in
 the colour-blind-safe Okabe-Ito palette, one colour per setup kept across every chart. Every axis
@@ -10,12 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
+from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
 # Okabe & Ito (2008), "Color Universal Design"; ordered so the first colours contrast most on white.
@@ -185,6 +188,337 @@ def paired_differences(summary: pd.DataFrame, kpis: Sequence[str], path: str | P
     return _save(paired_differences_figure(summary, kpis, title), path)
 
 
+# --------------------------------------------------------------------------------------------- model results
+# The charts below read replications of the model rather than a summary table. ``results`` may be the list
+# returned by :func:`sim.experiment.replicate_results` (objects with ``.setup`` and ``.result``), a list of
+# :class:`sim.model.Result`, or a mapping setup -> Result (or -> list of Results). Each figure averages a
+# setup's replications (NaN-aware) and keeps the setup colours of the charts above.
+MARKET_USAGE = {"web": 0.89, "store": 0.82, "social": 0.67, "app": 0.58, "call_centre": 0.45}
+"""Touchpoint usage rates quoted by the market studies of DESIGN.md (customer service read as the call centre)."""
+
+
+def results_by_setup(results: Any) -> dict[str, list[Any]]:
+    """Return setup -> list of :class:`sim.model.Result` from any of the accepted ``results`` shapes.
+
+    Raises ``ValueError`` when nothing usable is given.
+    """
+    out: dict[str, list[Any]] = {}
+    if isinstance(results, Mapping):
+        for setup, value in results.items():
+            items = value if isinstance(value, Sequence) else [value]
+            out[str(setup)] = [getattr(r, "result", r) for r in items]
+    else:
+        for item in results:
+            res = getattr(item, "result", item)
+            out.setdefault(str(getattr(item, "setup", res.setup)), []).append(res)
+    bad = [s for s, rs in out.items() if not rs or not all(hasattr(r, "kpis") for r in rs)]
+    if not out or bad:
+        raise ValueError("results: expected model results (sim.run / replicate_results), by setup; "
+                         f"got nothing usable{' for ' + ', '.join(bad) if bad else ''}")
+    return out
+
+
+def _nanmean(values: Sequence[float]) -> float:
+    arr = np.asarray(values, dtype=float)
+    return float(np.nanmean(arr)) if arr.size and not np.isnan(arr).all() else math.nan
+
+
+def mean_kpis(runs: Sequence[Any]) -> dict[str, float]:
+    """Return KPI name -> mean over the given results (NaN where no replication has a value)."""
+    names = list(dict.fromkeys(k for r in runs for k in r.kpis))
+    return {k: _nanmean([r.kpis.get(k, math.nan) for r in runs]) for k in names}
+
+
+def mean_breakdown(runs: Sequence[Any], dimension: str) -> dict[str, dict[str, float]]:
+    """Return member -> KPI -> mean over the results of ``Result.breakdown[dimension]`` (members in run order)."""
+    members = list(dict.fromkeys(m for r in runs for m in r.breakdown.get(dimension, {})))
+    out = {}
+    for m in members:
+        rows = [r.breakdown.get(dimension, {}).get(m, {}) for r in runs]
+        names = list(dict.fromkeys(k for row in rows for k in row))
+        out[m] = {k: _nanmean([row.get(k, math.nan) for row in rows]) for k in names}
+    return out
+
+
+def _style(ax: Axes, title: str, xlabel: str, ylabel: str, grid: str = "y") -> None:
+    ax.set_title(title, fontsize=9)
+    ax.set_xlabel(xlabel, fontsize=8)
+    ax.set_ylabel(ylabel, fontsize=8)
+    ax.tick_params(labelsize=8)
+    if grid:
+        ax.grid(axis=grid, alpha=0.3)
+
+
+def _grouped_bars(ax: Axes, members: Sequence[str], values: Mapping[str, Sequence[float]],
+                  colours: Mapping[str, str], horizontal: bool = False) -> np.ndarray:
+    """Draw one group per member with a bar per setup (NaN drawn as a gap and flagged); return group centres."""
+    pos = np.arange(len(members), dtype=float)
+    width = 0.8 / max(1, len(values))
+    for i, (setup, vals) in enumerate(values.items()):
+        at = pos - 0.4 + width * (i + 0.5)
+        v = np.asarray(vals, dtype=float)
+        bar = ax.barh if horizontal else ax.bar
+        bar(at, np.nan_to_num(v), width * 0.95, color=colours[setup], label=setup)
+        for p in at[np.isnan(v)]:
+            ax.annotate("no data", (0.0, p) if horizontal else (p, 0.0), fontsize=6, color="0.3",
+                        ha="left" if horizontal else "center", va="center" if horizontal else "bottom",
+                        rotation=0 if horizontal else 90)
+    if horizontal:
+        ax.set_yticks(pos, list(members), fontsize=8)
+        ax.invert_yaxis()
+    else:
+        ax.set_xticks(pos, list(members), rotation=30 if len(members) > 3 else 0, ha="right" if len(members) > 3
+                      else "center", fontsize=8)
+    return pos
+
+
+def _daily_of(data: Any) -> dict[str, dict[str, list[float]]]:
+    """setup -> series -> per-day values: a ``daily_means`` mapping as it is, or the mean over model results."""
+    if isinstance(data, Mapping) and data and all(isinstance(v, Mapping) for v in data.values()):
+        return {str(s): {k: list(map(float, v)) for k, v in per.items()} for s, per in data.items()}
+    out = {}
+    for setup, runs in results_by_setup(data).items():
+        names = list(dict.fromkeys(k for r in runs for k in r.daily))
+        out[setup] = {}
+        for k in names:
+            rows = [r.daily[k] for r in runs if k in r.daily]
+            days = max(len(x) for x in rows)
+            pad = np.full((len(rows), days), np.nan)
+            for i, x in enumerate(rows):
+                pad[i, : len(x)] = x
+            out[setup][k] = [_nanmean(col) for col in pad.T]
+    return out
+
+
+STOCK_SERIES = ("on_hand_units", "stockout_rate")
+
+
+def stock_over_time_figure(results: Any, title: str | None = None) -> Figure:
+    """Return a figure of stock on hand (units, end of day, whole network) and the daily stockout rate by setup.
+
+    ``results``: model results (see :func:`results_by_setup`) or a :func:`sim.experiment.daily_means` mapping.
+    The model keeps these series for the network as a whole (stores + warehouse), not per node.
+    """
+    daily = _daily_of(results)
+    fig = daily_series_figure(daily, STOCK_SERIES, title=title or "Stock on hand and stockouts by day")
+    labels = {"on_hand_units": "on hand at end of day (units)",
+              "stockout_rate": "item requests finding no stock (share 0–1)"}
+    for ax, name in zip(fig.axes, STOCK_SERIES, strict=True):
+        ax.set_ylabel(labels[name], fontsize=8)
+        ax.set_xlabel("day of the simulated period (day)", fontsize=8)
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    return fig
+
+
+def stock_over_time(results: Any, path: str | Path, title: str | None = None) -> Path:
+    """Draw :func:`stock_over_time_figure` to ``path``; return the PNG path written."""
+    return _save(stock_over_time_figure(results, title), path)
+
+
+def _queue_row(axes: Sequence[Axes], runs: Mapping[str, Sequence[Any]], dimension: str, prefix: str,
+               target_min: float | None, service_target: float) -> None:
+    per_setup = {s: mean_breakdown(rs, dimension) for s, rs in runs.items()}
+    members = list(dict.fromkeys(m for b in per_setup.values() for m in b))
+    colours = setup_colours(list(runs))
+    where = "store" if dimension == "store" else "call centre"
+    panels = ((f"{prefix}_wait_mean_min", "mean wait", "minutes"), (f"{prefix}_wait_p95_min", "95th percentile wait",
+              "minutes"), (f"{prefix}_service_level", "service level", SHARE))
+    for ax, (kpi, what, unit) in zip(axes, panels, strict=True):
+        vals = {s: [b.get(m, {}).get(kpi, math.nan) for m in members] for s, b in per_setup.items()}
+        _grouped_bars(ax, members, vals, colours)
+        _style(ax, f"{where}: {what}", where, f"{what} ({unit})")
+        target = service_target if unit == SHARE else target_min
+        if target is not None:
+            ax.axhline(target, color="0.15", linestyle="--", linewidth=1.0)
+            ax.set_title(f"{where}: {what} (dashed: target "
+                         f"{f'{target:.0%}' if unit == SHARE else f'{target:.3g} min'})", fontsize=9)
+        if unit == SHARE:
+            ax.set_ylim(0, 1.05)
+
+
+def queue_waits_figure(results: Any, store_target_min: float | None = None, call_target_min: float | None = None,
+                       service_target: float = 0.8, title: str | None = None) -> Figure:
+    """Return a figure of queue waits per store (and the call centre, when the runs have one), by setup.
+
+    Panels per station type: mean wait and 95th-percentile wait (minutes) with the target wait as a dashed
+    line, and the service level (share of queued customers served within the target; those who gave up count
+    as late) with ``service_target`` (e.g. 0.8 of an 80/20 rule) as a dashed line. Targets come from the
+    scenario: ``fulfilment.store_wait_target_min`` and ``call_centre.target_wait_s / 60``; None draws no line.
+    """
+    runs = results_by_setup(results)
+    has_call = any(math.isfinite(b.get("call_wait_mean_min", math.nan))
+                   for rs in runs.values() for b in mean_breakdown(rs, "call_centre").values())
+    rows = [("store", "store", store_target_min)] + ([("call_centre", "call", call_target_min)] if has_call else [])
+    fig = Figure(figsize=(12.0, 3.4 * len(rows) + 0.6), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = fig.subplots(len(rows), 3, squeeze=False)
+    for row, (dimension, prefix, target) in zip(axes, rows, strict=True):
+        _queue_row(row, runs, dimension, prefix, target, service_target)
+    handles = [Patch(color=c, label=s) for s, c in setup_colours(list(runs)).items()]
+    fig.legend(handles=handles, loc="outside upper right", fontsize=7, frameon=False, ncols=len(handles))
+    fig.suptitle(title or "Queue waits and service level against target, by setup", fontsize=11)
+    return fig
+
+
+def queue_waits(results: Any, path: str | Path, store_target_min: float | None = None,
+                call_target_min: float | None = None, service_target: float = 0.8, title: str | None = None) -> Path:
+    """Draw :func:`queue_waits_figure` to ``path``; return the PNG path written."""
+    return _save(queue_waits_figure(results, store_target_min, call_target_min, service_target, title), path)
+
+
+def _funnel_stages(ax: Axes, runs: Mapping[str, Sequence[Any]], kpis: Mapping[str, Mapping[str, float]],
+                   colours: Mapping[str, str]) -> None:
+    """Customers who gave up at each funnel stage (``breakdown["funnel"]``), and the rest still under way."""
+    funnels = {s: mean_breakdown(rs, "funnel") for s, rs in runs.items()}
+    stages = list(dict.fromkeys(m for f in funnels.values() for m, k in f.items() if "gave_up" in k))
+    if not stages:
+        ax.text(0.5, 0.5, "the runs report no funnel stages", ha="center", va="center", fontsize=8,
+                transform=ax.transAxes)
+    vals = {}
+    for s, f in funnels.items():
+        gave = [f.get(m, {}).get("gave_up", math.nan) for m in stages]
+        rest = kpis[s].get("customers", math.nan) - kpis[s].get("orders", math.nan) - float(np.nansum(gave))
+        vals[s] = [*gave, rest]
+    _grouped_bars(ax, [*stages, "no order yet"], vals, colours)
+    _style(ax, "gave up, by funnel stage", "stage where the customer gave up", "customers (count)")
+
+
+def funnel_figure(results: Any, title: str | None = None) -> Figure:
+    """Return the funnel by setup: journeys started → orders, and where the others gave up.
+
+    Panel 1: journeys started (KPI ``customers``) and orders (KPI ``orders``), the conversion rate written on
+    the order bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
+    evaluation — a cart lost on a channel switch —, decision — a queue, a full store, nothing available), and
+    "no order yet": journeys started minus orders minus those give-ups, i.e. journeys still under way at the end
+    of the horizon (with a warm-up, also customers who arrived before the measured window). Panel 3: customers
+    without an order per segment (``breakdown["segment"]`` journeys − orders). Panel 4: shares of the customers
+    who queued that gave up — ``store_abandon_rate`` (left the queue, or found it full) and ``call_abandon_rate``.
+    """
+    runs = results_by_setup(results)
+    setups = list(runs)
+    colours = setup_colours(setups)
+    kpis = {s: mean_kpis(rs) for s, rs in runs.items()}
+    fig, axes = _grid(4, ncols_max=2, cell=(5.4, 3.4))
+    stages = ["journeys started", "orders"]
+    vals = {s: [kpis[s].get("customers", math.nan), kpis[s].get("orders", math.nan)] for s in setups}
+    pos = _grouped_bars(axes[0], stages, vals, colours)
+    width = 0.8 / len(setups)
+    for i, s in enumerate(setups):
+        conv = kpis[s].get("conversion_rate", math.nan)
+        if math.isfinite(conv):
+            axes[0].annotate(f"{conv:.0%}", (pos[1] - 0.4 + width * (i + 0.5), np.nan_to_num(vals[s][1])),
+                             ha="center", va="bottom", fontsize=7)
+    _style(axes[0], "funnel (label: conversion rate)", "stage", "customers (count)")
+    _funnel_stages(axes[1], runs, kpis, colours)
+    segs = {s: mean_breakdown(rs, "segment") for s, rs in runs.items()}
+    members = list(dict.fromkeys(m for b in segs.values() for m in b))
+    lost = {s: [segs[s].get(m, {}).get("journeys", math.nan) - segs[s].get(m, {}).get("orders", math.nan)
+                for m in members] for s in setups}
+    _grouped_bars(axes[2], members, lost, colours)
+    _style(axes[2], "customers without an order, by segment", "segment", "customers (count)")
+    where = ["store queue", "call-centre queue"]
+    gave_up = {s: [kpis[s].get("store_abandon_rate", math.nan), kpis[s].get("call_abandon_rate", math.nan)]
+               for s in setups}
+    _grouped_bars(axes[3], where, gave_up, colours)
+    _style(axes[3], "gave up while queueing", "queue", f"share of those who queued ({SHARE})")
+    handles = [Patch(color=c, label=s) for s, c in colours.items()]
+    fig.legend(handles=handles, loc="outside upper right", fontsize=7, frameon=False, ncols=len(handles))
+    fig.suptitle(title or "Funnel: where customers leave, by setup", fontsize=11)
+    return fig
+
+
+def funnel(results: Any, path: str | Path, title: str | None = None) -> Path:
+    """Draw :func:`funnel_figure` to ``path``; return the PNG path written."""
+    return _save(funnel_figure(results, title), path)
+
+
+def _heatmap(ax: Axes, matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], label: str, fmt: str) -> None:
+    shown = np.ma.masked_invalid(matrix)
+    image = ax.imshow(shown, cmap="cividis", aspect="auto")
+    ax.set_xticks(np.arange(len(cols)), list(cols), rotation=30, ha="right", fontsize=8)
+    ax.set_yticks(np.arange(len(rows)), list(rows), fontsize=8)
+    top = np.nanmax(matrix) if np.isfinite(matrix).any() else 0.0
+    for (i, j), v in np.ndenumerate(matrix):
+        text = "no data" if not math.isfinite(v) else format(v, fmt)
+        ax.text(j, i, text, ha="center", va="center", fontsize=7, color="black" if v > 0.6 * top else "white")
+    cbar = ax.figure.colorbar(image, ax=ax, shrink=0.9)
+    cbar.set_label(label, fontsize=8)
+    cbar.ax.tick_params(labelsize=7)
+
+
+def channel_flows_figure(results: Any, title: str | None = None) -> Figure:
+    """Return heatmaps of journeys and orders per purchase channel and setup, and orders per journey.
+
+    From ``breakdown["channel"]``: ``journeys`` counts journeys by the channel the customer meant to buy in;
+    ``orders`` counts orders by the channel where the checkout happened. Their ratio (third panel, a share
+    that may exceed 1) shows the flows: a channel above 1 receives customers who set out to buy elsewhere
+    (e.g. a store-bound customer delivered from the web shop), one far below loses them or never converts them.
+    """
+    runs = results_by_setup(results)
+    setups = list(runs)
+    chans = {s: mean_breakdown(rs, "channel") for s, rs in runs.items()}
+    members = list(dict.fromkeys(m for b in chans.values() for m in b))
+    if not members:
+        raise ValueError("channel flows: the results have no breakdown by channel")
+
+    def matrix(key: str) -> np.ndarray:
+        return np.array([[chans[s].get(m, {}).get(key, math.nan) for m in members] for s in setups], dtype=float)
+
+    journeys, orders = matrix("journeys"), matrix("orders")
+    with np.errstate(divide="ignore", invalid="ignore"):
+        ratio = np.where(journeys > 0, orders / journeys, np.nan)
+    fig, axes = _grid(3, ncols_max=3, cell=(4.6, 0.9 + 0.5 * len(setups) + 0.25 * len(members) / 3))
+    _heatmap(axes[0], journeys, setups, members, "journeys (count)", ".0f")
+    _style(axes[0], "journeys by intended purchase channel", "purchase channel", "setup", grid="")
+    _heatmap(axes[1], orders, setups, members, "orders (count)", ".0f")
+    _style(axes[1], "orders by checkout channel", "purchase channel", "setup", grid="")
+    _heatmap(axes[2], ratio, setups, members, "orders per journey (ratio)", ".2f")
+    _style(axes[2], "orders per journey started there", "purchase channel", "setup", grid="")
+    fig.suptitle(title or "Channel flows by setup (means over replications)", fontsize=11)
+    return fig
+
+
+def channel_flows(results: Any, path: str | Path, title: str | None = None) -> Path:
+    """Draw :func:`channel_flows_figure` to ``path``; return the PNG path written."""
+    return _save(channel_flows_figure(results, title), path)
+
+
+def touchpoint_usage_figure(results: Any, reference: Mapping[str, float] | None = MARKET_USAGE,
+                            title: str | None = None) -> Figure:
+    """Return horizontal bars of touchpoint usage by setup, with the market-study rates as black markers.
+
+    Usage of a touchpoint is ``breakdown["touchpoint"][tp]["usage_share"]``: the share of orders whose journey
+    went through it (0–1). ``reference`` maps touchpoint -> a published rate (default :data:`MARKET_USAGE`);
+    None draws none.
+    """
+    runs = results_by_setup(results)
+    setups = list(runs)
+    tps = {s: mean_breakdown(rs, "touchpoint") for s, rs in runs.items()}
+    members = list(dict.fromkeys(m for b in tps.values() for m in b))
+    if not members:
+        raise ValueError("touchpoint usage: the results have no breakdown by touchpoint")
+    fig = Figure(figsize=(7.0, 1.2 + 0.18 * len(members) * max(2, len(setups))), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    vals = {s: [tps[s].get(m, {}).get("usage_share", math.nan) for m in members] for s in setups}
+    pos = _grouped_bars(ax, members, vals, setup_colours(setups), horizontal=True)
+    refs = [(p, reference[m]) for p, m in zip(pos, members, strict=True) if reference and m in reference]
+    if refs:
+        ax.scatter([v for _, v in refs], [p for p, _ in refs], marker="D", s=22, color="black", zorder=3,
+                   label="market studies (DESIGN.md)")
+    _style(ax, "touchpoint usage", f"orders whose journey used the touchpoint ({SHARE})", "touchpoint", grid="x")
+    ax.set_xlim(0, 1.0)
+    ax.legend(fontsize=7, frameon=False, loc="lower right")
+    fig.suptitle(title or "Touchpoint usage by setup", fontsize=11)
+    return fig
+
+
+def touchpoint_usage(results: Any, path: str | Path, reference: Mapping[str, float] | None = MARKET_USAGE,
+                     title: str | None = None) -> Path:
+    """Draw :func:`touchpoint_usage_figure` to ``path``; return the PNG path written."""
+    return _save(touchpoint_usage_figure(results, reference, title), path)
+
+
 def daily_series_figure(daily: Mapping[str, Mapping[str, Sequence[float]]], series: Sequence[str],
                         title: str | None = None) -> Figure:
     """Return a figure with one panel per series: a line per setup over simulated days (day 1 first)."""
@@ -215,3 +549,76 @@ def daily_series(daily: Mapping[str, Mapping[str, Sequence[float]]], series: Seq
                  title: str | None = None) -> Path:
     """Draw :func:`daily_series_figure` (``daily``: setup -> series -> one value per day) to ``path``; return it."""
     return _save(daily_series_figure(daily, series, title), path)
+
+
+# --------------------------------------------------------------------------------------------- sensitivity, warm-up
+def tornado_figure(sensitivity: pd.DataFrame, title: str | None = None) -> Figure:
+    """Horizontal bars of sensitivity indices per factor, largest first, with their confidence intervals.
+
+    ``sensitivity``: the tidy table of :mod:`sim.sensitivity` (``factor, index, value, low, high``, one KPI
+    and setup). Sobol tables show ``S1`` and ``ST`` side by side; Morris tables show ``mu_star`` (the other
+    Morris columns are left out).
+    """
+    table = sensitivity[sensitivity["index"].isin(["S1", "ST", "mu_star"])]
+    if table.empty:
+        raise ValueError("sensitivity: no S1, ST or mu_star rows to draw")
+    indices = list(pd.unique(table["index"]))
+    order = (table[table["index"] == indices[-1]].set_index("factor")["value"].abs()
+             .sort_values(ascending=True).index.tolist())
+    fig = Figure(figsize=(6.4, 0.9 + 0.45 * len(order) * len(indices)), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    height = 0.8 / len(indices)
+    pos = np.arange(len(order), dtype=float)
+    for j, index in enumerate(indices):
+        rows = table[table["index"] == index].set_index("factor").reindex(order)
+        centre = rows["value"].to_numpy(dtype=float)
+        err = _interval_err(centre, rows["low"].to_numpy(dtype=float), rows["high"].to_numpy(dtype=float))
+        ax.barh(pos + (j - (len(indices) - 1) / 2) * height, centre, height=height, xerr=err, capsize=3,
+                color=OKABE_ITO[j % len(OKABE_ITO)], label=index)
+    ax.set_yticks(pos, order, fontsize=8)
+    ax.axvline(0.0, color="black", linewidth=0.8)
+    kpi = str(table["kpi"].iloc[0]) if "kpi" in table.columns else ""
+    ax.set_xlabel("Sobol index (share of variance)" if indices != ["mu_star"]
+                  else f"mu* ({kpi_unit(kpi)} per unit of the factor's range)", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.grid(axis="x", alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    ax.set_title(title or f"Sensitivity of {kpi}", fontsize=10)
+    return fig
+
+
+def tornado(sensitivity: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+    """Draw :func:`tornado_figure` to ``path``; return it."""
+    return _save(tornado_figure(sensitivity, title), path)
+
+
+def welch_figure(result: Any, title: str | None = None, unit: str | None = None) -> Figure:
+    """Welch's plot: the mean over replications of each period (thin) and Welch's moving average (thick), with
+    the suggested warm-up marked. ``result`` is a :class:`sim.analysis.Welch`."""
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.subplots()
+    means = np.asarray(result.period_means, dtype=float)
+    ma = np.asarray(result.moving_average, dtype=float)
+    ax.plot(np.arange(1, means.size + 1), means, color="#999999", linewidth=0.9, label="mean over replications")
+    ax.plot(np.arange(1, ma.size + 1), ma, color=OKABE_ITO[0], linewidth=2.0,
+            label=f"moving average (w = {result.window})")
+    ax.axhspan(result.level * (1 - result.tolerance), result.level * (1 + result.tolerance), color=OKABE_ITO[2],
+               alpha=0.12, label=f"steady level ± {result.tolerance:.0%}")
+    if result.warmup is not None:
+        ax.axvline(result.warmup + 0.5, color=OKABE_ITO[3], linestyle="--",
+                   label=f"suggested warm-up: {result.warmup} periods")
+    name = result.series.split(" (")[0]
+    ax.set_xlabel("period (day)", fontsize=8)
+    ax.set_ylabel(f"{result.series} ({unit or kpi_unit(name)})", fontsize=8)
+    ax.tick_params(labelsize=8)
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=7, frameon=False)
+    ax.set_title(title or f"Welch's method, {result.replications} replications", fontsize=10)
+    return fig
+
+
+def welch_plot(result: Any, path: str | Path, title: str | None = None, unit: str | None = None) -> Path:
+    """Draw :func:`welch_figure` to ``path``; return it."""
+    return _save(welch_figure(result, title, unit), path)

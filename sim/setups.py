@@ -22,7 +22,8 @@ class Capabilities:
     store_pickup: click & collect served from the store's own stock (needs shared stock).
     ship_from_store: online orders may be picked from store stock by store staff (needs shared stock).
     endless_aisle: a store customer facing a stockout may order from the warehouse for delivery.
-    personalisation: unified customer data feeds recommendations that may add a line to the basket.
+    customer_data: one customer record across channels (a unified CRM): what personalisation feeds on.
+    personalisation: recommendations that may add a line to the basket; they only work with customer data.
     """
 
     shared_stock: bool
@@ -32,6 +33,7 @@ class Capabilities:
     store_pickup: bool
     ship_from_store: bool
     endless_aisle: bool
+    customer_data: bool
     personalisation: bool
 
     def problems(self) -> list[str]:
@@ -49,13 +51,16 @@ class Capabilities:
 SETUPS: dict[str, Capabilities] = {
     "multichannel": Capabilities(
         shared_stock=False, visibility="own", cart_continuity="none", click_collect=False,
-        store_pickup=False, ship_from_store=False, endless_aisle=False, personalisation=False),
+        store_pickup=False, ship_from_store=False, endless_aisle=False, customer_data=False,
+        personalisation=False),
     "cross-channel": Capabilities(
         shared_stock=False, visibility="stale", cart_continuity="friction", click_collect=True,
-        store_pickup=False, ship_from_store=False, endless_aisle=True, personalisation=False),
+        store_pickup=False, ship_from_store=False, endless_aisle=True, customer_data=False,
+        personalisation=False),
     "omnichannel": Capabilities(
         shared_stock=True, visibility="live", cart_continuity="full", click_collect=True,
-        store_pickup=True, ship_from_store=True, endless_aisle=True, personalisation=True),
+        store_pickup=True, ship_from_store=True, endless_aisle=True, customer_data=True,
+        personalisation=True),
 }
 SETUP_NAMES: tuple[str, ...] = tuple(SETUPS)
 

@@ -55,7 +55,7 @@ def test_common_random_numbers_same_customers_under_every_setup():
     # and the runs themselves see the same journeys
     runs = [sim.run(sc, s, seed=9) for s in sim.SETUP_NAMES]
     assert len({r.kpis["customers"] for r in runs}) == 1
-    assert len({r.kpis["touchpoints_per_journey"] for r in runs}) == 1
+    assert len({tuple(v["visits"] for v in r.breakdown["touchpoint"].values()) for r in runs}) == 1
 
 
 def test_a_new_stream_does_not_shift_the_others():
@@ -111,8 +111,13 @@ def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
 
 
 def test_personalisation_adds_units_only_where_the_setup_has_the_data():
-    sc = short_default(setups={"multi-reco": {"base": "multichannel", "personalisation": True}})
-    assert (paired(sc, "multichannel", "multi-reco", "basket_units") > 0).all()
+    sc = short_default(horizon_days=3, setups={
+        "multi-reco": {"base": "multichannel", "personalisation": True},
+        "multi-data-reco": {"base": "multichannel", "personalisation": True, "customer_data": True},
+        "omni-no-reco": {"base": "omnichannel", "personalisation": False}})
+    assert (paired(sc, "multichannel", "multi-reco", "basket_units") == 0).all()
+    assert (paired(sc, "multichannel", "multi-data-reco", "basket_units") > 0).all()
+    assert (paired(sc, "omni-no-reco", "omnichannel", "basket_units") > 0).all()
 
 
 # --------------------------------------------------------------------------------------------- properties
@@ -140,7 +145,9 @@ def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorde
                       "basket": {"lines_mean": 2, "units_per_line_mean": 1.5},
                       "store_patience_min": {"dist": "exponential", "mean": 5},
                       "call_patience_min": {"dist": "exponential", "mean": 2},
-                      "click_collect_share": 0.5, "accept_delivery_prob": 0.5, "restart_abandon_prob": 0.5,
+                      "click_collect_share": 0.5, "restart_abandon_prob": 0.5,
+                      "stockout_reaction": {"substitute": 0.2, "other_store": 0.2, "wait": 0.2, "drop_item": 0.2,
+                                            "drop_basket": 0.2},
                       "recommendation_accept": 0.3}],
     })
 

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import image
 
+import sim
 from sim import plots
 from sim.analysis import summarise
+from sim.config import load_scenario
+from sim.experiment import replicate_results
+from sim.setups import SETUP_NAMES
 
 SETUPS = ("multichannel", "cross-channel", "omnichannel")
 KPIS = ("basket_units", "conversion_rate", "store_wait_mean_min", "basket_value", "orders")
@@ -126,3 +132,127 @@ def test_unknown_names_are_refused(summary):
         plots.paired_differences_figure(summary[summary["setup"] == "omnichannel"], ["basket_units"])
     with pytest.raises(ValueError, match="nope"):
         plots.daily_series_figure({"a": {"orders": [1.0]}}, ["nope"])
+
+
+# --------------------------------------------------------------------------------------------- charts of model runs
+# Rendered from REAL short runs of the default scenario: one day, 1,500 customers, 2 replications per setup.
+DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return load_scenario(DEFAULT, {"horizon_days": 1, "customers_per_day": 1500})
+
+
+@pytest.fixture(scope="module")
+def model_runs(scenario):
+    return replicate_results(scenario, list(SETUP_NAMES), replications=2, seed=11)
+
+
+def visible(fig):
+    return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
+
+
+def test_results_by_setup_accepts_every_shape(model_runs):
+    grouped = plots.results_by_setup(model_runs)
+    assert list(grouped) == list(SETUP_NAMES) and all(len(v) == 2 for v in grouped.values())
+    one = {s: rs[0] for s, rs in grouped.items()}
+    assert {s: len(v) for s, v in plots.results_by_setup(one).items()} == dict.fromkeys(SETUP_NAMES, 1)
+    flat = [rep.result for rep in model_runs]
+    assert list(plots.results_by_setup(flat)) == list(SETUP_NAMES)
+    with pytest.raises(ValueError, match="model results"):
+        plots.results_by_setup({"omnichannel": [1.0, 2.0]})
+    with pytest.raises(ValueError, match="model results"):
+        plots.results_by_setup([])
+
+
+def test_stock_over_time_png(model_runs, tmp_path):
+    out = plots.stock_over_time(model_runs, tmp_path / "stock.png")
+    assert out == tmp_path / "stock.png"
+    assert_png(out)
+    fig = plots.stock_over_time_figure(model_runs)
+    on_hand, stockouts = visible(fig)
+    assert on_hand.get_ylabel() == "on hand at end of day (units)"
+    assert "share 0–1" in stockouts.get_ylabel() and "(day)" in stockouts.get_xlabel()
+    omni = [rep.result.daily["on_hand_units"][0] for rep in model_runs if rep.setup == "omnichannel"]
+    line = next(ln for ln in on_hand.lines if ln.get_label() == "omnichannel")
+    assert list(line.get_ydata()) == pytest.approx([np.mean(omni)])
+
+
+def test_queue_waits_png_with_targets(model_runs, scenario, tmp_path):
+    store_target = scenario.fulfilment.store_wait_target_min
+    call_target = scenario.call_centre.target_wait_s / 60.0
+    out = plots.queue_waits(model_runs, tmp_path / "queues.png", store_target, call_target)
+    assert_png(out)
+    fig = plots.queue_waits_figure(model_runs, store_target, call_target, service_target=0.8)
+    axes = visible(fig)
+    assert len(axes) == 6  # stores and the call centre: mean, p95, service level
+    assert axes[0].get_ylabel() == "mean wait (minutes)" and axes[2].get_ylabel() == "service level (share (0–1))"
+    dashed = [ln.get_ydata()[0] for ax in axes for ln in ax.lines if ln.get_linestyle() == "--"]
+    assert dashed == pytest.approx([store_target, store_target, 0.8, call_target, call_target, 0.8])
+    assert [t.get_text() for t in axes[0].get_xticklabels()] == [s.name for s in scenario.stores]
+    grouped = plots.results_by_setup(model_runs)
+    first = scenario.stores[0].name
+    expected = np.mean([r.breakdown["store"][first]["store_service_level"] for r in grouped["multichannel"]])
+    assert axes[2].patches[0].get_height() == pytest.approx(expected)
+
+
+def test_funnel_png(model_runs, tmp_path):
+    assert_png(plots.funnel(model_runs, tmp_path / "funnel.png"))
+    fig = plots.funnel_figure(model_runs)
+    stages, gave_up, segments, queues = visible(fig)
+    assert stages.get_ylabel() == "customers (count)" and "share" in queues.get_ylabel()
+    grouped = plots.results_by_setup(model_runs)
+    n = len(SETUP_NAMES)
+    started, ordered = np.array([p.get_height() for p in stages.patches]).reshape(n, 2).T  # setup-major bars
+    assert started == pytest.approx([np.mean([r.kpis["customers"] for r in grouped[s]]) for s in SETUP_NAMES])
+    assert ordered == pytest.approx([np.mean([r.kpis["orders"] for r in grouped[s]]) for s in SETUP_NAMES])
+    # customers without an order by segment add up to journeys started minus orders
+    per_setup = np.array([p.get_height() for p in segments.patches]).reshape(n, -1).sum(axis=1)
+    assert per_setup == pytest.approx(started - ordered)
+    # give-ups by funnel stage plus journeys still under way also add up to it
+    labels = [t.get_text() for t in gave_up.get_xticklabels()]
+    assert labels[-1] == "no order yet" and len(labels) >= 2
+    by_stage = np.array([p.get_height() for p in gave_up.patches]).reshape(n, -1)
+    assert by_stage.sum(axis=1) == pytest.approx(started - ordered)
+    assert (by_stage >= 0).all()
+
+
+def test_channel_flows_png(model_runs, tmp_path):
+    assert_png(plots.channel_flows(model_runs, tmp_path / "flows.png"))
+    fig = plots.channel_flows_figure(model_runs)
+    journeys, orders, ratio = visible(fig)
+    assert [t.get_text() for t in journeys.get_yticklabels()] == list(SETUP_NAMES)
+    grouped = plots.results_by_setup(model_runs)
+    channels = list(grouped["omnichannel"][0].breakdown["channel"])
+    assert [t.get_text() for t in orders.get_xticklabels()] == channels
+    shown = orders.get_images()[0].get_array()
+    expected = [[np.mean([r.breakdown["channel"][c]["orders"] for r in grouped[s]]) for c in channels]
+                for s in SETUP_NAMES]
+    assert np.asarray(shown) == pytest.approx(np.array(expected))
+    labels = [ax.get_label() for ax in fig.axes if ax.get_label() == "<colorbar>"]
+    assert len(labels) == 3
+
+
+def test_touchpoint_usage_png(model_runs, tmp_path):
+    assert_png(plots.touchpoint_usage(model_runs, tmp_path / "touchpoints.png"))
+    fig = plots.touchpoint_usage_figure(model_runs)
+    (ax,) = visible(fig)
+    assert "share (0–1)" in ax.get_xlabel()
+    grouped = plots.results_by_setup(model_runs)
+    tps = list(grouped["multichannel"][0].breakdown["touchpoint"])
+    assert [t.get_text() for t in ax.get_yticklabels()] == tps
+    widths = [p.get_width() for p in ax.patches[: len(tps)]]
+    expected = [np.mean([r.breakdown["touchpoint"][t]["usage_share"] for r in grouped["multichannel"]]) for t in tps]
+    assert widths == pytest.approx(expected)
+    markers = ax.collections[0].get_offsets()
+    assert len(markers) == len([t for t in tps if t in plots.MARKET_USAGE])
+    no_ref = plots.touchpoint_usage_figure(model_runs, reference=None)
+    assert not visible(no_ref)[0].collections
+
+
+def test_charts_of_one_run_per_setup(scenario, tmp_path):
+    """A mapping setup -> one Result (e.g. from sim.run) is enough for every chart of model runs."""
+    results = {s: sim.run(scenario, setup=s, seed=5) for s in ("multichannel", "omnichannel")}
+    for name in ("stock_over_time", "queue_waits", "funnel", "channel_flows", "touchpoint_usage"):
+        assert_png(getattr(plots, name)(results, tmp_path / f"{name}.png"))

@@ -1,0 +1,256 @@
+"""Journey calibration: fit the journey parameters to market figures, or the chain to a journey log.
+
+- :func:`calibrate` fits each segment's touchpoint mix and mean count so that touchpoints per purchase, the share
+  of buyers using each touchpoint and the ROPO share come out at their targets. The figures of a mix-and-mean
+  journey have closed forms (a geometric number of independent steps), so the fit is a least-squares problem
+  solved by scipy, regularised towards the scenario's own values; the simulation then checks it (tests).
+- :func:`fit_chain` estimates a Markov chain (maximum likelihood: transition counts) from a CSV journey log
+  with columns ``customer_id, timestamp, touchpoint``, where a journey may end with a ``decide`` or ``drop`` row.
+- :func:`journey_log` writes such a log from the model's own journeys (for checking the fit).
+- :func:`expected_visits` solves the traffic equations of a chain: visits per journey to each touchpoint.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import yaml
+from scipy.optimize import least_squares
+
+from .config import (
+    CHANNEL_CALL,
+    CHANNEL_STORE,
+    DECIDE,
+    DROP,
+    Chain,
+    Scenario,
+    ScenarioError,
+    scenario_from_dict,
+)
+from .customers import Population
+from .model import purchase_channels
+from .rng import Streams
+
+# The market figures quoted in DESIGN.md (France): share of buyers using each touchpoint on the way to a purchase,
+# touchpoints consulted before a purchase, and research online before buying in store (ROPO). "Customer
+# service" is the call centre or the chatbot: a usage key joins touchpoints with '+'.
+MARKET_TARGETS: dict = {
+    "touchpoints_per_journey": 10.0,
+    "usage": {"web": 0.89, CHANNEL_STORE: 0.82, "social": 0.67, "app": 0.58, f"{CHANNEL_CALL}+chatbot": 0.45},
+    "ropo_share": 0.71,
+}
+TOLERANCE = {"touchpoints_per_journey": 0.5, "share": 0.02}
+
+
+class _Arrays:
+    """The calibration problem as arrays: segments x research touchpoints."""
+
+    def __init__(self, sc: Scenario, targets: dict):
+        self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
+        self.online = np.array([t in sc.touchpoints for t in self.research])
+        self.segs = [s for s in sc.segments if s.journey.touchpoint_mix]
+        self.share = np.array([s.share for s in self.segs])
+        self.buy0 = np.array([[s.channels.get(t, 0.0) for t in self.research] for s in self.segs])
+        self.mix0 = np.array([[s.journey.touchpoint_mix.get(t, 0.0) for t in self.research] for s in self.segs])
+        self.m0 = np.array([s.journey.mean_touchpoints for s in self.segs])
+        self.support = self.mix0 > 0
+        self.buy_support = self.buy0 > 0
+        self.groups = {}
+        for key in targets.get("usage", {}):
+            idx = [self.research.index(t) for t in key.split("+") if t in self.research]
+            if len(idx) != len(key.split("+")):
+                raise ScenarioError([f"targets.usage.{key}: unknown touchpoint; allowed: {sorted(self.research)}"
+                                     " (join several with '+')"])
+            self.groups[key] = idx
+        self.theta0 = np.concatenate([np.log(self.mix0[self.support]), np.log(self.m0 - 1 + 1e-9),
+                                      np.log(self.buy0[self.buy_support])])
+
+    def decode(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """(touchpoint mix, mean touchpoints, purchase channel shares) per segment."""
+        a, b = self.support.sum(), self.support.sum() + len(self.segs)
+        return _softmax(theta[:a], self.support), 1 + np.exp(theta[a:b]), _softmax(theta[b:], self.buy_support)
+
+    def figures(self, mix: np.ndarray, m: np.ndarray, buy: np.ndarray) -> dict:
+        """Closed forms: with q = 1/m, a set of step share a is avoided by a whole journey with probability
+        (1-a) q / (1 - (1-q)(1-a)); where the customer buys counts as used. Weighted by segment share."""
+        q = (1 / m)[:, None]
+
+        def avoid(a):
+            return (1 - a) * q / (1 - (1 - q) * (1 - a))
+
+        usage = {}
+        for key, idx in self.groups.items():
+            used = 1 - avoid(mix[:, idx].sum(axis=1, keepdims=True)) * (1 - buy[:, idx].sum(axis=1, keepdims=True))
+            usage[key] = float(self.share @ used[:, 0])
+        online = 1 - avoid((mix * self.online).sum(axis=1, keepdims=True))[:, 0]
+        ropo = self.share * buy[:, self.research.index(CHANNEL_STORE)] * online
+        return {"touchpoints_per_journey": float(self.share @ m), "usage": usage,
+                "ropo_share": float(ropo.sum() / self.share.sum())}
+
+
+def _softmax(theta: np.ndarray, support: np.ndarray) -> np.ndarray:
+    logits = np.full(support.shape, -np.inf)
+    logits[support] = theta
+    w = np.exp(logits - logits.max(axis=1, keepdims=True))
+    return w / w.sum(axis=1, keepdims=True)
+
+
+def _residuals(figs: dict, targets: dict) -> list[float]:
+    r = [(figs["touchpoints_per_journey"] - targets["touchpoints_per_journey"]) / TOLERANCE["touchpoints_per_journey"]]
+    r += [(figs["usage"][k] - v) / TOLERANCE["share"] for k, v in targets.get("usage", {}).items()]
+    if "ropo_share" in targets:
+        r.append((figs["ropo_share"] - targets["ropo_share"]) / TOLERANCE["share"])
+    return r
+
+
+def _shift(targets: dict, bias: dict) -> dict:
+    return {"touchpoints_per_journey": targets["touchpoints_per_journey"] - bias["touchpoints_per_journey"],
+            "usage": {k: v - bias["usage"][k] for k, v in targets.get("usage", {}).items()},
+            **({"ropo_share": targets["ropo_share"] - bias["ropo_share"]} if "ropo_share" in targets else {})}
+
+
+def _diff(a: dict, b: dict) -> dict:
+    return {"touchpoints_per_journey": a["touchpoints_per_journey"] - b["touchpoints_per_journey"],
+            "usage": {k: a["usage"][k] - b["usage"][k] for k in a["usage"]}, "ropo_share": a["ropo_share"] - b["ropo_share"]}
+
+
+def measured(result, targets: dict) -> dict:
+    """The calibration figures of a simulated replication (buyers only), for the keys of ``targets``."""
+    research = result.research
+    masks = result.usage_masks
+    buyers = sum(masks.values())
+    usage = {}
+    for key in targets.get("usage", {}):
+        bits = sum(1 << research.index(t) for t in key.split("+"))
+        usage[key] = sum(n for mask, n in masks.items() if mask & bits) / buyers if buyers else float("nan")
+    return {"touchpoints_per_journey": result.kpis["touchpoints_per_journey"], "usage": usage,
+            "ropo_share": result.kpis["ropo_share"]}
+
+
+def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichannel", days: float = 6,
+              seed: int = 0, rounds: int = 2, prior_weight: float = 0.2) -> tuple[Scenario, dict]:
+    """Fit every segment's ``touchpoint_mix`` and ``mean_touchpoints`` so that the simulated buyers show the
+    ``targets`` (default: the market figures). Segments keep their purchase channels; a touchpoint absent from
+    a segment's mix stays absent; ``prior_weight`` pulls towards the scenario's own values where the targets
+    leave freedom.
+
+    Each round fits the closed forms by least squares, simulates ``days`` (after a two-day warm-up) under
+    ``setup``, and moves the closed-form targets by what the simulation showed they miss (buyers are not a
+    uniform sample of journeys). Returns the fitted scenario and a report with the targets, the closed-form
+    and the simulated figures of each round.
+    """
+    from .model import run
+
+    targets = targets or MARKET_TARGETS
+    arr = _Arrays(sc, targets)
+    aim = targets
+    report: dict = {"targets": targets, "rounds": []}
+    fitted = sc
+    for _ in range(max(1, rounds)):
+        def residuals(th, aim=aim):
+            return np.concatenate([_residuals(arr.figures(*arr.decode(th)), aim), prior_weight * (th - arr.theta0)])
+
+        fit = least_squares(residuals, arr.theta0)
+        fitted = _with_journeys(sc, arr, *arr.decode(fit.x))
+        closed = arr.figures(*_rounded_arrays(fitted, arr))
+        probe = scenario_from_dict(fitted.model_dump(mode="json"),
+                                   {"horizon_days": days + 2, "warmup_days": 2})
+        sim = measured(run(probe, setup, seed=seed), targets)
+        report["rounds"].append({"closed_form": closed, "simulated": sim})
+        aim = _shift(aim, _diff(sim, closed))
+    report["after"] = report["rounds"][-1]["simulated"]
+    return fitted, report
+
+
+def _with_journeys(sc: Scenario, arr: _Arrays, mix: np.ndarray, m: np.ndarray, buy: np.ndarray) -> Scenario:
+    """The scenario with fitted mixes and channel shares (4 decimals, summing to one) and means (2 decimals)."""
+    data = sc.model_dump(mode="json")
+    for i, seg in enumerate(arr.segs):
+        seg_data = data["segments"][sc.segments.index(seg)]
+        seg_data["journey"]["touchpoint_mix"] = _rounded_row(mix[i], arr.support[i], arr.research)
+        seg_data["journey"]["mean_touchpoints"] = round(float(m[i]), 2)
+        seg_data["channels"] = _rounded_row(buy[i], arr.buy_support[i], arr.research)
+    return scenario_from_dict(data)
+
+
+def _rounded_row(row: np.ndarray, support: np.ndarray, names: list[str]) -> dict[str, float]:
+    vals = np.round(row[support], 4)
+    vals[np.argmax(vals)] += 1.0 - vals.sum()
+    return dict(zip([n for n, on in zip(names, support, strict=True) if on], np.round(vals, 4).tolist(),
+                    strict=True))
+
+
+def _rounded_arrays(sc: Scenario, arr: _Arrays) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    segs = [s for s in sc.segments if s.journey.touchpoint_mix]
+    return (np.array([[s.journey.touchpoint_mix.get(t, 0.0) for t in arr.research] for s in segs]),
+            np.array([s.journey.mean_touchpoints for s in segs]),
+            np.array([[s.channels.get(t, 0.0) for t in arr.research] for s in segs]))
+
+
+def write_scenario(sc: Scenario, path: str | Path) -> Path:
+    """Write a scenario as YAML (defaults included, so the file says every value the model used)."""
+    path = Path(path)
+    tmp = path.with_suffix(path.suffix + ".partial")
+    tmp.write_text(yaml.safe_dump(sc.model_dump(mode="json", exclude_none=True), sort_keys=False))
+    tmp.replace(path)
+    return path
+
+
+# --------------------------------------------------------------------------------------------- chains and logs
+def expected_visits(chain: Chain, research: list[str]) -> dict[str, float]:
+    """Traffic equations of an absorbing chain: expected visits per journey, v = s (I - Q)^-1."""
+    k = len(research)
+    s = np.array([chain.start.get(t, 0.0) for t in research])
+    q = np.zeros((k, k))
+    for tp, row in chain.transitions.items():
+        q[research.index(tp)] = [row.get(t, 0.0) for t in research]
+    v = np.linalg.solve((np.eye(k) - q).T, s)
+    return dict(zip(research, v.tolist(), strict=True))
+
+
+def journey_log(sc: Scenario, days: int = 1, seed: int = 0) -> pd.DataFrame:
+    """A journey log of the model's own customers: ``customer_id, timestamp, touchpoint`` (timestamps in minutes
+    from the start, steps spaced by their visit times), each journey closed by a ``decide`` or ``drop`` row."""
+    research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
+    pop = Population(sc, Streams(seed), purchase_channels(sc), research, np.full(1, 1.0))
+    rows = []
+    for i, c in enumerate(pop.days(0, days, days * 1440.0)):
+        t = c.t
+        for tp in c.path:
+            rows.append((i, t, research[tp]))
+            t += sc.touchpoints[research[tp]].visit_min if research[tp] in sc.touchpoints else 1.0
+        rows.append((i, t, DROP if c.dropped else DECIDE))
+    return pd.DataFrame(rows, columns=["customer_id", "timestamp", "touchpoint"])
+
+
+def fit_chain(log: pd.DataFrame | str | Path) -> tuple[Chain, dict]:
+    """Maximum-likelihood chain from a journey log (CSV path or DataFrame). Returns the chain and the counts
+    ``{"start": {tp: n}, "transitions": {tp: {next: n}}}`` for judging sampling error. A journey without an
+    end row contributes its transitions but no ending (censored)."""
+    df = pd.read_csv(log) if isinstance(log, str | Path) else log
+    missing = {"customer_id", "timestamp", "touchpoint"} - set(df.columns)
+    if missing:
+        raise ScenarioError([f"journey log: missing column(s) {sorted(missing)}; need customer_id, timestamp, "
+                             "touchpoint"])
+    df = df.sort_values(["customer_id", "timestamp"], kind="stable")
+    first = df.groupby("customer_id", sort=False)["touchpoint"].first()
+    nxt = df.groupby("customer_id", sort=False)["touchpoint"].shift(-1)
+    pairs = pd.DataFrame({"from": df["touchpoint"], "to": nxt}).dropna()
+    pairs = pairs[~pairs["from"].isin([DECIDE, DROP])]
+    start_n = first.value_counts().to_dict()
+    trans_n: dict[str, dict[str, int]] = {}
+    for (a, b), n in pairs.groupby(["from", "to"]).size().items():
+        trans_n.setdefault(a, {})[b] = int(n)
+    chain = Chain(start=_normalise(start_n), transitions={a: _normalise(r) for a, r in trans_n.items()})
+    return chain, {"start": start_n, "transitions": trans_n}
+
+
+def _normalise(counts: dict[str, int]) -> dict[str, float]:
+    total = sum(counts.values())
+    probs = {k: v / total for k, v in counts.items()}
+    # absorb float rounding so that the row passes the sum-to-one check exactly
+    last = max(probs, key=probs.get)
+    probs[last] += 1.0 - sum(probs.values())
+    return probs

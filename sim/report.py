@@ -1,0 +1,318 @@
+"""A self-contained HTML report of a comparison folder, for a consultant to send to a client.
+
+:func:`write_report` reads what ``omnisim compare --out DIR`` wrote (``summary.csv``, ``runs.csv``, ``kpis.png``,
+``differences.png``) and whatever else is there (``scenario.yaml``, ``meta.json``, other ``*.png`` charts), and
+writes one HTML file: tables as HTML, charts embedded as base64 data URIs, the scenario text, the seed, the
+package version and the confidence level. Nothing is fetched from the network when the file is opened. A small
+inline script sets ``document.body.dataset.imagesLoaded`` (and ``imagesTotal``) once the page has loaded, so a
+headless browser can check that every chart decoded.
+
+Run facts the folder does not record (the seed, the scenario's name, the measured days) come from ``meta``;
+a confidence level not given is inferred from the summary's own t intervals and marked as inferred.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import math
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+REQUIRED = ("summary.csv",)
+KNOWN_CHARTS = {
+    "kpis.png": "Headline KPIs by setup (mean, error bars: confidence interval)",
+    "differences.png": "Paired differences against the baseline setup (same customers), with confidence interval",
+}
+MAX_RUN_ROWS = 5000
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem auto;max-width:1200px;
+color:#1a1a1a;line-height:1.4;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
+th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;text-align:right}
+th{background:#f0f4f8}td:first-child,th:first-child{text-align:left}
+tr:nth-child(even) td{background:#fafafa}
+figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #e0e0e0}figcaption{font-size:.85rem;color:#444}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem;border:1px solid #e0e0e0}
+#meta-table td{text-align:left}#meta-table td:first-child{font-weight:600}.note{font-size:.85rem;color:#555}
+"""
+SCRIPT = """
+window.addEventListener("load", function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.dataset.imagesLoaded = String(ok);
+  document.body.dataset.imagesTotal = String(imgs.length);
+});
+"""
+
+
+# --------------------------------------------------------------------------------------------- formatting
+def _num(value: Any, digits: int = 4) -> str:
+    """Format a number with ``digits`` significant digits; NaN as "no data", infinities spelled out."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+    if math.isnan(x):
+        return "no data"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
+        return f"{x:.{digits - 1}e}"
+    text = f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
+    return text.replace(",", "\u202f")  # thin space as thousands separator
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, caption: str = "") -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption class='note'>{html.escape(caption)}</caption>" if caption else ""
+    return f"<table id='{table_id}'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _unit(kpi: str) -> str:
+    from sim.plots import kpi_unit
+
+    return kpi_unit(kpi)
+
+
+# --------------------------------------------------------------------------------------------- reading
+def infer_confidence(summary: pd.DataFrame) -> float | None:
+    """Return the confidence level of a summary's t intervals (rounded to 0.1 %), or None if none is usable.
+
+    Solves ``half_width = t(p, n-1) * std / sqrt(n)`` for the level on the first row with a positive spread.
+    """
+    need = {"n", "std", "half_width"}
+    if not need <= set(summary.columns):
+        return None
+    rows = summary[(summary["n"] >= 2) & (summary["std"] > 0) & np.isfinite(summary["half_width"])]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    t = float(r["half_width"]) * math.sqrt(float(r["n"])) / float(r["std"])
+    return round(2.0 * float(stats.t.cdf(t, df=float(r["n"]) - 1.0)) - 1.0, 3)
+
+
+def _read_meta(folder: Path, meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    path = folder / "meta.json"
+    if path.is_file():
+        try:
+            loaded = json.loads(path.read_text(encoding="utf-8"))
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if isinstance(loaded, dict):
+            out.update(loaded)
+    out.update(dict(meta or {}))
+    return out
+
+
+def _scenario_text(folder: Path) -> tuple[str | None, dict[str, Any]]:
+    for name in ("scenario.yaml", "scenario.yml"):
+        path = folder / name
+        if path.is_file():
+            text = path.read_text(encoding="utf-8")
+            try:
+                import yaml
+
+                data = yaml.safe_load(text)
+            except Exception:  # the text is still shown as written
+                data = None
+            return text, data if isinstance(data, dict) else {}
+    return None, {}
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Return (file name, caption, data URI) of the folder's PNG charts, the compare charts first."""
+    names = [n for n in KNOWN_CHARTS if (folder / n).is_file()]
+    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS)
+    out = [(n, KNOWN_CHARTS.get(n, n.removesuffix(".png").replace("_", " ")), _data_uri(folder / n)) for n in names]
+    return out + [(Path(p).name, caption, _data_uri(Path(p))) for p, caption in extra]
+
+
+# --------------------------------------------------------------------------------------------- sections
+def _facts(meta: Mapping[str, Any], scenario: Mapping[str, Any], summary: pd.DataFrame,
+           runs: pd.DataFrame | None) -> list[tuple[str, str]]:
+    import sim
+
+    confidence = meta.get("confidence")
+    conf_text = f"{float(confidence):.1%}" if confidence is not None else None
+    if conf_text is None:
+        guess = infer_confidence(summary)
+        conf_text = f"{guess:.1%} (inferred from the intervals)" if guess is not None else "not recorded"
+    setups = list(pd.unique(summary["setup"]))
+    reps = meta.get("replications")
+    if reps is None and runs is not None and "replication" in runs.columns:
+        reps = int(runs["replication"].nunique())
+    rows = [
+        ("scenario", meta.get("scenario") or scenario.get("name") or "not recorded"),
+        ("description", meta.get("description") or str(scenario.get("description", "")).strip() or "—"),
+        ("setups compared", ", ".join(setups)),
+        ("baseline of the paired differences", str(summary["baseline"].dropna().iloc[0])
+         if "baseline" in summary and summary["baseline"].notna().any() else setups[0]),
+        ("replications per setup", reps if reps is not None else "not recorded"),
+        ("seed", meta.get("seed") if meta.get("seed") is not None else "not recorded"),
+        ("confidence level", conf_text),
+        ("measured days per replication", meta.get("horizon_days", "not recorded")),
+        ("omnisim version", meta.get("version") or sim.__version__),
+        ("report written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+    shown = {k for k, _ in rows} | {"scenario", "description", "version", "confidence", "replications", "seed",
+                                     "horizon_days"}
+    rows += [(str(k), v) for k, v in meta.items() if k not in shown and not isinstance(v, dict | list)]
+    return [(k, html.escape(str(v))) for k, v in rows]
+
+
+def _headline_table(summary: pd.DataFrame) -> str:
+    setups = list(pd.unique(summary["setup"]))
+    cell = {(r.setup, r.kpi): (r.mean, r.half_width) for r in summary.itertuples()}
+    rows = []
+    for kpi in pd.unique(summary["kpi"]):
+        values = []
+        for s in setups:
+            mean, half = cell.get((s, kpi), (math.nan, math.nan))
+            values.append(_num(mean) + ("" if math.isnan(half) else f" ± {_num(half, 2)}"))
+        rows.append([html.escape(kpi), html.escape(_unit(kpi)), *values])
+    return _table(["KPI", "unit", *setups], rows, "kpi-table",
+                  "mean over replications ± half-width of the confidence interval")
+
+
+def _differences_table(summary: pd.DataFrame) -> str:
+    baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
+    others = [s for s in pd.unique(summary["setup"]) if s != baseline]
+    cell = {(r.setup, r.kpi): r for r in summary.itertuples()}
+    rows = []
+    for kpi in pd.unique(summary["kpi"]):
+        values = []
+        for s in others:
+            r = cell.get((s, kpi))
+            if r is None or math.isnan(r.diff):
+                values.append("no data")
+                continue
+            ci = "" if math.isnan(r.diff_ci_low) else f" [{_num(r.diff_ci_low, 3)}, {_num(r.diff_ci_high, 3)}]"
+            p = "" if math.isnan(r.diff_p_value) else f" (p={_num(r.diff_p_value, 2)})"
+            values.append(f"{_num(r.diff)}{ci}{p}")
+        rows.append([html.escape(kpi), html.escape(_unit(kpi)), *values])
+    return _table(["KPI", "unit", *(f"{s} − {baseline}" for s in others)], rows, "differences-table",
+                  "paired difference (same customers), [confidence interval], two-sided paired-t p-value")
+
+
+def _frame_table(frame: pd.DataFrame, table_id: str, caption: str) -> str:
+    rows = [[html.escape(str(v)) if isinstance(v, str) else _num(v, 6) for v in row]
+            for row in frame.itertuples(index=False)]
+    return _table(list(frame.columns), rows, table_id, caption)
+
+
+def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any],
+                 workdir: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Return the ROI section's HTML and its chart (path, caption) when the measured days are known."""
+    days = meta.get("horizon_days")
+    if days is None or "gross_margin" not in set(summary["kpi"]) or summary["setup"].nunique() < 2:
+        return "", []
+    from sim import roi
+
+    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs)
+    chart = roi.roi_chart(table, workdir / "roi.png")
+    cols = ["setup", "systems", "cost_low", "cost_high", "yearly_gain", "yearly_gain_ci_low",
+            "yearly_gain_ci_high", "payback_months", "payback_months_low", "payback_months_high", "roi_12m"]
+    costs = roi.check_costs(meta.get("costs") or roi.DEFAULT_COSTS)
+    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), html.escape(v["source"])]
+                 for k, v in costs.items()]
+    body = (
+        "<p class='note'>Gross-margin gain against the baseline, scaled from the measured days to a year "
+        f"(365 / {_num(days)}), against one-off implementation costs (€). Payback in months; the interval pairs "
+        "the cost range with the ends of the gain's confidence interval. Running costs are not included.</p>"
+        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of the cost")
+        + _table(["system", "what", "low (€)", "high (€)", "source"], cost_rows, "costs-table",
+                 "implementation cost ranges used (editable)")
+    )
+    return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
+
+
+# --------------------------------------------------------------------------------------------- the report
+def write_report(results_dir: str | Path, out_html: str | Path | None = None,
+                 meta: Mapping[str, Any] | None = None) -> Path:
+    """Write a self-contained HTML report of a ``omnisim compare --out`` folder; return the HTML path.
+
+    ``results_dir`` must hold ``summary.csv``; ``runs.csv``, the charts (every ``*.png``), ``scenario.yaml``
+    and ``meta.json`` are used when present. ``out_html`` defaults to ``results_dir/report.html``. ``meta``
+    (overriding ``meta.json``) may give ``scenario`` (name), ``seed``, ``version`` (default
+    ``sim.__version__``), ``confidence`` (a level in 0–1; inferred from the intervals when absent),
+    ``replications``, ``horizon_days`` (measured days per replication: adds the return-on-investment section of
+    :mod:`sim.roi`), ``costs`` (a cost table for it) and any other scalar facts to list. Raises
+    ``FileNotFoundError`` when the folder or its summary is missing.
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such results folder")
+    for name in REQUIRED:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name}: missing; run `omnisim compare --out {folder}` first")
+    summary = pd.read_csv(folder / "summary.csv")
+    runs = pd.read_csv(folder / "runs.csv") if (folder / "runs.csv").is_file() else None
+    info = _read_meta(folder, meta)
+    scenario_text, scenario = _scenario_text(folder)
+    out = Path(out_html) if out_html is not None else folder / "report.html"
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.parent / f".report-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    try:
+        roi_html, roi_charts = _roi_section(summary, runs, info, work)
+        page = _page(info, scenario, scenario_text, summary, runs, _charts(folder, roi_charts), roi_html)
+        tmp = work / "report.html"
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        for p in work.iterdir():
+            p.unlink()
+        work.rmdir()
+    return out
+
+
+def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: str | None, summary: pd.DataFrame,
+          runs: pd.DataFrame | None, charts: Sequence[tuple[str, str, str]], roi_html: str) -> str:
+    facts = _facts(meta, scenario, summary, runs)
+    name = dict(facts)["scenario"]
+    figures = "".join(f"<figure><img src='{uri}' alt='{html.escape(caption)}' data-file='{html.escape(fname)}'>"
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>" for fname, caption, uri in charts)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>omnisim report: {name}</title><style>{CSS}</style></head><body>",
+        f"<h1>Omnichannel simulation report: {name}</h1>",
+        "<p class='note'>Discrete-event simulation of the same customers under each setup (common random numbers); "
+        "every figure below was computed by the runs listed, none is assumed.</p>",
+        "<h2>Run</h2>", _table(["fact", "value"], facts, "meta-table"),
+        "<h2>Headline KPIs</h2>", _headline_table(summary),
+        "<h2>Differences against the baseline</h2>", _differences_table(summary),
+        "<h2>Charts</h2>", figures or "<p class='note'>No chart in the results folder.</p>",
+    ]
+    if roi_html:
+        parts += ["<h2>Return on investment</h2>", roi_html]
+    parts += ["<h2>Scenario</h2>",
+              f"<pre id='scenario'>{html.escape(scenario_text)}</pre>" if scenario_text is not None else
+              "<p class='note'>No scenario.yaml in the results folder.</p>",
+              "<h2>All figures</h2><details><summary>Summary table (summary.csv)</summary>",
+              _frame_table(summary, "summary-table", "one row per setup and KPI"), "</details>"]
+    if runs is not None:
+        shown = runs.head(MAX_RUN_ROWS)
+        note = f"first {MAX_RUN_ROWS} of {len(runs)} rows" if len(runs) > MAX_RUN_ROWS else f"{len(runs)} rows"
+        parts += ["<details><summary>Replications (runs.csv)</summary>",
+                  _frame_table(shown, "runs-table", f"one row per setup, replication and KPI; {note}"), "</details>"]
+    parts += [f"<script>{SCRIPT}</script></body></html>"]
+    return "\n".join(parts)

@@ -1,0 +1,189 @@
+"""The HTML report (sim.report): built from a real `omnisim compare --out` folder, opened in headless Chromium.
+
+Chromium is Debian's package (/usr/bin/chromium). If it is absent the set-up installs it with apt-get (root
+only); the browser tests are skipped, with the reason, only where that fails.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import os
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from matplotlib import image
+
+import sim
+from sim import cli
+from sim.report import infer_confidence, write_report
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                  "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=5000")
+
+
+# --------------------------------------------------------------------------------------------- set-up
+def _apt(*args: str) -> subprocess.CompletedProcess:
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    return subprocess.run(["apt-get", *args], capture_output=True, text=True, timeout=1200, env=env)
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1] if lines else "no output"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> str:
+    """Path of Debian's chromium, installed with apt-get when absent; skip with the reason if that fails."""
+    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
+    if found:
+        return found
+    if shutil.which("apt-get") is None:
+        pytest.skip("chromium is not installed and this system has no apt-get to install it (Debian's package)")
+    if os.geteuid() != 0:
+        pytest.skip("chromium is not installed and installing it with apt-get needs root; "
+                    "run `apt-get update && apt-get install -y chromium` as root")
+    try:
+        update = _apt("update")
+        install = _apt("install", "-y", "chromium") if update.returncode == 0 else update
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        pytest.skip(f"chromium is not installed and apt-get could not run: {exc}")
+    found = shutil.which("chromium")
+    if install.returncode != 0 or not found:
+        pytest.skip(f"chromium is not installed and `apt-get install -y chromium` failed: "
+                    f"{_last_line(install.stderr or install.stdout)}")
+    return found
+
+
+def browse(chromium: str, page: Path, tmp: Path, *extra: str) -> str:
+    """Run headless Chromium on ``page`` with ``extra`` options; return its standard output."""
+    profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
+    done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, _last_line(done.stderr)
+    return done.stdout
+
+
+class Dom(HTMLParser):
+    """The parts of a dumped DOM the tests look at: body attributes, images, tables and their row counts."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.body: dict[str, str] = {}
+        self.images: list[dict[str, str]] = []
+        self.tables: dict[str, int] = {}
+        self.external: list[str] = []
+        self._table: str | None = None
+        self.feed(text)
+
+    def handle_starttag(self, tag, attrs):
+        a = {k: v or "" for k, v in attrs}
+        if tag == "body":
+            self.body = a
+        elif tag == "img":
+            self.images.append(a)
+        elif tag == "table":
+            self._table = a.get("id", f"table-{len(self.tables)}")
+            self.tables[self._table] = 0
+        elif tag == "tr" and self._table is not None:
+            self.tables[self._table] += 1
+        for key in ("src", "href"):
+            if a.get(key, "").startswith(("http:", "https:", "//", "file:")):
+                self.external.append(a[key])
+
+    def handle_endtag(self, tag):
+        if tag == "table":
+            self._table = None
+
+
+# --------------------------------------------------------------------------------------------- results
+@pytest.fixture(scope="module")
+def results(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("cmp") / "results"
+    code = cli.main(["compare", str(DEFAULT), "--replications", "2", "--set", "horizon_days=1", "--set",
+                     "customers_per_day=1000", "--workers", "1", "--no-progress", "--out", str(out)])
+    assert code == 0
+    shutil.copy(DEFAULT, out / "scenario.yaml")
+    return out
+
+
+META = {"scenario": "fashion-default, 1 day", "seed": 0, "confidence": 0.95, "horizon_days": 1}
+
+
+def test_report_is_self_contained(results, tmp_path):
+    page = write_report(results, tmp_path / "report.html", meta=META)
+    text = page.read_text(encoding="utf-8")
+    dom = Dom(text)
+    assert not dom.external, dom.external
+    assert len(dom.images) == 3  # kpis.png, differences.png and the ROI chart
+    for img in dom.images:
+        head, data = img["src"].split(",", 1)
+        assert head == "data:image/png;base64"
+        assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
+    assert {"meta-table", "kpi-table", "differences-table", "roi-table", "costs-table", "summary-table",
+            "runs-table"} <= set(dom.tables)
+    assert "name: fashion-default" in text  # the scenario text
+    assert f"<td>omnisim version</td><td>{sim.__version__}</td>" in text
+    assert "<td>seed</td><td>0</td>" in text and "<td>confidence level</td><td>95.0%</td>" in text
+
+
+def test_report_defaults_and_inference(results, tmp_path):
+    folder = tmp_path / "copy"
+    shutil.copytree(results, folder)
+    (folder / "scenario.yaml").unlink()
+    (folder / "meta.json").write_text(json.dumps({"seed": 42, "analyst": "A. Consultant"}), encoding="utf-8")
+    page = write_report(folder)
+    assert page == folder / "report.html"
+    text = page.read_text(encoding="utf-8")
+    assert "<td>seed</td><td>42</td>" in text and "<td>analyst</td><td>A. Consultant</td>" in text
+    assert "95.0% (inferred from the intervals)" in text
+    assert "No scenario.yaml in the results folder." in text
+    assert "roi-table" not in text  # no measured days given: no ROI section
+    assert not list(folder.glob(".report-*"))
+    assert infer_confidence(pd.read_csv(folder / "summary.csv")) == pytest.approx(0.95)
+    with pytest.raises(FileNotFoundError, match="summary.csv"):
+        write_report(tmp_path)
+    with pytest.raises(FileNotFoundError, match="no such results folder"):
+        write_report(tmp_path / "nowhere")
+
+
+# --------------------------------------------------------------------------------------------- in Chromium
+def test_report_loads_in_headless_chromium(chromium, results, tmp_path):
+    page = write_report(results, tmp_path / "report.html", meta=META)
+    dom = Dom(browse(chromium, page, tmp_path, "--dump-dom"))
+    assert len(dom.images) == 3
+    assert dom.body.get("data-images-total") == "3"
+    assert dom.body.get("data-images-loaded") == "3", "an embedded chart did not decode in the browser"
+    summary = pd.read_csv(results / "summary.csv")
+    kpis = summary["kpi"].nunique()
+    assert dom.tables["kpi-table"] == kpis + 1  # header row + one per KPI
+    assert dom.tables["differences-table"] == kpis + 1
+    assert dom.tables["summary-table"] == len(summary) + 1
+    assert dom.tables["roi-table"] == summary["setup"].nunique()  # header + every non-baseline setup
+    assert dom.tables["meta-table"] >= 10
+
+
+def test_broken_image_is_detected(chromium, results, tmp_path):
+    """The loaded-images count is a real check: a corrupt chart is not counted."""
+    page = write_report(results, tmp_path / "report.html")
+    text = page.read_text(encoding="utf-8")
+    start = text.index("data:image/png;base64,") + len("data:image/png;base64,")
+    page.write_text(text[:start] + "AAAA" + text[start + 4:], encoding="utf-8")
+    dom = Dom(browse(chromium, page, tmp_path, "--dump-dom"))
+    assert dom.body.get("data-images-total") == "2" and dom.body.get("data-images-loaded") == "1"
+
+
+def test_report_screenshot(chromium, results, tmp_path):
+    page = write_report(results, tmp_path / "report.html", meta=META)
+    shot = tmp_path / "shot.png"
+    browse(chromium, page, tmp_path, f"--screenshot={shot}", "--window-size=1280,2400")
+    pixels = image.imread(shot)
+    assert pixels.shape[:2] == (2400, 1280)
+    assert float(pixels[..., :3].std()) > 0.05  # text, tables and charts, not a blank page

@@ -1,0 +1,154 @@
+"""Return on investment (sim.roi): hand-computed cases on a small summary, then a real short compare."""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib import image
+
+from sim import roi
+from sim.analysis import SUMMARY_COLUMNS
+from sim.config import load_scenario
+from sim.experiment import compare_runs
+from sim.setups import SETUP_NAMES, SETUPS
+
+DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
+COSTS = {
+    "crm": {"low": 10_000, "high": 20_000},
+    "pim": {"low": 5_000, "high": 10_000},
+    "oms": {"low": 50_000, "high": 200_000, "label": "OMS", "source": "DESIGN.md"},
+}
+
+
+def summary_of(diffs: dict[str, tuple[float, float, float]], kpi: str = "gross_margin") -> pd.DataFrame:
+    """A compare summary whose paired differences (mean, CI low, CI high) against multichannel are given."""
+    rows = [{"setup": "multichannel", "kpi": kpi, "n": 5, "mean": 1e5, "diff": 0.0, "diff_ci_low": math.nan,
+             "diff_ci_high": math.nan, "n_pairs": 5, "baseline": "multichannel"}]
+    for setup, (d, lo, hi) in diffs.items():
+        rows.append({"setup": setup, "kpi": kpi, "n": 5, "mean": 1e5 + d, "diff": d, "diff_ci_low": lo,
+                     "diff_ci_high": hi, "n_pairs": 5, "baseline": "multichannel"})
+    return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
+
+
+def test_systems_needed_by_the_named_setups():
+    assert roi.systems_needed(SETUPS["multichannel"]) == []
+    assert roi.systems_needed(SETUPS["cross-channel"]) == ["crm", "pim"]
+    assert roi.systems_needed(SETUPS["omnichannel"]) == ["crm", "pim", "oms"]
+
+
+def test_default_costs_carry_the_market_study_range():
+    costs = roi.check_costs(roi.DEFAULT_COSTS)
+    assert (costs["oms"]["low"], costs["oms"]["high"]) == (50_000, 200_000)
+    assert "DESIGN.md" in costs["oms"]["source"]
+    assert all("assumption" in costs[s]["source"] for s in ("crm", "pim"))
+
+
+def test_hand_computed_payback_and_roi():
+    # 1,000 EUR more gross margin over 10 days (CI 500..1,500) -> 36,500 EUR a year (18,250..54,750)
+    summary = summary_of({"cross-channel": (400.0, 100.0, 700.0), "omnichannel": (1000.0, 500.0, 1500.0)})
+    table = roi.roi_table(summary, horizon_days=10, costs=COSTS)
+    assert list(table.columns) == list(roi.ROI_COLUMNS)
+    assert list(table["setup"]) == ["cross-channel", "omnichannel"]
+    omni = table.set_index("setup").loc["omnichannel"]
+    assert omni["systems"] == "crm, pim, oms"
+    assert (omni["cost_low"], omni["cost_high"]) == (65_000, 230_000)
+    assert (omni["yearly_gain"], omni["yearly_gain_ci_low"], omni["yearly_gain_ci_high"]) == pytest.approx(
+        (36_500, 18_250, 54_750))
+    mid = (65_000 + 230_000) / 2
+    assert omni["payback_months"] == pytest.approx(mid / (36_500 / 12))         # 48.5 months
+    assert omni["payback_months_low"] == pytest.approx(65_000 / (54_750 / 12))   # 14.2: cheap, gain high
+    assert omni["payback_months_high"] == pytest.approx(230_000 / (18_250 / 12))  # 151: dear, gain low
+    assert omni["roi_12m"] == pytest.approx((36_500 - mid) / mid)
+    assert omni["roi_12m_low"] == pytest.approx((18_250 - 230_000) / 230_000)
+    assert omni["roi_12m_high"] == pytest.approx((54_750 - 65_000) / 65_000)
+    cross = table.set_index("setup").loc["cross-channel"]
+    assert (cross["systems"], cross["cost_low"], cross["cost_high"]) == ("crm, pim", 15_000, 30_000)
+    assert cross["payback_months"] == pytest.approx(22_500 / (400 * 36.5 / 12))
+
+
+def test_a_gain_that_may_be_negative_never_pays_back_in_the_worst_case():
+    table = roi.roi_table(summary_of({"omnichannel": (100.0, -50.0, 250.0)}), horizon_days=365, costs=COSTS)
+    row = table.iloc[0]
+    assert row["payback_months_high"] == math.inf
+    assert math.isfinite(row["payback_months"]) and math.isfinite(row["payback_months_low"])
+    lost = roi.roi_table(summary_of({"omnichannel": (-100.0, -150.0, -50.0)}), horizon_days=365, costs=COSTS)
+    assert lost.iloc[0]["payback_months"] == math.inf and lost.iloc[0]["roi_12m"] < -0.99
+
+
+def test_bad_input_is_refused(tmp_path):
+    summary = summary_of({"omnichannel": (1.0, 0.5, 1.5)})
+    with pytest.raises(ValueError, match="horizon_days"):
+        roi.roi_table(summary, horizon_days=0)
+    with pytest.raises(ValueError, match="costs.oms: need 0 <= low <= high"):
+        roi.roi_table(summary, 7, costs={**COSTS, "oms": {"low": 9, "high": 1}})
+    with pytest.raises(ValueError, match="no cost range for oms"):
+        roi.roi_table(summary, 7, costs={k: v for k, v in COSTS.items() if k != "oms"})
+    with pytest.raises(ValueError, match="pass runs="):
+        roi.roi_table(summary, 7, baseline="omnichannel")
+    with pytest.raises(ValueError, match="pass runs="):
+        roi.roi_table(summary, 7, margin="net_margin")
+    with pytest.raises(ValueError, match="no 'revenue' rows"):
+        roi.roi_table(summary, 7, margin="revenue")
+    path = tmp_path / "costs.yaml"
+    path.write_text("oms: {low: 60000, high: 180000, source: vendor quote}\ncrm: {low: 1, high: 2}\n"
+                    "pim: {low: 0, high: 0}\n", encoding="utf-8")
+    loaded = roi.load_costs(path)
+    assert loaded["oms"] == {"label": "oms", "low": 60_000.0, "high": 180_000.0, "source": "vendor quote"}
+    table = roi.roi_table(summary, 365, costs=loaded)
+    assert (table.iloc[0]["cost_low"], table.iloc[0]["cost_high"]) == (60_001, 180_002)
+    path.write_text("oms: {low: cheap, high: 2}\n", encoding="utf-8")
+    with pytest.raises(ValueError, match="costs.oms: low and high must both be numbers"):
+        roi.load_costs(path)
+
+
+def assert_png(path: Path) -> None:
+    assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    pixels = image.imread(path)
+    assert pixels.shape[0] > 200 and pixels.shape[1] > 400 and float(pixels[..., :3].std()) > 0.0
+
+
+def test_roi_chart_of_a_hand_made_table(tmp_path):
+    table = roi.roi_table(summary_of({"cross-channel": (-10.0, -40.0, 20.0), "omnichannel": (1e3, 5e2, 1.5e3)}),
+                          horizon_days=10, costs=COSTS)
+    out = roi.roi_chart(table, tmp_path / "roi.png")
+    assert out == tmp_path / "roi.png"
+    assert_png(out)
+    fig = roi.roi_chart_figure(table)
+    gain_ax, pay_ax = fig.axes
+    assert "k€" in gain_ax.get_xlabel() and "months" in pay_ax.get_xlabel()
+    texts = [t.get_text() for t in pay_ax.texts]
+    assert texts[0].startswith("never") and "48.5 mo" in texts[1]
+    with pytest.raises(ValueError, match="empty"):
+        roi.roi_chart_figure(table.iloc[0:0])
+
+
+@pytest.fixture(scope="module")
+def real_compare():
+    scenario = load_scenario(DEFAULT, {"horizon_days": 1, "customers_per_day": 1000})
+    return scenario, *compare_runs(scenario, list(SETUP_NAMES), replications=3, seed=4, workers=1)
+
+
+def test_roi_from_a_real_compare(real_compare, tmp_path):
+    scenario, summary, runs = real_compare
+    table = roi.roi_table(summary, horizon_days=scenario.horizon_days - scenario.warmup_days, scenario=scenario)
+    assert list(table["setup"]) == ["cross-channel", "omnichannel"]
+    gm = summary[summary["kpi"] == "gross_margin"].set_index("setup")
+    for row in table.itertuples():
+        assert row.gain == pytest.approx(gm.loc[row.setup, "diff"])
+        assert row.yearly_gain == pytest.approx(365.0 * row.gain)
+        assert row.yearly_gain_ci_low <= row.yearly_gain <= row.yearly_gain_ci_high
+        assert row.n_pairs == 3
+    assert np.isfinite(table["yearly_gain"]).all()
+    net = roi.roi_table(summary, 1, runs=runs, margin="net_margin")
+    wide = runs.pivot_table(index=["setup", "replication"], columns="kpi", values="value")
+    per_rep = (wide["gross_margin"] - wide["fulfilment_cost"]).unstack("setup")
+    expected = (per_rep["omnichannel"] - per_rep["multichannel"]).mean()
+    assert net.set_index("setup").loc["omnichannel", "gain"] == pytest.approx(expected)
+    rebased = roi.roi_table(summary, 1, runs=runs, baseline="cross-channel")
+    assert list(rebased["setup"]) == ["multichannel", "omnichannel"]
+    assert rebased.set_index("setup").loc["omnichannel", "systems"] == "oms"
+    assert_png(roi.roi_chart(table, tmp_path / "roi.png", title="default scenario, 1 day"))
