@@ -73,7 +73,7 @@ def _wait(env, req, patience: float):
 
 
 def store_visit(w, c: Customer, ch: int):
-    """Advice (some customers), then the till; the sale is booked when the till starts serving."""
+    """Advice (some customers), then the till; the sale is booked when the till has served the customer."""
     env = w.env
     k = c.store
     st = w.stores[k]
@@ -105,9 +105,9 @@ def store_visit(w, c: Customer, ch: int):
             return _give_up(w, q, t_in)
         waited += env._now - t_q
     q.waited(waited)
-    w.fulfil.store_sale(c, k, ch)
     if c.till_min:
         yield env.timeout(c.till_min)
+    w.fulfil.store_sale(c, k, ch)  # booked as the customer leaves the till: "inside" until then
     if req is not None:
         tills.release(req)
     q.leave(env._now, t_in)
