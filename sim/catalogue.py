@@ -44,3 +44,12 @@ def build_catalogue(cfg: CatalogueConfig) -> Catalogue:
     price = np.round(price, 2)
     return Catalogue([f"SKU{i:04d}" for i in range(n)], price.tolist(),
                      np.round(price * (1 - g.margin), 2).tolist(), cats, pop / pop.sum())
+
+
+def segment_popularity(popularity: np.ndarray, price: list[float], sensitivity: float) -> np.ndarray:
+    """Demand shares of the SKUs for a segment with a price elasticity: popularity x (price/median)^-e."""
+    if not sensitivity:
+        return popularity
+    p = np.asarray(price, dtype=float)
+    w = popularity * (p / np.median(p)) ** -sensitivity
+    return w / w.sum()

@@ -257,11 +257,25 @@ class Reaction(Model):
         return self
 
 
+class AfterSale(Model):
+    """Loyalty: the chance of coming back for another purchase within the horizon, by how the last one went
+    (promoter: nothing went wrong; passive: one thing did; detractor: more, or nothing bought)."""
+
+    repeat_promoter: Prob = Field(0.0, description="chance of a repeat journey after a faultless purchase")
+    repeat_passive: Prob = Field(0.0, description="... after a purchase with one problem (wait, stockout, late)")
+    repeat_detractor: Prob = Field(0.0, description="... after two problems or more")
+    repeat_after_days: float = Field(14.0, gt=0, description="mean time to the repeat journey, days (exponential)")
+
+
 class Segment(Model):
     name: str
     share: Prob = Field(description="share of customers (all segments sum to 1)")
     hourly_profile: list[float] | None = Field(
         None, description="24 relative weights of journey starts by hour; null = flat over 24 h")
+    weekly_profile: list[float] | None = Field(
+        None, description="7 weights Monday..Sunday for this segment; null = the scenario's weekly_profile")
+    price_sensitivity: NonNeg = Field(
+        0.0, description="price elasticity of SKU choice: weight ~ popularity x (price / median)^-sensitivity")
     channels: dict[str, Prob] = Field(description="purchase channel shares: 'store', 'call_centre' or a selling touchpoint")
     journey: Journey = Journey()
     basket: Basket = Basket()
@@ -272,6 +286,7 @@ class Segment(Model):
     restart_abandon_prob: Prob = Field(
         0.0, description="a customer whose cart is lost on a channel switch gives up instead of starting over")
     recommendation_accept: Prob = Field(0.0, description="a personalised recommendation adds one line")
+    after_sale: AfterSale = AfterSale()
 
     @field_validator("channels")
     @classmethod
@@ -297,6 +312,11 @@ class Segment(Model):
     @classmethod
     def _hours(cls, v: list[float] | None) -> list[float] | None:
         return None if v is None else _profile(v, 24, "hourly_profile")
+
+    @field_validator("weekly_profile")
+    @classmethod
+    def _week(cls, v: list[float] | None) -> list[float] | None:
+        return None if v is None else _profile(v, 7, "weekly_profile")
 
 
 class Fulfilment(Model):
@@ -331,6 +351,12 @@ class SetupSpec(Model):
     personalisation: bool | None = None
 
 
+class Promotion(Model):
+    start_day: float = Field(ge=0, description="first day of the promotion (0 = first simulated day)")
+    days: float = Field(gt=0, description="length, days")
+    traffic_uplift: float = Field(gt=0, description="multiplies journeys started per day while it runs")
+
+
 class Scenario(Model):
     name: str
     description: str = ""
@@ -338,6 +364,7 @@ class Scenario(Model):
     warmup_days: float = Field(0.0, ge=0, description="days deleted before measuring")
     customers_per_day: float = Field(ge=0, description="journeys started per day, all segments")
     weekly_profile: list[float] | None = Field(None, description="7 weights Monday..Sunday; null = flat")
+    promotions: list[Promotion] = Field(default_factory=list, description="traffic peaks (sales, Black Friday)")
     catalogue: Catalogue
     stores: list[Store] = Field(default_factory=list)
     warehouse: Warehouse | None = None

@@ -14,6 +14,7 @@ from functools import partial
 
 import numpy as np
 
+from .catalogue import segment_popularity
 from .config import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, REACTIONS, Scenario
 from .rng import Streams, draw_many
 
@@ -23,7 +24,7 @@ DAY_MIN = 1440.0
 FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online", "dropped",
           "path",
           "lines", "units", "reco", "u_abandon", "u_collect", "reaction", "u_reco", "u_advice", "till_min",
-          "advice_min", "store_patience", "call_patience", "handle_min", "defer_min")
+          "advice_min", "store_patience", "call_patience", "handle_min", "defer_min", "u_repeat", "repeat")
 Customer = namedtuple("Customer", FIELDS)
 Customer.__doc__ = "One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute."
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
@@ -33,7 +34,7 @@ class Population:
     """Draws each day's customers from the scenario; knows nothing of setups."""
 
     def __init__(self, sc: Scenario, streams: Streams, channels: list[str], research: list[str],
-                 popularity: np.ndarray):
+                 popularity: np.ndarray, price: list[float] | None = None):
         self.sc = sc
         self.channels = channels
         self.research = research
@@ -41,14 +42,15 @@ class Population:
         segs = sc.segments
         hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
         self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
-        week = np.array(sc.weekly_profile or [1.0] * 7, dtype=float)
-        self.week_w = week / week.mean()
+        week = np.array([s.weekly_profile or sc.weekly_profile or [1.0] * 7 for s in segs], dtype=float)
+        self.week_w = week / week.mean(axis=1, keepdims=True)                 # segments x 7 days
         w = np.array([s.traffic_weight for s in sc.stores] or [1.0])
         self.store_cum = np.cumsum(w / w.sum())
         self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
         self.start_cum, self.trans_cum = _chain_matrices(segs, research)
         self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r) for r in REACTIONS]) for s in segs])
-        self.pop_cum = np.cumsum(popularity)
+        price = price if price is not None else [1.0] * popularity.size
+        self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
         visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
         store_visit = [s.journey.store_visit_min for s in segs]
         self.visit = np.array(visit)
@@ -71,8 +73,9 @@ class Population:
         sc, g = self.sc, self.g
         ga = g["arrivals"]
         ng = len(sc.segments)
-        week = self.week_w[np.arange(d0, d0 + k) % 7]
-        lam = sc.customers_per_day * week[:, None, None] * self.hour_w[None]    # days x segments x 24 hours
+        days = np.arange(d0, d0 + k)
+        week = self.week_w[:, days % 7].T                                       # days x segments
+        lam = sc.customers_per_day * (week * _uplift(sc, days)[:, None])[:, :, None] * self.hour_w[None]
         counts = ga.poisson(lam).ravel()
         seg = np.repeat(np.tile(np.repeat(np.arange(ng), 24), k), counts)
         hour = np.repeat(np.tile(np.arange(24), ng * k), counts)
@@ -88,7 +91,7 @@ class Population:
         store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
-        u = g["decisions"].random((n, 6))  # the sixth column is kept for stream stability
+        u = g["decisions"].random((n, 6))
         u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         return self._assemble(t, seg, store, j, b, u, s)
@@ -155,14 +158,12 @@ class Population:
         segs = self.sc.segments
         n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
         owner = np.repeat(np.arange(n), n_lines)
-        sku = np.searchsorted(self.pop_cum, gb.random(owner.size) * self.pop_cum[-1], side="right")
-        sku = sku.clip(0, self.pop_cum.size - 1)
+        sku = _draw_skus(self.pop_cum, seg[owner], gb.random(owner.size))
         upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
         qty = 1 + gb.poisson(upl - 1.0)
-        reco = np.searchsorted(self.pop_cum, gb.random(n) * self.pop_cum[-1], side="right")
+        reco = _draw_skus(self.pop_cum, seg, gb.random(n))
         units = np.bincount(owner, weights=qty, minlength=n).astype(int)
-        return {"n_lines": n_lines, "sku": sku, "qty": qty, "units": units,
-                "reco": reco.clip(0, self.pop_cum.size - 1)}
+        return {"n_lines": n_lines, "sku": sku, "qty": qty, "units": units, "reco": reco}
 
     def _service(self, seg, store, calls, channel, n) -> dict:
         gs = self.g["service"]
@@ -201,8 +202,25 @@ class Population:
                 j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
                 j["online"].tolist(), j["dropped"].tolist(), paths, per_lines, b["units"].tolist(), b["reco"].tolist(),
                 u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].astype(int).tolist(), u[:, 3].tolist(), u[:, 4].tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
-                s["cp"].tolist(), per_handle, s["defer"].tolist())
+                s["cp"].tolist(), per_handle, s["defer"].tolist(), u[:, 5].tolist(), [False] * t.size)
         return list(map(_new_customer, zip(*cols, strict=True)))
+
+
+def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """SKU per draw from its segment's cumulative demand shares (segments x SKUs)."""
+    out = np.empty(u.size, dtype=int)
+    for g in np.unique(seg):
+        at = seg == g
+        out[at] = np.searchsorted(pop_cum[g], u[at] * pop_cum[g, -1], side="right")
+    return out.clip(0, pop_cum.shape[1] - 1)
+
+
+def _uplift(sc: Scenario, days: np.ndarray) -> np.ndarray:
+    """Traffic multiplier of each day from the scenario's promotions (overlapping ones multiply)."""
+    out = np.ones(days.size)
+    for p in sc.promotions:
+        out *= np.where((days >= p.start_day) & (days < p.start_day + p.days), p.traffic_uplift, 1.0)
+    return out
 
 
 MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide

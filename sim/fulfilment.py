@@ -17,10 +17,11 @@ SUBSTITUTE, OTHER_STORE, WAIT, DROP_ITEM, DROP_BASKET = range(len(REACTIONS))
 class Order:
     """An order with shipments still to be ready or delivered; ``deadline`` and times in minutes."""
 
-    __slots__ = ("t0", "deadline", "pending", "last")
+    __slots__ = ("t0", "deadline", "pending", "last", "customer", "problems")
 
-    def __init__(self, t0: float, deadline: float):
+    def __init__(self, t0: float, deadline: float, customer: Customer, problems: int):
         self.t0, self.deadline, self.pending, self.last = t0, deadline, 0, t0
+        self.customer, self.problems = customer, problems  # rated when the last parcel is ready
 
 
 class Fulfilment:
@@ -47,7 +48,7 @@ class Fulfilment:
         self.similar = [[j for j in by_cat[cat.category[i]] if j != i][:5] for i in range(cat.n)]
 
     # ----------------------------------------------------------------------------------------- checkout
-    def store_sale(self, c: Customer, k: int, ch: int) -> None:
+    def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
@@ -59,7 +60,7 @@ class Fulfilment:
             shelf = inv.on_hand[k]
             if any(shelf[sku] < qty for sku, qty in lines):
                 return self._drop_basket(c, ch, lines, [k])
-        units = 0
+        units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
         for sku, qty in lines:
@@ -69,15 +70,18 @@ class Fulfilment:
                 value += got * price[sku]
                 cogs += got * cost[sku]
             if got < qty:
+                short = 1
                 sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
                 units += n
                 value += n * price[sold]
                 cogs += n * cost[sold]
-        if ships:
-            self._ship(c, ships, collect=False)
         if units:
             met.orders_store[k] += 1
         w.close_order(c, ch, units, value, cogs)
+        if ships:  # rated when the parcels arrive
+            self._ship(c, ships, collect=False, problems=problems + short)
+        elif units:
+            w.rate(c, problems + short)
 
     def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
                         ships: dict[int, int]) -> tuple[int, int]:
@@ -137,8 +141,9 @@ class Fulfilment:
             met.units_lost += qty
             met.value_lost += qty * price[sku]
         w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
+        w.rate(c, None)
 
-    def online_sale(self, c: Customer, ch: int) -> None:
+    def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
@@ -151,13 +156,14 @@ class Fulfilment:
         if c.reaction == DROP_BASKET and not backorders and \
                 any(self._route_online(sku, qty, pickup) < 0 for sku, qty in lines):
             return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(w.n_stores)))
-        units = 0
+        units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
         for sku, qty in lines:
             sold, ship = sku, True
             node = self._route_online(sku, qty, pickup)
             if node < 0:
+                short = 1
                 met.stockouts_ch[ch] += 1
                 if backorders:
                     inv.backorder(wh, sku, qty)
@@ -180,9 +186,11 @@ class Fulfilment:
             units += qty
             value += qty * price[sold]
             cogs += qty * cost[sold]
-        if ships:
-            self._ship(c, ships, collect)
         w.close_order(c, ch, units, value, cogs)
+        if ships:
+            self._ship(c, ships, collect, problems + short)
+        elif units:
+            w.rate(c, problems + short)
 
     def _online_reaction(self, c: Customer, sku: int, qty: int, pickup: int) -> tuple[int, int, bool]:
         """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
@@ -243,7 +251,7 @@ class Fulfilment:
         return best
 
     # ----------------------------------------------------------------------------------------- shipments
-    def _ship(self, c: Customer, ships: dict[int, int], collect: bool) -> None:
+    def _ship(self, c: Customer, ships: dict[int, int], collect: bool, problems: int) -> None:
         w = self.w
         env, met, f = w.env, w.met, self.f
         now = env.now
@@ -255,7 +263,7 @@ class Fulfilment:
                 promise = next_open(now, st.open_min, st.close_min) + f.store_collect_promise_min
         else:
             promise = f.home_promise_days * DAY_MIN
-        order = Order(now, now + promise)
+        order = Order(now, now + promise, c, problems)
         for node in ships:
             if node == self.wh:
                 kind = COLLECT_WH if collect else HOME
@@ -303,5 +311,7 @@ class Fulfilment:
         met = self.w.met
         met.online_done += 1
         met.lead_time_sum_days += (order.last - order.t0) / DAY_MIN
-        if order.last <= order.deadline:
+        late = order.last > order.deadline
+        if not late:
             met.on_time += 1
+        self.w.rate(order.customer, order.problems + late)

@@ -29,6 +29,7 @@ def journey(w, c: Customer):
         ch = c.channel
         if c.switch and c.u_abandon < w.cart_loss * w.sc.segments[c.seg].restart_abandon_prob:
             w.met.left["cart_lost"] += 1
+            w.rate(c, None)
             return
         if ch == w.ch_store:
             yield from store_visit(w, c, ch)
@@ -92,7 +93,7 @@ def store_visit(w, c: Customer, ch: int):
     if st.staff is not None and c.u_advice < st.advice_prob:
         req = st.staff.request()
         if not req.triggered and not (yield from _wait(env, req, patience)):
-            return _give_up(w, q, t_in)
+            return _give_up(w, c, q, t_in)
         yield env.timeout(c.advice_min)
         st.staff.release(req)
     # time spent with an adviser is not waiting: the patience left is what the queues have not used
@@ -102,21 +103,22 @@ def store_visit(w, c: Customer, ch: int):
         t_q = env._now
         req = tills.request()
         if not req.triggered and not (yield from _wait(env, req, patience - waited)):
-            return _give_up(w, q, t_in)
+            return _give_up(w, c, q, t_in)
         waited += env._now - t_q
     q.waited(waited)
     if c.till_min:
         yield env.timeout(c.till_min)
-    w.fulfil.store_sale(c, k, ch)  # booked as the customer leaves the till: "inside" until then
+    w.fulfil.store_sale(c, k, ch, int(waited > q.target))  # booked as the customer leaves: "inside" until then
     if req is not None:
         tills.release(req)
     q.leave(env._now, t_in)
 
 
-def _give_up(w, q, t_in: float) -> None:
+def _give_up(w, c: Customer, q, t_in: float) -> None:
     q.abandoned += 1
     q.leave(w.env._now, t_in)
     w.met.left["store_queue"] += 1
+    w.rate(c, None)
 
 
 def call(w, c: Customer, handle: float, purchase: bool):
@@ -137,11 +139,13 @@ def call(w, c: Customer, handle: float, purchase: bool):
             q.leave(env._now, t_in)
             if purchase:
                 w.met.left["call_queue"] += 1
+                w.rate(c, None)
             return
-    q.waited(env._now - t_in)
+    waited = env._now - t_in
+    q.waited(waited)
     yield env.timeout(handle)
     if req is not None:
         agents.release(req)
     q.leave(env._now, t_in)
     if purchase:
-        w.fulfil.online_sale(c, w.ch_call)
+        w.fulfil.online_sale(c, w.ch_call, int(waited > q.target))

@@ -107,6 +107,9 @@ class Metrics:
         self.value_lost = 0.0
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
         self.units_recommended = 0
+        self.rated = [0, 0, 0]              # promoters, passives, detractors (see World.rate)
+        self.repeat_journeys = 0
+        self.repeat_orders = 0
         self.units_substituted = 0           # taken from stock as a substitute for a missing SKU
         # online orders and shipments
         self.online_orders = 0
@@ -208,7 +211,8 @@ def little_gap(q: QueueStats, window_min: float) -> float:
 
 # KPI name -> function of (window counters w, window length in minutes, extra stock figures).
 KPI: dict[str, Callable[[dict, float, dict], float]] = {
-    "customers": lambda w, T, x: w["arrived"],
+    "customers": lambda w, T, x: w["arrived"] - w["repeat_journeys"],  # people: a repeat journey is not new
+    "journeys": lambda w, T, x: w["arrived"],
     "orders": lambda w, T, x: _sum(w["orders_ch"]),
     "conversion_rate": lambda w, T, x: ratio(_sum(w["orders_ch"]), _sum(w["journeys_ch"])),
     "basket_units": lambda w, T, x: ratio(_sum(w["units_ch"]), _sum(w["orders_ch"])),
@@ -237,6 +241,8 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "call_abandon_rate": lambda w, T, x: ratio(w["call_q"].abandoned, w["call_q"].arrivals),
     "on_time_rate": lambda w, T, x: ratio(w["on_time"], w["online_done"]),
     "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
+    "satisfaction": lambda w, T, x: 100 * ratio(w["rated"][0] - w["rated"][2], sum(w["rated"])),
+    "repeat_purchase_rate": lambda w, T, x: ratio(w["repeat_orders"], _sum(w["orders_ch"])),
     "touchpoints_per_journey": lambda w, T, x: ratio(w["tp_visits_ordered"], _sum(w["orders_ch"])),
     "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
     # DESIGN.md: "71 % of shoppers research online before buying in store": a share of all buyers

@@ -17,8 +17,8 @@ import numpy as np
 import simpy
 
 from . import metrics as M
-from .catalogue import build_catalogue
-from .config import CHANNEL_CALL, CHANNEL_STORE, Replenishment, Scenario
+from .catalogue import build_catalogue, segment_popularity
+from .config import CHANNEL_CALL, CHANNEL_STORE, Dist, Replenishment, Scenario
 from .customers import DAY_MIN, Population
 from .fulfilment import Fulfilment
 from .inventory import Inventory, NodePolicy, levels
@@ -75,17 +75,20 @@ def purchase_channels(sc: Scenario) -> list[str]:
     return out + ([CHANNEL_CALL] if sc.call_centre else [])
 
 
-def expected_daily_demand(sc: Scenario, popularity: np.ndarray) -> list[list[float]]:
-    """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss."""
-    units = [s.basket.lines_mean * s.basket.units_per_line_mean for s in sc.segments]
-    store_units = sum(sc.customers_per_day * s.share * s.channels.get(CHANNEL_STORE, 0.0) * u
-                      for s, u in zip(sc.segments, units, strict=True))
-    online_units = sum(sc.customers_per_day * s.share * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * u
-                       for s, u in zip(sc.segments, units, strict=True))
+def expected_daily_demand(sc: Scenario, cat) -> list[list[float]]:
+    """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss and outside
+    promotions: what stock levels given in days of demand are sized on."""
+    store = np.zeros(cat.n)
+    online = np.zeros(cat.n)
+    for s in sc.segments:
+        units = sc.customers_per_day * s.share * s.basket.lines_mean * s.basket.units_per_line_mean
+        pop = segment_popularity(cat.popularity, cat.price, s.price_sensitivity)
+        store += units * s.channels.get(CHANNEL_STORE, 0.0) * pop
+        online += units * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * pop
     w = np.array([s.traffic_weight for s in sc.stores])
-    rows = [(store_units * wk / w.sum() * popularity).tolist() for wk in w]
+    rows = [(store * wk / w.sum()).tolist() for wk in w]
     if sc.warehouse:
-        rows.append((online_units * popularity).tolist())
+        rows.append(online.tolist())
     return rows
 
 
@@ -118,7 +121,7 @@ class World:
         self.wh = self.n_stores if sc.warehouse else -1
         self.stores = [StoreRt(self.env, s) for s in sc.stores]
         self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
-        demand = expected_daily_demand(sc, self.cat.popularity)
+        demand = expected_daily_demand(sc, self.cat)
         cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
         policies = [_policy(cfg, demand[i], self.streams, i) for i, cfg in enumerate(cfgs)]
         self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price)
@@ -130,7 +133,10 @@ class World:
         # chance that a channel switch loses the cart
         self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[self.caps.cart_continuity]
         self.fulfil = Fulfilment(self)
-        self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity)
+        self.repeat_delay = [self.streams.sampler(f"repeats.{i}", Dist(mean=s.after_sale.repeat_after_days),
+                                                  DAY_MIN) for i, s in enumerate(sc.segments)]
+        self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity,
+                                     self.cat.price)
         self.active = 0
         self.horizon = sc.horizon_days * DAY_MIN
         self.warmup_state: tuple[dict, dict] | None = None
@@ -204,6 +210,7 @@ class World:
             return
         met.revenue += value
         met.cogs += cogs
+        met.repeat_orders += c.repeat
         met.orders_ch[ch] += 1
         met.units_ch[ch] += units
         met.value_ch[ch] += value
@@ -217,6 +224,27 @@ class World:
         usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
         mask = c.tp_mask | self.channel_bit[ch]  # where they bought counts as used
         usage[mask] = usage.get(mask, 0) + 1
+
+    def rate(self, c, problems: int | None) -> None:
+        """How the customer will speak of it (NPS-like): no problem = promoter, one = passive, more or
+        nothing bought (``None``) = detractor. Problems: a wait over target, a missing item, a late parcel.
+        Loyalty follows: the segment's chance of a repeat journey for that rating."""
+        grade = 2 if problems is None or problems >= 2 else problems
+        self.met.rated[grade] += 1
+        after = self.sc.segments[c.seg].after_sale
+        chance = (after.repeat_promoter, after.repeat_passive, after.repeat_detractor)[grade]
+        if c.u_repeat < chance:
+            delay = self.repeat_delay[c.seg].next()
+            if self.env._now + delay < self.horizon:
+                self.env.process(self._repeat(c, delay))
+
+    def _repeat(self, c, delay: float):
+        """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
+        yield self.env.timeout(delay)
+        again = c._replace(t=self.env._now, repeat=True, u_repeat=1.0)
+        self._book_day([again], +1)
+        self.met.repeat_journeys += 1
+        yield from journey(self, again)
 
     # ----------------------------------------------------------------------------------------- snapshots
     def _flush_queues(self) -> None:
@@ -307,7 +335,8 @@ def _books(w: World) -> dict[str, float]:
         problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
     if problems:
         raise InvariantError("; ".join(problems))
-    return {"arrived": m.arrived, "ordered": orders, "left": left, "inside": w.active,
+    return {"arrived": m.arrived, "repeat_journeys": m.repeat_journeys, "ordered": orders, "left": left,
+            "inside": w.active,
             "units_demanded": m.units_demanded, "units_sold": sum(w.inv.shipped), "revenue": m.revenue,
             "order_value": sum(m.value_ch)}
 

@@ -377,7 +377,7 @@ def _funnel_stages(ax: Axes, runs: Mapping[str, Sequence[Any]], kpis: Mapping[st
     vals = {}
     for s, f in funnels.items():
         gave = [f.get(m, {}).get("gave_up", math.nan) for m in stages]
-        rest = kpis[s].get("customers", math.nan) - kpis[s].get("orders", math.nan) - float(np.nansum(gave))
+        rest = kpis[s].get("journeys", math.nan) - kpis[s].get("orders", math.nan) - float(np.nansum(gave))
         vals[s] = [*gave, rest]
     _grouped_bars(ax, [*stages, "no order yet"], vals, colours)
     _style(ax, "gave up, by funnel stage", "stage where the customer gave up", "customers (count)")
@@ -386,7 +386,7 @@ def _funnel_stages(ax: Axes, runs: Mapping[str, Sequence[Any]], kpis: Mapping[st
 def funnel_figure(results: Any, title: str | None = None) -> Figure:
     """Return the funnel by setup: journeys started → orders, and where the others gave up.
 
-    Panel 1: journeys started (KPI ``customers``) and orders (KPI ``orders``), the conversion rate written on
+    Panel 1: journeys started (KPI ``journeys``, repeat journeys included) and orders (KPI ``orders``), the conversion rate written on
     the order bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
     evaluation — a cart lost on a channel switch —, decision — a queue, a full store, nothing available), and
     "no order yet": journeys started minus orders minus those give-ups, i.e. journeys still under way at the end
@@ -400,7 +400,7 @@ def funnel_figure(results: Any, title: str | None = None) -> Figure:
     kpis = {s: mean_kpis(rs) for s, rs in runs.items()}
     fig, axes = _grid(4, ncols_max=2, cell=(5.4, 3.4))
     stages = ["journeys started", "orders"]
-    vals = {s: [kpis[s].get("customers", math.nan), kpis[s].get("orders", math.nan)] for s in setups}
+    vals = {s: [kpis[s].get("journeys", math.nan), kpis[s].get("orders", math.nan)] for s in setups}
     pos = _grouped_bars(axes[0], stages, vals, colours)
     width = 0.8 / len(setups)
     for i, s in enumerate(setups):

@@ -205,7 +205,7 @@ def test_funnel_png(model_runs, tmp_path):
     grouped = plots.results_by_setup(model_runs)
     n = len(SETUP_NAMES)
     started, ordered = np.array([p.get_height() for p in stages.patches]).reshape(n, 2).T  # setup-major bars
-    assert started == pytest.approx([np.mean([r.kpis["customers"] for r in grouped[s]]) for s in SETUP_NAMES])
+    assert started == pytest.approx([np.mean([r.kpis["journeys"] for r in grouped[s]]) for s in SETUP_NAMES])
     assert ordered == pytest.approx([np.mean([r.kpis["orders"] for r in grouped[s]]) for s in SETUP_NAMES])
     # customers without an order by segment add up to journeys started minus orders
     per_setup = np.array([p.get_height() for p in segments.patches]).reshape(n, -1).sum(axis=1)
