@@ -13,7 +13,7 @@ from .config import ScenarioError, load_scenario
 from .model import Result, run
 from .setups import SETUP_NAMES
 
-__all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "__version__"]
+__all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "calibrate", "__version__"]
 __version__ = "0.1.0"
 
 
@@ -23,4 +23,8 @@ def __getattr__(name: str):
         from .experiment import compare
 
         return compare
+    if name == "calibrate":
+        from .calibration import calibrate
+
+        return calibrate
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

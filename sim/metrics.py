@@ -77,6 +77,7 @@ class Metrics:
         self.journeys_ch = [0] * nc          # journeys by intended purchase channel
         self.journeys_seg = [0] * ng
         self.touchpoint_visits = 0           # research touchpoints over all journeys
+        self.research_min = 0.0              # time spent researching (visits and gaps, calls excluded), minutes
         self.tp_visits = [0] * len(touchpoints)  # visits per research touchpoint, all journeys
         self.tp_visits_ordered = 0           # research touchpoints of the journeys that ended in an order
         self.switches = 0                    # journeys whose cart was built in another channel than the purchase
@@ -282,9 +283,13 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
                  "visits": w["tp_visits"][i], "visits_per_journey": ratio(w["tp_visits"][i], w["arrived"])}
           for i, name in enumerate(w["touchpoints"])}
     left = w["left"]
-    funnel = {"research": {"gave_up": left["research"]}, "evaluation": {"gave_up": left["cart_lost"]},
+    store = merge_queues(w["store_q"])
+    funnel = {"research": {"gave_up": left["research"], "minutes_per_journey": ratio(w["research_min"], w["arrived"])},
+              "evaluation": {"gave_up": left["cart_lost"]},
               "decision": {"gave_up": left["store_queue"] + left["store_full"] + left["call_queue"]
-                           + left["nothing_available"] + left["dropped_basket"]},
+                           + left["nothing_available"] + left["dropped_basket"],
+                           "store_minutes_per_visit": ratio(store.sojourn, store.departures),
+                           "call_minutes_per_call": ratio(w["call_q"].sojourn, w["call_q"].departures)},
               "ordered": {"customers": orders}}
     cq = queue_kpis(w["call_q"], window_min, "call")
     cq["little_gap"] = little_gap(w["call_q"], window_min)

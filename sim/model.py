@@ -172,6 +172,7 @@ class World:
         m.journeys_seg = [a + sign * b for a, b in zip(m.journeys_seg, seg, strict=True)]
         m.arrived += sign * len(batch)
         m.touchpoint_visits += sign * sum(map(attrgetter("n_tp"), batch))
+        m.research_min += sign * sum(map(attrgetter("research_min"), batch))
         visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
                              minlength=len(m.tp_visits)).tolist()
         m.tp_visits = [a + sign * b for a, b in zip(m.tp_visits, visits, strict=True)]

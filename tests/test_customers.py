@@ -122,6 +122,10 @@ def test_visit_rates_follow_the_traffic_equations():
         # visits per journey have a variance of a few times their mean here: 5 standard errors is generous
         assert abs(got - want[tp]) < 5 * np.sqrt(3 * want[tp] / n) + 1e-3, (tp, got, want[tp])
     assert r.breakdown["funnel"]["research"]["gave_up"] > 0
+    # time spent in research: each visit's length plus the mean 30-minute gap after it
+    minutes = {"search": 2 + 30, "social": 3 + 30, "web": 6 + 30, "store": 20 + 30}
+    want_min = sum(want[tp] * m for tp, m in minutes.items())
+    assert r.breakdown["funnel"]["research"]["minutes_per_journey"] == pytest.approx(want_min, rel=0.05)
 
 
 def test_invalid_chains_are_refused_with_their_path():
