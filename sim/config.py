@@ -107,12 +107,14 @@ class Replenishment(Model):
     """Stock policy of one node, applied to every SKU it holds."""
 
     policy: Literal["periodic", "continuous", "none"] = Field(
-        "periodic", description="periodic = (R,S) order-up-to; continuous = (s,S), base stock when s = S-1")
+        "periodic", description="periodic: (R,S) order-up-to, or (R,s,S) with a reorder point; continuous: (s,S), "
+                                "base stock when s = S-1, or (s,Q) with an order quantity")
     review_days: float = Field(1.0, gt=0, description="review period R, days (periodic only)")
     order_up_to: int | None = Field(None, ge=0, description="S in units, the same for every SKU")
     order_up_to_days: float | None = Field(None, ge=0, description="S as days of expected demand per SKU")
-    reorder_point: int | None = Field(None, ge=-1, description="s in units (continuous only)")
+    reorder_point: int | None = Field(None, ge=-1, description="s in units: order when the position is <= s")
     reorder_point_days: float | None = Field(None, ge=0, description="s as days of expected demand")
+    order_quantity: int | None = Field(None, ge=1, description="Q in units: (s,Q) orders multiples of Q (continuous)")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
     stockout: Literal["lost_sales", "backorders"] = "lost_sales"
 
@@ -122,12 +124,14 @@ class Replenishment(Model):
             return self
         if (self.order_up_to is None) == (self.order_up_to_days is None):
             raise ValueError("give exactly one of 'order_up_to' (units) or 'order_up_to_days'")
-        if self.policy == "continuous":
-            if (self.reorder_point is None) == (self.reorder_point_days is None):
-                raise ValueError("continuous review needs exactly one of 'reorder_point' or 'reorder_point_days'")
-            if self.reorder_point is not None and self.order_up_to is not None and \
-                    self.reorder_point >= self.order_up_to:
-                raise ValueError("reorder_point must be below order_up_to")
+        if self.reorder_point is not None and self.reorder_point_days is not None:
+            raise ValueError("give at most one of 'reorder_point' or 'reorder_point_days'")
+        if self.policy == "continuous" and self.reorder_point is None and self.reorder_point_days is None:
+            raise ValueError("continuous review needs 'reorder_point' or 'reorder_point_days'")
+        if self.reorder_point is not None and self.order_up_to is not None and self.reorder_point >= self.order_up_to:
+            raise ValueError("reorder_point must be below order_up_to")
+        if self.order_quantity is not None and self.policy != "continuous":
+            raise ValueError("order_quantity (s,Q) needs policy: continuous")
         return self
 
 

@@ -23,11 +23,22 @@ PRIO_REVIEW = -1
 class NodePolicy:
     """Replenishment of one node: kind, levels per SKU (units), review period and lead time (minutes)."""
 
-    __slots__ = ("kind", "S", "s", "review_min", "lead", "backorders")
+    __slots__ = ("kind", "S", "s", "Q", "review_min", "lead", "backorders")
 
-    def __init__(self, kind: str, S: list[int], s: list[int], review_min: float, lead: Sampler, backorders: bool):
-        self.kind, self.S, self.s, self.review_min = kind, S, s, review_min
+    def __init__(self, kind: str, S: list[int], s: list[int], review_min: float, lead: Sampler, backorders: bool,
+                 Q: int | None = None):
+        """``s[sku]`` = -inf-like (below any position) for a pure order-up-to review; ``Q`` for (s,Q)."""
+        self.kind, self.S, self.s, self.Q, self.review_min = kind, S, s, Q, review_min
         self.lead, self.backorders = lead, backorders
+
+    def order_size(self, sku: int, position: int) -> int:
+        """Units to order at this position: 0 above the reorder point; else up to S, or enough multiples of Q
+        to lift the position above s."""
+        if position > self.s[sku]:
+            return 0
+        if self.Q is None:
+            return max(self.S[sku] - position, 0)
+        return (((self.s[sku] - position) // self.Q) + 1) * self.Q
 
 
 class Inventory:
@@ -107,11 +118,10 @@ class Inventory:
 
     # ----------------------------------------------------------------------------------------- replenishment
     def _continuous_review(self, node: int, sku: int) -> None:
-        p = self.policies[node]
-        ip = self.position(node, sku)
-        if ip <= p.s[sku]:
+        qty = self.policies[node].order_size(sku, self.position(node, sku))
+        if qty:
             self._close_cycle(node, sku)
-            self._order(node, sku, p.S[sku] - ip)
+            self._order(node, sku, qty)
 
     def _close_cycle(self, node: int, sku: int) -> None:
         self.cycles[node] += 1
@@ -160,10 +170,10 @@ class Inventory:
         self._schedule(self._period_end, node, PRIO_PERIOD_END, self.policies[node].review_min)
 
     def _review(self, node: int) -> None:
-        """Periodic review, second half (after receipts): order each SKU up to S."""
-        S = self.policies[node].S
-        for sku in range(len(S)):
-            self._order(node, sku, S[sku] - self.position(node, sku))
+        """Periodic review, second half (after receipts): order each SKU at or below s up to S."""
+        p = self.policies[node]
+        for sku in range(len(p.S)):
+            self._order(node, sku, p.order_size(sku, self.position(node, sku)))
 
     def _schedule(self, fn, node: int | None, priority: int, delay: float) -> None:
         ev = simpy.Event(self.env)

@@ -94,13 +94,14 @@ def expected_daily_demand(sc: Scenario, cat) -> list[list[float]]:
 
 def _policy(cfg: Replenishment, demand: list[float], streams: Streams, node: int) -> NodePolicy:
     S = levels(cfg.order_up_to_days, cfg.order_up_to, demand) if cfg.policy != "none" else [0] * len(demand)
-    if cfg.policy == "continuous":
+    if cfg.reorder_point is not None or cfg.reorder_point_days is not None:
         s = levels(cfg.reorder_point_days, cfg.reorder_point, demand)
         s = [min(a, b - 1) for a, b in zip(s, S, strict=True)]
-    else:
-        s = [-1] * len(demand)
+    else:  # periodic order-up-to: every position below S orders
+        s = [b - 1 for b in S]
     lead = streams.sampler(f"lead_times.node{node}", cfg.lead_time_days, DAY_MIN)
-    return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders")
+    return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders",
+                      cfg.order_quantity)
 
 
 class World:

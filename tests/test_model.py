@@ -124,10 +124,10 @@ def test_personalisation_adds_units_only_where_the_setup_has_the_data():
 
 
 # --------------------------------------------------------------------------------------------- properties
-def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic):
+def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic, lot=None):
     policy = {"policy": "periodic", "review_days": 1, "order_up_to": stock, "lead_time_days": 1.5} if periodic \
         else {"policy": "continuous", "order_up_to": stock, "reorder_point": max(stock - 3, -1),
-              "lead_time_days": {"dist": "exponential", "mean": 1.0}}
+              "lead_time_days": {"dist": "exponential", "mean": 1.0}, "order_quantity": lot}
     policy["stockout"] = "backorders" if backorders else "lost_sales"
     stores = [{"name": f"s{i}", "open_hour": 8, "close_hour": 20, "staff": staff, "tills": 1,
                "till_time_min": {"dist": "exponential", "mean": 3}, "advice_prob": 0.3 if staff else 0.0,
@@ -159,11 +159,12 @@ def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorde
 @given(n_stores=st.integers(1, 3), n_skus=st.integers(1, 20), cpd=st.integers(0, 300), stock=st.integers(0, 8),
        staff=st.sampled_from([None, 1, 3]), channels_store=st.sampled_from([0.0, 0.5, 1.0]),
        backorders=st.booleans(), periodic=st.booleans(), setup=st.sampled_from(sim.SETUP_NAMES),
-       seed=st.integers(0, 2**32 - 1))
+       seed=st.integers(0, 2**32 - 1), lot=st.sampled_from([None, 1, 4]))
 def test_books_balance_on_any_small_network(n_stores, n_skus, cpd, stock, staff, channels_store, backorders,
-                                            periodic, setup, seed):
+                                            periodic, setup, seed, lot):
     """run() raises InvariantError when customers, units or money do not add up; here it must not."""
-    sc = small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic)
+    sc = small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic,
+                        None if periodic else lot)
     r = sim.run(sc, setup, seed=seed)
     assert r.books["arrived"] == r.kpis["journeys"]
     if stock == 0 and not backorders:

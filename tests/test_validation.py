@@ -140,3 +140,26 @@ def test_zero_stock_fills_nothing():
                             "stores.0.replenishment.reorder_point": -1})
     r = sim.run(sc, "multichannel", seed=1)
     assert r.kpis["fill_rate"] == 0 and r.kpis["lost_sales_units"] == r.kpis["customers"] > 0
+
+
+def test_s_q_policy_fill_rate_matches_theory():
+    """(s,Q) with backorders, Poisson demand, fixed lead time L: the position is uniform on s+1..s+Q, so a unit is
+    filled at once with probability (1/Q) sum_y P(D(L) <= y - 1) over those positions."""
+    from scipy import stats
+
+    s, q = 15, 10
+    exact = np.mean([stats.poisson.cdf(y - 1, 20) for y in range(s + 1, s + q + 1)])
+    res = replicate("i1_base_stock_backorders.yaml", "multichannel", n=10, seed=24,
+                    overrides={"horizon_days": 4000, "stores.0.replenishment.reorder_point": s,
+                               "stores.0.replenishment.order_quantity": q})
+    check(kpi(res, lambda r: r.kpis["fill_rate"]), exact, 0.01, "(s,Q) fill rate")
+
+
+def test_periodic_reorder_point_orders_less_often():
+    """(R,s,S): a reorder point below S skips reviews where the position is still high."""
+    base = {"horizon_days": 300}
+    plain = replicate("i3_periodic_review.yaml", "multichannel", n=1, seed=25, overrides=base)[0]
+    lumpy = replicate("i3_periodic_review.yaml", "multichannel", n=1, seed=25,
+                      overrides={**base, "stores.0.replenishment.reorder_point": 20})[0]
+    assert lumpy.kpis["avg_on_hand_units"] < plain.kpis["avg_on_hand_units"]
+    assert lumpy.kpis["fill_rate"] < plain.kpis["fill_rate"]
