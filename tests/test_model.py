@@ -179,3 +179,17 @@ def test_unlimited_staff_means_no_wait():
     r = sim.run(sc, "omnichannel", seed=2)
     assert r.kpis["store_wait_mean_min"] == 0 and r.kpis["call_wait_mean_min"] == 0
     assert r.kpis["store_service_level"] == 1
+
+
+def test_a_staler_stock_view_breaks_more_promises():
+    """Cross-channel promises endless-aisle orders on the last sync of warehouse stock: the older the view,
+    the more orders fail at picking (a short warehouse makes the difference visible)."""
+    failed = []
+    for sync in (60, 720, 2880):
+        sc = short_default(horizon_days=10, **{"warehouse.replenishment.order_up_to_days": 6,
+                                               "fulfilment.sync_interval_min": sync})
+        failed.append(sum(sim.run(sc, "cross-channel", seed=s).kpis["failed_promise_units"] for s in (0, 1)))
+    assert failed[0] < failed[1] < failed[2]
+    live = short_default(horizon_days=10, **{"warehouse.replenishment.order_up_to_days": 6},
+                         setups={"live-view": {"base": "cross-channel", "visibility": "live"}})
+    assert sim.run(live, "live-view", seed=0).kpis["failed_promise_units"] == 0
