@@ -20,7 +20,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
-	$(BIN)/python -m pytest -n 2
+	$(BIN)/python -m pytest -n 2 tests notebooks --nbmake
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py
