@@ -1,15 +1,19 @@
-"""Confidence intervals and paired differences over replications.
+"""Confidence intervals, paired differences, the sequential stopping rule and Welch's warm-up method.
 
 Input is the tidy replicate table made by :func:`sim.experiment.replicate`: one row per
-(setup, replication, kpi) with columns ``setup, replication, kpi, value``. Values keep the unit
-their KPI name says (``_min`` minutes, ``_rate`` a share in 0-1, ...); nothing here rescales them.
+(setup, replication, kpi) with columns ``setup, replication, kpi, value`` (a sweep adds ``point``, see
+:func:`summarise_points`). Values keep the unit their KPI name says (``_min`` minutes, ``_rate`` a share in
+0-1, ...); nothing here rescales them. :func:`relative_half_widths` is the stopping rule of
+:func:`sim.experiment.sequential`; :func:`welch` and :func:`welch_daily` suggest a warm-up from daily series.
 
 Only numpy, scipy.stats and pandas are used: no plotting, no model.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -190,3 +194,135 @@ def pivot_means(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.
     setups = _ordered_unique(summary["setup"])
     order = list(kpis) if kpis is not None else _ordered_unique(summary["kpi"])
     return table.reindex(index=order, columns=setups)
+
+
+# --------------------------------------------------------------------------------------------- design points
+def summarise_points(runs: pd.DataFrame, points: pd.DataFrame | None = None, baseline: str | None = None,
+                     confidence: float = 0.95) -> pd.DataFrame:
+    """:func:`summarise` for each design point of a sweep's table ``point, setup, replication, kpi, value``.
+
+    Returns the summary columns with ``point`` first, then one column per factor (from ``points``, a table
+    ``point, scenario_hash, <dotted path>...``) after it. Paired differences are within each point.
+    """
+    parts = []
+    for point, grp in runs.groupby("point", sort=True):
+        part = summarise(grp.drop(columns="point"), baseline=baseline, confidence=confidence)
+        part.insert(0, "point", int(point))
+        parts.append(part)
+    table = pd.concat(parts, ignore_index=True) if parts else pd.DataFrame(columns=["point", *SUMMARY_COLUMNS])
+    if points is not None and not points.empty:
+        factors = points.drop(columns=[c for c in ("scenario_hash",) if c in points.columns])
+        table = table.merge(factors, on="point", how="left")
+        table = table[["point", *[c for c in factors.columns if c != "point"], *SUMMARY_COLUMNS]]
+    return table
+
+
+# --------------------------------------------------------------------------------------------- sequential
+def relative_half_width(values: Iterable[float], confidence: float = 0.95) -> float:
+    """Half-width of the t-interval divided by |mean|; +inf with fewer than two values or a zero mean
+    (with a nonzero spread), 0.0 when every value is the same."""
+    mean, low, high = t_interval(values, confidence)
+    if math.isnan(low):
+        return math.inf
+    half = (high - low) / 2.0
+    if half == 0.0:
+        return 0.0
+    return half / abs(mean) if mean != 0.0 else math.inf
+
+
+def relative_half_widths(runs: pd.DataFrame, kpis: Sequence[str], confidence: float = 0.95) -> pd.DataFrame:
+    """For each setup and KPI of a replicate table: ``setup, kpi, n, mean, half_width, relative_half_width``.
+
+    Raises ``ValueError`` naming a KPI that is not in the table.
+    """
+    _check_runs(runs)
+    missing = [k for k in kpis if k not in set(runs["kpi"])]
+    if missing:
+        raise ValueError(f"kpis: {', '.join(map(repr, missing))} not in the runs table")
+    rows = []
+    for (setup, kpi), grp in runs[runs["kpi"].isin(list(kpis))].groupby(["setup", "kpi"], sort=False):
+        arr = _finite(grp["value"].to_numpy())
+        mean, low, high = t_interval(arr, confidence)
+        rows.append({"setup": setup, "kpi": kpi, "n": int(arr.size), "mean": mean,
+                     "half_width": (high - low) / 2.0, "relative_half_width": relative_half_width(arr, confidence)})
+    return pd.DataFrame(rows, columns=["setup", "kpi", "n", "mean", "half_width", "relative_half_width"])
+
+
+# --------------------------------------------------------------------------------------------- Welch
+@dataclass(frozen=True)
+class Welch:
+    """Welch's graphical warm-up method on one series (periods are days unless the caller says otherwise).
+
+    ``period_means[i]``: mean over replications of period ``i + 1``; ``moving_average[i]``: Welch's moving
+    average centred on period ``i + 1`` (window ``w`` each side, shrinking near the start), for the first
+    ``m - w`` periods; ``warmup``: suggested number of periods to delete (None if the average never settles);
+    ``level``: the steady level the average settles to (mean of its second half).
+    """
+
+    period_means: np.ndarray
+    moving_average: np.ndarray
+    window: int
+    warmup: int | None
+    level: float
+    tolerance: float
+    replications: int
+    series: str = ""
+
+
+def welch_moving_average(period_means: Sequence[float] | np.ndarray, window: int) -> np.ndarray:
+    """Welch's moving average: for i <= w the mean of the first 2i - 1 periods, then of periods i-w..i+w.
+
+    Returns ``m - w`` values (``m`` periods); ``window`` must be in 1..(m-1)//2.
+    """
+    y = np.asarray(period_means, dtype=float)
+    m, w = y.size, int(window)
+    if not 1 <= w <= (m - 1) // 2:
+        raise ValueError(f"window must be between 1 and (periods - 1) // 2 = {(m - 1) // 2} (got {window})")
+    csum = np.concatenate([[0.0], np.cumsum(y)])
+    out = np.empty(m - w)
+    for i in range(m - w):  # i is 0-based: period i + 1
+        half = min(i, w)
+        out[i] = (csum[i + half + 1] - csum[i - half]) / (2 * half + 1)
+    return out
+
+
+def welch(values: np.ndarray | Sequence[Sequence[float]], window: int | None = None, tolerance: float = 0.02,
+          series: str = "") -> Welch:
+    """Welch's method on ``values`` (replications × periods, e.g. one daily series per replication).
+
+    The suggested warm-up is the first period from which the moving average stays within ``tolerance``
+    (relative) of its steady level, the mean of the moving average's second half. ``window`` defaults to
+    a tenth of the periods (at least 1). NaN values are ignored in the means over replications.
+    """
+    arr = np.atleast_2d(np.asarray(values, dtype=float))
+    reps, m = arr.shape
+    if m < 3:
+        raise ValueError(f"Welch's method needs at least 3 periods (got {m})")
+    w = max(1, min(m // 10, (m - 1) // 2)) if window is None else int(window)
+    with np.errstate(all="ignore"):
+        means = np.nanmean(arr, axis=0)
+    ma = welch_moving_average(means, w)
+    level = float(np.mean(ma[ma.size // 2:]))
+    band = tolerance * abs(level) if level != 0.0 else tolerance * float(np.nanstd(means))
+    outside = np.flatnonzero(np.abs(ma - level) > band)
+    if outside.size == 0:
+        warmup: int | None = 0
+    elif outside[-1] >= ma.size - 1:
+        warmup = None
+    else:
+        warmup = int(outside[-1] + 1)
+    return Welch(means, ma, w, warmup, level, tolerance, reps, series)
+
+
+def welch_daily(daily: pd.DataFrame, series: str, setup: str | None = None, window: int | None = None,
+                tolerance: float = 0.02) -> Welch:
+    """:func:`welch` on one series of a tidy daily table (``setup, replication, series, day, value``, and
+    optionally ``point``); ``setup=None`` takes the first setup. Replications are rows, days are periods."""
+    rows = daily[daily["series"] == series]
+    if rows.empty:
+        raise ValueError(f"series {series!r} not in the daily table; series: {sorted(set(daily['series']))}")
+    setup = setup if setup is not None else rows["setup"].iloc[0]
+    rows = rows[rows["setup"] == setup]
+    index = ["point", "replication"] if "point" in rows.columns else ["replication"]
+    wide = rows.pivot_table(index=index, columns="day", values="value", aggfunc="first", dropna=False)
+    return welch(wide.to_numpy(dtype=float), window, tolerance, series=f"{series} ({setup})")

@@ -1,4 +1,4 @@
-"""Command line: ``omnisim validate | run | compare`` on scenario files.
+"""Command line: ``omnisim validate | run | compare`` on scenario files, ``omnisim sweep`` on experiment files.
 
 Bad input (an invalid scenario, an unknown setup, a malformed option) gives one line per problem on
 stderr and exit status 2, never a traceback. Outputs are written to a temporary directory next to
@@ -108,10 +108,37 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
                    help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
     p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL", help="confidence level (default: 0.95)")
+    _add_scheduler(p)
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
                    help="write summary.csv, runs.csv, kpis.png and differences.png to DIR")
+
+    p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
+    p.add_argument("file", type=Path, metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
+                   help="override a field of the experiment's scenario by dotted path (repeatable)")
+    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
+                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
+    _add_scheduler(p)
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True,
+                   help="keep the results store (results.sqlite) and the log (sweep.log) in DIR and write the "
+                        "tables (CSV and Parquet), summary.csv and any sensitivity charts there")
     return parser
+
+
+def _add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", type=_address, default=None, metavar="ADDR",
+                   help="run on the Dask cluster whose scheduler is at ADDR, e.g. tcp://host:8786 "
+                        "(--workers is then ignored)")
+
+
+def _address(text: str) -> str:
+    proto, sep, rest = text.rpartition("://")
+    host, colon, port = rest.rpartition(":")
+    if (sep and not proto) or not colon or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a scheduler address such as tcp://host:8786 (got {text!r})")
+    return text if sep else f"tcp://{text}"
 
 
 def _confidence(text: str) -> float:
@@ -288,8 +315,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim import plots
     from sim.experiment import compare_runs
 
-    summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
-                                 args.confidence, progress=args.progress and sys.stderr.isatty())
+    with _dask(args.scheduler) as client:
+        summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
+                                     args.confidence, progress=args.progress and sys.stderr.isatty(), client=client)
     kpis = _headline(summary)
     names = ("summary.csv", "runs.csv", "kpis.png", "differences.png")
     with staged_output(out) as tmp:
@@ -306,10 +334,118 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextmanager
+def _dask(address: str | None) -> Iterator[Any]:
+    """Yield a Dask client connected to ``address`` (closed on exit), or None without an address."""
+    if address is None:
+        yield None
+        return
+    from distributed import Client
+
+    try:
+        client = Client(address, timeout="20s")
+    except (OSError, TimeoutError) as exc:
+        raise UsageError(f"{PROG}: --scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
+    try:
+        yield client
+    finally:
+        client.close()
+
+
+def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
+    """Return ``(experiment, evaluator)``, or raise UsageError with one line per problem naming the field.
+
+    Problems of the experiment file are prefixed with its path; problems of its scenario with the scenario's.
+    """
+    from sim.designs import ExperimentError, load_experiment
+    from sim.experiment import experiment_evaluator
+
+    values = _overrides(overrides)
+    prefixes = [f"{file}: "]
+    try:
+        exp = load_experiment(file)
+        if exp.scenario is not None:
+            prefixes.append(f"{exp.scenario}: ")
+        evaluator = experiment_evaluator(exp, values)
+        evaluator.check_setups(exp.setups or evaluator.default_setups)
+    except ExperimentError as exc:
+        raise UsageError(*(p if p.startswith(tuple(prefixes)) else prefixes[0] + p for p in exc.problems)) from None
+    except ValueError as exc:  # an unknown or repeated setup name
+        raise UsageError(f"{prefixes[0]}{exc}") from None
+    return exp, evaluator
+
+
+@contextmanager
+def _file_log(path: Path) -> Iterator[None]:
+    """Append the runner's per-replication log (logger ``sim.experiment``) to ``path`` while the block runs."""
+    import logging
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s"))
+    logger = logging.getLogger("sim.experiment")
+    old = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+        handler.close()
+
+
+def _sweep_outputs(result: Any, tmp: Path) -> None:
+    """Write the sweep's tables, summary, failures and (for a sensitivity design) indices and tornado charts."""
+    from sim.plots import tornado
+
+    result.store.export(tmp, result.keys)
+    runs = result.runs()
+    if not runs.empty:
+        result.summary_table().to_csv(tmp / "summary.csv", index=False)
+    failures = result.failures()
+    if len(failures):
+        failures.to_csv(tmp / "failures.csv", index=False)
+    kind = result.experiment.design.kind
+    if kind not in ("sobol-indices", "morris"):
+        return
+    if result.summary.failed_total:
+        print(f"{PROG}: note: sensitivity indices need every design point; skipped until the failed "
+              "replications succeed", file=sys.stderr)
+        return
+    from sim import sensitivity
+
+    kpis = result.experiment.kpis or [k for k in HEADLINE_KPIS if k in set(runs["kpi"])]
+    table = sensitivity.analyse(result, kpis)
+    table.to_csv(tmp / "sensitivity.csv", index=False)
+    for (kpi, setup), grp in table.groupby(["kpi", "setup"], sort=False):
+        tornado(grp, tmp / f"tornado-{kpi}-{setup}.png", title=f"{result.experiment.name}: {kpi} ({setup})")
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment into DIR/results.sqlite (resuming), export its tables; exit 1 if replications failed."""
+    out = _check_out(args.out)
+    exp, evaluator = _load_experiment(args.file, args.overrides)
+    from sim.experiment import default_store_path, sweep
+    from sim.store import Store
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"), _dask(args.scheduler) as client:
+        result = sweep(exp, store, workers=args.workers, client=client, evaluator=evaluator,
+                       progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
+        with staged_output(out) as tmp:
+            _sweep_outputs(result, tmp)
+            names = sorted(p.name for p in tmp.iterdir())
+    print(f"{exp.name}: {result.summary.describe()}", file=sys.stderr)
+    for name in [default_store_path(out).name, "sweep.log", *names]:
+        print(out / name)
+    return EXIT_FAILURE if result.summary.failed_total else EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "run": cmd_run,
     "compare": cmd_compare,
+    "sweep": cmd_sweep,
 }
 
 

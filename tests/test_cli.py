@@ -1,4 +1,4 @@
-"""The omnisim command line (sim.cli) and the replication runner behind `compare` (sim.experiment).
+"""The omnisim command line (sim.cli); the runner behind `compare` and `sweep` is tested in test_experiment.py.
 
 These run the real model on the default scenario cut to a short horizon.
 """
@@ -9,14 +9,11 @@ import subprocess
 import sys
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 import yaml
 
 from sim import cli
-from sim.config import load_scenario
-from sim.experiment import breakdown_table, compare_runs, daily_means, replicate, replicate_results, seeds
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -195,64 +192,3 @@ def test_compare_into_existing_directory_keeps_other_files(tmp_path):
     assert cli.main(argv) == 0
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (out / "summary.csv").exists() and not leftovers(tmp_path)
-
-
-# --------------------------------------------------------------------------------------------- experiment runner
-@pytest.fixture(scope="module")
-def short_scenario():
-    return load_scenario(DEFAULT, SHORT_OVERRIDES)
-
-
-def test_seeds_are_the_children_of_the_seed_sequence():
-    children = seeds(5, 3)
-    assert [c.spawn_key for c in children] == [(0,), (1,), (2,)]
-    assert all(c.entropy == 5 for c in children)
-
-
-def test_replicate_table_shape_and_determinism(short_scenario):
-    runs = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=11)
-    assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
-    assert list(pd.unique(runs["setup"])) == ["multichannel", "omnichannel"]
-    assert not runs.duplicated(["setup", "replication", "kpi"]).any()
-    again = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=11)
-    pd.testing.assert_frame_equal(runs, again)
-    other_seed = replicate(short_scenario, ["multichannel", "omnichannel"], 2, seed=12)
-    assert not np.allclose(runs["value"], other_seed["value"], equal_nan=True)
-
-
-def test_parallel_equals_serial(short_scenario):
-    setups = ["multichannel", "cross-channel", "omnichannel"]
-    serial = replicate(short_scenario, setups, 2, seed=4, workers=1)
-    parallel = replicate(short_scenario, setups, 2, seed=4, workers=2)
-    pd.testing.assert_frame_equal(serial, parallel)
-
-
-def test_common_random_numbers_make_twin_setups_identical():
-    """A custom setup with multichannel's switches, replayed on the same seeds, differs by exactly 0."""
-    scenario = load_scenario(DEFAULT, {**SHORT_OVERRIDES, "setups.twin.base": "multichannel"})
-    summary, runs = compare_runs(scenario, ["multichannel", "twin"], replications=3, seed=2)
-    twin = summary[summary["setup"] == "twin"]
-    assert len(twin) > 0
-    assert ((twin["diff"] == 0.0) | twin["diff"].isna()).all(), twin[twin["diff"] != 0.0]
-    assert ((twin["diff_ci_high"] - twin["diff_ci_low"]).fillna(0.0) == 0.0).all()
-    assert set(runs["replication"]) == {0, 1, 2}
-
-
-def test_results_daily_means_and_breakdown(short_scenario):
-    results = replicate_results(short_scenario, ["omnichannel", "multichannel"], 2, seed=1)
-    assert [(r.setup, r.replication) for r in results] == [
-        ("omnichannel", 0), ("omnichannel", 1), ("multichannel", 0), ("multichannel", 1)]
-    means = daily_means(results)
-    assert list(means) == ["omnichannel", "multichannel"]
-    assert all(len(values) == 2 for per in means.values() for values in per.values())  # one value per day
-    table = breakdown_table(results)
-    assert list(table.columns) == ["setup", "replication", "dimension", "member", "kpi", "value"]
-
-
-def test_runner_refuses_bad_arguments(short_scenario):
-    with pytest.raises(ValueError, match="unknown 'hybrid'; allowed: multichannel"):
-        replicate(short_scenario, ["multichannel", "hybrid"], 2)
-    with pytest.raises(ValueError, match="more than once"):
-        replicate(short_scenario, ["omnichannel", "omnichannel"], 2)
-    with pytest.raises(ValueError, match="replications must be an integer >= 2"):
-        compare_runs(short_scenario, ["multichannel", "omnichannel"], replications=1)
