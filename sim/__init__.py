@@ -13,7 +13,8 @@ from .config import ScenarioError, load_scenario
 from .model import Result, run
 from .setups import SETUP_NAMES
 
-__all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "calibrate", "__version__"]
+__all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "sweep", "calibrate",
+           "__version__"]
 __version__ = "0.1.0"
 
 
@@ -23,6 +24,10 @@ def __getattr__(name: str):
         from .experiment import compare
 
         return compare
+    if name == "sweep":
+        from .experiment import sweep
+
+        return sweep
     if name == "calibrate":
         from .calibration import calibrate
 

@@ -16,7 +16,6 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-import yaml
 from scipy.optimize import least_squares
 
 from .config import (
@@ -28,6 +27,7 @@ from .config import (
     Scenario,
     ScenarioError,
     scenario_from_dict,
+    scenario_yaml,
 )
 from .customers import Population
 from .model import purchase_channels
@@ -193,9 +193,21 @@ def write_scenario(sc: Scenario, path: str | Path) -> Path:
     """Write a scenario as YAML (defaults included, so the file says every value the model used)."""
     path = Path(path)
     tmp = path.with_suffix(path.suffix + ".partial")
-    tmp.write_text(yaml.safe_dump(sc.model_dump(mode="json", exclude_none=True), sort_keys=False))
+    tmp.write_text(scenario_yaml(sc))
     tmp.replace(path)
     return path
+
+
+def with_chain(sc: Scenario, chain: Chain, segments: list[str] | None = None) -> Scenario:
+    """The scenario with ``chain`` as the journey of the named segments (all when None)."""
+    data = sc.model_dump(mode="json")
+    names = [s.name for s in sc.segments]
+    for name in segments or names:
+        if name not in names:
+            raise ScenarioError([f"--segment {name}: unknown segment; allowed: {', '.join(names)}"])
+        seg = data["segments"][names.index(name)]
+        seg["journey"]["chain"] = chain.model_dump(mode="json")
+    return scenario_from_dict(data)
 
 
 # --------------------------------------------------------------------------------------------- chains and logs

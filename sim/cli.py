@@ -9,6 +9,7 @@ are imported only by the commands that need them, so ``omnisim validate`` stays 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import os
 import shutil
@@ -18,6 +19,8 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
+
+import yaml
 
 PROG = "omnisim"
 HEADLINE_KPIS = (
@@ -124,6 +127,22 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
                    help="keep the results store (results.sqlite) and the log (sweep.log) in DIR and write the "
                         "tables (CSV and Parquet), summary.csv and any sensitivity charts there")
+
+    p = sub.add_parser("calibrate", help="fit journey parameters to market figures (or a chain to a journey log)")
+    _add_common(p)
+    p.add_argument("--targets", type=Path, metavar="YAML",
+                   help="targets file: touchpoints_per_journey, usage {touchpoint: share}, ropo_share "
+                        "(default: the market figures of DESIGN.md)")
+    p.add_argument("--log", type=Path, metavar="CSV",
+                   help="fit a Markov chain from a journey log (customer_id, timestamp, touchpoint) instead")
+    p.add_argument("--segment", action="append", default=None, metavar="NAME",
+                   help="with --log: the segment(s) that get the fitted chain (default: all)")
+    p.add_argument("--setup", default="omnichannel", help="setup simulated to correct the fit (default: omnichannel)")
+    p.add_argument("--out", type=Path, metavar="FILE", required=True, help="write the fitted scenario here (YAML)")
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a folder written by omnisim compare --out")
+    p.add_argument("--out", type=Path, metavar="FILE", help="HTML file (default: RESULTS_DIR/report.html)")
     return parser
 
 
@@ -319,10 +338,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
         summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
                                      args.confidence, progress=args.progress and sys.stderr.isatty(), client=client)
     kpis = _headline(summary)
-    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png")
+    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json")
+    import sim
+    from sim.config import scenario_yaml
+
+    meta = {"scenario": scenario.name, "file": str(args.file), "overrides": list(args.overrides), "seed": args.seed,
+            "replications": args.replications, "confidence": args.confidence, "setups": setups,
+            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": sim.__version__}
     with staged_output(out) as tmp:
         summary.to_csv(tmp / names[0], index=False)
         runs.to_csv(tmp / names[1], index=False)
+        (tmp / names[4]).write_text(scenario_yaml(scenario))
+        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
         if kpis:
             title = f"{scenario.name}: {args.replications} replications, {args.confidence:.0%} confidence intervals"
             plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
@@ -441,10 +468,54 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if result.summary.failed_total else EXIT_OK
 
 
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the journeys (to targets, or a chain to a log), write the fitted scenario, print the figures."""
+    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, with_chain, write_scenario
+
+    scenario = _load(args.file, args.overrides)
+    if args.log is not None:
+        if not args.log.is_file():
+            raise UsageError(f"{PROG}: --log {args.log}: no such file")
+        chain, counts = fit_chain(args.log)
+        fitted = with_chain(scenario, chain, args.segment)
+        print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
+              f"{sum(counts['start'].values())} journeys")
+    else:
+        targets = MARKET_TARGETS
+        if args.targets is not None:
+            try:
+                targets = yaml.safe_load(args.targets.read_text())
+            except (OSError, yaml.YAMLError) as exc:
+                raise UsageError(f"{PROG}: --targets {args.targets}: {exc.__class__.__name__}") from None
+        fitted, report = calibrate(scenario, targets, setup=args.setup)
+        after = report["after"]
+        rows = [("touchpoints_per_journey", _fmt(targets["touchpoints_per_journey"]),
+                 _fmt(after["touchpoints_per_journey"]))]
+        rows += [(f"usage {k}", _fmt(v), _fmt(after["usage"][k])) for k, v in targets.get("usage", {}).items()]
+        if "ropo_share" in targets:
+            rows.append(("ropo_share", _fmt(targets["ropo_share"]), _fmt(after["ropo_share"])))
+        _print_table(rows, ("figure", "target", "simulated"))
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    print(write_scenario(fitted, args.out))
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a compare folder and print its path."""
+    from sim.report import write_report
+
+    if not (args.results / "summary.csv").is_file():
+        raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
+    print(write_report(args.results, args.out))
+    return EXIT_OK
+
+
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
     "run": cmd_run,
     "compare": cmd_compare,
+    "calibrate": cmd_calibrate,
+    "report": cmd_report,
     "sweep": cmd_sweep,
 }
 
@@ -455,11 +526,17 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or an argparse error already printed on one line
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from sim.config import ScenarioError
+
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
+        return EXIT_USAGE
+    except ScenarioError as exc:  # e.g. a journey log or targets file that does not fit
+        for line in exc.problems:
+            print(f"{PROG}: {line}", file=sys.stderr)
         return EXIT_USAGE
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; nothing written", file=sys.stderr)

@@ -531,6 +531,11 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     return scenario_from_dict(data, overrides)
 
 
+def scenario_yaml(scenario: Scenario) -> str:
+    """The validated scenario as YAML text, defaults included: every value the model used."""
+    return yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
+
+
 def scenario_hash(scenario: Scenario) -> str:
     """Content hash of a validated scenario (sha256 of its canonical JSON), 16 hex digits."""
     blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()

@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 import yaml
 
+import sim
 from sim import cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -156,7 +157,7 @@ def test_compare_writes_all_outputs(tmp_path, capsys):
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress"]
     assert cli.main(argv) == 0
     stdout = capsys.readouterr().out
-    names = ["differences.png", "kpis.png", "runs.csv", "summary.csv"]
+    names = ["differences.png", "kpis.png", "meta.json", "runs.csv", "scenario.yaml", "summary.csv"]
     assert sorted(p.name for p in out.iterdir()) == names
     for name in names:
         assert str(out / name) in stdout  # absolute paths printed
@@ -192,3 +193,48 @@ def test_compare_into_existing_directory_keeps_other_files(tmp_path):
     assert cli.main(argv) == 0
     assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
     assert (out / "summary.csv").exists() and not leftovers(tmp_path)
+
+
+def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
+    from sim.calibration import MARKET_TARGETS, measured
+    from sim.cli import main
+
+    out = tmp_path / "fitted.yaml"
+    assert main(["calibrate", "scenarios/default.yaml", "--out", str(out)]) == 0
+    assert "ropo_share" in capsys.readouterr().out
+    sc = sim.load_scenario(out, {"horizon_days": 6, "warmup_days": 2})
+    figs = measured(sim.run(sc, "omnichannel", seed=3), MARKET_TARGETS)
+    assert abs(figs["ropo_share"] - MARKET_TARGETS["ropo_share"]) < 0.02
+
+
+def test_calibrate_from_a_journey_log_and_bad_logs(tmp_path, capsys):
+    from sim.calibration import journey_log
+    from sim.cli import main
+
+    log = tmp_path / "log.csv"
+    journey_log(sim.load_scenario("scenarios/default.yaml"), days=1, seed=1).to_csv(log, index=False)
+    out = tmp_path / "from-log.yaml"
+    assert main(["calibrate", "scenarios/default.yaml", "--log", str(log), "--segment", "store-loyal",
+                 "--out", str(out)]) == 0
+    sc = sim.load_scenario(out)
+    assert sc.segments[0].journey.chain is not None and sc.segments[1].journey.chain is None
+    bad = tmp_path / "bad.csv"
+    bad.write_text("who,when\n1,2\n")
+    capsys.readouterr()
+    assert main(["calibrate", "scenarios/default.yaml", "--log", str(bad), "--out", str(tmp_path / "x.yaml")]) == 2
+    err = capsys.readouterr().err
+    assert "missing column" in err and "Traceback" not in err
+    assert not (tmp_path / "x.yaml").exists()
+
+
+def test_compare_then_report(tmp_path, capsys):
+    from sim.cli import main
+
+    out = tmp_path / "cmp"
+    assert main(["compare", "scenarios/default.yaml", "--replications", "2", "--workers", "1", "--no-progress",
+                 "--set", "horizon_days=1", "--set", "customers_per_day=800", "--out", str(out)]) == 0
+    assert (out / "scenario.yaml").is_file() and (out / "meta.json").is_file()
+    assert main(["report", str(out)]) == 0
+    html = (out / "report.html").read_text()
+    assert "data:image/png;base64" in html and "fashion-default" in html
+    assert main(["report", str(tmp_path / "nothing")]) == 2
