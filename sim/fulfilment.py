@@ -39,6 +39,8 @@ class Fulfilment:
         self.other_stores_ok = self.caps.shared_stock and self.caps.ship_from_store
         # recommendations need the unified customer record: switched on without it, they have nothing to use
         self.recommends = self.caps.personalisation and self.caps.customer_data
+        self.collect_share = [s.click_collect_share for s in world.sc.segments]  # per segment, for the hot path
+        self.reco_accept = [s.recommendation_accept for s in world.sc.segments]
         # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
         cat = world.cat
         order = sorted(range(cat.n), key=lambda i: -cat.popularity[i])
@@ -147,7 +149,7 @@ class Fulfilment:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
-        collect = self.caps.click_collect and c.u_collect < w.sc.segments[c.seg].click_collect_share
+        collect = self.caps.click_collect and c.u_collect < self.collect_share[c.seg]
         pickup = c.store if collect else -1
         wh = self.wh
         lines = self._basket(c)
@@ -207,7 +209,7 @@ class Fulfilment:
     def _basket(self, c: Customer) -> list[tuple[int, int]]:
         """The lines the customer asks for: their wishes, plus an accepted recommendation where data allows."""
         met = self.w.met
-        if self.recommends and c.u_reco < self.w.sc.segments[c.seg].recommendation_accept:
+        if self.recommends and c.u_reco < self.reco_accept[c.seg]:
             met.units_recommended += 1
             met.units_demanded += c.units + 1
             return [*c.lines, (c.reco, 1)]

@@ -27,7 +27,7 @@ def journey(w, c: Customer):
             w.met.left["research"] += 1
             return
         ch = c.channel
-        if c.switch and c.u_abandon < w.cart_loss * w.sc.segments[c.seg].restart_abandon_prob:
+        if c.switch and c.u_abandon < w.cart_loss * w.restart_abandon[c.seg]:
             w.met.left["cart_lost"] += 1
             w.rate(c, None)
             return
@@ -39,14 +39,6 @@ def journey(w, c: Customer):
             w.fulfil.online_sale(c, ch)
     finally:
         w.active -= 1
-
-
-def _wait_open(env, place, defer_min: float):
-    """A customer who finds ``place`` closed comes back ``defer_min`` after it opens (within its hours)."""
-    yield env.timeout(next_open(env._now, place.open_min, place.close_min) + defer_min)
-    closed = next_open(env._now, place.open_min, place.close_min)
-    if closed:  # the defer ran past closing: first thing the next day
-        yield env.timeout(closed)
 
 
 def _wait(env, req, patience: float):
@@ -79,8 +71,12 @@ def store_visit(w, c: Customer, ch: int):
     k = c.store
     st = w.stores[k]
     q = w.met.store_q[k]
-    if next_open(env._now, st.open_min, st.close_min):
-        yield from _wait_open(env, st, c.defer_min)
+    closed = next_open(env._now, st.open_min, st.close_min)
+    if closed:  # found it closed: comes back defer_min after opening (or first thing the next day)
+        yield env.timeout(closed + c.defer_min)
+        closed = next_open(env._now, st.open_min, st.close_min)
+        if closed:
+            yield env.timeout(closed)
     tills = st.tills
     if st.queue_capacity is not None and tills is not None and len(tills.queue) >= st.queue_capacity:
         q.arrivals += 1
@@ -126,8 +122,12 @@ def call(w, c: Customer, handle: float, purchase: bool):
     env = w.env
     cc = w.call
     q = w.met.call_q
-    if next_open(env._now, cc.open_min, cc.close_min):
-        yield from _wait_open(env, cc, c.defer_min)
+    closed = next_open(env._now, cc.open_min, cc.close_min)
+    if closed:  # as for stores: call back after opening
+        yield env.timeout(closed + c.defer_min)
+        closed = next_open(env._now, cc.open_min, cc.close_min)
+        if closed:
+            yield env.timeout(closed)
     t_in = env._now
     q.enter(t_in)
     agents = cc.agents

@@ -133,8 +133,11 @@ class World:
         self.met = M.Metrics(self.channels, [s.name for s in sc.stores], [s.name for s in sc.segments],
                              self.research, sc.fulfilment.store_wait_target_min, call_target)
         # chance that a channel switch loses the cart
+        self.restart_abandon = [s.restart_abandon_prob for s in sc.segments]
         self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[self.caps.cart_continuity]
         self.fulfil = Fulfilment(self)
+        self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
+                               s.after_sale.repeat_detractor) for s in sc.segments]
         self.repeat_delay = [self.streams.sampler(f"repeats.{i}", Dist(mean=s.after_sale.repeat_after_days),
                                                   DAY_MIN) for i, s in enumerate(sc.segments)]
         self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity,
@@ -234,9 +237,7 @@ class World:
         Loyalty follows: the segment's chance of a repeat journey for that rating."""
         grade = 2 if problems is None or problems >= 2 else problems
         self.met.rated[grade] += 1
-        after = self.sc.segments[c.seg].after_sale
-        chance = (after.repeat_promoter, after.repeat_passive, after.repeat_detractor)[grade]
-        if c.u_repeat < chance:
+        if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
             if self.env._now + delay < self.horizon:
                 self.env.process(self._repeat(c, delay))
