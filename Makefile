@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 REPS   ?= 5
 OUT    ?= results/demo
 
-.PHONY: demo test lint bench clean
+.PHONY: demo test lint bench docs clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,13 @@ test: $(BIN)/.installed
 	$(BIN)/python -m pytest -n 2 tests notebooks --nbmake
 
 bench: $(BIN)/.installed
-	$(BIN)/python bench/run.py
+	$(BIN)/python bench/run.py --json bench/last.json
+	$(BIN)/python bench/parallel.py --wait-idle 60 --json bench/parallel.json
+
+# the README's charts: the demo's own output, copied where the README shows them
+docs: demo
+	mkdir -p docs/img
+	cp $(OUT)/kpis.png $(OUT)/differences.png docs/img/
 
 clean:
 	rm -rf $(VENV) results .pytest_cache
