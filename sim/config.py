@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -446,7 +445,8 @@ def _chain_problems(where: str, chain: Chain, research: set[str]):
 
 
 # --------------------------------------------------------------------------------------------- loading
-def _format_error(err: dict[str, Any]) -> str:
+def format_error(err: dict[str, Any]) -> str:
+    """One line for one pydantic error: the field path, then what is allowed (and what was given)."""
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")
     if err["type"] == "missing":
@@ -506,7 +506,7 @@ def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Sc
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
-        raise ScenarioError([_format_error(e) for e in exc.errors()]) from None
+        raise ScenarioError([format_error(e) for e in exc.errors()]) from None
     from .setups import setup_problems  # setups builds on config; imported here to check the bundles
 
     problems = scenario.reference_problems() + setup_problems(scenario)
@@ -515,20 +515,24 @@ def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Sc
     return scenario
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read and validate a YAML scenario file; raise :class:`ScenarioError` listing every problem."""
+def read_yaml(path: str | Path, error: type[Exception] = ScenarioError) -> Any:
+    """The data of a YAML file; a missing file or bad YAML raises ``error`` with one line saying where."""
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
-        raise ScenarioError([f"{path}: cannot read file ({exc.strerror})"]) from None
+        raise error([f"{path}: cannot read file ({exc.strerror})"]) from None
     try:
-        data = yaml.safe_load(text)
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError([f"{path}: not valid YAML{where}"]) from None
-    return scenario_from_dict(data, overrides)
+        raise error([f"{path}: not valid YAML{where}"]) from None
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
+    """Read and validate a YAML scenario file; raise :class:`ScenarioError` listing every problem."""
+    return scenario_from_dict(read_yaml(path), overrides)
 
 
 def scenario_yaml(scenario: Scenario) -> str:
@@ -541,6 +545,3 @@ def scenario_hash(scenario: Scenario) -> str:
     blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
-
-def is_finite(x: float | None) -> bool:
-    return x is not None and math.isfinite(x)

@@ -28,18 +28,15 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from .config import ScenarioError, format_error, read_yaml
 
 DESIGN_KINDS = ("none", "grid", "lhs", "sobol", "sobol-indices", "morris")
 
 
-class ExperimentError(Exception):
+class ExperimentError(ScenarioError):
     """An experiment that cannot be run; ``problems`` holds one line per problem, each naming its field."""
-
-    def __init__(self, problems: list[str]):
-        self.problems = list(problems)
-        super().__init__("\n".join(self.problems))
 
 
 class _Model(BaseModel):
@@ -195,17 +192,6 @@ class Experiment(_Model):
         return self.design.points(self.seed)
 
 
-def _format(err: dict[str, Any]) -> str:
-    loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
-    msg = err["msg"].removeprefix("Value error, ")
-    if err["type"] == "missing":
-        return f"{loc}: required field is missing"
-    if err["type"] == "extra_forbidden":
-        return f"{loc}: unknown field (check the spelling)"
-    shown = err.get("input")
-    return f"{loc}: {msg}" if isinstance(shown, dict | list) else f"{loc}: {msg} (got {shown!r})"
-
-
 def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
     """Validate a mapping into an :class:`Experiment`; a relative ``scenario`` is resolved against ``base``."""
     if not isinstance(data, dict):
@@ -213,7 +199,7 @@ def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
     try:
         exp = Experiment.model_validate(data)
     except ValidationError as exc:
-        raise ExperimentError([_format(e) for e in exc.errors()]) from None
+        raise ExperimentError([format_error(e) for e in exc.errors()]) from None
     if exp.scenario is not None and base is not None and not Path(exp.scenario).is_absolute():
         exp = exp.model_copy(update={"scenario": str(base / exp.scenario)})
     return exp
@@ -221,18 +207,7 @@ def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment YAML file; raise :class:`ExperimentError` listing every problem."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ExperimentError([f"{path}: cannot read file ({exc.strerror})"]) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ExperimentError([f"{path}: not valid YAML{where}"]) from None
-    return experiment_from_dict(data, path.parent)
+    return experiment_from_dict(read_yaml(path, ExperimentError), Path(path).parent)
 
 
 def factor_problems(exp: Experiment, scenario_data: dict[str, Any]) -> list[str]:
