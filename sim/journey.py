@@ -82,18 +82,19 @@ def store_visit(w, c: Customer, ch: int):
         q.arrivals += 1
         q.balked += 1
         w.met.left["store_full"] += 1
+        w.rate(c, None)
         return
     t_in = env._now
     q.enter(t_in)
     patience = c.store_patience
+    waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
     if st.staff is not None and c.u_advice < st.advice_prob:
         req = st.staff.request()
         if not req.triggered and not (yield from _wait(env, req, patience)):
             return _give_up(w, c, q, t_in)
+        waited = env._now - t_in
         yield env.timeout(c.advice_min)
         st.staff.release(req)
-    # time spent with an adviser is not waiting: the patience left is what the queues have not used
-    waited = env._now - t_in - (c.advice_min if st.staff is not None and c.u_advice < st.advice_prob else 0.0)
     req = None
     if tills is not None:
         t_q = env._now
