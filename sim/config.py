@@ -268,6 +268,10 @@ class AfterSale(Model):
     repeat_passive: Prob = Field(0.0, description="... after a purchase with one problem (wait, stockout, late)")
     repeat_detractor: Prob = Field(0.0, description="... after two problems or more")
     repeat_after_days: float = Field(14.0, gt=0, description="mean time to the repeat journey, days (exponential)")
+    return_store: Prob = Field(0.0, description="chance that an order bought in store is returned")
+    return_online: Prob = Field(0.0, description="chance that an order bought online or by phone is returned")
+    return_after_days: float = Field(7.0, gt=0, description="mean time from order to return, days (exponential)")
+    review_prob: Prob = Field(0.0, description="chance that a rated customer writes a public review")
 
 
 class Segment(Model):
@@ -337,6 +341,7 @@ class Fulfilment(Model):
     sync_interval_min: float = Field(240, gt=0, description="stale stock sync period in cross-channel, minutes")
     cart_friction: Prob = Field(0.3, description="cross-channel: chance the cart does not survive a channel switch")
     store_wait_target_min: float = Field(5.0, ge=0, description="store service-level target wait, minutes")
+    return_handling_days: NonNeg = Field(1.0, description="returned units back in sellable stock after, days")
 
 
 class SetupSpec(Model):
@@ -352,6 +357,7 @@ class SetupSpec(Model):
     endless_aisle: bool | None = None
     customer_data: bool | None = None
     personalisation: bool | None = None
+    return_anywhere: bool | None = None
 
 
 class Promotion(Model):

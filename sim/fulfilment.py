@@ -65,21 +65,25 @@ class Fulfilment:
         units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
+        bought = []
         for sku, qty in lines:
             got = take(k, sku, qty)
             if got:
                 units += got
                 value += got * price[sku]
                 cogs += got * cost[sku]
+                bought.append((sku, got))
             if got < qty:
                 short = 1
                 sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
-                units += n
-                value += n * price[sold]
-                cogs += n * cost[sold]
+                if n:
+                    units += n
+                    value += n * price[sold]
+                    cogs += n * cost[sold]
+                    bought.append((sold, n))
         if units:
             met.orders_store[k] += 1
-        w.close_order(c, ch, units, value, cogs)
+        w.close_order(c, ch, units, value, cogs, sold=bought)
         if ships:  # rated when the parcels arrive
             self._ship(c, ships, collect=False, problems=problems + short)
         elif units:
@@ -161,6 +165,7 @@ class Fulfilment:
         units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
+        bought = []
         for sku, qty in lines:
             sold, ship = sku, True
             node = self._route_online(sku, qty, pickup)
@@ -174,6 +179,7 @@ class Fulfilment:
                     units += qty
                     value += qty * price[sku]
                     cogs += qty * cost[sku]
+                    bought.append((sku, qty))
                     continue
                 sold, node, ship = self._online_reaction(c, sku, qty, pickup)
                 if node < 0:
@@ -188,7 +194,8 @@ class Fulfilment:
             units += qty
             value += qty * price[sold]
             cogs += qty * cost[sold]
-        w.close_order(c, ch, units, value, cogs)
+            bought.append((sold, qty))
+        w.close_order(c, ch, units, value, cogs, sold=bought)
         if ships:
             self._ship(c, ships, collect, problems + short)
         elif units:

@@ -64,6 +64,7 @@ class Inventory:
         self.initial_units = sum(self.total)
         # flows in units, cumulative from t = 0
         self.received = [0] * self.n_nodes
+        self.returned = [0] * self.n_nodes     # units customers brought back, put back on the shelf
         self.shipped = [0] * self.n_nodes      # units leaving the node to customers (incl. backorder fills)
         self.units_out = 0                     # units taken at once from on hand by customers' orders
         self.value_out = 0.0                   # their value at selling price
@@ -159,6 +160,15 @@ class Inventory:
             self.on_hand[node][sku] += put
             self.total[node] += put
 
+    def put_back(self, node: int, sku: int, qty: int) -> None:
+        """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
+        now = self.env._now
+        self.area[node] += self.total[node] * (now - self.last[node])
+        self.last[node] = now
+        self.on_hand[node][sku] += qty
+        self.total[node] += qty
+        self.returned[node] += qty
+
     def _period_end(self, node: int) -> None:
         """Periodic review, first half: measure the period that ends now, before this instant's receipts."""
         if self.env.now > 0:
@@ -205,9 +215,9 @@ class Inventory:
         """Conservation and sign checks; an empty list when the books balance."""
         out = []
         on_hand = sum(self.total)
-        if self.initial_units + sum(self.received) != sum(self.shipped) + on_hand:
-            out.append(f"units: initial {self.initial_units} + received {sum(self.received)} != "
-                       f"shipped {sum(self.shipped)} + on hand {on_hand}")
+        if self.initial_units + sum(self.received) + sum(self.returned) != sum(self.shipped) + on_hand:
+            out.append(f"units: initial {self.initial_units} + received {sum(self.received)} + returned "
+                       f"{sum(self.returned)} != shipped {sum(self.shipped)} + on hand {on_hand}")
         if self.in_transit != sum(map(sum, self.on_order)):
             out.append("units in transit differ from the sum of on-order")
         for node, row in enumerate(self.on_hand):

@@ -109,7 +109,12 @@ class Metrics:
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
         self.units_recommended = 0
         self.rated = [0, 0, 0]              # promoters, passives, detractors (see World.rate)
+        self.reviews = [0, 0, 0]            # public reviews written, by the same grades
         self.repeat_journeys = 0
+        self.returned_orders = 0             # orders brought back (counted when the customer brings them)
+        self.returned_units = 0              # units back in sellable stock after handling
+        self.returns_at_store = 0            # returns taken back in a store (not the warehouse)
+        self.refunds = 0.0
         self.repeat_orders = 0
         self.units_substituted = 0           # taken from stock as a substitute for a missing SKU
         # online orders and shipments
@@ -244,6 +249,10 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
     "satisfaction": lambda w, T, x: 100 * ratio(w["rated"][0] - w["rated"][2], sum(w["rated"])),
     "repeat_purchase_rate": lambda w, T, x: ratio(w["repeat_orders"], _sum(w["orders_ch"])),
+    "review_score": lambda w, T, x: 100 * ratio(w["reviews"][0] - w["reviews"][2], sum(w["reviews"])),
+    "return_rate": lambda w, T, x: ratio(w["returned_orders"], _sum(w["orders_ch"])),
+    "returns_in_store_share": lambda w, T, x: ratio(w["returns_at_store"], w["returned_orders"]),
+    "refunds": lambda w, T, x: w["refunds"],
     "touchpoints_per_journey": lambda w, T, x: ratio(w["tp_visits_ordered"], _sum(w["orders_ch"])),
     "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
     # DESIGN.md: "71 % of shoppers research online before buying in store": a share of all buyers

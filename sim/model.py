@@ -138,6 +138,12 @@ class World:
         self.fulfil = Fulfilment(self)
         self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
                                s.after_sale.repeat_detractor) for s in sc.segments]
+        self.return_chance = [(s.after_sale.return_store, s.after_sale.return_online) for s in sc.segments]
+        self.return_u = self.streams.uniform("returns.decide")
+        self.review_prob = [s.after_sale.review_prob for s in sc.segments]
+        self.review_u = self.streams.uniform("reviews")
+        self.return_delay = [self.streams.sampler(f"returns.{i}", Dist(mean=s.after_sale.return_after_days),
+                                                  DAY_MIN) for i, s in enumerate(sc.segments)]
         self.repeat_delay = [self.streams.sampler(f"repeats.{i}", Dist(mean=s.after_sale.repeat_after_days),
                                                   DAY_MIN) for i, s in enumerate(sc.segments)]
         self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity,
@@ -208,12 +214,16 @@ class World:
             day += 1
 
     def close_order(self, c, ch: int, units: int, value: float, cogs: float,
-                    reason: str = "nothing_available") -> None:
-        """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed."""
+                    reason: str = "nothing_available", sold: list | None = None) -> None:
+        """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed.
+        ``sold`` lists the (SKU, units) bought, for a possible return."""
         met = self.met
         if not units:
             met.left[reason] += 1
             return
+        chance = self.return_chance[c.seg][ch != self.ch_store]
+        if chance and self.return_u.next() < chance:
+            self.env.process(self._return(c, ch, sold, value))
         met.revenue += value
         met.cogs += cogs
         met.repeat_orders += c.repeat
@@ -237,10 +247,29 @@ class World:
         Loyalty follows: the segment's chance of a repeat journey for that rating."""
         grade = 2 if problems is None or problems >= 2 else problems
         self.met.rated[grade] += 1
+        if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
+            self.met.reviews[grade] += 1
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
             if self.env._now + delay < self.horizon:
                 self.env.process(self._repeat(c, delay))
+
+    def _return(self, c, ch: int, sold: list, value: float):
+        """The customer brings the order back; after handling the units are sellable again where it was taken
+        back: their own store with ``return_anywhere``, else the selling channel's node."""
+        yield self.env.timeout(self.return_delay[c.seg].next())
+        if self.caps.return_anywhere and self.n_stores or ch == self.ch_store or self.wh < 0:
+            node = c.store
+        else:
+            node = self.wh
+        met = self.met
+        met.returned_orders += 1
+        met.refunds += value
+        met.returns_at_store += node != self.wh
+        yield self.env.timeout(self.sc.fulfilment.return_handling_days * DAY_MIN)
+        for sku, n in sold:
+            self.inv.put_back(node, sku, n)
+            met.returned_units += n
 
     def _repeat(self, c, delay: float):
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""

@@ -37,6 +37,13 @@ class Streams:
         """A buffered sampler of ``dist`` (times ``scale``, e.g. days to minutes) on its own stream."""
         return Sampler(self.generator(name), dist, scale)
 
+    def uniform(self, name: str) -> Sampler:
+        """A buffered sampler of uniforms on [0, 1) on its own stream (for decisions taken during the run)."""
+        s = Sampler(self.generator(name), None)
+        s.constant = None
+        s._draw = lambda g, n: g.random(n)
+        return s
+
 
 class Sampler:
     """Draws from one distribution; ``next()`` is a list pop, refilled in numpy batches.

@@ -24,6 +24,8 @@ class Capabilities:
     endless_aisle: a store customer facing a stockout may order from the warehouse for delivery.
     customer_data: one customer record across channels (a unified CRM): what personalisation feeds on.
     personalisation: recommendations that may add a line to the basket; they only work with customer data.
+    return_anywhere: a return is taken back in the customer's store whatever the channel it was bought in
+        (otherwise it goes back to the selling channel: the store, or the warehouse for online orders).
     """
 
     shared_stock: bool
@@ -35,6 +37,7 @@ class Capabilities:
     endless_aisle: bool
     customer_data: bool
     personalisation: bool
+    return_anywhere: bool
 
     def problems(self) -> list[str]:
         """Combinations that cannot work, one line each."""
@@ -52,15 +55,15 @@ SETUPS: dict[str, Capabilities] = {
     "multichannel": Capabilities(
         shared_stock=False, visibility="own", cart_continuity="none", click_collect=False,
         store_pickup=False, ship_from_store=False, endless_aisle=False, customer_data=False,
-        personalisation=False),
+        personalisation=False, return_anywhere=False),
     "cross-channel": Capabilities(
         shared_stock=False, visibility="stale", cart_continuity="friction", click_collect=True,
         store_pickup=False, ship_from_store=False, endless_aisle=True, customer_data=False,
-        personalisation=False),
+        personalisation=False, return_anywhere=False),
     "omnichannel": Capabilities(
         shared_stock=True, visibility="live", cart_continuity="full", click_collect=True,
         store_pickup=True, ship_from_store=True, endless_aisle=True, customer_data=True,
-        personalisation=True),
+        personalisation=True, return_anywhere=True),
 }
 SETUP_NAMES: tuple[str, ...] = tuple(SETUPS)
 

@@ -190,6 +190,12 @@ def test_satisfaction_and_loyalty_follow_what_customers_lived_through():
         assert b["store_wait_mean_min"] > a["store_wait_mean_min"]
         assert b["satisfaction"] < a["satisfaction"]
         assert 0 < b["repeat_purchase_rate"] < a["repeat_purchase_rate"]
+    reviews = sim.load_scenario(DEFAULT, {**base, **{f"segments.{i}.after_sale.review_prob": 0.5 for i in range(3)}})
+    reviews_tight = sim.load_scenario(DEFAULT, {**base, **{f"segments.{i}.after_sale.review_prob": 0.5
+                                                           for i in range(3)},
+                                                **{f"stores.{i}.tills": 1 for i in range(10)}})
+    assert sim.run(reviews_tight, "omnichannel", seed=0).kpis["review_score"] < \
+        sim.run(reviews, "omnichannel", seed=0).kpis["review_score"]
     none = sim.load_scenario(DEFAULT, {**base, **{f"segments.{i}.after_sale.repeat_promoter": 0.0 for i in range(3)},
                                        **{f"segments.{i}.after_sale.repeat_passive": 0.0 for i in range(3)},
                                        **{f"segments.{i}.after_sale.repeat_detractor": 0.0 for i in range(3)}})

@@ -149,6 +149,8 @@ def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorde
                       "store_patience_min": {"dist": "exponential", "mean": 5},
                       "call_patience_min": {"dist": "exponential", "mean": 2},
                       "click_collect_share": 0.5, "restart_abandon_prob": 0.5,
+                      "after_sale": {"return_store": 0.3, "return_online": 0.5, "return_after_days": 0.5,
+                                     "repeat_promoter": 0.3},
                       "stockout_reaction": {"substitute": 0.2, "other_store": 0.2, "wait": 0.2, "drop_item": 0.2,
                                             "drop_basket": 0.2},
                       "recommendation_accept": 0.3}],
@@ -193,3 +195,22 @@ def test_a_staler_stock_view_breaks_more_promises():
     live = short_default(horizon_days=10, **{"warehouse.replenishment.order_up_to_days": 6},
                          setups={"live-view": {"base": "cross-channel", "visibility": "live"}})
     assert sim.run(live, "live-view", seed=0).kpis["failed_promise_units"] == 0
+
+
+def test_returns_come_back_where_the_setup_takes_them():
+    """Same customers: omnichannel takes every return back in the customer's store; otherwise an online order
+    goes back to the warehouse. The units are sellable again, and the share of orders returned is the chance."""
+    p = 0.2
+    sc = short_default(horizon_days=6, **{f"segments.{i}.after_sale.{k}": v for i in range(3)
+                                          for k, v in (("return_store", p), ("return_online", p),
+                                                       ("return_after_days", 0.2))})
+    multi, omni = (sim.run(sc, s, seed=3) for s in ("multichannel", "omnichannel"))
+    assert omni.kpis["returns_in_store_share"] == 1.0
+    assert 0.3 < multi.kpis["returns_in_store_share"] < 0.95
+    for r in (multi, omni):
+        # returns of the last few hours' orders are still to come: a little under the chance
+        assert p - 0.02 < r.kpis["return_rate"] < p + 0.005
+        assert r.kpis["refunds"] > 0
+    off = short_default(horizon_days=3, **{f"segments.{i}.after_sale.{k}": 0.0 for i in range(3)
+                                           for k in ("return_store", "return_online")})
+    assert sim.run(off, "omnichannel", seed=3).kpis["return_rate"] == 0
