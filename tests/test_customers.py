@@ -218,3 +218,14 @@ def test_price_sensitivity_promotions_and_weekly_profiles():
     seg0 = [sim.load_scenario(DEFAULT).segments[0].share * 6000 * w for w in (0.85, 0.85, 0.95, 0.95, 1.1, 1.5)]
     assert all(s < p - 0.5 * x for s, p, x in zip(sundays.daily["customers"][:6], plain.daily["customers"][:6],
                                                    seg0, strict=True))
+
+
+def test_the_example_journey_log_fits_and_calibrates(tmp_path):
+    """The log shipped in data/ (written by journey_log from the default scenario) fits into a valid chain."""
+    from sim.calibration import with_chain
+
+    chain, counts = fit_chain(ROOT / "data" / "example_journey_log.csv")
+    assert sum(counts["start"].values()) > 300
+    assert {"web", "social", "store"} <= set(chain.transitions)
+    sc = with_chain(sim.load_scenario(DEFAULT, {"horizon_days": 1}), chain)
+    assert sim.run(sc, "omnichannel", seed=1).kpis["touchpoints_per_journey"] > 5
