@@ -76,13 +76,11 @@ class Metrics:
         self.left = {"research": 0, "cart_lost": 0, "dropped_basket": 0, "store_queue": 0, "store_full": 0, "call_queue": 0, "nothing_available": 0}
         self.journeys_ch = [0] * nc          # journeys by intended purchase channel
         self.journeys_seg = [0] * ng
-        self.touchpoint_visits = 0           # research touchpoints over all journeys
         self.research_min = 0.0              # time spent researching (visits and gaps, calls excluded), minutes
         self.tp_visits = [0] * len(touchpoints)  # visits per research touchpoint, all journeys
         self.tp_visits_ordered = 0           # research touchpoints of the journeys that ended in an order
         self.switches = 0                    # journeys whose cart was built in another channel than the purchase
         self.ropo = 0                        # store purchases preceded by online research
-        self.store_orders = 0
         self.tp_usage_masks: dict[int, int] = {}  # ordering customers by the set (bit mask) of touchpoints used
         # orders and money
         self.orders_ch = [0] * nc

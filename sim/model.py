@@ -182,7 +182,6 @@ class World:
         m.journeys_ch = [a + sign * b for a, b in zip(m.journeys_ch, ch, strict=True)]
         m.journeys_seg = [a + sign * b for a, b in zip(m.journeys_seg, seg, strict=True)]
         m.arrived += sign * len(batch)
-        m.touchpoint_visits += sign * sum(map(attrgetter("n_tp"), batch))
         m.research_min += sign * sum(map(attrgetter("research_min"), batch))
         visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
                              minlength=len(m.tp_visits)).tolist()
@@ -234,7 +233,6 @@ class World:
         met.units_seg[c.seg] += units
         met.value_seg[c.seg] += value
         if ch == self.ch_store:
-            met.store_orders += 1
             met.ropo += c.online
         met.tp_visits_ordered += c.n_tp
         usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
@@ -280,7 +278,6 @@ class World:
         m.repeat_journeys += 1
         m.journeys_ch[again.channel] += 1
         m.journeys_seg[again.seg] += 1
-        m.touchpoint_visits += again.n_tp
         m.research_min += again.research_min
         m.switches += again.switch
         for tp in again.path:

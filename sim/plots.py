@@ -40,6 +40,7 @@ _SUFFIX_UNITS = (
     ("_rate", SHARE),
     ("_level", SHARE),
     ("_share", SHARE),
+    ("_distribution", SHARE),
     ("_units", "units"),
     ("_value", EURO),
     ("_revenue", EURO),

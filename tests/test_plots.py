@@ -256,3 +256,9 @@ def test_charts_of_one_run_per_setup(scenario, tmp_path):
     results = {s: sim.run(scenario, setup=s, seed=5) for s in ("multichannel", "omnichannel")}
     for name in ("stock_over_time", "queue_waits", "funnel", "channel_flows", "touchpoint_usage"):
         assert_png(getattr(plots, name)(results, tmp_path / f"{name}.png"))
+
+
+def test_distribution_kpis_are_shares():
+    from sim.plots import kpi_unit
+
+    assert kpi_unit("numeric_distribution") == kpi_unit("fill_rate") != "count"
