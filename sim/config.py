@@ -147,6 +147,15 @@ class Store(Model):
     advice_time_min: Dist | None = Field(None, description="advice duration, minutes")
     queue_capacity: int | None = Field(None, ge=0, description="waiting places at the tills; null = unlimited")
     replenishment: Replenishment
+    x_km: float = Field(0.0, description="location east, km (for nearest-store and cost routing)")
+    y_km: float = Field(0.0, description="location north, km; customers live near their own store")
+    reserve_units: int | None = Field(
+        None, ge=0, description="units of each SKU held back for walk-in customers: the shared pool's other "
+                                "channels (online orders, transfers) see on hand minus the reserve")
+    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
+    ship_from_store: bool = Field(True, description="this store's stock may be picked for online orders and "
+                                                    "transfers, where the setup allows it")
+    click_collect: bool = Field(True, description="online buyers may collect here, where the setup allows it")
 
     @model_validator(mode="after")
     def _hours(self) -> Store:
@@ -158,12 +167,49 @@ class Store(Model):
             raise ValueError("advice_prob > 0 needs staff > 0")
         if self.tills == 0:
             raise ValueError("tills must be >= 1 or null (unlimited)")
+        if self.ship_from_store and self.staff == 0:
+            raise ValueError("ship_from_store: true needs staff to pick orders (staff is 0); set ship_from_store: "
+                             "false or staff >= 1")
+        _reserve_problem(self.reserve_units, self.reserve_days, self.replenishment)
         return self
+
+
+def _reserve_problem(units: int | None, days: float | None, rep: Replenishment) -> None:
+    """A reserve is part of the stock the policy holds: given in the same unit as S and no larger than it."""
+    if units is not None and days is not None:
+        raise ValueError("give at most one of 'reserve_units' or 'reserve_days'")
+    if units is None and days is None:
+        return
+    if rep.policy == "none":
+        raise ValueError("a reserve needs stock: replenishment.policy is 'none'")
+    if units is not None:
+        if rep.order_up_to is None:
+            raise ValueError("reserve_units needs replenishment.order_up_to in units (or give reserve_days)")
+        if units > rep.order_up_to:
+            raise ValueError(f"reserve_units {units} is larger than the stock the policy holds "
+                             f"(order_up_to {rep.order_up_to})")
+    else:
+        if rep.order_up_to_days is None:
+            raise ValueError("reserve_days needs replenishment.order_up_to_days (or give reserve_units)")
+        if days > rep.order_up_to_days:
+            raise ValueError(f"reserve_days {days:g} is larger than the stock the policy holds "
+                             f"(order_up_to_days {rep.order_up_to_days:g})")
 
 
 class Warehouse(Model):
     replenishment: Replenishment
     handling_days: NonNeg = Field(0.5, description="pick and pack time before the carrier, days")
+    x_km: float = Field(0.0, description="location east, km")
+    y_km: float = Field(0.0, description="location north, km")
+    reserve_units: int | None = Field(
+        None, ge=0, description="units of each SKU held back for online orders: store customers' deliveries "
+                                "(endless aisle, shared pool) see on hand minus the reserve")
+    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
+
+    @model_validator(mode="after")
+    def _reserve(self) -> Warehouse:
+        _reserve_problem(self.reserve_units, self.reserve_days, self.replenishment)
+        return self
 
 
 class CallCentre(Model):
@@ -268,8 +314,9 @@ class AfterSale(Model):
     repeat_passive: Prob = Field(0.0, description="... after a purchase with one problem (wait, stockout, late)")
     repeat_detractor: Prob = Field(0.0, description="... after two problems or more")
     repeat_after_days: float = Field(14.0, gt=0, description="mean time to the repeat journey, days (exponential)")
-    return_store: Prob = Field(0.0, description="chance that an order bought in store is returned")
-    return_online: Prob = Field(0.0, description="chance that an order bought online or by phone is returned")
+    return_store: Prob = Field(0.0, description="chance that an order line bought in store is returned (times "
+                                                "fulfilment.return_category_factor of its category)")
+    return_online: Prob = Field(0.0, description="the same for a line bought online or by phone")
     return_after_days: float = Field(7.0, gt=0, description="mean time from order to return, days (exponential)")
     review_prob: Prob = Field(0.0, description="chance that a rated customer writes a public review")
 
@@ -289,6 +336,8 @@ class Segment(Model):
     store_patience_min: Dist | None = Field(None, description="longest tolerated queue wait in store; null = infinite")
     call_patience_min: Dist | None = Field(None, description="longest tolerated call wait; null = infinite")
     click_collect_share: Prob = Field(0.0, description="online buyers preferring click & collect when offered")
+    pickup_point_share: Prob = Field(0.0, description="online buyers preferring delivery to a pickup point "
+                                                      "(offered in every setup; with click_collect_share <= 1)")
     stockout_reaction: Reaction = Field(Reaction(), description="what a customer does about a missing item")
     restart_abandon_prob: Prob = Field(
         0.0, description="a customer whose cart is lost on a channel switch gives up instead of starting over")
@@ -320,6 +369,13 @@ class Segment(Model):
     def _hours(cls, v: list[float] | None) -> list[float] | None:
         return None if v is None else _profile(v, 24, "hourly_profile")
 
+    @model_validator(mode="after")
+    def _delivery(self) -> Segment:
+        if self.click_collect_share + self.pickup_point_share > 1 + PROB_TOL:
+            raise ValueError("click_collect_share + pickup_point_share must not exceed 1 (got "
+                             f"{self.click_collect_share + self.pickup_point_share:.6g})")
+        return self
+
     @field_validator("weekly_profile")
     @classmethod
     def _week(cls, v: list[float] | None) -> list[float] | None:
@@ -337,7 +393,25 @@ class Fulfilment(Model):
     pick_time_min: Dist = Field(Dist(dist="gamma", mean=6.0, cv=0.3), description="store staff time to pick one order")
     ship_from_store_days: Dist = Field(Dist(dist="gamma", mean=1.5, cv=0.4), description="carrier time, days")
     ship_from_store_cost: NonNeg = Field(8.0, description="cost per ship-from-store parcel")
-    routing: Literal["warehouse_first", "most_stock"] = "warehouse_first"
+    pickup_point_days: Dist = Field(Dist(dist="gamma", mean=2.5, cv=0.4), description="carrier time to a "
+                                                                                    "pickup point, days")
+    pickup_point_promise_days: float = Field(4.0, gt=0, description="promised time to a pickup point, days")
+    pickup_point_cost: NonNeg = Field(3.5, description="cost per parcel to a pickup point")
+    transfer_days: Dist = Field(Dist(dist="gamma", mean=1.0, cv=0.4), description="store-to-store transfer, days")
+    transfer_promise_days: float = Field(2.0, gt=0, description="promised time for a transfer to be collected")
+    transfer_cost: NonNeg = Field(4.0, description="cost per store-to-store transfer")
+    cost_per_km: NonNeg = Field(0.0, description="carrier cost per km from the shipping node to the customer's "
+                                                 "store area, added to every parcel")
+    routing: Literal["warehouse_first", "most_stock", "nearest", "cheapest"] = Field(
+        "warehouse_first", description="which node serves an online order from the shared pool: the warehouse if "
+        "it can, else the store with most stock; the store with most stock; the nearest node; the cheapest node "
+        "(cost per parcel + cost_per_km x distance)")
+    pickup_extra_purchase_prob: Prob = Field(0.0, description="chance that a customer collecting an order in "
+                                                              "store buys one more item there")
+    return_category_factor: dict[str, NonNeg] = Field(
+        default_factory=dict, description="per catalogue category, multiplies the segments' return chances "
+                                          "(per order line); categories not named use 1")
+    return_writeoff_share: Prob = Field(0.0, description="share of returned units that cannot be sold again")
     sync_interval_min: float = Field(240, gt=0, description="stale stock sync period in cross-channel, minutes")
     cart_friction: Prob = Field(0.3, description="cross-channel: chance the cart does not survive a channel switch")
     store_wait_target_min: float = Field(5.0, ge=0, description="store service-level target wait, minutes")
@@ -358,6 +432,7 @@ class SetupSpec(Model):
     customer_data: bool | None = None
     personalisation: bool | None = None
     return_anywhere: bool | None = None
+    transfers: bool | None = None
 
 
 class Promotion(Model):
@@ -403,6 +478,27 @@ class Scenario(Model):
             yield "stores: store names must be unique"
         for i, seg in enumerate(self.segments):
             yield from self._segment_problems(i, seg)
+        yield from self._return_problems()
+
+    def categories(self) -> list[str]:
+        """The catalogue's category names, in first-seen order."""
+        if self.catalogue.skus is not None:
+            return list(dict.fromkeys(s.category for s in self.catalogue.skus))
+        assert self.catalogue.generator is not None
+        return list(dict.fromkeys(self.catalogue.generator.categories))
+
+    def _return_problems(self):
+        cats = self.categories()
+        factors = self.fulfilment.return_category_factor
+        for cat, f in factors.items():
+            if cat not in cats:
+                yield f"fulfilment.return_category_factor.{cat}: unknown category; allowed: {cats}"
+                continue
+            for i, seg in enumerate(self.segments):
+                worst = max(seg.after_sale.return_store, seg.after_sale.return_online) * f
+                if worst > 1:
+                    yield (f"fulfilment.return_category_factor.{cat}: {f:g} makes segments.{i}'s return chance "
+                           f"{worst:.3g}, above 1")
 
     def _segment_problems(self, i: int, seg: Segment):
         selling = {k for k, t in self.touchpoints.items() if t.sells}

@@ -1,46 +1,87 @@
 """Checkout and fulfilment: which node serves each basket line, shipments, store picking and on-time promises.
 
 The setup's capability switches decide what is visible and allowed (shared pool, stale view, endless aisle,
-click & collect, ship-from-store); the same code serves every setup. Store picks take minutes from the same
-staff resource that advises walk-in customers.
+click & collect, ship-from-store, transfers); each store's own options (``ship_from_store``, ``click_collect``,
+a reserve for walk-in customers) narrow them further; the same code serves every setup. Store picks take minutes
+from the same staff resource that advises walk-in customers.
+
+Stock promised to an order is taken from on hand when the order is accepted: a click & collect or
+ship-from-store order's units are no longer sellable in the aisle while they wait to be picked (a reservation).
 """
 
 from __future__ import annotations
 
+import math
+
 from .config import REACTIONS
 from .customers import DAY_MIN, Customer, next_open
+from .inventory import levels
 
 HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
+PICKUP_POINT, TRANSFER = "pickup_point", "transfer"
+SHIPMENT_KINDS = (HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE, PICKUP_POINT, TRANSFER)
+AT_STORE = {COLLECT_WH, STORE_PICKUP, TRANSFER}  # collected by the customer in their store
 SUBSTITUTE, OTHER_STORE, WAIT, DROP_ITEM, DROP_BASKET = range(len(REACTIONS))
+# how the buyer wants the goods: delivered home, to a pickup point, collected in their store; or a store customer
+# waiting for a missing item (home delivery, or a transfer to their store where the setup has transfers)
+TO_HOME, TO_POINT, TO_STORE, WALK_IN = range(4)
 
 
 class Order:
     """An order with shipments still to be ready or delivered; ``deadline`` and times in minutes."""
 
-    __slots__ = ("t0", "deadline", "pending", "last", "customer", "problems")
+    __slots__ = ("t0", "deadline", "pending", "last", "customer", "problems", "at_store")
 
     def __init__(self, t0: float, deadline: float, customer: Customer, problems: int):
         self.t0, self.deadline, self.pending, self.last = t0, deadline, 0, t0
         self.customer, self.problems = customer, problems  # rated when the last parcel is ready
+        self.at_store = False  # some parcel is collected in the customer's store
 
 
 class Fulfilment:
     def __init__(self, world):
         self.w = world
-        f = world.sc.fulfilment
+        sc = world.sc
+        f = sc.fulfilment
         self.f = f
-        self.caps = world.caps
+        self.caps = caps = world.caps
         self.wh = world.wh
         streams = world.streams
         self.home_days = streams.sampler("delivery.home", f.home_delivery_days, DAY_MIN)
         self.sfs_days = streams.sampler("delivery.ship_from_store", f.ship_from_store_days, DAY_MIN)
+        self.point_days = streams.sampler("delivery.pickup_point", f.pickup_point_days, DAY_MIN)
+        self.transfer_days = streams.sampler("delivery.transfer", f.transfer_days, DAY_MIN)
         self.pick_min = streams.sampler("picking", f.pick_time_min)
-        self.handling = world.sc.warehouse.handling_days * DAY_MIN if world.sc.warehouse else 0.0
-        self.other_stores_ok = self.caps.shared_stock and self.caps.ship_from_store
+        self.extra_u = streams.uniform("pickup.extra")
+        self.extra_sku = streams.choice("pickup.extra_sku", world.cat.popularity)
+        self.handling = sc.warehouse.handling_days * DAY_MIN if sc.warehouse else 0.0
+        stores = sc.stores
+        # stores whose stock may go to online orders (ship-from-store), and to other stores (transfers)
+        self.pickers = [caps.shared_stock and caps.ship_from_store and st.ship_from_store for st in stores]
+        self.senders = [caps.shared_stock and caps.transfers and st.ship_from_store for st in stores]
+        self.from_store = [a or b for a, b in zip(self.pickers, self.senders, strict=True)]
+        self.collect_at = [st.click_collect for st in stores]
+        # units of each SKU a node keeps for its own channel (walk-ins in a store, online orders at the warehouse)
+        nodes = list(stores) + ([sc.warehouse] if sc.warehouse else [])
+        self.reserve = [levels(n.reserve_days, n.reserve_units, world.demand[i])
+                        if n.reserve_units is not None or n.reserve_days is not None else [0] * world.cat.n
+                        for i, n in enumerate(nodes)]
+        self.dist, self.rank = self._geography(sc)
+        self.parcel_cost = {HOME: f.home_cost, COLLECT_WH: f.collect_cost, STORE_PICKUP: f.store_collect_cost,
+                            SHIP_FROM_STORE: f.ship_from_store_cost, PICKUP_POINT: f.pickup_point_cost,
+                            TRANSFER: f.transfer_cost}
+        self.promise_days = {HOME: f.home_promise_days, SHIP_FROM_STORE: f.home_promise_days,
+                             COLLECT_WH: f.collect_promise_days, PICKUP_POINT: f.pickup_point_promise_days,
+                             TRANSFER: f.transfer_promise_days}
+        # carrier leg after a store pick (none: collected where it was picked)
+        self.carrier = {STORE_PICKUP: None, TRANSFER: self.transfer_days, PICKUP_POINT: self.point_days,
+                        SHIP_FROM_STORE: self.sfs_days}
         # recommendations need the unified customer record: switched on without it, they have nothing to use
-        self.recommends = self.caps.personalisation and self.caps.customer_data
-        self.collect_share = [s.click_collect_share for s in world.sc.segments]  # per segment, for the hot path
-        self.reco_accept = [s.recommendation_accept for s in world.sc.segments]
+        self.recommends = caps.personalisation and caps.customer_data
+        self.collect_share = [s.click_collect_share for s in sc.segments]  # per segment, for the hot path
+        self.point_share = [s.pickup_point_share for s in sc.segments]
+        self.reco_accept = [s.recommendation_accept for s in sc.segments]
+        self.broken = 0  # promises broken during the checkout in progress
         # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
         cat = world.cat
         order = sorted(range(cat.n), key=lambda i: -cat.popularity[i])
@@ -48,6 +89,24 @@ class Fulfilment:
         for i in order:
             by_cat.setdefault(cat.category[i], []).append(i)
         self.similar = [[j for j in by_cat[cat.category[i]] if j != i][:5] for i in range(cat.n)]
+
+    def _geography(self, sc) -> tuple[list[list[float]], list[list[int]]]:
+        """Distances (km) from each customer area (their store; one area without stores) to every node, and the
+        nodes in the order a static routing rule tries them: nearest first, or cheapest parcel first."""
+        f = self.f
+        places = [(s.x_km, s.y_km) for s in sc.stores]
+        nodes = places + ([(sc.warehouse.x_km, sc.warehouse.y_km)] if sc.warehouse else [])
+        areas = places or [(0.0, 0.0)]
+        dist = [[math.dist(a, n) for n in nodes] for a in areas]
+
+        def key(area: int, node: int) -> tuple[float, int]:
+            if f.routing == "nearest":
+                return dist[area][node], node
+            parcel = f.home_cost if node == self.wh else f.ship_from_store_cost
+            return parcel + f.cost_per_km * dist[area][node], node
+
+        rank = [sorted(range(len(nodes)), key=lambda n, a=a: key(a, n)) for a in range(len(areas))]
+        return dist, rank
 
     # ----------------------------------------------------------------------------------------- checkout
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
@@ -66,6 +125,7 @@ class Fulfilment:
         value = cogs = 0.0
         ships: dict[int, int] = {}
         bought = []
+        self.broken = 0
         for sku, qty in lines:
             got = take(k, sku, qty)
             if got:
@@ -84,10 +144,11 @@ class Fulfilment:
         if units:
             met.orders_store[k] += 1
         w.close_order(c, ch, units, value, cogs, sold=bought)
+        problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
-            self._ship(c, ships, collect=False, problems=problems + short)
+            self._ship(c, ships, WALK_IN, problems)
         elif units:
-            w.rate(c, problems + short)
+            w.rate(c, problems)
 
     def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
                         ships: dict[int, int]) -> tuple[int, int]:
@@ -102,14 +163,17 @@ class Fulfilment:
             met.stockouts_ch[ch] += 1
             met.stockouts_store[k] += 1
             return sku, short
-        node, visible = self._elsewhere_for_store(k, sku, short)
+        node, visible = self._elsewhere_for_store(c, k, sku, short)
         if not visible:
             met.stockouts_ch[ch] += 1
             met.stockouts_store[k] += 1
         sent, sold = 0, sku
         if c.reaction == WAIT and node >= 0:
-            sent = inv.take(node, sku, short)
-            met.units_failed_promise += short - sent   # only a stale view can promise too much
+            sent = self._take_promised(node, sku, short)
+            if sent < short:  # only a stale view can promise too much: the line is cancelled at picking
+                met.units_failed_promise += short - sent
+                met.failed_promises += 1
+                self.broken += 1
             met.units_remote += sent
             if sent:
                 ships[node] = ships.get(node, 0) + sent
@@ -126,6 +190,11 @@ class Fulfilment:
         met.units_lost += short - sent
         met.value_lost += (short - sent) * w.cat.price[sku]
         return sold, sent
+
+    def _take_promised(self, node: int, sku: int, qty: int) -> int:
+        """Pick units promised on a view of another node's stock: what is there beyond its reserve, up to qty."""
+        n = min(qty, self.w.inv.on_hand[node][sku] - self.reserve[node][sku])
+        return self.w.inv.take(node, sku, n) if n > 0 else 0
 
     def _substitute(self, node: int, sku: int, qty: int) -> int:
         """The most popular SKU of the same category with ``qty`` units on the shelf of ``node``, or -1."""
@@ -149,18 +218,27 @@ class Fulfilment:
         w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
         w.rate(c, None)
 
+    def _mode(self, c: Customer) -> int:
+        """Where an online buyer wants the goods: one uniform decides, so the choice is the same in every setup
+        that offers it (click & collect from the bottom of [0, 1), pickup points from the top)."""
+        u = c.u_collect
+        if u < self.collect_share[c.seg] and self.caps.click_collect and self.w.n_stores and self.collect_at[c.store]:
+            return TO_STORE
+        if u > 1.0 - self.point_share[c.seg]:
+            return TO_POINT
+        return TO_HOME
+
     def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.w
         inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
-        collect = self.caps.click_collect and c.u_collect < self.collect_share[c.seg]
-        pickup = c.store if collect else -1
+        mode = self._mode(c)
         wh = self.wh
         lines = self._basket(c)
         met.requests_ch[ch] += len(lines)
         backorders = wh >= 0 and inv.policies[wh].backorders
         if c.reaction == DROP_BASKET and not backorders and \
-                any(self._route_online(sku, qty, pickup) < 0 for sku, qty in lines):
+                any(self._route_online(sku, qty, c, mode) < 0 for sku, qty in lines):
             return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(w.n_stores)))
         units = short = 0
         value = cogs = 0.0
@@ -168,7 +246,7 @@ class Fulfilment:
         bought = []
         for sku, qty in lines:
             sold, ship = sku, True
-            node = self._route_online(sku, qty, pickup)
+            node = self._route_online(sku, qty, c, mode)
             if node < 0:
                 short = 1
                 met.stockouts_ch[ch] += 1
@@ -181,7 +259,7 @@ class Fulfilment:
                     cogs += qty * cost[sku]
                     bought.append((sku, qty))
                     continue
-                sold, node, ship = self._online_reaction(c, sku, qty, pickup)
+                sold, node, ship = self._online_reaction(c, sku, qty, mode)
                 if node < 0:
                     met.units_lost += qty
                     met.value_lost += qty * price[sku]
@@ -197,15 +275,15 @@ class Fulfilment:
             bought.append((sold, qty))
         w.close_order(c, ch, units, value, cogs, sold=bought)
         if ships:
-            self._ship(c, ships, collect, problems + short)
+            self._ship(c, ships, mode, problems + short)
         elif units:
             w.rate(c, problems + short)
 
-    def _online_reaction(self, c: Customer, sku: int, qty: int, pickup: int) -> tuple[int, int, bool]:
+    def _online_reaction(self, c: Customer, sku: int, qty: int, mode: int) -> tuple[int, int, bool]:
         """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
         if c.reaction == SUBSTITUTE:
             for alt in self.similar[sku]:
-                node = self._route_online(alt, qty, pickup)
+                node = self._route_online(alt, qty, c, mode)
                 if node >= 0:
                     self.w.met.units_substituted += qty
                     return alt, node, True
@@ -224,73 +302,101 @@ class Fulfilment:
         return c.lines
 
     # ----------------------------------------------------------------------------------------- routing
-    def _elsewhere_for_store(self, k: int, sku: int, qty: int) -> tuple[int, bool]:
+    def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> tuple[int, bool]:
         """(node that could deliver the missing units or -1, whether any stock was visible to the store)."""
         inv = self.w.inv
         if self.caps.shared_stock:
-            node = self._route(sku, qty, exclude=k)
+            node = self._route(sku, qty, k, self.from_store, own=-1, exclude=k)
             return node, node >= 0
-        if self.caps.endless_aisle and self.wh >= 0:
+        wh = self.wh
+        if self.caps.endless_aisle and wh >= 0:
             view = inv.snapshot if self.caps.visibility == "stale" and inv.snapshot is not None else inv.on_hand
-            if view[self.wh][sku] >= qty:
-                return self.wh, True
+            if view[wh][sku] - self.reserve[wh][sku] >= qty:
+                return wh, True
         return -1, False
 
-    def _route_online(self, sku: int, qty: int, pickup_store: int) -> int:
+    def _route_online(self, sku: int, qty: int, c: Customer, mode: int) -> int:
         inv = self.w.inv
-        if self.caps.shared_stock:
-            if pickup_store >= 0 and self.caps.store_pickup and inv.on_hand[pickup_store][sku] >= qty:
-                return pickup_store
-            return self._route(sku, qty, exclude=-1)
-        return self.wh if self.wh >= 0 and inv.on_hand[self.wh][sku] >= qty else -1
-
-    def _route(self, sku: int, qty: int, exclude: int) -> int:
-        """Order management over the live shared pool: the scenario's routing rule, -1 if no node can serve."""
-        on_hand = self.w.inv.on_hand
         wh = self.wh
-        if self.f.routing == "warehouse_first" and wh >= 0 and wh != exclude and on_hand[wh][sku] >= qty:
+        if self.caps.shared_stock:
+            pickup = c.store if mode == TO_STORE else -1
+            if pickup >= 0 and self.caps.store_pickup and \
+                    inv.on_hand[pickup][sku] - self.reserve[pickup][sku] >= qty:
+                return pickup
+            area = c.store if self.w.n_stores else 0
+            return self._route(sku, qty, area, self.from_store if mode == TO_STORE else self.pickers, own=wh,
+                               exclude=pickup)
+        return wh if wh >= 0 and inv.on_hand[wh][sku] >= qty else -1
+
+    def _route(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int:
+        """Order management over the live shared pool: the scenario's routing rule, -1 if no node can serve.
+
+        Candidates are the warehouse and the stores flagged in ``stores_ok``, never ``exclude``; a node other
+        than ``own`` (the ordering channel's node) offers its on hand minus its reserve."""
+        on_hand, reserve = self.w.inv.on_hand, self.reserve
+        wh = self.wh
+        rule = self.f.routing
+        if rule == "nearest" or rule == "cheapest":
+            for node in self.rank[area]:
+                if node != exclude and (node == wh or stores_ok[node]) and \
+                        on_hand[node][sku] - (0 if node == own else reserve[node][sku]) >= qty:
+                    return node
+            return -1
+        wh_have = on_hand[wh][sku] - (0 if wh == own else reserve[wh][sku]) if wh >= 0 and wh != exclude else -1
+        if rule == "warehouse_first" and wh_have >= qty:
             return wh
         best, best_have = -1, qty - 1
-        candidates = range(self.w.n_stores) if self.other_stores_ok else ()
-        for node in candidates:
-            if node != exclude and on_hand[node][sku] > best_have:
-                best, best_have = node, on_hand[node][sku]
-        if wh >= 0 and wh != exclude and on_hand[wh][sku] > best_have:
-            best = wh
-        return best
+        for node, ok in enumerate(stores_ok):
+            if ok and node != exclude:
+                have = on_hand[node][sku] - (0 if node == own else reserve[node][sku])
+                if have > best_have:
+                    best, best_have = node, have
+        return wh if wh_have > best_have else best
 
     # ----------------------------------------------------------------------------------------- shipments
-    def _ship(self, c: Customer, ships: dict[int, int], collect: bool, problems: int) -> None:
+    def _kind(self, c: Customer, node: int, mode: int) -> str:
+        """What a parcel from ``node`` is, for a buyer wanting ``mode``."""
+        if node == self.wh:
+            return (HOME, PICKUP_POINT, COLLECT_WH, HOME)[mode]
+        if mode == TO_STORE and node == c.store:
+            return STORE_PICKUP
+        if (mode == TO_STORE or mode == WALK_IN) and self.senders[node]:
+            return TRANSFER
+        return PICKUP_POINT if mode == TO_POINT else SHIP_FROM_STORE
+
+    def _promise_min(self, kind: str, now: float, c: Customer) -> float:
+        if kind == STORE_PICKUP:
+            st = self.w.stores[c.store]
+            return next_open(now, st.open_min, st.close_min) + self.f.store_collect_promise_min
+        return self.promise_days[kind] * DAY_MIN
+
+    def _ship(self, c: Customer, ships: dict[int, int], mode: int, problems: int) -> None:
         w = self.w
         env, met, f = w.env, w.met, self.f
         now = env.now
         met.online_orders += 1
-        if collect:
-            promise = f.collect_promise_days * DAY_MIN
-            if c.store in ships and c.store != self.wh:  # served from the pickup store's own shelf
-                st = w.stores[c.store]
-                promise = next_open(now, st.open_min, st.close_min) + f.store_collect_promise_min
-        else:
-            promise = f.home_promise_days * DAY_MIN
-        order = Order(now, now + promise, c, problems)
+        order = Order(now, now, c, problems)
+        area = c.store if w.n_stores else 0
         for node in ships:
+            kind = self._kind(c, node, mode)
+            km = self.dist[area][node]
+            met.shipments[kind] += 1
+            met.delivery_km += km
+            met.fulfilment_cost += self.parcel_cost[kind] + f.cost_per_km * km
+            order.deadline = max(order.deadline, now + self._promise_min(kind, now, c))
+            order.at_store = order.at_store or kind in AT_STORE
             if node == self.wh:
-                kind = COLLECT_WH if collect else HOME
-                met.shipments[kind] += 1
-                met.fulfilment_cost += f.collect_cost if collect else f.home_cost
-                self._done(order, now + self.handling + self.home_days.next())
+                carrier = self.point_days if kind == PICKUP_POINT else self.home_days
+                self._done(order, now + self.handling + carrier.next())
             else:
-                pickup = collect and node == c.store
-                kind = STORE_PICKUP if pickup else SHIP_FROM_STORE
-                met.shipments[kind] += 1
-                met.fulfilment_cost += f.store_collect_cost if pickup else f.ship_from_store_cost
                 met.picks_store[node] += 1
+                met.transfers += kind == TRANSFER
                 order.pending += 1
-                env.process(self._pick(order, node, pickup))
+                env.process(self._pick(order, node, kind))
         if not order.pending:
             self._finish(order)
 
-    def _pick(self, order: Order, node: int, pickup: bool):
+    def _pick(self, order: Order, node: int, kind: str):
         """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier."""
         w = self.w
         env = w.env
@@ -305,7 +411,8 @@ class Fulfilment:
             yield req
             yield env.timeout(self.pick_min.next())
             st.staff.release(req)
-        ready = env.now if pickup else env.now + self.sfs_days.next()
+        carrier = self.carrier[kind]
+        ready = env.now if carrier is None else env.now + carrier.next()
         order.pending -= 1
         self._done(order, ready)
         if not order.pending:
@@ -317,10 +424,35 @@ class Fulfilment:
             order.last = ready
 
     def _finish(self, order: Order) -> None:
-        met = self.w.met
+        w = self.w
+        met = w.met
         met.online_done += 1
         met.lead_time_sum_days += (order.last - order.t0) / DAY_MIN
         late = order.last > order.deadline
         if not late:
             met.on_time += 1
-        self.w.rate(order.customer, order.problems + late)
+        c = order.customer
+        w.rate(c, order.problems + late)
+        p = self.f.pickup_extra_purchase_prob
+        if order.at_store and p and self.extra_u.next() < p:  # comes to collect and buys one more item
+            st = w.stores[c.store]
+            t = order.last + next_open(order.last, st.open_min, st.close_min)
+            if t < w.horizon:
+                w.env.timeout(t - w.env.now).callbacks.append(lambda _e: self._extra_purchase(c))
+
+    def _extra_purchase(self, c: Customer) -> None:
+        """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf."""
+        w = self.w
+        inv, met, k, ch = w.inv, w.met, c.store, w.ch_store
+        sku = self.extra_sku.next()
+        if inv.on_hand[k][sku] < 1:
+            return  # an impulse buy is of what is seen: nothing missed, nothing demanded
+        inv.take(k, sku, 1)
+        price = w.cat.price[sku]
+        met.units_demanded += 1
+        met.revenue += price
+        met.cogs += w.cat.unit_cost[sku]
+        met.units_ch[ch] += 1
+        met.value_ch[ch] += price
+        met.pickup_extra_units += 1
+        met.pickup_extra_value += price

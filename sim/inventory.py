@@ -64,7 +64,9 @@ class Inventory:
         self.initial_units = sum(self.total)
         # flows in units, cumulative from t = 0
         self.received = [0] * self.n_nodes
-        self.returned = [0] * self.n_nodes     # units customers brought back, put back on the shelf
+        self.returned = [0] * self.n_nodes     # units customers brought back
+        self.handling = 0                      # of which still being handled (not yet sellable nor written off)
+        self.written_off = [0] * self.n_nodes  # returned units found unsellable
         self.shipped = [0] * self.n_nodes      # units leaving the node to customers (incl. backorder fills)
         self.units_out = 0                     # units taken at once from on hand by customers' orders
         self.value_out = 0.0                   # their value at selling price
@@ -160,6 +162,11 @@ class Inventory:
             self.on_hand[node][sku] += put
             self.total[node] += put
 
+    def return_in(self, node: int, qty: int) -> None:
+        """A customer brings ``qty`` units back to ``node``: they are in handling until put back or written off."""
+        self.returned[node] += qty
+        self.handling += qty
+
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
         now = self.env._now
@@ -167,7 +174,12 @@ class Inventory:
         self.last[node] = now
         self.on_hand[node][sku] += qty
         self.total[node] += qty
-        self.returned[node] += qty
+        self.handling -= qty
+
+    def write_off(self, node: int, qty: int) -> None:
+        """Returned units that cannot be sold again."""
+        self.handling -= qty
+        self.written_off[node] += qty
 
     def _period_end(self, node: int) -> None:
         """Periodic review, first half: measure the period that ends now, before this instant's receipts."""
@@ -215,9 +227,13 @@ class Inventory:
         """Conservation and sign checks; an empty list when the books balance."""
         out = []
         on_hand = sum(self.total)
-        if self.initial_units + sum(self.received) + sum(self.returned) != sum(self.shipped) + on_hand:
+        if self.initial_units + sum(self.received) + sum(self.returned) != \
+                sum(self.shipped) + on_hand + self.handling + sum(self.written_off):
             out.append(f"units: initial {self.initial_units} + received {sum(self.received)} + returned "
-                       f"{sum(self.returned)} != shipped {sum(self.shipped)} + on hand {on_hand}")
+                       f"{sum(self.returned)} != shipped {sum(self.shipped)} + on hand {on_hand} + in return "
+                       f"handling {self.handling} + written off {sum(self.written_off)}")
+        if self.handling < 0:
+            out.append("units in return handling below zero")
         if self.in_transit != sum(map(sum, self.on_order)):
             out.append("units in transit differ from the sum of on-order")
         for node, row in enumerate(self.on_hand):

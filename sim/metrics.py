@@ -105,12 +105,14 @@ class Metrics:
         self.units_lost = 0
         self.value_lost = 0.0
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
+        self.failed_promises = 0             # order lines so promised and cancelled at picking
         self.units_recommended = 0
         self.rated = [0, 0, 0]              # promoters, passives, detractors (see World.rate)
         self.reviews = [0, 0, 0]            # public reviews written, by the same grades
         self.repeat_journeys = 0
         self.returned_orders = 0             # orders brought back (counted when the customer brings them)
-        self.returned_units = 0              # units back in sellable stock after handling
+        self.returned_units = 0              # units brought back
+        self.written_off_units = 0           # of which found unsellable at handling
         self.returns_at_store = 0            # returns taken back in a store (not the warehouse)
         self.refunds = 0.0
         self.repeat_orders = 0
@@ -120,8 +122,13 @@ class Metrics:
         self.online_done = 0
         self.on_time = 0
         self.lead_time_sum_days = 0.0
-        self.shipments = {"home": 0, "collect_warehouse": 0, "store_pickup": 0, "ship_from_store": 0}
+        self.shipments = {"home": 0, "collect_warehouse": 0, "store_pickup": 0, "ship_from_store": 0,
+                          "pickup_point": 0, "transfer": 0}
+        self.transfers = 0                   # store-to-store transfers for a customer to collect
+        self.delivery_km = 0.0               # distance from the shipping node to the customer's area, all parcels
         self.picks_store = [0] * ns
+        self.pickup_extra_units = 0          # impulse buys by customers collecting an order in store
+        self.pickup_extra_value = 0.0
         # queues
         self.store_q = [QueueStats(store_target_min) for _ in stores]
         self.call_q = QueueStats(call_target_min)
@@ -229,6 +236,10 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "lost_sales_units": lambda w, T, x: w["units_lost"],
     "lost_sales_value": lambda w, T, x: w["value_lost"],
     "failed_promise_units": lambda w, T, x: w["units_failed_promise"],
+    "failed_promises": lambda w, T, x: w["failed_promises"],
+    "transfers": lambda w, T, x: w["transfers"],
+    "delivery_distance_km": lambda w, T, x: ratio(w["delivery_km"], sum(w["shipments"].values())),
+    "pickup_extra_revenue": lambda w, T, x: w["pickup_extra_value"],
     "remote_fill_share": lambda w, T, x: ratio(w["units_remote"], x["units_out"]),
     "cycle_service_level": lambda w, T, x: x["cycle_service_level"],
     "numeric_distribution": lambda w, T, x: x["numeric_distribution"],
@@ -248,9 +259,11 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "satisfaction": lambda w, T, x: 100 * ratio(w["rated"][0] - w["rated"][2], sum(w["rated"])),
     "repeat_purchase_rate": lambda w, T, x: ratio(w["repeat_orders"], _sum(w["orders_ch"])),
     "review_score": lambda w, T, x: 100 * ratio(w["reviews"][0] - w["reviews"][2], sum(w["reviews"])),
-    "return_rate": lambda w, T, x: ratio(w["returned_orders"], _sum(w["orders_ch"])),
+    "return_rate": lambda w, T, x: ratio(w["returned_units"], _sum(w["units_ch"])),
+    "returned_units": lambda w, T, x: w["returned_units"],
     "returns_in_store_share": lambda w, T, x: ratio(w["returns_at_store"], w["returned_orders"]),
     "refunds": lambda w, T, x: w["refunds"],
+    "written_off_units": lambda w, T, x: w["written_off_units"],
     "touchpoints_per_journey": lambda w, T, x: ratio(w["tp_visits_ordered"], _sum(w["orders_ch"])),
     "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
     # DESIGN.md: "71 % of shoppers research online before buying in store": a share of all buyers
@@ -300,6 +313,8 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
               "ordered": {"customers": orders}}
     cq = queue_kpis(w["call_q"], window_min, "call")
     cq["little_gap"] = little_gap(w["call_q"], window_min)
+    parcels = sum(w["shipments"].values())
+    ful = {kind: {"parcels": n, "share": ratio(n, parcels)} for kind, n in w["shipments"].items()}
     return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq},
-            "touchpoint": tp, "funnel": funnel}
+            "touchpoint": tp, "funnel": funnel, "fulfilment": ful}
 

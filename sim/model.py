@@ -123,7 +123,7 @@ class World:
         self.wh = self.n_stores if sc.warehouse else -1
         self.stores = [StoreRt(self.env, s) for s in sc.stores]
         self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
-        demand = expected_daily_demand(sc, self.cat)
+        self.demand = demand = expected_daily_demand(sc, self.cat)
         cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
         policies = [_policy(cfg, demand[i], self.streams, i) for i, cfg in enumerate(cfgs)]
         self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price)
@@ -138,8 +138,9 @@ class World:
         self.fulfil = Fulfilment(self)
         self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
                                s.after_sale.repeat_detractor) for s in sc.segments]
-        self.return_chance = [(s.after_sale.return_store, s.after_sale.return_online) for s in sc.segments]
+        self.line_return = self._line_return_chances()
         self.return_u = self.streams.uniform("returns.decide")
+        self.writeoff_u = self.streams.uniform("returns.writeoff")
         self.review_prob = [s.after_sale.review_prob for s in sc.segments]
         self.review_u = self.streams.uniform("reviews")
         self.return_delay = [self.streams.sampler(f"returns.{i}", Dist(mean=s.after_sale.return_after_days),
@@ -154,6 +155,17 @@ class World:
         self._today: list = []
         self._today_t: list[float] = []
         self.daily_state: list[tuple[dict, dict]] = []
+
+    def _line_return_chances(self) -> list[tuple[list[float] | None, list[float] | None]]:
+        """Per segment, (store, online): the chance that each SKU's order line is returned; None for never."""
+        factors = self.sc.fulfilment.return_category_factor
+        factor = [factors.get(cat, 1.0) for cat in self.cat.category]
+        out = []
+        for s in self.sc.segments:
+            pair = tuple([base * f for f in factor] if base else None
+                         for base in (s.after_sale.return_store, s.after_sale.return_online))
+            out.append(pair)
+        return out
 
     # ----------------------------------------------------------------------------------------- processes
     def arrivals(self):
@@ -215,14 +227,18 @@ class World:
     def close_order(self, c, ch: int, units: int, value: float, cogs: float,
                     reason: str = "nothing_available", sold: list | None = None) -> None:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed.
-        ``sold`` lists the (SKU, units) bought, for a possible return."""
+        ``sold`` lists the (SKU, units) bought, each line returned with its segment, channel and category's
+        chance."""
         met = self.met
         if not units:
             met.left[reason] += 1
             return
-        chance = self.return_chance[c.seg][ch != self.ch_store]
-        if chance and self.return_u.next() < chance:
-            self.env.process(self._return(c, ch, sold, value))
+        chances = self.line_return[c.seg][ch != self.ch_store]
+        if chances is not None:
+            u = self.return_u.next
+            back = [(sku, n) for sku, n in sold if u() < chances[sku]]
+            if back:
+                self.env.process(self._return(c, ch, back))
         met.revenue += value
         met.cogs += cogs
         met.repeat_orders += c.repeat
@@ -252,22 +268,31 @@ class World:
             if self.env._now + delay < self.horizon:
                 self.env.process(self._repeat(c, delay))
 
-    def _return(self, c, ch: int, sold: list, value: float):
-        """The customer brings the order back; after handling the units are sellable again where it was taken
-        back: their own store with ``return_anywhere``, else the selling channel's node."""
+    def _return(self, c, ch: int, lines: list):
+        """The customer brings ``lines`` of an order back where the setup takes them: their own store with
+        ``return_anywhere``, else the selling channel's node. After handling, each unit is sellable again or,
+        with the scenario's write-off share, written off."""
         yield self.env.timeout(self.return_delay[c.seg].next())
         if self.caps.return_anywhere and self.n_stores or ch == self.ch_store or self.wh < 0:
             node = c.store
         else:
             node = self.wh
-        met = self.met
+        met, inv, f = self.met, self.inv, self.sc.fulfilment
+        units = sum(n for _, n in lines)
         met.returned_orders += 1
-        met.refunds += value
+        met.refunds += sum(n * self.cat.price[sku] for sku, n in lines)
         met.returns_at_store += node != self.wh
-        yield self.env.timeout(self.sc.fulfilment.return_handling_days * DAY_MIN)
-        for sku, n in sold:
-            self.inv.put_back(node, sku, n)
-            met.returned_units += n
+        met.returned_units += units
+        inv.return_in(node, units)
+        yield self.env.timeout(f.return_handling_days * DAY_MIN)
+        share = f.return_writeoff_share
+        for sku, n in lines:
+            bad = sum(self.writeoff_u.next() < share for _ in range(n)) if share else 0
+            if bad:
+                inv.write_off(node, bad)
+                met.written_off_units += bad
+            if n > bad:
+                inv.put_back(node, sku, n - bad)
 
     def _repeat(self, c, delay: float):
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""

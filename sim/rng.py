@@ -44,6 +44,13 @@ class Streams:
         s._draw = lambda g, n: g.random(n)
         return s
 
+    def choice(self, name: str, p) -> Sampler:
+        """A buffered sampler of indices 0..len(p)-1 drawn with probabilities ``p``, on its own stream."""
+        s = Sampler(self.generator(name), None)
+        s.constant = None
+        s._draw = lambda g, n: g.choice(len(p), n, p=p)
+        return s
+
 
 class Sampler:
     """Draws from one distribution; ``next()`` is a list pop, refilled in numpy batches.

@@ -26,6 +26,8 @@ class Capabilities:
     personalisation: recommendations that may add a line to the basket; they only work with customer data.
     return_anywhere: a return is taken back in the customer's store whatever the channel it was bought in
         (otherwise it goes back to the selling channel: the store, or the warehouse for online orders).
+    transfers: another store's stock may be sent to a customer's store, where they collect it (a store customer
+        willing to wait, or a click & collect order the pickup store cannot serve); needs shared stock.
     """
 
     shared_stock: bool
@@ -38,6 +40,7 @@ class Capabilities:
     customer_data: bool
     personalisation: bool
     return_anywhere: bool
+    transfers: bool
 
     def problems(self) -> list[str]:
         """Combinations that cannot work, one line each."""
@@ -46,6 +49,8 @@ class Capabilities:
             out.append("ship_from_store needs shared_stock: true (siloed store stock cannot serve online orders)")
         if self.store_pickup and not self.shared_stock:
             out.append("store_pickup needs shared_stock: true")
+        if self.transfers and not self.shared_stock:
+            out.append("transfers needs shared_stock: true (a store cannot promise another store's siloed stock)")
         if self.shared_stock and self.visibility != "live":
             out.append("shared_stock needs visibility: live (one pool is by definition seen in real time)")
         return out
@@ -55,15 +60,15 @@ SETUPS: dict[str, Capabilities] = {
     "multichannel": Capabilities(
         shared_stock=False, visibility="own", cart_continuity="none", click_collect=False,
         store_pickup=False, ship_from_store=False, endless_aisle=False, customer_data=False,
-        personalisation=False, return_anywhere=False),
+        personalisation=False, return_anywhere=False, transfers=False),
     "cross-channel": Capabilities(
         shared_stock=False, visibility="stale", cart_continuity="friction", click_collect=True,
         store_pickup=False, ship_from_store=False, endless_aisle=True, customer_data=False,
-        personalisation=False, return_anywhere=False),
+        personalisation=False, return_anywhere=False, transfers=False),
     "omnichannel": Capabilities(
         shared_stock=True, visibility="live", cart_continuity="full", click_collect=True,
         store_pickup=True, ship_from_store=True, endless_aisle=True, customer_data=True,
-        personalisation=True, return_anywhere=True),
+        personalisation=True, return_anywhere=True, transfers=True),
 }
 SETUP_NAMES: tuple[str, ...] = tuple(SETUPS)
 

@@ -110,3 +110,44 @@ def test_scenario_is_frozen_and_hash_tracks_content():
 def test_unknown_setup_names_what_is_allowed():
     with pytest.raises(ValueError, match="allowed: multichannel, cross-channel, omnichannel"):
         sim.run(load_scenario(DEFAULT, {"horizon_days": 1}), "omni")
+
+
+def test_transfers_on_siloed_stock_are_refused():
+    (line,) = problems(lambda d: d.update(setups={"odd": {"base": "cross-channel", "transfers": True}}))
+    assert line.startswith("setups.odd:") and "transfers needs shared_stock" in line
+
+
+def test_a_reserve_larger_than_the_stock_is_refused():
+    def bad(d):
+        d["stores"][1]["reserve_days"] = 30          # S is 10 days of demand
+        d["stores"][2]["reserve_units"] = 3          # S is given in days: the units cannot be compared
+        d["warehouse"]["reserve_days"] = 1
+        d["warehouse"]["reserve_units"] = 1
+    lines = problems(bad)
+    assert any(x.startswith("stores.1:") and "reserve_days 30 is larger than the stock the policy holds "
+               "(order_up_to_days 10)" in x for x in lines)
+    assert any(x.startswith("stores.2:") and "reserve_units needs replenishment.order_up_to in units" in x
+               for x in lines)
+    assert any(x.startswith("warehouse:") and "at most one of 'reserve_units' or 'reserve_days'" in x
+               for x in lines)
+    assert len(lines) == 3
+
+
+def test_fulfilment_options_that_cannot_work_are_refused():
+    def bad(d):
+        d["stores"][0].update(staff=0, advice_prob=0)  # ship_from_store defaults to true: nobody would pick
+        d["segments"][0]["click_collect_share"] = 0.7
+        d["segments"][0]["pickup_point_share"] = 0.5
+        d["fulfilment"] = {"routing": "closest", "return_category_factor": {"hats": 2.0}}
+    lines = problems(bad)
+    assert any(x.startswith("stores.0:") and "ship_from_store: true needs staff" in x for x in lines)
+    assert any(x.startswith("segments.0:") and "click_collect_share + pickup_point_share must not exceed 1" in x
+               for x in lines)
+    assert any(x.startswith("fulfilment.routing:") and "nearest" in x and "cheapest" in x for x in lines)
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(DEFAULT, {"fulfilment.return_category_factor.hats": 2.0})
+    assert err.value.problems[0].startswith("fulfilment.return_category_factor.hats: unknown category; allowed: "
+                                            "['tops'")
+    with pytest.raises(ScenarioError) as err:
+        load_scenario(DEFAULT, {"fulfilment.return_category_factor.shoes": 40.0})
+    assert "above 1" in err.value.problems[0]
