@@ -78,7 +78,9 @@ def store_visit(w, c: Customer, ch: int):
         if closed:
             yield env.timeout(closed)
     tills = st.tills
-    if st.queue_capacity is not None and tills is not None and len(tills.queue) >= st.queue_capacity:
+    # full: every till busy and every waiting place taken (with no waiting room, a free till still serves)
+    if st.queue_capacity is not None and tills is not None and tills.count >= tills.capacity \
+            and len(tills.queue) >= st.queue_capacity:
         q.arrivals += 1
         q.balked += 1
         w.met.left["store_full"] += 1

@@ -210,7 +210,9 @@ def queue_kpis(q: QueueStats, window_min: float, prefix: str) -> dict[str, float
         f"{prefix}_wait_prob": ratio(q.wait_pos, q.served),
         f"{prefix}_abandon_rate": ratio(q.abandoned + q.balked, q.arrivals),
         f"{prefix}_L": q.area / window_min if window_min else NAN,
-        f"{prefix}_lambda_W": (q.arrivals / window_min) * ratio(q.sojourn, q.departures) if window_min else NAN,
+        # arrivals that balked (found it full) never entered: L counts only the admitted, so does lambda
+        f"{prefix}_lambda_W": ((q.arrivals - q.balked) / window_min) * ratio(q.sojourn, q.departures)
+        if window_min else NAN,
     }
 
 
@@ -290,6 +292,7 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
     for i, name in enumerate(w["store_names"]):
         q = w["store_q"][i]
         k = queue_kpis(q, window_min, "store")
+        k["store_balk_rate"] = ratio(q.balked, q.arrivals)  # blocking: arrivals that found every place taken
         k.update(orders=w["orders_store"][i], stockout_rate=ratio(w["stockouts_store"][i], w["requests_store"][i]),
                  picks=w["picks_store"][i], little_gap=little_gap(q, window_min))
         st[name] = k

@@ -1,4 +1,5 @@
-"""Reference cases of VALIDATION.md (Q1 Erlang C, Q4 Little's law, P1 pooling) through the ordinary code paths."""
+"""Reference cases of VALIDATION.md (Q1 Erlang C, Q2 Erlang B, Q3 M/M/3/8, Q4 Little's law, I1-I3 inventory,
+P1 pooling) through the ordinary code paths."""
 
 from __future__ import annotations
 
@@ -28,6 +29,99 @@ def test_q1_erlang_c(agents):
     check(kpi(res, lambda r: r.kpis["call_service_level"]), sl, 0.02, f"SL(20 s), {agents} agents")
     for r in res:  # Q4 on every validation run
         assert r.breakdown["call_centre"]["call_centre"]["little_gap"] < 0.005
+
+
+# --------------------------------------------------------------------------------------------- store queue cases
+# Q2 and Q3 run through the store code path: a store whose tills are the servers, queue_capacity the waiting
+# places, open round the clock, no advice and no patience limit. The exact figures are computed here from the
+# formulas, and the formulas are checked against the constants of VALIDATION.md (so a wrong formula fails).
+
+
+def erlang_b(servers: int, load: float) -> float:
+    """Blocking of an M/G/c/c loss system (Erlang B), by the stable recursion B(k) = aB(k-1) / (k + aB(k-1))."""
+    b = 1.0
+    for k in range(1, servers + 1):
+        b = load * b / (k + load * b)
+    return b
+
+
+def mmck(lam: float, mu: float, c: int, k: int) -> dict[str, float]:
+    """M/M/c/K from its stationary distribution p_n (n = 0..K): blocking p_K, mean number in system L, mean wait
+    in queue of the admitted (Lq / lambda_eff) and P(wait) of the admitted (PASTA: P(c <= N < K) / (1 - p_K))."""
+    from scipy.special import factorial
+
+    a = lam / mu
+    n = np.arange(k + 1)
+    w = np.where(n <= c, a**n / factorial(n), a**n / (factorial(c) * float(c) ** np.maximum(n - c, 0)))
+    p = w / w.sum()
+    admitted = lam * (1 - p[k])
+    return {"blocking": p[k], "L": float(n @ p), "wait": float(np.maximum(n - c, 0) @ p) / admitted,
+            "p_wait": p[c:k].sum() / (1 - p[k])}
+
+
+Q2_SERVERS, Q2_LOAD = 5, 4.0                             # lambda = 1/min, 4 min at the till
+Q3 = {"lam": 10 / 60, "mu": 1 / 15, "c": 3, "k": 8}      # per minute: 10 an hour, 15 min; 3 tills + 5 places
+
+
+def test_queue_formulas_match_validation_md():
+    assert erlang_b(Q2_SERVERS, Q2_LOAD) == pytest.approx(0.19907, abs=5e-6)
+    assert erlang_b(25, 20.0) == pytest.approx(1 - 0.94978, abs=5e-6)  # I2's identity, a second point
+    ex = mmck(**Q3)
+    assert ex["blocking"] == pytest.approx(0.06150, abs=5e-6)
+    assert ex["L"] == pytest.approx(3.5547, abs=5e-5)
+    assert ex["wait"] == pytest.approx(7.726, abs=5e-4)
+    assert ex["p_wait"] == pytest.approx(0.5852, abs=5e-5)
+    # M/M/c/c is Erlang B: the two formulas agree where both apply
+    assert mmck(1.0, 1 / Q2_LOAD, Q2_SERVERS, Q2_SERVERS)["blocking"] == pytest.approx(erlang_b(Q2_SERVERS, Q2_LOAD))
+
+
+def _store(r: sim.Result) -> dict[str, float]:
+    return r.breakdown["store"]["only"]
+
+
+Q2_SERVICE = {  # Erlang B is insensitive to the service distribution beyond its mean
+    "exponential": {"dist": "exponential", "mean": 4.0},
+    "fixed": {"dist": "fixed", "mean": 4.0},
+    "lognormal": {"dist": "lognormal", "mean": 4.0, "cv": 1.5},
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("service", sorted(Q2_SERVICE))
+def test_q2_erlang_b(service):
+    exact = erlang_b(Q2_SERVERS, Q2_LOAD)
+    res = replicate("q2_erlang_b.yaml", "multichannel", n=12, seed=31,
+                    overrides={"stores.0.till_time_min": Q2_SERVICE[service]})
+    check(kpi(res, lambda r: _store(r)["store_balk_rate"]), exact, 0.006, f"Q2 blocking, {service} till time")
+    carried = Q2_LOAD * (1 - exact)  # mean busy tills = mean number in the store
+    check(kpi(res, lambda r: _store(r)["store_L"]), carried, 0.02 * carried, f"Q2 carried load, {service}")
+    for r in res:
+        b = _store(r)
+        assert b["store_wait_prob"] == 0  # no waiting room: whoever is admitted is served at once
+        assert b["store_abandon_rate"] == b["store_balk_rate"]  # no patience limit: nobody leaves the queue
+        assert b["little_gap"] < 0.005  # Q4 on every validation run
+
+
+@pytest.mark.slow
+def test_q3_mm3_8():
+    ex = mmck(**Q3)
+    res = replicate("q3_mm3_8.yaml", "multichannel", n=10, seed=32)
+    check(kpi(res, lambda r: _store(r)["store_balk_rate"]), ex["blocking"], 0.006, "Q3 blocking")
+    check(kpi(res, lambda r: _store(r)["store_L"]), ex["L"], 0.05 * ex["L"], "Q3 mean number in system")
+    check(kpi(res, lambda r: _store(r)["store_wait_mean_min"]), ex["wait"], 0.05 * ex["wait"],
+          "Q3 mean wait of the admitted (min)")
+    # P(wait) is a share: held to the case's absolute tolerance (±0.006), tighter than 5 % of 0.585
+    check(kpi(res, lambda r: _store(r)["store_wait_prob"]), ex["p_wait"], 0.006, "Q3 P(wait)")
+    for r in res:
+        assert _store(r)["little_gap"] < 0.005  # Q4, with balked arrivals counted out of lambda
+
+
+def test_no_waiting_room_serves_whoever_finds_a_free_till():
+    """queue_capacity 0 turns away only arrivals that find every till busy: with far more tills than the load
+    can fill, nobody is turned away."""
+    r = replicate("q2_erlang_b.yaml", "multichannel", n=1, seed=33,
+                  overrides={"horizon_days": 1, "stores.0.tills": 40})[0]
+    assert _store(r)["store_balk_rate"] == 0 and r.books["left"] == 0
 
 
 def test_q4_littles_law_default_scenario():
