@@ -103,7 +103,8 @@ class Catalogue(Model):
 
 # --------------------------------------------------------------------------------------------- inventory
 class Replenishment(Model):
-    """Stock policy of one node, applied to every SKU it holds."""
+    """Stock policy of one node: applied to every SKU it holds, except the SKUs of the catalogue categories that
+    ``by_category`` gives a policy of their own."""
 
     policy: Literal["periodic", "continuous", "none"] = Field(
         "periodic", description="periodic: (R,S) order-up-to, or (R,s,S) with a reorder point; continuous: (s,S), "
@@ -115,7 +116,23 @@ class Replenishment(Model):
     reorder_point_days: float | None = Field(None, ge=0, description="s as days of expected demand")
     order_quantity: int | None = Field(None, ge=1, description="Q in units: (s,Q) orders multiples of Q (continuous)")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
-    stockout: Literal["lost_sales", "backorders"] = "lost_sales"
+    stockout: Literal["lost_sales", "backorders"] = Field(
+        "lost_sales", description="what a shortage becomes: lost_sales (the customer's stockout reaction applies) "
+                                  "or backorders (owed, filled first from the next receipts)")
+    by_category: dict[str, Replenishment] = Field(
+        default_factory=dict,
+        description="a full policy of its own (kind, levels, review period, lead time, lost sales or backorders, Q) "
+                    "for the SKUs of a catalogue category, by category name; other categories use this policy. "
+                    "One level only: a policy given here has no by_category")
+
+    @field_validator("by_category")
+    @classmethod
+    def _one_level(cls, v: dict[str, Replenishment]) -> dict[str, Replenishment]:
+        nested = [name for name, r in v.items() if r.by_category]
+        if nested:
+            raise ValueError(f"a category's policy cannot have a by_category of its own (in {', '.join(nested)}); "
+                             "give each category's policy here")
+        return v
 
     @model_validator(mode="after")
     def _levels(self) -> Replenishment:
@@ -159,6 +176,18 @@ class Store(Model):
         if self.tills == 0:
             raise ValueError("tills must be >= 1 or null (unlimited)")
         return self
+
+
+class Supplier(Model):
+    """The one supplier every node (stores and warehouse) orders from."""
+
+    capacity_units_per_day: int | None = Field(
+        None, ge=0,
+        description="most units shipped per calendar day, all nodes and SKUs together; null = unlimited (every order "
+                    "ships at once). An order ships at once while the day's capacity lasts and no earlier order "
+                    "waits; the rest waits in one first-in first-out backlog and ships (in part if need be) from the "
+                    "next days' capacity, released at midnight. Each shipment then takes the ordering policy's "
+                    "lead time; waiting units count as on order")
 
 
 class Warehouse(Model):
@@ -382,6 +411,7 @@ class Scenario(Model):
     segments: list[Segment] = Field(min_length=1)
     fulfilment: Fulfilment = Fulfilment()
     setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
+    supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
 
     @field_validator("weekly_profile")
     @classmethod
@@ -403,6 +433,20 @@ class Scenario(Model):
             yield "stores: store names must be unique"
         for i, seg in enumerate(self.segments):
             yield from self._segment_problems(i, seg)
+        yield from self._category_problems()
+
+    def _category_problems(self):
+        """Each ``by_category`` key must name a catalogue category."""
+        cat = self.catalogue
+        known = sorted({s.category for s in cat.skus} if cat.skus is not None
+                       else set(cat.generator.categories) if cat.generator is not None else set())
+        nodes = [(f"stores.{i}.replenishment", s.replenishment) for i, s in enumerate(self.stores)]
+        if self.warehouse is not None:
+            nodes.append(("warehouse.replenishment", self.warehouse.replenishment))
+        for where, repl in nodes:
+            for name in repl.by_category:
+                if name not in known:
+                    yield f"{where}.by_category.{name}: unknown category; allowed: {known}"
 
     def _segment_problems(self, i: int, seg: Segment):
         selling = {k for k, t in self.touchpoints.items() if t.sells}
