@@ -103,7 +103,8 @@ class Catalogue(Model):
 
 # --------------------------------------------------------------------------------------------- inventory
 class Replenishment(Model):
-    """Stock policy of one node, applied to every SKU it holds."""
+    """Stock policy of one node: applied to every SKU it holds, except the SKUs of the catalogue categories that
+    ``by_category`` gives a policy of their own."""
 
     policy: Literal["periodic", "continuous", "none"] = Field(
         "periodic", description="periodic: (R,S) order-up-to, or (R,s,S) with a reorder point; continuous: (s,S), "
@@ -115,7 +116,23 @@ class Replenishment(Model):
     reorder_point_days: float | None = Field(None, ge=0, description="s as days of expected demand")
     order_quantity: int | None = Field(None, ge=1, description="Q in units: (s,Q) orders multiples of Q (continuous)")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
-    stockout: Literal["lost_sales", "backorders"] = "lost_sales"
+    stockout: Literal["lost_sales", "backorders"] = Field(
+        "lost_sales", description="what a shortage becomes: lost_sales (the customer's stockout reaction applies) "
+                                  "or backorders (owed, filled first from the next receipts)")
+    by_category: dict[str, Replenishment] = Field(
+        default_factory=dict,
+        description="a full policy of its own (kind, levels, review period, lead time, lost sales or backorders, Q) "
+                    "for the SKUs of a catalogue category, by category name; other categories use this policy. "
+                    "One level only: a policy given here has no by_category")
+
+    @field_validator("by_category")
+    @classmethod
+    def _one_level(cls, v: dict[str, Replenishment]) -> dict[str, Replenishment]:
+        nested = [name for name, r in v.items() if r.by_category]
+        if nested:
+            raise ValueError(f"a category's policy cannot have a by_category of its own (in {', '.join(nested)}); "
+                             "give each category's policy here")
+        return v
 
     @model_validator(mode="after")
     def _levels(self) -> Replenishment:
@@ -180,20 +197,36 @@ def _reserve_problem(units: int | None, days: float | None, rep: Replenishment) 
         raise ValueError("give at most one of 'reserve_units' or 'reserve_days'")
     if units is None and days is None:
         return
-    if rep.policy == "none":
+    if rep.policy == "none" and (units or days):
         raise ValueError("a reserve needs stock: replenishment.policy is 'none'")
-    if units is not None:
-        if rep.order_up_to is None:
-            raise ValueError("reserve_units needs replenishment.order_up_to in units (or give reserve_days)")
-        if units > rep.order_up_to:
-            raise ValueError(f"reserve_units {units} is larger than the stock the policy holds "
-                             f"(order_up_to {rep.order_up_to})")
-    else:
-        if rep.order_up_to_days is None:
-            raise ValueError("reserve_days needs replenishment.order_up_to_days (or give reserve_units)")
-        if days > rep.order_up_to_days:
-            raise ValueError(f"reserve_days {days:g} is larger than the stock the policy holds "
-                             f"(order_up_to_days {rep.order_up_to_days:g})")
+    for where, p in [("replenishment", rep), *((f"replenishment.by_category.{k}", v)
+                                                for k, v in rep.by_category.items())]:
+        if p.policy == "none":
+            continue  # SKUs not stocked here: nothing to hold back
+        if units is not None:
+            if p.order_up_to is None:
+                raise ValueError(f"reserve_units needs {where}.order_up_to in units (or give reserve_days)")
+            if units > p.order_up_to:
+                raise ValueError(f"reserve_units {units} is larger than the stock the policy holds "
+                                 f"({where}.order_up_to {p.order_up_to})")
+        else:
+            if p.order_up_to_days is None:
+                raise ValueError(f"reserve_days needs {where}.order_up_to_days (or give reserve_units)")
+            if days > p.order_up_to_days:
+                raise ValueError(f"reserve_days {days:g} is larger than the stock the policy holds "
+                                 f"({where}.order_up_to_days {p.order_up_to_days:g})")
+
+
+class Supplier(Model):
+    """The one supplier every node (stores and warehouse) orders from."""
+
+    capacity_units_per_day: int | None = Field(
+        None, ge=0,
+        description="most units shipped per calendar day, all nodes and SKUs together; null = unlimited (every order "
+                    "ships at once). An order ships at once while the day's capacity lasts and no earlier order "
+                    "waits; the rest waits in one first-in first-out backlog and ships (in part if need be) from the "
+                    "next days' capacity, released at midnight. Each shipment then takes the ordering policy's "
+                    "lead time; waiting units count as on order")
 
 
 class Warehouse(Model):
@@ -457,6 +490,7 @@ class Scenario(Model):
     segments: list[Segment] = Field(min_length=1)
     fulfilment: Fulfilment = Fulfilment()
     setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
+    supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
 
     @field_validator("weekly_profile")
     @classmethod
@@ -479,6 +513,7 @@ class Scenario(Model):
         for i, seg in enumerate(self.segments):
             yield from self._segment_problems(i, seg)
         yield from self._return_problems()
+        yield from self._category_problems()
 
     def categories(self) -> list[str]:
         """The catalogue's category names, in first-seen order."""
@@ -499,6 +534,17 @@ class Scenario(Model):
                 if worst > 1:
                     yield (f"fulfilment.return_category_factor.{cat}: {f:g} makes segments.{i}'s return chance "
                            f"{worst:.3g}, above 1")
+
+    def _category_problems(self):
+        """Each ``by_category`` key must name a catalogue category."""
+        known = sorted(self.categories())
+        nodes = [(f"stores.{i}.replenishment", s.replenishment) for i, s in enumerate(self.stores)]
+        if self.warehouse is not None:
+            nodes.append(("warehouse.replenishment", self.warehouse.replenishment))
+        for where, repl in nodes:
+            for name in repl.by_category:
+                if name not in known:
+                    yield f"{where}.by_category.{name}: unknown category; allowed: {known}"
 
     def _segment_problems(self, i: int, seg: Segment):
         selling = {k for k, t in self.touchpoints.items() if t.sells}

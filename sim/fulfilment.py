@@ -117,9 +117,9 @@ class Fulfilment:
         lines = self._basket(c)
         met.requests_ch[ch] += len(lines)
         met.requests_store[k] += len(lines)
-        if c.reaction == DROP_BASKET and not inv.policies[k].backorders:
-            shelf = inv.on_hand[k]
-            if any(shelf[sku] < qty for sku, qty in lines):
+        if c.reaction == DROP_BASKET:  # leaves if a line is short that would not be backordered
+            shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
+            if any(shelf[sku] < qty and not owed_ok[sku] for sku, qty in lines):
                 return self._drop_basket(c, ch, lines, [k])
         units = short = 0
         value = cogs = 0.0
@@ -156,7 +156,7 @@ class Fulfilment:
         delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing."""
         w = self.w
         inv, met = w.inv, w.met
-        if inv.policies[k].backorders:
+        if inv.backorders_ok[k][sku]:
             inv.backorder(k, sku, short)
             met.units_backordered += short
             met.value_backordered += short * w.cat.price[sku]
@@ -236,9 +236,9 @@ class Fulfilment:
         wh = self.wh
         lines = self._basket(c)
         met.requests_ch[ch] += len(lines)
-        backorders = wh >= 0 and inv.policies[wh].backorders
-        if c.reaction == DROP_BASKET and not backorders and \
-                any(self._route_online(sku, qty, c, mode) < 0 for sku, qty in lines):
+        owed_ok = inv.backorders_ok[wh] if wh >= 0 else [False] * w.cat.n  # per SKU: backorders at the warehouse
+        if c.reaction == DROP_BASKET and \
+                any(not owed_ok[sku] and self._route_online(sku, qty, c, mode) < 0 for sku, qty in lines):
             return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(w.n_stores)))
         units = short = 0
         value = cogs = 0.0
@@ -250,7 +250,7 @@ class Fulfilment:
             if node < 0:
                 short = 1
                 met.stockouts_ch[ch] += 1
-                if backorders:
+                if owed_ok[sku]:
                     inv.backorder(wh, sku, qty)
                     met.units_backordered += qty
                     met.value_backordered += qty * price[sku]

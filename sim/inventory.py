@@ -1,35 +1,56 @@
-"""Stock per node and SKU: on hand, on order, backorders; replenishment policies; a stale view for syncs.
+"""Stock per node and SKU: on hand, on order, backorders; replenishment policies; the supplier; a stale view.
 
 Nodes are the stores (0..n-1) then the warehouse (n, if any). Stock is held in plain lists of ints; each node keeps
 its total on hand and a time-weighted area, so ``avg_on_hand_units`` needs no record per event.
 
-Event order at one instant (VALIDATION.md): period end (measure) -> receive -> review and order -> demand.
+Policies are per (node, SKU): each node has one or more policy groups (:class:`NodePolicy`), its own policy for
+most SKUs and one group per catalogue category that has a policy of its own (``replenishment.by_category``).
+``policy_of[node][sku]`` is the SKU's group; each periodic group has its own review events and period, each group
+its own lead-time stream.
+
+Every order goes to one supplier. Without a capacity it ships every order at once. With a capacity of C units a
+day it ships at most C units per calendar day, all nodes and SKUs together: an order ships at once (partially if
+need be) while the day's capacity lasts and no earlier order is waiting; the rest waits in one first-in first-out
+backlog, released from the next days' capacity at midnight. Each shipment then travels its group's lead time.
+Units waiting at the supplier are on order: they count in the inventory position and in ``in_transit``.
+
+Event order at one instant (VALIDATION.md, plus the supplier): period end (measure) -> the supplier's new day
+(release the backlog) -> receive -> review and order -> demand.
 """
 
 from __future__ import annotations
 
 import math
+from collections import deque
 
 import simpy
 
 from .rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
-PRIO_PERIOD_END = -3
+PRIO_PERIOD_END = -4
+PRIO_SUPPLIER = -3
 PRIO_RECEIVE = -2
 PRIO_REVIEW = -1
 
 
 class NodePolicy:
-    """Replenishment of one node: kind, levels per SKU (units), review period and lead time (minutes)."""
+    """Replenishment of a group of SKUs at one node: kind, levels per SKU (units, indexed by SKU over the whole
+    catalogue), review period and lead time (minutes), lost sales or backorders.
 
-    __slots__ = ("kind", "S", "s", "Q", "review_min", "lead", "backorders")
+    ``skus`` lists the SKUs the group governs (None: all of them); ``name`` is its category ('' for the node's own
+    policy).
+    """
+
+    __slots__ = ("kind", "S", "s", "Q", "review_min", "lead", "backorders", "skus", "name")
 
     def __init__(self, kind: str, S: list[int], s: list[int], review_min: float, lead: Sampler, backorders: bool,
-                 Q: int | None = None):
+                 Q: int | None = None, skus: list[int] | None = None, name: str = ""):
         """``s[sku]`` = -inf-like (below any position) for a pure order-up-to review; ``Q`` for (s,Q)."""
         self.kind, self.S, self.s, self.Q, self.review_min = kind, S, s, Q, review_min
         self.lead, self.backorders = lead, backorders
+        self.skus = list(range(len(S))) if skus is None else list(skus)
+        self.name = name
 
     def order_size(self, sku: int, position: int) -> int:
         """Units to order at this position: 0 above the reorder point; else up to S, or enough multiples of Q
@@ -42,19 +63,25 @@ class NodePolicy:
 
 
 class Inventory:
-    """All stock of the network, with the counters that the stock KPIs and invariants need."""
+    """All stock of the network and its supplier, with the counters that the stock KPIs and invariants need."""
 
-    def __init__(self, env: simpy.Environment, policies: list[NodePolicy], n_skus: int, price: list[float]):
+    def __init__(self, env: simpy.Environment, policies: list[list[NodePolicy] | NodePolicy], n_skus: int,
+                 price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0):
+        """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
+        one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited."""
         self.env = env
-        self.policies = policies
-        self.continuous = [p.kind == "continuous" for p in policies]
-        self.n_nodes = len(policies)
+        self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
+        self.n_nodes = len(self.groups)
+        self.policy_of = [_cover(node, gs, n_skus) for node, gs in enumerate(self.groups)]
+        # per (node, SKU), read on the hot path
+        self.continuous = [[p.kind == "continuous" for p in row] for row in self.policy_of]
+        self.backorders_ok = [[p.backorders for p in row] for row in self.policy_of]
         self.price = price
         # initial stock is the order-up-to level S
-        self.on_hand = [list(p.S) if p.kind != "none" else [0] * n_skus for p in policies]
-        self.on_order = [[0] * n_skus for _ in policies]
-        self.backorders = [[0] * n_skus for _ in policies]
-        self.short_in_cycle = [[False] * n_skus for _ in policies]
+        self.on_hand = [[p.S[sku] if p.kind != "none" else 0 for sku, p in enumerate(row)] for row in self.policy_of]
+        self.on_order = [[0] * n_skus for _ in range(self.n_nodes)]
+        self.backorders = [[0] * n_skus for _ in range(self.n_nodes)]
+        self.short_in_cycle = [[False] * n_skus for _ in range(self.n_nodes)]
         self.total = [sum(row) for row in self.on_hand]
         self.area = [0.0] * self.n_nodes       # integral of total on hand over time, unit-minutes
         self.bo_total = [0] * self.n_nodes     # units owed, and their integral over time
@@ -74,12 +101,25 @@ class Inventory:
         self.orders_placed = [0] * self.n_nodes
         self.cycles = [0] * self.n_nodes
         self.cycles_ok = [0] * self.n_nodes
-        self.eod_on_hand = [0] * self.n_nodes  # summed at each period end, before receipts
-        self.eod_count = [0] * self.n_nodes
+        self.eod_on_hand = [0] * self.n_nodes  # a group's on hand summed at each of its period ends, before receipts
+        self.eod_count = [0] * self.n_nodes    # SKU-periods: the group's number of SKUs added at each period end
         self.snapshot: list[list[int]] | None = None  # stale view, refreshed by sync()
-        for node, p in enumerate(policies):
-            if p.kind == "periodic":
-                self._schedule(self._period_end, node, PRIO_PERIOD_END, 0.0)
+        # the supplier: units ordered, shipped, and waiting in its backlog (a FIFO of [node, sku, units])
+        self.capacity = supplier_capacity
+        self.day_min = day_min
+        self.budget = supplier_capacity or 0   # units it may still ship today
+        self.ordered_units = 0
+        self.released = 0
+        self.backlog: deque[list[int]] = deque()
+        self.backlog_units = 0
+        self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
+        self.backlog_last = 0.0
+        for node, gs in enumerate(self.groups):
+            for g in gs:
+                if g.kind == "periodic":
+                    self._schedule(self._period_end_cb(node, g), PRIO_PERIOD_END, 0.0)
+        if supplier_capacity is not None:
+            self._schedule(self._supplier_day, PRIO_SUPPLIER, day_min)
 
     # ----------------------------------------------------------------------------------------- hot path
     def take(self, node: int, sku: int, qty: int) -> int:
@@ -98,7 +138,7 @@ class Inventory:
             self.shipped[node] += got
             self.units_out += got
             self.value_out += got * self.price[sku]
-        if self.continuous[node]:
+        if self.continuous[node][sku]:
             self._continuous_review(node, sku)
         return got
 
@@ -106,7 +146,7 @@ class Inventory:
         """Record ``qty`` units owed to customers, filled first from the next receipts."""
         self._owe(node, qty)
         self.backorders[node][sku] += qty
-        if self.continuous[node]:
+        if self.continuous[node][sku]:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
@@ -116,12 +156,12 @@ class Inventory:
         self.bo_total[node] += change
 
     def position(self, node: int, sku: int) -> int:
-        """Inventory position: on hand - backorders + on order."""
+        """Inventory position: on hand - backorders + on order (units waiting at the supplier included)."""
         return self.on_hand[node][sku] - self.backorders[node][sku] + self.on_order[node][sku]
 
     # ----------------------------------------------------------------------------------------- replenishment
     def _continuous_review(self, node: int, sku: int) -> None:
-        qty = self.policies[node].order_size(sku, self.position(node, sku))
+        qty = self.policy_of[node][sku].order_size(sku, self.position(node, sku))
         if qty:
             self._close_cycle(node, sku)
             self._order(node, sku, qty)
@@ -136,13 +176,59 @@ class Inventory:
         if qty <= 0:
             return
         self.orders_placed[node] += 1
-        lead = self.policies[node].lead.next()
         self.on_order[node][sku] += qty
         self.in_transit += qty
+        self.ordered_units += qty
+        if self.capacity is None:
+            self._ship(node, sku, qty)
+        else:
+            self._to_supplier(node, sku, qty)
+
+    def _ship(self, node: int, sku: int, qty: int) -> None:
+        """The supplier ships ``qty`` units; they travel the lead time of the SKU's policy group at ``node``."""
+        self.released += qty
+        lead = self.policy_of[node][sku].lead.next()
         if lead <= 0:
             self._receive(node, sku, qty)
         else:
-            self._schedule(lambda _e: self._receive(node, sku, qty), None, PRIO_RECEIVE, lead)
+            self._schedule(lambda _e: self._receive(node, sku, qty), PRIO_RECEIVE, lead)
+
+    def _to_supplier(self, node: int, sku: int, qty: int) -> None:
+        """An order under a capacity: ship what is left of today's capacity unless older orders wait; queue the
+        rest (first in, first out)."""
+        if self.budget and not self.backlog:
+            now = qty if qty <= self.budget else self.budget
+            self.budget -= now
+            self._ship(node, sku, now)
+            qty -= now
+        if qty:
+            self._wait(qty)
+            self.backlog.append([node, sku, qty])
+
+    def _wait(self, change: int) -> None:
+        now = self.env._now
+        self.backlog_area += self.backlog_units * (now - self.backlog_last)
+        self.backlog_last = now
+        self.backlog_units += change
+
+    def _supplier_day(self, _e) -> None:
+        """Midnight at the supplier: a new day's capacity, spent on the backlog oldest order first (the last one
+        served may ship in part)."""
+        budget = self.capacity
+        backlog = self.backlog
+        while backlog and budget:
+            entry = backlog[0]
+            node, sku, qty = entry
+            n = qty if qty <= budget else budget
+            budget -= n
+            if n == qty:
+                backlog.popleft()
+            else:
+                entry[2] = qty - n
+            self._wait(-n)
+            self._ship(node, sku, n)
+        self.budget = budget
+        self._schedule(self._supplier_day, PRIO_SUPPLIER, self.day_min)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
         now = self.env._now  # SimPy's clock attribute: the property costs a call
@@ -181,25 +267,30 @@ class Inventory:
         self.handling -= qty
         self.written_off[node] += qty
 
-    def _period_end(self, node: int) -> None:
-        """Periodic review, first half: measure the period that ends now, before this instant's receipts."""
+    def _period_end_cb(self, node: int, group: NodePolicy):
+        return lambda _e: self._period_end(node, group)
+
+    def _period_end(self, node: int, group: NodePolicy) -> None:
+        """Periodic review of one group, first half: measure the period that ends now, before this instant's
+        receipts (on hand of the group's SKUs, and how many SKUs that covers)."""
         if self.env.now > 0:
-            self.eod_on_hand[node] += self.total[node]
-            self.eod_count[node] += 1
-            for sku in range(len(self.on_hand[node])):
+            row = self.on_hand[node]
+            n = len(group.skus)
+            self.eod_on_hand[node] += self.total[node] if n == len(row) else sum(row[sku] for sku in group.skus)
+            self.eod_count[node] += n
+            for sku in group.skus:
                 self._close_cycle(node, sku)
-        self._schedule(self._review, node, PRIO_REVIEW, 0.0)
-        self._schedule(self._period_end, node, PRIO_PERIOD_END, self.policies[node].review_min)
+        self._schedule(lambda _e: self._review(node, group), PRIO_REVIEW, 0.0)
+        self._schedule(self._period_end_cb(node, group), PRIO_PERIOD_END, group.review_min)
 
-    def _review(self, node: int) -> None:
-        """Periodic review, second half (after receipts): order each SKU at or below s up to S."""
-        p = self.policies[node]
-        for sku in range(len(p.S)):
-            self._order(node, sku, p.order_size(sku, self.position(node, sku)))
+    def _review(self, node: int, group: NodePolicy) -> None:
+        """Periodic review, second half (after receipts): order each SKU of the group at or below s up to S."""
+        for sku in group.skus:
+            self._order(node, sku, group.order_size(sku, self.position(node, sku)))
 
-    def _schedule(self, fn, node: int | None, priority: int, delay: float) -> None:
+    def _schedule(self, callback, priority: int, delay: float) -> None:
         ev = simpy.Event(self.env)
-        ev.callbacks.append(fn if node is None else (lambda _e: fn(node)))
+        ev.callbacks.append(callback)
         ev._ok = True
         ev._value = None
         self.env.schedule(ev, priority, delay)
@@ -211,9 +302,9 @@ class Inventory:
 
         def refresh(_e):
             self.snapshot = [list(row) for row in self.on_hand]
-            self._schedule(refresh, None, PRIO_REVIEW, interval_min)
+            self._schedule(refresh, PRIO_REVIEW, interval_min)
 
-        self._schedule(refresh, None, PRIO_REVIEW, interval_min)
+        self._schedule(refresh, PRIO_REVIEW, interval_min)
 
     def flush(self) -> None:
         """Bring every time-weighted area up to now (before reading it)."""
@@ -222,6 +313,7 @@ class Inventory:
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
             self._owe(node, 0)
+        self._wait(0)
 
     def invariant_problems(self) -> list[str]:
         """Conservation and sign checks; an empty list when the books balance."""
@@ -236,14 +328,44 @@ class Inventory:
             out.append("units in return handling below zero")
         if self.in_transit != sum(map(sum, self.on_order)):
             out.append("units in transit differ from the sum of on-order")
+        out += self._supplier_problems()
         for node, row in enumerate(self.on_hand):
             if sum(row) != self.total[node]:
                 out.append(f"node {node}: on-hand total out of step with the SKU rows")
             if min(row, default=0) < 0:
                 out.append(f"node {node}: negative on hand")
-            if not self.policies[node].backorders and any(self.backorders[node]):
-                out.append(f"node {node}: backorders under a lost-sales policy")
+            lost = [sku for sku, (b, ok) in enumerate(zip(self.backorders[node], self.backorders_ok[node],
+                                                          strict=True)) if b and not ok]
+            if lost:
+                out.append(f"node {node}: backorders under a lost-sales policy (SKUs {lost[:5]})")
         return out
+
+    def _supplier_problems(self) -> list[str]:
+        out = []
+        if self.backlog_units != sum(e[2] for e in self.backlog) or min((e[2] for e in self.backlog), default=1) <= 0:
+            out.append("supplier: backlog total out of step with its orders")
+        if self.ordered_units != self.released + self.backlog_units:
+            out.append(f"supplier: ordered {self.ordered_units} != shipped {self.released} + waiting "
+                       f"{self.backlog_units}")
+        if self.released - sum(self.received) != self.in_transit - self.backlog_units:
+            out.append("supplier: units on the road differ from in transit minus the backlog")
+        if self.capacity is not None and not 0 <= self.budget <= self.capacity:
+            out.append(f"supplier: capacity left today {self.budget} outside 0..{self.capacity}")
+        return out
+
+
+def _cover(node: int, groups: list[NodePolicy], n_skus: int) -> list[NodePolicy]:
+    """The policy group of each SKU at ``node``; every SKU must be in exactly one group."""
+    row: list[NodePolicy | None] = [None] * n_skus
+    for g in groups:
+        for sku in g.skus:
+            if row[sku] is not None:
+                raise ValueError(f"node {node}: SKU {sku} is in two policy groups")
+            row[sku] = g
+    missing = [sku for sku, g in enumerate(row) if g is None]
+    if missing:
+        raise ValueError(f"node {node}: SKUs {missing[:5]} have no policy group")
+    return row  # type: ignore[return-value]
 
 
 def levels(days: float | None, units: int | None, daily_demand: list[float]) -> list[int]:

@@ -270,6 +270,8 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "channel_switch_rate": lambda w, T, x: ratio(w["switches"], w["arrived"]),
     # DESIGN.md: "71 % of shoppers research online before buying in store": a share of all buyers
     "ropo_share": lambda w, T, x: ratio(w["ropo"], _sum(w["orders_ch"])),
+    # units ordered and waiting at a supplier with a capacity, time average (0 when it is unlimited)
+    "supplier_backlog_units": lambda w, T, x: x["supplier_backlog_units"],
 }
 KPI_NAMES: tuple[str, ...] = tuple(KPI)
 

@@ -93,16 +93,33 @@ def expected_daily_demand(sc: Scenario, cat) -> list[list[float]]:
     return rows
 
 
-def _policy(cfg: Replenishment, demand: list[float], streams: Streams, node: int) -> NodePolicy:
+def _policy(cfg: Replenishment, demand: list[float], streams: Streams, stream: str, skus: list[int] | None = None,
+            name: str = "") -> NodePolicy:
+    """One policy group: levels sized on each SKU's expected daily ``demand``, lead times on their own stream."""
     S = levels(cfg.order_up_to_days, cfg.order_up_to, demand) if cfg.policy != "none" else [0] * len(demand)
     if cfg.reorder_point is not None or cfg.reorder_point_days is not None:
         s = levels(cfg.reorder_point_days, cfg.reorder_point, demand)
         s = [min(a, b - 1) for a, b in zip(s, S, strict=True)]
     else:  # periodic order-up-to: every position below S orders
         s = [b - 1 for b in S]
-    lead = streams.sampler(f"lead_times.node{node}", cfg.lead_time_days, DAY_MIN)
+    lead = streams.sampler(stream, cfg.lead_time_days, DAY_MIN)
     return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders",
-                      cfg.order_quantity)
+                      cfg.order_quantity, skus, name)
+
+
+def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, node: int,
+                  category: list[str]) -> list[NodePolicy]:
+    """The policy groups of one node: its own policy for the SKUs whose category has none in ``by_category``
+    (lead times on stream ``lead_times.node{node}``), then one group per category listed there (stream
+    ``lead_times.node{node}.{category}``). Groups without SKUs are left out."""
+    stream = f"lead_times.node{node}"
+    own = [i for i, c in enumerate(category) if c not in cfg.by_category]
+    groups = [_policy(cfg, demand, streams, stream, own)] if own else []
+    for name, sub in cfg.by_category.items():
+        skus = [i for i, c in enumerate(category) if c == name]
+        if skus:
+            groups.append(_policy(sub, demand, streams, f"{stream}.{name}", skus, name))
+    return groups
 
 
 class World:
@@ -125,8 +142,9 @@ class World:
         self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
         self.demand = demand = expected_daily_demand(sc, self.cat)
         cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
-        policies = [_policy(cfg, demand[i], self.streams, i) for i, cfg in enumerate(cfgs)]
-        self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price)
+        policies = [node_policies(cfg, demand[i], self.streams, i, self.cat.category) for i, cfg in enumerate(cfgs)]
+        self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price, sc.supplier.capacity_units_per_day,
+                             DAY_MIN)
         if self.caps.visibility == "stale":
             self.inv.sync(sc.fulfilment.sync_interval_min)
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
@@ -338,12 +356,12 @@ class World:
                 "units_out": inv.units_out,
                 "cycles": sum(inv.cycles),
                 "cycles_ok": sum(inv.cycles_ok), "nd": nd, "wd": wd, "eod": sum(inv.eod_on_hand),
-                "eod_n": sum(inv.eod_count)}
+                "eod_n": sum(inv.eod_count), "backlog_area": inv.backlog_area}
 
 
 def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> dict[str, float]:
     s = start or {"area": 0.0, "bo_area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0,
-                  "eod_n": 0}
+                  "eod_n": 0, "backlog_area": 0.0}
     avg = (end["area"] - s["area"]) / window_min
     days = window_min / DAY_MIN
     warm = w.sc.warmup_days * DAY_MIN
@@ -356,7 +374,10 @@ def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> d
         "cycle_service_level": M.ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
         "numeric_distribution": float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
         "weighted_distribution": float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
-        "end_of_period_on_hand": M.ratio(end["eod"] - s["eod"], end["eod_n"] - s["eod_n"]),
+        # mean on hand per SKU at the end of its review periods, times the SKUs: a node's on hand at period end
+        # when all its SKUs share one review period (ints: the division is exact to the last bit)
+        "end_of_period_on_hand": M.ratio(w.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
+        "supplier_backlog_units": (end["backlog_area"] - s["backlog_area"]) / window_min,
     }
 
 
