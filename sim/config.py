@@ -152,7 +152,25 @@ class Replenishment(Model):
 
 
 # --------------------------------------------------------------------------------------------- network
-class Store(Model):
+class Node(Model):
+    """What stores and the warehouse share: a stock policy, a place, and a reserve for their own channel."""
+
+    replenishment: Replenishment
+    x_km: float = Field(0.0, description="location east, km (for nearest and cheapest routing)")
+    y_km: float = Field(0.0, description="location north, km; customers live near their own store")
+    reserve_units: int | None = Field(
+        None, ge=0, description="units of each SKU held back for the node's own channel (walk-in customers in a "
+                                "store, online orders at the warehouse): the shared pool's other channels see on "
+                                "hand minus the reserve")
+    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
+
+    @model_validator(mode="after")
+    def _reserve(self) -> Node:
+        _reserve_problem(self.reserve_units, self.reserve_days, self.replenishment)
+        return self
+
+
+class Store(Node):
     name: str
     traffic_weight: float = Field(1.0, gt=0, description="relative share of store visits")
     open_hour: float = Field(9, ge=0, lt=24, description="opening time, hour of day")
@@ -163,13 +181,6 @@ class Store(Model):
     advice_prob: Prob = Field(0.0, description="share of visitors who ask staff for advice")
     advice_time_min: Dist | None = Field(None, description="advice duration, minutes")
     queue_capacity: int | None = Field(None, ge=0, description="waiting places at the tills; null = unlimited")
-    replenishment: Replenishment
-    x_km: float = Field(0.0, description="location east, km (for nearest-store and cost routing)")
-    y_km: float = Field(0.0, description="location north, km; customers live near their own store")
-    reserve_units: int | None = Field(
-        None, ge=0, description="units of each SKU held back for walk-in customers: the shared pool's other "
-                                "channels (online orders, transfers) see on hand minus the reserve")
-    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
     ship_from_store: bool = Field(True, description="this store's stock may be picked for online orders and "
                                                     "transfers, where the setup allows it")
     click_collect: bool = Field(True, description="online buyers may collect here, where the setup allows it")
@@ -187,7 +198,6 @@ class Store(Model):
         if self.ship_from_store and self.staff == 0:
             raise ValueError("ship_from_store: true needs staff to pick orders (staff is 0); set ship_from_store: "
                              "false or staff >= 1")
-        _reserve_problem(self.reserve_units, self.reserve_days, self.replenishment)
         return self
 
 
@@ -229,20 +239,8 @@ class Supplier(Model):
                     "lead time; waiting units count as on order")
 
 
-class Warehouse(Model):
-    replenishment: Replenishment
+class Warehouse(Node):
     handling_days: NonNeg = Field(0.5, description="pick and pack time before the carrier, days")
-    x_km: float = Field(0.0, description="location east, km")
-    y_km: float = Field(0.0, description="location north, km")
-    reserve_units: int | None = Field(
-        None, ge=0, description="units of each SKU held back for online orders: store customers' deliveries "
-                                "(endless aisle, shared pool) see on hand minus the reserve")
-    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
-
-    @model_validator(mode="after")
-    def _reserve(self) -> Warehouse:
-        _reserve_problem(self.reserve_units, self.reserve_days, self.replenishment)
-        return self
 
 
 class CallCentre(Model):

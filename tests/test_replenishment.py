@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 
 import numpy as np
@@ -19,21 +18,13 @@ from sim.customers import DAY_MIN
 from sim.model import World
 
 from .reference import ROOT, VALIDATION, check
+from .test_config import problems
 from .test_model import small_scenario
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
-RAW = yaml.safe_load(DEFAULT.read_text())
 TWO = VALIDATION / "two_classes.yaml"
 I1_FILL = 0.84323                                                           # VALIDATION.md I1
 SEASONAL_FILL = float(sum(min(k, 6) * stats.poisson.pmf(k, 5) for k in range(100)) / 5)  # 0.90134
-
-
-def problems(mutate) -> list[str]:
-    data = copy.deepcopy(RAW)
-    mutate(data)
-    with pytest.raises(ScenarioError) as err:
-        scenario_from_dict(data)
-    return err.value.problems
 
 
 def with_classes(node: dict, by_category: dict) -> None:
