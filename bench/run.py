@@ -61,9 +61,13 @@ def model_once(days: float, setup: str) -> dict:
 
 
 def peak_memory_mb(days: float, setup: str) -> float:
-    """Peak resident memory of a fresh process running one replication of ``days`` days, MB."""
-    code = (f"import resource, sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once; "
-            f"model_once({days!r}, {setup!r}); print(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)")
+    """Peak resident memory of a fresh process running one replication of ``days`` days, MB.
+
+    Read from the child's own ``VmHWM`` (Linux): ``getrusage``'s ``ru_maxrss`` survives ``exec`` and would report
+    this (larger) parent's peak instead."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once; "
+            f"model_once({days!r}, {setup!r}); "
+            "print([ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0])")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     return int(out.stdout.strip().splitlines()[-1]) / 1024
 
