@@ -9,7 +9,7 @@
    returns a model-sized result (34 KPIs, 10 daily series of 28 days) into a file store, serially and on 2
    processes; and a tiny-horizon model run directly vs through the runner + store.
 3. Memory: a 1,000-replication sweep (one simulated day, 200 customers) on 2 processes into a file store, in a
-   fresh process whose peak resident memory is read from ``getrusage``.
+   fresh process whose peak resident memory is read from its own ``VmHWM`` (see ``bench/run.py``).
 
 Prints a markdown table and writes ``bench/parallel.json``. Usage::
 
@@ -23,7 +23,6 @@ import json
 import multiprocessing
 import os
 import platform
-import resource
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 sys.path.insert(0, str(ROOT))
 
+from bench.run import own_peak_mb  # noqa: E402
 from sim.config import load_scenario  # noqa: E402
 from sim.designs import Experiment  # noqa: E402
 from sim.experiment import replicate, sweep  # noqa: E402
@@ -147,7 +147,7 @@ def memory_child() -> None:
         res = sweep(exp, Path(tmp) / "m.sqlite", workers=2, progress=False)
         wall = time.perf_counter() - t0
         rows = len(res.runs())
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = own_peak_mb()
     print(json.dumps({"replications": res.summary.ok, "kpi_rows": rows, "wall_s": wall, "parent_peak_rss_mb": peak_mb}))
 
 

@@ -60,16 +60,19 @@ def model_once(days: float, setup: str) -> dict:
     return {"cpu_s": time.process_time() - t0, "wall_s": r.wall_s, "events": r.events, "customers": r.customers}
 
 
-def peak_memory_mb(days: float, setup: str) -> float:
-    """Peak resident memory of a fresh process running one replication of ``days`` days, MB.
+def own_peak_mb() -> float:
+    """This process's peak resident memory, MB, from its own ``VmHWM`` (Linux). Not ``getrusage``: its
+    ``ru_maxrss`` survives ``exec``, so a child started by a larger process would report that parent's peak."""
+    with open("/proc/self/status", encoding="ascii") as f:
+        return next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:")) / 1024
 
-    Read from the child's own ``VmHWM`` (Linux): ``getrusage``'s ``ru_maxrss`` survives ``exec`` and would report
-    this (larger) parent's peak instead."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once; "
-            f"model_once({days!r}, {setup!r}); "
-            "print([ln.split()[1] for ln in open('/proc/self/status') if ln.startswith('VmHWM:')][0])")
+
+def peak_memory_mb(days: float, setup: str) -> float:
+    """Peak resident memory of a fresh process running one replication of ``days`` days, MB."""
+    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once, own_peak_mb; "
+            f"model_once({days!r}, {setup!r}); print(own_peak_mb())")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return int(out.stdout.strip().splitlines()[-1]) / 1024
+    return float(out.stdout.strip().splitlines()[-1])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -39,16 +39,17 @@ class Streams:
 
     def uniform(self, name: str) -> Sampler:
         """A buffered sampler of uniforms on [0, 1) on its own stream (for decisions taken during the run)."""
-        s = Sampler(self.generator(name), None)
-        s.constant = None
-        s._draw = lambda g, n: g.random(n)
-        return s
+        return self._drawn(name, lambda g, n: g.random(n))
 
     def choice(self, name: str, p) -> Sampler:
         """A buffered sampler of indices 0..len(p)-1 drawn with probabilities ``p``, on its own stream."""
+        return self._drawn(name, lambda g, n: g.choice(len(p), n, p=p))
+
+    def _drawn(self, name: str, draw) -> Sampler:
+        """A buffered sampler whose batches come from ``draw(generator, n)``."""
         s = Sampler(self.generator(name), None)
         s.constant = None
-        s._draw = lambda g, n: g.choice(len(p), n, p=p)
+        s._draw = draw
         return s
 
 
