@@ -26,12 +26,15 @@ PROG = "omnisim"
 HEADLINE_KPIS = (
     "basket_units",
     "basket_value",
+    "multichannel_basket_uplift",
     "conversion_rate",
     "stockout_rate",
     "fill_rate",
+    "on_shelf_availability",
     "store_service_level",
     "call_service_level",
     "on_time_rate",
+    "csat",
 )
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
 
@@ -60,6 +63,21 @@ def _int_at_least(minimum: int, meaning: str = "") -> Callable[[str], int]:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {text!r})") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {value})")
+        return value
+
+    return parse
+
+
+def _days(minimum: float, strict: bool) -> Callable[[str], float]:
+    what = f"a number of days {'>' if strict else '>='} {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})")
         return value
 
     return parse
@@ -94,6 +112,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("validate", help="check a scenario file and summarise it")
     _add_common(p)
+
+    p = sub.add_parser("check-plausibility", help="run the baseline briefly and check it against real retailers' "
+                                                  "operating benchmarks (exit 1 when a figure is out of range)")
+    _add_common(p)
+    p.add_argument("--setup", default="multichannel", help="setup to check (default: multichannel, the baseline)")
+    p.add_argument("--replications", type=_int_at_least(1), default=3, metavar="N",
+                   help="replications (default: 3)")
+    p.add_argument("--days", type=_days(0, strict=True), default=14.0, metavar="D",
+                   help="days measured after the warm-up (default: 14)")
+    p.add_argument("--warmup", type=_days(0, strict=False), default=14.0, metavar="D",
+                   help="warm-up days, not measured (default: 14)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
+                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
 
     p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
     _add_common(p)
@@ -273,6 +305,34 @@ def cmd_validate(args: argparse.Namespace) -> int:
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
     return EXIT_OK
+
+
+def cmd_check_plausibility(args: argparse.Namespace) -> int:
+    """Print each operating benchmark of the scenario's sector with the baseline's value and the verdict;
+    return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
+    scenario = _load(args.file, args.overrides)
+    _check_setups(scenario, [args.setup], "--setup")
+    from sim.experiment import check_plausibility
+
+    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, args.days, args.warmup,
+                                  min(args.workers, args.replications))
+    expected = scenario.benchmark_exceptions
+    rows = []
+    for v in verdicts:
+        b = v.benchmark
+        status = "in" if v.inside else ("out (expected)" if b.kpi in expected else "OUT")
+        rows.append((b.kpi, f"{_fmt(v.value)} ± {_fmt(v.half_width, 2)}", f"{b.low:g} – {b.high:g}", status,
+                     b.source))
+    print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
+          f"{args.days:g} days after {args.warmup:g} days of warm-up; mean ± 95 % half-width")
+    _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
+    for v in verdicts:
+        if not v.inside and v.benchmark.kpi in expected:
+            print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
+    bad = [v for v in verdicts if not v.inside and v.benchmark.kpi not in expected]
+    for v in bad:
+        print(f"{PROG}: {v.line()}", file=sys.stderr)
+    return EXIT_FAILURE if bad else EXIT_OK
 
 
 def _write_run(result: Any, out: Path) -> list[Path]:
@@ -512,6 +572,7 @@ def cmd_report(args: argparse.Namespace) -> int:
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "validate": cmd_validate,
+    "check-plausibility": cmd_check_plausibility,
     "run": cmd_run,
     "compare": cmd_compare,
     "calibrate": cmd_calibrate,

@@ -350,6 +350,8 @@ class AfterSale(Model):
     return_online: Prob = Field(0.0, description="the same for a line bought online or by phone")
     return_after_days: float = Field(7.0, gt=0, description="mean time from order to return, days (exponential)")
     review_prob: Prob = Field(0.0, description="chance that a rated customer writes a public review")
+    promoter_prob: Prob = Field(1.0, description="chance that a customer for whom nothing went wrong recommends "
+                                                 "the retailer (a promoter); the others are passives")
 
 
 class Segment(Model):
@@ -372,7 +374,9 @@ class Segment(Model):
     stockout_reaction: Reaction = Field(Reaction(), description="what a customer does about a missing item")
     restart_abandon_prob: Prob = Field(
         0.0, description="a customer whose cart is lost on a channel switch gives up instead of starting over")
-    recommendation_accept: Prob = Field(0.0, description="a personalised recommendation adds one line")
+    recommendation_accept: Prob = Field(
+        0.0, description="chance that a personalised recommendation adds a line; with the unified customer record "
+                         "each channel the journey used shows one")
     after_sale: AfterSale = AfterSale()
 
     @field_validator("channels")
@@ -475,6 +479,11 @@ class Promotion(Model):
 class Scenario(Model):
     name: str
     description: str = ""
+    sector: Literal["fashion", "electronics", "grocery", "general"] = Field(
+        "general", description="retail sector: which operating benchmarks apply (sim/benchmarks.py)")
+    benchmark_exceptions: dict[str, str] = Field(
+        default_factory=dict, description="benchmarks this scenario's baseline is meant to breach, by KPI name, "
+                                          "with the reason (e.g. a peak day): reported, not failed")
     horizon_days: float = Field(gt=0, description="simulated days")
     warmup_days: float = Field(0.0, ge=0, description="days deleted before measuring")
     customers_per_day: float = Field(ge=0, description="journeys started per day, all segments")
@@ -512,6 +521,12 @@ class Scenario(Model):
             yield from self._segment_problems(i, seg)
         yield from self._return_problems()
         yield from self._category_problems()
+        from .benchmarks import applicable  # data only: no import back into the config
+
+        judged = sorted({b.kpi for b in applicable(self.sector)})
+        for kpi in self.benchmark_exceptions:
+            if kpi not in judged:
+                yield f"benchmark_exceptions.{kpi}: no benchmark of sector {self.sector!r} has this KPI; allowed: {judged}"
 
     def categories(self) -> list[str]:
         """The catalogue's category names, in first-seen order."""

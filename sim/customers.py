@@ -24,7 +24,7 @@ DAY_MIN = 1440.0
 FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online", "dropped",
           "path",
           "lines", "units", "reco", "u_abandon", "u_collect", "reaction", "u_reco", "u_advice", "till_min",
-          "advice_min", "store_patience", "call_patience", "handle_min", "defer_min", "u_repeat", "repeat")
+          "advice_min", "store_patience", "call_patience", "handle_min", "u_defer", "u_repeat", "repeat", "u_rate")
 Customer = namedtuple("Customer", FIELDS)
 Customer.__doc__ = "One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute."
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
@@ -91,7 +91,7 @@ class Population:
         store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
-        u = g["decisions"].random((n, 6))
+        u = g["decisions"].random((n, 7))
         u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         return self._assemble(t, seg, store, j, b, u, s)
@@ -183,7 +183,9 @@ class Population:
         n_calls = calls + (channel == self.i_call_ch)
         handle = draw_many(gs, sc.call_centre.handle_time_min, int(n_calls.sum())) if sc.call_centre else \
             np.zeros(0)
-        defer = gs.exponential(60.0, n)  # a customer who finds the store or line closed comes ~1 h after opening
+        # a customer who finds the store or the line closed comes back at a uniform time of its next opening hours
+        # (not all at opening: the next day's customers do not queue at the door together)
+        defer = gs.random(n)
         return {"till": till, "advice": advice, "sp": sp, "cp": cp, "n_calls": n_calls, "handle": handle,
                 "defer": defer}
 
@@ -202,7 +204,8 @@ class Population:
                 j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
                 j["online"].tolist(), j["dropped"].tolist(), paths, per_lines, b["units"].tolist(), b["reco"].tolist(),
                 u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].astype(int).tolist(), u[:, 3].tolist(), u[:, 4].tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
-                s["cp"].tolist(), per_handle, s["defer"].tolist(), u[:, 5].tolist(), [False] * t.size)
+                s["cp"].tolist(), per_handle, s["defer"].tolist(), u[:, 5].tolist(), [False] * t.size,
+                u[:, 6].tolist())
         return list(map(_new_customer, zip(*cols, strict=True)))
 
 

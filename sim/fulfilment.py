@@ -30,12 +30,13 @@ TO_HOME, TO_POINT, TO_STORE, WALK_IN = range(4)
 class Order:
     """An order with shipments still to be ready or delivered; ``deadline`` and times in minutes."""
 
-    __slots__ = ("t0", "deadline", "pending", "last", "customer", "problems", "at_store")
+    __slots__ = ("t0", "deadline", "pending", "last", "customer", "problems", "at_store", "cls")
 
-    def __init__(self, t0: float, deadline: float, customer: Customer, problems: int):
+    def __init__(self, t0: float, deadline: float, customer: Customer, problems: int, cls: int):
         self.t0, self.deadline, self.pending, self.last = t0, deadline, 0, t0
         self.customer, self.problems = customer, problems  # rated when the last parcel is ready
         self.at_store = False  # some parcel is collected in the customer's store
+        self.cls = cls  # the buyer's class (segment, single- or multichannel), for a purchase at pickup
 
 
 class Fulfilment:
@@ -80,7 +81,11 @@ class Fulfilment:
         self.recommends = caps.personalisation and caps.customer_data
         self.collect_share = [s.click_collect_share for s in sc.segments]  # per segment, for the hot path
         self.point_share = [s.pickup_point_share for s in sc.segments]
-        self.reco_accept = [s.recommendation_accept for s in sc.segments]
+        # with the unified record every channel a customer uses recommends: survival[seg][k][i] is the chance that
+        # i + 1 or more of k recommendations (one per channel used) are accepted, each with the segment's chance
+        self.reco_survival = [[[sum(math.comb(k, j) * a ** j * (1 - a) ** (k - j) for j in range(i + 1, k + 1))
+                                for i in range(k)] for k in range(len(world.channels) + 2)]
+                              for a in (s.recommendation_accept for s in sc.segments)]
         self.broken = 0  # promises broken during the checkout in progress
         # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
         cat = world.cat
@@ -135,6 +140,7 @@ class Fulfilment:
                 bought.append((sku, got))
             if got < qty:
                 short = 1
+                met.shelf_short_store[k] += 1
                 sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
                 if n:
                     units += n
@@ -143,17 +149,19 @@ class Fulfilment:
                     bought.append((sold, n))
         if units:
             met.orders_store[k] += 1
-        w.close_order(c, ch, units, value, cogs, sold=bought)
+        cls = w.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
-            self._ship(c, ships, WALK_IN, problems)
+            self._ship(c, ships, WALK_IN, problems, cls)
         elif units:
             w.rate(c, problems)
 
     def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
                         ships: dict[int, int]) -> tuple[int, int]:
         """(SKU sold, units) when the shelf is short: the node's backorder policy, else the customer's reaction:
-        delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing."""
+        delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing.
+        The line is a stockout unless the missing units of this very SKU still came from stock (another node's,
+        delivered or fetched); a backorder is a stockout too."""
         w = self.w
         inv, met = w.inv, w.met
         if inv.backorders_ok[k][sku]:
@@ -163,10 +171,7 @@ class Fulfilment:
             met.stockouts_ch[ch] += 1
             met.stockouts_store[k] += 1
             return sku, short
-        node, visible = self._elsewhere_for_store(c, k, sku, short)
-        if not visible:
-            met.stockouts_ch[ch] += 1
-            met.stockouts_store[k] += 1
+        node = self._elsewhere_for_store(c, k, sku, short)
         sent, sold = 0, sku
         if c.reaction == WAIT and node >= 0:
             sent = self._take_promised(node, sku, short)
@@ -189,6 +194,9 @@ class Fulfilment:
                 met.units_remote += sent
         met.units_lost += short - sent
         met.value_lost += (short - sent) * w.cat.price[sku]
+        if sold != sku or sent < short:
+            met.stockouts_ch[ch] += 1
+            met.stockouts_store[k] += 1
         return sold, sent
 
     def _take_promised(self, node: int, sku: int, qty: int) -> int:
@@ -205,14 +213,17 @@ class Fulfilment:
         return -1
 
     def _drop_basket(self, c: Customer, ch: int, lines: list[tuple[int, int]], nodes: list[int]) -> None:
-        """The customer leaves everything because something is missing: every unit is a lost sale."""
+        """The customer leaves everything because something is missing: every unit is a lost sale and every line
+        a stockout (none was served); a store's shelf counts short only where the line was."""
         w = self.w
         met, price = w.met, w.cat.price
+        met.stockouts_ch[ch] += len(lines)
+        store = nodes[0] if nodes[0] < w.n_stores else -1
+        if store >= 0:
+            met.stockouts_store[store] += len(lines)
         for sku, qty in lines:
-            if all(w.inv.on_hand[n][sku] < qty for n in nodes):
-                met.stockouts_ch[ch] += 1
-                if nodes[0] < w.n_stores:
-                    met.stockouts_store[nodes[0]] += 1
+            if store >= 0 and w.inv.on_hand[store][sku] < qty:
+                met.shelf_short_store[store] += 1
             met.units_lost += qty
             met.value_lost += qty * price[sku]
         w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
@@ -249,8 +260,8 @@ class Fulfilment:
             node = self._route_online(sku, qty, c, mode)
             if node < 0:
                 short = 1
-                met.stockouts_ch[ch] += 1
                 if owed_ok[sku]:
+                    met.stockouts_ch[ch] += 1
                     inv.backorder(wh, sku, qty)
                     met.units_backordered += qty
                     met.value_backordered += qty * price[sku]
@@ -260,6 +271,8 @@ class Fulfilment:
                     bought.append((sku, qty))
                     continue
                 sold, node, ship = self._online_reaction(c, sku, qty, mode)
+                if node < 0 or sold != sku:  # not served, or a substitute: a stockout
+                    met.stockouts_ch[ch] += 1
                 if node < 0:
                     met.units_lost += qty
                     met.value_lost += qty * price[sku]
@@ -273,9 +286,9 @@ class Fulfilment:
             value += qty * price[sold]
             cogs += qty * cost[sold]
             bought.append((sold, qty))
-        w.close_order(c, ch, units, value, cogs, sold=bought)
+        cls = w.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
         if ships:
-            self._ship(c, ships, mode, problems + short)
+            self._ship(c, ships, mode, problems + short, cls)
         elif units:
             w.rate(c, problems + short)
 
@@ -292,28 +305,35 @@ class Fulfilment:
         return sku, -1, False
 
     def _basket(self, c: Customer) -> list[tuple[int, int]]:
-        """The lines the customer asks for: their wishes, plus an accepted recommendation where data allows."""
-        met = self.w.met
-        if self.recommends and c.u_reco < self.reco_accept[c.seg]:
-            met.units_recommended += 1
-            met.units_demanded += c.units + 1
-            return [*c.lines, (c.reco, 1)]
+        """The lines the customer asks for: their wishes, plus the recommendations they accept where the setup
+        has their data. Each channel the journey used (where they bought included) shows one recommendation; the
+        number accepted is binomial, read from one pre-drawn uniform (the same customers accept under every setup
+        that recommends). The first is the customer's drawn SKU, the next ones similar SKUs of its category."""
+        w = self.w
+        met = w.met
+        if self.recommends:
+            used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
+            n = sum(c.u_reco < p for p in self.reco_survival[c.seg][used])
+            if n:
+                extra = [(c.reco, 1), *((sku, 1) for sku in self.similar[c.reco][: n - 1])]
+                met.units_recommended += len(extra)
+                met.units_demanded += c.units + len(extra)
+                return [*c.lines, *extra]
         met.units_demanded += c.units
         return c.lines
 
     # ----------------------------------------------------------------------------------------- routing
-    def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> tuple[int, bool]:
-        """(node that could deliver the missing units or -1, whether any stock was visible to the store)."""
+    def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> int:
+        """The node whose stock, as the store sees it, could deliver the missing units; -1 if none."""
         inv = self.w.inv
         if self.caps.shared_stock:
-            node = self._route(sku, qty, k, self.from_store, own=-1, exclude=k)
-            return node, node >= 0
+            return self._route(sku, qty, k, self.from_store, own=-1, exclude=k)
         wh = self.wh
         if self.caps.endless_aisle and wh >= 0:
             view = inv.snapshot if self.caps.visibility == "stale" and inv.snapshot is not None else inv.on_hand
             if view[wh][sku] - self.reserve[wh][sku] >= qty:
-                return wh, True
-        return -1, False
+                return wh
+        return -1
 
     def _route_online(self, sku: int, qty: int, c: Customer, mode: int) -> int:
         inv = self.w.inv
@@ -370,12 +390,12 @@ class Fulfilment:
             return next_open(now, st.open_min, st.close_min) + self.f.store_collect_promise_min
         return self.promise_days[kind] * DAY_MIN
 
-    def _ship(self, c: Customer, ships: dict[int, int], mode: int, problems: int) -> None:
+    def _ship(self, c: Customer, ships: dict[int, int], mode: int, problems: int, cls: int) -> None:
         w = self.w
         env, met, f = w.env, w.met, self.f
         now = env.now
         met.online_orders += 1
-        order = Order(now, now, c, problems)
+        order = Order(now, now, c, problems, cls)
         area = c.store if w.n_stores else 0
         for node in ships:
             kind = self._kind(c, node, mode)
@@ -438,10 +458,11 @@ class Fulfilment:
             st = w.stores[c.store]
             t = order.last + next_open(order.last, st.open_min, st.close_min)
             if t < w.horizon:
-                w.env.timeout(t - w.env.now).callbacks.append(lambda _e: self._extra_purchase(c))
+                w.env.timeout(t - w.env.now).callbacks.append(lambda _e: self._extra_purchase(c, order.cls))
 
-    def _extra_purchase(self, c: Customer) -> None:
-        """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf."""
+    def _extra_purchase(self, c: Customer, cls: int) -> None:
+        """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds
+        to the buyer's spend (their class's units and value), not to the orders."""
         w = self.w
         inv, met, k, ch = w.inv, w.met, c.store, w.ch_store
         sku = self.extra_sku.next()
@@ -456,3 +477,5 @@ class Fulfilment:
         met.value_ch[ch] += price
         met.pickup_extra_units += 1
         met.pickup_extra_value += price
+        met.class_units[cls] += 1
+        met.class_value[cls] += price

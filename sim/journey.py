@@ -72,8 +72,8 @@ def store_visit(w, c: Customer, ch: int):
     st = w.stores[k]
     q = w.met.store_q[k]
     closed = next_open(env._now, st.open_min, st.close_min)
-    if closed:  # found it closed: comes back defer_min after opening (or first thing the next day)
-        yield env.timeout(closed + c.defer_min)
+    if closed:  # found it closed: comes back at a uniform time of the next opening hours
+        yield env.timeout(closed + c.u_defer * (st.close_min - st.open_min))
         closed = next_open(env._now, st.open_min, st.close_min)
         if closed:
             yield env.timeout(closed)
@@ -127,7 +127,7 @@ def call(w, c: Customer, handle: float, purchase: bool):
     q = w.met.call_q
     closed = next_open(env._now, cc.open_min, cc.close_min)
     if closed:  # as for stores: call back after opening
-        yield env.timeout(closed + c.defer_min)
+        yield env.timeout(closed + c.u_defer * (cc.close_min - cc.open_min))
         closed = next_open(env._now, cc.open_min, cc.close_min)
         if closed:
             yield env.timeout(closed)

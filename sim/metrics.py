@@ -89,6 +89,12 @@ class Metrics:
         self.units_seg = [0] * ng
         self.value_ch = [0.0] * nc
         self.value_seg = [0.0] * ng
+        # buyers by class 2 * segment + multi, multi = 1 when the journey used two or more channels (the places
+        # where one can buy: store, selling touchpoints, call centre; collecting an order in store uses the
+        # store); units and value include what a buyer adds at pickup
+        self.class_orders = [0] * (2 * ng)
+        self.class_units = [0] * (2 * ng)
+        self.class_value = [0.0] * (2 * ng)
         self.orders_store = [0] * ns
         self.revenue = 0.0                   # price x units, accumulated line by line
         self.cogs = 0.0
@@ -98,6 +104,7 @@ class Metrics:
         self.stockouts_ch = [0] * nc
         self.requests_store = [0] * ns
         self.stockouts_store = [0] * ns
+        self.shelf_short_store = [0] * ns    # store lines whose SKU was short on the shelf (on-shelf availability)
         self.units_demanded = 0
         self.units_remote = 0                # of which from another node than the channel's own
         self.units_backordered = 0
@@ -112,6 +119,7 @@ class Metrics:
         self.repeat_journeys = 0
         self.returned_orders = 0             # orders brought back (counted when the customer brings them)
         self.returned_units = 0              # units brought back
+        self.returned_units_online = 0       # of which bought online or by phone
         self.written_off_units = 0           # of which found unsellable at handling
         self.returns_at_store = 0            # returns taken back in a store (not the warehouse)
         self.refunds = 0.0
@@ -201,6 +209,25 @@ def _sum(x) -> float:
     return sum(x) if isinstance(x, list) else x
 
 
+def _store_visits(w: dict) -> int:
+    browse = w["tp_visits"][w["touchpoints"].index("store")] if "store" in w["touchpoints"] else 0
+    return browse + sum(q.arrivals for q in w["store_q"])
+
+
+def _store_units(w: dict) -> int:
+    return w["units_ch"][w["channels"].index("store")] if "store" in w["channels"] else 0
+
+
+def uplift(value: list[float], orders: list[int], segment: int | None = None) -> float:
+    """Mean basket value of multichannel buyers over that of single-channel buyers, minus 1 (over every segment,
+    or one); ``value`` and ``orders`` are indexed by buyer class ``2 * segment + multi``."""
+    sl = slice(None) if segment is None else slice(2 * segment, 2 * segment + 2)
+    v, n = value[sl], orders[sl]
+    single = ratio(sum(v[0::2]), sum(n[0::2]))
+    multi = ratio(sum(v[1::2]), sum(n[1::2]))
+    return ratio(multi, single) - 1
+
+
 def queue_kpis(q: QueueStats, window_min: float, prefix: str) -> dict[str, float]:
     """Wait KPIs of one station, and the two sides of Little's law over the window."""
     return {
@@ -234,7 +261,14 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "gross_margin": lambda w, T, x: w["revenue"] - w["cogs"],
     "fulfilment_cost": lambda w, T, x: w["fulfilment_cost"],
     "fill_rate": lambda w, T, x: ratio(x["units_out"] - w["units_substituted"], w["units_demanded"]),
+    # basket lines not served in full from stock when asked (missing and not delivered or fetched from another
+    # node: lost, substituted, backordered, or dropped with their basket): 1 - fill rate, counted in lines
     "stockout_rate": lambda w, T, x: ratio(_sum(w["stockouts_ch"]), _sum(w["requests_ch"])),
+    # store lines whose SKU was on the shelf in full when the customer reached it (before any rescue elsewhere)
+    "on_shelf_availability": lambda w, T, x: 1 - ratio(_sum(w["shelf_short_store"]), _sum(w["requests_store"])),
+    "sell_out_units": lambda w, T, x: _sum(w["units_ch"]),
+    # store tickets per store visit (browsing visits during research, and purchase visits): footfall conversion
+    "store_conversion_rate": lambda w, T, x: ratio(_sum(w["orders_store"]), _store_visits(w)),
     "lost_sales_units": lambda w, T, x: w["units_lost"],
     "lost_sales_value": lambda w, T, x: w["value_lost"],
     "failed_promise_units": lambda w, T, x: w["units_failed_promise"],
@@ -259,9 +293,15 @@ KPI: dict[str, Callable[[dict, float, dict], float]] = {
     "on_time_rate": lambda w, T, x: ratio(w["on_time"], w["online_done"]),
     "delivery_lead_time_days": lambda w, T, x: ratio(w["lead_time_sum_days"], w["online_done"]),
     "satisfaction": lambda w, T, x: 100 * ratio(w["rated"][0] - w["rated"][2], sum(w["rated"])),
+    # satisfied = promoter or passive (nothing or one thing went wrong): the top two boxes of a CSAT survey
+    "csat": lambda w, T, x: ratio(w["rated"][0] + w["rated"][1], sum(w["rated"])),
+    "multichannel_customer_share": lambda w, T, x: ratio(_sum(w["class_orders"][1::2]), _sum(w["class_orders"])),
+    "multichannel_basket_uplift": lambda w, T, x: uplift(w["class_value"], w["class_orders"]),
     "repeat_purchase_rate": lambda w, T, x: ratio(w["repeat_orders"], _sum(w["orders_ch"])),
     "review_score": lambda w, T, x: 100 * ratio(w["reviews"][0] - w["reviews"][2], sum(w["reviews"])),
     "return_rate": lambda w, T, x: ratio(w["returned_units"], _sum(w["units_ch"])),
+    "online_return_rate": lambda w, T, x: ratio(w["returned_units_online"],
+                                                _sum(w["units_ch"]) - _store_units(w)),
     "returned_units": lambda w, T, x: w["returned_units"],
     "returns_in_store_share": lambda w, T, x: ratio(w["returns_at_store"], w["returned_orders"]),
     "refunds": lambda w, T, x: w["refunds"],
@@ -281,6 +321,15 @@ def compute_kpis(w: dict, window_min: float, stock: dict) -> dict[str, float]:
     return {name: float(fn(w, window_min, stock)) for name, fn in KPI.items()}
 
 
+def _class_kpis(w: dict, seg: int) -> dict[str, float]:
+    """One segment's buyers split into single- and multichannel: share, mean basket of each, uplift."""
+    n, u, v = (w[k][2 * seg: 2 * seg + 2] for k in ("class_orders", "class_units", "class_value"))
+    return {"multichannel_customer_share": ratio(n[1], n[0] + n[1]),
+            "single_channel_basket_units": ratio(u[0], n[0]), "multichannel_basket_units": ratio(u[1], n[1]),
+            "single_channel_basket_value": ratio(v[0], n[0]), "multichannel_basket_value": ratio(v[1], n[1]),
+            "multichannel_basket_uplift": uplift(w["class_value"], w["class_orders"], seg)}
+
+
 def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float]]]:
     """KPIs by channel, store and segment."""
     ch = {name: {
@@ -296,12 +345,14 @@ def breakdown(w: dict, window_min: float) -> dict[str, dict[str, dict[str, float
         k = queue_kpis(q, window_min, "store")
         k["store_balk_rate"] = ratio(q.balked, q.arrivals)  # blocking: arrivals that found every place taken
         k.update(orders=w["orders_store"][i], stockout_rate=ratio(w["stockouts_store"][i], w["requests_store"][i]),
+                 on_shelf_availability=1 - ratio(w["shelf_short_store"][i], w["requests_store"][i]),
                  picks=w["picks_store"][i], little_gap=little_gap(q, window_min))
         st[name] = k
     seg = {name: {
         "journeys": w["journeys_seg"][i], "orders": w["orders_seg"][i],
         "conversion_rate": ratio(w["orders_seg"][i], w["journeys_seg"][i]),
         "basket_units": ratio(w["units_seg"][i], w["orders_seg"][i]), "revenue": w["value_seg"][i],
+        **_class_kpis(w, i),
     } for i, name in enumerate(w["segments"])}
     orders = _sum(w["orders_ch"])
     tp = {name: {"usage_share": ratio(sum(n for mask, n in w["tp_usage_masks"].items() if mask >> i & 1), orders),

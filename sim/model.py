@@ -76,13 +76,26 @@ def purchase_channels(sc: Scenario) -> list[str]:
     return out + ([CHANNEL_CALL] if sc.call_centre else [])
 
 
-def expected_daily_demand(sc: Scenario, cat) -> list[list[float]]:
+def channels_used(sc: Scenario, seg) -> float:
+    """Expected number of purchase channels a segment's journey uses (research visits or the purchase): each
+    channel is used unless neither the purchase nor any of the mean number of research steps lands there."""
+    channels = purchase_channels(sc)
+    mix = seg.journey.touchpoint_mix
+    steps = seg.journey.mean_touchpoints if mix else 0.0
+    return sum(1 - (1 - seg.channels.get(ch, 0.0)) * (1 - mix.get(ch, 0.0)) ** steps for ch in channels)
+
+
+def expected_daily_demand(sc: Scenario, cat, recommends: bool = False) -> list[list[float]]:
     """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss and outside
-    promotions: what stock levels given in days of demand are sized on."""
+    promotions: what stock levels given in days of demand are sized on. Where the setup recommends, the
+    recommended units a segment is expected to accept are part of its demand (a retailer sizes cover on the
+    sales it sees)."""
     store = np.zeros(cat.n)
     online = np.zeros(cat.n)
     for s in sc.segments:
         units = sc.customers_per_day * s.share * s.basket.lines_mean * s.basket.units_per_line_mean
+        if recommends:
+            units += sc.customers_per_day * s.share * s.recommendation_accept * channels_used(sc, s)
         pop = segment_popularity(cat.popularity, cat.price, s.price_sensitivity)
         store += units * s.channels.get(CHANNEL_STORE, 0.0) * pop
         online += units * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * pop
@@ -136,11 +149,14 @@ class World:
         self.ch_call = self.channels.index(CHANNEL_CALL) if CHANNEL_CALL in self.channels else -1
         self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
         self.channel_bit = [1 << self.research.index(ch) for ch in self.channels]
+        self.channels_mask = sum(self.channel_bit)  # research bits of the places where one can buy
+        self.store_bit = self.channel_bit[self.ch_store] if self.ch_store >= 0 else 0
         self.n_stores = len(sc.stores)
         self.wh = self.n_stores if sc.warehouse else -1
         self.stores = [StoreRt(self.env, s) for s in sc.stores]
         self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
-        self.demand = demand = expected_daily_demand(sc, self.cat)
+        self.demand = demand = expected_daily_demand(sc, self.cat,
+                                                     self.caps.personalisation and self.caps.customer_data)
         cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
         policies = [node_policies(cfg, demand[i], self.streams, i, self.cat.category) for i, cfg in enumerate(cfgs)]
         self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price, sc.supplier.capacity_units_per_day,
@@ -160,6 +176,7 @@ class World:
         self.return_u = self.streams.uniform("returns.decide")
         self.writeoff_u = self.streams.uniform("returns.writeoff")
         self.review_prob = [s.after_sale.review_prob for s in sc.segments]
+        self.promoter_prob = [s.after_sale.promoter_prob for s in sc.segments]
         self.review_u = self.streams.uniform("reviews")
         self.return_delay = [self.streams.sampler(f"returns.{i}", Dist(mean=s.after_sale.return_after_days),
                                                   DAY_MIN) for i, s in enumerate(sc.segments)]
@@ -243,14 +260,15 @@ class World:
             day += 1
 
     def close_order(self, c, ch: int, units: int, value: float, cogs: float,
-                    reason: str = "nothing_available", sold: list | None = None) -> None:
+                    reason: str = "nothing_available", sold: list | None = None, collect: bool = False) -> int:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed.
         ``sold`` lists the (SKU, units) bought, each line returned with its segment, channel and category's
-        chance."""
+        chance; ``collect``: the buyer will collect in store. Returns the buyer's class, ``2 * segment + multi``
+        (multi: the journey used two or more channels, see ``Metrics.class_orders``), or -1 for no order."""
         met = self.met
         if not units:
             met.left[reason] += 1
-            return
+            return -1
         chances = self.line_return[c.seg][ch != self.ch_store]
         if chances is not None:
             u = self.return_u.next
@@ -272,12 +290,21 @@ class World:
         usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
         mask = c.tp_mask | self.channel_bit[ch]  # where they bought counts as used
         usage[mask] = usage.get(mask, 0) + 1
+        if collect:
+            mask |= self.store_bit
+        cls = 2 * c.seg + (((mask & self.channels_mask).bit_count()) > 1)
+        met.class_orders[cls] += 1
+        met.class_units[cls] += units
+        met.class_value[cls] += value
+        return cls
 
     def rate(self, c, problems: int | None) -> None:
-        """How the customer will speak of it (NPS-like): no problem = promoter, one = passive, more or
-        nothing bought (``None``) = detractor. Problems: a wait over target, a missing item, a late parcel.
+        """How the customer will speak of it (NPS-like): no problem = promoter (with the segment's
+        ``promoter_prob``, else passive), one = passive, more or nothing bought (``None``) = detractor. Problems: a wait over target, a missing item, a late parcel.
         Loyalty follows: the segment's chance of a repeat journey for that rating."""
         grade = 2 if problems is None or problems >= 2 else problems
+        if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
+            grade = 1  # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood)
         self.met.rated[grade] += 1
         if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
             self.met.reviews[grade] += 1
@@ -301,6 +328,8 @@ class World:
         met.refunds += sum(n * self.cat.price[sku] for sku, n in lines)
         met.returns_at_store += node != self.wh
         met.returned_units += units
+        if ch != self.ch_store:
+            met.returned_units_online += units
         inv.return_in(node, units)
         yield self.env.timeout(f.return_handling_days * DAY_MIN)
         share = f.return_writeoff_share

@@ -34,6 +34,9 @@ _EXACT_UNITS = {
     "satisfaction": "score",
     "inventory_turns": "turns",
     "touchpoints_per_journey": "touchpoints",
+    "csat": SHARE,
+    "on_shelf_availability": SHARE,
+    "multichannel_basket_uplift": "relative (0.2 = +20 %)",
 }
 _SUFFIX_UNITS = (
     ("_min", "minutes"),

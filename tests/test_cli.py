@@ -238,3 +238,18 @@ def test_compare_then_report(tmp_path, capsys):
     html = (out / "report.html").read_text()
     assert "data:image/png;base64" in html and "fashion-default" in html
     assert main(["report", str(tmp_path / "nothing")]) == 2
+
+
+def test_check_plausibility_names_the_figure_that_left_real_retail(capsys):
+    """An under-staffed call centre: the check prints every benchmark with its verdict, says on stderr which
+    figure is out of range, and exits 1; a figure the scenario declares out on purpose does not fail it."""
+    short = ["--replications", "1", "--days", "2", "--warmup", "1", "--workers", "1"]
+    argv = ["check-plausibility", str(DEFAULT), *short, "--set", "call_centre.agents=4"]
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    assert "call_abandon_rate" in out and "OUT" in out and "on_time_rate" in out
+    assert "call_abandon_rate:" in err and "OUTSIDE the plausible range [0.02, 0.1]" in err
+    outside = [line.split(":")[1].strip() for line in err.splitlines() if "OUTSIDE" in line]
+    excused = [f"--set=benchmark_exceptions.{kpi}=understaffed on purpose" for kpi in outside]
+    assert cli.main([*argv, *excused]) == 0
+    assert "out (expected)" in capsys.readouterr().out

@@ -125,7 +125,7 @@ def test_a_reserve_larger_than_the_stock_is_refused():
         d["warehouse"]["reserve_units"] = 1
     lines = problems(bad)
     assert any(x.startswith("stores.1:") and "reserve_days 30 is larger than the stock the policy holds "
-               "(replenishment.order_up_to_days 10)" in x for x in lines)
+               "(replenishment.order_up_to_days 9)" in x for x in lines)
     assert any(x.startswith("stores.2:") and "reserve_units needs replenishment.order_up_to in units" in x
                for x in lines)
     assert any(x.startswith("warehouse:") and "at most one of 'reserve_units' or 'reserve_days'" in x

@@ -1,0 +1,121 @@
+"""KPIs that agree with each other, the seeds' customer figures, and the operating benchmarks of real retailers."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+import sim
+from sim import benchmarks
+from sim.analysis import t_interval
+from sim.config import ScenarioError
+from sim.experiment import check_plausibility
+
+from .reference import ROOT
+from .test_model import small_scenario
+
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+CHECKED = ("default",)  # the library scenarios recalibrated so far; the others follow
+
+
+# --------------------------------------------------------------------------------------------- relations
+def one_kind_of_shortage(setup_reaction: dict, **kw):
+    """Two stores and a warehouse short of stock; one unit per line; no impulse buys at pickup (units asked
+    outside any basket line)."""
+    sc = small_scenario(n_stores=2, n_skus=12, cpd=150, stock=25, staff=None, channels_store=0.6, backorders=False,
+                        periodic=True, **kw)
+    seg = sc.segments[0].model_copy(update={
+        "basket": sc.segments[0].basket.model_copy(update={"units_per_line_mean": 1.0}),
+        "stockout_reaction": sc.segments[0].stockout_reaction.model_copy(update=setup_reaction),
+        "recommendation_accept": 0.0})
+    ful = sc.fulfilment.model_copy(update={"pickup_extra_purchase_prob": 0.0})
+    return sc.model_copy(update={"segments": [seg], "fulfilment": ful, "horizon_days": 6.0})
+
+
+@pytest.mark.parametrize("setup", sim.SETUP_NAMES)
+def test_stockout_rate_is_the_unfilled_share_of_lines(setup):
+    """With one unit per line and customers who drop a missing item, a line is either served in full from stock
+    or not at all: the stockout rate (lines) is exactly 1 - fill rate (units), under every setup. A shelf short
+    of an item is not yet a stockout where the setup delivers it from another node's stock; on-shelf
+    availability counts it, so it is never above 1 - the store's stockout rate."""
+    sc = one_kind_of_shortage({"substitute": 0.0, "other_store": 0.0, "wait": 0.5, "drop_item": 0.5,
+                               "drop_basket": 0.0})
+    for seed in range(3):
+        r = sim.run(sc, setup, seed=seed)
+        k = r.kpis
+        assert 0.02 < k["stockout_rate"] < 0.5
+        assert k["stockout_rate"] == pytest.approx(1 - k["fill_rate"], abs=1e-12)
+        for store in r.breakdown["store"].values():
+            assert store["on_shelf_availability"] <= 1 - store["stockout_rate"] + 1e-12
+        if setup == "multichannel":  # nothing is delivered from elsewhere: a short shelf is a stockout
+            for store in r.breakdown["store"].values():
+                assert store["on_shelf_availability"] == pytest.approx(1 - store["stockout_rate"], abs=1e-12)
+
+
+def test_stockouts_and_fill_rate_move_together_between_setups():
+    """On common random numbers the setups may win or lose on stock, but the two KPIs never tell opposite
+    stories: where omnichannel fills a larger share of units it also has a smaller share of lines short."""
+    sc = one_kind_of_shortage({"substitute": 0.0, "other_store": 0.0, "wait": 0.6, "drop_item": 0.4,
+                               "drop_basket": 0.0})
+    for seed in range(3):
+        a, b = (sim.run(sc, s, seed=seed).kpis for s in ("multichannel", "omnichannel"))
+        assert np.sign(b["fill_rate"] - a["fill_rate"]) == -np.sign(b["stockout_rate"] - a["stockout_rate"])
+
+
+# --------------------------------------------------------------------------------------------- customer figures
+def test_multichannel_customers_spend_more_under_omnichannel():
+    """The seeds' +15-35 % basket of omnichannel customers comes out of the mechanisms (a recommendation per
+    channel used with the unified record, purchases at pickup), measured on common random numbers; without
+    those mechanisms (multichannel) single- and multichannel buyers spend alike."""
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": 21, "warmup_days": 7})
+    runs = {s: [sim.run(sc, s, seed=seed) for seed in range(3)] for s in sim.SETUP_NAMES}
+    for setup, rs in runs.items():
+        for r in rs:
+            assert 0.7 < r.kpis["csat"] <= 1, (setup, r.kpis["csat"])
+            assert 0.5 < r.kpis["multichannel_customer_share"] < 1
+            assert r.kpis["sell_out_units"] > r.kpis["orders"]
+    mean, lo, hi = t_interval([r.kpis["multichannel_basket_uplift"] for r in runs["omnichannel"]])
+    assert 0.15 <= lo and hi <= 0.35, f"uplift under omnichannel {mean:.3f} [{lo:.3f}; {hi:.3f}]"
+    base = [r.kpis["multichannel_basket_uplift"] for r in runs["multichannel"]]
+    assert abs(np.mean(base)) < 0.05, base
+    for name, seg in runs["omnichannel"][0].breakdown["segment"].items():
+        assert seg["multichannel_basket_value"] > seg["single_channel_basket_value"], name
+        assert seg["multichannel_basket_uplift"] == pytest.approx(
+            seg["multichannel_basket_value"] / seg["single_channel_basket_value"] - 1)
+
+
+# --------------------------------------------------------------------------------------------- benchmarks
+def test_benchmarks_are_judged_per_sector():
+    fashion = {b.kpi: b for b in benchmarks.applicable("fashion")}
+    grocery = {b.kpi: b for b in benchmarks.applicable("grocery")}
+    assert fashion["online_return_rate"].low == 0.20 and grocery["online_return_rate"].high == 0.05
+    verdicts = benchmarks.judge({"call_service_level": 0.8, "call_abandon_rate": 0.3}, "fashion")
+    by_kpi = {v.benchmark.kpi: v for v in verdicts}
+    assert by_kpi["call_service_level"].inside and not by_kpi["call_abandon_rate"].inside
+    assert not by_kpi["csat"].inside and math.isnan(by_kpi["csat"].value)  # no data is not plausible
+    assert "call_abandon_rate: 0.3 is OUTSIDE the plausible range [0.02, 0.1]" in by_kpi["call_abandon_rate"].line()
+    with pytest.raises(ValueError, match="unknown sector 'toys'"):
+        benchmarks.applicable("toys")
+    for b in benchmarks.BENCHMARKS:
+        assert b.low < b.high and b.source
+
+
+def test_an_exception_must_name_a_judged_kpi():
+    with pytest.raises(ScenarioError, match=r"benchmark_exceptions.revenue: no benchmark of sector 'fashion'"):
+        sim.load_scenario(DEFAULT, {"benchmark_exceptions": {"revenue": "a peak"}})
+
+
+@pytest.mark.parametrize("name", CHECKED)
+def test_library_baseline_is_plausible(name):
+    """Each library scenario's multichannel baseline lies inside every benchmark of its sector, except the ones
+    it declares it breaches on purpose (a peak), which must then really be outside."""
+    sc = sim.load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    verdicts = check_plausibility(sc, replications=2, seed=3, workers=1)
+    assert {v.benchmark.kpi for v in verdicts} >= set(sc.benchmark_exceptions)
+    wrong = [v.line() for v in verdicts if not v.inside and v.benchmark.kpi not in sc.benchmark_exceptions]
+    assert not wrong, "\n".join(wrong)
+    for v in verdicts:
+        if v.benchmark.kpi in sc.benchmark_exceptions:
+            assert not v.inside, f"{name} declares {v.benchmark.kpi} outside, but it is inside: {v.line()}"
