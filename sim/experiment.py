@@ -809,9 +809,12 @@ def check_plausibility(scenario: Any, setup: str = "multichannel", replications:
         raise ValueError(f"days must be > 0 and warmup_days >= 0 (got {days!r}, {warmup_days!r})")
     short = scenario.model_copy(update={"horizon_days": warmup_days + days, "warmup_days": warmup_days})
     runs = replicate(short, [setup], replications, seed, workers)
-    wanted = {b.kpi for b in benchmarks.applicable(scenario.sector)}
+    parts = frozenset(name for name, has in (("call_centre", scenario.call_centre is not None),
+                                             ("stores", bool(scenario.stores)),
+                                             ("online", scenario.warehouse is not None)) if has)
+    wanted = {b.kpi for b in benchmarks.applicable(scenario.sector, parts)}
     means, half = {}, {}
     for kpi, values in runs[runs["kpi"].isin(wanted)].groupby("kpi")["value"]:
         means[kpi], lo, _ = analysis.t_interval(values)
         half[kpi] = 0.0 if np.isnan(lo) else means[kpi] - lo  # one replication: no interval
-    return benchmarks.judge(means, scenario.sector, half)
+    return benchmarks.judge(means, scenario.sector, half, parts)

@@ -96,6 +96,8 @@ def test_benchmarks_are_judged_per_sector():
     assert by_kpi["call_service_level"].inside and not by_kpi["call_abandon_rate"].inside
     assert not by_kpi["csat"].inside and math.isnan(by_kpi["csat"].value)  # no data is not plausible
     assert "call_abandon_rate: 0.3 is OUTSIDE the plausible range [0.02, 0.1]" in by_kpi["call_abandon_rate"].line()
+    shop = {b.kpi for b in benchmarks.applicable("general", frozenset({"stores"}))}  # no call centre, no web shop
+    assert "call_service_level" not in shop and "on_time_rate" not in shop and "store_abandon_rate" in shop
     with pytest.raises(ValueError, match="unknown sector 'toys'"):
         benchmarks.applicable("toys")
     for b in benchmarks.BENCHMARKS:
