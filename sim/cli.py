@@ -119,9 +119,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--setup", default="multichannel", help="setup to check (default: multichannel, the baseline)")
     p.add_argument("--replications", type=_int_at_least(1), default=3, metavar="N",
                    help="replications (default: 3)")
-    p.add_argument("--days", type=_days(0, strict=True), default=14.0, metavar="D",
+    p.add_argument("--days", type=_days(0, strict=True), default=None, metavar="D",
                    help="days measured after the warm-up (default: 14)")
-    p.add_argument("--warmup", type=_days(0, strict=False), default=14.0, metavar="D",
+    p.add_argument("--warmup", type=_days(0, strict=False), default=None, metavar="D",
                    help="warm-up days, not measured (default: 14)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
     p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
@@ -312,9 +312,11 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
-    from sim.experiment import check_plausibility
+    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
 
-    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, args.days, args.warmup,
+    days = PLAUSIBILITY_DAYS if args.days is None else args.days
+    warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
+    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup,
                                   min(args.workers, args.replications))
     expected = scenario.benchmark_exceptions
     rows = []
@@ -324,7 +326,7 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
         rows.append((b.kpi, f"{_fmt(v.value)} ± {_fmt(v.half_width, 2)}", f"{b.low:g} – {b.high:g}", status,
                      b.source))
     print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
-          f"{args.days:g} days after {args.warmup:g} days of warm-up; mean ± 95 % half-width")
+          f"{days:g} days after {warmup:g} days of warm-up; mean ± 95 % half-width")
     _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
     for v in verdicts:
         if not v.inside and v.benchmark.kpi in expected:
