@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 REPS   ?= 5
 OUT    ?= results/demo
 
-.PHONY: demo test lint bench docs clean
+.PHONY: demo test lint bench docs golden clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,6 +25,10 @@ test: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json
 	$(BIN)/python bench/parallel.py --wait-idle 60 --json bench/parallel.json
+
+# regenerate the golden outputs (tests/golden.json) after a change meant to change numbers; review the diff
+golden: $(BIN)/.installed
+	$(BIN)/python -m tests.golden --write
 
 # the README's charts: the demo's own output, copied where the README shows them
 docs: demo

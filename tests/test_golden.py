@@ -1,0 +1,34 @@
+"""The model's numbers on a few short replications are exactly the stored golden ones (tests/golden.json): a
+restructuring that changes any KPI, breakdown, daily value, book total or SimPy event count fails here."""
+
+from __future__ import annotations
+
+import json
+
+from .golden import FILE, outputs
+
+
+def _diff(want, got, path="", out=None, limit=20):
+    out = [] if out is None else out
+    if len(out) >= limit:
+        return out
+    if isinstance(want, dict) and isinstance(got, dict):
+        for k in sorted(set(want) | set(got)):
+            if k not in got or k not in want:
+                out.append(f"{path}/{k}: {'missing' if k not in got else 'new'}")
+            else:
+                _diff(want[k], got[k], f"{path}/{k}", out, limit)
+    elif isinstance(want, list) and isinstance(got, list) and len(want) == len(got):
+        for i, (a, b) in enumerate(zip(want, got, strict=True)):
+            _diff(a, b, f"{path}[{i}]", out, limit)
+    elif want != got:
+        out.append(f"{path}: stored {want!r}, now {got!r}")
+    return out
+
+
+def test_outputs_equal_the_golden_file():
+    stored = json.loads(FILE.read_text())
+    now = json.loads(json.dumps(outputs()))  # the same round trip as when the file was written
+    problems = _diff(stored, now)
+    assert not problems, ("numbers changed; if on purpose, run `make golden` and review the diff:\n"
+                          + "\n".join(problems))
