@@ -319,9 +319,6 @@ class Basket(Model):
     units_per_line_mean: float = Field(1.0, ge=1, description="units per SKU line, mean (1 + Poisson)")
 
 
-REACTIONS = ("substitute", "other_store", "wait", "drop_item", "drop_basket")
-
-
 class Reaction(Model):
     """What a customer does when an item is not there to take (probabilities summing to 1)."""
 

@@ -9,24 +9,68 @@ that depends on the setup compares the same pre-drawn uniform against a setup-de
 from __future__ import annotations
 
 import math
-from collections import namedtuple
+from enum import IntEnum
 from functools import partial
+from typing import NamedTuple
 
 import numpy as np
 
 from .catalogue import segment_popularity
-from .config import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, REACTIONS, Scenario
+from .config import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario
 from .rng import Streams, draw_many
 
 DAY_MIN = 1440.0
 
 
-FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online", "dropped",
-          "path",
-          "lines", "units", "reco", "u_abandon", "u_collect", "reaction", "u_reco", "u_advice", "till_min",
-          "advice_min", "store_patience", "call_patience", "handle_min", "u_defer", "u_repeat", "repeat", "u_rate")
-Customer = namedtuple("Customer", FIELDS)
-Customer.__doc__ = "One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute."
+class Reaction(IntEnum):
+    """What a customer does about a missing item (the fields of ``config.Reaction``, in this order)."""
+
+    SUBSTITUTE = 0
+    OTHER_STORE = 1
+    WAIT = 2
+    DROP_ITEM = 3
+    DROP_BASKET = 4
+
+    @property
+    def field(self) -> str:
+        return self.name.lower()
+
+
+class Customer(NamedTuple):
+    """One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute; ``u_*`` are uniforms drawn
+    once, compared with setup-dependent thresholds so that every setup sees the same customers."""
+
+    t: float                  # start of the journey
+    seg: int                  # segment index
+    store: int                # the customer's store (their area)
+    channel: int              # intended purchase channel index
+    n_tp: int                 # research touchpoints visited
+    tp_mask: int              # bit mask of the research touchpoints used
+    research_min: float       # research time (visits and gaps, calls excluded)
+    calls: int                # research calls to customer service
+    switch: bool              # the cart was built in another channel than the purchase channel
+    online: bool              # researched online
+    dropped: bool             # gave up during research
+    path: tuple[int, ...]     # research touchpoints in visiting order
+    lines: list[tuple[int, int]]  # basket: (SKU, units)
+    units: int                # units in the basket
+    reco: int                 # SKU a recommendation would offer
+    u_abandon: float          # gives up when the cart is lost?
+    u_collect: float          # delivery mode: click & collect from the bottom, pickup point from the top
+    reaction: int             # a Reaction, drawn once
+    u_reco: float             # how many recommendations are accepted
+    u_advice: float           # asks for advice in store?
+    till_min: float
+    advice_min: float
+    store_patience: float
+    call_patience: float
+    handle_min: list[float]   # handle time of each call, the purchase call last
+    u_defer: float            # when in the next opening hours a customer who found it closed comes back
+    u_repeat: float           # comes back for a repeat journey?
+    repeat: bool              # this journey is a repeat
+    u_rate: float             # a faultless purchase makes a promoter?
+
+
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
 
 
@@ -48,7 +92,7 @@ class Population:
         self.store_cum = np.cumsum(w / w.sum())
         self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
         self.start_cum, self.trans_cum = _chain_matrices(segs, research)
-        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r) for r in REACTIONS]) for s in segs])
+        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction]) for s in segs])
         price = price if price is not None else [1.0] * popularity.size
         self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
         visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
@@ -200,13 +244,19 @@ class Population:
         tps = j["tp"].tolist()
         ends = np.cumsum(j["n_tp"]).tolist()
         paths = [tuple(tps[e - k:e]) for e, k in zip(ends, j["n_tp"].tolist(), strict=True)]
-        cols = (t.tolist(), seg.tolist(), store.tolist(), j["channel"].tolist(), j["n_tp"].tolist(),
-                j["mask"].tolist(), j["research"].tolist(), j["calls"].tolist(), j["switch"].tolist(),
-                j["online"].tolist(), j["dropped"].tolist(), paths, per_lines, b["units"].tolist(), b["reco"].tolist(),
-                u[:, 0].tolist(), u[:, 1].tolist(), u[:, 2].astype(int).tolist(), u[:, 3].tolist(), u[:, 4].tolist(), s["till"].tolist(), s["advice"].tolist(), s["sp"].tolist(),
-                s["cp"].tolist(), per_handle, s["defer"].tolist(), u[:, 5].tolist(), [False] * t.size,
-                u[:, 6].tolist())
-        return list(map(_new_customer, zip(*cols, strict=True)))
+        cols = {
+            "t": t.tolist(), "seg": seg.tolist(), "store": store.tolist(), "channel": j["channel"].tolist(),
+            "n_tp": j["n_tp"].tolist(), "tp_mask": j["mask"].tolist(), "research_min": j["research"].tolist(),
+            "calls": j["calls"].tolist(), "switch": j["switch"].tolist(), "online": j["online"].tolist(),
+            "dropped": j["dropped"].tolist(), "path": paths, "lines": per_lines, "units": b["units"].tolist(),
+            "reco": b["reco"].tolist(), "u_abandon": u[:, 0].tolist(), "u_collect": u[:, 1].tolist(),
+            "reaction": u[:, 2].astype(int).tolist(), "u_reco": u[:, 3].tolist(), "u_advice": u[:, 4].tolist(),
+            "till_min": s["till"].tolist(), "advice_min": s["advice"].tolist(), "store_patience": s["sp"].tolist(),
+            "call_patience": s["cp"].tolist(), "handle_min": per_handle, "u_defer": s["defer"].tolist(),
+            "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
+        }
+        assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
+        return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))
 
 
 def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:

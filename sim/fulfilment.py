@@ -12,19 +12,31 @@ ship-from-store order's units are no longer sellable in the aisle while they wai
 from __future__ import annotations
 
 import math
+from enum import IntEnum
+from types import MethodType
 
-from .config import REACTIONS
-from .customers import DAY_MIN, Customer, next_open
+from .customers import DAY_MIN, Customer, Reaction, next_open
 from .inventory import levels
 
 HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
 PICKUP_POINT, TRANSFER = "pickup_point", "transfer"
 SHIPMENT_KINDS = (HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE, PICKUP_POINT, TRANSFER)
 AT_STORE = {COLLECT_WH, STORE_PICKUP, TRANSFER}  # collected by the customer in their store
-SUBSTITUTE, OTHER_STORE, WAIT, DROP_ITEM, DROP_BASKET = range(len(REACTIONS))
-# how the buyer wants the goods: delivered home, to a pickup point, collected in their store; or a store customer
-# waiting for a missing item (home delivery, or a transfer to their store where the setup has transfers)
-TO_HOME, TO_POINT, TO_STORE, WALK_IN = range(4)
+SUBSTITUTE, OTHER_STORE, WAIT, DROP_ITEM, DROP_BASKET = Reaction
+
+
+class Mode(IntEnum):
+    """How the buyer wants the goods: delivered home, to a pickup point, collected in their store; or a store
+    customer waiting for a missing item (home delivery, or a transfer to their store where the setup has them)."""
+
+    TO_HOME = 0
+    TO_POINT = 1
+    TO_STORE = 2
+    WALK_IN = 3
+
+
+TO_HOME, TO_POINT, TO_STORE, WALK_IN = Mode
+WAREHOUSE_PARCEL = {TO_HOME: HOME, TO_POINT: PICKUP_POINT, TO_STORE: COLLECT_WH, WALK_IN: HOME}
 
 
 class Order:
@@ -68,6 +80,7 @@ class Fulfilment:
                         if n.reserve_units is not None or n.reserve_days is not None else [0] * world.cat.n
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(sc)
+        self._route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
         self.parcel_cost = {HOME: f.home_cost, COLLECT_WH: f.collect_cost, STORE_PICKUP: f.store_collect_cost,
                             SHIP_FROM_STORE: f.ship_from_store_cost, PICKUP_POINT: f.pickup_point_cost,
                             TRANSFER: f.transfer_cost}
@@ -348,22 +361,25 @@ class Fulfilment:
                                exclude=pickup)
         return wh if wh >= 0 and inv.on_hand[wh][sku] >= qty else -1
 
-    def _route(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int:
-        """Order management over the live shared pool: the scenario's routing rule, -1 if no node can serve.
+    # Order management over the live shared pool: ``_route(sku, qty, area, stores_ok, own, exclude)`` is the
+    # scenario's routing rule (chosen once, from ROUTES), returning a node or -1 if none can serve. Candidates
+    # are the warehouse and the stores flagged in ``stores_ok``, never ``exclude``; a node other than ``own``
+    # (the ordering channel's node) offers its on hand minus its reserve.
+    def _ranked(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int:
+        """``nearest`` and ``cheapest``: the first node of the area's static ranking that can serve."""
+        on_hand, reserve, wh = self.w.inv.on_hand, self.reserve, self.wh
+        for node in self.rank[area]:
+            if node != exclude and (node == wh or stores_ok[node]) and \
+                    on_hand[node][sku] - (0 if node == own else reserve[node][sku]) >= qty:
+                return node
+        return -1
 
-        Candidates are the warehouse and the stores flagged in ``stores_ok``, never ``exclude``; a node other
-        than ``own`` (the ordering channel's node) offers its on hand minus its reserve."""
-        on_hand, reserve = self.w.inv.on_hand, self.reserve
-        wh = self.wh
-        rule = self.f.routing
-        if rule == "nearest" or rule == "cheapest":
-            for node in self.rank[area]:
-                if node != exclude and (node == wh or stores_ok[node]) and \
-                        on_hand[node][sku] - (0 if node == own else reserve[node][sku]) >= qty:
-                    return node
-            return -1
+    def _most_stock(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int,
+                    warehouse_first: bool = False) -> int:
+        """``most_stock``: the node with most units to offer (the warehouse on a tie)."""
+        on_hand, reserve, wh = self.w.inv.on_hand, self.reserve, self.wh
         wh_have = on_hand[wh][sku] - (0 if wh == own else reserve[wh][sku]) if wh >= 0 and wh != exclude else -1
-        if rule == "warehouse_first" and wh_have >= qty:
+        if warehouse_first and wh_have >= qty:
             return wh
         best, best_have = -1, qty - 1
         for node, ok in enumerate(stores_ok):
@@ -373,11 +389,19 @@ class Fulfilment:
                     best, best_have = node, have
         return wh if wh_have > best_have else best
 
+    def _warehouse_first(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int,
+                         exclude: int) -> int:
+        """``warehouse_first``: the warehouse if it can serve, else the store with most units to offer."""
+        return self._most_stock(sku, qty, area, stores_ok, own, exclude, warehouse_first=True)
+
+    ROUTES = {"nearest": _ranked, "cheapest": _ranked, "most_stock": _most_stock,
+              "warehouse_first": _warehouse_first}
+
     # ----------------------------------------------------------------------------------------- shipments
     def _kind(self, c: Customer, node: int, mode: int) -> str:
         """What a parcel from ``node`` is, for a buyer wanting ``mode``."""
         if node == self.wh:
-            return (HOME, PICKUP_POINT, COLLECT_WH, HOME)[mode]
+            return WAREHOUSE_PARCEL[mode]
         if mode == TO_STORE and node == c.store:
             return STORE_PICKUP
         if (mode == TO_STORE or mode == WALK_IN) and self.senders[node]:
