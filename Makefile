@@ -20,6 +20,7 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
+	$(BIN)/mypy   # the model core: files and settings in pyproject.toml
 	$(BIN)/python -m pytest -n 2 tests notebooks --nbmake
 
 bench: $(BIN)/.installed

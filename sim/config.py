@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -219,7 +220,7 @@ def _reserve_problem(units: int | None, days: float | None, rep: Replenishment) 
             if units > p.order_up_to:
                 raise ValueError(f"reserve_units {units} is larger than the stock the policy holds "
                                  f"({where}.order_up_to {p.order_up_to})")
-        else:
+        elif days is not None:
             if p.order_up_to_days is None:
                 raise ValueError(f"reserve_days needs {where}.order_up_to_days (or give reserve_units)")
             if days > p.order_up_to_days:
@@ -603,7 +604,7 @@ def _chain_problems(where: str, chain: Chain, research: set[str]):
 
 
 # --------------------------------------------------------------------------------------------- loading
-def format_error(err: dict[str, Any]) -> str:
+def format_error(err: Mapping[str, Any]) -> str:
     """One line for one pydantic error: the field path, then what is allowed (and what was given)."""
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
     msg = err["msg"].removeprefix("Value error, ")

@@ -147,7 +147,7 @@ class Population:
         n = seg.size
         k = len(self.research)
         dropped = np.zeros(n, bool)
-        if self.trans_cum is None:
+        if self.trans_cum is None or self.start_cum is None:
             return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
         state = _pick(self.start_cum[seg], gj.random(n))
         idx = np.nonzero(state < k)[0]

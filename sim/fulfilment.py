@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 from enum import IntEnum
+from functools import partial
 from types import MethodType
 
 from .customers import DAY_MIN, Customer, Reaction, next_open
@@ -123,7 +124,7 @@ class Fulfilment:
             parcel = f.home_cost if node == self.wh else f.ship_from_store_cost
             return parcel + f.cost_per_km * dist[area][node], node
 
-        rank = [sorted(range(len(nodes)), key=lambda n, a=a: key(a, n)) for a in range(len(areas))]
+        rank = [sorted(range(len(nodes)), key=partial(key, a)) for a in range(len(areas))]
         return dist, rank
 
     # ----------------------------------------------------------------------------------------- checkout
@@ -242,7 +243,7 @@ class Fulfilment:
         w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
         w.rate(c, None)
 
-    def _mode(self, c: Customer) -> int:
+    def _mode(self, c: Customer) -> Mode:
         """Where an online buyer wants the goods: one uniform decides, so the choice is the same in every setup
         that offers it (click & collect from the bottom of [0, 1), pickup points from the top)."""
         u = c.u_collect
@@ -305,7 +306,7 @@ class Fulfilment:
         elif units:
             w.rate(c, problems + short)
 
-    def _online_reaction(self, c: Customer, sku: int, qty: int, mode: int) -> tuple[int, int, bool]:
+    def _online_reaction(self, c: Customer, sku: int, qty: int, mode: Mode) -> tuple[int, int, bool]:
         """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
         if c.reaction == SUBSTITUTE:
             for alt in self.similar[sku]:
@@ -348,7 +349,7 @@ class Fulfilment:
                 return wh
         return -1
 
-    def _route_online(self, sku: int, qty: int, c: Customer, mode: int) -> int:
+    def _route_online(self, sku: int, qty: int, c: Customer, mode: Mode) -> int:
         inv = self.w.inv
         wh = self.wh
         if self.caps.shared_stock:
@@ -398,7 +399,7 @@ class Fulfilment:
               "warehouse_first": _warehouse_first}
 
     # ----------------------------------------------------------------------------------------- shipments
-    def _kind(self, c: Customer, node: int, mode: int) -> str:
+    def _kind(self, c: Customer, node: int, mode: Mode) -> str:
         """What a parcel from ``node`` is, for a buyer wanting ``mode``."""
         if node == self.wh:
             return WAREHOUSE_PARCEL[mode]
@@ -414,7 +415,7 @@ class Fulfilment:
             return next_open(now, st.open_min, st.close_min) + self.f.store_collect_promise_min
         return self.promise_days[kind] * DAY_MIN
 
-    def _ship(self, c: Customer, ships: dict[int, int], mode: int, problems: int, cls: int) -> None:
+    def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
         w = self.w
         env, met, f = w.env, w.met, self.f
         now = env.now

@@ -22,6 +22,8 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Sequence
+from typing import Any
 
 import simpy
 
@@ -65,7 +67,7 @@ class NodePolicy:
 class Inventory:
     """All stock of the network and its supplier, with the counters that the stock KPIs and invariants need."""
 
-    def __init__(self, env: simpy.Environment, policies: list[list[NodePolicy] | NodePolicy], n_skus: int,
+    def __init__(self, env: simpy.Environment, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
                  price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0):
         """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
         one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited."""
@@ -214,7 +216,7 @@ class Inventory:
     def _supplier_day(self, _e) -> None:
         """Midnight at the supplier: a new day's capacity, spent on the backlog oldest order first (the last one
         served may ship in part)."""
-        budget = self.capacity
+        budget = self.capacity or 0  # scheduled only when the supplier has a capacity
         backlog = self.backlog
         while backlog and budget:
             entry = backlog[0]
@@ -288,7 +290,7 @@ class Inventory:
         for sku in group.skus:
             self._order(node, sku, group.order_size(sku, self.position(node, sku)))
 
-    def _schedule(self, callback, priority: int, delay: float) -> None:
+    def _schedule(self, callback, priority: Any, delay: float) -> None:
         ev = simpy.Event(self.env)
         ev.callbacks.append(callback)
         ev._ok = True

@@ -195,12 +195,10 @@ class World:
         """Per segment, (store, online): the chance that each SKU's order line is returned; None for never."""
         factors = self.sc.fulfilment.return_category_factor
         factor = [factors.get(cat, 1.0) for cat in self.cat.category]
-        out = []
-        for s in self.sc.segments:
-            pair = tuple([base * f for f in factor] if base else None
-                         for base in (s.after_sale.return_store, s.after_sale.return_online))
-            out.append(pair)
-        return out
+        def chances(base: float) -> list[float] | None:
+            return [base * f for f in factor] if base else None
+
+        return [(chances(s.after_sale.return_store), chances(s.after_sale.return_online)) for s in self.sc.segments]
 
     # ----------------------------------------------------------------------------------------- processes
     def arrivals(self):
@@ -270,7 +268,7 @@ class World:
             met.left[reason] += 1
             return -1
         chances = self.line_return[c.seg][ch != self.ch_store]
-        if chances is not None:
+        if chances is not None and sold:
             u = self.return_u.next
             back = [(sku, n) for sku, n in sold if u() < chances[sku]]
             if back:
