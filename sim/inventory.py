@@ -23,10 +23,10 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Sequence
-from typing import Any
 
 import simpy
 
+from .engine import schedule_callback
 from .rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
@@ -132,7 +132,7 @@ class Inventory:
         if got < qty:
             self.short_in_cycle[node][sku] = True
         if got:
-            now = self.env._now  # SimPy's clock attribute: the property costs a call
+            now = self.env.now
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
             row[sku] = have - got
@@ -152,7 +152,7 @@ class Inventory:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
-        now = self.env._now
+        now = self.env.now
         self.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         self.bo_last[node] = now
         self.bo_total[node] += change
@@ -208,7 +208,7 @@ class Inventory:
             self.backlog.append([node, sku, qty])
 
     def _wait(self, change: int) -> None:
-        now = self.env._now
+        now = self.env.now
         self.backlog_area += self.backlog_units * (now - self.backlog_last)
         self.backlog_last = now
         self.backlog_units += change
@@ -233,7 +233,7 @@ class Inventory:
         self._schedule(self._supplier_day, PRIO_SUPPLIER, self.day_min)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
-        now = self.env._now  # SimPy's clock attribute: the property costs a call
+        now = self.env.now
         self.on_order[node][sku] -= qty
         self.in_transit -= qty
         self.received[node] += qty
@@ -257,7 +257,7 @@ class Inventory:
 
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
-        now = self.env._now
+        now = self.env.now
         self.area[node] += self.total[node] * (now - self.last[node])
         self.last[node] = now
         self.on_hand[node][sku] += qty
@@ -290,12 +290,8 @@ class Inventory:
         for sku in group.skus:
             self._order(node, sku, group.order_size(sku, self.position(node, sku)))
 
-    def _schedule(self, callback, priority: Any, delay: float) -> None:
-        ev = simpy.Event(self.env)
-        ev.callbacks.append(callback)
-        ev._ok = True
-        ev._value = None
-        self.env.schedule(ev, priority, delay)
+    def _schedule(self, callback, priority: int, delay: float) -> None:
+        schedule_callback(self.env, callback, priority, delay)
 
     # ----------------------------------------------------------------------------------------- views
     def sync(self, interval_min: float) -> None:
@@ -310,7 +306,7 @@ class Inventory:
 
     def flush(self) -> None:
         """Bring every time-weighted area up to now (before reading it)."""
-        now = self.env._now  # SimPy's clock attribute: the property costs a call
+        now = self.env.now
         for node in range(self.n_nodes):
             self.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now

@@ -7,7 +7,7 @@ a customer leaves when the total wait exceeds their patience.
 
 from __future__ import annotations
 
-from simpy.events import PENDING, Event
+from simpy.events import Event
 
 from .customers import Customer, next_open
 
@@ -53,7 +53,7 @@ def _wait(env, req, patience: float):
     wake = Event(env)
 
     def first(_ev, wake=wake):
-        if wake._value is PENDING:
+        if not wake.triggered:
             wake.succeed()
 
     req.callbacks.append(first)
@@ -71,10 +71,10 @@ def store_visit(w, c: Customer, ch: int):
     k = c.store
     st = w.stores[k]
     q = w.met.store_q[k]
-    closed = next_open(env._now, st.open_min, st.close_min)
+    closed = next_open(env.now, st.open_min, st.close_min)
     if closed:  # found it closed: comes back at a uniform time of the next opening hours
         yield env.timeout(closed + c.u_defer * (st.close_min - st.open_min))
-        closed = next_open(env._now, st.open_min, st.close_min)
+        closed = next_open(env.now, st.open_min, st.close_min)
         if closed:
             yield env.timeout(closed)
     tills = st.tills
@@ -86,7 +86,7 @@ def store_visit(w, c: Customer, ch: int):
         w.met.left["store_full"] += 1
         w.rate(c, None)
         return
-    t_in = env._now
+    t_in = env.now
     q.enter(t_in)
     patience = c.store_patience
     waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
@@ -94,28 +94,28 @@ def store_visit(w, c: Customer, ch: int):
         req = st.staff.request()
         if not req.triggered and not (yield from _wait(env, req, patience)):
             return _give_up(w, c, q, t_in)
-        waited = env._now - t_in
+        waited = env.now - t_in
         yield env.timeout(c.advice_min)
         st.staff.release(req)
     req = None
     if tills is not None:
-        t_q = env._now
+        t_q = env.now
         req = tills.request()
         if not req.triggered and not (yield from _wait(env, req, patience - waited)):
             return _give_up(w, c, q, t_in)
-        waited += env._now - t_q
+        waited += env.now - t_q
     q.waited(waited)
     if c.till_min:
         yield env.timeout(c.till_min)
     w.fulfil.store_sale(c, k, ch, int(waited > q.target))  # booked as the customer leaves: "inside" until then
     if req is not None:
         tills.release(req)
-    q.leave(env._now, t_in)
+    q.leave(env.now, t_in)
 
 
 def _give_up(w, c: Customer, q, t_in: float) -> None:
     q.abandoned += 1
-    q.leave(w.env._now, t_in)
+    q.leave(w.env.now, t_in)
     w.met.left["store_queue"] += 1
     w.rate(c, None)
 
@@ -125,13 +125,13 @@ def call(w, c: Customer, handle: float, purchase: bool):
     env = w.env
     cc = w.call
     q = w.met.call_q
-    closed = next_open(env._now, cc.open_min, cc.close_min)
+    closed = next_open(env.now, cc.open_min, cc.close_min)
     if closed:  # as for stores: call back after opening
         yield env.timeout(closed + c.u_defer * (cc.close_min - cc.open_min))
-        closed = next_open(env._now, cc.open_min, cc.close_min)
+        closed = next_open(env.now, cc.open_min, cc.close_min)
         if closed:
             yield env.timeout(closed)
-    t_in = env._now
+    t_in = env.now
     q.enter(t_in)
     agents = cc.agents
     req = None
@@ -139,16 +139,16 @@ def call(w, c: Customer, handle: float, purchase: bool):
         req = agents.request()
         if not req.triggered and not (yield from _wait(env, req, c.call_patience)):
             q.abandoned += 1
-            q.leave(env._now, t_in)
+            q.leave(env.now, t_in)
             if purchase:
                 w.met.left["call_queue"] += 1
                 w.rate(c, None)
             return
-    waited = env._now - t_in
+    waited = env.now - t_in
     q.waited(waited)
     yield env.timeout(handle)
     if req is not None:
         agents.release(req)
-    q.leave(env._now, t_in)
+    q.leave(env.now, t_in)
     if purchase:
         w.fulfil.online_sale(c, w.ch_call, int(waited > q.target))

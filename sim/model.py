@@ -21,6 +21,7 @@ from . import metrics as M
 from .catalogue import build_catalogue, segment_popularity
 from .config import CHANNEL_CALL, CHANNEL_STORE, Dist, Replenishment, Scenario
 from .customers import DAY_MIN, Population
+from .engine import events_processed
 from .fulfilment import Fulfilment
 from .inventory import Inventory, NodePolicy, levels
 from .journey import journey
@@ -308,7 +309,7 @@ class World:
             self.met.reviews[grade] += 1
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env._now + delay < self.horizon:
+            if self.env.now + delay < self.horizon:
                 self.env.process(self._repeat(c, delay))
 
     def _return(self, c, ch: int, lines: list):
@@ -342,7 +343,7 @@ class World:
     def _repeat(self, c, delay: float):
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
         yield self.env.timeout(delay)
-        again = c._replace(t=self.env._now, repeat=True, u_repeat=1.0)
+        again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         m = self.met  # the counters of _book_day for one customer, without numpy's per-call cost
         m.arrived += 1
         m.repeat_journeys += 1
@@ -487,7 +488,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     kpis = M.compute_kpis(win, window_min, stock)
     kpis["end_of_period_on_hand"] = stock["end_of_period_on_hand"]
     kpis["avg_backorder_units"] = stock["avg_backorder_units"]
-    events = next(env._eid) - len(env._queue)  # events scheduled and processed (SimPy's own counter)
+    events = events_processed(env)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=M.breakdown(win, window_min), events=events,
                   customers=w.met.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.research,
