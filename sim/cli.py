@@ -90,12 +90,9 @@ def _setup_list(text: str) -> list[str]:
     return names
 
 
-def _cpus() -> int:
-    """Return the number of CPUs this process may run on (at least 1)."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+def _add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
+                   help="local worker processes; 1 runs serially (default: one per CPU available)")
 
 
 def _add_common(p: argparse.ArgumentParser) -> None:
@@ -124,8 +121,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--warmup", type=_days(0, strict=False), default=None, metavar="D",
                    help="warm-up days, not measured (default: 14)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
-    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
-                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
+    _add_workers(p)
 
     p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
     _add_common(p)
@@ -140,8 +136,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--replications", type=_int_at_least(2, " (confidence intervals need two)"), default=10,
                    metavar="N", help="replications per setup (default: 10)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
-    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
-                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
+    _add_workers(p)
     p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL", help="confidence level (default: 0.95)")
     _add_scheduler(p)
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
@@ -152,8 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("file", type=Path, metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
                    help="override a field of the experiment's scenario by dotted path (repeatable)")
-    p.add_argument("--workers", type=_int_at_least(1), default=_cpus(), metavar="N",
-                   help=f"local worker processes; 1 runs serially (default: the {_cpus()} CPUs available)")
+    _add_workers(p)
     _add_scheduler(p)
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
@@ -312,12 +306,12 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
-    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
+    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility, cpus
 
     days = PLAUSIBILITY_DAYS if args.days is None else args.days
     warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
     verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup,
-                                  min(args.workers, args.replications))
+                                  min(args.workers or cpus(), args.replications))
     expected = scenario.benchmark_exceptions
     rows = []
     for v in verdicts:
