@@ -15,6 +15,8 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from .benchmarks import applicable  # data only, imports nothing of the package
+
 PROB_TOL = 1e-6
 CHANNEL_STORE = "store"
 CHANNEL_CALL = "call_centre"
@@ -519,8 +521,6 @@ class Scenario(Model):
             yield from self._segment_problems(i, seg)
         yield from self._return_problems()
         yield from self._category_problems()
-        from .benchmarks import applicable  # data only: no import back into the config
-
         judged = sorted({b.kpi for b in applicable(self.sector)})
         for kpi in self.benchmark_exceptions:
             if kpi not in judged:

@@ -10,6 +10,8 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable
 
+from .config import CHANNEL_STORE
+
 WAIT_BIN_MIN = 0.1        # histogram bin width for queue waits, minutes (p95 to 6 s)
 WAIT_BINS = 6_000         # up to 600 minutes; longer waits go to the last bin
 NAN = float("nan")
@@ -210,12 +212,14 @@ def _sum(x) -> float:
 
 
 def _store_visits(w: dict) -> int:
-    browse = w["tp_visits"][w["touchpoints"].index("store")] if "store" in w["touchpoints"] else 0
+    tps = w["touchpoints"]
+    browse = w["tp_visits"][tps.index(CHANNEL_STORE)] if CHANNEL_STORE in tps else 0
     return browse + sum(q.arrivals for q in w["store_q"])
 
 
 def _store_units(w: dict) -> int:
-    return w["units_ch"][w["channels"].index("store")] if "store" in w["channels"] else 0
+    chs = w["channels"]
+    return w["units_ch"][chs.index(CHANNEL_STORE)] if CHANNEL_STORE in chs else 0
 
 
 def uplift(value: list[float], orders: list[int], segment: int | None = None) -> float:

@@ -299,7 +299,8 @@ class World:
 
     def rate(self, c, problems: int | None) -> None:
         """How the customer will speak of it (NPS-like): no problem = promoter (with the segment's
-        ``promoter_prob``, else passive), one = passive, more or nothing bought (``None``) = detractor. Problems: a wait over target, a missing item, a late parcel.
+        ``promoter_prob``, else passive), one = passive, more or nothing bought (``None``) = detractor.
+        Problems: a wait over target, a missing item, a late parcel.
         Loyalty follows: the segment's chance of a repeat journey for that rating."""
         grade = 2 if problems is None or problems >= 2 else problems
         if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
