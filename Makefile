@@ -31,10 +31,11 @@ bench: $(BIN)/.installed
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
-# the README's charts: the demo's own output, copied where the README shows them
+# the README's charts (the demo's own output, copied where the README shows them) and its KPI glossary
 docs: demo
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png docs/img/
+	$(BIN)/python -c 'import sim.kpis; sim.kpis.write_glossary("README.md")'
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

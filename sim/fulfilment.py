@@ -18,6 +18,7 @@ from types import MethodType
 
 from .customers import DAY_MIN, Customer, Reaction, next_open
 from .inventory import levels
+from .ledger import Leave
 
 HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
 PICKUP_POINT, TRANSFER = "pickup_point", "transfer"
@@ -131,11 +132,10 @@ class Fulfilment:
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
         w = self.w
-        inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
+        inv, book, price, cost = w.inv, w.book, w.cat.price, w.cat.unit_cost
         take = inv.take
         lines = self._basket(c)
-        met.requests_ch[ch] += len(lines)
-        met.requests_store[k] += len(lines)
+        book.lines_asked(ch, len(lines), k)
         if c.reaction == DROP_BASKET:  # leaves if a line is short that would not be backordered
             shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
             if any(shelf[sku] < qty and not owed_ok[sku] for sku, qty in lines):
@@ -154,7 +154,7 @@ class Fulfilment:
                 bought.append((sku, got))
             if got < qty:
                 short = 1
-                met.shelf_short_store[k] += 1
+                book.shelf_short(k)
                 sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
                 if n:
                     units += n
@@ -162,7 +162,7 @@ class Fulfilment:
                     cogs += n * cost[sold]
                     bought.append((sold, n))
         if units:
-            met.orders_store[k] += 1
+            book.store_ticket(k)
         cls = w.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
@@ -177,40 +177,35 @@ class Fulfilment:
         The line is a stockout unless the missing units of this very SKU still came from stock (another node's,
         delivered or fetched); a backorder is a stockout too."""
         w = self.w
-        inv, met = w.inv, w.met
+        inv, book = w.inv, w.book
         if inv.backorders_ok[k][sku]:
             inv.backorder(k, sku, short)
-            met.units_backordered += short
-            met.value_backordered += short * w.cat.price[sku]
-            met.stockouts_ch[ch] += 1
-            met.stockouts_store[k] += 1
+            book.backordered(short, short * w.cat.price[sku])
+            book.stockout(ch, k)
             return sku, short
         node = self._elsewhere_for_store(c, k, sku, short)
         sent, sold = 0, sku
         if c.reaction == WAIT and node >= 0:
             sent = self._take_promised(node, sku, short)
             if sent < short:  # only a stale view can promise too much: the line is cancelled at picking
-                met.units_failed_promise += short - sent
-                met.failed_promises += 1
+                book.failed_promise(short - sent)
                 self.broken += 1
-            met.units_remote += sent
+            book.remote(sent)
             if sent:
                 ships[node] = ships.get(node, 0) + sent
         elif c.reaction == SUBSTITUTE:
             sub = self._substitute(k, sku, short)
             if sub >= 0:
                 sent, sold = inv.take(k, sub, short), sub
-                met.units_substituted += sent
+                book.substituted(sent)
         elif c.reaction == OTHER_STORE:
             other = (k + 1) % w.n_stores  # the next store on the customer's way, whatever the setup shows
             if other != k and inv.on_hand[other][sku] >= short:
                 sent = inv.take(other, sku, short)
-                met.units_remote += sent
-        met.units_lost += short - sent
-        met.value_lost += (short - sent) * w.cat.price[sku]
+                book.remote(sent)
+        book.lost(short - sent, (short - sent) * w.cat.price[sku])
         if sold != sku or sent < short:
-            met.stockouts_ch[ch] += 1
-            met.stockouts_store[k] += 1
+            book.stockout(ch, k)
         return sold, sent
 
     def _take_promised(self, node: int, sku: int, qty: int) -> int:
@@ -230,17 +225,14 @@ class Fulfilment:
         """The customer leaves everything because something is missing: every unit is a lost sale and every line
         a stockout (none was served); a store's shelf counts short only where the line was."""
         w = self.w
-        met, price = w.met, w.cat.price
-        met.stockouts_ch[ch] += len(lines)
+        book, price = w.book, w.cat.price
         store = nodes[0] if nodes[0] < w.n_stores else -1
-        if store >= 0:
-            met.stockouts_store[store] += len(lines)
+        book.stockout(ch, store, len(lines))
         for sku, qty in lines:
             if store >= 0 and w.inv.on_hand[store][sku] < qty:
-                met.shelf_short_store[store] += 1
-            met.units_lost += qty
-            met.value_lost += qty * price[sku]
-        w.close_order(c, ch, 0, 0.0, 0.0, reason="dropped_basket")
+                book.shelf_short(store)
+            book.lost(qty, qty * price[sku])
+        w.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET)
         w.rate(c, None)
 
     def _mode(self, c: Customer) -> Mode:
@@ -256,11 +248,11 @@ class Fulfilment:
     def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.w
-        inv, met, price, cost = w.inv, w.met, w.cat.price, w.cat.unit_cost
+        inv, book, price, cost = w.inv, w.book, w.cat.price, w.cat.unit_cost
         mode = self._mode(c)
         wh = self.wh
         lines = self._basket(c)
-        met.requests_ch[ch] += len(lines)
+        book.lines_asked(ch, len(lines))
         owed_ok = inv.backorders_ok[wh] if wh >= 0 else [False] * w.cat.n  # per SKU: backorders at the warehouse
         if c.reaction == DROP_BASKET and \
                 any(not owed_ok[sku] and self._route_online(sku, qty, c, mode) < 0 for sku, qty in lines):
@@ -275,10 +267,9 @@ class Fulfilment:
             if node < 0:
                 short = 1
                 if owed_ok[sku]:
-                    met.stockouts_ch[ch] += 1
+                    book.stockout(ch)
                     inv.backorder(wh, sku, qty)
-                    met.units_backordered += qty
-                    met.value_backordered += qty * price[sku]
+                    book.backordered(qty, qty * price[sku])
                     units += qty
                     value += qty * price[sku]
                     cogs += qty * cost[sku]
@@ -286,14 +277,13 @@ class Fulfilment:
                     continue
                 sold, node, ship = self._online_reaction(c, sku, qty, mode)
                 if node < 0 or sold != sku:  # not served, or a substitute: a stockout
-                    met.stockouts_ch[ch] += 1
+                    book.stockout(ch)
                 if node < 0:
-                    met.units_lost += qty
-                    met.value_lost += qty * price[sku]
+                    book.lost(qty, qty * price[sku])
                     continue
             inv.take(node, sold, qty)  # routing only picks a node holding the whole line
             if node != wh:
-                met.units_remote += qty
+                book.remote(qty)
             if ship:
                 ships[node] = ships.get(node, 0) + qty
             units += qty
@@ -312,7 +302,7 @@ class Fulfilment:
             for alt in self.similar[sku]:
                 node = self._route_online(alt, qty, c, mode)
                 if node >= 0:
-                    self.w.met.units_substituted += qty
+                    self.w.book.substituted(qty)
                     return alt, node, True
         elif c.reaction == OTHER_STORE and self.w.n_stores and self.w.inv.on_hand[c.store][sku] >= qty:
             return sku, c.store, False  # goes and buys it in their store, whatever the setup shows
@@ -324,16 +314,14 @@ class Fulfilment:
         number accepted is binomial, read from one pre-drawn uniform (the same customers accept under every setup
         that recommends). The first is the customer's drawn SKU, the next ones similar SKUs of its category."""
         w = self.w
-        met = w.met
         if self.recommends:
             used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
             n = sum(c.u_reco < p for p in self.reco_survival[c.seg][used])
             if n:
                 extra = [(c.reco, 1), *((sku, 1) for sku in self.similar[c.reco][: n - 1])]
-                met.units_recommended += len(extra)
-                met.units_demanded += c.units + len(extra)
+                w.book.demanded(c.units + len(extra), len(extra))
                 return [*c.lines, *extra]
-        met.units_demanded += c.units
+        w.book.demanded(c.units)
         return c.lines
 
     # ----------------------------------------------------------------------------------------- routing
@@ -417,25 +405,22 @@ class Fulfilment:
 
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
         w = self.w
-        env, met, f = w.env, w.met, self.f
+        env, book, f = w.env, w.book, self.f
         now = env.now
-        met.online_orders += 1
+        book.online_order()
         order = Order(now, now, c, problems, cls)
         area = c.store if w.n_stores else 0
         for node in ships:
             kind = self._kind(c, node, mode)
             km = self.dist[area][node]
-            met.shipments[kind] += 1
-            met.delivery_km += km
-            met.fulfilment_cost += self.parcel_cost[kind] + f.cost_per_km * km
+            book.parcel(kind, km, self.parcel_cost[kind] + f.cost_per_km * km, -1 if node == self.wh else node,
+                        kind == TRANSFER)
             order.deadline = max(order.deadline, now + self._promise_min(kind, now, c))
             order.at_store = order.at_store or kind in AT_STORE
             if node == self.wh:
                 carrier = self.point_days if kind == PICKUP_POINT else self.home_days
                 self._done(order, now + self.handling + carrier.next())
             else:
-                met.picks_store[node] += 1
-                met.transfers += kind == TRANSFER
                 order.pending += 1
                 env.process(self._pick(order, node, kind))
         if not order.pending:
@@ -470,12 +455,8 @@ class Fulfilment:
 
     def _finish(self, order: Order) -> None:
         w = self.w
-        met = w.met
-        met.online_done += 1
-        met.lead_time_sum_days += (order.last - order.t0) / DAY_MIN
         late = order.last > order.deadline
-        if not late:
-            met.on_time += 1
+        w.book.order_done((order.last - order.t0) / DAY_MIN, not late)
         c = order.customer
         w.rate(c, order.problems + late)
         p = self.f.pickup_extra_purchase_prob
@@ -489,18 +470,9 @@ class Fulfilment:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds
         to the buyer's spend (their class's units and value), not to the orders."""
         w = self.w
-        inv, met, k, ch = w.inv, w.met, c.store, w.ch_store
+        inv, k = w.inv, c.store
         sku = self.extra_sku.next()
         if inv.on_hand[k][sku] < 1:
             return  # an impulse buy is of what is seen: nothing missed, nothing demanded
         inv.take(k, sku, 1)
-        price = w.cat.price[sku]
-        met.units_demanded += 1
-        met.revenue += price
-        met.cogs += w.cat.unit_cost[sku]
-        met.units_ch[ch] += 1
-        met.value_ch[ch] += price
-        met.pickup_extra_units += 1
-        met.pickup_extra_value += price
-        met.class_units[cls] += 1
-        met.class_value[cls] += price
+        w.book.extra_purchase(w.ch_store, cls, w.cat.price[sku], w.cat.unit_cost[sku])

@@ -10,6 +10,7 @@ from __future__ import annotations
 from simpy.events import Event
 
 from .customers import Customer, next_open
+from .ledger import Leave
 
 INF = float("inf")
 
@@ -24,11 +25,11 @@ def journey(w, c: Customer):
         for i in range(c.calls):
             yield from call(w, c, c.handle_min[i], purchase=False)
         if c.dropped:
-            w.met.left["research"] += 1
+            w.book.customer_left(Leave.RESEARCH)
             return
         ch = c.channel
         if c.switch and c.u_abandon < w.cart_loss * w.restart_abandon[c.seg]:
-            w.met.left["cart_lost"] += 1
+            w.book.customer_left(Leave.CART_LOST)
             w.rate(c, None)
             return
         if ch == w.ch_store:
@@ -70,7 +71,7 @@ def store_visit(w, c: Customer, ch: int):
     env = w.env
     k = c.store
     st = w.stores[k]
-    q = w.met.store_q[k]
+    q = w.book.store_q[k]
     closed = next_open(env.now, st.open_min, st.close_min)
     if closed:  # found it closed: comes back at a uniform time of the next opening hours
         yield env.timeout(closed + c.u_defer * (st.close_min - st.open_min))
@@ -81,9 +82,8 @@ def store_visit(w, c: Customer, ch: int):
     # full: every till busy and every waiting place taken (with no waiting room, a free till still serves)
     if st.queue_capacity is not None and tills is not None and tills.count >= tills.capacity \
             and len(tills.queue) >= st.queue_capacity:
-        q.arrivals += 1
-        q.balked += 1
-        w.met.left["store_full"] += 1
+        q.balk()
+        w.book.customer_left(Leave.STORE_FULL)
         w.rate(c, None)
         return
     t_in = env.now
@@ -114,9 +114,8 @@ def store_visit(w, c: Customer, ch: int):
 
 
 def _give_up(w, c: Customer, q, t_in: float) -> None:
-    q.abandoned += 1
-    q.leave(w.env.now, t_in)
-    w.met.left["store_queue"] += 1
+    q.gave_up(w.env.now, t_in)
+    w.book.customer_left(Leave.STORE_QUEUE)
     w.rate(c, None)
 
 
@@ -124,7 +123,7 @@ def call(w, c: Customer, handle: float, purchase: bool):
     """One call to the call centre; a purchase call places an order when it ends."""
     env = w.env
     cc = w.call
-    q = w.met.call_q
+    q = w.book.call_q
     closed = next_open(env.now, cc.open_min, cc.close_min)
     if closed:  # as for stores: call back after opening
         yield env.timeout(closed + c.u_defer * (cc.close_min - cc.open_min))
@@ -138,10 +137,9 @@ def call(w, c: Customer, handle: float, purchase: bool):
     if agents is not None:
         req = agents.request()
         if not req.triggered and not (yield from _wait(env, req, c.call_patience)):
-            q.abandoned += 1
-            q.leave(env.now, t_in)
+            q.gave_up(env.now, t_in)
             if purchase:
-                w.met.left["call_queue"] += 1
+                w.book.customer_left(Leave.CALL_QUEUE)
                 w.rate(c, None)
             return
     waited = env.now - t_in

@@ -11,13 +11,10 @@ import gc
 import math
 import time
 from dataclasses import dataclass, field
-from itertools import chain
-from operator import attrgetter
 
 import numpy as np
 import simpy
 
-from . import metrics as M
 from .catalogue import build_catalogue, segment_popularity
 from .config import CHANNEL_CALL, CHANNEL_STORE, Dist, Replenishment, Scenario
 from .customers import DAY_MIN, Population
@@ -25,6 +22,8 @@ from .engine import events_processed
 from .fulfilment import Fulfilment
 from .inventory import Inventory, NodePolicy, levels
 from .journey import journey
+from .kpis import breakdown, compute_kpis, ratio
+from .ledger import Layout, Leave, Ledger, StockFigures, window
 from .rng import Streams, as_seed_sequence
 from .setups import resolve
 
@@ -165,8 +164,9 @@ class World:
         if self.caps.visibility == "stale":
             self.inv.sync(sc.fulfilment.sync_interval_min)
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
-        self.met = M.Metrics(self.channels, [s.name for s in sc.stores], [s.name for s in sc.segments],
-                             self.research, sc.fulfilment.store_wait_target_min, call_target)
+        self.book = Ledger(Layout(tuple(self.channels), tuple(s.name for s in sc.stores),
+                                  tuple(s.name for s in sc.segments), tuple(self.research)),
+                           sc.fulfilment.store_wait_target_min, call_target)
         # chance that a channel switch loses the cart
         self.restart_abandon = [s.restart_abandon_prob for s in sc.segments]
         self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[self.caps.cart_continuity]
@@ -187,7 +187,7 @@ class World:
                                      self.cat.price)
         self.active = 0
         self.horizon = sc.horizon_days * DAY_MIN
-        self.warmup_state: tuple[dict, dict] | None = None
+        self.warmup_state: tuple[Ledger, dict] | None = None
         self._today: list = []
         self._today_t: list[float] = []
         self.daily_state: list[tuple[dict, dict]] = []
@@ -203,12 +203,12 @@ class World:
 
     # ----------------------------------------------------------------------------------------- processes
     def arrivals(self):
-        """Start each journey at its time; journey counts are booked per batch in bulk (see ``_book_day``)."""
+        """Start each journey at its time; journey counts are booked per batch in bulk."""
         env = self.env
         k = self.population.block_days()
         for d0 in range(0, math.ceil(self.sc.horizon_days), k):
             batch = self.population.days(d0, k, self.horizon)
-            self._book_day(batch, +1)
+            self.book.journeys(batch, +1)
             self._today = batch
             self._today_t = [c.t for c in batch]
             for c in batch:
@@ -218,28 +218,12 @@ class World:
             if env.now < end:
                 yield env.timeout(end - env.now)
 
-    def _book_day(self, batch: list, sign: int) -> None:
-        """Add (or, with sign -1, take back) the journey counters of a batch of customers."""
-        m = self.met
-        if not batch:
-            return
-        ch = np.bincount(list(map(attrgetter("channel"), batch)), minlength=len(m.journeys_ch)).tolist()
-        seg = np.bincount(list(map(attrgetter("seg"), batch)), minlength=len(m.journeys_seg)).tolist()
-        m.journeys_ch = [a + sign * b for a, b in zip(m.journeys_ch, ch, strict=True)]
-        m.journeys_seg = [a + sign * b for a, b in zip(m.journeys_seg, seg, strict=True)]
-        m.arrived += sign * len(batch)
-        m.research_min += sign * sum(map(attrgetter("research_min"), batch))
-        visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
-                             minlength=len(m.tp_visits)).tolist()
-        m.tp_visits = [a + sign * b for a, b in zip(m.tp_visits, visits, strict=True)]
-        m.switches += sign * sum(map(attrgetter("switch"), batch))
-
-    def _snapshot(self) -> dict:
+    def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
         pending = self._today[bisect.bisect_right(self._today_t, self.env.now):]
-        self._book_day(pending, -1)
-        state = self.met.state()
-        self._book_day(pending, +1)
+        self.book.journeys(pending, -1)
+        state = self.book.snapshot()
+        self.book.journeys(pending, +1)
         return state
 
     def ticks(self):
@@ -252,21 +236,20 @@ class World:
             if self.warmup_state is None and 0 < warm <= nxt:
                 yield env.timeout(warm - env.now)
                 self.inv.flush()
-                self._flush_queues()
+                self.book.flush(env.now)
                 self.warmup_state = (self._snapshot(), self.stock_state())
             yield env.timeout(nxt - env.now)
             self.daily_state.append((self.light_state(), self.stock_state()))
             day += 1
 
     def close_order(self, c, ch: int, units: int, value: float, cogs: float,
-                    reason: str = "nothing_available", sold: list | None = None, collect: bool = False) -> int:
+                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list | None = None, collect: bool = False) -> int:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed.
         ``sold`` lists the (SKU, units) bought, each line returned with its segment, channel and category's
         chance; ``collect``: the buyer will collect in store. Returns the buyer's class, ``2 * segment + multi``
         (multi: the journey used two or more channels, see ``Metrics.class_orders``), or -1 for no order."""
-        met = self.met
         if not units:
-            met.left[reason] += 1
+            self.book.customer_left(reason)
             return -1
         chances = self.line_return[c.seg][ch != self.ch_store]
         if chances is not None and sold:
@@ -274,28 +257,7 @@ class World:
             back = [(sku, n) for sku, n in sold if u() < chances[sku]]
             if back:
                 self.env.process(self._return(c, ch, back))
-        met.revenue += value
-        met.cogs += cogs
-        met.repeat_orders += c.repeat
-        met.orders_ch[ch] += 1
-        met.units_ch[ch] += units
-        met.value_ch[ch] += value
-        met.orders_seg[c.seg] += 1
-        met.units_seg[c.seg] += units
-        met.value_seg[c.seg] += value
-        if ch == self.ch_store:
-            met.ropo += c.online
-        met.tp_visits_ordered += c.n_tp
-        usage = met.tp_usage_masks  # decoded into counts per touchpoint after the run
-        mask = c.tp_mask | self.channel_bit[ch]  # where they bought counts as used
-        usage[mask] = usage.get(mask, 0) + 1
-        if collect:
-            mask |= self.store_bit
-        cls = 2 * c.seg + (((mask & self.channels_mask).bit_count()) > 1)
-        met.class_orders[cls] += 1
-        met.class_units[cls] += units
-        met.class_value[cls] += value
-        return cls
+        return self.book.order(c, ch, units, value, cogs, collect)
 
     def rate(self, c, problems: int | None) -> None:
         """How the customer will speak of it (NPS-like): no problem = promoter (with the segment's
@@ -305,9 +267,9 @@ class World:
         grade = 2 if problems is None or problems >= 2 else problems
         if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
             grade = 1  # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood)
-        self.met.rated[grade] += 1
+        self.book.rating(grade)
         if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
-            self.met.reviews[grade] += 1
+            self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
             if self.env.now + delay < self.horizon:
@@ -322,14 +284,9 @@ class World:
             node = c.store
         else:
             node = self.wh
-        met, inv, f = self.met, self.inv, self.sc.fulfilment
+        book, inv, f = self.book, self.inv, self.sc.fulfilment
         units = sum(n for _, n in lines)
-        met.returned_orders += 1
-        met.refunds += sum(n * self.cat.price[sku] for sku, n in lines)
-        met.returns_at_store += node != self.wh
-        met.returned_units += units
-        if ch != self.ch_store:
-            met.returned_units_online += units
+        book.returned(units, sum(n * self.cat.price[sku] for sku, n in lines), node != self.wh, ch != self.ch_store)
         inv.return_in(node, units)
         yield self.env.timeout(f.return_handling_days * DAY_MIN)
         share = f.return_writeoff_share
@@ -337,7 +294,7 @@ class World:
             bad = sum(self.writeoff_u.next() < share for _ in range(n)) if share else 0
             if bad:
                 inv.write_off(node, bad)
-                met.written_off_units += bad
+                book.written_off(bad)
             if n > bad:
                 inv.put_back(node, sku, n - bad)
 
@@ -345,26 +302,12 @@ class World:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
         yield self.env.timeout(delay)
         again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
-        m = self.met  # the counters of _book_day for one customer, without numpy's per-call cost
-        m.arrived += 1
-        m.repeat_journeys += 1
-        m.journeys_ch[again.channel] += 1
-        m.journeys_seg[again.seg] += 1
-        m.research_min += again.research_min
-        m.switches += again.switch
-        for tp in again.path:
-            m.tp_visits[tp] += 1
+        self.book.repeat_journey(again)
         yield from journey(self, again)
 
     # ----------------------------------------------------------------------------------------- snapshots
-    def _flush_queues(self) -> None:
-        now = self.env.now
-        for q in self.met.store_q:
-            q.flush(now)
-        self.met.call_q.flush(now)
-
     def light_state(self) -> dict[str, float]:
-        m = self.met
+        m = self.book
         # booked with their batch, still to come
         not_yet = len(self._today_t) - bisect.bisect_right(self._today_t, self.env.now)
         return {"customers": m.arrived - not_yet, "orders": sum(m.orders_ch), "revenue": m.revenue,
@@ -388,26 +331,26 @@ class World:
                 "eod_n": sum(inv.eod_count), "backlog_area": inv.backlog_area}
 
 
-def _stock_kpis(w: World, start: dict | None, end: dict, window_min: float) -> dict[str, float]:
+def _stock_figures(w: World, start: dict | None, end: dict, window_min: float) -> StockFigures:
     s = start or {"area": 0.0, "bo_area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0,
                   "eod_n": 0, "backlog_area": 0.0}
     avg = (end["area"] - s["area"]) / window_min
     days = window_min / DAY_MIN
     warm = w.sc.warmup_days * DAY_MIN
     snaps = [st for (i, (_, st)) in enumerate(w.daily_state) if (i + 1) * DAY_MIN > warm]
-    return {
-        "avg_on_hand_units": avg,
-        "avg_backorder_units": (end["bo_area"] - s["bo_area"]) / window_min,
-        "units_out": end["units_out"] - s["units_out"],
-        "inventory_turns": M.ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
-        "cycle_service_level": M.ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
-        "numeric_distribution": float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
-        "weighted_distribution": float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
+    return StockFigures(
+        avg_on_hand_units=avg,
+        avg_backorder_units=(end["bo_area"] - s["bo_area"]) / window_min,
+        units_out=end["units_out"] - s["units_out"],
+        inventory_turns=ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
+        cycle_service_level=ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
+        numeric_distribution=float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
+        weighted_distribution=float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
         # mean on hand per SKU at the end of its review periods, times the SKUs: a node's on hand at period end
         # when all its SKUs share one review period (ints: the division is exact to the last bit)
-        "end_of_period_on_hand": M.ratio(w.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
-        "supplier_backlog_units": (end["backlog_area"] - s["backlog_area"]) / window_min,
-    }
+        end_of_period_on_hand=ratio(w.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
+        supplier_backlog_units=(end["backlog_area"] - s["backlog_area"]) / window_min,
+    )
 
 
 def _daily_series(w: World) -> dict[str, list[float]]:
@@ -421,10 +364,10 @@ def _daily_series(w: World) -> dict[str, list[float]]:
         d = {k: r[k] - prev[k] for k in r}
         for k in ("customers", "orders", "revenue", "units_demanded", "lost_sales_units"):
             out[k].append(float(d[k]))
-        out["fill_rate"].append(M.ratio(d["units_out"], d["units_demanded"]))
-        out["stockout_rate"].append(M.ratio(d["stockouts"], d["requests"]))
-        out["store_wait_mean_min"].append(M.ratio(d["store_wait_sum"], d["store_served"]))
-        out["call_wait_mean_min"].append(M.ratio(d["call_wait_sum"], d["call_served"]))
+        out["fill_rate"].append(ratio(d["units_out"], d["units_demanded"]))
+        out["stockout_rate"].append(ratio(d["stockouts"], d["requests"]))
+        out["store_wait_mean_min"].append(ratio(d["store_wait_sum"], d["store_served"]))
+        out["call_wait_mean_min"].append(ratio(d["call_wait_sum"], d["call_served"]))
         out["on_hand_units"].append(float(r["on_hand_units"]))
         prev = r
     return out
@@ -432,9 +375,9 @@ def _daily_series(w: World) -> dict[str, list[float]]:
 
 def _books(w: World) -> dict[str, float]:
     """Whole-run totals that must balance; raises InvariantError if they do not."""
-    m = w.met
+    m = w.book
     orders = sum(m.orders_ch)
-    left = sum(m.left.values())
+    left = sum(m.left)
     problems = w.inv.invariant_problems()
     if m.arrived != orders + left + w.active:
         problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.active}")
@@ -478,19 +421,16 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
         if collecting:
             gc.enable()
     w.inv.flush()
-    w._flush_queues()
+    w.book.flush(env.now)
     if len(w.daily_state) < math.ceil(scenario.horizon_days):  # the tick at the horizon itself
         w.daily_state.append((w.light_state(), w.stock_state()))
     books = _books(w)
     start_met, start_stock = w.warmup_state or (None, None)
     window_min = w.horizon - scenario.warmup_days * DAY_MIN
-    win = M.window(w.met.state(copy_=False), start_met)
-    stock = _stock_kpis(w, start_stock, w.stock_state(), window_min)
-    kpis = M.compute_kpis(win, window_min, stock)
-    kpis["end_of_period_on_hand"] = stock["end_of_period_on_hand"]
-    kpis["avg_backorder_units"] = stock["avg_backorder_units"]
+    win = window(w.book, start_met)
+    kpis = compute_kpis(win, window_min, _stock_figures(w, start_stock, w.stock_state(), window_min))
     events = events_processed(env)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
-                  daily=_daily_series(w), breakdown=M.breakdown(win, window_min), events=events,
-                  customers=w.met.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.research,
-                  usage_masks=dict(win["tp_usage_masks"]))
+                  daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
+                  customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.research,
+                  usage_masks=dict(win.tp_usage_masks))

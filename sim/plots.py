@@ -3,7 +3,7 @@ model runs: stock and stockouts over time, queue waits against target, the funne
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no global backend switch), in
 the colour-blind-safe Okabe-Ito palette, one colour per setup kept across every chart. Every axis
-label carries a unit derived from the KPI name (see :func:`kpi_unit`).
+label carries the unit its KPI declares (:data:`sim.kpis.KPIS`; other names: from their suffix).
 """
 
 from __future__ import annotations
@@ -21,50 +21,11 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from sim.kpis import SHARE
+from sim.kpis import unit_of as kpi_unit
+
 # Okabe & Ito (2008), "Color Universal Design"; ordered so the first colours contrast most on white.
 OKABE_ITO = ("#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000")
-SHARE = "share (0–1)"
-EURO = "€"
-
-_EXACT_UNITS = {
-    "revenue": EURO,
-    "margin": EURO,
-    "gross_margin": EURO,
-    "cost": EURO,
-    "satisfaction": "score",
-    "inventory_turns": "turns",
-    "touchpoints_per_journey": "touchpoints",
-    "csat": SHARE,
-    "on_shelf_availability": SHARE,
-    "multichannel_basket_uplift": "relative (0.2 = +20 %)",
-}
-_SUFFIX_UNITS = (
-    ("_min", "minutes"),
-    ("_rate", SHARE),
-    ("_level", SHARE),
-    ("_share", SHARE),
-    ("_distribution", SHARE),
-    ("_units", "units"),
-    ("_value", EURO),
-    ("_revenue", EURO),
-    ("_margin", EURO),
-    ("_cost", EURO),
-    ("_days", "days"),
-)
-
-
-def kpi_unit(name: str) -> str:
-    """Return the display unit of a KPI or series from its name, e.g. ``"minutes"`` for ``store_wait_mean_min``.
-
-    ``_min`` minutes; ``_rate``/``_level``/``_share`` a share (0–1); ``_units`` units; ``_value``,
-    revenue, margin, cost in €; ``_days`` days; a few named scores; anything else a count.
-    """
-    if name in _EXACT_UNITS:
-        return _EXACT_UNITS[name]
-    for suffix, unit in _SUFFIX_UNITS:
-        if name.endswith(suffix):
-            return unit
-    return "count"
 
 
 def setup_colours(setups: Sequence[str]) -> dict[str, str]:

@@ -82,9 +82,9 @@ def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, 
 
 
 def _unit(kpi: str) -> str:
-    from sim.plots import kpi_unit
+    from sim.kpis import unit_of
 
-    return kpi_unit(kpi)
+    return unit_of(kpi)
 
 
 # --------------------------------------------------------------------------------------------- reading

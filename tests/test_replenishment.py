@@ -77,13 +77,13 @@ def test_backorders_and_lost_sales_follow_the_class():
     sc = sim.load_scenario(TWO, {"horizon_days": 200})
     w = run_world(sc, "multichannel", 3)
     assert w.inv.backorders_ok[0] == [True, False]
-    assert w.met.units_backordered > 0 and w.met.units_lost > 0
+    assert w.book.units_backordered > 0 and w.book.units_lost > 0
     # swap the two classes' stockout rules: the counters swap sides
     sc2 = sim.load_scenario(TWO, {"horizon_days": 200, "stores.0.replenishment.stockout": "lost_sales",
                                   "stores.0.replenishment.by_category.seasonal.stockout": "backorders"})
     w2 = run_world(sc2, "multichannel", 3)
     assert w2.inv.backorders_ok[0] == [False, True]
-    assert w2.inv.backorders[0][0] == 0 and w2.met.units_backordered > 0
+    assert w2.inv.backorders[0][0] == 0 and w2.book.units_backordered > 0
 
 
 def test_a_backorder_under_a_lost_sales_class_breaks_the_books():

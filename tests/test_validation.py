@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.metrics import little_gap
+from sim.kpis import little_gap
 
 from .reference import ROOT, check, kpi, replicate
 
@@ -141,7 +141,7 @@ def test_little_gap_detects_a_broken_counter():
     w = World(sc, "multichannel", 1)
     w.env.process(w.arrivals())
     w.env.run(until=w.horizon)
-    q = w.met.call_q
+    q = w.book.call_q
     q.flush(w.env.now)
     assert little_gap(q, w.horizon) < 0.005
     q.area *= 1.02

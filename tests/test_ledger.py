@@ -1,0 +1,140 @@
+"""The ledger: the only writer of counters, windows that subtract exactly, and the KPIs declared once."""
+
+from __future__ import annotations
+
+import ast
+import math
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+import sim
+from sim import kpis
+from sim.ledger import Layout, Leave, Ledger, QueueStats, window
+
+from .reference import ROOT
+
+LAYOUT = Layout(channels=("store", "web", "call_centre"), stores=("a", "b"), segments=("x", "y"),
+                touchpoints=("search", "web", "store", "call_centre"))
+
+
+def _chain(node: ast.AST) -> list[str]:
+    """The names along an assignment target, outermost last: ``self.book.left[k]`` -> ['self', 'book', 'left']."""
+    out: list[str] = []
+    while True:
+        if isinstance(node, ast.Subscript):
+            node = node.value
+        elif isinstance(node, ast.Attribute):
+            out.append(node.attr)
+            node = node.value
+        else:
+            if isinstance(node, ast.Name):
+                out.append(node.id)
+            return out[::-1]
+
+
+def test_only_the_ledger_writes_counters():
+    """No module but sim/ledger.py assigns to a counter of the ledger or of its queue stations: every other
+    module books through a method named for what happened."""
+    counters = set(Ledger(LAYOUT, 5.0, 1.0).counters()) | set(QueueStats.__slots__)
+    offences = []
+    for path in sorted((ROOT / "sim").glob("*.py")):
+        if path.name == "ledger.py":
+            continue
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            targets = node.targets if isinstance(node, ast.Assign) else \
+                [node.target] if isinstance(node, ast.AugAssign | ast.AnnAssign) else []
+            for t in targets:
+                names = _chain(t)
+                through_book = any(n in ("book", "met", "store_q", "call_q") for n in names[:-1])
+                if through_book and (names[-1] in counters or isinstance(t, ast.Subscript)):
+                    offences.append(f"{path.name}:{node.lineno}: {'.'.join(names)}")
+    assert not offences, offences
+
+
+# --------------------------------------------------------------------------------------------- windows
+def _book(led: Ledger, op: tuple) -> None:
+    name, a, b, x = op
+    if name == "order":
+        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a)
+        led.order(c, a % 3, b + 1, x, x / 2, collect=bool(b % 2))
+    elif name == "left":
+        led.customer_left(Leave(a % len(Leave)))
+    elif name == "lines":
+        led.lines_asked(a % 3, b, store=a % 3 - 1)
+        led.stockout(a % 3, a % 3 - 1, lines=b // 2)
+        led.lost(b, x)
+    elif name == "parcel":
+        led.parcel(("home", "transfer", "store_pickup")[a % 3], x, 2 * x, store=a % 3 - 1, transfer=a % 3 == 1)
+        led.order_done(x / 10, bool(b % 2))
+    elif name == "after":
+        led.rating(a % 3)
+        led.review(b % 3)
+        led.returned(b, x, bool(a % 2), bool(b % 2))
+        led.written_off(b // 2)
+    elif name == "wait":
+        led.store_q[a % 2].waited(x)
+        led.call_q.balk()
+
+
+class _Customer:
+    def __init__(self, **kw):
+        self.__dict__.update(kw)
+
+
+def _close(a, b) -> bool:
+    if isinstance(a, QueueStats):
+        return all(_close(getattr(a, k), getattr(b, k)) for k in (*QueueStats.COUNTERS, "hist"))
+    if isinstance(a, list):
+        return len(a) == len(b) and all(_close(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, dict):
+        return all(_close(a[k], b.get(k, 0)) for k in a) and all(not v for k, v in b.items() if k not in a)
+    return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
+
+
+OPS = st.tuples(st.sampled_from(["order", "left", "lines", "parcel", "after", "wait"]), st.integers(0, 7),
+                st.integers(0, 6), st.floats(0, 50, allow_nan=False))
+
+
+@settings(max_examples=60, deadline=None)
+@given(before=st.lists(OPS, max_size=25), after=st.lists(OPS, max_size=25))
+def test_window_holds_exactly_what_was_booked_after_the_snapshot(before, after):
+    """Counters of the window from a snapshot = the bookings made after it, booked on a fresh ledger."""
+    led = Ledger(LAYOUT, 5.0, 1.0)
+    for op in before:
+        _book(led, op)
+    start = led.snapshot()
+    fresh = Ledger(LAYOUT, 5.0, 1.0)
+    for op in after:
+        _book(led, op)
+        _book(fresh, op)
+    win = window(led, start).counters()
+    for name, value in fresh.counters().items():
+        assert _close(win[name], value), name
+
+
+# --------------------------------------------------------------------------------------------- declarations
+def test_every_kpi_is_declared_once_with_label_unit_and_definition():
+    names = [k.name for k in kpis.KPIS]
+    assert len(names) == len(set(names))
+    for k in kpis.KPIS:
+        assert k.label and k.unit and k.definition.endswith("."), k.name
+    r = sim.run(sim.load_scenario(ROOT / "scenarios" / "small_business.yaml", {"horizon_days": 1}), "omnichannel")
+    assert tuple(r.kpis) == kpis.KPI_NAMES
+
+
+def test_readme_glossary_is_the_declaration():
+    """The README's glossary is written from sim/kpis.py (``make docs``): it must be current."""
+    text = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert kpis.with_glossary(text) == text, "README glossary out of date: run `make docs`"
+    for k in kpis.KPIS:
+        assert f"| `{k.name}` | {k.label} | {k.unit} |" in text
+
+
+def test_units_come_from_the_declaration_then_the_name():
+    assert kpis.unit_of("delivery_distance_km") == "km"   # declared
+    assert kpis.unit_of("refunds") == "€"                  # declared; no suffix says so
+    assert kpis.unit_of("on_hand_units") == "units"        # a daily series, by its suffix
+    assert kpis.unit_of("picks") == "count"
+    assert kpis.label_of("ropo_share") == "Research online, purchase offline"
+
