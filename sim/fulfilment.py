@@ -16,9 +16,14 @@ from enum import IntEnum
 from functools import partial
 from types import MethodType
 
+from .aftersale import AfterSale
+from .config import Scenario
 from .customers import DAY_MIN, Customer, Reaction, next_open
 from .inventory import levels
-from .ledger import Leave
+from .ledger import Leave, Ledger
+from .network import Network
+from .rng import Streams
+from .setups import Capabilities
 
 HOME, COLLECT_WH, STORE_PICKUP, SHIP_FROM_STORE = "home", "collect_warehouse", "store_pickup", "ship_from_store"
 PICKUP_POINT, TRANSFER = "pickup_point", "transfer"
@@ -54,21 +59,23 @@ class Order:
 
 
 class Fulfilment:
-    def __init__(self, world):
-        self.w = world
-        sc = world.sc
+    """Checkout (store till, online and phone orders), routing over the network, parcels, picking and promises.
+    Books through the ledger; hands sold lines and ratings to the after-sale."""
+
+    def __init__(self, net: Network, book: Ledger, after: AfterSale, sc: Scenario, caps: Capabilities,
+                 streams: Streams):
+        self.net, self.book, self.after = net, book, after
         f = sc.fulfilment
         self.f = f
-        self.caps = caps = world.caps
-        self.wh = world.wh
-        streams = world.streams
+        self.caps = caps
+        self.wh = net.wh
         self.home_days = streams.sampler("delivery.home", f.home_delivery_days, DAY_MIN)
         self.sfs_days = streams.sampler("delivery.ship_from_store", f.ship_from_store_days, DAY_MIN)
         self.point_days = streams.sampler("delivery.pickup_point", f.pickup_point_days, DAY_MIN)
         self.transfer_days = streams.sampler("delivery.transfer", f.transfer_days, DAY_MIN)
         self.pick_min = streams.sampler("picking", f.pick_time_min)
         self.extra_u = streams.uniform("pickup.extra")
-        self.extra_sku = streams.choice("pickup.extra_sku", world.cat.popularity)
+        self.extra_sku = streams.choice("pickup.extra_sku", net.cat.popularity)
         self.handling = sc.warehouse.handling_days * DAY_MIN if sc.warehouse else 0.0
         stores = sc.stores
         # stores whose stock may go to online orders (ship-from-store), and to other stores (transfers)
@@ -78,8 +85,8 @@ class Fulfilment:
         self.collect_at = [st.click_collect for st in stores]
         # units of each SKU a node keeps for its own channel (walk-ins in a store, online orders at the warehouse)
         nodes = list(stores) + ([sc.warehouse] if sc.warehouse else [])
-        self.reserve = [levels(n.reserve_days, n.reserve_units, world.demand[i])
-                        if n.reserve_units is not None or n.reserve_days is not None else [0] * world.cat.n
+        self.reserve = [levels(n.reserve_days, n.reserve_units, net.demand[i])
+                        if n.reserve_units is not None or n.reserve_days is not None else [0] * net.cat.n
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(sc)
         self._route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
@@ -99,11 +106,11 @@ class Fulfilment:
         # with the unified record every channel a customer uses recommends: survival[seg][k][i] is the chance that
         # i + 1 or more of k recommendations (one per channel used) are accepted, each with the segment's chance
         self.reco_survival = [[[sum(math.comb(k, j) * a ** j * (1 - a) ** (k - j) for j in range(i + 1, k + 1))
-                                for i in range(k)] for k in range(len(world.channels) + 2)]
+                                for i in range(k)] for k in range(len(net.channels) + 2)]
                               for a in (s.recommendation_accept for s in sc.segments)]
         self.broken = 0  # promises broken during the checkout in progress
         # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
-        cat = world.cat
+        cat = net.cat
         order = sorted(range(cat.n), key=lambda i: -cat.popularity[i])
         by_cat: dict[str, list[int]] = {}
         for i in order:
@@ -131,8 +138,8 @@ class Fulfilment:
     # ----------------------------------------------------------------------------------------- checkout
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
-        w = self.w
-        inv, book, price, cost = w.inv, w.book, w.cat.price, w.cat.unit_cost
+        w = self.net
+        inv, book, price, cost = w.inv, self.book, w.cat.price, w.cat.unit_cost
         take = inv.take
         lines = self._basket(c)
         book.lines_asked(ch, len(lines), k)
@@ -163,12 +170,24 @@ class Fulfilment:
                     bought.append((sold, n))
         if units:
             book.store_ticket(k)
-        cls = w.close_order(c, ch, units, value, cogs, sold=bought)
+        cls = self.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
             self._ship(c, ships, WALK_IN, problems, cls)
         elif units:
-            w.rate(c, problems)
+            self.after.rate(c, problems)
+
+    def close_order(self, c: Customer, ch: int, units: int, value: float, cogs: float,
+                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list | None = None, collect: bool = False) -> int:
+        """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed for
+        ``reason``. ``sold`` lists the (SKU, units) bought, for returns; ``collect``: the buyer will collect in
+        store. Returns the buyer's class, ``2 * segment + multi`` (see :meth:`Ledger.order`), or -1 for no order."""
+        if not units:
+            self.book.customer_left(reason)
+            return -1
+        if sold:
+            self.after.sold(c, ch, sold)
+        return self.book.order(c, ch, units, value, cogs, collect)
 
     def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
                         ships: dict[int, int]) -> tuple[int, int]:
@@ -176,8 +195,8 @@ class Fulfilment:
         delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing.
         The line is a stockout unless the missing units of this very SKU still came from stock (another node's,
         delivered or fetched); a backorder is a stockout too."""
-        w = self.w
-        inv, book = w.inv, w.book
+        w = self.net
+        inv, book = w.inv, self.book
         if inv.backorders_ok[k][sku]:
             inv.backorder(k, sku, short)
             book.backordered(short, short * w.cat.price[sku])
@@ -210,12 +229,12 @@ class Fulfilment:
 
     def _take_promised(self, node: int, sku: int, qty: int) -> int:
         """Pick units promised on a view of another node's stock: what is there beyond its reserve, up to qty."""
-        n = min(qty, self.w.inv.on_hand[node][sku] - self.reserve[node][sku])
-        return self.w.inv.take(node, sku, n) if n > 0 else 0
+        n = min(qty, self.net.inv.on_hand[node][sku] - self.reserve[node][sku])
+        return self.net.inv.take(node, sku, n) if n > 0 else 0
 
     def _substitute(self, node: int, sku: int, qty: int) -> int:
         """The most popular SKU of the same category with ``qty`` units on the shelf of ``node``, or -1."""
-        shelf = self.w.inv.on_hand[node]
+        shelf = self.net.inv.on_hand[node]
         for alt in self.similar[sku]:
             if shelf[alt] >= qty:
                 return alt
@@ -224,22 +243,22 @@ class Fulfilment:
     def _drop_basket(self, c: Customer, ch: int, lines: list[tuple[int, int]], nodes: list[int]) -> None:
         """The customer leaves everything because something is missing: every unit is a lost sale and every line
         a stockout (none was served); a store's shelf counts short only where the line was."""
-        w = self.w
-        book, price = w.book, w.cat.price
+        w = self.net
+        book, price = self.book, w.cat.price
         store = nodes[0] if nodes[0] < w.n_stores else -1
         book.stockout(ch, store, len(lines))
         for sku, qty in lines:
             if store >= 0 and w.inv.on_hand[store][sku] < qty:
                 book.shelf_short(store)
             book.lost(qty, qty * price[sku])
-        w.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET)
-        w.rate(c, None)
+        self.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET)
+        self.after.rate(c, None)
 
     def _mode(self, c: Customer) -> Mode:
         """Where an online buyer wants the goods: one uniform decides, so the choice is the same in every setup
         that offers it (click & collect from the bottom of [0, 1), pickup points from the top)."""
         u = c.u_collect
-        if u < self.collect_share[c.seg] and self.caps.click_collect and self.w.n_stores and self.collect_at[c.store]:
+        if u < self.collect_share[c.seg] and self.caps.click_collect and self.net.n_stores and self.collect_at[c.store]:
             return TO_STORE
         if u > 1.0 - self.point_share[c.seg]:
             return TO_POINT
@@ -247,8 +266,8 @@ class Fulfilment:
 
     def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
-        w = self.w
-        inv, book, price, cost = w.inv, w.book, w.cat.price, w.cat.unit_cost
+        w = self.net
+        inv, book, price, cost = w.inv, self.book, w.cat.price, w.cat.unit_cost
         mode = self._mode(c)
         wh = self.wh
         lines = self._basket(c)
@@ -290,11 +309,11 @@ class Fulfilment:
             value += qty * price[sold]
             cogs += qty * cost[sold]
             bought.append((sold, qty))
-        cls = w.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
+        cls = self.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
         if ships:
             self._ship(c, ships, mode, problems + short, cls)
         elif units:
-            w.rate(c, problems + short)
+            self.after.rate(c, problems + short)
 
     def _online_reaction(self, c: Customer, sku: int, qty: int, mode: Mode) -> tuple[int, int, bool]:
         """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
@@ -302,9 +321,9 @@ class Fulfilment:
             for alt in self.similar[sku]:
                 node = self._route_online(alt, qty, c, mode)
                 if node >= 0:
-                    self.w.book.substituted(qty)
+                    self.book.substituted(qty)
                     return alt, node, True
-        elif c.reaction == OTHER_STORE and self.w.n_stores and self.w.inv.on_hand[c.store][sku] >= qty:
+        elif c.reaction == OTHER_STORE and self.net.n_stores and self.net.inv.on_hand[c.store][sku] >= qty:
             return sku, c.store, False  # goes and buys it in their store, whatever the setup shows
         return sku, -1, False
 
@@ -313,21 +332,21 @@ class Fulfilment:
         has their data. Each channel the journey used (where they bought included) shows one recommendation; the
         number accepted is binomial, read from one pre-drawn uniform (the same customers accept under every setup
         that recommends). The first is the customer's drawn SKU, the next ones similar SKUs of its category."""
-        w = self.w
+        w = self.net
         if self.recommends:
             used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
             n = sum(c.u_reco < p for p in self.reco_survival[c.seg][used])
             if n:
                 extra = [(c.reco, 1), *((sku, 1) for sku in self.similar[c.reco][: n - 1])]
-                w.book.demanded(c.units + len(extra), len(extra))
+                self.book.demanded(c.units + len(extra), len(extra))
                 return [*c.lines, *extra]
-        w.book.demanded(c.units)
+        self.book.demanded(c.units)
         return c.lines
 
     # ----------------------------------------------------------------------------------------- routing
     def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> int:
         """The node whose stock, as the store sees it, could deliver the missing units; -1 if none."""
-        inv = self.w.inv
+        inv = self.net.inv
         if self.caps.shared_stock:
             return self._route(sku, qty, k, self.from_store, own=-1, exclude=k)
         wh = self.wh
@@ -338,14 +357,14 @@ class Fulfilment:
         return -1
 
     def _route_online(self, sku: int, qty: int, c: Customer, mode: Mode) -> int:
-        inv = self.w.inv
+        inv = self.net.inv
         wh = self.wh
         if self.caps.shared_stock:
             pickup = c.store if mode == TO_STORE else -1
             if pickup >= 0 and self.caps.store_pickup and \
                     inv.on_hand[pickup][sku] - self.reserve[pickup][sku] >= qty:
                 return pickup
-            area = c.store if self.w.n_stores else 0
+            area = c.store if self.net.n_stores else 0
             return self._route(sku, qty, area, self.from_store if mode == TO_STORE else self.pickers, own=wh,
                                exclude=pickup)
         return wh if wh >= 0 and inv.on_hand[wh][sku] >= qty else -1
@@ -356,7 +375,7 @@ class Fulfilment:
     # (the ordering channel's node) offers its on hand minus its reserve.
     def _ranked(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int:
         """``nearest`` and ``cheapest``: the first node of the area's static ranking that can serve."""
-        on_hand, reserve, wh = self.w.inv.on_hand, self.reserve, self.wh
+        on_hand, reserve, wh = self.net.inv.on_hand, self.reserve, self.wh
         for node in self.rank[area]:
             if node != exclude and (node == wh or stores_ok[node]) and \
                     on_hand[node][sku] - (0 if node == own else reserve[node][sku]) >= qty:
@@ -366,7 +385,7 @@ class Fulfilment:
     def _most_stock(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int,
                     warehouse_first: bool = False) -> int:
         """``most_stock``: the node with most units to offer (the warehouse on a tie)."""
-        on_hand, reserve, wh = self.w.inv.on_hand, self.reserve, self.wh
+        on_hand, reserve, wh = self.net.inv.on_hand, self.reserve, self.wh
         wh_have = on_hand[wh][sku] - (0 if wh == own else reserve[wh][sku]) if wh >= 0 and wh != exclude else -1
         if warehouse_first and wh_have >= qty:
             return wh
@@ -399,13 +418,13 @@ class Fulfilment:
 
     def _promise_min(self, kind: str, now: float, c: Customer) -> float:
         if kind == STORE_PICKUP:
-            st = self.w.stores[c.store]
+            st = self.net.stores[c.store]
             return next_open(now, st.open_min, st.close_min) + self.f.store_collect_promise_min
         return self.promise_days[kind] * DAY_MIN
 
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
-        w = self.w
-        env, book, f = w.env, w.book, self.f
+        w = self.net
+        env, book, f = w.env, self.book, self.f
         now = env.now
         book.online_order()
         order = Order(now, now, c, problems, cls)
@@ -428,7 +447,7 @@ class Fulfilment:
 
     def _pick(self, order: Order, node: int, kind: str):
         """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier."""
-        w = self.w
+        w = self.net
         env = w.env
         st = w.stores[node]
         closed = next_open(env.now, st.open_min, st.close_min)
@@ -454,11 +473,11 @@ class Fulfilment:
             order.last = ready
 
     def _finish(self, order: Order) -> None:
-        w = self.w
+        w = self.net
         late = order.last > order.deadline
-        w.book.order_done((order.last - order.t0) / DAY_MIN, not late)
+        self.book.order_done((order.last - order.t0) / DAY_MIN, not late)
         c = order.customer
-        w.rate(c, order.problems + late)
+        self.after.rate(c, order.problems + late)
         p = self.f.pickup_extra_purchase_prob
         if order.at_store and p and self.extra_u.next() < p:  # comes to collect and buys one more item
             st = w.stores[c.store]
@@ -469,10 +488,10 @@ class Fulfilment:
     def _extra_purchase(self, c: Customer, cls: int) -> None:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds
         to the buyer's spend (their class's units and value), not to the orders."""
-        w = self.w
+        w = self.net
         inv, k = w.inv, c.store
-        sku = self.extra_sku.next()
+        sku = int(self.extra_sku.next())  # an index drawn by popularity
         if inv.on_hand[k][sku] < 1:
             return  # an impulse buy is of what is seen: nothing missed, nothing demanded
         inv.take(k, sku, 1)
-        w.book.extra_purchase(w.ch_store, cls, w.cat.price[sku], w.cat.unit_cost[sku])
+        self.book.extra_purchase(w.ch_store, cls, w.cat.price[sku], w.cat.unit_cost[sku])

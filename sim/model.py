@@ -10,22 +10,26 @@ import bisect
 import gc
 import math
 import time
+from collections.abc import Generator
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import simpy
 
+from .aftersale import AfterSale
 from .catalogue import build_catalogue, segment_popularity
-from .config import CHANNEL_CALL, CHANNEL_STORE, Dist, Replenishment, Scenario
-from .customers import DAY_MIN, Population
+from .config import CHANNEL_STORE, Replenishment, Scenario
+from .customers import DAY_MIN, Customer, Population
 from .engine import events_processed
 from .fulfilment import Fulfilment
 from .inventory import Inventory, NodePolicy, levels
-from .journey import journey
+from .journey import Journeys
 from .kpis import breakdown, compute_kpis, ratio
-from .ledger import Layout, Leave, Ledger, StockFigures, window
+from .ledger import Layout, Ledger, StockFigures, window
+from .network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from .rng import Streams, as_seed_sequence
-from .setups import resolve
+from .setups import Capabilities, resolve
 
 
 class InvariantError(AssertionError):
@@ -48,32 +52,6 @@ class Result:
     books: dict[str, float] = field(default_factory=dict)
     research: list[str] = field(default_factory=list)       # research touchpoints, in bit order
     usage_masks: dict[int, int] = field(default_factory=dict)  # buyers by the set of touchpoints they used
-
-
-class StoreRt:
-    """A store at run time: its resources and hours in minutes of the day."""
-
-    def __init__(self, env: simpy.Environment, cfg):
-        self.staff = simpy.Resource(env, cfg.staff) if cfg.staff else None
-        self.tills = simpy.Resource(env, cfg.tills) if cfg.tills else None
-        self.open_min = cfg.open_hour * 60.0
-        self.close_min = cfg.close_hour * 60.0
-        self.advice_prob = cfg.advice_prob if cfg.staff != 0 else 0.0
-        self.queue_capacity = cfg.queue_capacity
-
-
-class CallRt:
-    def __init__(self, env: simpy.Environment, cfg):
-        self.agents = simpy.Resource(env, cfg.agents) if cfg.agents else None
-        self.open_min = cfg.open_hour * 60.0
-        self.close_min = cfg.close_hour * 60.0
-
-
-def purchase_channels(sc: Scenario) -> list[str]:
-    """Channel index order: store, the selling touchpoints, call centre."""
-    out = [CHANNEL_STORE] if sc.stores else []
-    out += [k for k, t in sc.touchpoints.items() if t.sells]
-    return out + ([CHANNEL_CALL] if sc.call_centre else [])
 
 
 def channels_used(sc: Scenario, seg) -> float:
@@ -135,76 +113,61 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
     return groups
 
 
-class World:
-    """Everything one replication's processes share."""
+def build_network(sc: Scenario, caps: Capabilities, env: simpy.Environment, streams: Streams,
+                  horizon: float) -> Network:
+    """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
+    levels given in days are sized on the expected demand (recommended units included where the setup
+    recommends), and a stale view of stock is synchronised where the setup has one."""
+    cat = build_catalogue(sc.catalogue)
+    demand = expected_daily_demand(sc, cat, caps.personalisation and caps.customer_data)
+    stores = [StoreRt(env, s) for s in sc.stores]
+    call = CallRt(env, sc.call_centre) if sc.call_centre else None
+    cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
+    policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
+    inv = Inventory(env, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN)
+    if caps.visibility == "stale":
+        inv.sync(sc.fulfilment.sync_interval_min)
+    return Network(env, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
+                   sc.warehouse is not None)
 
-    def __init__(self, sc: Scenario, setup: str, seed):
+
+class World:
+    """One replication, built: the network, the ledger and the mechanisms, each given only what it needs.
+
+    Built in this order (SimPy processes are created in it, so it is part of the model's numbers): the network
+    (resources, stock and its replenishment processes), the ledger, after-sale, fulfilment, journeys, and the
+    population of customers. :meth:`arrivals` and :meth:`ticks` are the world's own processes; they start the
+    journeys and take the daily and warm-up snapshots.
+    """
+
+    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence):
         self.sc = sc
-        self.caps = resolve(sc, setup)
-        self.env = simpy.Environment()
-        self.streams = Streams(seed)
-        self.cat = build_catalogue(sc.catalogue)
-        self.channels = purchase_channels(sc)
-        self.ch_store = self.channels.index(CHANNEL_STORE) if CHANNEL_STORE in self.channels else -1
-        self.ch_call = self.channels.index(CHANNEL_CALL) if CHANNEL_CALL in self.channels else -1
-        self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
-        self.channel_bit = [1 << self.research.index(ch) for ch in self.channels]
-        self.channels_mask = sum(self.channel_bit)  # research bits of the places where one can buy
-        self.store_bit = self.channel_bit[self.ch_store] if self.ch_store >= 0 else 0
-        self.n_stores = len(sc.stores)
-        self.wh = self.n_stores if sc.warehouse else -1
-        self.stores = [StoreRt(self.env, s) for s in sc.stores]
-        self.call = CallRt(self.env, sc.call_centre) if sc.call_centre else None
-        self.demand = demand = expected_daily_demand(sc, self.cat,
-                                                     self.caps.personalisation and self.caps.customer_data)
-        cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
-        policies = [node_policies(cfg, demand[i], self.streams, i, self.cat.category) for i, cfg in enumerate(cfgs)]
-        self.inv = Inventory(self.env, policies, self.cat.n, self.cat.price, sc.supplier.capacity_units_per_day,
-                             DAY_MIN)
-        if self.caps.visibility == "stale":
-            self.inv.sync(sc.fulfilment.sync_interval_min)
-        call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
-        self.book = Ledger(Layout(tuple(self.channels), tuple(s.name for s in sc.stores),
-                                  tuple(s.name for s in sc.segments), tuple(self.research)),
-                           sc.fulfilment.store_wait_target_min, call_target)
-        # chance that a channel switch loses the cart
-        self.restart_abandon = [s.restart_abandon_prob for s in sc.segments]
-        self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[self.caps.cart_continuity]
-        self.fulfil = Fulfilment(self)
-        self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
-                               s.after_sale.repeat_detractor) for s in sc.segments]
-        self.line_return = self._line_return_chances()
-        self.return_u = self.streams.uniform("returns.decide")
-        self.writeoff_u = self.streams.uniform("returns.writeoff")
-        self.review_prob = [s.after_sale.review_prob for s in sc.segments]
-        self.promoter_prob = [s.after_sale.promoter_prob for s in sc.segments]
-        self.review_u = self.streams.uniform("reviews")
-        self.return_delay = [self.streams.sampler(f"returns.{i}", Dist(mean=s.after_sale.return_after_days),
-                                                  DAY_MIN) for i, s in enumerate(sc.segments)]
-        self.repeat_delay = [self.streams.sampler(f"repeats.{i}", Dist(mean=s.after_sale.repeat_after_days),
-                                                  DAY_MIN) for i, s in enumerate(sc.segments)]
-        self.population = Population(sc, self.streams, self.channels, self.research, self.cat.popularity,
-                                     self.cat.price)
-        self.active = 0
+        self.caps = caps = resolve(sc, setup)
+        self.env = env = simpy.Environment()
+        self.streams = streams = Streams(seed)
         self.horizon = sc.horizon_days * DAY_MIN
+        self.net = net = build_network(sc, caps, env, streams, self.horizon)
+        call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
+        self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
+                                         tuple(s.name for s in sc.segments), tuple(net.research)),
+                                  sc.fulfilment.store_wait_target_min, call_target)
+        self.after = after = AfterSale(net, book, sc, caps, streams)
+        self.fulfil = Fulfilment(net, book, after, sc, caps, streams)
+        # chance that a channel switch loses the cart
+        cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
+        self.journeys = Journeys(net, book, self.fulfil, after, cart_loss, [s.restart_abandon_prob for s in sc.segments])
+        after.restart = self.journeys.run
+        self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: tuple[Ledger, dict] | None = None
-        self._today: list = []
+        self._today: list[Customer] = []
         self._today_t: list[float] = []
         self.daily_state: list[tuple[dict, dict]] = []
 
-    def _line_return_chances(self) -> list[tuple[list[float] | None, list[float] | None]]:
-        """Per segment, (store, online): the chance that each SKU's order line is returned; None for never."""
-        factors = self.sc.fulfilment.return_category_factor
-        factor = [factors.get(cat, 1.0) for cat in self.cat.category]
-        def chances(base: float) -> list[float] | None:
-            return [base * f for f in factor] if base else None
-
-        return [(chances(s.after_sale.return_store), chances(s.after_sale.return_online)) for s in self.sc.segments]
-
     # ----------------------------------------------------------------------------------------- processes
-    def arrivals(self):
+    def arrivals(self) -> Generator[Any, Any, None]:
         """Start each journey at its time; journey counts are booked per batch in bulk."""
         env = self.env
+        start = self.journeys.run
         k = self.population.block_days()
         for d0 in range(0, math.ceil(self.sc.horizon_days), k):
             batch = self.population.days(d0, k, self.horizon)
@@ -213,7 +176,7 @@ class World:
             self._today_t = [c.t for c in batch]
             for c in batch:
                 yield env.timeout(c.t - env.now)
-                env.process(journey(self, c))
+                env.process(start(c))
             end = min(d0 + k, math.ceil(self.sc.horizon_days)) * DAY_MIN
             if env.now < end:
                 yield env.timeout(end - env.now)
@@ -226,7 +189,7 @@ class World:
         self.book.journeys(pending, +1)
         return state
 
-    def ticks(self):
+    def ticks(self) -> Generator[Any, Any, None]:
         """Daily snapshot of the light counters (for the time series) and the warm-up snapshot."""
         env = self.env
         warm = self.sc.warmup_days * DAY_MIN
@@ -235,94 +198,32 @@ class World:
             nxt = (day + 1) * DAY_MIN
             if self.warmup_state is None and 0 < warm <= nxt:
                 yield env.timeout(warm - env.now)
-                self.inv.flush()
+                self.net.inv.flush()
                 self.book.flush(env.now)
                 self.warmup_state = (self._snapshot(), self.stock_state())
             yield env.timeout(nxt - env.now)
             self.daily_state.append((self.light_state(), self.stock_state()))
             day += 1
 
-    def close_order(self, c, ch: int, units: int, value: float, cogs: float,
-                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list | None = None, collect: bool = False) -> int:
-        """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed.
-        ``sold`` lists the (SKU, units) bought, each line returned with its segment, channel and category's
-        chance; ``collect``: the buyer will collect in store. Returns the buyer's class, ``2 * segment + multi``
-        (multi: the journey used two or more channels, see ``Metrics.class_orders``), or -1 for no order."""
-        if not units:
-            self.book.customer_left(reason)
-            return -1
-        chances = self.line_return[c.seg][ch != self.ch_store]
-        if chances is not None and sold:
-            u = self.return_u.next
-            back = [(sku, n) for sku, n in sold if u() < chances[sku]]
-            if back:
-                self.env.process(self._return(c, ch, back))
-        return self.book.order(c, ch, units, value, cogs, collect)
-
-    def rate(self, c, problems: int | None) -> None:
-        """How the customer will speak of it (NPS-like): no problem = promoter (with the segment's
-        ``promoter_prob``, else passive), one = passive, more or nothing bought (``None``) = detractor.
-        Problems: a wait over target, a missing item, a late parcel.
-        Loyalty follows: the segment's chance of a repeat journey for that rating."""
-        grade = 2 if problems is None or problems >= 2 else problems
-        if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
-            grade = 1  # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood)
-        self.book.rating(grade)
-        if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
-            self.book.review(grade)
-        if c.u_repeat < self.repeat_chance[c.seg][grade]:
-            delay = self.repeat_delay[c.seg].next()
-            if self.env.now + delay < self.horizon:
-                self.env.process(self._repeat(c, delay))
-
-    def _return(self, c, ch: int, lines: list):
-        """The customer brings ``lines`` of an order back where the setup takes them: their own store with
-        ``return_anywhere``, else the selling channel's node. After handling, each unit is sellable again or,
-        with the scenario's write-off share, written off."""
-        yield self.env.timeout(self.return_delay[c.seg].next())
-        if self.caps.return_anywhere and self.n_stores or ch == self.ch_store or self.wh < 0:
-            node = c.store
-        else:
-            node = self.wh
-        book, inv, f = self.book, self.inv, self.sc.fulfilment
-        units = sum(n for _, n in lines)
-        book.returned(units, sum(n * self.cat.price[sku] for sku, n in lines), node != self.wh, ch != self.ch_store)
-        inv.return_in(node, units)
-        yield self.env.timeout(f.return_handling_days * DAY_MIN)
-        share = f.return_writeoff_share
-        for sku, n in lines:
-            bad = sum(self.writeoff_u.next() < share for _ in range(n)) if share else 0
-            if bad:
-                inv.write_off(node, bad)
-                book.written_off(bad)
-            if n > bad:
-                inv.put_back(node, sku, n - bad)
-
-    def _repeat(self, c, delay: float):
-        """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        yield self.env.timeout(delay)
-        again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
-        self.book.repeat_journey(again)
-        yield from journey(self, again)
-
     # ----------------------------------------------------------------------------------------- snapshots
     def light_state(self) -> dict[str, float]:
         m = self.book
         # booked with their batch, still to come
         not_yet = len(self._today_t) - bisect.bisect_right(self._today_t, self.env.now)
+        inv = self.net.inv
         return {"customers": m.arrived - not_yet, "orders": sum(m.orders_ch), "revenue": m.revenue,
-                "units_demanded": m.units_demanded, "units_out": self.inv.units_out, "lost_sales_units": m.units_lost,
+                "units_demanded": m.units_demanded, "units_out": inv.units_out, "lost_sales_units": m.units_lost,
                 "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
                 "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
                 "call_wait_sum": m.call_q.wait_sum,
-                "call_served": m.call_q.served, "on_hand_units": sum(self.inv.total)}
+                "call_served": m.call_q.served, "on_hand_units": sum(inv.total)}
 
     def stock_state(self) -> dict:
-        inv = self.inv
-        pop = self.cat.popularity
+        inv = self.net.inv
+        pop = self.net.cat.popularity
         nd = wd = math.nan
-        if self.n_stores:
-            held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.n_stores]]).mean(axis=0)
+        if self.net.n_stores:
+            held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.net.n_stores]]).mean(axis=0)
             nd, wd = float(held.mean()), float((held * pop).sum())
         return {"area": sum(inv.area), "bo_area": sum(inv.bo_area), "shipped": sum(inv.shipped),
                 "units_out": inv.units_out,
@@ -348,7 +249,7 @@ def _stock_figures(w: World, start: dict | None, end: dict, window_min: float) -
         weighted_distribution=float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
         # mean on hand per SKU at the end of its review periods, times the SKUs: a node's on hand at period end
         # when all its SKUs share one review period (ints: the division is exact to the last bit)
-        end_of_period_on_hand=ratio(w.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
+        end_of_period_on_hand=ratio(w.net.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
         supplier_backlog_units=(end["backlog_area"] - s["backlog_area"]) / window_min,
     )
 
@@ -378,22 +279,22 @@ def _books(w: World) -> dict[str, float]:
     m = w.book
     orders = sum(m.orders_ch)
     left = sum(m.left)
-    problems = w.inv.invariant_problems()
-    if m.arrived != orders + left + w.active:
-        problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.active}")
-    if m.units_demanded != w.inv.units_out + m.units_backordered + m.units_lost:
-        problems.append(f"units: demanded {m.units_demanded} != taken from stock {w.inv.units_out} + backordered "
+    problems = w.net.inv.invariant_problems()
+    if m.arrived != orders + left + w.journeys.active:
+        problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.journeys.active}")
+    if m.units_demanded != w.net.inv.units_out + m.units_backordered + m.units_lost:
+        problems.append(f"units: demanded {m.units_demanded} != taken from stock {w.net.inv.units_out} + backordered "
                         f"{m.units_backordered} + lost {m.units_lost}")
-    if not math.isclose(m.revenue, w.inv.value_out + m.value_backordered, rel_tol=1e-9, abs_tol=1e-6):
-        problems.append(f"money: revenue {m.revenue:.2f} != value taken from stock {w.inv.value_out:.2f} "
+    if not math.isclose(m.revenue, w.net.inv.value_out + m.value_backordered, rel_tol=1e-9, abs_tol=1e-6):
+        problems.append(f"money: revenue {m.revenue:.2f} != value taken from stock {w.net.inv.value_out:.2f} "
                         f"+ value backordered {m.value_backordered:.2f}")
     if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
         problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
     if problems:
         raise InvariantError("; ".join(problems))
     return {"arrived": m.arrived, "repeat_journeys": m.repeat_journeys, "ordered": orders, "left": left,
-            "inside": w.active,
-            "units_demanded": m.units_demanded, "units_sold": sum(w.inv.shipped), "revenue": m.revenue,
+            "inside": w.journeys.active,
+            "units_demanded": m.units_demanded, "units_sold": sum(w.net.inv.shipped), "revenue": m.revenue,
             "order_value": sum(m.value_ch)}
 
 
@@ -420,7 +321,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     finally:
         if collecting:
             gc.enable()
-    w.inv.flush()
+    w.net.inv.flush()
     w.book.flush(env.now)
     if len(w.daily_state) < math.ceil(scenario.horizon_days):  # the tick at the horizon itself
         w.daily_state.append((w.light_state(), w.stock_state()))
@@ -432,5 +333,5 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     events = events_processed(env)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
-                  customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.research,
+                  customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.net.research,
                   usage_masks=dict(win.tp_usage_masks))

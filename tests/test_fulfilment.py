@@ -55,14 +55,14 @@ def test_stock_promised_to_a_click_and_collect_order_leaves_the_aisle_at_once():
                                      "stores.0.replenishment.order_up_to_days": None})
     w = World(sc, "omnichannel", np.random.SeedSequence(1))
     proto = w.population.days(0, 1, w.horizon)[0]
-    web = w.channels.index("web")
+    web = w.net.channels.index("web")
     online = proto._replace(store=0, seg=0, lines=[(0, 1)], units=1, u_collect=0.0, reaction=DROP_ITEM, u_reco=1.0)
-    assert w.inv.on_hand[0][0] == 1
+    assert w.net.inv.on_hand[0][0] == 1
     w.fulfil.online_sale(online, web)
-    assert w.inv.on_hand[0][0] == 0 and w.book.shipments["store_pickup"] == 1
+    assert w.net.inv.on_hand[0][0] == 0 and w.book.shipments["store_pickup"] == 1
     assert w.book.picks_store[0] == 1  # the pick itself waits for staff: a process, not yet run
     lost = w.book.units_lost
-    w.fulfil.store_sale(online._replace(u_collect=1.0), 0, w.ch_store, 0)
+    w.fulfil.store_sale(online._replace(u_collect=1.0), 0, w.net.ch_store, 0)
     assert w.book.units_lost == lost + 1
 
 

@@ -42,8 +42,8 @@ def run_world(sc, setup: str, seed, until: float | None = None) -> World:
 def fill_by_sku(sc, seed) -> list[float]:
     """Share of each SKU's units filled at once from the shelf, counted at the store's ``take``."""
     w = World(sc, "multichannel", seed)
-    asked, got = [0] * w.cat.n, [0] * w.cat.n
-    take = w.inv.take
+    asked, got = [0] * w.net.cat.n, [0] * w.net.cat.n
+    take = w.net.inv.take
 
     def counting(node, sku, qty):
         n = take(node, sku, qty)
@@ -51,10 +51,10 @@ def fill_by_sku(sc, seed) -> list[float]:
         got[sku] += n
         return n
 
-    w.inv.take = counting
+    w.net.inv.take = counting
     w.env.process(w.arrivals())
     w.env.run(until=w.horizon)
-    assert w.inv.invariant_problems() == []
+    assert w.net.inv.invariant_problems() == []
     return [g / a for g, a in zip(got, asked, strict=True)]
 
 
@@ -76,23 +76,23 @@ def test_backorders_and_lost_sales_follow_the_class():
     """Backorders are taken only for the class whose policy says so; the other class loses its shortages."""
     sc = sim.load_scenario(TWO, {"horizon_days": 200})
     w = run_world(sc, "multichannel", 3)
-    assert w.inv.backorders_ok[0] == [True, False]
+    assert w.net.inv.backorders_ok[0] == [True, False]
     assert w.book.units_backordered > 0 and w.book.units_lost > 0
     # swap the two classes' stockout rules: the counters swap sides
     sc2 = sim.load_scenario(TWO, {"horizon_days": 200, "stores.0.replenishment.stockout": "lost_sales",
                                   "stores.0.replenishment.by_category.seasonal.stockout": "backorders"})
     w2 = run_world(sc2, "multichannel", 3)
-    assert w2.inv.backorders_ok[0] == [False, True]
-    assert w2.inv.backorders[0][0] == 0 and w2.book.units_backordered > 0
+    assert w2.net.inv.backorders_ok[0] == [False, True]
+    assert w2.net.inv.backorders[0][0] == 0 and w2.book.units_backordered > 0
 
 
 def test_a_backorder_under_a_lost_sales_class_breaks_the_books():
     """The invariant is per (node, SKU): the same store may owe units of one class and never of the other."""
     w = World(sim.load_scenario(TWO, {"horizon_days": 30}), "multichannel", 1)
-    w.inv.backorder(0, 0, 2)
-    assert w.inv.invariant_problems() == []
-    w.inv.backorder(0, 1, 1)
-    assert w.inv.invariant_problems() == ["node 0: backorders under a lost-sales policy (SKUs [1])"]
+    w.net.inv.backorder(0, 0, 2)
+    assert w.net.inv.invariant_problems() == []
+    w.net.inv.backorder(0, 1, 1)
+    assert w.net.inv.invariant_problems() == ["node 0: backorders under a lost-sales policy (SKUs [1])"]
 
 
 def test_policy_groups_must_cover_each_sku_once():
@@ -126,9 +126,9 @@ def test_orders_follow_each_class_review_period_and_lead_time():
                                      "lead_time_days": 3}}}})
     w = World(sc, "multichannel", 8)
     orders, receipts = [], []
-    order, receive = w.inv._order, w.inv._receive
-    w.inv._order = lambda node, sku, qty: (qty > 0 and orders.append((w.env.now, sku)), order(node, sku, qty))
-    w.inv._receive = lambda node, sku, qty: (receipts.append((w.env.now, sku)), receive(node, sku, qty))
+    order, receive = w.net.inv._order, w.net.inv._receive
+    w.net.inv._order = lambda node, sku, qty: (qty > 0 and orders.append((w.env.now, sku)), order(node, sku, qty))
+    w.net.inv._receive = lambda node, sku, qty: (receipts.append((w.env.now, sku)), receive(node, sku, qty))
     w.env.process(w.arrivals())
     w.env.run(until=w.horizon)
     days = {sku: [t / DAY_MIN for t, k in orders if k == sku] for sku in (0, 1)}
@@ -170,13 +170,13 @@ def test_a_category_policy_applies_at_the_warehouse_too():
     sc = sim.load_scenario(DEFAULT, {"horizon_days": 3, "warehouse.replenishment.by_category": {
         "shoes": {"policy": "continuous", "order_up_to": 50, "reorder_point": 10, "stockout": "backorders"}}})
     w = World(sc, "omnichannel", 1)
-    wh = w.wh
-    shoes = [i for i, c in enumerate(w.cat.category) if c == "shoes"]
-    assert shoes and all(w.inv.on_hand[wh][i] == 50 and w.inv.continuous[wh][i] and w.inv.backorders_ok[wh][i]
+    wh = w.net.wh
+    shoes = [i for i, c in enumerate(w.net.cat.category) if c == "shoes"]
+    assert shoes and all(w.net.inv.on_hand[wh][i] == 50 and w.net.inv.continuous[wh][i] and w.net.inv.backorders_ok[wh][i]
                          for i in shoes)
-    others = [i for i in range(w.cat.n) if i not in shoes]
-    assert not any(w.inv.continuous[wh][i] or w.inv.backorders_ok[wh][i] for i in others)
-    assert [g.name for g in w.inv.groups[wh]] == ["", "shoes"]
+    others = [i for i in range(w.net.cat.n) if i not in shoes]
+    assert not any(w.net.inv.continuous[wh][i] or w.net.inv.backorders_ok[wh][i] for i in others)
+    assert [g.name for g in w.net.inv.groups[wh]] == ["", "shoes"]
     sim.run(sc, "omnichannel", seed=1)  # books balance
 
 
@@ -197,8 +197,8 @@ def step_days(w: World, days: int):
         stop._ok, stop._value = True, None
         w.env.schedule(stop, -100, d * DAY_MIN - w.env.now)  # before every stock event of that instant
         w.env.run(until=stop)
-        assert w.inv.invariant_problems() == []
-        yield w.inv
+        assert w.net.inv.invariant_problems() == []
+        yield w.net.inv
 
 
 def test_unlimited_or_ample_capacity_gives_the_same_numbers():
@@ -227,7 +227,7 @@ def test_capacity_caps_what_is_shipped_and_received_each_day():
     assert per_day.max() <= cap and shipped.max() <= cap
     assert (per_day == cap).sum() > days / 2        # the capacity binds: demand (30/day) is above it
     assert received[-1] <= cap * days
-    assert max(backlog) > 0 and w.inv.in_transit >= w.inv.backlog_units > 0
+    assert max(backlog) > 0 and w.net.inv.in_transit >= w.net.inv.backlog_units > 0
     # fixed lead time of 2 days: what arrives on a day was shipped two days before
     assert list(per_day[2:]) == list(shipped[:-2])
 
@@ -246,7 +246,7 @@ def test_backlog_is_first_in_first_out_with_partial_shipments():
     """Two nodes order; the oldest order is served first and the last one served may ship in part."""
     sc = supplied(7, 3, **{"stores.0.replenishment.reorder_point": 40, "customers_per_day": 0})
     w = World(sc, "multichannel", 1)
-    inv = w.inv
+    inv = w.net.inv
     inv.take(0, 0, 30)   # position 30 <= 40: orders 30
     inv.take(0, 1, 25)   # then 25 more of the other SKU
     assert inv.released == 7 and list(map(list, inv.backlog)) == [[0, 0, 23], [0, 1, 25]]
