@@ -460,12 +460,13 @@ def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
 
 @contextmanager
 def _file_log(path: Path) -> Iterator[None]:
-    """Append the runner's per-replication log (logger ``sim.experiment``) to ``path`` while the block runs."""
+    """Append the runner's per-replication log (logger ``sim.batch``) to ``path`` while the block runs."""
     import logging
+
+    from sim.batch import log as logger
 
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s"))
-    logger = logging.getLogger("sim.experiment")
     old = logger.level
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
