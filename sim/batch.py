@@ -82,6 +82,37 @@ class Sink(Protocol):
     def write(self, outcome: Outcome) -> None: ...
 
 
+class Collector:
+    """A sink in memory: keeps the outcome of every replication written to it, with the evaluator's whole result
+    when it returned one. For callers that want the results themselves; large batches belong in a
+    :class:`~sim.store.Store`, which keeps memory flat."""
+
+    path = ":memory:"
+
+    def __init__(self) -> None:
+        self.outcomes: dict[tuple[str, int, str, int, int], Outcome] = {}
+        self._batches = 0
+
+    def write_points(self, rows: Iterable[tuple[str, int, Mapping[str, Any]]]) -> None:
+        """Nothing to keep: the plan knows its points."""
+
+    def begin_batch(self, command: str = "") -> int:
+        self._batches += 1
+        return self._batches
+
+    def status(self, seed: int) -> dict[tuple[str, int, str, int], str]:
+        return {(h, p, s, r): o.status for (h, p, s, r, sd), o in self.outcomes.items() if sd == seed}
+
+    def write(self, outcome: Outcome) -> None:
+        self.outcomes[outcome.key.short()] = outcome
+
+    def ok(self, keys: PlanKeys) -> list[Outcome]:
+        """The successful outcomes of a plan's keys, by point, then setup (plan order), then replication."""
+        found = (self.outcomes.get((h, p, s, r, keys.seed)) for h, p in keys.points for s in keys.setups
+                 for r in range(keys.replications))
+        return [o for o in found if o is not None and o.status == STATUS_OK]
+
+
 def check_names(setups: Sequence[str]) -> list[str]:
     """Return ``setups`` as a list after checking it is non-empty and has no repeats (``ValueError`` otherwise)."""
     names = list(setups)
@@ -213,13 +244,16 @@ def execute_task(evaluate: Callable, payload: Any, setup: str, seq: np.random.Se
     t0 = time.perf_counter()
     worker = f"{socket.gethostname()}:{os.getpid()}"
     try:
-        kpis, daily = evaluate(payload, setup, fresh(seq))
+        value = evaluate(payload, setup, fresh(seq))
     except Exception:  # the batch goes on; the traceback is stored with the seed
         return Outcome(key, seed_key(seq), STATUS_FAILED, error=traceback.format_exc(),
                        wall_s=time.perf_counter() - t0, worker=worker)
+    whole = None if isinstance(value, tuple) else value  # a result object with .kpis and .daily
+    kpis, daily = value if whole is None else (whole.kpis, whole.daily)
     kpis = {k: float(v) for k, v in kpis.items()}
     daily = {k: [float(x) for x in v] for k, v in daily.items()}
-    return Outcome(key, seed_key(seq), STATUS_OK, kpis, daily, wall_s=time.perf_counter() - t0, worker=worker)
+    return Outcome(key, seed_key(seq), STATUS_OK, kpis, daily, wall_s=time.perf_counter() - t0, worker=worker,
+                   result=whole)
 
 
 def _progress(total: int, enabled: bool, desc: str) -> Any:

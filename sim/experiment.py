@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator, Mapping, Sequence
-from concurrent.futures import Executor, Future
+from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,12 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from sim.batch import (  # noqa: F401 - re-exported: the runner's names, importable from here as before
+from sim.batch import (
     BatchError,
     BatchSummary,
+    Collector,
     Evaluator,
     Plan,
-    _progress,
     cpus,
     execute_task,
     executor_for,
@@ -35,8 +35,7 @@ from sim.batch import (  # noqa: F401 - re-exported: the runner's names, importa
     raise_failures,
     run_batch,
 )
-from sim.seeding import fresh as _fresh
-from sim.seeding import replication_seed, seeds  # noqa: F401 - re-exported
+from sim.seeding import replication_seed, seeds
 from sim.store import PlanKeys, Store
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -45,6 +44,14 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from sim.designs import Experiment
     from sim.model import Result
 
+__all__ = [  # the public API; the runner's and the seeds' names are re-exported for callers that used them here
+    "PLAUSIBILITY_DAYS", "PLAUSIBILITY_WARMUP_DAYS", "RUN_COLUMNS", "BatchError", "BatchSummary", "Collector",
+    "Evaluator", "ModelEvaluator", "Plan", "Replication", "ResultEvaluator", "SequentialResult", "SweepResult",
+    "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs", "cpus", "daily_means",
+    "daily_table", "default_store_path", "execute_task", "executor_for", "experiment_evaluator", "kpi_table",
+    "missing", "plan_hashes", "replicate", "replicate_results", "replication_seed", "run_batch", "run_model",
+    "run_result", "seeds", "sequential", "sweep",
+]
 RUN_COLUMNS = ["setup", "replication", "kpi", "value"]
 
 
@@ -64,6 +71,13 @@ def run_model(scenario: Any, setup: str, seed: np.random.SeedSequence) -> tuple[
 
     result = run(scenario, setup=setup, seed=seed)
     return result.kpis, result.daily
+
+
+def run_result(scenario: Any, setup: str, seed: np.random.SeedSequence) -> Result:
+    """Run one replication of the simulation; return its whole result. Top-level so workers can import it."""
+    from sim.model import run
+
+    return run(scenario, setup=setup, seed=seed)
 
 
 class ModelEvaluator:
@@ -98,6 +112,12 @@ class ModelEvaluator:
             self._data = self.scenario.model_dump(mode="json")
         scenario = scenario_from_dict(self._data, dict(params))
         return scenario, scenario_hash(scenario)
+
+
+class ResultEvaluator(ModelEvaluator):
+    """The simulation returning its whole :class:`sim.model.Result` (breakdowns included), for in-memory results."""
+
+    evaluate = staticmethod(run_result)
 
 
 # ============================================================================================= checks
@@ -188,40 +208,19 @@ def replicate_results(
     """Run ``replications`` replications of each setup and return the full results (breakdowns included).
 
     Returns a list of :class:`Replication` sorted by setup (in the order given) then replication number — the
-    same whatever the backend (see :func:`replicate`). Holds every result in memory: for large batches use
-    :func:`replicate` or :func:`sweep`, which stream into a store.
+    same whatever the backend (see :func:`replicate`), through the same runner, into an in-memory
+    :class:`~sim.batch.Collector`. Holds every result in memory: for large batches use :func:`replicate` or
+    :func:`sweep`, which stream into a store. Raises :class:`BatchError` if a replication failed.
     """
     names = check_setups(scenario, setups)
     _check_counts(replications, workers, seed)
-    tasks = [(r, s, replication_seed(seed, r)) for r in range(replications) for s in names]
-    done: dict[tuple[int, str], Result] = {}
-    bar = _progress(len(tasks), progress, "replications")
-    try:
-        with executor_for(workers, client, None, executor) as (ex, _):
-            if ex is None:
-                for r, s, seq in tasks:
-                    done[(r, s)] = _run_full(scenario, s, seq)
-                    bar.update(1)
-            else:
-                futures = {ex.submit(_run_full, scenario, s, seq): (r, s) for r, s, seq in tasks}
-                for fut in _as_done(futures):
-                    done[futures[fut]] = fut.result()
-                    bar.update(1)
-    finally:
-        bar.close()
-    return [Replication(s, r, done[(r, s)]) for s in names for r in range(replications)]
-
-
-def _as_done(futures: Mapping[Future, Any]) -> Iterator[Future]:
-    from concurrent.futures import as_completed
-
-    return as_completed(futures)
-
-
-def _run_full(scenario: Any, setup: str, seq: np.random.SeedSequence) -> Result:
-    from sim.model import run
-
-    return run(scenario, setup=setup, seed=_fresh(seq))
+    plan = Plan(({},), tuple(names), int(replications), int(seed))
+    sink = Collector()
+    with executor_for(workers, client, None, executor) as (ex, slots):
+        summary = run_batch(plan, ResultEvaluator(scenario), sink, ex, slots, progress)
+    raise_failures(summary)
+    assert summary.keys is not None
+    return [Replication(o.key.setup, o.key.replication, o.result) for o in sink.ok(summary.keys)]
 
 
 def compare_runs(
