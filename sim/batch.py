@@ -113,14 +113,30 @@ class Collector:
         return [o for o in found if o is not None and o.status == STATUS_OK]
 
 
-def check_names(setups: Sequence[str]) -> list[str]:
-    """Return ``setups`` as a list after checking it is non-empty and has no repeats (``ValueError`` otherwise)."""
+class SetupError(ValueError):
+    """Setup names a batch cannot run: ``unknown`` ones (in the order given; ``allowed`` lists the valid names),
+    ``repeated`` ones (sorted), or none at all. The message names the first problem found."""
+
+    def __init__(self, message: str, unknown: Sequence[str] = (), repeated: Sequence[str] = (),
+                 allowed: Sequence[str] = ()):
+        super().__init__(message)
+        self.unknown, self.repeated, self.allowed = list(unknown), list(repeated), list(allowed)
+
+
+def check_names(setups: Sequence[str], allowed: Sequence[str] | None = None) -> list[str]:
+    """Return ``setups`` as a list after checking it is non-empty, has no repeats and (when ``allowed`` is given)
+    names only allowed setups; raises :class:`SetupError` otherwise."""
     names = list(setups)
-    if not names:
-        raise ValueError("setups: at least one setup name is needed")
     repeated = sorted({s for s in names if names.count(s) > 1})
+    unknown = [s for s in names if allowed is not None and s not in allowed]
+    problem = dict(unknown=unknown, repeated=repeated, allowed=list(allowed or ()))
+    if not names:
+        raise SetupError("setups: at least one setup name is needed", **problem)
     if repeated:
-        raise ValueError(f"setups: {', '.join(repeated)} given more than once")
+        raise SetupError(f"setups: {', '.join(repeated)} given more than once", **problem)
+    if unknown:
+        raise SetupError(f"setups: unknown {', '.join(map(repr, unknown))}; allowed: {', '.join(problem['allowed'])}",
+                         **problem)
     return names
 
 
@@ -135,11 +151,12 @@ def cpus() -> int:
 
 @contextmanager
 def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | None = None,
-                 executor: Executor | None = None) -> Iterator[tuple[Executor | None, int]]:
+                 executor: Executor | None = None, tasks: int | None = None) -> Iterator[tuple[Executor | None, int]]:
     """Yield ``(executor, slots)`` for a batch: ``executor`` as given; Dask's ``client.get_executor()`` for a
     ``client`` or a ``scheduler`` address (``tcp://host:8786``); a pool of ``workers`` "spawn" processes
-    (``None``: one per CPU); or ``None`` (run serially in this process) for ``workers=1``. ``slots`` is the
-    number of tasks that can run at once. Executors and clients made here are shut down on exit; given ones are not.
+    (``None``: one per CPU, never more than ``tasks`` when the number of tasks is known); or ``None`` (run serially
+    in this process) for one worker. ``slots`` is the number of tasks that can run at once. Executors and clients
+    made here are shut down on exit; given ones are not. An unreachable scheduler raises :class:`SchedulerError`.
     """
     if executor is not None:
         yield executor, int(getattr(executor, "_max_workers", None) or workers or cpus())
@@ -150,6 +167,8 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
             yield cl.get_executor(pure=False), slots
         return
     n = cpus() if workers is None else int(workers)
+    if tasks is not None:
+        n = max(1, min(n, int(tasks)))
     if n == 1:
         yield None, 1
         return
@@ -162,6 +181,14 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     pool.shutdown(wait=True)
 
 
+class SchedulerError(ConnectionError):
+    """The Dask scheduler at ``address`` could not be reached; ``reason`` says why."""
+
+    def __init__(self, address: str, reason: str):
+        super().__init__(f"cannot connect to a Dask scheduler at {address} ({reason})")
+        self.address, self.reason = address, reason
+
+
 @contextmanager
 def dask_client(client: Any = None, scheduler: str | None = None) -> Iterator[Any]:
     """Yield ``client`` as given (left open), or a ``distributed.Client`` connected to ``scheduler`` (closed on exit)."""
@@ -170,7 +197,10 @@ def dask_client(client: Any = None, scheduler: str | None = None) -> Iterator[An
         return
     from distributed import Client
 
-    cl = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    try:
+        cl = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
+    except OSError as exc:  # refused, unknown host, timed out (TimeoutError is an OSError)
+        raise SchedulerError(str(scheduler), str(exc)) from exc
     try:
         yield cl
     finally:

@@ -223,16 +223,19 @@ def _load(file: Path, overrides: Sequence[str]) -> Any:
 
 
 def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
-    from sim.setups import available
+    """The library's check of setup names (:func:`sim.experiment.check_setups`), its problem said for ``option``."""
+    from sim.experiment import SetupError, check_setups
 
-    allowed = list(available(scenario))
-    for name in names:
-        if name not in allowed:
-            raise UsageError(f"{PROG}: {option}: unknown setup {name!r}; allowed: {', '.join(allowed)}")
-    repeated = sorted({n for n in names if list(names).count(n) > 1})
-    if repeated:
-        raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, repeated))} given more than once")
-    return list(names)
+    try:
+        return check_setups(scenario, names)
+    except SetupError as exc:
+        if exc.unknown:
+            raise UsageError(f"{PROG}: {option}: unknown setup {exc.unknown[0]!r}; allowed: "
+                             f"{', '.join(exc.allowed)}") from None
+        if exc.repeated:
+            raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, exc.repeated))} given more than "
+                             "once") from None
+        raise UsageError(f"{PROG}: {option}: {exc}") from None
 
 
 def _plural(n: int, word: str) -> str:
@@ -306,12 +309,11 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
-    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility, cpus
+    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
 
     days = PLAUSIBILITY_DAYS if args.days is None else args.days
     warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
-    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup,
-                                  min(args.workers or cpus(), args.replications))
+    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup, args.workers)
     expected = scenario.benchmark_exceptions
     rows = []
     for v in verdicts:
@@ -390,9 +392,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim import plots
     from sim.experiment import compare_runs
 
-    with _dask(args.scheduler) as client:
-        summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
-                                     args.confidence, progress=args.progress and sys.stderr.isatty(), client=client)
+    summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers, args.confidence,
+                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
     kpis = _headline(summary)
     names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json")
     import sim
@@ -415,24 +416,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if (out / name).exists():
             print(out / name)
     return EXIT_OK
-
-
-@contextmanager
-def _dask(address: str | None) -> Iterator[Any]:
-    """Yield a Dask client connected to ``address`` (closed on exit), or None without an address."""
-    if address is None:
-        yield None
-        return
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise UsageError(f"{PROG}: --scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
@@ -513,8 +496,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.store import Store
 
     out.mkdir(parents=True, exist_ok=True)
-    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"), _dask(args.scheduler) as client:
-        result = sweep(exp, store, workers=args.workers, client=client, evaluator=evaluator,
+    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"):
+        result = sweep(exp, store, workers=args.workers, scheduler=args.scheduler, evaluator=evaluator,
                        progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
         with staged_output(out) as tmp:
             _sweep_outputs(result, tmp)
@@ -584,6 +567,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or an argparse error already printed on one line
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from sim.batch import SchedulerError
     from sim.config import ScenarioError
 
     try:
@@ -591,6 +575,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
+        return EXIT_USAGE
+    except SchedulerError as exc:  # --scheduler ADDR: nothing listens there
+        print(f"{PROG}: --scheduler {exc.address}: cannot connect to a Dask scheduler ({exc.reason})",
+              file=sys.stderr)
         return EXIT_USAGE
     except ScenarioError as exc:  # e.g. a journey log or targets file that does not fit
         for line in exc.problems:

@@ -27,6 +27,9 @@ from sim.batch import (
     Collector,
     Evaluator,
     Plan,
+    SchedulerError,
+    SetupError,
+    check_names,
     cpus,
     execute_task,
     executor_for,
@@ -46,11 +49,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 
 __all__ = [  # the public API; the runner's and the seeds' names are re-exported for callers that used them here
     "PLAUSIBILITY_DAYS", "PLAUSIBILITY_WARMUP_DAYS", "RUN_COLUMNS", "BatchError", "BatchSummary", "Collector",
-    "Evaluator", "ModelEvaluator", "Plan", "Replication", "ResultEvaluator", "SequentialResult", "SweepResult",
-    "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs", "cpus", "daily_means",
-    "daily_table", "default_store_path", "execute_task", "executor_for", "experiment_evaluator", "kpi_table",
-    "missing", "plan_hashes", "replicate", "replicate_results", "replication_seed", "run_batch", "run_model",
-    "run_result", "seeds", "sequential", "sweep",
+    "Evaluator", "ModelEvaluator", "Plan", "Replication", "ResultEvaluator", "SchedulerError", "SequentialResult",
+    "SetupError", "SweepResult", "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs",
+    "cpus", "daily_means", "daily_table", "default_store_path", "execute_task", "executor_for",
+    "experiment_evaluator", "kpi_table", "missing", "plan_hashes", "replicate", "replicate_results",
+    "replication_seed", "run_batch", "run_model", "run_result", "seeds", "sequential", "sweep",
 ]
 RUN_COLUMNS = ["setup", "replication", "kpi", "value"]
 
@@ -124,17 +127,11 @@ class ResultEvaluator(ModelEvaluator):
 def check_setups(scenario: Any, setups: Sequence[str]) -> list[str]:
     """Return ``setups`` as a list after checking it is non-empty, has no repeats and every name exists.
 
-    Raises ``ValueError`` naming the unknown setup(s) and the allowed names.
+    Raises :class:`~sim.batch.SetupError` (a ``ValueError``) naming the unknown setup(s) and the allowed names.
     """
-    from sim.batch import check_names
     from sim.setups import available
 
-    names = check_names(setups)
-    allowed = list(available(scenario))
-    unknown = [s for s in names if s not in allowed]
-    if unknown:
-        raise ValueError(f"setups: unknown {', '.join(map(repr, unknown))}; allowed: {', '.join(allowed)}")
-    return names
+    return check_names(setups, list(available(scenario)))
 
 
 def _check_counts(replications: int, workers: int | None, seed: int) -> None:
@@ -169,6 +166,7 @@ def replicate(
     progress: bool = False,
     *,
     client: Any = None,
+    scheduler: str | None = None,
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
 ) -> pd.DataFrame:
@@ -176,18 +174,21 @@ def replicate(
 
     One row per (setup, replication, kpi), sorted by setup (order given), replication, then KPI in the model's
     order; identical for any backend: ``workers=1`` serial, ``workers=N`` N local processes (``None``: one per
-    CPU), ``client=`` a ``dask.distributed.Client``, or ``executor=`` any ``concurrent.futures`` executor.
-    ``store`` (a :class:`~sim.store.Store` or a file path) keeps the runs, so a rerun only runs what is missing.
-    Raises :class:`BatchError` if a replication failed (its traceback is in the store).
+    CPU; never more than there are replications to run), ``client=`` a ``dask.distributed.Client`` or
+    ``scheduler=`` the address of a Dask scheduler (:class:`~sim.batch.SchedulerError` if it cannot be reached),
+    or ``executor=`` any ``concurrent.futures`` executor. ``store`` (a :class:`~sim.store.Store` or a file path)
+    keeps the runs, so a rerun only runs what is missing. Raises :class:`~sim.batch.SetupError` (a ``ValueError``)
+    for bad setup names, :class:`BatchError` if a replication failed (its traceback is in the store).
     """
     names = check_setups(scenario, setups)
     _check_counts(replications, workers, seed)
     plan = Plan(({},), tuple(names), int(replications), int(seed))
     evaluator = ModelEvaluator(scenario)
     with _store(store) as st:
-        if not missing(plan, evaluator, st):  # nothing to run: do not start a pool
-            workers, client, executor = 1, None, None
-        with executor_for(workers, client, None, executor) as (ex, slots):
+        todo = missing(plan, evaluator, st)
+        if not todo:  # nothing to run: do not start a pool or connect to a cluster
+            workers, client, scheduler, executor = 1, None, None, None
+        with executor_for(workers, client, scheduler, executor, tasks=todo) as (ex, slots):
             summary = run_batch(plan, evaluator, st, ex, slots, progress)
         _raise_failures(st, summary)
         table = st.kpi_table(summary.keys)
@@ -203,6 +204,7 @@ def replicate_results(
     progress: bool = False,
     *,
     client: Any = None,
+    scheduler: str | None = None,
     executor: Executor | None = None,
 ) -> list[Replication]:
     """Run ``replications`` replications of each setup and return the full results (breakdowns included).
@@ -216,7 +218,7 @@ def replicate_results(
     _check_counts(replications, workers, seed)
     plan = Plan(({},), tuple(names), int(replications), int(seed))
     sink = Collector()
-    with executor_for(workers, client, None, executor) as (ex, slots):
+    with executor_for(workers, client, scheduler, executor, tasks=len(names) * int(replications)) as (ex, slots):
         summary = run_batch(plan, ResultEvaluator(scenario), sink, ex, slots, progress)
     raise_failures(summary)
     assert summary.keys is not None
@@ -233,6 +235,7 @@ def compare_runs(
     progress: bool = False,
     *,
     client: Any = None,
+    scheduler: str | None = None,
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -251,8 +254,8 @@ def compare_runs(
     from sim import analysis
 
     analysis.check_confidence(confidence)
-    runs = replicate(scenario, setups, replications, seed, workers, progress, client=client, executor=executor,
-                     store=store)
+    runs = replicate(scenario, setups, replications, seed, workers, progress, client=client, scheduler=scheduler,
+                     executor=executor, store=store)
     summary = analysis.summarise(runs, baseline=list(setups)[0], confidence=confidence)
     return summary, runs
 
@@ -267,16 +270,18 @@ def compare(
     progress: bool = False,
     *,
     client: Any = None,
+    scheduler: str | None = None,
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
 ) -> pd.DataFrame:
     """Compare setups over replications; return the summary table of :func:`sim.analysis.summarise`.
 
     One row per (setup, kpi) with mean, t-interval and paired difference against the first setup.
-    ``workers=1`` runs serially, ``workers=N`` on N local processes, ``client=`` on a Dask cluster.
+    ``workers=1`` runs serially, ``workers=N`` on N local processes, ``client=`` or ``scheduler=`` on a Dask
+    cluster.
     """
     return compare_runs(scenario, setups, replications, seed, workers, confidence, progress, client=client,
-                        executor=executor, store=store)[0]
+                        scheduler=scheduler, executor=executor, store=store)[0]
 
 
 # ============================================================================================= sweeps
@@ -374,9 +379,10 @@ def sweep(
     plan = Plan(tuple(exp.points()), tuple(setups), exp.replications, exp.seed, design=exp.design.kind != "none")
     st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
     st.set_meta({"experiment": exp.model_dump(mode="json")})
-    if not missing(plan, ev, st):  # nothing to run: do not start a pool or connect to a cluster
+    todo = missing(plan, ev, st)
+    if not todo:  # nothing to run: do not start a pool or connect to a cluster
         workers, client, scheduler, executor = 1, None, None, None
-    with executor_for(workers, client, scheduler, executor) as (ex, slots):
+    with executor_for(workers, client, scheduler, executor, tasks=todo) as (ex, slots):
         summary = run_batch(plan, ev, st, ex, slots, progress, desc=exp.name, command=command)
     return SweepResult(exp, st, plan, summary)
 
@@ -406,6 +412,7 @@ def sequential(
     workers: int | None = 1,
     *,
     client: Any = None,
+    scheduler: str | None = None,
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
     evaluator: Any = None,
@@ -428,7 +435,7 @@ def sequential(
     ev = evaluator if evaluator is not None else ModelEvaluator(scenario)
     names = ev.check_setups(setups)
     n, history = int(min_replications), []
-    with _store(store) as st, executor_for(workers, client, None, executor) as (ex, slots):
+    with _store(store) as st, executor_for(workers, client, scheduler, executor) as (ex, slots):
         inc = int(step) if step else max(1, slots)
         while True:
             plan = Plan(({},), tuple(names), n, int(seed))
@@ -520,6 +527,7 @@ def check_plausibility(scenario: Any, setup: str = "multichannel", replications:
     Runs ``replications`` replications of ``warmup_days`` + ``days`` (the scenario's own horizon and warm-up are
     replaced: a short run without warm-up would start with full shelves and no returns yet) and returns one
     :class:`sim.benchmarks.Verdict` per applicable benchmark: the KPI's mean, its confidence half-width, in or out.
+    ``workers``: local processes, as in :func:`replicate` (``None``: one per CPU, at most one per replication).
     """
     from sim import analysis, benchmarks
 

@@ -138,6 +138,50 @@ def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
     assert not out.exists() and not leftovers(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["run", str(DEFAULT), "--setup", "hybrid"],
+         "omnisim: --setup: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["check-plausibility", str(DEFAULT), "--setup", "hybrid"],
+         "omnisim: --setup: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["compare", str(DEFAULT), "--setups", "hybrid,omnichannel,hybrid"],
+         "omnisim: --setups: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["compare", str(DEFAULT), "--setups", "omnichannel,multichannel,omnichannel"],
+         "omnisim: --setups: setup 'omnichannel' given more than once"),
+        (["compare", str(DEFAULT), "--setups", "omnichannel"],
+         "omnisim: --setups: give at least two setups to compare (got 'omnichannel')"),
+    ],
+    ids=["run-unknown", "plausibility-unknown", "compare-unknown-first", "compare-repeated", "compare-one"],
+)
+def test_setup_problems_are_worded_for_the_option(tmp_path, capsys, argv, line):
+    """The library checks the names (sim.experiment.check_setups); the CLI words its problem for the option."""
+    if argv[0] == "compare":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err == line + "\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    """The library connects (sim.batch.dask_client) and raises SchedulerError; the CLI maps it to exit 2."""
+    pytest.importorskip("distributed")
+    import socket
+
+    monkeypatch.setattr("sim.batch.DASK_CONNECT_TIMEOUT", "1s")
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--no-progress", "--scheduler", address,
+            "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"omnisim: --scheduler {address}: cannot connect to a Dask scheduler (")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists() and not leftovers(tmp_path)
+
+
 # --------------------------------------------------------------------------------------------- run
 def test_run_prints_kpis_and_writes_csvs(tmp_path, capsys):
     out = tmp_path / "run"
