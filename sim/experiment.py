@@ -502,16 +502,12 @@ def breakdown_table(results: Sequence[Replication]) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["setup", "replication", "dimension", "member", "kpi", "value"])
 
 
-def daily_means(results: Sequence[Replication]) -> dict[str, dict[str, list[float]]]:
-    """Return setup -> series -> per-day mean over replications (NaN-aware), the input of ``plots.daily_series``."""
-    table = daily_table(results)
-    out: dict[str, dict[str, list[float]]] = {}
-    if table.empty:
-        return out
-    means = table.groupby(["setup", "series", "day"], sort=False)["value"].mean()
-    for (setup, name), grp in means.groupby(level=["setup", "series"], sort=False):
-        out.setdefault(setup, {})[name] = grp.sort_index(level="day").tolist()
-    return out
+def daily_means(results: Sequence[Replication]) -> pd.DataFrame:
+    """Return the per-day means over replications, the tidy table ``setup, series, day, mean`` of
+    :func:`sim.analysis.daily_means` (the input of ``plots.daily_series`` and ``plots.stock_over_time``)."""
+    from sim import analysis
+
+    return analysis.daily_means(results)
 
 
 # ============================================================================================= plausibility

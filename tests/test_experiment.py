@@ -126,8 +126,9 @@ def test_results_daily_means_and_breakdown(short_scenario):
     assert [(r.setup, r.replication) for r in results] == [
         ("omnichannel", 0), ("omnichannel", 1), ("multichannel", 0), ("multichannel", 1)]
     means = daily_means(results)
-    assert list(means) == ["omnichannel", "multichannel"]
-    assert all(len(values) == 2 for per in means.values() for values in per.values())  # one value per day
+    assert list(means.columns) == ["setup", "series", "day", "mean"]
+    assert list(pd.unique(means["setup"])) == ["omnichannel", "multichannel"]
+    assert all(days == [1, 2] for days in means.groupby(["setup", "series"])["day"].apply(list))  # one value per day
     table = breakdown_table(results)
     assert list(table.columns) == ["setup", "replication", "dimension", "member", "kpi", "value"]
 
