@@ -35,7 +35,7 @@ golden: $(BIN)/.installed
 docs: demo
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png docs/img/
-	$(BIN)/python -c 'import sim.kpis; sim.kpis.write_glossary("README.md")'
+	$(BIN)/omnisim kpis --readme README.md
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -6,14 +6,18 @@ Input is the tidy replicate table made by :func:`sim.experiment.replicate`: one 
 0-1, ...); nothing here rescales them. :func:`relative_half_widths` is the stopping rule of
 :func:`sim.experiment.sequential`; :func:`welch` and :func:`welch_daily` suggest a warm-up from daily series.
 
+:func:`result_means` and :func:`daily_means` average model results (``sim.model.Result``, by setup) into the tidy
+tables the charts of model runs take.
+
 Only numpy, scipy.stats and pandas are used: no plotting, no model.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -246,6 +250,92 @@ def relative_half_widths(runs: pd.DataFrame, kpis: Sequence[str], confidence: fl
         rows.append({"setup": setup, "kpi": kpi, "n": int(arr.size), "mean": mean,
                      "half_width": (high - low) / 2.0, "relative_half_width": relative_half_width(arr, confidence)})
     return pd.DataFrame(rows, columns=["setup", "kpi", "n", "mean", "half_width", "relative_half_width"])
+
+
+# --------------------------------------------------------------------------------------------- model results
+# Means over replications of model results, as the tidy tables the charts of model runs take (sim.plots).
+# ``results`` may be the list returned by :func:`sim.experiment.replicate_results` (objects with ``.setup`` and
+# ``.result``), a list of :class:`sim.model.Result`, or a mapping setup -> Result (or -> list of Results).
+NETWORK = "network"
+"""The ``dimension`` (and ``member``) of whole-network KPIs in :func:`result_means`."""
+MEAN_COLUMNS = ("setup", "dimension", "member", "kpi", "mean")
+DAILY_MEAN_COLUMNS = ("setup", "series", "day", "mean")
+
+
+def results_by_setup(results: Any) -> dict[str, list[Any]]:
+    """Return setup -> list of :class:`sim.model.Result` from any of the accepted ``results`` shapes.
+
+    Raises ``ValueError`` when nothing usable is given.
+    """
+    out: dict[str, list[Any]] = {}
+    if isinstance(results, Mapping):
+        for setup, value in results.items():
+            items = value if isinstance(value, Sequence) else [value]
+            out[str(setup)] = [getattr(r, "result", r) for r in items]
+    else:
+        for item in results:
+            res = getattr(item, "result", item)
+            out.setdefault(str(getattr(item, "setup", res.setup)), []).append(res)
+    bad = [s for s, rs in out.items() if not rs or not all(hasattr(r, "kpis") for r in rs)]
+    if not out or bad:
+        raise ValueError("results: expected model results (sim.run / replicate_results), by setup; "
+                         f"got nothing usable{' for ' + ', '.join(bad) if bad else ''}")
+    return out
+
+
+def _nanmean(values: Sequence[float] | np.ndarray) -> float:
+    arr = np.asarray(values, dtype=float)
+    return float(np.nanmean(arr)) if arr.size and not np.isnan(arr).all() else math.nan
+
+
+def mean_kpis(runs: Sequence[Any]) -> dict[str, float]:
+    """Return KPI name -> mean over the given results (NaN where no replication has a value)."""
+    names = list(dict.fromkeys(k for r in runs for k in r.kpis))
+    return {k: _nanmean([r.kpis.get(k, math.nan) for r in runs]) for k in names}
+
+
+def mean_breakdown(runs: Sequence[Any], dimension: str) -> dict[str, dict[str, float]]:
+    """Return member -> KPI -> mean over the results of ``Result.breakdown[dimension]`` (members in run order)."""
+    members = list(dict.fromkeys(m for r in runs for m in r.breakdown.get(dimension, {})))
+    out = {}
+    for m in members:
+        rows = [r.breakdown.get(dimension, {}).get(m, {}) for r in runs]
+        names = list(dict.fromkeys(k for row in rows for k in row))
+        out[m] = {k: _nanmean([row.get(k, math.nan) for row in rows]) for k in names}
+    return out
+
+
+def result_means(results: Any) -> pd.DataFrame:
+    """Means over each setup's replications of every KPI and every breakdown entry, as one tidy table.
+
+    Columns ``setup, dimension, member, kpi, mean``: the whole-network KPIs (``Result.kpis``) have dimension and
+    member :data:`NETWORK`; a breakdown entry ``Result.breakdown[dimension][member][kpi]`` keeps its names. Means
+    ignore NaN (NaN when no replication has a value); setups, dimensions, members and KPIs keep the order of the
+    results. The input of :func:`sim.plots.queue_waits`, :func:`~sim.plots.funnel`, :func:`~sim.plots.channel_flows`
+    and :func:`~sim.plots.touchpoint_usage`.
+    """
+    rows = []
+    for setup, runs in results_by_setup(results).items():
+        rows += [(setup, NETWORK, NETWORK, kpi, value) for kpi, value in mean_kpis(runs).items()]
+        for dimension in dict.fromkeys(d for r in runs for d in r.breakdown):
+            rows += [(setup, dimension, member, kpi, value)
+                     for member, kpis in mean_breakdown(runs, dimension).items() for kpi, value in kpis.items()]
+    return pd.DataFrame(rows, columns=list(MEAN_COLUMNS)).astype({"mean": float})
+
+
+def daily_means(results: Any) -> pd.DataFrame:
+    """Per-day means over each setup's replications of every daily series, as the tidy table
+    ``setup, series, day, mean`` (day from 1; NaN-aware; a shorter run leaves its missing days out of the mean).
+    The input of :func:`sim.plots.daily_series` and :func:`sim.plots.stock_over_time`."""
+    rows = []
+    for setup, runs in results_by_setup(results).items():
+        for name in dict.fromkeys(k for r in runs for k in r.daily):
+            series = [r.daily[name] for r in runs if name in r.daily]
+            padded = np.full((len(series), max(len(x) for x in series)), np.nan)
+            for i, x in enumerate(series):
+                padded[i, : len(x)] = x
+            rows += [(setup, name, day, _nanmean(col)) for day, col in enumerate(padded.T, start=1)]
+    return pd.DataFrame(rows, columns=list(DAILY_MEAN_COLUMNS)).astype({"day": int, "mean": float})
 
 
 # --------------------------------------------------------------------------------------------- Welch

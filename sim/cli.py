@@ -166,6 +166,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--setup", default="omnichannel", help="setup simulated to correct the fit (default: omnichannel)")
     p.add_argument("--out", type=Path, metavar="FILE", required=True, help="write the fitted scenario here (YAML)")
 
+    p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
+                                    "Markdown file's glossary markers")
+    p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
+
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
     p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a folder written by omnisim compare --out")
     p.add_argument("--out", type=Path, metavar="FILE", help="HTML file (default: RESULTS_DIR/report.html)")
@@ -223,16 +227,19 @@ def _load(file: Path, overrides: Sequence[str]) -> Any:
 
 
 def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
-    from sim.setups import available
+    """The library's check of setup names (:func:`sim.experiment.check_setups`), its problem said for ``option``."""
+    from sim.experiment import SetupError, check_setups
 
-    allowed = list(available(scenario))
-    for name in names:
-        if name not in allowed:
-            raise UsageError(f"{PROG}: {option}: unknown setup {name!r}; allowed: {', '.join(allowed)}")
-    repeated = sorted({n for n in names if list(names).count(n) > 1})
-    if repeated:
-        raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, repeated))} given more than once")
-    return list(names)
+    try:
+        return check_setups(scenario, names)
+    except SetupError as exc:
+        if exc.unknown:
+            raise UsageError(f"{PROG}: {option}: unknown setup {exc.unknown[0]!r}; allowed: "
+                             f"{', '.join(exc.allowed)}") from None
+        if exc.repeated:
+            raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, exc.repeated))} given more than "
+                             "once") from None
+        raise UsageError(f"{PROG}: {option}: {exc}") from None
 
 
 def _plural(n: int, word: str) -> str:
@@ -306,12 +313,11 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
-    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility, cpus
+    from sim.experiment import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
 
     days = PLAUSIBILITY_DAYS if args.days is None else args.days
     warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
-    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup,
-                                  min(args.workers or cpus(), args.replications))
+    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup, args.workers)
     expected = scenario.benchmark_exceptions
     rows = []
     for v in verdicts:
@@ -355,7 +361,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     result = model.run(scenario, setup=args.setup, seed=seeds(args.seed, 1)[0])
     print(f"{scenario.name}: setup {result.setup}, seed {args.seed}: {result.customers} customers, "
           f"{result.events} events in {result.wall_s:.2f} s", file=sys.stderr)
-    _print_table([(k, _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "value"))
+    from sim.kpis import unit_of
+
+    _print_table([(k, unit_of(k), _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "unit", "value"))
     if out is not None:
         for path in _write_run(result, out):
             print(path)
@@ -375,7 +383,9 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
     cell = {(r.setup, r.kpi): f"{_fmt(r.mean)} ± {_fmt(r.half_width, 2)}" for r in summary.itertuples()}
     baseline = summary["baseline"].iloc[0]
     print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
-    _print_table([(k, *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", *setups))
+    from sim.kpis import unit_of
+
+    _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
@@ -390,9 +400,8 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim import plots
     from sim.experiment import compare_runs
 
-    with _dask(args.scheduler) as client:
-        summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers,
-                                     args.confidence, progress=args.progress and sys.stderr.isatty(), client=client)
+    summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers, args.confidence,
+                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
     kpis = _headline(summary)
     names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json")
     import sim
@@ -415,24 +424,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
         if (out / name).exists():
             print(out / name)
     return EXIT_OK
-
-
-@contextmanager
-def _dask(address: str | None) -> Iterator[Any]:
-    """Yield a Dask client connected to ``address`` (closed on exit), or None without an address."""
-    if address is None:
-        yield None
-        return
-    from distributed import Client
-
-    try:
-        client = Client(address, timeout="20s")
-    except (OSError, TimeoutError) as exc:
-        raise UsageError(f"{PROG}: --scheduler {address}: cannot connect to a Dask scheduler ({exc})") from None
-    try:
-        yield client
-    finally:
-        client.close()
 
 
 def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
@@ -460,12 +451,13 @@ def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
 
 @contextmanager
 def _file_log(path: Path) -> Iterator[None]:
-    """Append the runner's per-replication log (logger ``sim.experiment``) to ``path`` while the block runs."""
+    """Append the runner's per-replication log (logger ``sim.batch``) to ``path`` while the block runs."""
     import logging
+
+    from sim.batch import log as logger
 
     handler = logging.FileHandler(path, encoding="utf-8")
     handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s"))
-    logger = logging.getLogger("sim.experiment")
     old = logger.level
     logger.setLevel(logging.INFO)
     logger.addHandler(handler)
@@ -512,8 +504,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     from sim.store import Store
 
     out.mkdir(parents=True, exist_ok=True)
-    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"), _dask(args.scheduler) as client:
-        result = sweep(exp, store, workers=args.workers, client=client, evaluator=evaluator,
+    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"):
+        result = sweep(exp, store, workers=args.workers, scheduler=args.scheduler, evaluator=evaluator,
                        progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
         with staged_output(out) as tmp:
             _sweep_outputs(result, tmp)
@@ -556,6 +548,29 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_kpis(args: argparse.Namespace) -> int:
+    """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--readme``."""
+    from sim.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, with_glossary
+
+    if args.readme is None:
+        print(glossary_markdown())
+        return EXIT_OK
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{PROG}: --readme {args.readme}: cannot read it ({exc})") from None
+    if GLOSSARY_START not in text or GLOSSARY_END not in text:
+        raise UsageError(f"{PROG}: --readme {args.readme}: no glossary markers; put the lines {GLOSSARY_START!r} "
+                         f"and {GLOSSARY_END!r} where the glossary goes")
+    new = with_glossary(text)
+    if new != text:
+        tmp = args.readme.with_name(args.readme.name + ".tmp")
+        tmp.write_text(new, encoding="utf-8")
+        os.replace(tmp, args.readme)
+    print(args.readme)
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a compare folder and print its path."""
     from sim.report import write_report
@@ -572,6 +587,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "compare": cmd_compare,
     "calibrate": cmd_calibrate,
+    "kpis": cmd_kpis,
     "report": cmd_report,
     "sweep": cmd_sweep,
 }
@@ -583,6 +599,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or an argparse error already printed on one line
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    from sim.batch import SchedulerError
     from sim.config import ScenarioError
 
     try:
@@ -590,6 +607,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         for line in exc.lines:
             print(line, file=sys.stderr)
+        return EXIT_USAGE
+    except SchedulerError as exc:  # --scheduler ADDR: nothing listens there
+        print(f"{PROG}: --scheduler {exc.address}: cannot connect to a Dask scheduler ({exc.reason})",
+              file=sys.stderr)
         return EXIT_USAGE
     except ScenarioError as exc:  # e.g. a journey log or targets file that does not fit
         for line in exc.problems:

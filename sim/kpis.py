@@ -1,7 +1,7 @@
 """The KPIs, declared once: name, label, unit, one-sentence definition and how to compute it from a ledger window.
 
 The README's glossary, the report, the charts' axes and the CLI read :data:`KPIS`; the README's table is written
-from it (:func:`write_glossary`, run by ``make docs``) and a test checks they agree. Breakdowns
+from it (``omnisim kpis --readme README.md``, run by ``make docs``) and a test checks they agree. Breakdowns
 by channel, store, segment, touchpoint and funnel stage are computed here too, from the same window.
 """
 
@@ -10,7 +10,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 from .config import CHANNEL_STORE
 from .ledger import WAIT_BIN_MIN, Leave, Ledger, QueueStats, StockFigures, merge_queues
@@ -341,7 +340,7 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
 
 
 # --------------------------------------------------------------------------------------------- the glossary
-GLOSSARY_START = "<!-- kpi glossary: written from sim/kpis.py by `make docs`; do not edit by hand -->"
+GLOSSARY_START = "<!-- kpi glossary: written from sim/kpis.py by `omnisim kpis --readme README.md` (make docs) -->"
 GLOSSARY_END = "<!-- end of kpi glossary -->"
 
 
@@ -361,8 +360,3 @@ def with_glossary(text: str) -> str:
         raise ValueError("the glossary markers are missing")
     return pattern.sub(lambda _m: f"{GLOSSARY_START}\n{glossary_markdown()}\n{GLOSSARY_END}", text)
 
-
-def write_glossary(path: str | Path) -> None:
-    """Rewrite the glossary between the markers of the Markdown file at ``path`` (the README)."""
-    p = Path(path)
-    p.write_text(with_glossary(p.read_text(encoding="utf-8")), encoding="utf-8")

@@ -21,6 +21,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
+from sim.analysis import NETWORK
 from sim.kpis import SHARE
 from sim.kpis import unit_of as kpi_unit
 
@@ -154,54 +155,54 @@ def paired_differences(summary: pd.DataFrame, kpis: Sequence[str], path: str | P
 
 
 # --------------------------------------------------------------------------------------------- model results
-# The charts below read replications of the model rather than a summary table. ``results`` may be the list
-# returned by :func:`sim.experiment.replicate_results` (objects with ``.setup`` and ``.result``), a list of
-# :class:`sim.model.Result`, or a mapping setup -> Result (or -> list of Results). Each figure averages a
-# setup's replications (NaN-aware) and keeps the setup colours of the charts above.
+# The charts below read means over replications of the model rather than a summary table: the tidy tables of
+# :func:`sim.analysis.result_means` (``setup, dimension, member, kpi, mean``) and :func:`sim.analysis.daily_means`
+# (``setup, series, day, mean``), which average any shape of model results. They keep the setup colours of the
+# charts above. Nothing here averages: a table is only reshaped for drawing.
 MARKET_USAGE = {"web": 0.89, "store": 0.82, "social": 0.67, "app": 0.58, "call_centre": 0.45}
 """Touchpoint usage rates quoted by the market studies of DESIGN.md (customer service read as the call centre)."""
 
 
-def results_by_setup(results: Any) -> dict[str, list[Any]]:
-    """Return setup -> list of :class:`sim.model.Result` from any of the accepted ``results`` shapes.
+def _check_table(table: Any, columns: Sequence[str], producer: str) -> pd.DataFrame:
+    """Return ``table`` if it is a non-empty DataFrame with ``columns``, else raise a ``ValueError`` naming them."""
+    if not isinstance(table, pd.DataFrame) or table.empty or not set(columns) <= set(table.columns):
+        got = list(table.columns) if isinstance(table, pd.DataFrame) else type(table).__name__
+        raise ValueError(f"expected the tidy table of {producer} (columns {', '.join(columns)}); got {got}")
+    return table
 
-    Raises ``ValueError`` when nothing usable is given.
-    """
-    out: dict[str, list[Any]] = {}
-    if isinstance(results, Mapping):
-        for setup, value in results.items():
-            items = value if isinstance(value, Sequence) else [value]
-            out[str(setup)] = [getattr(r, "result", r) for r in items]
-    else:
-        for item in results:
-            res = getattr(item, "result", item)
-            out.setdefault(str(getattr(item, "setup", res.setup)), []).append(res)
-    bad = [s for s, rs in out.items() if not rs or not all(hasattr(r, "kpis") for r in rs)]
-    if not out or bad:
-        raise ValueError("results: expected model results (sim.run / replicate_results), by setup; "
-                         f"got nothing usable{' for ' + ', '.join(bad) if bad else ''}")
+
+def _means(table: Any) -> pd.DataFrame:
+    return _check_table(table, ("setup", "dimension", "member", "kpi", "mean"), "sim.analysis.result_means")
+
+
+def _setups(table: pd.DataFrame) -> list[str]:
+    return [str(s) for s in pd.unique(table["setup"])]
+
+
+def _dimension(means: pd.DataFrame, dimension: str) -> dict[str, dict[str, dict[str, float]]]:
+    """setup -> member -> KPI -> mean of one dimension (every setup of the table present, members in order)."""
+    out: dict[str, dict[str, dict[str, float]]] = {s: {} for s in _setups(means)}
+    rows = means[means["dimension"] == dimension]
+    for setup, member, kpi, value in zip(rows["setup"], rows["member"], rows["kpi"], rows["mean"], strict=True):
+        out[str(setup)].setdefault(str(member), {})[str(kpi)] = float(value)
     return out
 
 
-def _nanmean(values: Sequence[float]) -> float:
-    arr = np.asarray(values, dtype=float)
-    return float(np.nanmean(arr)) if arr.size and not np.isnan(arr).all() else math.nan
+def _network(means: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """setup -> whole-network KPI -> mean."""
+    return {s: b.get(NETWORK, {}) for s, b in _dimension(means, NETWORK).items()}
 
 
-def mean_kpis(runs: Sequence[Any]) -> dict[str, float]:
-    """Return KPI name -> mean over the given results (NaN where no replication has a value)."""
-    names = list(dict.fromkeys(k for r in runs for k in r.kpis))
-    return {k: _nanmean([r.kpis.get(k, math.nan) for r in runs]) for k in names}
+def _members(per_setup: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    return list(dict.fromkeys(m for b in per_setup.values() for m in b))
 
 
-def mean_breakdown(runs: Sequence[Any], dimension: str) -> dict[str, dict[str, float]]:
-    """Return member -> KPI -> mean over the results of ``Result.breakdown[dimension]`` (members in run order)."""
-    members = list(dict.fromkeys(m for r in runs for m in r.breakdown.get(dimension, {})))
-    out = {}
-    for m in members:
-        rows = [r.breakdown.get(dimension, {}).get(m, {}) for r in runs]
-        names = list(dict.fromkeys(k for row in rows for k in row))
-        out[m] = {k: _nanmean([row.get(k, math.nan) for row in rows]) for k in names}
+def _daily(table: Any) -> dict[str, dict[str, list[float]]]:
+    """setup -> series -> the mean of each day, day 1 first, from a :func:`sim.analysis.daily_means` table."""
+    table = _check_table(table, ("setup", "series", "day", "mean"), "sim.analysis.daily_means")
+    out: dict[str, dict[str, list[float]]] = {}
+    for (setup, name), grp in table.groupby(["setup", "series"], sort=False):
+        out.setdefault(str(setup), {})[str(name)] = grp.sort_values("day")["mean"].astype(float).tolist()
     return out
 
 
@@ -237,34 +238,15 @@ def _grouped_bars(ax: Axes, members: Sequence[str], values: Mapping[str, Sequenc
     return pos
 
 
-def _daily_of(data: Any) -> dict[str, dict[str, list[float]]]:
-    """setup -> series -> per-day values: a ``daily_means`` mapping as it is, or the mean over model results."""
-    if isinstance(data, Mapping) and data and all(isinstance(v, Mapping) for v in data.values()):
-        return {str(s): {k: list(map(float, v)) for k, v in per.items()} for s, per in data.items()}
-    out = {}
-    for setup, runs in results_by_setup(data).items():
-        names = list(dict.fromkeys(k for r in runs for k in r.daily))
-        out[setup] = {}
-        for k in names:
-            rows = [r.daily[k] for r in runs if k in r.daily]
-            days = max(len(x) for x in rows)
-            pad = np.full((len(rows), days), np.nan)
-            for i, x in enumerate(rows):
-                pad[i, : len(x)] = x
-            out[setup][k] = [_nanmean(col) for col in pad.T]
-    return out
-
-
 STOCK_SERIES = ("on_hand_units", "stockout_rate")
 
 
-def stock_over_time_figure(results: Any, title: str | None = None) -> Figure:
+def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
     """Return a figure of stock on hand (units, end of day, whole network) and the daily stockout rate by setup.
 
-    ``results``: model results (see :func:`results_by_setup`) or a :func:`sim.experiment.daily_means` mapping.
-    The model keeps these series for the network as a whole (stores + warehouse), not per node.
+    ``daily``: the :func:`sim.analysis.daily_means` table of model results. The model keeps these series for the
+    network as a whole (stores + warehouse), not per node.
     """
-    daily = _daily_of(results)
     fig = daily_series_figure(daily, STOCK_SERIES, title=title or "Stock on hand and stockouts by day")
     labels = {"on_hand_units": "on hand at end of day (units)",
               "stockout_rate": "item requests finding no stock (share 0–1)"}
@@ -275,16 +257,16 @@ def stock_over_time_figure(results: Any, title: str | None = None) -> Figure:
     return fig
 
 
-def stock_over_time(results: Any, path: str | Path, title: str | None = None) -> Path:
+def stock_over_time(daily: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
     """Draw :func:`stock_over_time_figure` to ``path``; return the PNG path written."""
-    return _save(stock_over_time_figure(results, title), path)
+    return _save(stock_over_time_figure(daily, title), path)
 
 
-def _queue_row(axes: Sequence[Axes], runs: Mapping[str, Sequence[Any]], dimension: str, prefix: str,
+def _queue_row(axes: Sequence[Axes], means: pd.DataFrame, dimension: str, prefix: str,
                target_min: float | None, service_target: float) -> None:
-    per_setup = {s: mean_breakdown(rs, dimension) for s, rs in runs.items()}
-    members = list(dict.fromkeys(m for b in per_setup.values() for m in b))
-    colours = setup_colours(list(runs))
+    per_setup = _dimension(means, dimension)
+    members = _members(per_setup)
+    colours = setup_colours(_setups(means))
     where = "store" if dimension == "store" else "call centre"
     panels = ((f"{prefix}_wait_mean_min", "mean wait", "minutes"), (f"{prefix}_wait_p95_min", "95th percentile wait",
               "minutes"), (f"{prefix}_service_level", "service level", SHARE))
@@ -301,40 +283,42 @@ def _queue_row(axes: Sequence[Axes], runs: Mapping[str, Sequence[Any]], dimensio
             ax.set_ylim(0, 1.05)
 
 
-def queue_waits_figure(results: Any, store_target_min: float | None = None, call_target_min: float | None = None,
-                       service_target: float = 0.8, title: str | None = None) -> Figure:
+def queue_waits_figure(means: pd.DataFrame, store_target_min: float | None = None,
+                       call_target_min: float | None = None, service_target: float = 0.8,
+                       title: str | None = None) -> Figure:
     """Return a figure of queue waits per store (and the call centre, when the runs have one), by setup.
 
-    Panels per station type: mean wait and 95th-percentile wait (minutes) with the target wait as a dashed
-    line, and the service level (share of queued customers served within the target; those who gave up count
-    as late) with ``service_target`` (e.g. 0.8 of an 80/20 rule) as a dashed line. Targets come from the
-    scenario: ``fulfilment.store_wait_target_min`` and ``call_centre.target_wait_s / 60``; None draws no line.
+    ``means``: the :func:`sim.analysis.result_means` table of model results. Panels per station type: mean wait
+    and 95th-percentile wait (minutes) with the target wait as a dashed line, and the service level (share of
+    queued customers served within the target; those who gave up count as late) with ``service_target`` (e.g. 0.8
+    of an 80/20 rule) as a dashed line. Targets come from the scenario: ``fulfilment.store_wait_target_min`` and
+    ``call_centre.target_wait_s / 60``; None draws no line.
     """
-    runs = results_by_setup(results)
+    means = _means(means)
     has_call = any(math.isfinite(b.get("call_wait_mean_min", math.nan))
-                   for rs in runs.values() for b in mean_breakdown(rs, "call_centre").values())
+                   for per in _dimension(means, "call_centre").values() for b in per.values())
     rows = [("store", "store", store_target_min)] + ([("call_centre", "call", call_target_min)] if has_call else [])
     fig = Figure(figsize=(12.0, 3.4 * len(rows) + 0.6), layout="constrained")
     FigureCanvasAgg(fig)
     axes = fig.subplots(len(rows), 3, squeeze=False)
     for row, (dimension, prefix, target) in zip(axes, rows, strict=True):
-        _queue_row(row, runs, dimension, prefix, target, service_target)
-    handles = [Patch(color=c, label=s) for s, c in setup_colours(list(runs)).items()]
+        _queue_row(row, means, dimension, prefix, target, service_target)
+    handles = [Patch(color=c, label=s) for s, c in setup_colours(_setups(means)).items()]
     fig.legend(handles=handles, loc="outside upper right", fontsize=7, frameon=False, ncols=len(handles))
     fig.suptitle(title or "Queue waits and service level against target, by setup", fontsize=11)
     return fig
 
 
-def queue_waits(results: Any, path: str | Path, store_target_min: float | None = None,
+def queue_waits(means: pd.DataFrame, path: str | Path, store_target_min: float | None = None,
                 call_target_min: float | None = None, service_target: float = 0.8, title: str | None = None) -> Path:
     """Draw :func:`queue_waits_figure` to ``path``; return the PNG path written."""
-    return _save(queue_waits_figure(results, store_target_min, call_target_min, service_target, title), path)
+    return _save(queue_waits_figure(means, store_target_min, call_target_min, service_target, title), path)
 
 
-def _funnel_stages(ax: Axes, runs: Mapping[str, Sequence[Any]], kpis: Mapping[str, Mapping[str, float]],
+def _funnel_stages(ax: Axes, means: pd.DataFrame, kpis: Mapping[str, Mapping[str, float]],
                    colours: Mapping[str, str]) -> None:
     """Customers who gave up at each funnel stage (``breakdown["funnel"]``), and the rest still under way."""
-    funnels = {s: mean_breakdown(rs, "funnel") for s, rs in runs.items()}
+    funnels = _dimension(means, "funnel")
     stages = list(dict.fromkeys(m for f in funnels.values() for m, k in f.items() if "gave_up" in k))
     if not stages:
         ax.text(0.5, 0.5, "the runs report no funnel stages", ha="center", va="center", fontsize=8,
@@ -348,21 +332,22 @@ def _funnel_stages(ax: Axes, runs: Mapping[str, Sequence[Any]], kpis: Mapping[st
     _style(ax, "gave up, by funnel stage", "stage where the customer gave up", "customers (count)")
 
 
-def funnel_figure(results: Any, title: str | None = None) -> Figure:
+def funnel_figure(means: pd.DataFrame, title: str | None = None) -> Figure:
     """Return the funnel by setup: journeys started → orders, and where the others gave up.
 
-    Panel 1: journeys started (KPI ``journeys``, repeat journeys included) and orders (KPI ``orders``), the conversion rate written on
-    the order bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
+    ``means``: the :func:`sim.analysis.result_means` table of model results. Panel 1: journeys started (KPI
+    ``journeys``, repeat journeys included) and orders (KPI ``orders``), the conversion rate written on the order
+    bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
     evaluation — a cart lost on a channel switch —, decision — a queue, a full store, nothing available), and
     "no order yet": journeys started minus orders minus those give-ups, i.e. journeys still under way at the end
     of the horizon (with a warm-up, also customers who arrived before the measured window). Panel 3: customers
     without an order per segment (``breakdown["segment"]`` journeys − orders). Panel 4: shares of the customers
     who queued that gave up — ``store_abandon_rate`` (left the queue, or found it full) and ``call_abandon_rate``.
     """
-    runs = results_by_setup(results)
-    setups = list(runs)
+    means = _means(means)
+    setups = _setups(means)
     colours = setup_colours(setups)
-    kpis = {s: mean_kpis(rs) for s, rs in runs.items()}
+    kpis = _network(means)
     fig, axes = _grid(4, ncols_max=2, cell=(5.4, 3.4))
     stages = ["journeys started", "orders"]
     vals = {s: [kpis[s].get("journeys", math.nan), kpis[s].get("orders", math.nan)] for s in setups}
@@ -374,9 +359,9 @@ def funnel_figure(results: Any, title: str | None = None) -> Figure:
             axes[0].annotate(f"{conv:.0%}", (pos[1] - 0.4 + width * (i + 0.5), np.nan_to_num(vals[s][1])),
                              ha="center", va="bottom", fontsize=7)
     _style(axes[0], "funnel (label: conversion rate)", "stage", "customers (count)")
-    _funnel_stages(axes[1], runs, kpis, colours)
-    segs = {s: mean_breakdown(rs, "segment") for s, rs in runs.items()}
-    members = list(dict.fromkeys(m for b in segs.values() for m in b))
+    _funnel_stages(axes[1], means, kpis, colours)
+    segs = _dimension(means, "segment")
+    members = _members(segs)
     lost = {s: [segs[s].get(m, {}).get("journeys", math.nan) - segs[s].get(m, {}).get("orders", math.nan)
                 for m in members] for s in setups}
     _grouped_bars(axes[2], members, lost, colours)
@@ -392,9 +377,9 @@ def funnel_figure(results: Any, title: str | None = None) -> Figure:
     return fig
 
 
-def funnel(results: Any, path: str | Path, title: str | None = None) -> Path:
+def funnel(means: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
     """Draw :func:`funnel_figure` to ``path``; return the PNG path written."""
-    return _save(funnel_figure(results, title), path)
+    return _save(funnel_figure(means, title), path)
 
 
 def _heatmap(ax: Axes, matrix: np.ndarray, rows: Sequence[str], cols: Sequence[str], label: str, fmt: str) -> None:
@@ -411,18 +396,18 @@ def _heatmap(ax: Axes, matrix: np.ndarray, rows: Sequence[str], cols: Sequence[s
     cbar.ax.tick_params(labelsize=7)
 
 
-def channel_flows_figure(results: Any, title: str | None = None) -> Figure:
+def channel_flows_figure(means: pd.DataFrame, title: str | None = None) -> Figure:
     """Return heatmaps of journeys and orders per purchase channel and setup, and orders per journey.
 
-    From ``breakdown["channel"]``: ``journeys`` counts journeys by the channel the customer meant to buy in;
+    From the ``channel`` rows of a :func:`sim.analysis.result_means` table (``breakdown["channel"]``): ``journeys`` counts journeys by the channel the customer meant to buy in;
     ``orders`` counts orders by the channel where the checkout happened. Their ratio (third panel, a share
     that may exceed 1) shows the flows: a channel above 1 receives customers who set out to buy elsewhere
     (e.g. a store-bound customer delivered from the web shop), one far below loses them or never converts them.
     """
-    runs = results_by_setup(results)
-    setups = list(runs)
-    chans = {s: mean_breakdown(rs, "channel") for s, rs in runs.items()}
-    members = list(dict.fromkeys(m for b in chans.values() for m in b))
+    means = _means(means)
+    setups = _setups(means)
+    chans = _dimension(means, "channel")
+    members = _members(chans)
     if not members:
         raise ValueError("channel flows: the results have no breakdown by channel")
 
@@ -443,23 +428,24 @@ def channel_flows_figure(results: Any, title: str | None = None) -> Figure:
     return fig
 
 
-def channel_flows(results: Any, path: str | Path, title: str | None = None) -> Path:
+def channel_flows(means: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
     """Draw :func:`channel_flows_figure` to ``path``; return the PNG path written."""
-    return _save(channel_flows_figure(results, title), path)
+    return _save(channel_flows_figure(means, title), path)
 
 
-def touchpoint_usage_figure(results: Any, reference: Mapping[str, float] | None = MARKET_USAGE,
+def touchpoint_usage_figure(means: pd.DataFrame, reference: Mapping[str, float] | None = MARKET_USAGE,
                             title: str | None = None) -> Figure:
     """Return horizontal bars of touchpoint usage by setup, with the market-study rates as black markers.
 
-    Usage of a touchpoint is ``breakdown["touchpoint"][tp]["usage_share"]``: the share of orders whose journey
+    ``means``: the :func:`sim.analysis.result_means` table of model results. Usage of a touchpoint is
+    ``breakdown["touchpoint"][tp]["usage_share"]``: the share of orders whose journey
     went through it (0–1). ``reference`` maps touchpoint -> a published rate (default :data:`MARKET_USAGE`);
     None draws none.
     """
-    runs = results_by_setup(results)
-    setups = list(runs)
-    tps = {s: mean_breakdown(rs, "touchpoint") for s, rs in runs.items()}
-    members = list(dict.fromkeys(m for b in tps.values() for m in b))
+    means = _means(means)
+    setups = _setups(means)
+    tps = _dimension(means, "touchpoint")
+    members = _members(tps)
     if not members:
         raise ValueError("touchpoint usage: the results have no breakdown by touchpoint")
     fig = Figure(figsize=(7.0, 1.2 + 0.18 * len(members) * max(2, len(setups))), layout="constrained")
@@ -478,25 +464,28 @@ def touchpoint_usage_figure(results: Any, reference: Mapping[str, float] | None 
     return fig
 
 
-def touchpoint_usage(results: Any, path: str | Path, reference: Mapping[str, float] | None = MARKET_USAGE,
+def touchpoint_usage(means: pd.DataFrame, path: str | Path, reference: Mapping[str, float] | None = MARKET_USAGE,
                      title: str | None = None) -> Path:
     """Draw :func:`touchpoint_usage_figure` to ``path``; return the PNG path written."""
-    return _save(touchpoint_usage_figure(results, reference, title), path)
+    return _save(touchpoint_usage_figure(means, reference, title), path)
 
 
-def daily_series_figure(daily: Mapping[str, Mapping[str, Sequence[float]]], series: Sequence[str],
-                        title: str | None = None) -> Figure:
-    """Return a figure with one panel per series: a line per setup over simulated days (day 1 first)."""
+def daily_series_figure(daily: pd.DataFrame, series: Sequence[str], title: str | None = None) -> Figure:
+    """Return a figure with one panel per series: a line per setup over simulated days (day 1 first).
+
+    ``daily``: the tidy table ``setup, series, day, mean`` of :func:`sim.analysis.daily_means`.
+    """
     if not series:
         raise ValueError("series: at least one series name is needed")
-    missing = sorted({s for s in series for setup in daily if s not in daily[setup]})
-    if not daily or missing:
-        have = sorted({s for per in daily.values() for s in per})
+    by_setup = _daily(daily)
+    missing = sorted({s for s in series for setup in by_setup if s not in by_setup[setup]})
+    if not by_setup or missing:
+        have = sorted({s for per in by_setup.values() for s in per})
         raise ValueError(f"series not in the daily data: {', '.join(missing) or 'no setups'}; available: {', '.join(have)}")
-    colours = setup_colours(list(daily))
+    colours = setup_colours(list(by_setup))
     fig, axes = _grid(len(series), ncols_max=2, cell=(5.0, 2.8))
     for ax, name in zip(axes, series, strict=True):
-        for setup, per in daily.items():
+        for setup, per in by_setup.items():
             values = np.asarray(per[name], dtype=float)
             ax.plot(np.arange(1, values.size + 1), values, color=colours[setup], label=setup,
                     marker="o" if values.size < 15 else None, markersize=3, linewidth=1.4)
@@ -510,9 +499,8 @@ def daily_series_figure(daily: Mapping[str, Mapping[str, Sequence[float]]], seri
     return fig
 
 
-def daily_series(daily: Mapping[str, Mapping[str, Sequence[float]]], series: Sequence[str], path: str | Path,
-                 title: str | None = None) -> Path:
-    """Draw :func:`daily_series_figure` (``daily``: setup -> series -> one value per day) to ``path``; return it."""
+def daily_series(daily: pd.DataFrame, series: Sequence[str], path: str | Path, title: str | None = None) -> Path:
+    """Draw :func:`daily_series_figure` (``daily``: a :func:`sim.analysis.daily_means` table) to ``path``; return it."""
     return _save(daily_series_figure(daily, series, title), path)
 
 

@@ -87,6 +87,17 @@ def _unit(kpi: str) -> str:
     return unit_of(kpi)
 
 
+def _kpi_cell(kpi: str) -> str:
+    """A KPI as people read it: its declared label, its name, and its definition on hover (sim/kpis.py)."""
+    from sim.kpis import KPI_BY_NAME
+
+    k = KPI_BY_NAME.get(kpi)
+    if k is None:
+        return f"<code>{html.escape(kpi)}</code>"
+    return (f"<span title='{html.escape(k.definition, quote=True)}'>{html.escape(k.label)}</span>"
+            f"<br><code>{html.escape(kpi)}</code>")
+
+
 # --------------------------------------------------------------------------------------------- reading
 def infer_confidence(summary: pd.DataFrame) -> float | None:
     """Return the confidence level of a summary's t intervals (rounded to 0.1 %), or None if none is usable.
@@ -187,7 +198,7 @@ def _headline_table(summary: pd.DataFrame) -> str:
         for s in setups:
             mean, half = cell.get((s, kpi), (math.nan, math.nan))
             values.append(_num(mean) + ("" if math.isnan(half) else f" ± {_num(half, 2)}"))
-        rows.append([html.escape(kpi), html.escape(_unit(kpi)), *values])
+        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
     return _table(["KPI", "unit", *setups], rows, "kpi-table",
                   "mean over replications ± half-width of the confidence interval")
 
@@ -207,7 +218,7 @@ def _differences_table(summary: pd.DataFrame) -> str:
             ci = "" if math.isnan(r.diff_ci_low) else f" [{_num(r.diff_ci_low, 3)}, {_num(r.diff_ci_high, 3)}]"
             p = "" if math.isnan(r.diff_p_value) else f" (p={_num(r.diff_p_value, 2)})"
             values.append(f"{_num(r.diff)}{ci}{p}")
-        rows.append([html.escape(kpi), html.escape(_unit(kpi)), *values])
+        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
     return _table(["KPI", "unit", *(f"{s} − {baseline}" for s in others)], rows, "differences-table",
                   "paired difference (same customers), [confidence interval], two-sided paired-t p-value")
 

@@ -57,9 +57,9 @@ class Ishigami:
         self.a, self.b, self.noise = float(a), float(b), float(noise)
 
     def check_setups(self, setups: Sequence[str]) -> list[str]:
-        from sim.experiment import _check_names
+        from sim.batch import check_names
 
-        return _check_names(setups)
+        return check_names(setups)
 
     def prepare(self, params: Mapping[str, Any]) -> tuple[dict[str, float], str]:
         missing = [k for k in ("x1", "x2", "x3") if k not in params]

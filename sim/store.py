@@ -69,7 +69,11 @@ class RunKey:
 
 @dataclass
 class Outcome:
-    """What a worker sends back for one replication: KPIs and daily series, or the traceback of its failure."""
+    """What a worker sends back for one replication: KPIs and daily series, or the traceback of its failure.
+
+    ``result`` is the evaluator's whole result when it returned one (e.g. a ``sim.model.Result`` with its
+    breakdowns), for an in-memory sink; the store keeps only the KPIs and daily series.
+    """
 
     key: RunKey
     seed_key: str
@@ -79,6 +83,7 @@ class Outcome:
     error: str | None = None
     wall_s: float = 0.0
     worker: str = ""
+    result: Any = field(default=None, repr=False)
 
 
 def _num(value: Any) -> float | None:

@@ -138,6 +138,50 @@ def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
     assert not out.exists() and not leftovers(tmp_path)
 
 
+@pytest.mark.parametrize(
+    ("argv", "line"),
+    [
+        (["run", str(DEFAULT), "--setup", "hybrid"],
+         "omnisim: --setup: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["check-plausibility", str(DEFAULT), "--setup", "hybrid"],
+         "omnisim: --setup: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["compare", str(DEFAULT), "--setups", "hybrid,omnichannel,hybrid"],
+         "omnisim: --setups: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
+        (["compare", str(DEFAULT), "--setups", "omnichannel,multichannel,omnichannel"],
+         "omnisim: --setups: setup 'omnichannel' given more than once"),
+        (["compare", str(DEFAULT), "--setups", "omnichannel"],
+         "omnisim: --setups: give at least two setups to compare (got 'omnichannel')"),
+    ],
+    ids=["run-unknown", "plausibility-unknown", "compare-unknown-first", "compare-repeated", "compare-one"],
+)
+def test_setup_problems_are_worded_for_the_option(tmp_path, capsys, argv, line):
+    """The library checks the names (sim.experiment.check_setups); the CLI words its problem for the option."""
+    if argv[0] == "compare":
+        argv = [*argv, "--out", str(tmp_path / "out")]
+    assert cli.main(argv) == 2
+    assert capsys.readouterr().err == line + "\n"
+    assert not (tmp_path / "out").exists()
+
+
+def test_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
+    """The library connects (sim.batch.dask_client) and raises SchedulerError; the CLI maps it to exit 2."""
+    pytest.importorskip("distributed")
+    import socket
+
+    monkeypatch.setattr("sim.batch.DASK_CONNECT_TIMEOUT", "1s")
+    with socket.socket() as sock:  # a port nothing listens on
+        sock.bind(("127.0.0.1", 0))
+        address = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--no-progress", "--scheduler", address,
+            "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"omnisim: --scheduler {address}: cannot connect to a Dask scheduler (")
+    assert len(err.strip().splitlines()) == 1 and "Traceback" not in err
+    assert not out.exists() and not leftovers(tmp_path)
+
+
 # --------------------------------------------------------------------------------------------- run
 def test_run_prints_kpis_and_writes_csvs(tmp_path, capsys):
     out = tmp_path / "run"
@@ -253,3 +297,23 @@ def test_check_plausibility_names_the_figure_that_left_real_retail(capsys):
     excused = [f"--set=benchmark_exceptions.{kpi}=understaffed on purpose" for kpi in outside]
     assert cli.main([*argv, *excused]) == 0
     assert "out (expected)" in capsys.readouterr().out
+
+
+# --------------------------------------------------------------------------------------------- kpis
+def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_path):
+    from sim.kpis import GLOSSARY_END, GLOSSARY_START, KPIS
+
+    assert cli.main(["kpis"]) == 0
+    out = capsys.readouterr().out
+    assert all(f"| `{k.name}` | {k.label} | {k.unit} |" in out for k in KPIS)
+    doc = tmp_path / "doc.md"
+    doc.write_text(f"intro\n{GLOSSARY_START}\nOLD TABLE\n{GLOSSARY_END}\nend\n", encoding="utf-8")
+    assert cli.main(["kpis", "--readme", str(doc)]) == 0
+    text = doc.read_text(encoding="utf-8")
+    assert "OLD TABLE" not in text and text.startswith("intro\n") and text.endswith("end\n") and out.strip() in text
+    plain = tmp_path / "plain.md"
+    plain.write_text("no markers here\n", encoding="utf-8")
+    assert cli.main(["kpis", "--readme", str(plain)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no glossary markers" in err[0]
+    assert plain.read_text(encoding="utf-8") == "no markers here\n"

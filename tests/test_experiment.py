@@ -126,10 +126,31 @@ def test_results_daily_means_and_breakdown(short_scenario):
     assert [(r.setup, r.replication) for r in results] == [
         ("omnichannel", 0), ("omnichannel", 1), ("multichannel", 0), ("multichannel", 1)]
     means = daily_means(results)
-    assert list(means) == ["omnichannel", "multichannel"]
-    assert all(len(values) == 2 for per in means.values() for values in per.values())  # one value per day
+    assert list(means.columns) == ["setup", "series", "day", "mean"]
+    assert list(pd.unique(means["setup"])) == ["omnichannel", "multichannel"]
+    assert all(days == [1, 2] for days in means.groupby(["setup", "series"])["day"].apply(list))  # one value per day
     table = breakdown_table(results)
     assert list(table.columns) == ["setup", "replication", "dimension", "member", "kpi", "value"]
+
+
+def test_results_come_through_the_same_runner(tiny_scenario, monkeypatch):
+    """replicate_results runs on run_batch like replicate: the same KPIs to the last digit, failures as BatchError."""
+    from sim import experiment
+    from sim.batch import Evaluator
+    from sim.sensitivity import Ishigami
+
+    results = replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
+    table = replicate(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
+    pd.testing.assert_frame_equal(experiment.kpi_table(results), table)
+    assert isinstance(ModelEvaluator(tiny_scenario), Evaluator) and isinstance(Ishigami(), Evaluator)
+
+    class FlakyResults(experiment.ResultEvaluator):
+        evaluate = staticmethod(flaky_result)
+
+    monkeypatch.setenv(FLAKY_ENV, "1")
+    monkeypatch.setattr(experiment, "ResultEvaluator", FlakyResults)
+    with pytest.raises(BatchError, match=r"(?s)1 of 4 replications failed.*simulated failure in replication 1"):
+        replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
 
 
 def test_runner_refuses_bad_arguments(short_scenario):
@@ -186,14 +207,27 @@ def test_changed_scenario_is_not_mixed_with_old_rows(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- failures
-def flaky_model(scenario, setup, seed):
-    """The model, except that it raises for the replication numbers listed in $OMNISIM_TEST_FAIL_REPLICATIONS."""
+def _fail_if_listed(setup, seed):
+    """Raise for omnichannel replications listed in $OMNISIM_TEST_FAIL_REPLICATIONS."""
     failing = {int(x) for x in os.environ.get(FLAKY_ENV, "").split(",") if x}
     if seed.spawn_key[-1] in failing and setup == "omnichannel":
         raise RuntimeError(f"simulated failure in replication {seed.spawn_key[-1]}")
+
+
+def flaky_model(scenario, setup, seed):
+    """The model, except that it raises for the replication numbers listed in $OMNISIM_TEST_FAIL_REPLICATIONS."""
     from sim.experiment import run_model
 
+    _fail_if_listed(setup, seed)
     return run_model(scenario, setup, seed)
+
+
+def flaky_result(scenario, setup, seed):
+    """:func:`flaky_model` returning the whole result."""
+    from sim.experiment import run_result
+
+    _fail_if_listed(setup, seed)
+    return run_result(scenario, setup, seed)
 
 
 class FlakyEvaluator(ModelEvaluator):

@@ -126,7 +126,7 @@ def test_every_kpi_is_declared_once_with_label_unit_and_definition():
 def test_readme_glossary_is_the_declaration():
     """The README's glossary is written from sim/kpis.py (``make docs``): it must be current."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert kpis.with_glossary(text) == text, "README glossary out of date: run `make docs`"
+    assert kpis.with_glossary(text) == text, "README glossary out of date: run `omnisim kpis --readme README.md`"
     for k in kpis.KPIS:
         assert f"| `{k.name}` | {k.label} | {k.unit} |" in text
 

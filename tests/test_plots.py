@@ -10,7 +10,7 @@ import pytest
 from matplotlib import image
 
 import sim
-from sim import plots
+from sim import analysis, plots
 from sim.analysis import summarise
 from sim.config import load_scenario
 from sim.experiment import replicate_results
@@ -112,10 +112,12 @@ def test_paired_differences_leave_out_the_baseline(summary):
 
 def test_daily_series_png(tmp_path):
     days = np.arange(30)
-    daily = {
-        setup: {"orders": list(50 + 5 * np.sin(days / 3) + i), "store_wait_mean_min": list(2 + 0.1 * days * i)}
-        for i, setup in enumerate(SETUPS)
-    }
+    daily = pd.DataFrame(
+        [(setup, name, day + 1, value)
+         for i, setup in enumerate(SETUPS)
+         for name, values in (("orders", 50 + 5 * np.sin(days / 3) + i), ("store_wait_mean_min", 2 + 0.1 * days * i))
+         for day, value in zip(days, values, strict=True)],
+        columns=["setup", "series", "day", "mean"])
     out = plots.daily_series(daily, ["orders", "store_wait_mean_min"], tmp_path / "daily.png")
     assert_png(out)
     fig = plots.daily_series_figure(daily, ["store_wait_mean_min"])
@@ -131,7 +133,12 @@ def test_unknown_names_are_refused(summary):
     with pytest.raises(ValueError, match="at least two setups"):
         plots.paired_differences_figure(summary[summary["setup"] == "omnichannel"], ["basket_units"])
     with pytest.raises(ValueError, match="nope"):
-        plots.daily_series_figure({"a": {"orders": [1.0]}}, ["nope"])
+        plots.daily_series_figure(pd.DataFrame({"setup": ["a"], "series": ["orders"], "day": [1], "mean": [1.0]}),
+                                  ["nope"])
+    with pytest.raises(ValueError, match="sim.analysis.daily_means"):
+        plots.daily_series_figure({"a": {"orders": [1.0]}}, ["orders"])  # a mapping is not the tidy table
+    with pytest.raises(ValueError, match="sim.analysis.result_means"):
+        plots.funnel_figure(summary)
 
 
 # --------------------------------------------------------------------------------------------- charts of model runs
@@ -149,28 +156,52 @@ def model_runs(scenario):
     return replicate_results(scenario, list(SETUP_NAMES), replications=2, seed=11)
 
 
+@pytest.fixture(scope="module")
+def means(model_runs):
+    return analysis.result_means(model_runs)
+
+
+@pytest.fixture(scope="module")
+def daily(model_runs):
+    return analysis.daily_means(model_runs)
+
+
 def visible(fig):
     return [ax for ax in fig.axes if ax.get_visible() and ax.get_label() != "<colorbar>"]
 
 
 def test_results_by_setup_accepts_every_shape(model_runs):
-    grouped = plots.results_by_setup(model_runs)
+    grouped = analysis.results_by_setup(model_runs)
     assert list(grouped) == list(SETUP_NAMES) and all(len(v) == 2 for v in grouped.values())
     one = {s: rs[0] for s, rs in grouped.items()}
-    assert {s: len(v) for s, v in plots.results_by_setup(one).items()} == dict.fromkeys(SETUP_NAMES, 1)
+    assert {s: len(v) for s, v in analysis.results_by_setup(one).items()} == dict.fromkeys(SETUP_NAMES, 1)
     flat = [rep.result for rep in model_runs]
-    assert list(plots.results_by_setup(flat)) == list(SETUP_NAMES)
+    assert list(analysis.results_by_setup(flat)) == list(SETUP_NAMES)
     with pytest.raises(ValueError, match="model results"):
-        plots.results_by_setup({"omnichannel": [1.0, 2.0]})
+        analysis.results_by_setup({"omnichannel": [1.0, 2.0]})
     with pytest.raises(ValueError, match="model results"):
-        plots.results_by_setup([])
+        analysis.results_by_setup([])
 
 
-def test_stock_over_time_png(model_runs, tmp_path):
-    out = plots.stock_over_time(model_runs, tmp_path / "stock.png")
+def test_result_means_is_one_tidy_table(model_runs, means, daily):
+    """Every KPI and breakdown entry of every setup, averaged over replications, in the results' order."""
+    assert list(means.columns) == ["setup", "dimension", "member", "kpi", "mean"]
+    assert list(pd.unique(means["setup"])) == list(SETUP_NAMES)
+    grouped = analysis.results_by_setup(model_runs)
+    net = means[(means["setup"] == "omnichannel") & (means["dimension"] == analysis.NETWORK)]
+    assert list(net["kpi"]) == list(grouped["omnichannel"][0].kpis)
+    expected = analysis.mean_kpis(grouped["omnichannel"])
+    np.testing.assert_array_equal(net["mean"].to_numpy(), np.array(list(expected.values()), dtype=float))
+    stores = means[(means["setup"] == "multichannel") & (means["dimension"] == "store")]
+    assert list(pd.unique(stores["member"])) == list(grouped["multichannel"][0].breakdown["store"])
+    assert list(daily.columns) == ["setup", "series", "day", "mean"] and set(daily["day"]) == {1}
+
+
+def test_stock_over_time_png(model_runs, daily, tmp_path):
+    out = plots.stock_over_time(daily, tmp_path / "stock.png")
     assert out == tmp_path / "stock.png"
     assert_png(out)
-    fig = plots.stock_over_time_figure(model_runs)
+    fig = plots.stock_over_time_figure(daily)
     on_hand, stockouts = visible(fig)
     assert on_hand.get_ylabel() == "on hand at end of day (units)"
     assert "share 0–1" in stockouts.get_ylabel() and "(day)" in stockouts.get_xlabel()
@@ -179,30 +210,30 @@ def test_stock_over_time_png(model_runs, tmp_path):
     assert list(line.get_ydata()) == pytest.approx([np.mean(omni)])
 
 
-def test_queue_waits_png_with_targets(model_runs, scenario, tmp_path):
+def test_queue_waits_png_with_targets(model_runs, means, scenario, tmp_path):
     store_target = scenario.fulfilment.store_wait_target_min
     call_target = scenario.call_centre.target_wait_s / 60.0
-    out = plots.queue_waits(model_runs, tmp_path / "queues.png", store_target, call_target)
+    out = plots.queue_waits(means, tmp_path / "queues.png", store_target, call_target)
     assert_png(out)
-    fig = plots.queue_waits_figure(model_runs, store_target, call_target, service_target=0.8)
+    fig = plots.queue_waits_figure(means, store_target, call_target, service_target=0.8)
     axes = visible(fig)
     assert len(axes) == 6  # stores and the call centre: mean, p95, service level
     assert axes[0].get_ylabel() == "mean wait (minutes)" and axes[2].get_ylabel() == "service level (share (0–1))"
     dashed = [ln.get_ydata()[0] for ax in axes for ln in ax.lines if ln.get_linestyle() == "--"]
     assert dashed == pytest.approx([store_target, store_target, 0.8, call_target, call_target, 0.8])
     assert [t.get_text() for t in axes[0].get_xticklabels()] == [s.name for s in scenario.stores]
-    grouped = plots.results_by_setup(model_runs)
+    grouped = analysis.results_by_setup(model_runs)
     first = scenario.stores[0].name
     expected = np.mean([r.breakdown["store"][first]["store_service_level"] for r in grouped["multichannel"]])
     assert axes[2].patches[0].get_height() == pytest.approx(expected)
 
 
-def test_funnel_png(model_runs, tmp_path):
-    assert_png(plots.funnel(model_runs, tmp_path / "funnel.png"))
-    fig = plots.funnel_figure(model_runs)
+def test_funnel_png(model_runs, means, tmp_path):
+    assert_png(plots.funnel(means, tmp_path / "funnel.png"))
+    fig = plots.funnel_figure(means)
     stages, gave_up, segments, queues = visible(fig)
     assert stages.get_ylabel() == "customers (count)" and "share" in queues.get_ylabel()
-    grouped = plots.results_by_setup(model_runs)
+    grouped = analysis.results_by_setup(model_runs)
     n = len(SETUP_NAMES)
     started, ordered = np.array([p.get_height() for p in stages.patches]).reshape(n, 2).T  # setup-major bars
     assert started == pytest.approx([np.mean([r.kpis["journeys"] for r in grouped[s]]) for s in SETUP_NAMES])
@@ -218,12 +249,12 @@ def test_funnel_png(model_runs, tmp_path):
     assert (by_stage >= 0).all()
 
 
-def test_channel_flows_png(model_runs, tmp_path):
-    assert_png(plots.channel_flows(model_runs, tmp_path / "flows.png"))
-    fig = plots.channel_flows_figure(model_runs)
+def test_channel_flows_png(model_runs, means, tmp_path):
+    assert_png(plots.channel_flows(means, tmp_path / "flows.png"))
+    fig = plots.channel_flows_figure(means)
     journeys, orders, ratio = visible(fig)
     assert [t.get_text() for t in journeys.get_yticklabels()] == list(SETUP_NAMES)
-    grouped = plots.results_by_setup(model_runs)
+    grouped = analysis.results_by_setup(model_runs)
     channels = list(grouped["omnichannel"][0].breakdown["channel"])
     assert [t.get_text() for t in orders.get_xticklabels()] == channels
     shown = orders.get_images()[0].get_array()
@@ -234,12 +265,12 @@ def test_channel_flows_png(model_runs, tmp_path):
     assert len(labels) == 3
 
 
-def test_touchpoint_usage_png(model_runs, tmp_path):
-    assert_png(plots.touchpoint_usage(model_runs, tmp_path / "touchpoints.png"))
-    fig = plots.touchpoint_usage_figure(model_runs)
+def test_touchpoint_usage_png(model_runs, means, tmp_path):
+    assert_png(plots.touchpoint_usage(means, tmp_path / "touchpoints.png"))
+    fig = plots.touchpoint_usage_figure(means)
     (ax,) = visible(fig)
     assert "share (0–1)" in ax.get_xlabel()
-    grouped = plots.results_by_setup(model_runs)
+    grouped = analysis.results_by_setup(model_runs)
     tps = list(grouped["multichannel"][0].breakdown["touchpoint"])
     assert [t.get_text() for t in ax.get_yticklabels()] == tps
     widths = [p.get_width() for p in ax.patches[: len(tps)]]
@@ -247,15 +278,16 @@ def test_touchpoint_usage_png(model_runs, tmp_path):
     assert widths == pytest.approx(expected)
     markers = ax.collections[0].get_offsets()
     assert len(markers) == len([t for t in tps if t in plots.MARKET_USAGE])
-    no_ref = plots.touchpoint_usage_figure(model_runs, reference=None)
+    no_ref = plots.touchpoint_usage_figure(means, reference=None)
     assert not visible(no_ref)[0].collections
 
 
 def test_charts_of_one_run_per_setup(scenario, tmp_path):
     """A mapping setup -> one Result (e.g. from sim.run) is enough for every chart of model runs."""
     results = {s: sim.run(scenario, setup=s, seed=5) for s in ("multichannel", "omnichannel")}
-    for name in ("stock_over_time", "queue_waits", "funnel", "channel_flows", "touchpoint_usage"):
-        assert_png(getattr(plots, name)(results, tmp_path / f"{name}.png"))
+    assert_png(plots.stock_over_time(analysis.daily_means(results), tmp_path / "stock_over_time.png"))
+    for name in ("queue_waits", "funnel", "channel_flows", "touchpoint_usage"):
+        assert_png(getattr(plots, name)(analysis.result_means(results), tmp_path / f"{name}.png"))
 
 
 def test_distribution_kpis_are_shares():

@@ -7,6 +7,7 @@ only); the browser tests are skipped, with the reason, only where that fails.
 from __future__ import annotations
 
 import base64
+import html
 import json
 import os
 import shutil
@@ -132,6 +133,12 @@ def test_report_is_self_contained(results, tmp_path):
     assert "name: fashion-default" in text  # the scenario text
     assert f"<td>omnisim version</td><td>{sim.__version__}</td>" in text
     assert "<td>seed</td><td>0</td>" in text and "<td>confidence level</td><td>95.0%</td>" in text
+    # KPIs are shown with the label, unit and definition they are declared with (sim/kpis.py)
+    from sim.kpis import KPI_BY_NAME
+
+    fill = KPI_BY_NAME["fill_rate"]
+    assert f"<span title='{html.escape(fill.definition, quote=True)}'>{fill.label}</span>" in text
+    assert f"<code>fill_rate</code></td><td>{html.escape(fill.unit)}</td>" in text
 
 
 def test_report_defaults_and_inference(results, tmp_path):
