@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -354,6 +355,39 @@ class AfterSale(Model):
                                                  "the retailer (a promoter); the others are passives")
 
 
+class PriceReaction(Model):
+    """What a customer does at checkout when a channel they researched showed the basket cheaper (probabilities
+    summing to 1)."""
+
+    accept: Prob = Field(1.0, description="pays the price of the channel they buy in")
+    switch: Prob = Field(0.0, description="buys in the cheaper channel instead")
+    haggle: Prob = Field(0.0, description="asks the staff (store) or the agent (phone) to match it: extra minutes, "
+                                          "pays the lower price; online, where nobody can match, accepts")
+    leave: Prob = Field(0.0, description="leaves without buying")
+
+    @model_validator(mode="after")
+    def _sum(self) -> PriceReaction:
+        _check_shares(self.model_dump(), "price_reaction")
+        return self
+
+
+class SegmentMarketing(Model):
+    """How a segment answers the retailer's marketing (reminders, chatbot, prices that differ by channel)."""
+
+    cart_abandon_prob: Prob = Field(
+        0.0, description="an online buyer leaves the cart at checkout for reasons outside the model (extra costs, "
+                         "an account to create, distraction): a cart a reminder can bring back")
+    reminder_return_prob: Prob = Field(
+        0.0, description="a customer who abandoned an online cart comes back to it after a reminder (where the "
+                         "setup sends reminders)")
+    chatbot_containment: Prob = Field(
+        0.0, description="service contacts the chatbot answers without an agent (where the setup has one)")
+    chatbot_failure: Prob = Field(
+        0.0, description="of the contacts the chatbot answers, those answered badly: one problem in the rating")
+    price_reaction: PriceReaction = PriceReaction()
+    haggle_min: NonNeg = Field(2.0, description="extra minutes at the till or on the phone to match a price")
+
+
 class Segment(Model):
     name: str
     share: Prob = Field(description="share of customers (all segments sum to 1)")
@@ -378,6 +412,7 @@ class Segment(Model):
         0.0, description="chance that a personalised recommendation adds a line; with the unified customer record "
                          "each channel the journey used shows one")
     after_sale: AfterSale = AfterSale()
+    marketing: SegmentMarketing = SegmentMarketing()
 
     @field_validator("channels")
     @classmethod
@@ -468,12 +503,57 @@ class SetupSpec(Model):
     personalisation: bool | None = None
     return_anywhere: bool | None = None
     transfers: bool | None = None
+    cart_reminders: bool | None = None
+    chatbot: bool | None = None
+    unified_pricing: bool | None = None
 
 
 class Promotion(Model):
+    """A promotion: a traffic peak, and/or a discount on some SKUs in some channels for a window of days."""
+
+    name: str = ""
     start_day: float = Field(ge=0, description="first day of the promotion (0 = first simulated day)")
     days: float = Field(gt=0, description="length, days")
-    traffic_uplift: float = Field(gt=0, description="multiplies journeys started per day while it runs")
+    traffic_uplift: float = Field(1.0, gt=0, description="multiplies journeys started per day while it runs")
+    pull_forward: Prob = Field(
+        0.0, description="share of the extra journeys taken from the same number of days after it (customers "
+                         "who bought earlier than they would have)")
+    discount: float = Field(0.0, ge=0, lt=1, description="price cut on the SKUs in scope, a share of the price")
+    basket_uplift: float = Field(1.0, ge=1, description="multiplies the units of a basket line in scope")
+    channels: list[str] | None = Field(None, description="purchase channels in scope; null = every channel "
+                                                         "(under unified pricing, every channel anyway)")
+    categories: list[str] | None = Field(None, description="categories in scope; null = every category")
+    skus: list[str] | None = Field(None, description="SKU ids in scope (with categories: either); null = no list")
+
+    @property
+    def prices(self) -> bool:
+        """Whether the promotion changes prices or baskets (not only traffic)."""
+        return self.discount > 0 or self.basket_uplift > 1
+
+
+class Chatbot(Model):
+    handle_time_min: Dist = Field(Dist(mean=3.0), description="minutes a customer spends with the chatbot")
+
+
+class Marketing(Model):
+    """The retailer's marketing levers; what each segment does about them is in ``segments.*.marketing``."""
+
+    reminder_delay_hours: Dist = Field(
+        Dist(mean=4.0), description="hours from an abandoned cart to the customer's return after a reminder")
+    chatbot: Chatbot = Chatbot()
+    channel_price_index: dict[str, float] = Field(
+        default_factory=dict, description="price of each purchase channel relative to the catalogue price "
+                                          "(1 = catalogue; missing channels: 1); ignored under unified pricing")
+    price_gap_noticed: Prob = Field(
+        0.02, description="a price gap between channels smaller than this share of the basket goes unnoticed")
+
+    @field_validator("channel_price_index")
+    @classmethod
+    def _positive(cls, v: dict[str, float]) -> dict[str, float]:
+        for ch, x in v.items():
+            if not (isinstance(x, int | float) and math.isfinite(x) and 0 < x <= 10):
+                raise ValueError(f"{ch}: a price index must be a number in (0, 10] (got {x!r})")
+        return v
 
 
 class Scenario(Model):
@@ -488,7 +568,9 @@ class Scenario(Model):
     warmup_days: float = Field(0.0, ge=0, description="days deleted before measuring")
     customers_per_day: float = Field(ge=0, description="journeys started per day, all segments")
     weekly_profile: list[float] | None = Field(None, description="7 weights Monday..Sunday; null = flat")
-    promotions: list[Promotion] = Field(default_factory=list, description="traffic peaks (sales, Black Friday)")
+    promotions: list[Promotion] = Field(default_factory=list, description="traffic peaks (sales, Black Friday) "
+                                                                        "and discounts by channel and category")
+    marketing: Marketing = Marketing()
     catalogue: Catalogue
     stores: list[Store] = Field(default_factory=list)
     warehouse: Warehouse | None = None
@@ -521,6 +603,7 @@ class Scenario(Model):
             yield from self._segment_problems(i, seg)
         yield from self._return_problems()
         yield from self._category_problems()
+        yield from self._marketing_problems()
         judged = sorted({b.kpi for b in applicable(self.sector)})
         for kpi in self.benchmark_exceptions:
             if kpi not in judged:
@@ -545,6 +628,30 @@ class Scenario(Model):
                 if worst > 1:
                     yield (f"fulfilment.return_category_factor.{cat}: {f:g} makes segments.{i}'s return chance "
                            f"{worst:.3g}, above 1")
+
+    def _marketing_problems(self):
+        """Channels, categories and SKUs named by the marketing levers must exist."""
+        selling = [k for k, t in self.touchpoints.items() if t.sells]
+        channels = ([CHANNEL_STORE] if self.stores else []) + selling + ([CHANNEL_CALL] if self.call_centre else [])
+        for ch in self.marketing.channel_price_index:
+            if ch not in channels:
+                yield f"marketing.channel_price_index.{ch}: unknown purchase channel; allowed: {channels}"
+        cats = self.categories()
+        if self.catalogue.skus is not None:
+            skus = [s.id for s in self.catalogue.skus]
+        else:  # the generator's ids (sim/catalogue.py)
+            assert self.catalogue.generator is not None
+            skus = [f"SKU{i:04d}" for i in range(self.catalogue.generator.n_skus)]
+        for i, p in enumerate(self.promotions):
+            for ch in p.channels or []:
+                if ch not in channels:
+                    yield f"promotions.{i}.channels: unknown purchase channel {ch!r}; allowed: {channels}"
+            for cat in p.categories or []:
+                if cat not in cats:
+                    yield f"promotions.{i}.categories: unknown category {cat!r}; allowed: {cats}"
+            for sku in p.skus or []:
+                if sku not in skus:
+                    yield f"promotions.{i}.skus: unknown SKU {sku!r} (ids like {skus[0]!r})"
 
     def _category_problems(self):
         """Each ``by_category`` key must name a catalogue category."""

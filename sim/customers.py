@@ -69,6 +69,13 @@ class Customer(NamedTuple):
     u_repeat: float           # comes back for a repeat journey?
     repeat: bool              # this journey is a repeat
     u_rate: float             # a faultless purchase makes a promoter?
+    u_checkout: float         # leaves an online cart at checkout?
+    u_remind: float           # comes back to an abandoned online cart after a reminder?
+    u_bot: float              # the chatbot answers their service contacts (and, lowest, answers badly)?
+    u_price: float            # what they do about a lower price seen in another channel
+    u_promo: float            # rounds the extra units of a promoted line
+    recovered: bool           # this journey resumed an abandoned cart after a reminder
+    price_ch: int             # channel whose price they pay (a price matched at the till); -1: their own
 
 
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
@@ -82,7 +89,8 @@ class Population:
         self.sc = sc
         self.channels = channels
         self.research = research
-        self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service")}
+        self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service",
+                                                     "marketing")}
         segs = sc.segments
         hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
         self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
@@ -138,7 +146,8 @@ class Population:
         u = g["decisions"].random((n, 7))
         u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
-        return self._assemble(t, seg, store, j, b, u, s)
+        m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
+        return self._assemble(t, seg, store, j, b, u, s, m)
 
     def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
@@ -233,7 +242,7 @@ class Population:
         return {"till": till, "advice": advice, "sp": sp, "cp": cp, "n_calls": n_calls, "handle": handle,
                 "defer": defer}
 
-    def _assemble(self, t, seg, store, j, b, u, s) -> list[Customer]:
+    def _assemble(self, t, seg, store, j, b, u, s, m) -> list[Customer]:
         """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
         lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
         ends = np.cumsum(b["n_lines"]).tolist()
@@ -254,6 +263,9 @@ class Population:
             "till_min": s["till"].tolist(), "advice_min": s["advice"].tolist(), "store_patience": s["sp"].tolist(),
             "call_patience": s["cp"].tolist(), "handle_min": per_handle, "u_defer": s["defer"].tolist(),
             "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
+            "u_remind": m[:, 0].tolist(), "u_bot": m[:, 1].tolist(), "u_price": m[:, 2].tolist(),
+            "u_promo": m[:, 3].tolist(), "u_checkout": m[:, 4].tolist(), "recovered": [False] * t.size,
+            "price_ch": [-1] * t.size,
         }
         assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
         return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))
@@ -269,10 +281,15 @@ def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarra
 
 
 def _uplift(sc: Scenario, days: np.ndarray) -> np.ndarray:
-    """Traffic multiplier of each day from the scenario's promotions (overlapping ones multiply)."""
+    """Traffic multiplier of each day from the scenario's promotions (overlapping ones multiply): the uplift while
+    one runs, then, for as many days, the dip of the purchases it pulled forward."""
     out = np.ones(days.size)
     for p in sc.promotions:
-        out *= np.where((days >= p.start_day) & (days < p.start_day + p.days), p.traffic_uplift, 1.0)
+        end = p.start_day + p.days
+        out *= np.where((days >= p.start_day) & (days < end), p.traffic_uplift, 1.0)
+        if p.pull_forward and p.traffic_uplift > 1:
+            dip = max(0.0, 1.0 - p.pull_forward * (p.traffic_uplift - 1.0))
+            out *= np.where((days >= end) & (days < end + p.days), dip, 1.0)
     return out
 
 

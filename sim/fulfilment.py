@@ -12,6 +12,7 @@ ship-from-store order's units are no longer sellable in the aisle while they wai
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from enum import IntEnum
 from functools import partial
 from types import MethodType
@@ -21,6 +22,7 @@ from .config import Scenario
 from .customers import DAY_MIN, Customer, Reaction, next_open
 from .inventory import levels
 from .ledger import Leave, Ledger
+from .marketing import Marketing
 from .network import Network
 from .rng import Streams
 from .setups import Capabilities
@@ -62,9 +64,12 @@ class Fulfilment:
     """Checkout (store till, online and phone orders), routing over the network, parcels, picking and promises.
     Books through the ledger; hands sold lines and ratings to the after-sale."""
 
-    def __init__(self, net: Network, book: Ledger, after: AfterSale, sc: Scenario, caps: Capabilities,
-                 streams: Streams):
-        self.net, self.book, self.after = net, book, after
+    def __init__(self, net: Network, book: Ledger, after: AfterSale, marketing: Marketing, sc: Scenario,
+                 caps: Capabilities, streams: Streams):
+        self.net, self.book, self.after, self.mk = net, book, after, marketing
+        self.pricing = marketing.pricing
+        # a customer who left an online checkout with nothing comes back after a reminder: set by the builder
+        self.retry: Callable[[Customer, int], None] | None = None
         f = sc.fulfilment
         self.f = f
         self.caps = caps
@@ -139,9 +144,10 @@ class Fulfilment:
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
         w = self.net
-        inv, book, price, cost = w.inv, self.book, w.cat.price, w.cat.unit_cost
+        pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
+        inv, book, price, cost = w.inv, self.book, self.pricing.now[pch], w.cat.unit_cost
         take = inv.take
-        lines = self._basket(c)
+        lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines), k)
         if c.reaction == DROP_BASKET:  # leaves if a line is short that would not be backordered
             shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
@@ -170,6 +176,8 @@ class Fulfilment:
                     bought.append((sold, n))
         if units:
             book.store_ticket(k)
+            if self.pricing.on:
+                self.pricing.book_sale(book, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
@@ -181,8 +189,14 @@ class Fulfilment:
                     reason: Leave = Leave.NOTHING_AVAILABLE, sold: list | None = None, collect: bool = False) -> int:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed for
         ``reason``. ``sold`` lists the (SKU, units) bought, for returns; ``collect``: the buyer will collect in
-        store. Returns the buyer's class, ``2 * segment + multi`` (see :meth:`Ledger.order`), or -1 for no order."""
+        store. Returns the buyer's class, ``2 * segment + multi`` (see :meth:`Ledger.order`), -1 for no order, or
+        -2 when an online buyer who got nothing will come back after a reminder (not gone: still inside)."""
         if not units:
+            net = self.net
+            if ch != net.ch_store and ch != net.ch_call and not c.recovered and self.retry is not None \
+                    and self.mk.reminds and self.mk.comes_back(c):
+                self.retry(c._replace(recovered=True), ch)
+                return -2
             self.book.customer_left(reason)
             return -1
         if sold:
@@ -251,8 +265,8 @@ class Fulfilment:
             if store >= 0 and w.inv.on_hand[store][sku] < qty:
                 book.shelf_short(store)
             book.lost(qty, qty * price[sku])
-        self.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET)
-        self.after.rate(c, None)
+        if self.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET) == -1:
+            self.after.rate(c, None)
 
     def _mode(self, c: Customer) -> Mode:
         """Where an online buyer wants the goods: one uniform decides, so the choice is the same in every setup
@@ -267,10 +281,11 @@ class Fulfilment:
     def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
         w = self.net
-        inv, book, price, cost = w.inv, self.book, w.cat.price, w.cat.unit_cost
+        pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
+        inv, book, price, pay, cost = w.inv, self.book, w.cat.price, self.pricing.now[pch], w.cat.unit_cost
         mode = self._mode(c)
         wh = self.wh
-        lines = self._basket(c)
+        lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines))
         owed_ok = inv.backorders_ok[wh] if wh >= 0 else [False] * w.cat.n  # per SKU: backorders at the warehouse
         if c.reaction == DROP_BASKET and \
@@ -290,7 +305,7 @@ class Fulfilment:
                     inv.backorder(wh, sku, qty)
                     book.backordered(qty, qty * price[sku])
                     units += qty
-                    value += qty * price[sku]
+                    value += qty * pay[sku]
                     cogs += qty * cost[sku]
                     bought.append((sku, qty))
                     continue
@@ -306,9 +321,11 @@ class Fulfilment:
             if ship:
                 ships[node] = ships.get(node, 0) + qty
             units += qty
-            value += qty * price[sold]
+            value += qty * pay[sold]
             cogs += qty * cost[sold]
             bought.append((sold, qty))
+        if units and self.pricing.on:
+            self.pricing.book_sale(book, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
         if ships:
             self._ship(c, ships, mode, problems + short, cls)
@@ -327,21 +344,25 @@ class Fulfilment:
             return sku, c.store, False  # goes and buys it in their store, whatever the setup shows
         return sku, -1, False
 
-    def _basket(self, c: Customer) -> list[tuple[int, int]]:
+    def _basket(self, c: Customer, pch: int) -> list[tuple[int, int]]:
         """The lines the customer asks for: their wishes, plus the recommendations they accept where the setup
-        has their data. Each channel the journey used (where they bought included) shows one recommendation; the
-        number accepted is binomial, read from one pre-drawn uniform (the same customers accept under every setup
-        that recommends). The first is the customer's drawn SKU, the next ones similar SKUs of its category."""
+        has their data, with the basket uplift of a promotion running in the price table ``pch``. Each channel
+        the journey used (where they bought included) shows one recommendation; the number accepted is binomial,
+        read from one pre-drawn uniform (the same customers accept under every setup that recommends). The first
+        is the customer's drawn SKU, the next ones similar SKUs of its category."""
         w = self.net
+        lines, units, n = c.lines, c.units, 0
         if self.recommends:
             used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
             n = sum(c.u_reco < p for p in self.reco_survival[c.seg][used])
             if n:
                 extra = [(c.reco, 1), *((sku, 1) for sku in self.similar[c.reco][: n - 1])]
-                self.book.demanded(c.units + len(extra), len(extra))
-                return [*c.lines, *extra]
-        self.book.demanded(c.units)
-        return c.lines
+                lines, units, n = [*c.lines, *extra], units + len(extra), len(extra)
+        if self.pricing.uplift[pch] is not None:
+            lines = self.pricing.uplifted(c, pch, lines)
+            units = sum(q for _, q in lines)
+        self.book.demanded(units, n)
+        return lines
 
     # ----------------------------------------------------------------------------------------- routing
     def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> int:

@@ -16,6 +16,7 @@ from simpy.resources.resource import Request
 
 from .customers import Customer, next_open
 from .ledger import Leave, Ledger, QueueStats
+from .marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from .network import Network
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -30,11 +31,12 @@ class Journeys:
     """The journeys of one replication: research, then a purchase in store, by phone or online.
 
     ``cart_loss`` is the setup's weight on the segments' ``restart_abandon`` chance (1 without cart continuity,
-    0 with a cart that follows the customer); ``active`` counts the journeys under way (the books' "inside")."""
+    0 with a cart that follows the customer); ``active`` counts the journeys under way (the books' "inside"),
+    a customer waiting to come back to an abandoned cart after a reminder included."""
 
-    def __init__(self, net: Network, book: Ledger, sales: Fulfilment, after: AfterSale, cart_loss: float,
-                 restart_abandon: list[float]):
-        self.net, self.book, self.sales, self.after = net, book, sales, after
+    def __init__(self, net: Network, book: Ledger, sales: Fulfilment, after: AfterSale, marketing: Marketing,
+                 cart_loss: float, restart_abandon: list[float]):
+        self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
         self.env = net.env
         self.cart_loss = cart_loss
         self.restart_abandon = restart_abandon
@@ -43,31 +45,77 @@ class Journeys:
     def run(self, c: Customer) -> Process:
         """Generator for ``env.process``: one journey from first touchpoint to order or departure."""
         env = self.env
-        net = self.net
         self.active += 1
         try:
             if c.research_min > 0:
                 yield env.timeout(c.research_min)
+            problems = 0  # contacts the chatbot answered badly
             for i in range(c.calls):
-                yield from self.call(c, c.handle_min[i], purchase=False)
+                problems += yield from self.call(c, c.handle_min[i], purchase=False)
             if c.dropped:
-                self.book.customer_left(Leave.RESEARCH)
+                cart = self.mk.online_cart(c) if self.mk.reminds else -1
+                if cart < 0 or not self.mk.comes_back(c):
+                    self.book.customer_left(Leave.RESEARCH)
+                    return
+                yield env.timeout(self.mk.reminder_delay.next())  # comes back to their online cart
+                c = c._replace(recovered=True, dropped=False)
+                yield from self.purchase(c, cart, problems)
                 return
-            ch = c.channel
             if c.switch and c.u_abandon < self.cart_loss * self.restart_abandon[c.seg]:
-                self.book.customer_left(Leave.CART_LOST)
-                self.after.rate(c, None)
-                return
-            if ch == net.ch_store:
-                yield from self.store_visit(c, ch)
-            elif ch == net.ch_call:
-                yield from self.call(c, c.handle_min[c.calls], purchase=True)
-            else:
-                self.sales.online_sale(c, ch)
+                if not self.mk.comes_back(c):
+                    self.book.customer_left(Leave.CART_LOST)
+                    self.after.rate(c, None)
+                    return
+                yield env.timeout(self.mk.reminder_delay.next())  # comes back to the cart after a reminder
+                c = c._replace(recovered=True)
+            yield from self.purchase(c, c.channel, problems)
         finally:
             self.active -= 1
 
-    def store_visit(self, c: Customer, ch: int) -> Process:
+    def purchase(self, c: Customer, ch: int, problems: int = 0) -> Process:
+        """The purchase in channel ``ch``, after the customer's answer to a lower price seen elsewhere."""
+        net = self.net
+        if self.mk.pricing.on:
+            reaction, cheaper = self.mk.price_reaction(c, ch)
+            if reaction == LEAVE:
+                self.book.customer_left(Leave.PRICE)
+                self.after.rate(c, None)
+                return
+            if reaction == SWITCH:
+                self.book.price_switch()
+                ch = cheaper
+            elif reaction == HAGGLE and (ch == net.ch_store or ch == net.ch_call):  # matched, after a while
+                extra = self.mk.haggle_min[c.seg]
+                c = c._replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
+                               handle_min=[*c.handle_min[:-1], c.handle_min[-1] + extra] if ch == net.ch_call
+                               else c.handle_min)
+        if ch == net.ch_store:
+            yield from self.store_visit(c, ch, problems)
+        elif ch == net.ch_call:
+            yield from self.call(c, c.handle_min[c.calls], purchase=True, problems=problems)
+        else:
+            if self.mk.abandons and not c.recovered and c.u_checkout < self.mk.abandon[c.seg]:
+                if not self.mk.comes_back(c):  # leaves the cart at checkout
+                    self.book.customer_left(Leave.CART_ABANDONED)
+                    return
+                yield self.env.timeout(self.mk.reminder_delay.next())
+                c = c._replace(recovered=True)
+            self.sales.online_sale(c, ch, problems)
+
+    def come_back(self, c: Customer, ch: int) -> None:
+        """``c`` left an online checkout with nothing and comes back after a reminder to order in ``ch`` again
+        (inside until then)."""
+        self.active += 1
+        self.env.process(self._come_back(c, ch))
+
+    def _come_back(self, c: Customer, ch: int) -> Process:
+        try:
+            yield self.env.timeout(self.mk.reminder_delay.next())
+            self.sales.online_sale(c, ch)
+        finally:
+            self.active -= 1
+
+    def store_visit(self, c: Customer, ch: int, problems: int = 0) -> Process:
         """Advice (some customers), then the till; the sale is booked when the till has served the customer."""
         env = self.env
         k = c.store
@@ -108,7 +156,8 @@ class Journeys:
         q.waited(waited)
         if c.till_min:
             yield env.timeout(c.till_min)
-        self.sales.store_sale(c, k, ch, int(waited > q.target))  # booked as the customer leaves: "inside" until then
+        # booked as the customer leaves: "inside" until then
+        self.sales.store_sale(c, k, ch, problems + (waited > q.target))
         if till is not None and tills is not None:
             tills.release(till)
         q.leave(env.now, t_in)
@@ -118,9 +167,15 @@ class Journeys:
         self.book.customer_left(Leave.STORE_QUEUE)
         self.after.rate(c, None)
 
-    def call(self, c: Customer, handle: float, purchase: bool) -> Process:
-        """One call to the call centre; a purchase call places an order when it ends."""
+    def call(self, c: Customer, handle: float, purchase: bool, problems: int = 0) -> Generator[Any, Any, int]:
+        """One call to the call centre; a purchase call places an order when it ends. A service contact meets the
+        chatbot first where there is one (at any hour); returns 1 if the chatbot answered it badly, else 0."""
         env = self.env
+        if not purchase and self.mk.bots:
+            answered, failed = self.mk.chatbot(c)
+            if answered:
+                yield env.timeout(self.mk.bot_time.next())
+                return int(failed)
         cc = self.net.call
         assert cc is not None, "a journey calls only where the scenario has a call centre"
         q = self.book.call_q
@@ -141,7 +196,7 @@ class Journeys:
                 if purchase:
                     self.book.customer_left(Leave.CALL_QUEUE)
                     self.after.rate(c, None)
-                return
+                return 0
         waited = env.now - t_in
         q.waited(waited)
         yield env.timeout(handle)
@@ -149,7 +204,8 @@ class Journeys:
             agents.release(req)
         q.leave(env.now, t_in)
         if purchase:
-            self.sales.online_sale(c, self.net.ch_call, int(waited > q.target))
+            self.sales.online_sale(c, self.net.ch_call, problems + (waited > q.target))
+        return 0
 
 
 def _wait(env: simpy.Environment, req: Request, patience: float) -> Generator[Any, Any, bool]:

@@ -132,7 +132,8 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: ratio(sum(w.value_ch), _orders(w))),
     K("revenue", "Revenue", EURO, "Sales at selling prices over the window, impulse buys at pickup included "
       "(refunds of returns are not deducted; see `refunds`).", lambda w, T, x: w.revenue),
-    K("gross_margin", "Gross margin", EURO, "Revenue minus the cost of the goods sold.",
+    K("gross_margin", "Gross margin", EURO, "Revenue (after discounts and channel prices) minus the cost of the "
+      "goods sold.",
       lambda w, T, x: w.revenue - w.cogs),
     K("fulfilment_cost", "Fulfilment cost", EURO, "Parcel costs (per parcel kind) plus the cost per km of "
       "delivery, for every online or phone order shipped or prepared for collection.",
@@ -243,6 +244,24 @@ KPIS: tuple[Kpi, ...] = (
       "one they meant to buy in.", lambda w, T, x: ratio(w.switches, w.arrived)),
     K("ropo_share", "Research online, purchase offline", SHARE, "Buyers who researched online and bought in "
       "store, of all buyers.", lambda w, T, x: ratio(w.ropo, _orders(w))),
+    # marketing
+    K("reminders_sent", "Cart reminders", COUNT, "Abandoned online carts the retailer sent a reminder about "
+      "(where the setup has the customer data to).", lambda w, T, x: w.reminders_sent),
+    K("carts_recovered", "Carts recovered", COUNT, "Orders placed by customers who came back to an abandoned cart "
+      "after a reminder.", lambda w, T, x: w.carts_recovered),
+    K("recovered_revenue", "Recovered revenue", EURO, "Value of the orders of recovered carts.",
+      lambda w, T, x: w.recovered_revenue),
+    K("chatbot_deflection_rate", "Chatbot deflection", SHARE, "Service contacts the chatbot answered without an "
+      "agent, of those that met it.", lambda w, T, x: ratio(w.chatbot_answered, w.chatbot_contacts)),
+    K("calls_to_agents", "Calls to agents", COUNT, "Calls that reached the agents' line (service contacts the "
+      "chatbot did not answer, and phone orders).", lambda w, T, x: w.call_q.arrivals),
+    K("price_mismatch_encounters", "Price mismatches", COUNT, "Checkouts where a channel the customer researched "
+      "showed their basket noticeably cheaper than where they were buying.", lambda w, T, x: w.price_mismatches),
+    K("discount_cost", "Discounts", EURO, "Catalogue value of the units sold minus what customers paid for them "
+      "(promotions, channel prices, matched prices; negative where a channel sells above the catalogue).",
+      lambda w, T, x: w.price_adjustment),
+    K("promotion_revenue", "Promotion revenue", EURO, "What customers paid for units on promotion.",
+      lambda w, T, x: w.promotion_revenue),
     K("supplier_backlog_units", "Supplier backlog", UNITS, "Units ordered and waiting at a supplier with a "
       "capacity, time average (0 when it is unlimited).", lambda w, T, x: x.supplier_backlog_units,
       diagnostic=True),
@@ -323,7 +342,7 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
     left = w.left
     store = merge_queues(w.store_q)
     decision = (Leave.STORE_QUEUE, Leave.STORE_FULL, Leave.CALL_QUEUE, Leave.NOTHING_AVAILABLE,
-                Leave.DROPPED_BASKET)
+                Leave.DROPPED_BASKET, Leave.PRICE, Leave.CART_ABANDONED)
     funnel: dict[str, dict[str, float]] = {
         "research": {"gave_up": left[Leave.RESEARCH], "minutes_per_journey": ratio(w.research_min, w.arrived)},
         "evaluation": {"gave_up": left[Leave.CART_LOST]},

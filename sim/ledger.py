@@ -36,6 +36,8 @@ class Leave(IntEnum):
     STORE_FULL = 4         # found every till and waiting place taken
     CALL_QUEUE = 5         # hung up waiting for an agent on a purchase call
     NOTHING_AVAILABLE = 6  # reached checkout and could get nothing
+    PRICE = 7              # saw the basket cheaper in another channel and left
+    CART_ABANDONED = 8     # left an online cart at checkout (extra costs, distraction: outside the model)
 
     @property
     def key(self) -> str:
@@ -229,6 +231,17 @@ class Ledger:
         self.picks_store = [0] * ns
         self.pickup_extra_units = 0          # impulse buys by customers collecting an order in store
         self.pickup_extra_value = 0.0
+        # marketing
+        self.reminders_sent = 0              # abandoned online carts reminded (counted when the cart is abandoned)
+        self.carts_recovered = 0             # orders by customers who came back to their cart after a reminder
+        self.recovered_revenue = 0.0
+        self.chatbot_contacts = 0            # service contacts that met the chatbot
+        self.chatbot_answered = 0            # of which it answered without an agent
+        self.chatbot_failed = 0              # of which it answered badly
+        self.price_mismatches = 0            # checkouts where a researched channel showed the basket cheaper
+        self.price_switches = 0              # of which the customer bought in the cheaper channel instead
+        self.price_adjustment = 0.0          # catalogue value minus value paid (discounts and channel prices)
+        self.promotion_revenue = 0.0         # value paid for units on promotion
         # queues
         self.store_q = [QueueStats(store_target_min) for _ in layout.stores]
         self.call_q = QueueStats(call_target_min)
@@ -288,6 +301,9 @@ class Ledger:
         self.class_orders[cls] += 1
         self.class_units[cls] += units
         self.class_value[cls] += value
+        if c.recovered:
+            self.carts_recovered += 1
+            self.recovered_revenue += value
         return cls
 
     def store_ticket(self, store: int) -> None:
@@ -388,6 +404,29 @@ class Ledger:
 
     def written_off(self, units: int) -> None:
         self.written_off_units += units
+
+    # ----------------------------------------------------------------------------------------- marketing
+    def reminder_sent(self) -> None:
+        self.reminders_sent += 1
+
+    def chatbot_contact(self, answered: bool, failed: bool) -> None:
+        """A service contact met the chatbot, which answered it (well or badly) or handed it to the agents."""
+        self.chatbot_contacts += 1
+        self.chatbot_answered += answered
+        self.chatbot_failed += failed
+
+    def price_mismatch(self) -> None:
+        self.price_mismatches += 1
+
+    def price_switch(self) -> None:
+        """A customer bought in another channel than meant for a lower price: a channel switch."""
+        self.price_switches += 1
+        self.switches += 1
+
+    def priced(self, adjustment: float, promoted: float) -> None:
+        """A sale's catalogue value minus what was paid, and the value paid for units on promotion."""
+        self.price_adjustment += adjustment
+        self.promotion_revenue += promoted
 
     # ----------------------------------------------------------------------------------------- snapshots
     def flush(self, now: float) -> None:

@@ -27,6 +27,7 @@ from .inventory import Inventory, NodePolicy, levels
 from .journey import Journeys
 from .kpis import breakdown, compute_kpis, ratio
 from .ledger import Layout, Ledger, StockFigures, window
+from .marketing import Marketing
 from .network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from .rng import Streams, as_seed_sequence
 from .setups import Capabilities, resolve
@@ -152,11 +153,14 @@ class World:
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
                                   sc.fulfilment.store_wait_target_min, call_target)
         self.after = after = AfterSale(net, book, sc, caps, streams)
-        self.fulfil = Fulfilment(net, book, after, sc, caps, streams)
+        self.marketing = marketing = Marketing(net, book, sc, caps, streams)
+        self.fulfil = Fulfilment(net, book, after, marketing, sc, caps, streams)
         # chance that a channel switch loses the cart
         cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
-        self.journeys = Journeys(net, book, self.fulfil, after, cart_loss, [s.restart_abandon_prob for s in sc.segments])
+        self.journeys = Journeys(net, book, self.fulfil, after, marketing, cart_loss,
+                                 [s.restart_abandon_prob for s in sc.segments])
         after.restart = self.journeys.run
+        self.fulfil.retry = self.journeys.come_back
         self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: tuple[Ledger, dict] | None = None
         self._today: list[Customer] = []
@@ -285,9 +289,10 @@ def _books(w: World) -> dict[str, float]:
     if m.units_demanded != w.net.inv.units_out + m.units_backordered + m.units_lost:
         problems.append(f"units: demanded {m.units_demanded} != taken from stock {w.net.inv.units_out} + backordered "
                         f"{m.units_backordered} + lost {m.units_lost}")
-    if not math.isclose(m.revenue, w.net.inv.value_out + m.value_backordered, rel_tol=1e-9, abs_tol=1e-6):
-        problems.append(f"money: revenue {m.revenue:.2f} != value taken from stock {w.net.inv.value_out:.2f} "
-                        f"+ value backordered {m.value_backordered:.2f}")
+    if not math.isclose(m.revenue + m.price_adjustment, w.net.inv.value_out + m.value_backordered, rel_tol=1e-9,
+                        abs_tol=1e-6):
+        problems.append(f"money: revenue {m.revenue:.2f} + price adjustments {m.price_adjustment:.2f} != value "
+                        f"taken from stock {w.net.inv.value_out:.2f} + value backordered {m.value_backordered:.2f}")
     if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
         problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
     if problems:

@@ -28,6 +28,10 @@ class Capabilities:
         (otherwise it goes back to the selling channel: the store, or the warehouse for online orders).
     transfers: another store's stock may be sent to a customer's store, where they collect it (a store customer
         willing to wait, or a click & collect order the pickup store cannot serve); needs shared stock.
+    cart_reminders: a customer who abandons an online cart gets a reminder (needs customer data to send it).
+    chatbot: service contacts meet a chatbot first, which answers some and hands the rest to the agents.
+    unified_pricing: one price in every channel (the catalogue's), promotions included; otherwise each channel
+        may have its own price index and its own promotions.
     """
 
     shared_stock: bool
@@ -41,6 +45,9 @@ class Capabilities:
     personalisation: bool
     return_anywhere: bool
     transfers: bool
+    cart_reminders: bool = False
+    chatbot: bool = False
+    unified_pricing: bool = False
 
     def problems(self) -> list[str]:
         """Combinations that cannot work, one line each."""
@@ -51,6 +58,8 @@ class Capabilities:
             out.append("store_pickup needs shared_stock: true")
         if self.transfers and not self.shared_stock:
             out.append("transfers needs shared_stock: true (a store cannot promise another store's siloed stock)")
+        if self.cart_reminders and not self.customer_data:
+            out.append("cart_reminders needs customer_data: true (a reminder goes to a known customer)")
         if self.shared_stock and self.visibility != "live":
             out.append("shared_stock needs visibility: live (one pool is by definition seen in real time)")
         return out
@@ -68,7 +77,8 @@ SETUPS: dict[str, Capabilities] = {
     "omnichannel": Capabilities(
         shared_stock=True, visibility="live", cart_continuity="full", click_collect=True,
         store_pickup=True, ship_from_store=True, endless_aisle=True, customer_data=True,
-        personalisation=True, return_anywhere=True, transfers=True),
+        personalisation=True, return_anywhere=True, transfers=True, cart_reminders=True, chatbot=True,
+        unified_pricing=True),
 }
 SETUP_NAMES: tuple[str, ...] = tuple(SETUPS)
 

@@ -18,7 +18,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("catalogue", "inventory"),
     ("customers", "network"),
     ("ledger",),
-    ("kpis", "aftersale"),
+    ("kpis", "aftersale", "marketing"),
     ("fulfilment",),
     ("journey",),
     ("model",),

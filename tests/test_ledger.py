@@ -56,7 +56,7 @@ def test_only_the_ledger_writes_counters():
 def _book(led: Ledger, op: tuple) -> None:
     name, a, b, x = op
     if name == "order":
-        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a)
+        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a, recovered=b % 3 == 0)
         led.order(c, a % 3, b + 1, x, x / 2, collect=bool(b % 2))
     elif name == "left":
         led.customer_left(Leave(a % len(Leave)))
@@ -72,6 +72,13 @@ def _book(led: Ledger, op: tuple) -> None:
         led.review(b % 3)
         led.returned(b, x, bool(a % 2), bool(b % 2))
         led.written_off(b // 2)
+    elif name == "market":
+        led.reminder_sent()
+        led.chatbot_contact(bool(a % 2), bool(a % 4 == 1))
+        led.price_mismatch()
+        if b % 2:
+            led.price_switch()
+        led.priced(x - b, x / 3)
     elif name == "wait":
         led.store_q[a % 2].waited(x)
         led.call_q.balk()
@@ -92,7 +99,7 @@ def _close(a, b) -> bool:
     return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9)
 
 
-OPS = st.tuples(st.sampled_from(["order", "left", "lines", "parcel", "after", "wait"]), st.integers(0, 7),
+OPS = st.tuples(st.sampled_from(["order", "left", "lines", "parcel", "after", "market", "wait"]), st.integers(0, 8),
                 st.integers(0, 6), st.floats(0, 50, allow_nan=False))
 
 
