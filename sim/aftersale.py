@@ -4,6 +4,7 @@ repeat journeys that loyalty brings. Receives the network, the ledger and the sc
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from typing import Any
 
@@ -30,6 +31,8 @@ class AfterSale:
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None
+        # (time, customer) of recent detractors, kept only when an offer targets lapsed customers (set by the builder)
+        self.lapsed: deque[tuple[float, Customer]] | None = None
         segs = sc.segments
         self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
                                s.after_sale.repeat_detractor) for s in segs]
@@ -99,6 +102,8 @@ class AfterSale:
         if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
             grade = 1  # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood)
         self.book.rating(grade)
+        if grade == 2 and self.lapsed is not None:
+            self.lapsed.append((self.env.now, c))
         if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:

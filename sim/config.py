@@ -535,6 +535,26 @@ class Chatbot(Model):
     handle_time_min: Dist = Field(Dist(mean=3.0), description="minutes a customer spends with the chatbot")
 
 
+class Offer(Model):
+    """A targeted offer campaign, sent where the setup has the customer record and personalisation: every
+    ``every_days`` from ``start_day`` to ``recipients`` known customers of a segment (or to those who recently had
+    a bad experience), each of whom comes to buy with chance ``uptake`` and gets ``discount`` off their basket."""
+
+    name: str = ""
+    segment: str | None = Field(None, description="segment targeted; null = every segment")
+    audience: Literal["segment", "lapsed"] = Field(
+        "segment", description="'segment': known customers of the segment; 'lapsed': those rated detractors "
+                               "(two problems or more, or nothing bought) within the last lapsed_days")
+    lapsed_days: float = Field(30.0, gt=0, description="how recent a bad experience makes a customer 'lapsed'")
+    start_day: float = Field(0.0, ge=0, description="first campaign, day")
+    every_days: float = Field(7.0, gt=0, description="days between campaigns")
+    recipients: int = Field(ge=0, le=10_000_000, description="customers reached per campaign (at most those "
+                                                             "lapsed, for that audience)")
+    uptake: Prob = Field(description="chance that a recipient comes to buy (a journey like their last one)")
+    discount: float = Field(0.0, ge=0, lt=1, description="share off the basket of a customer who comes")
+    cost_per_offer: NonNeg = Field(0.0, description="sending cost per recipient (e-mail, SMS, print), currency")
+
+
 class Marketing(Model):
     """The retailer's marketing levers; what each segment does about them is in ``segments.*.marketing``."""
 
@@ -546,6 +566,8 @@ class Marketing(Model):
                                           "(1 = catalogue; missing channels: 1); ignored under unified pricing")
     price_gap_noticed: Prob = Field(
         0.02, description="a price gap between channels smaller than this share of the basket goes unnoticed")
+    offers: list[Offer] = Field(default_factory=list, description="targeted offer campaigns (need customer data "
+                                                                  "and personalisation)")
 
     @field_validator("channel_price_index")
     @classmethod
@@ -636,6 +658,14 @@ class Scenario(Model):
         for ch in self.marketing.channel_price_index:
             if ch not in channels:
                 yield f"marketing.channel_price_index.{ch}: unknown purchase channel; allowed: {channels}"
+        segments = [s.name for s in self.segments]
+        for i, o in enumerate(self.marketing.offers):
+            if o.segment is not None and o.segment not in segments:
+                yield f"marketing.offers.{i}.segment: unknown segment {o.segment!r}; allowed: {segments}"
+        yield from self._promotion_problems(channels)
+
+    def _promotion_problems(self, channels: list[str]):
+        """Each promotion's channels, categories and SKUs must exist."""
         cats = self.categories()
         if self.catalogue.skus is not None:
             skus = [s.id for s in self.catalogue.skus]

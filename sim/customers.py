@@ -76,6 +76,7 @@ class Customer(NamedTuple):
     u_promo: float            # rounds the extra units of a promoted line
     recovered: bool           # this journey resumed an abandoned cart after a reminder
     price_ch: int             # channel whose price they pay (a price matched at the till); -1: their own
+    offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
 
 
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
@@ -265,7 +266,7 @@ class Population:
             "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
             "u_remind": m[:, 0].tolist(), "u_bot": m[:, 1].tolist(), "u_price": m[:, 2].tolist(),
             "u_promo": m[:, 3].tolist(), "u_checkout": m[:, 4].tolist(), "recovered": [False] * t.size,
-            "price_ch": [-1] * t.size,
+            "price_ch": [-1] * t.size, "offer": [-1] * t.size,
         }
         assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
         return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))

@@ -176,8 +176,8 @@ class Fulfilment:
                     bought.append((sold, n))
         if units:
             book.store_ticket(k)
-            if self.pricing.on:
-                self.pricing.book_sale(book, pch, value, bought)
+            if self.pricing.on or c.offer >= 0:
+                value = self.mk.settle(c, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
@@ -324,8 +324,8 @@ class Fulfilment:
             value += qty * pay[sold]
             cogs += qty * cost[sold]
             bought.append((sold, qty))
-        if units and self.pricing.on:
-            self.pricing.book_sale(book, pch, value, bought)
+        if units and (self.pricing.on or c.offer >= 0):
+            value = self.mk.settle(c, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
         if ships:
             self._ship(c, ships, mode, problems + short, cls)

@@ -262,6 +262,14 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: w.price_adjustment),
     K("promotion_revenue", "Promotion revenue", EURO, "What customers paid for units on promotion.",
       lambda w, T, x: w.promotion_revenue),
+    K("offers_sent", "Targeted offers", COUNT, "Targeted offers sent to known customers (where the setup has the "
+      "customer record and personalisation).", lambda w, T, x: w.offers_sent),
+    K("offer_orders", "Orders from offers", COUNT, "Orders placed by customers a targeted offer brought.",
+      lambda w, T, x: w.offer_orders),
+    K("offer_revenue", "Revenue from offers", EURO, "What customers a targeted offer brought paid, after its "
+      "discount.", lambda w, T, x: w.offer_revenue),
+    K("offer_cost", "Cost of offers", EURO, "What sending the targeted offers cost (their discounts are in "
+      "`discount_cost`).", lambda w, T, x: w.offer_cost),
     K("supplier_backlog_units", "Supplier backlog", UNITS, "Units ordered and waiting at a supplier with a "
       "capacity, time average (0 when it is unlimited).", lambda w, T, x: x.supplier_backlog_units,
       diagnostic=True),

@@ -242,6 +242,10 @@ class Ledger:
         self.price_switches = 0              # of which the customer bought in the cheaper channel instead
         self.price_adjustment = 0.0          # catalogue value minus value paid (discounts and channel prices)
         self.promotion_revenue = 0.0         # value paid for units on promotion
+        self.offers_sent = 0                 # targeted offers sent
+        self.offer_cost = 0.0                # their sending cost
+        self.offer_orders = 0                # orders by customers an offer brought
+        self.offer_revenue = 0.0
         # queues
         self.store_q = [QueueStats(store_target_min) for _ in layout.stores]
         self.call_q = QueueStats(call_target_min)
@@ -304,6 +308,9 @@ class Ledger:
         if c.recovered:
             self.carts_recovered += 1
             self.recovered_revenue += value
+        if c.offer >= 0:
+            self.offer_orders += 1
+            self.offer_revenue += value
         return cls
 
     def store_ticket(self, store: int) -> None:
@@ -422,6 +429,11 @@ class Ledger:
         """A customer bought in another channel than meant for a lower price: a channel switch."""
         self.price_switches += 1
         self.switches += 1
+
+    def offers(self, sent: int, cost: float) -> None:
+        """A campaign of ``sent`` targeted offers, costing ``cost`` to send."""
+        self.offers_sent += sent
+        self.offer_cost += cost
 
     def priced(self, adjustment: float, promoted: float) -> None:
         """A sale's catalogue value minus what was paid, and the value paid for units on promotion."""

@@ -12,9 +12,14 @@ its default nothing here changes a number or an event.
 
 from __future__ import annotations
 
+from collections import deque
+from collections.abc import Callable, Generator
 from itertools import accumulate
+from typing import Any
 
-from .config import Scenario
+import numpy as np
+
+from .config import Offer, Scenario
 from .customers import DAY_MIN, Customer
 from .engine import schedule_callback
 from .ledger import Ledger
@@ -152,6 +157,12 @@ class Marketing:
         self.price_cum = [list(accumulate(getattr(s.marketing.price_reaction, r) for r in PRICE_REACTIONS))
                           for s in segs]
         self.haggle_min = [s.marketing.haggle_min for s in segs]
+        # targeted offers: sent where the setup has the customer record and personalisation
+        self.env, self.horizon, self.streams = net.env, net.horizon, streams
+        offers = sc.marketing.offers if caps.customer_data and caps.personalisation else []
+        self.offers = [(o, None if o.segment is None else [s.name for s in segs].index(o.segment)) for o in offers]
+        self.offer_discount = [o.discount for o in sc.marketing.offers]
+        self.wants_lapsed = any(o.audience == "lapsed" for o, _ in self.offers)
         # research touchpoints where an online cart is built, mapped to their purchase channel index
         offline = (net.ch_store, net.ch_call)
         self.cart_of_tp = [net.channels.index(t) if t in net.channels and net.channels.index(t) not in offline
@@ -165,6 +176,56 @@ class Marketing:
                 return self.cart_of_tp[tp]
         return -1
 
+    # ----------------------------------------------------------------------------------------- offers
+    def start_offers(self, journey: Callable[[Customer], Generator[Any, Any, None]],
+                     known: Callable[[], list[Customer]], lapsed: deque[tuple[float, Customer]] | None) -> None:
+        """Start one campaign process per offer. ``known()`` gives the customers the retailer knows now (the
+        day's); ``lapsed`` the recent detractors; an offer-taker starts ``journey`` within a day of the campaign."""
+        for i, (offer, seg) in enumerate(self.offers):
+            rng = self.streams.generator(f"marketing.offers.{i}")
+            self.env.process(self._campaigns(i, offer, seg, rng, journey, known, lapsed))
+
+    def _campaigns(self, i: int, offer: Offer, seg: int | None, rng: np.random.Generator,
+                   journey: Callable[[Customer], Generator[Any, Any, None]], known: Callable[[], list[Customer]],
+                   lapsed: deque[tuple[float, Customer]] | None) -> Generator[Any, Any, None]:
+        env = self.env
+        t = offer.start_day * DAY_MIN
+        while t < self.horizon:
+            yield env.timeout(t - env.now)
+            if offer.audience == "lapsed":
+                since = env.now - offer.lapsed_days * DAY_MIN
+                pool = [c for when, c in (lapsed or ()) if when >= since and (seg is None or c.seg == seg)]
+                n = min(offer.recipients, len(pool))
+            else:
+                pool = [c for c in known() if seg is None or c.seg == seg]
+                n = offer.recipients if pool else 0
+            self.book.offers(n, n * offer.cost_per_offer)
+            takers = int(rng.binomial(n, offer.uptake)) if n else 0
+            if takers:
+                who = rng.choice(len(pool), takers, replace=takers > len(pool))
+                for j, delay in zip(who.tolist(), (rng.random(takers) * DAY_MIN).tolist(), strict=True):
+                    c = pool[j]._replace(repeat=True, u_repeat=1.0, offer=i, recovered=False, dropped=False,
+                                         price_ch=-1)
+                    env.process(self._comes(c, delay, journey))
+            t += offer.every_days * DAY_MIN
+
+    def _comes(self, c: Customer, delay: float, journey: Callable[[Customer], Generator[Any, Any, None]]
+               ) -> Generator[Any, Any, None]:
+        """An offer-taker starts a journey like their last one after ``delay`` (a known customer: a repeat)."""
+        yield self.env.timeout(delay)
+        c = c._replace(t=self.env.now)
+        self.book.repeat_journey(c)
+        yield from journey(c)
+
+    def settle(self, c: Customer, pch: int, value: float, bought: list[tuple[int, int]]) -> float:
+        """The value a buyer pays for ``bought`` at price table ``pch``: less their offer's discount; books what
+        prices did to the sale (see :meth:`Pricing.book_sale`)."""
+        if c.offer >= 0:
+            value *= 1.0 - self.offer_discount[c.offer]
+        self.pricing.book_sale(self.book, pch, value, bought)
+        return value
+
+    # ----------------------------------------------------------------------------------------- reminders
     def comes_back(self, c: Customer) -> bool:
         """A customer who abandoned an online cart: where the setup sends a reminder, book it and say whether
         they come back to the cart (they then wait ``reminder_delay`` first)."""

@@ -10,6 +10,7 @@ import bisect
 import gc
 import math
 import time
+from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from typing import Any
@@ -161,6 +162,10 @@ class World:
                                  [s.restart_abandon_prob for s in sc.segments])
         after.restart = self.journeys.run
         self.fulfil.retry = self.journeys.come_back
+        if marketing.wants_lapsed:
+            after.lapsed = deque(maxlen=1_000_000)  # recent detractors; bounded whatever the horizon
+        if marketing.offers:
+            marketing.start_offers(self.journeys.run, lambda: self._today, after.lapsed)
         self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: tuple[Ledger, dict] | None = None
         self._today: list[Customer] = []

@@ -175,3 +175,41 @@ def test_bad_marketing_input_names_the_field(overrides, field):
     with pytest.raises(ScenarioError) as err:
         scenario(**overrides)
     assert field in str(err.value)
+
+
+# --------------------------------------------------------------------------------------------- targeted offers
+OFFER = {"name": "daily", "segment": "digital-native", "start_day": 1.5, "every_days": 1, "recipients": 400,
+         "uptake": 0.1, "discount": 0.1, "cost_per_offer": 0.05}
+
+
+def test_targeted_offers_need_customer_data_and_personalisation():
+    sc = scenario(**{"marketing.offers": [OFFER]})
+    for setup in ("multichannel", "cross-channel"):
+        k = sim.run(sc, setup, seed=1).kpis
+        assert k["offers_sent"] == 0 and k["offer_orders"] == 0 and k["offer_cost"] == 0
+    k = sim.run(sc, "omnichannel", seed=1).kpis
+    assert k["offers_sent"] == 2 * 400  # at 1.5 and 2.5 days: in the measured window
+    assert k["offer_cost"] == pytest.approx(0.05 * k["offers_sent"])
+    assert 0 < k["offer_orders"] <= k["offers_sent"] and k["offer_revenue"] > 0
+
+
+def test_offers_bring_orders_and_more_with_a_higher_uptake():
+    plain = scenario()
+    low = scenario(**{"marketing.offers": [OFFER]})
+    high = scenario(**{"marketing.offers": [{**OFFER, "uptake": 0.4}]})
+    orders = [total(sc, "omnichannel", "orders") for sc in (plain, low, high)]
+    assert orders[0] < orders[1] < orders[2]
+    assert total(high, "omnichannel", "offer_orders") > 2 * total(low, "omnichannel", "offer_orders")
+    # the offer's discount is paid for: the discount cost grows with the offer revenue
+    assert total(high, "omnichannel", "discount_cost") > total(low, "omnichannel", "discount_cost") > 0
+    # offer-takers are known customers coming back: journeys grow, people do not
+    assert total(high, "omnichannel", "customers") == total(plain, "omnichannel", "customers")
+
+
+def test_offers_to_lapsed_customers_reach_only_recent_detractors():
+    """The audience is the customers rated detractors within ``lapsed_days``: fewer with a shorter memory, never
+    more than there were, and the cap on recipients is not reached."""
+    lapsed = {**OFFER, "segment": None, "audience": "lapsed", "recipients": 100_000}
+    sent = [sim.run(scenario(**{"marketing.offers": [{**lapsed, "lapsed_days": days}]}), "omnichannel",
+                    seed=1).kpis["offers_sent"] for days in (0.5, 2.0)]
+    assert 0 < sent[0] < sent[1] < 2 * 100_000
