@@ -56,7 +56,8 @@ def test_only_the_ledger_writes_counters():
 def _book(led: Ledger, op: tuple) -> None:
     name, a, b, x = op
     if name == "order":
-        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a, recovered=b % 3 == 0)
+        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a, recovered=b % 3 == 0,
+                      offer=a % 3 - 1)
         led.order(c, a % 3, b + 1, x, x / 2, collect=bool(b % 2))
     elif name == "left":
         led.customer_left(Leave(a % len(Leave)))
@@ -79,6 +80,7 @@ def _book(led: Ledger, op: tuple) -> None:
         if b % 2:
             led.price_switch()
         led.priced(x - b, x / 3)
+        led.offers(b, x / 10)
     elif name == "wait":
         led.store_q[a % 2].waited(x)
         led.call_q.balk()
