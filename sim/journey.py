@@ -57,8 +57,7 @@ class Journeys:
                 if cart < 0 or not self.mk.comes_back(c):
                     self.book.customer_left(Leave.RESEARCH)
                     return
-                yield env.timeout(self.mk.reminder_delay.next())  # comes back to their online cart
-                c = c._replace(recovered=True, dropped=False)
+                c = yield from self._reminded(c, dropped=False)
                 yield from self.purchase(c, cart, problems)
                 return
             if c.switch and c.u_abandon < self.cart_loss * self.restart_abandon[c.seg]:
@@ -66,8 +65,7 @@ class Journeys:
                     self.book.customer_left(Leave.CART_LOST)
                     self.after.rate(c, None)
                     return
-                yield env.timeout(self.mk.reminder_delay.next())  # comes back to the cart after a reminder
-                c = c._replace(recovered=True)
+                c = yield from self._reminded(c)
             yield from self.purchase(c, c.channel, problems)
         finally:
             self.active -= 1
@@ -98,9 +96,13 @@ class Journeys:
                 if not self.mk.comes_back(c):  # leaves the cart at checkout
                     self.book.customer_left(Leave.CART_ABANDONED)
                     return
-                yield self.env.timeout(self.mk.reminder_delay.next())
-                c = c._replace(recovered=True)
+                c = yield from self._reminded(c)
             self.sales.online_sale(c, ch, problems)
+
+    def _reminded(self, c: Customer, **changes: Any) -> Generator[Any, Any, Customer]:
+        """Wait for a reminded customer to come back to their cart (inside meanwhile); the customer returning."""
+        yield self.env.timeout(self.mk.reminder_delay.next())
+        return c._replace(recovered=True, **changes)
 
     def come_back(self, c: Customer, ch: int) -> None:
         """``c`` left an online checkout with nothing and comes back after a reminder to order in ``ch`` again

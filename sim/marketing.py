@@ -68,9 +68,7 @@ class Pricing:
         env = net.env
         for start, end, *_ in self.promos:
             for t in (start, end):
-                if t == 0.0:
-                    continue
-                if t < net.horizon:
+                if 0.0 < t < net.horizon:  # a promotion from day 0 is in the tables built just below
                     schedule_callback(env, self._refresh, 0, t - env.now)
         self._refresh(None)
 
