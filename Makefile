@@ -6,6 +6,8 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REPS   ?= 5
 OUT    ?= results/demo
+# Debian's package, for the README's screenshot of the report (make docs)
+CHROMIUM ?= chromium
 
 .PHONY: demo test lint bench docs golden clean
 
@@ -31,10 +33,13 @@ bench: $(BIN)/.installed
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
-# the README's charts (the demo's own output, copied where the README shows them) and its KPI glossary
+# the README's charts and report screenshot (the demo's own output) and its KPI glossary
 docs: demo
 	mkdir -p docs/img
-	cp $(OUT)/kpis.png $(OUT)/differences.png docs/img/
+	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
+	$(BIN)/omnisim report $(OUT)
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
+		--window-size=1280,900 --screenshot=$(abspath docs/img/report.png) file://$(abspath $(OUT))/report.html
 	$(BIN)/omnisim kpis --readme README.md
 
 clean:

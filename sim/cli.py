@@ -14,6 +14,7 @@ import math
 import os
 import shutil
 import sys
+import textwrap
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -141,7 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     _add_scheduler(p)
     p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
-                   help="write summary.csv, runs.csv, kpis.png and differences.png to DIR")
+                   help="write summary.csv, runs.csv, decision.json and the charts to DIR")
+    p.add_argument("--all", action="store_true", help="after the decision summary, print every headline KPI")
+    p.add_argument("--json", action="store_true",
+                   help="print the decision summary as JSON on standard output (paths go to standard error)")
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
     p.add_argument("file", type=Path, metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
@@ -403,13 +407,16 @@ def cmd_compare(args: argparse.Namespace) -> int:
     summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers, args.confidence,
                                  progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
     kpis = _headline(summary)
-    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json")
+    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
+             "decision.json", "changes.png")
     import sim
     from sim.config import scenario_yaml
+    from sim.decision import decision_summary
 
     meta = {"scenario": scenario.name, "file": str(args.file), "overrides": list(args.overrides), "seed": args.seed,
             "replications": args.replications, "confidence": args.confidence, "setups": setups,
             "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": sim.__version__}
+    decision = decision_summary(summary, args.confidence, meta["horizon_days"], runs, scenario)
     with staged_output(out) as tmp:
         summary.to_csv(tmp / names[0], index=False)
         runs.to_csv(tmp / names[1], index=False)
@@ -419,11 +426,32 @@ def cmd_compare(args: argparse.Namespace) -> int:
             title = f"{scenario.name}: {args.replications} replications, {args.confidence:.0%} confidence intervals"
             plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
             plots.paired_differences(summary, kpis, tmp / names[3])
-    _print_compare(summary, kpis)
-    for name in names:
-        if (out / name).exists():
-            print(out / name)
+        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
+        if len(decision.changes):
+            plots.changes_chart(decision.changes, tmp / names[7])
+    paths = [out / name for name in names if (out / name).exists()]
+    if args.json:
+        print(json.dumps(decision.to_dict(), indent=2))
+        for path in paths:
+            print(path, file=sys.stderr)
+        return EXIT_OK
+    _print_decision(decision)
+    if args.all:
+        print()
+        _print_compare(summary, kpis)
+    for path in paths:
+        print(path)
     return EXIT_OK
+
+
+def _print_decision(decision: Any) -> None:
+    """The decision first: the sentences, then the deciding KPIs' changes as people read them."""
+    for line in decision.sentences:
+        print(textwrap.fill(line, width=110, subsequent_indent="  "))
+    print()
+    table = decision.table()
+    _print_table([tuple(str(v) for v in row) for row in table.itertuples(index=False)], tuple(table.columns))
+    print(f"(every KPI: --all; the tables and charts: {', '.join(('summary.csv', 'changes.png'))})")
 
 
 def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from .config import CHANNEL_STORE
 from .ledger import WAIT_BIN_MIN, Leave, Ledger, QueueStats, StockFigures, merge_queues
@@ -38,6 +38,7 @@ class Kpi:
     definition: str
     value: Callable[[Ledger, float, StockFigures], float]
     diagnostic: bool = False  # a check on the model rather than a figure a strategist reads
+    better: int = 1           # +1: more is better for the retailer, -1: less is better, 0: neither (a description)
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -135,6 +136,8 @@ KPIS: tuple[Kpi, ...] = (
     K("gross_margin", "Gross margin", EURO, "Revenue (after discounts and channel prices) minus the cost of the "
       "goods sold.",
       lambda w, T, x: w.revenue - w.cogs),
+    K("margin_after_fulfilment", "Margin after fulfilment", EURO, "Gross margin minus the fulfilment cost: what "
+      "the sales leave once the parcels are paid for.", lambda w, T, x: w.revenue - w.cogs - w.fulfilment_cost),
     K("fulfilment_cost", "Fulfilment cost", EURO, "Parcel costs (per parcel kind) plus the cost per km of "
       "delivery, for every online or phone order shipped or prepared for collection.",
       lambda w, T, x: w.fulfilment_cost),
@@ -279,6 +282,18 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: x.avg_backorder_units, diagnostic=True),
 )
 del K
+# which way is better, for the KPIs where more is not: said once here, read by the decision summary
+LESS_IS_BETTER = {
+    "fulfilment_cost", "stockout_rate", "lost_sales_units", "lost_sales_value", "failed_promise_units",
+    "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
+    "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
+    "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
+    "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents"}
+NEITHER = {
+    "customers", "journeys", "transfers", "remote_fill_share", "avg_on_hand_units", "touchpoints_per_journey",
+    "channel_switch_rate", "ropo_share", "returns_in_store_share", "end_of_period_on_hand", "reminders_sent",
+    "offers_sent", "multichannel_customer_share"}
+KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)
 

@@ -575,3 +575,47 @@ def welch_figure(result: Any, title: str | None = None, unit: str | None = None)
 def welch_plot(result: Any, path: str | Path, title: str | None = None, unit: str | None = None) -> Path:
     """Draw :func:`welch_figure` to ``path``; return it."""
     return _save(welch_figure(result, title, unit), path)
+
+
+VERDICT_COLOURS = {"clear gain": OKABE_ITO[2], "clear loss": OKABE_ITO[3]}  # green, vermillion; others grey
+
+
+def changes_figure(changes: pd.DataFrame, title: str | None = None) -> Figure:
+    """The headline changes of a decision summary (:func:`sim.decision.changes`): one row of panels per setup,
+    relative changes (%) of amounts on the left and changes in points of shares and scores on the right, each a
+    bar with its confidence interval, green for a clear gain, vermillion for a clear loss, grey otherwise."""
+    setups = list(pd.unique(changes["setup"]))
+    if not setups:
+        raise ValueError("changes: no setup to chart (a comparison of one setup has no changes)")
+    units = [u for u in ("%", "points") if (changes["change_unit"] == u).any()]
+    heights = [max(1, int(((changes["setup"] == s)).sum() / len(units))) for s in setups]
+    fig = Figure(figsize=(6.2 * len(units), 0.9 + 0.32 * sum(heights) + 0.5 * len(setups)), layout="constrained")
+    FigureCanvasAgg(fig)
+    axes = np.atleast_2d(fig.subplots(len(setups), len(units), squeeze=False))
+    for i, setup in enumerate(setups):
+        for j, unit in enumerate(units):
+            ax = axes[i, j]
+            rows = changes[(changes["setup"] == setup) & (changes["change_unit"] == unit)]
+            y = np.arange(len(rows))[::-1]
+            centre = rows["change"].to_numpy(float)
+            err = _interval_err(centre, rows["change_low"].to_numpy(float), rows["change_high"].to_numpy(float))
+            colours = [VERDICT_COLOURS.get(v, "0.65") for v in rows["verdict"]]
+            ax.barh(y, np.nan_to_num(centre), xerr=err, color=colours, capsize=3,
+                    error_kw={"elinewidth": 1.0, "ecolor": "0.2"})
+            ax.axvline(0, color="0.3", lw=0.8)
+            ax.set_yticks(y, list(rows["label"]), fontsize=8)
+            ax.tick_params(axis="x", labelsize=8)
+            ax.set_xlabel("relative change (%)" if unit == "%" else "change (points)", fontsize=8)
+            ax.set_title(f"{setup} vs {rows['baseline'].iloc[0]}" if len(rows) else setup, fontsize=9)
+            ax.grid(axis="x", alpha=0.3)
+    handles = [Patch(color=c, label=v) for v, c in VERDICT_COLOURS.items()] + \
+        [Patch(color="0.65", label="no detectable difference")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=3, fontsize=8, frameon=False)
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def changes_chart(changes: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+    return _save(changes_figure(changes, title), path)
+

@@ -46,6 +46,10 @@ tr:nth-child(even) td{background:#fafafa}
 figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #e0e0e0}figcaption{font-size:.85rem;color:#444}
 pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem;border:1px solid #e0e0e0}
 #meta-table td{text-align:left}#meta-table td:first-child{font-weight:600}.note{font-size:.85rem;color:#555}
+#decision{background:#f7faf7;border:1px solid #cfe3d4;padding:.2rem 1rem 1rem;margin-top:1rem}
+#sentences li{margin:.3rem 0}.gain{color:#00734f;font-weight:600}.loss{color:#b34700;font-weight:600}
+#glossary td{text-align:left}th.sort{cursor:pointer}th.sort:after{content:" \\2195";color:#999}
+@media print{details{display:block}#decision{break-inside:avoid}}
 """
 SCRIPT = """
 window.addEventListener("load", function () {
@@ -53,6 +57,27 @@ window.addEventListener("load", function () {
   var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
   document.body.dataset.imagesLoaded = String(ok);
   document.body.dataset.imagesTotal = String(imgs.length);
+  // where the decision and the first full table sit on the page (px from the top), for a headless check
+  var top = function (id) { var e = document.getElementById(id); return e ? String(Math.round(
+    e.getBoundingClientRect().top + window.scrollY)) : ""; };
+  document.body.dataset.decisionTop = top("decision");
+  document.body.dataset.firstTableTop = top("kpi-table");
+  document.body.dataset.viewportHeight = String(window.innerHeight);
+});
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.classList.add("sort");
+    th.addEventListener("click", function () {
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var up = th.dataset.dir !== "up"; th.dataset.dir = up ? "up" : "down";
+      var key = function (r) {
+        var t = r.cells[col].textContent.replace(/[\u2212]/g, "-").replace(/[^0-9.eE+-]/g, "");
+        var x = parseFloat(t); return isNaN(x) ? r.cells[col].textContent : x;
+      };
+      rows.sort(function (a, b) { var x = key(a), y = key(b); return (x > y ? 1 : x < y ? -1 : 0) * (up ? 1 : -1); });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
 });
 """
 
@@ -74,11 +99,13 @@ def _num(value: Any, digits: int = 4) -> str:
     return text.replace(",", "\u202f")  # thin space as thousands separator
 
 
-def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, caption: str = "") -> str:
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, caption: str = "",
+           sortable: bool = False) -> str:
     head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
     body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
     cap = f"<caption class='note'>{html.escape(caption)}</caption>" if caption else ""
-    return f"<table id='{table_id}'>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    cls = " class='sortable'" if sortable else ""
+    return f"<table id='{table_id}'{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
 
 
 def _unit(kpi: str) -> str:
@@ -94,8 +121,56 @@ def _kpi_cell(kpi: str) -> str:
     k = KPI_BY_NAME.get(kpi)
     if k is None:
         return f"<code>{html.escape(kpi)}</code>"
-    return (f"<span title='{html.escape(k.definition, quote=True)}'>{html.escape(k.label)}</span>"
-            f"<br><code>{html.escape(kpi)}</code>")
+    return (f"<a href='#kpi-{html.escape(kpi)}' title='{html.escape(k.definition, quote=True)}'>"
+            f"{html.escape(k.label)}</a><br><code>{html.escape(kpi)}</code>")
+
+
+def _glossary() -> str:
+    """The KPI glossary, from the declarations (sim/kpis.py): the same text as the README's."""
+    from sim.kpis import KPIS
+
+    rows = [f"<tr id='kpi-{html.escape(k.name)}'><td>{html.escape(k.label)}<br><code>{html.escape(k.name)}</code>"
+            f"</td><td>{html.escape(k.unit)}</td><td>{html.escape(k.definition)}</td></tr>" for k in KPIS]
+    return ("<table id='glossary-table'><thead><tr><th>KPI</th><th>unit</th><th>what it says</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _decision_section(decision: Any, chart_uri: str | None) -> str:
+    """The first screen: the sentences, the headline changes chart, the changes table and the payback."""
+    from sim.decision import GAIN, LOSS, fmt_number, fmt_value
+
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in decision.sentences)
+    table = decision.table()
+    verdict_cls = {GAIN: "gain", LOSS: "loss"}
+    rows = [[html.escape(r["setup"]), _kpi_cell(k), html.escape(r["baseline"]), html.escape(r["setup value"]),
+             html.escape(r["change"]),
+             f"<span class='{verdict_cls.get(r['verdict'], '')}'>{html.escape(r['verdict'])}</span>"]
+            for r, k in zip(table.to_dict("records"), decision.changes["kpi"], strict=True)]
+    level = f"{decision.confidence:.0%}"
+    parts = [f"<ul id='sentences'>{items}</ul>"]
+    if chart_uri:
+        parts.append(f"<figure><img src='{chart_uri}' alt='What each setup changes against {decision.baseline}' "
+                     f"data-file='changes.png'><figcaption>What each setup changes against {decision.baseline}: "
+                     f"relative change of amounts, change in points of shares and scores; bars show the {level} "
+                     "confidence interval of the paired difference (same customers)</figcaption></figure>")
+    parts.append(_table(["setup", "KPI", f"{decision.baseline}", "setup", "change [interval]", "verdict"], rows,
+                        "decision-table", f"change against {decision.baseline}: % for amounts, points for shares "
+                        f"and scores; interval at {level}; a verdict only where the interval excludes zero",
+                        sortable=True))
+    if decision.payback is not None and len(decision.payback):
+        p = decision.payback
+        months = [f"{fmt_number(r.payback_months, 2)} [{fmt_number(r.payback_months_low, 2)}; "
+                  f"{fmt_number(r.payback_months_high, 2)}]" if np.isfinite(r.payback_months) else "never"
+                  for r in p.itertuples()]
+        pay_rows = [[html.escape(r.setup), html.escape(", ".join(r.systems) if isinstance(r.systems, list | tuple)
+                                                       else str(r.systems)),
+                     f"{fmt_value(r.cost_low, '€')} – {fmt_value(r.cost_high, '€')}",
+                     html.escape(fmt_value(r.yearly_gain, "€")), html.escape(m)]
+                    for r, m in zip(p.itertuples(), months, strict=True)]
+        parts.append(_table(["setup", "systems", "one-off cost", "yearly margin gain", "payback (months)"],
+                            pay_rows, "payback-table", "payback of the capabilities each setup needs, from the "
+                            "gross-margin gain scaled to a year; one-off costs only, running costs excluded"))
+    return "".join(parts)
 
 
 # --------------------------------------------------------------------------------------------- reading
@@ -151,7 +226,8 @@ def _data_uri(path: Path) -> str:
 def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
     """Return (file name, caption, data URI) of the folder's PNG charts, the compare charts first."""
     names = [n for n in KNOWN_CHARTS if (folder / n).is_file()]
-    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS)
+    # changes.png is drawn again, from the summary, at the top of the decision section
+    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS and p.name != "changes.png")
     out = [(n, KNOWN_CHARTS.get(n, n.removesuffix(".png").replace("_", " ")), _data_uri(folder / n)) for n in names]
     return out + [(Path(p).name, caption, _data_uri(Path(p))) for p, caption in extra]
 
@@ -255,6 +331,19 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 
 
+def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any], workdir: Path) -> str:
+    """The decision section's HTML (empty with a single setup): sentences, changes chart, table, payback."""
+    if summary["setup"].nunique() < 2:
+        return ""
+    from sim import plots
+    from sim.decision import decision_summary
+
+    level = meta.get("confidence") or infer_confidence(summary) or 0.95
+    decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"))
+    chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
+    return _decision_section(decision, _data_uri(chart) if chart else None)
+
+
 # --------------------------------------------------------------------------------------------- the report
 def write_report(results_dir: str | Path, out_html: str | Path | None = None,
                  meta: Mapping[str, Any] | None = None) -> Path:
@@ -284,7 +373,9 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     work.mkdir()
     try:
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
-        page = _page(info, scenario, scenario_text, summary, runs, _charts(folder, roi_charts), roi_html)
+        decision_html = _decision(summary, runs, info, work)
+        page = _page(info, scenario, scenario_text, summary, runs, _charts(folder, roi_charts), roi_html,
+                     decision_html)
         tmp = work / "report.html"
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, out)
@@ -296,7 +387,10 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
 
 
 def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: str | None, summary: pd.DataFrame,
-          runs: pd.DataFrame | None, charts: Sequence[tuple[str, str, str]], roi_html: str) -> str:
+          runs: pd.DataFrame | None, charts: Sequence[tuple[str, str, str]], roi_html: str,
+          decision_html: str) -> str:
+    """The report: the decision first, then the charts of the mechanisms, the full tables, the glossary, the
+    scenario and the run facts."""
     facts = _facts(meta, scenario, summary, runs)
     name = dict(facts)["scenario"]
     figures = "".join(f"<figure><img src='{uri}' alt='{html.escape(caption)}' data-file='{html.escape(fname)}'>"
@@ -307,17 +401,22 @@ def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: s
         f"<title>omnisim report: {name}</title><style>{CSS}</style></head><body>",
         f"<h1>Omnichannel simulation report: {name}</h1>",
         "<p class='note'>Discrete-event simulation of the same customers under each setup (common random numbers); "
-        "every figure below was computed by the runs listed, none is assumed.</p>",
-        "<h2>Run</h2>", _table(["fact", "value"], facts, "meta-table"),
-        "<h2>Headline KPIs</h2>", _headline_table(summary),
-        "<h2>Differences against the baseline</h2>", _differences_table(summary),
-        "<h2>Charts</h2>", figures or "<p class='note'>No chart in the results folder.</p>",
+        "every figure below was computed by the runs listed, none is assumed. KPI names link to the "
+        "<a href='#glossary'>glossary</a>.</p>",
+        "<section id='decision'><h2>What changes, and whether it pays</h2>",
+        decision_html or "<p class='note'>One setup only: nothing to compare.</p>", "</section>",
+        "<h2 id='mechanisms'>Behind the changes</h2>",
+        figures or "<p class='note'>No chart in the results folder.</p>",
+        "<h2 id='tables'>Full tables</h2><h3>KPIs by setup</h3>", _headline_table(summary),
+        "<h3>Differences against the baseline</h3>", _differences_table(summary),
     ]
     if roi_html:
-        parts += ["<h2>Return on investment</h2>", roi_html]
-    parts += ["<h2>Scenario</h2>",
+        parts += ["<h3>Return on investment</h3>", roi_html]
+    parts += ["<h2 id='glossary'>Glossary</h2>", _glossary(),
+              "<h2>Scenario</h2>",
               f"<pre id='scenario'>{html.escape(scenario_text)}</pre>" if scenario_text is not None else
               "<p class='note'>No scenario.yaml in the results folder.</p>",
+              "<h2>Run</h2>", _table(["fact", "value"], facts, "meta-table"),
               "<h2>All figures</h2><details><summary>Summary table (summary.csv)</summary>",
               _frame_table(summary, "summary-table", "one row per setup and KPI"), "</details>"]
     if runs is not None:

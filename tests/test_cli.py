@@ -196,12 +196,13 @@ def test_run_prints_kpis_and_writes_csvs(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------------------------- compare
-def test_compare_writes_all_outputs(tmp_path, capsys):
+def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, capsys):
     out = tmp_path / "results" / "cmp"
-    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress"]
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress", "--all"]
     assert cli.main(argv) == 0
     stdout = capsys.readouterr().out
-    names = ["differences.png", "kpis.png", "meta.json", "runs.csv", "scenario.yaml", "summary.csv"]
+    names = ["changes.png", "decision.json", "differences.png", "kpis.png", "meta.json", "runs.csv",
+             "scenario.yaml", "summary.csv"]
     assert sorted(p.name for p in out.iterdir()) == names
     for name in names:
         assert str(out / name) in stdout  # absolute paths printed
@@ -211,8 +212,30 @@ def test_compare_writes_all_outputs(tmp_path, capsys):
     runs = pd.read_csv(out / "runs.csv")
     assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
     assert set(runs["replication"]) == {0, 1}
-    assert "±" in stdout and "basket_units" in stdout
+    # the decision first (sentences, then the deciding KPIs with labels and verdicts), the full table after it
+    assert stdout.startswith("Cross-channel, against multichannel") or stdout.startswith("No difference")
+    assert stdout.index("verdict") < stdout.index("±") and "basket_units" in stdout
+    assert "e+0" not in stdout.split("±")[0] and "e-0" not in stdout.split("±")[0]
     assert not leftovers(out.parent)
+
+
+def test_compare_json_is_the_decision_summary(tmp_path, capsys):
+    import json
+
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",
+            "--out", str(out), "--no-progress", "--json"]
+    assert cli.main(argv) == 0
+    captured = capsys.readouterr()
+    doc = json.loads(captured.out)  # nothing but the JSON on standard output
+    assert doc == json.loads((out / "decision.json").read_text(encoding="utf-8"))
+    assert doc["baseline"] == "multichannel" and doc["sentences"]
+    kpis = {c["kpi"] for c in doc["changes"]}
+    assert {"revenue", "stockout_rate", "satisfaction"} <= kpis
+    assert all(c["setup"] == "omnichannel" and c["verdict"] in ("clear gain", "clear loss", "no detectable difference",
+                                                                "no data") for c in doc["changes"])
+    assert doc["payback"][0]["setup"] == "omnichannel"
+    assert str(out / "summary.csv") in captured.err
 
 
 def test_compare_failure_leaves_no_output(tmp_path, monkeypatch):

@@ -10,11 +10,13 @@ import base64
 import html
 import json
 import os
+import re
 import shutil
 import subprocess
 from html.parser import HTMLParser
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 from matplotlib import image
@@ -123,13 +125,13 @@ def test_report_is_self_contained(results, tmp_path):
     text = page.read_text(encoding="utf-8")
     dom = Dom(text)
     assert not dom.external, dom.external
-    assert len(dom.images) == 3  # kpis.png, differences.png and the ROI chart
+    assert len(dom.images) == 4  # the decision's changes chart, kpis.png, differences.png and the ROI chart
     for img in dom.images:
         head, data = img["src"].split(",", 1)
         assert head == "data:image/png;base64"
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
-    assert {"meta-table", "kpi-table", "differences-table", "roi-table", "costs-table", "summary-table",
-            "runs-table"} <= set(dom.tables)
+    assert {"decision-table", "payback-table", "meta-table", "kpi-table", "differences-table", "roi-table",
+            "costs-table", "summary-table", "runs-table", "glossary-table"} <= set(dom.tables)
     assert "name: fashion-default" in text  # the scenario text
     assert f"<td>omnisim version</td><td>{sim.__version__}</td>" in text
     assert "<td>seed</td><td>0</td>" in text and "<td>confidence level</td><td>95.0%</td>" in text
@@ -137,7 +139,8 @@ def test_report_is_self_contained(results, tmp_path):
     from sim.kpis import KPI_BY_NAME
 
     fill = KPI_BY_NAME["fill_rate"]
-    assert f"<span title='{html.escape(fill.definition, quote=True)}'>{fill.label}</span>" in text
+    assert f"<a href='#kpi-fill_rate' title='{html.escape(fill.definition, quote=True)}'>{fill.label}</a>" in text
+    assert "<tr id='kpi-fill_rate'>" in text  # the glossary entry the label links to
     assert f"<code>fill_rate</code></td><td>{html.escape(fill.unit)}</td>" in text
 
 
@@ -165,9 +168,9 @@ def test_report_defaults_and_inference(results, tmp_path):
 def test_report_loads_in_headless_chromium(chromium, results, tmp_path):
     page = write_report(results, tmp_path / "report.html", meta=META)
     dom = Dom(browse(chromium, page, tmp_path, "--dump-dom"))
-    assert len(dom.images) == 3
-    assert dom.body.get("data-images-total") == "3"
-    assert dom.body.get("data-images-loaded") == "3", "an embedded chart did not decode in the browser"
+    assert len(dom.images) == 4
+    assert dom.body.get("data-images-total") == "4"
+    assert dom.body.get("data-images-loaded") == "4", "an embedded chart did not decode in the browser"
     summary = pd.read_csv(results / "summary.csv")
     kpis = summary["kpi"].nunique()
     assert dom.tables["kpi-table"] == kpis + 1  # header row + one per KPI
@@ -196,3 +199,25 @@ def test_report_screenshot(chromium, results, tmp_path):
     pixels = image.imread(shot)
     assert pixels.shape[:2] == (2400, 1280)
     assert float(pixels[..., :3].std()) > 0.05  # text, tables and charts, not a blank page
+
+
+def test_first_screen_is_the_decision(chromium, results, tmp_path):
+    """On a laptop's first screen: the decision (sentences, relative changes, payback) before any full table,
+    and no number in it in scientific notation."""
+    page = write_report(results, tmp_path / "report.html", meta=META)
+    size = "--window-size=1280,900"
+    text = browse(chromium, page, tmp_path, "--dump-dom", size)
+    dom = Dom(text)
+    top, first_table = int(dom.body["data-decision-top"]), int(dom.body["data-first-table-top"])
+    assert top < int(dom.body["data-viewport-height"]) / 2 < first_table  # the decision opens the first screen
+    decision = text[text.index("id=\"decision\""):text.index("id=\"mechanisms\"")]
+    for table in ("decision-table", "payback-table"):
+        assert text.index(f"id=\"{table}\"") < text.index("id=\"kpi-table\"")
+    assert "against multichannel" in decision and "pays back" in decision
+    assert re.search(r"[+−]\d[\d,.]* (%|points) \[", decision)  # relative changes with their interval
+    assert not re.search(r"\d[eE][+-]?\d", re.sub(r"<[^>]+>|data:image/png;base64,[^'\"]+", "", decision))
+    shot = tmp_path / "first.png"
+    browse(chromium, page, tmp_path, f"--screenshot={shot}", size)
+    pixels = (image.imread(shot)[..., :3] * 255).round().astype(int)
+    box = np.all(pixels == (247, 250, 247), axis=-1)  # the decision section's background
+    assert box.mean() > 0.05, "the decision box is not on the first screen"

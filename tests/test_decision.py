@@ -1,0 +1,101 @@
+"""The decision summary: verdicts the intervals support, sentences that never claim more, numbers for people."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from sim import decision
+from sim.decision import (
+    DECIDING,
+    GAIN,
+    LOSS,
+    NONE,
+    changes,
+    fmt_change,
+    fmt_number,
+    fmt_value,
+    sentences,
+    verdict,
+)
+from sim.kpis import KPI_BY_NAME, SHARE
+
+
+def summary_of(rows: list[tuple[str, float, float, float]], baseline_mean: float = 100.0) -> pd.DataFrame:
+    """A summary table: the baseline, and one setup whose (kpi, diff, ci_low, ci_high) are given."""
+    out = []
+    for kpi, diff, low, high in rows:
+        base = 0.5 if KPI_BY_NAME[kpi].unit == SHARE else baseline_mean
+        out.append({"setup": "base", "kpi": kpi, "mean": base, "diff": 0.0, "diff_ci_low": math.nan,
+                    "diff_ci_high": math.nan, "baseline": "base"})
+        out.append({"setup": "new", "kpi": kpi, "mean": base + diff, "diff": diff, "diff_ci_low": low,
+                    "diff_ci_high": high, "baseline": "base"})
+    return pd.DataFrame(out)
+
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@st.composite
+def intervals(draw):
+    kpis = draw(st.lists(st.sampled_from(DECIDING), min_size=1, max_size=len(DECIDING), unique=True))
+    rows = []
+    for k in kpis:
+        a, b = sorted((draw(finite), draw(finite)))
+        rows.append((k, (a + b) / 2, a, b))
+    return rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(rows=intervals())
+def test_an_interval_that_holds_zero_is_never_a_gain_or_a_loss(rows):
+    table = changes(summary_of(rows))
+    text = " ".join(sentences(table))
+    for r in table.itertuples():
+        label = r.label[0].lower() + r.label[1:]
+        straddles = r.diff_ci_low <= 0 <= r.diff_ci_high
+        assert (r.verdict == NONE) == straddles
+        claimed = f"raises {label} by" in text or f"lowers {label} by" in text
+        assert claimed != straddles, (r.kpi, r.diff_ci_low, r.diff_ci_high, text)
+        if not straddles:  # the direction said is the interval's, and gain or loss is the KPI's own direction
+            assert (f"raises {label} by" in text) == (r.diff_ci_low > 0)
+            better = KPI_BY_NAME[r.kpi].better
+            assert r.verdict == (GAIN if (r.diff_ci_low > 0) == (better > 0) else LOSS)
+
+
+def test_verdicts_follow_the_declared_direction():
+    assert verdict("revenue", 1.0, 2.0) == GAIN
+    assert verdict("stockout_rate", 0.01, 0.02) == LOSS  # more stockouts
+    assert verdict("stockout_rate", -0.02, -0.01) == GAIN
+    assert verdict("revenue", -1.0, 2.0) == NONE
+    assert verdict("revenue", math.nan, math.nan) == "no data"
+
+
+def test_changes_are_relative_for_amounts_and_in_points_for_shares():
+    table = changes(summary_of([("revenue", 11.7, 11.5, 11.9), ("store_service_level", -0.012, -0.016, -0.008)]))
+    rev, sl = table.iloc[0], table.iloc[1]
+    assert rev.change_unit == "%" and rev.change == pytest.approx(11.7) and rev.verdict == GAIN
+    assert sl.change_unit == "points" and sl.change == pytest.approx(-1.2) and sl.verdict == LOSS
+    text = " ".join(sentences(table))
+    assert "raises revenue by 11.7 % [11.5; 11.9]" in text
+    assert "lowers store service level by 1.20 points [0.800; 1.60]" in text
+
+
+@settings(max_examples=300, deadline=None)
+@given(x=st.floats(allow_nan=False, allow_infinity=False, min_value=-1e15, max_value=1e15))
+def test_numbers_for_people_never_use_scientific_notation(x):
+    for text in (fmt_number(x), fmt_value(x, "€"), fmt_value(x / 1e9, SHARE), fmt_change(x, x - 1, x + 1, "%")):
+        assert "e" not in text.lower().replace("no data", ""), text
+
+
+def test_numbers_for_people():
+    assert fmt_number(1678000.0) == "1,678,000"
+    assert fmt_number(0.012345) == "0.0123"
+    assert fmt_value(167800.0, "€") == "167,800 €"
+    assert fmt_value(0.8123, SHARE) == "81.2 %"
+    assert fmt_change(-1.234, -1.6, -0.8, "points") == "−1.23 points [−1.60; −0.800]"
+    assert decision.fmt_value(math.nan, "€") == "–"
