@@ -401,14 +401,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
     if len(setups) < 2:
         raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
-    from sim import plots
-    from sim.experiment import compare_runs
+    from sim import analysis, plots
+    from sim.experiment import breakdown_table, daily_table, kpi_table, replicate_results
 
-    summary, runs = compare_runs(scenario, setups, args.replications, args.seed, args.workers, args.confidence,
-                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
+    # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
+    results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
+                                progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
+    runs = kpi_table(results)
+    summary = analysis.summarise(runs, baseline=setups[0], confidence=args.confidence)
     kpis = _headline(summary)
     names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
-             "decision.json", "changes.png")
+             "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
+             "queue_waits.png", "stock_over_time.png")
     import sim
     from sim.config import scenario_yaml
     from sim.decision import decision_summary
@@ -429,6 +433,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
         (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
         if len(decision.changes):
             plots.changes_chart(decision.changes, tmp / names[7])
+        breakdown_table(results).to_csv(tmp / names[8], index=False)
+        daily_table(results).to_csv(tmp / names[9], index=False)
+        _mechanism_charts(scenario, results, tmp)
     paths = [out / name for name in names if (out / name).exists()]
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2))
@@ -442,6 +449,18 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return EXIT_OK
+
+
+def _mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
+    """The charts behind the changes: the funnel, channel flows, queue waits against targets, stock over time."""
+    from sim import analysis, plots
+
+    means = analysis.result_means(results)
+    plots.funnel(means, folder / "funnel.png")
+    plots.channel_flows(means, folder / "channel_flows.png")
+    call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else None
+    plots.queue_waits(means, folder / "queue_waits.png", scenario.fulfilment.store_wait_target_min, call_target)
+    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png")
 
 
 def _print_decision(decision: Any) -> None:

@@ -215,7 +215,7 @@ class World:
             day += 1
 
     # ----------------------------------------------------------------------------------------- snapshots
-    def light_state(self) -> dict[str, float]:
+    def light_state(self) -> dict[str, Any]:
         m = self.book
         # booked with their batch, still to come
         not_yet = len(self._today_t) - bisect.bisect_right(self._today_t, self.env.now)
@@ -225,7 +225,7 @@ class World:
                 "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
                 "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
                 "call_wait_sum": m.call_q.wait_sum,
-                "call_served": m.call_q.served, "on_hand_units": sum(inv.total)}
+                "call_served": m.call_q.served, "on_hand_units": sum(inv.total), "node_on_hand": list(inv.total)}
 
     def stock_state(self) -> dict:
         inv = self.net.inv
@@ -265,13 +265,15 @@ def _stock_figures(w: World, start: dict | None, end: dict, window_min: float) -
 
 def _daily_series(w: World) -> dict[str, list[float]]:
     rows = [st for st, _ in w.daily_state]
-    prev = dict.fromkeys(rows[0], 0) if rows else {}
+    prev: dict = dict.fromkeys(rows[0], 0) if rows else {}
     out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
                                                    "lost_sales_units",
                                                    "fill_rate", "stockout_rate", "store_wait_mean_min",
                                                    "call_wait_mean_min", "on_hand_units")}
+    nodes = [f"on_hand_units.{s.name}" for s in w.sc.stores] + (["on_hand_units.warehouse"] if w.sc.warehouse else [])
+    out.update({name: [] for name in nodes})  # stock on hand of each node at the end of each day
     for r in rows:
-        d = {k: r[k] - prev[k] for k in r}
+        d = {k: r[k] - prev[k] for k in r if k != "node_on_hand"}
         for k in ("customers", "orders", "revenue", "units_demanded", "lost_sales_units"):
             out[k].append(float(d[k]))
         out["fill_rate"].append(ratio(d["units_out"], d["units_demanded"]))
@@ -279,6 +281,8 @@ def _daily_series(w: World) -> dict[str, list[float]]:
         out["store_wait_mean_min"].append(ratio(d["store_wait_sum"], d["store_served"]))
         out["call_wait_mean_min"].append(ratio(d["call_wait_sum"], d["call_served"]))
         out["on_hand_units"].append(float(r["on_hand_units"]))
+        for name, units in zip(nodes, r["node_on_hand"], strict=True):
+            out[name].append(float(units))
         prev = r
     return out
 

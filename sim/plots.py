@@ -242,18 +242,40 @@ STOCK_SERIES = ("on_hand_units", "stockout_rate")
 
 
 def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
-    """Return a figure of stock on hand (units, end of day, whole network) and the daily stockout rate by setup.
+    """Return a figure of stock on hand by setup: the whole network, and each node (store, warehouse) on its own
+    (units, end of day), and the daily stockout rate.
 
-    ``daily``: the :func:`sim.analysis.daily_means` table of model results. The model keeps these series for the
-    network as a whole (stores + warehouse), not per node.
+    ``daily``: the :func:`sim.analysis.daily_means` table of model results (series ``on_hand_units`` and, per
+    node, ``on_hand_units.<node>``).
     """
-    fig = daily_series_figure(daily, STOCK_SERIES, title=title or "Stock on hand and stockouts by day")
-    labels = {"on_hand_units": "on hand at end of day (units)",
-              "stockout_rate": "item requests finding no stock (share 0–1)"}
-    for ax, name in zip(fig.axes, STOCK_SERIES, strict=True):
-        ax.set_ylabel(labels[name], fontsize=8)
+    nodes = [s for s in dict.fromkeys(daily["series"]) if s.startswith("on_hand_units.")]
+    setups = list(dict.fromkeys(daily["setup"]))
+    colours = setup_colours(setups)
+    fig, axes = _grid(2 + len(setups) * bool(nodes), ncols_max=3, cell=(4.2, 3.0))
+    for ax, name in zip(axes, STOCK_SERIES, strict=False):
+        for setup in setups:
+            rows = daily[(daily["setup"] == setup) & (daily["series"] == name)]
+            ax.plot(rows["day"], rows["mean"], marker=".", color=colours[setup], label=setup)
+        ax.set_title("whole network" if name == "on_hand_units" else "stockouts", fontsize=9)
+        ax.set_ylabel({"on_hand_units": "on hand at end of day (units)",
+                       "stockout_rate": "item requests finding no stock (share 0–1)"}[name], fontsize=8)
+        ax.legend(fontsize=7)
+    node_colours = {n: OKABE_ITO[i % len(OKABE_ITO)] for i, n in enumerate(nodes)}
+    for ax, setup in zip(axes[2:], setups, strict=False):
+        for node in nodes:
+            rows = daily[(daily["setup"] == setup) & (daily["series"] == node)]
+            ax.plot(rows["day"], rows["mean"], color=node_colours[node], lw=1.2,
+                    ls="--" if node.endswith(".warehouse") else "-", label=node.removeprefix("on_hand_units."))
+        ax.set_title(f"{setup}: each node", fontsize=9)
+        ax.set_ylabel("on hand at end of day (units)", fontsize=8)
+    if nodes and len(axes) > 2:
+        axes[2].legend(fontsize=6, ncols=2)
+    for ax in axes:
         ax.set_xlabel("day of the simulated period (day)", fontsize=8)
         ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.tick_params(labelsize=8)
+        ax.grid(alpha=0.3)
+    fig.suptitle(title or "Stock on hand and stockouts by day", fontsize=10)
     return fig
 
 

@@ -30,6 +30,10 @@ from scipy import stats
 
 REQUIRED = ("summary.csv",)
 KNOWN_CHARTS = {
+    "funnel.png": "The funnel: where customers give up, by stage and setup",
+    "channel_flows.png": "Channel flows: where customers research and where they buy, by setup",
+    "queue_waits.png": "Queues against their targets: waits and service levels in store and on the phone",
+    "stock_over_time.png": "Stock on hand and stockouts day by day (whole network)",
     "kpis.png": "Headline KPIs by setup (mean, error bars: confidence interval)",
     "differences.png": "Paired differences against the baseline setup (same customers), with confidence interval",
 }
@@ -123,6 +127,48 @@ def _kpi_cell(kpi: str) -> str:
         return f"<code>{html.escape(kpi)}</code>"
     return (f"<a href='#kpi-{html.escape(kpi)}' title='{html.escape(k.definition, quote=True)}'>"
             f"{html.escape(k.label)}</a><br><code>{html.escape(kpi)}</code>")
+
+
+BREAKDOWN_KPIS = {
+    "store": ("orders", "stockout_rate", "on_shelf_availability", "store_service_level", "store_wait_mean_min",
+              "picks"),
+    "channel": ("journeys", "orders", "conversion_rate", "basket_value", "revenue", "stockout_rate"),
+    "segment": ("journeys", "orders", "conversion_rate", "basket_units", "revenue", "multichannel_customer_share"),
+}
+
+
+def _breakdowns(folder: Path) -> str:
+    """Sortable tables of the breakdowns by store, channel and segment (means over replications), when the
+    folder has ``breakdown.csv``."""
+    path = folder / "breakdown.csv"
+    if not path.is_file():
+        return ""
+    frame = pd.read_csv(path)
+    means = frame.groupby(["dimension", "setup", "member", "kpi"], sort=False)["value"].mean()
+    parts = []
+    for dim, kpis in BREAKDOWN_KPIS.items():
+        if dim not in means.index.get_level_values(0):
+            continue
+        table = means.loc[dim].unstack("kpi")
+        cols = [k for k in kpis if k in table.columns]
+        rows = [[html.escape(str(setup)), html.escape(str(member)),
+                 *(_people(table.loc[(setup, member), k], k) for k in cols)] for setup, member in table.index]
+        parts.append(f"<h3>By {dim}</h3>" + _table(["setup", dim, *(_label(k) for k in cols)], rows,
+                                                     f"breakdown-{dim}", "mean over replications; click a column "
+                                                     "to sort", sortable=True))
+    return "".join(parts)
+
+
+def _people(value: float, kpi: str) -> str:
+    from sim.decision import fmt_value
+
+    return html.escape(fmt_value(float(value), _unit(kpi)))
+
+
+def _label(kpi: str) -> str:
+    from sim.kpis import label_of
+
+    return label_of(kpi) if kpi != "picks" else "store picks"
 
 
 def _glossary() -> str:
@@ -375,7 +421,7 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
         decision_html = _decision(summary, runs, info, work)
         page = _page(info, scenario, scenario_text, summary, runs, _charts(folder, roi_charts), roi_html,
-                     decision_html)
+                     decision_html, _breakdowns(folder))
         tmp = work / "report.html"
         tmp.write_text(page, encoding="utf-8")
         os.replace(tmp, out)
@@ -388,7 +434,7 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
 
 def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: str | None, summary: pd.DataFrame,
           runs: pd.DataFrame | None, charts: Sequence[tuple[str, str, str]], roi_html: str,
-          decision_html: str) -> str:
+          decision_html: str, breakdowns: str = "") -> str:
     """The report: the decision first, then the charts of the mechanisms, the full tables, the glossary, the
     scenario and the run facts."""
     facts = _facts(meta, scenario, summary, runs)
@@ -406,7 +452,7 @@ def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: s
         "<section id='decision'><h2>What changes, and whether it pays</h2>",
         decision_html or "<p class='note'>One setup only: nothing to compare.</p>", "</section>",
         "<h2 id='mechanisms'>Behind the changes</h2>",
-        figures or "<p class='note'>No chart in the results folder.</p>",
+        figures or "<p class='note'>No chart in the results folder.</p>", breakdowns,
         "<h2 id='tables'>Full tables</h2><h3>KPIs by setup</h3>", _headline_table(summary),
         "<h3>Differences against the baseline</h3>", _differences_table(summary),
     ]

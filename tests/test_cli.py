@@ -201,8 +201,9 @@ def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, caps
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress", "--all"]
     assert cli.main(argv) == 0
     stdout = capsys.readouterr().out
-    names = ["changes.png", "decision.json", "differences.png", "kpis.png", "meta.json", "runs.csv",
-             "scenario.yaml", "summary.csv"]
+    names = ["breakdown.csv", "changes.png", "channel_flows.png", "daily.csv", "decision.json", "differences.png",
+             "funnel.png", "kpis.png", "meta.json", "queue_waits.png", "runs.csv", "scenario.yaml",
+             "stock_over_time.png", "summary.csv"]
     assert sorted(p.name for p in out.iterdir()) == names
     for name in names:
         assert str(out / name) in stdout  # absolute paths printed

@@ -202,12 +202,16 @@ def test_stock_over_time_png(model_runs, daily, tmp_path):
     assert out == tmp_path / "stock.png"
     assert_png(out)
     fig = plots.stock_over_time_figure(daily)
-    on_hand, stockouts = visible(fig)
+    on_hand, stockouts, *per_setup = visible(fig)
     assert on_hand.get_ylabel() == "on hand at end of day (units)"
     assert "share 0–1" in stockouts.get_ylabel() and "(day)" in stockouts.get_xlabel()
     omni = [rep.result.daily["on_hand_units"][0] for rep in model_runs if rep.setup == "omnichannel"]
     line = next(ln for ln in on_hand.lines if ln.get_label() == "omnichannel")
     assert list(line.get_ydata()) == pytest.approx([np.mean(omni)])
+    # one panel per setup with a line per node; the nodes add up to the network's stock
+    assert [ax.get_title() for ax in per_setup] == [f"{s}: each node" for s in dict.fromkeys(daily["setup"])]
+    omni_nodes = next(ax for ax in per_setup if ax.get_title().startswith("omnichannel"))
+    assert sum(ln.get_ydata()[0] for ln in omni_nodes.lines) == pytest.approx(np.mean(omni))
 
 
 def test_queue_waits_png_with_targets(model_runs, means, scenario, tmp_path):

@@ -120,18 +120,25 @@ def results(tmp_path_factory) -> Path:
 META = {"scenario": "fashion-default, 1 day", "seed": 0, "confidence": 0.95, "horizon_days": 1}
 
 
+def expected_images(folder: Path) -> int:
+    """The folder's charts (changes.png drawn once, in the decision) plus the ROI chart the report draws."""
+    return len(list(folder.glob("*.png"))) + 1
+
+
 def test_report_is_self_contained(results, tmp_path):
     page = write_report(results, tmp_path / "report.html", meta=META)
     text = page.read_text(encoding="utf-8")
     dom = Dom(text)
     assert not dom.external, dom.external
-    assert len(dom.images) == 4  # the decision's changes chart, kpis.png, differences.png and the ROI chart
+    assert len(dom.images) == expected_images(results)
     for img in dom.images:
         head, data = img["src"].split(",", 1)
         assert head == "data:image/png;base64"
         assert base64.b64decode(data)[:8] == b"\x89PNG\r\n\x1a\n"
     assert {"decision-table", "payback-table", "meta-table", "kpi-table", "differences-table", "roi-table",
-            "costs-table", "summary-table", "runs-table", "glossary-table"} <= set(dom.tables)
+            "costs-table", "summary-table", "runs-table", "glossary-table", "breakdown-store", "breakdown-channel",
+            "breakdown-segment"} <= set(dom.tables)
+    assert dom.tables["breakdown-store"] == 1 + 3 * 10  # header + every setup x store
     assert "name: fashion-default" in text  # the scenario text
     assert f"<td>omnisim version</td><td>{sim.__version__}</td>" in text
     assert "<td>seed</td><td>0</td>" in text and "<td>confidence level</td><td>95.0%</td>" in text
@@ -168,9 +175,10 @@ def test_report_defaults_and_inference(results, tmp_path):
 def test_report_loads_in_headless_chromium(chromium, results, tmp_path):
     page = write_report(results, tmp_path / "report.html", meta=META)
     dom = Dom(browse(chromium, page, tmp_path, "--dump-dom"))
-    assert len(dom.images) == 4
-    assert dom.body.get("data-images-total") == "4"
-    assert dom.body.get("data-images-loaded") == "4", "an embedded chart did not decode in the browser"
+    n = expected_images(results)
+    assert len(dom.images) == n
+    assert dom.body.get("data-images-total") == str(n)
+    assert dom.body.get("data-images-loaded") == str(n), "an embedded chart did not decode in the browser"
     summary = pd.read_csv(results / "summary.csv")
     kpis = summary["kpi"].nunique()
     assert dom.tables["kpi-table"] == kpis + 1  # header row + one per KPI
