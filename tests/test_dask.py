@@ -159,3 +159,19 @@ def test_bad_scheduler_address_is_one_line(tmp_path, capsys):
                      "--scheduler", "not-an-address"]) == 2
     err = capsys.readouterr().err.strip()
     assert len(err.splitlines()) == 1 and "tcp://host:8786" in err
+
+
+def test_national_chain_sweep_on_a_scheduler_by_address(scheduler_address, tmp_path):
+    """The national chain's experiment file, cut to a short horizon, sent to a real scheduler with two workers:
+    every replication stored, both workers used, and a rerun on the same store runs nothing (resumable)."""
+    from sim.designs import load_experiment
+
+    exp = load_experiment(ROOT / "experiments" / "national-chain.yaml")
+    short = exp.model_copy(update={"overrides": {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 1500},
+                                   "replications": 2})
+    res = sweep(short, tmp_path / "r.sqlite", scheduler=scheduler_address, progress=False)
+    assert res.summary.ok == 3 * 2 and res.summary.failed_total == 0
+    assert len(set(res.store.runs_table(res.keys)["worker"])) == 2
+    assert len(load_scenario(ROOT / "scenarios" / "national_chain.yaml").stores) == 100
+    again = sweep(short, tmp_path / "r.sqlite", scheduler=scheduler_address, progress=False)
+    assert again.summary.ran == 0 and again.summary.stored_before == 6
