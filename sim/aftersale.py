@@ -6,16 +6,19 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
+from functools import partial
 from typing import Any
 
 from .config import Dist, Scenario
 from .customers import DAY_MIN, Customer
+from .engine import schedule_callback
 from .ledger import Ledger
 from .network import Network
 from .rng import Streams
 from .setups import Capabilities
 
 Journey = Callable[[Customer], Generator[Any, Any, None]]
+NORMAL = 1  # SimPy's priority of a timeout: the scheduled steps keep the order the processes' timeouts had
 
 
 class AfterSale:
@@ -65,25 +68,28 @@ class AfterSale:
         if chances is not None and lines:
             u = self.return_u.next
             back = [(sku, n) for sku, n in lines if u() < chances[sku]]
-            if back:
-                self.env.process(self._return(c, ch, back))
+            if back:  # a pending return is one scheduled event, not a sleeping process: compact for long horizons
+                schedule_callback(self.env, partial(self._brought_back, c, ch, back), NORMAL,
+                                  self.return_delay[c.seg].next())
 
-    def _return(self, c: Customer, ch: int, lines: list[tuple[int, int]]) -> Generator[Any, Any, None]:
+    def _brought_back(self, c: Customer, ch: int, lines: list[tuple[int, int]], _event: object) -> None:
         """The customer brings ``lines`` of an order back where the setup takes them: their own store with
-        ``return_anywhere``, else the selling channel's node. After handling, each unit is sellable again or,
-        with the scenario's write-off share, written off."""
+        ``return_anywhere``, else the selling channel's node; they are handled for ``return_handling_days``."""
         net = self.net
-        yield self.env.timeout(self.return_delay[c.seg].next())
         if self.return_anywhere and net.n_stores or ch == net.ch_store or net.wh < 0:
             node = c.store
         else:
             node = net.wh
-        book, inv, f = self.book, net.inv, self.f
         units = sum(n for _, n in lines)
-        book.returned(units, sum(n * net.cat.price[sku] for sku, n in lines), node != net.wh, ch != net.ch_store)
-        inv.return_in(node, units)
-        yield self.env.timeout(f.return_handling_days * DAY_MIN)
-        share = f.return_writeoff_share
+        self.book.returned(units, sum(n * net.cat.price[sku] for sku, n in lines), node != net.wh,
+                           ch != net.ch_store)
+        net.inv.return_in(node, units)
+        schedule_callback(self.env, partial(self._handled, node, lines), NORMAL, self.f.return_handling_days * DAY_MIN)
+
+    def _handled(self, node: int, lines: list[tuple[int, int]], _event: object) -> None:
+        """After handling, each returned unit is sellable again or, with the write-off share, written off."""
+        book, inv = self.book, self.net.inv
+        share = self.f.return_writeoff_share
         for sku, n in lines:
             bad = sum(self.writeoff_u.next() < share for _ in range(n)) if share else 0
             if bad:
@@ -108,13 +114,12 @@ class AfterSale:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env.now + delay < self.net.horizon:
-                self.env.process(self._repeat(c, delay))
+            if self.env.now + delay < self.net.horizon:  # one scheduled event until then, not a process
+                schedule_callback(self.env, partial(self._repeat, c), NORMAL, delay)
 
-    def _repeat(self, c: Customer, delay: float) -> Generator[Any, Any, None]:
+    def _repeat(self, c: Customer, _event: object) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        yield self.env.timeout(delay)
         again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         assert self.restart is not None, "AfterSale.restart is set by the builder"
-        yield from self.restart(again)
+        self.env.process(self.restart(again))
