@@ -33,10 +33,10 @@ CHANGE_COLUMNS = ("setup", "baseline", "kpi", "label", "unit", "baseline_mean", 
 
 # --------------------------------------------------------------------------------------------- numbers
 def _digits(x: float, significant: int) -> int:
-    """Decimals that show ``x`` to ``significant`` figures (none beyond the units for large numbers)."""
+    """Decimals that round ``x`` to ``significant`` figures (negative: tens, hundreds, ... for large numbers)."""
     if x == 0 or not math.isfinite(x):
         return 0
-    return max(0, significant - 1 - math.floor(math.log10(abs(x))))
+    return significant - 1 - math.floor(math.log10(abs(x)))
 
 
 def fmt_number(x: float, significant: int = 3) -> str:
@@ -47,7 +47,7 @@ def fmt_number(x: float, significant: int = 3) -> str:
         return "∞" if x > 0 else "−∞"
     d = _digits(x, significant)
     rounded = round(x, d)
-    text = f"{rounded:,.{d}f}"
+    text = f"{rounded:,.{max(d, 0)}f}"
     return text.replace("-", "−")
 
 

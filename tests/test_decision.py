@@ -93,9 +93,9 @@ def test_numbers_for_people_never_use_scientific_notation(x):
 
 
 def test_numbers_for_people():
-    assert fmt_number(1678000.0) == "1,678,000"
+    assert fmt_number(1678000.0) == "1,680,000"  # three significant figures, whatever the size
     assert fmt_number(0.012345) == "0.0123"
-    assert fmt_value(167800.0, "€") == "167,800 €"
+    assert fmt_value(167800.0, "€") == "168,000 €"
     assert fmt_value(0.8123, SHARE) == "81.2 %"
     assert fmt_change(-1.234, -1.6, -0.8, "points") == "−1.23 points [−1.60; −0.800]"
     assert decision.fmt_value(math.nan, "€") == "–"
