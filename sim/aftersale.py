@@ -5,19 +5,17 @@ repeat journeys that loyalty brings. Receives the network, the ledger and the sc
 from __future__ import annotations
 
 from collections import deque
-from collections.abc import Callable, Generator, Sequence
+from collections.abc import Sequence
 from functools import partial
-from typing import Any
 
 from .config import Dist, Scenario
-from .customers import DAY_MIN, Customer
+from .customers import DAY_MIN, Customer, Journey
 from .engine import schedule_callback
 from .ledger import Ledger
 from .network import Network
 from .rng import Streams
 from .setups import Capabilities
 
-Journey = Callable[[Customer], Generator[Any, Any, None]]
 NORMAL = 1  # SimPy's priority of a timeout: the scheduled steps keep the order the processes' timeouts had
 
 

@@ -9,9 +9,10 @@ that depends on the setup compares the same pre-drawn uniform against a setup-de
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Generator
 from enum import IntEnum
 from functools import partial
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -78,6 +79,9 @@ class Customer(NamedTuple):
     price_ch: int             # channel whose price they pay (a price matched at the till); -1: their own
     offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
 
+
+Journey = Callable[[Customer], Generator[Any, Any, None]]
+"""A customer's journey: a generator for ``env.process`` (``sim.journey.Journeys.run``)."""
 
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
 

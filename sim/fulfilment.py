@@ -193,8 +193,8 @@ class Fulfilment:
         -2 when an online buyer who got nothing will come back after a reminder (not gone: still inside)."""
         if not units:
             net = self.net
-            if ch != net.ch_store and ch != net.ch_call and not c.recovered and self.retry is not None \
-                    and self.mk.reminds and self.mk.comes_back(c):
+            if self.mk.reminds and ch != net.ch_store and ch != net.ch_call and not c.recovered \
+                    and self.retry is not None and self.mk.comes_back(c):
                 self.retry(c._replace(recovered=True), ch)
                 return -2
             self.book.customer_left(reason)

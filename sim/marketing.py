@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 
 from .config import Offer, Scenario
-from .customers import DAY_MIN, Customer
+from .customers import DAY_MIN, Customer, Journey
 from .engine import schedule_callback
 from .ledger import Ledger
 from .network import Network
@@ -175,7 +175,7 @@ class Marketing:
         return -1
 
     # ----------------------------------------------------------------------------------------- offers
-    def start_offers(self, journey: Callable[[Customer], Generator[Any, Any, None]],
+    def start_offers(self, journey: Journey,
                      known: Callable[[], list[Customer]], lapsed: deque[tuple[float, Customer]] | None) -> None:
         """Start one campaign process per offer. ``known()`` gives the customers the retailer knows now (the
         day's); ``lapsed`` the recent detractors; an offer-taker starts ``journey`` within a day of the campaign."""
@@ -184,7 +184,7 @@ class Marketing:
             self.env.process(self._campaigns(i, offer, seg, rng, journey, known, lapsed))
 
     def _campaigns(self, i: int, offer: Offer, seg: int | None, rng: np.random.Generator,
-                   journey: Callable[[Customer], Generator[Any, Any, None]], known: Callable[[], list[Customer]],
+                   journey: Journey, known: Callable[[], list[Customer]],
                    lapsed: deque[tuple[float, Customer]] | None) -> Generator[Any, Any, None]:
         env = self.env
         t = offer.start_day * DAY_MIN
@@ -207,7 +207,7 @@ class Marketing:
                     env.process(self._comes(c, delay, journey))
             t += offer.every_days * DAY_MIN
 
-    def _comes(self, c: Customer, delay: float, journey: Callable[[Customer], Generator[Any, Any, None]]
+    def _comes(self, c: Customer, delay: float, journey: Journey
                ) -> Generator[Any, Any, None]:
         """An offer-taker starts a journey like their last one after ``delay`` (a known customer: a repeat)."""
         yield self.env.timeout(delay)
