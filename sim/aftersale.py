@@ -10,13 +10,11 @@ from functools import partial
 
 from .config import Dist, Scenario
 from .customers import DAY_MIN, Customer, Journey
-from .engine import schedule_callback
+from .engine import NORMAL, schedule_callback
 from .ledger import Ledger
 from .network import Network
 from .rng import Streams
 from .setups import Capabilities
-
-NORMAL = 1  # SimPy's priority of a timeout: the scheduled steps keep the order the processes' timeouts had
 
 
 class AfterSale:
@@ -120,4 +118,4 @@ class AfterSale:
         again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         assert self.restart is not None, "AfterSale.restart is set by the builder"
-        self.env.process(self.restart(again))
+        self.restart(again)

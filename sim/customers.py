@@ -9,10 +9,10 @@ that depends on the setup compares the same pre-drawn uniform against a setup-de
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Generator
+from collections.abc import Callable
 from enum import IntEnum
 from functools import partial
-from typing import Any, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
@@ -80,8 +80,8 @@ class Customer(NamedTuple):
     offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
 
 
-Journey = Callable[[Customer], Generator[Any, Any, None]]
-"""A customer's journey: a generator for ``env.process`` (``sim.journey.Journeys.run``)."""
+Journey = Callable[[Customer], None]
+"""Starts a customer's journey now (``sim.journey.Journeys.start``)."""
 
 _new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
 

@@ -1,10 +1,13 @@
 """The one place that touches SimPy's internals (SimPy 4.1; ``tests/test_engine.py`` pins the behaviour).
 
-The model uses SimPy's public API everywhere else. Two things it needs have no public form:
+The model uses SimPy's public API everywhere else. What it needs that has no public form:
 
 - a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
   VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
   normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
+- light processes (:class:`Light`) and servers that cost no event when free (:class:`Servers`): the customer
+  journeys, which are most of a run's events, at half the events of SimPy's processes and resources, in the
+  same order (issue 13: the golden outputs did not move, only their event counts);
 - the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
   counter and queue.
 """
@@ -12,10 +15,15 @@ The model uses SimPy's public API everywhere else. Two things it needs have no p
 from __future__ import annotations
 
 import copy
-from collections.abc import Callable
+from collections import deque
+from collections.abc import Callable, Generator
+from functools import partial
 from typing import Any
 
 import simpy
+from simpy.events import NORMAL, Event
+
+INF = float("inf")
 
 SUPPORTED = ((4, 1), (4, 2))  # SimPy versions whose internals these functions were checked on (>= first, < last)
 
@@ -35,3 +43,103 @@ def events_processed(env: simpy.Environment) -> int:
     """Events SimPy has scheduled and already processed: its event counter minus those still queued (read on a
     copy of the counter, which reading must not advance)."""
     return next(copy.copy(env._eid)) - len(env._queue)  # type: ignore[attr-defined]
+
+
+class _Tick:
+    """The lightest event SimPy's loop can process: its callbacks, and a success flag with no value."""
+
+    __slots__ = ("callbacks", "_ok", "_value", "gen")
+    callbacks: list[Callable[[_Tick], None]] | None
+    _ok: bool
+    _value: None
+    gen: Generator[Any, Any, Any]
+
+
+class Light:
+    """Generators run as light processes on ``env``: no start event, no end event, and a delay is yielded as a
+    plain number (``yield 4.5``) and costs one scheduled callback instead of a ``Timeout``. A generator may also
+    yield any SimPy event (it resumes with the event's value). It starts at once, in the caller's step, and runs
+    to its first yield; an exception it raises propagates out of ``env.run`` like a process's.
+
+    SimPy's processes cost three events more per journey (start, end, and each ``Timeout`` an object with a
+    value); the model's journeys are most of its events, and never wait for each other to end."""
+
+    __slots__ = ("env", "_schedule")
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+        self._schedule = env.schedule
+
+    def start(self, gen: Generator[Any, Any, Any]) -> None:
+        """Run ``gen`` now until its first yield."""
+        self._advance(gen, None)
+
+    def _advance(self, gen: Generator[Any, Any, Any], value: Any) -> None:
+        while True:
+            try:
+                y = gen.send(value)
+            except StopIteration:
+                return
+            if not isinstance(y, Event):  # a delay
+                tick = _Tick()
+                tick.callbacks, tick._ok, tick._value, tick.gen = [self._on_tick], True, None, gen
+                self._schedule(tick, NORMAL, y)  # type: ignore[arg-type]
+                return
+            if y.callbacks is not None:  # not processed yet: resume when it is
+                y.callbacks.append(partial(self._on_event, gen))
+                return
+            value = y._value  # already processed: go on with its value
+
+    def _on_tick(self, tick: _Tick) -> None:
+        self._advance(tick.gen, None)
+
+    def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
+        self._advance(gen, ev._value)
+
+
+class Servers:
+    """``capacity`` identical servers (tills, advisers, agents) and one first-come first-served queue: SimPy's
+    ``Resource`` as the model uses it, without its events. A free server is taken at once (:meth:`take`); a
+    customer who finds none waits on :meth:`wait`, whose event succeeds with True when a releasing customer hands
+    them their server, or with False when their patience runs out first (they leave the queue then)."""
+
+    __slots__ = ("env", "capacity", "count", "waiting", "_queue")
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self.count = 0      # servers busy
+        self.waiting = 0    # customers in the queue
+        self._queue: deque[Event] = deque()  # their grants, in arrival order; those who gave up are skipped
+
+    def take(self) -> bool:
+        """Take a free server if there is one."""
+        if self.count < self.capacity:  # then nobody waits: a released server goes to the first waiting
+            self.count += 1
+            return True
+        return False
+
+    def wait(self, patience: float = INF) -> Event:
+        """Join the queue; the event's value says whether a server came (True) before ``patience`` ran out."""
+        grant = Event(self.env)
+        self._queue.append(grant)
+        self.waiting += 1
+        if patience != INF:
+            schedule_callback(self.env, partial(self._give_up, grant), NORMAL, patience)
+        return grant
+
+    def _give_up(self, grant: Event, _event: object) -> None:
+        if not grant.triggered:
+            self.waiting -= 1
+            grant.succeed(False)
+
+    def release(self) -> None:
+        """Hand the server to the first customer still waiting, or free it."""
+        queue = self._queue
+        while queue:
+            grant = queue.popleft()
+            if not grant.triggered:  # else: gave up, and already counted out
+                self.waiting -= 1
+                grant.succeed(True)
+                return
+        self.count -= 1

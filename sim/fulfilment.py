@@ -477,10 +477,10 @@ class Fulfilment:
         if st.staff is None:
             yield env.timeout(self.pick_min.next())
         else:
-            req = st.staff.request()
-            yield req
+            if not st.staff.take():
+                yield st.staff.wait()
             yield env.timeout(self.pick_min.next())
-            st.staff.release(req)
+            st.staff.release()
         carrier = self.carrier[kind]
         ready = env.now if carrier is None else env.now + carrier.next()
         order.pending -= 1

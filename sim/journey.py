@@ -1,8 +1,10 @@
-"""The SimPy process of one customer journey: research, a possible channel switch, then the purchase.
+"""One customer journey: research, a possible channel switch, then the purchase.
 
-Research steps that touch no shared state are merged into one timeout (fewer events); calls to customer service
-go through the call centre's agents like any other call. In store, advice staff and tills are SimPy resources;
-a customer leaves when the total wait exceeds their patience.
+A journey is a generator run as a light process (:class:`sim.engine.Light`): it yields a delay as a number, or
+the event of a wait for a server. Research steps that touch no shared state are merged into one delay; calls to
+customer service go through the call centre's agents like any other call. In store, advice staff and tills are
+servers (:class:`sim.engine.Servers`): a customer who finds one free takes it without an event, and leaves when
+the total wait exceeds their patience.
 """
 
 from __future__ import annotations
@@ -10,11 +12,8 @@ from __future__ import annotations
 from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
-import simpy
-from simpy.events import Event
-from simpy.resources.resource import Request
-
 from .customers import Customer, next_open
+from .engine import Light
 from .ledger import Leave, Ledger, QueueStats
 from .marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from .network import Network
@@ -23,7 +22,6 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
     from .aftersale import AfterSale
     from .fulfilment import Fulfilment
 
-INF = float("inf")
 Process = Generator[Any, Any, None]
 
 
@@ -38,17 +36,21 @@ class Journeys:
                  cart_loss: float, restart_abandon: list[float]):
         self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
         self.env = net.env
+        self.light = Light(net.env)
         self.cart_loss = cart_loss
         self.restart_abandon = restart_abandon
         self.active = 0
 
+    def start(self, c: Customer) -> None:
+        """Start ``c``'s journey now."""
+        self.light.start(self.run(c))
+
     def run(self, c: Customer) -> Process:
-        """Generator for ``env.process``: one journey from first touchpoint to order or departure."""
-        env = self.env
+        """One journey from first touchpoint to order or departure."""
         self.active += 1
         try:
             if c.research_min > 0:
-                yield env.timeout(c.research_min)
+                yield c.research_min
             problems = 0  # contacts the chatbot answered badly
             for i in range(c.calls):
                 problems += yield from self.call(c, c.handle_min[i], purchase=False)
@@ -101,18 +103,18 @@ class Journeys:
 
     def _reminded(self, c: Customer, **changes: Any) -> Generator[Any, Any, Customer]:
         """Wait for a reminded customer to come back to their cart (inside meanwhile); the customer returning."""
-        yield self.env.timeout(self.mk.reminder_delay.next())
+        yield self.mk.reminder_delay.next()
         return c._replace(recovered=True, **changes)
 
     def come_back(self, c: Customer, ch: int) -> None:
         """``c`` left an online checkout with nothing and comes back after a reminder to order in ``ch`` again
         (inside until then)."""
         self.active += 1
-        self.env.process(self._come_back(c, ch))
+        self.light.start(self._come_back(c, ch))
 
     def _come_back(self, c: Customer, ch: int) -> Process:
         try:
-            yield self.env.timeout(self.mk.reminder_delay.next())
+            yield self.mk.reminder_delay.next()
             self.sales.online_sale(c, ch)
         finally:
             self.active -= 1
@@ -125,14 +127,14 @@ class Journeys:
         q = self.book.store_q[k]
         closed = next_open(env.now, st.open_min, st.close_min)
         if closed:  # found it closed: comes back at a uniform time of the next opening hours
-            yield env.timeout(closed + c.u_defer * (st.close_min - st.open_min))
+            yield closed + c.u_defer * (st.close_min - st.open_min)
             closed = next_open(env.now, st.open_min, st.close_min)
             if closed:
-                yield env.timeout(closed)
+                yield closed
         tills = st.tills
         # full: every till busy and every waiting place taken (with no waiting room, a free till still serves)
         if st.queue_capacity is not None and tills is not None and tills.count >= tills.capacity \
-                and len(tills.queue) >= st.queue_capacity:
+                and tills.waiting >= st.queue_capacity:
             q.balk()
             self.book.customer_left(Leave.STORE_FULL)
             self.after.rate(c, None)
@@ -142,26 +144,23 @@ class Journeys:
         patience = c.store_patience
         waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
         if st.staff is not None and c.u_advice < st.advice_prob:
-            req = st.staff.request()
-            if not req.triggered and not (yield from _wait(env, req, patience)):
+            if not st.staff.take() and not (yield st.staff.wait(patience)):
                 return self._give_up(c, q, t_in)
             waited = env.now - t_in
-            yield env.timeout(c.advice_min)
-            st.staff.release(req)
-        till = None
+            yield c.advice_min
+            st.staff.release()
         if tills is not None:
             t_q = env.now
-            till = tills.request()
-            if not till.triggered and not (yield from _wait(env, till, patience - waited)):
+            if not tills.take() and not (yield tills.wait(patience - waited)):
                 return self._give_up(c, q, t_in)
             waited += env.now - t_q
         q.waited(waited)
         if c.till_min:
-            yield env.timeout(c.till_min)
+            yield c.till_min
         # booked as the customer leaves: "inside" until then
         self.sales.store_sale(c, k, ch, problems + (waited > q.target))
-        if till is not None and tills is not None:
-            tills.release(till)
+        if tills is not None:
+            tills.release()
         q.leave(env.now, t_in)
 
     def _give_up(self, c: Customer, q: QueueStats, t_in: float) -> None:
@@ -176,62 +175,33 @@ class Journeys:
         if not purchase and self.mk.bots:
             answered, failed = self.mk.chatbot(c)
             if answered:
-                yield env.timeout(self.mk.bot_time.next())
+                yield self.mk.bot_time.next()
                 return int(failed)
         cc = self.net.call
         assert cc is not None, "a journey calls only where the scenario has a call centre"
         q = self.book.call_q
         closed = next_open(env.now, cc.open_min, cc.close_min)
         if closed:  # as for stores: call back after opening
-            yield env.timeout(closed + c.u_defer * (cc.close_min - cc.open_min))
+            yield closed + c.u_defer * (cc.close_min - cc.open_min)
             closed = next_open(env.now, cc.open_min, cc.close_min)
             if closed:
-                yield env.timeout(closed)
+                yield closed
         t_in = env.now
         q.enter(t_in)
         agents = cc.agents
-        req = None
-        if agents is not None:
-            req = agents.request()
-            if not req.triggered and not (yield from _wait(env, req, c.call_patience)):
-                q.gave_up(env.now, t_in)
-                if purchase:
-                    self.book.customer_left(Leave.CALL_QUEUE)
-                    self.after.rate(c, None)
-                return 0
+        if agents is not None and not agents.take() and not (yield agents.wait(c.call_patience)):
+            q.gave_up(env.now, t_in)
+            if purchase:
+                self.book.customer_left(Leave.CALL_QUEUE)
+                self.after.rate(c, None)
+            return 0
         waited = env.now - t_in
         q.waited(waited)
-        yield env.timeout(handle)
-        if req is not None and agents is not None:
-            agents.release(req)
+        yield handle
+        if agents is not None:
+            agents.release()
         q.leave(env.now, t_in)
         if purchase:
             self.sales.online_sale(c, self.net.ch_call, problems + (waited > q.target))
         return 0
 
-
-def _wait(env: simpy.Environment, req: Request, patience: float) -> Generator[Any, Any, bool]:
-    """Wait for a request that was not granted at once; True if granted, False if patience ran out first.
-
-    Whichever of the grant and the patience timeout comes first wakes the customer: a bare event with two
-    callbacks, cheaper than SimPy's general ``req | timeout`` condition.
-    """
-    if patience == INF:
-        yield req
-        return True
-    wake = Event(env)
-
-    def first(_ev: Any, wake: Event = wake) -> None:
-        if not wake.triggered:
-            wake.succeed()
-
-    assert req.callbacks is not None
-    req.callbacks.append(first)
-    timeout = env.timeout(patience)
-    assert timeout.callbacks is not None
-    timeout.callbacks.append(first)
-    yield wake
-    if req.triggered:
-        return True
-    req.cancel()
-    return False

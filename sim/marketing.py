@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Callable, Generator
+from functools import partial
 from itertools import accumulate
 from typing import Any
 
@@ -21,7 +22,7 @@ import numpy as np
 
 from .config import Offer, Scenario
 from .customers import DAY_MIN, Customer, Journey
-from .engine import schedule_callback
+from .engine import NORMAL, schedule_callback
 from .ledger import Ledger
 from .network import Network
 from .rng import Sampler, Streams
@@ -204,16 +205,14 @@ class Marketing:
                 for j, delay in zip(who.tolist(), (rng.random(takers) * DAY_MIN).tolist(), strict=True):
                     c = pool[j]._replace(repeat=True, u_repeat=1.0, offer=i, recovered=False, dropped=False,
                                          price_ch=-1)
-                    env.process(self._comes(c, delay, journey))
+                    schedule_callback(env, partial(self._comes, c, journey), NORMAL, delay)
             t += offer.every_days * DAY_MIN
 
-    def _comes(self, c: Customer, delay: float, journey: Journey
-               ) -> Generator[Any, Any, None]:
-        """An offer-taker starts a journey like their last one after ``delay`` (a known customer: a repeat)."""
-        yield self.env.timeout(delay)
+    def _comes(self, c: Customer, journey: Journey, _event: object) -> None:
+        """An offer-taker starts a journey like their last one (a known customer: a repeat)."""
         c = c._replace(t=self.env.now)
         self.book.repeat_journey(c)
-        yield from journey(c)
+        journey(c)
 
     def settle(self, c: Customer, pch: int, value: float, bought: list[tuple[int, int]]) -> float:
         """The value a buyer pays for ``bought`` at price table ``pch``: less their offer's discount; books what

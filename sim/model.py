@@ -160,12 +160,12 @@ class World:
         cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
         self.journeys = Journeys(net, book, self.fulfil, after, marketing, cart_loss,
                                  [s.restart_abandon_prob for s in sc.segments])
-        after.restart = self.journeys.run
+        after.restart = self.journeys.start
         self.fulfil.retry = self.journeys.come_back
         if marketing.wants_lapsed:
             after.lapsed = deque(maxlen=1_000_000)  # recent detractors; bounded whatever the horizon
         if marketing.offers:
-            marketing.start_offers(self.journeys.run, lambda: self._today, after.lapsed)
+            marketing.start_offers(self.journeys.start, lambda: self._today, after.lapsed)
         self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: tuple[Ledger, dict] | None = None
         self._today: list[Customer] = []
@@ -176,7 +176,7 @@ class World:
     def arrivals(self) -> Generator[Any, Any, None]:
         """Start each journey at its time; journey counts are booked per batch in bulk."""
         env = self.env
-        start = self.journeys.run
+        start = self.journeys.start
         k = self.population.block_days()
         for d0 in range(0, math.ceil(self.sc.horizon_days), k):
             batch = self.population.days(d0, k, self.horizon)
@@ -185,7 +185,7 @@ class World:
             self._today_t = [c.t for c in batch]
             for c in batch:
                 yield env.timeout(c.t - env.now)
-                env.process(start(c))
+                start(c)
             end = min(d0 + k, math.ceil(self.sc.horizon_days)) * DAY_MIN
             if env.now < end:
                 yield env.timeout(end - env.now)

@@ -1,4 +1,4 @@
-"""The physical network of one replication: the clock, stores and call centre as SimPy resources, the catalogue,
+"""The physical network of one replication: the clock, stores and call centre as servers, the catalogue,
 the stock, and how purchase channels map onto a customer's touchpoint bits. Built once by :class:`sim.model.World`
 and handed, typed, to the mechanisms that need it (fulfilment, journeys, after-sale)."""
 
@@ -10,6 +10,7 @@ import simpy
 
 from .catalogue import Catalogue
 from .config import CHANNEL_CALL, CHANNEL_STORE, CallCentre, Scenario, Store
+from .engine import Servers
 from .inventory import Inventory
 
 
@@ -17,8 +18,8 @@ class StoreRt:
     """A store at run time: its resources and hours in minutes of the day."""
 
     def __init__(self, env: simpy.Environment, cfg: Store):
-        self.staff = simpy.Resource(env, cfg.staff) if cfg.staff else None
-        self.tills = simpy.Resource(env, cfg.tills) if cfg.tills else None
+        self.staff = Servers(env, cfg.staff) if cfg.staff else None
+        self.tills = Servers(env, cfg.tills) if cfg.tills else None
         self.open_min = cfg.open_hour * 60.0
         self.close_min = cfg.close_hour * 60.0
         self.advice_prob = cfg.advice_prob if cfg.staff != 0 else 0.0
@@ -29,7 +30,7 @@ class CallRt:
     """The call centre at run time: its agents and hours in minutes of the day."""
 
     def __init__(self, env: simpy.Environment, cfg: CallCentre):
-        self.agents = simpy.Resource(env, cfg.agents) if cfg.agents else None
+        self.agents = Servers(env, cfg.agents) if cfg.agents else None
         self.open_min = cfg.open_hour * 60.0
         self.close_min = cfg.close_hour * 60.0
 

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 import simpy
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from sim.engine import SUPPORTED, events_processed, schedule_callback
+from sim.engine import SUPPORTED, Light, Servers, events_processed, schedule_callback
 
 
 def test_simpy_version_is_supported():
@@ -36,3 +39,82 @@ def test_events_processed_counts_what_ran_not_what_waits():
     assert events_processed(env) == 3  # scheduled, not yet processed
     env.run(until=env.now + 1.5)  # one of the two ran, and SimPy's own stop event
     assert events_processed(env) == 5
+
+
+def _customer(env, servers, name, arrive, patience, service, log):
+    """A customer as the model's journeys are written: a light process yielding delays and server grants."""
+    yield arrive
+    if not servers.take() and not (yield servers.wait(patience)):
+        log.append((name, "gave up", env.now))
+        return
+    log.append((name, "served", env.now))
+    yield service
+    servers.release()
+
+
+def _simpy_customer(env, res, name, arrive, patience, service, log):
+    """The same customer on SimPy's own process and resource: the reference."""
+    yield env.timeout(arrive)
+    req = res.request()
+    got = yield req | env.timeout(patience)
+    if req not in got:
+        req.cancel()
+        log.append((name, "gave up", env.now))
+        return
+    log.append((name, "served", env.now))
+    yield env.timeout(service)
+    res.release(req)
+
+
+@settings(max_examples=60, deadline=None)
+@given(capacity=st.integers(1, 3),
+       people=st.lists(st.tuples(st.floats(0, 20), st.floats(0.1, 15), st.floats(0.1, 10)), min_size=1, max_size=25))
+def test_light_processes_on_servers_replay_simpy_processes_on_a_resource(capacity, people):
+    """First come, first served, a free server taken at once, a released one handed to the first still waiting,
+    patience running out: the same log, at the same times, as SimPy's processes on a ``Resource``."""
+    logs = []
+    for light in (True, False):
+        env, log = simpy.Environment(), []
+        if light:
+            servers, run = Servers(env, capacity), Light(env)
+            for i, (a, p, s) in enumerate(people):
+                run.start(_customer(env, servers, i, a, p, s, log))
+        else:
+            res = simpy.Resource(env, capacity)
+            for i, (a, p, s) in enumerate(people):
+                env.process(_simpy_customer(env, res, i, a, p, s, log))
+        env.run()
+        logs.append(sorted(log, key=lambda x: (x[2], x[0])))
+        if light:
+            assert servers.count == 0 and servers.waiting == 0  # every server back, nobody left in the queue
+    assert logs[0] == logs[1]
+
+
+def test_light_process_costs_one_event_per_delay_and_none_to_start_or_end():
+    env = simpy.Environment()
+    seen = []
+
+    def gen():
+        seen.append(env.now)
+        yield 2.0
+        seen.append(env.now)
+        value = yield env.timeout(1.5, value="v")
+        seen.append((env.now, value))
+
+    Light(env).start(gen())
+    assert seen == [0]  # started at once, in the caller's step
+    env.run()
+    assert seen == [0, 2.0, (3.5, "v")]
+    assert events_processed(env) == 2  # the delay, the timeout: no start or end event
+
+
+def test_an_exception_in_a_light_process_stops_the_run():
+    env = simpy.Environment()
+
+    def gen():
+        yield 1
+        raise KeyError("inside")
+
+    Light(env).start(gen())
+    with pytest.raises(KeyError, match="inside"):
+        env.run()
