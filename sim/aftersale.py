@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from collections import deque
 from collections.abc import Sequence
-from functools import partial
 
 from .config import Dist, Scenario
 from .customers import DAY_MIN, Customer, Journey
-from .engine import NORMAL, schedule_callback
+from .engine import Agenda
 from .ledger import Ledger
 from .network import Network
 from .rng import Streams
@@ -27,6 +26,8 @@ class AfterSale:
     def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
         self.net, self.book = net, book
         self.env = net.env
+        # returns on their way back and in handling, repeat journeys to come: a tuple each (long horizons)
+        self.pending = Agenda(net.env)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None
@@ -64,25 +65,24 @@ class AfterSale:
         if chances is not None and lines:
             u = self.return_u.next
             back = [(sku, n) for sku, n in lines if u() < chances[sku]]
-            if back:  # a pending return is one scheduled event, not a sleeping process: compact for long horizons
-                schedule_callback(self.env, partial(self._brought_back, c, ch, back), NORMAL,
-                                  self.return_delay[c.seg].next())
+            if back:  # the store is all a return needs of its customer: the customer is not held
+                self.pending.call(self.return_delay[c.seg].next(), self._brought_back, c.store, ch, back)
 
-    def _brought_back(self, c: Customer, ch: int, lines: list[tuple[int, int]], _event: object) -> None:
+    def _brought_back(self, store: int, ch: int, lines: list[tuple[int, int]]) -> None:
         """The customer brings ``lines`` of an order back where the setup takes them: their own store with
         ``return_anywhere``, else the selling channel's node; they are handled for ``return_handling_days``."""
         net = self.net
         if self.return_anywhere and net.n_stores or ch == net.ch_store or net.wh < 0:
-            node = c.store
+            node = store
         else:
             node = net.wh
         units = sum(n for _, n in lines)
         self.book.returned(units, sum(n * net.cat.price[sku] for sku, n in lines), node != net.wh,
                            ch != net.ch_store)
         net.inv.return_in(node, units)
-        schedule_callback(self.env, partial(self._handled, node, lines), NORMAL, self.f.return_handling_days * DAY_MIN)
+        self.pending.call(self.f.return_handling_days * DAY_MIN, self._handled, node, lines)
 
-    def _handled(self, node: int, lines: list[tuple[int, int]], _event: object) -> None:
+    def _handled(self, node: int, lines: list[tuple[int, int]]) -> None:
         """After handling, each returned unit is sellable again or, with the write-off share, written off."""
         book, inv = self.book, self.net.inv
         share = self.f.return_writeoff_share
@@ -110,10 +110,10 @@ class AfterSale:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env.now + delay < self.net.horizon:  # one scheduled event until then, not a process
-                schedule_callback(self.env, partial(self._repeat, c), NORMAL, delay)
+            if self.env.now + delay < self.net.horizon:
+                self.pending.call(delay, self._repeat, c)
 
-    def _repeat(self, c: Customer, _event: object) -> None:
+    def _repeat(self, c: Customer) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
         again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)

@@ -18,6 +18,8 @@ import copy
 from collections import deque
 from collections.abc import Callable, Generator
 from functools import partial
+from heapq import heappop, heappush
+from itertools import count
 from typing import Any
 
 import simpy
@@ -143,3 +145,48 @@ class Servers:
                 grant.succeed(True)
                 return
         self.count -= 1
+
+
+class Agenda:
+    """Calls due later, held compactly: a heap of ``(time, order, function, arguments)`` under SimPy events for
+    the earliest ones only (one per distinct due time, or fewer), all at one ``priority``. For the many pending
+    things of a long run (stock on its way, returns, repeat journeys): a tuple each instead of an event with its
+    callback list and closure. Calls due at the same instant run in the order they were put on the agenda, as
+    events of one priority would."""
+
+    __slots__ = ("env", "priority", "_heap", "_order", "_wakes")
+
+    def __init__(self, env: simpy.Environment, priority: int = NORMAL):
+        self.env = env
+        self.priority = priority
+        self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
+        self._order = count()
+        self._wakes: list[float] = []  # times of the wake-ups scheduled in SimPy and not yet run
+
+    def __len__(self) -> int:
+        return len(self._heap)
+
+    def call(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(*args)`` after ``delay``."""
+        t = self.env.now + delay
+        heappush(self._heap, (t, next(self._order), fn, args))
+        if not self._wakes or t < self._wakes[0]:
+            self._wake_at(t)
+
+    def _wake_at(self, t: float) -> None:
+        """A SimPy event at time ``t`` exactly (``now + (t - now)`` need not be ``t`` in floating point)."""
+        heappush(self._wakes, t)
+        ev = simpy.Event(self.env)
+        ev.callbacks.append(self._wake)
+        ev._ok = True
+        ev._value = None
+        heappush(self.env._queue, (t, self.priority, next(self.env._eid), ev))  # type: ignore[attr-defined, misc]
+
+    def _wake(self, _event: object) -> None:
+        heappop(self._wakes)  # this wake-up's own time: wake-ups run in time order
+        now, heap = self.env.now, self._heap
+        while heap and heap[0][0] <= now:
+            _, _, fn, args = heappop(heap)
+            fn(*args)
+        if heap and (not self._wakes or heap[0][0] < self._wakes[0]):
+            self._wake_at(heap[0][0])
