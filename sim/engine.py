@@ -41,6 +41,16 @@ def schedule_callback(env: simpy.Environment, callback: Callable[[simpy.Event], 
     env.schedule(ev, priority, delay)  # type: ignore[arg-type]  # SimPy types the priority as its own enum
 
 
+def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL,
+            data: Any = None) -> None:
+    """Call ``callback(event)`` at time ``t`` exactly, ``event.data`` being ``data``: ``Environment.schedule``
+    takes a delay, and ``now + (t - now)`` need not be ``t`` in floating point (SimPy's own queue entry, with an
+    absolute time, and the lightest event its loop can process)."""
+    ev = _Tick()
+    ev.callbacks, ev._ok, ev._value, ev.data = [callback], True, None, data
+    heappush(env._queue, (t, priority, next(env._eid), ev))  # type: ignore[attr-defined, misc]
+
+
 def events_processed(env: simpy.Environment) -> int:
     """Events SimPy has scheduled and already processed: its event counter minus those still queued (read on a
     copy of the counter, which reading must not advance)."""
@@ -48,13 +58,14 @@ def events_processed(env: simpy.Environment) -> int:
 
 
 class _Tick:
-    """The lightest event SimPy's loop can process: its callbacks, and a success flag with no value."""
+    """The lightest event SimPy's loop can process: its callbacks, a success flag with no value, and data for
+    the callback."""
 
-    __slots__ = ("callbacks", "_ok", "_value", "gen")
-    callbacks: list[Callable[[_Tick], None]] | None
+    __slots__ = ("callbacks", "_ok", "_value", "data")
+    callbacks: list[Callable[[Any], Any]] | None
     _ok: bool
     _value: None
-    gen: Generator[Any, Any, Any]
+    data: Any
 
 
 class Light:
@@ -84,7 +95,7 @@ class Light:
                 return
             if not isinstance(y, Event):  # a delay
                 tick = _Tick()
-                tick.callbacks, tick._ok, tick._value, tick.gen = [self._on_tick], True, None, gen
+                tick.callbacks, tick._ok, tick._value, tick.data = [self._on_tick], True, None, gen
                 self._schedule(tick, NORMAL, y)  # type: ignore[arg-type]
                 return
             if y.callbacks is not None:  # not processed yet: resume when it is
@@ -93,7 +104,7 @@ class Light:
             value = y._value  # already processed: go on with its value
 
     def _on_tick(self, tick: _Tick) -> None:
-        self._advance(tick.gen, None)
+        self._advance(tick.data, None)
 
     def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
         self._advance(gen, ev._value)
@@ -174,13 +185,8 @@ class Agenda:
             self._wake_at(t)
 
     def _wake_at(self, t: float) -> None:
-        """A SimPy event at time ``t`` exactly (``now + (t - now)`` need not be ``t`` in floating point)."""
         heappush(self._wakes, t)
-        ev = simpy.Event(self.env)
-        ev.callbacks.append(self._wake)
-        ev._ok = True
-        ev._value = None
-        heappush(self.env._queue, (t, self.priority, next(self.env._eid), ev))  # type: ignore[attr-defined, misc]
+        call_at(self.env, t, self._wake, self.priority)
 
     def _wake(self, _event: object) -> None:
         heappop(self._wakes)  # this wake-up's own time: wake-ups run in time order

@@ -13,7 +13,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .customers import Customer, next_open
-from .engine import Light
+from .engine import Light, call_at
 from .ledger import Leave, Ledger, QueueStats
 from .marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from .network import Network
@@ -42,15 +42,30 @@ class Journeys:
         self.active = 0
 
     def start(self, c: Customer) -> None:
-        """Start ``c``'s journey now."""
-        self.light.start(self.run(c))
+        """Start ``c``'s journey now (a repeat customer, an offer-taker)."""
+        self.active += 1
+        if c.research_min > 0:
+            call_at(self.env, self.env.now + c.research_min, self._researched, data=c)
+        else:
+            self.light.start(self.run(c))
+
+    def arrive(self, batch: list[Customer], now: float) -> float:
+        """Put the journeys of ``batch`` (sorted by start time, none before ``now``) on the clock at once: each
+        is one event, when its research ends. Returns the last one's start time. The times are those a loop
+        waiting for each start in turn would reach (``now + (t - now)``), to the last bit."""
+        self.active += len(batch)  # "inside" from now: the ledger counts the batch as arrived, less those to come
+        env, researched = self.env, self._researched
+        for c in batch:
+            now += c.t - now
+            call_at(env, now + c.research_min, researched, data=c)
+        return now
+
+    def _researched(self, tick: Any) -> None:
+        self.light.start(self.run(tick.data))
 
     def run(self, c: Customer) -> Process:
-        """One journey from first touchpoint to order or departure."""
-        self.active += 1
+        """One journey, its research done, to an order or a departure (counted inside from its start)."""
         try:
-            if c.research_min > 0:
-                yield c.research_min
             problems = 0  # contacts the chatbot answered badly
             for i in range(c.calls):
                 problems += yield from self.call(c, c.handle_min[i], purchase=False)

@@ -13,16 +13,18 @@ import time
 from collections import deque
 from collections.abc import Generator
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 import simpy
+from simpy.events import URGENT
 
 from .aftersale import AfterSale
 from .catalogue import build_catalogue, segment_popularity
 from .config import CHANNEL_STORE, Replenishment, Scenario
 from .customers import DAY_MIN, Customer, Population
-from .engine import events_processed
+from .engine import NORMAL, call_at, events_processed, schedule_callback
 from .fulfilment import Fulfilment
 from .inventory import Inventory, NodePolicy, levels
 from .journey import Journeys
@@ -173,22 +175,29 @@ class World:
         self.daily_state: list[tuple[dict, dict]] = []
 
     # ----------------------------------------------------------------------------------------- processes
-    def arrivals(self) -> Generator[Any, Any, None]:
-        """Start each journey at its time; journey counts are booked per batch in bulk."""
-        env = self.env
-        start = self.journeys.start
+    def arrivals(self, d0: int = 0) -> None:
+        """Draw the customers of the block of days from ``d0`` and put their journeys on the clock; journey
+        counts are booked per block in bulk. The next block is drawn when this one ends: at its last customer's
+        start, a wait to the block's end is set (the events and their order those of a loop over the block)."""
+        days = math.ceil(self.sc.horizon_days)
         k = self.population.block_days()
-        for d0 in range(0, math.ceil(self.sc.horizon_days), k):
-            batch = self.population.days(d0, k, self.horizon)
-            self.book.journeys(batch, +1)
-            self._today = batch
-            self._today_t = [c.t for c in batch]
-            for c in batch:
-                yield env.timeout(c.t - env.now)
-                start(c)
-            end = min(d0 + k, math.ceil(self.sc.horizon_days)) * DAY_MIN
-            if env.now < end:
-                yield env.timeout(end - env.now)
+        batch = self.population.days(d0, k, self.horizon)
+        self.book.journeys(batch, +1)
+        self._today = batch
+        self._today_t = [c.t for c in batch]
+        last = self.journeys.arrive(batch, self.env.now)
+        if d0 + k < days:
+            if batch:
+                call_at(self.env, last, partial(self._block_end, d0 + k))
+            else:
+                self._block_end(d0 + k, None)
+
+    def _block_end(self, d1: int, _event: object) -> None:
+        wait = d1 * DAY_MIN - self.env.now
+        if wait > 0:
+            schedule_callback(self.env, lambda _e: self.arrivals(d1), NORMAL, wait)
+        else:
+            self.arrivals(d1)
 
     def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
@@ -323,7 +332,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     ss = as_seed_sequence(seed)
     w = World(scenario, setup, ss)
     env = w.env
-    env.process(w.arrivals())
+    call_at(env, 0.0, lambda _e: w.arrivals(), URGENT)  # where a process would start: after the stock's events of t = 0
     env.process(w.ticks())
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
     # allocations (a third of the run time); the model makes few cycles, so collect once at the end instead
