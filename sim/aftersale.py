@@ -9,7 +9,7 @@ from collections.abc import Sequence
 
 from .config import Dist, Scenario
 from .customers import DAY_MIN, Customer, Journey
-from .engine import Agenda
+from .engine import Later
 from .ledger import Ledger
 from .network import Network
 from .rng import Streams
@@ -26,8 +26,10 @@ class AfterSale:
     def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
         self.net, self.book = net, book
         self.env = net.env
-        # returns on their way back and in handling, repeat journeys to come: a tuple each (long horizons)
-        self.pending = Agenda(net.env)
+        # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons
+        self._back = Later(net.env, self._brought_back)
+        self._handling = Later(net.env, self._handled)
+        self._repeating = Later(net.env, self._repeat)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None
@@ -66,11 +68,12 @@ class AfterSale:
             u = self.return_u.next
             back = [(sku, n) for sku, n in lines if u() < chances[sku]]
             if back:  # the store is all a return needs of its customer: the customer is not held
-                self.pending.call(self.return_delay[c.seg].next(), self._brought_back, c.store, ch, back)
+                self._back.after(self.return_delay[c.seg].next(), (c.store, ch, back))
 
-    def _brought_back(self, store: int, ch: int, lines: list[tuple[int, int]]) -> None:
+    def _brought_back(self, ret: tuple[int, int, list[tuple[int, int]]]) -> None:
         """The customer brings ``lines`` of an order back where the setup takes them: their own store with
         ``return_anywhere``, else the selling channel's node; they are handled for ``return_handling_days``."""
+        store, ch, lines = ret
         net = self.net
         if self.return_anywhere and net.n_stores or ch == net.ch_store or net.wh < 0:
             node = store
@@ -80,10 +83,11 @@ class AfterSale:
         self.book.returned(units, sum(n * net.cat.price[sku] for sku, n in lines), node != net.wh,
                            ch != net.ch_store)
         net.inv.return_in(node, units)
-        self.pending.call(self.f.return_handling_days * DAY_MIN, self._handled, node, lines)
+        self._handling.after(self.f.return_handling_days * DAY_MIN, (node, lines))
 
-    def _handled(self, node: int, lines: list[tuple[int, int]]) -> None:
+    def _handled(self, ret: tuple[int, list[tuple[int, int]]]) -> None:
         """After handling, each returned unit is sellable again or, with the write-off share, written off."""
+        node, lines = ret
         book, inv = self.book, self.net.inv
         share = self.f.return_writeoff_share
         for sku, n in lines:
@@ -111,7 +115,7 @@ class AfterSale:
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
             if self.env.now + delay < self.net.horizon:
-                self.pending.call(delay, self._repeat, c)
+                self._repeating.after(delay, c)
 
     def _repeat(self, c: Customer) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""

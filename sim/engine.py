@@ -5,9 +5,11 @@ The model uses SimPy's public API everywhere else. What it needs that has no pub
 - a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
   VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
   normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
-- light processes (:class:`Light`) and servers that cost no event when free (:class:`Servers`): the customer
-  journeys, which are most of a run's events, at half the events of SimPy's processes and resources, in the
-  same order (issue 13: the golden outputs did not move, only their event counts);
+- light processes (:class:`Light`), servers that cost no event when free (:class:`Servers`) and calls made at a
+  time or after a delay as the lightest event SimPy's loop can process (:class:`Later`): the customer journeys
+  and the many things pending on a long run at a third of the events and less memory than SimPy's processes,
+  resources and timeouts, in the same order (issue 13: the golden outputs did not move, only their event
+  counts);
 - the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
   counter and queue.
 """
@@ -18,8 +20,7 @@ import copy
 from collections import deque
 from collections.abc import Callable, Generator
 from functools import partial
-from heapq import heappop, heappush
-from itertools import count
+from heapq import heappush
 from typing import Any
 
 import simpy
@@ -41,16 +42,6 @@ def schedule_callback(env: simpy.Environment, callback: Callable[[simpy.Event], 
     env.schedule(ev, priority, delay)  # type: ignore[arg-type]  # SimPy types the priority as its own enum
 
 
-def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL,
-            data: Any = None) -> None:
-    """Call ``callback(event)`` at time ``t`` exactly, ``event.data`` being ``data``: ``Environment.schedule``
-    takes a delay, and ``now + (t - now)`` need not be ``t`` in floating point (SimPy's own queue entry, with an
-    absolute time, and the lightest event its loop can process)."""
-    ev = _Tick()
-    ev.callbacks, ev._ok, ev._value, ev.data = [callback], True, None, data
-    heappush(env._queue, (t, priority, next(env._eid), ev))  # type: ignore[attr-defined, misc]
-
-
 def events_processed(env: simpy.Environment) -> int:
     """Events SimPy has scheduled and already processed: its event counter minus those still queued (read on a
     copy of the counter, which reading must not advance)."""
@@ -58,14 +49,49 @@ def events_processed(env: simpy.Environment) -> int:
 
 
 class _Tick:
-    """The lightest event SimPy's loop can process: its callbacks, a success flag with no value, and data for
-    the callback."""
+    """The lightest event SimPy's loop can process: a (shared) tuple of callbacks and the data they are for.
+    SimPy's step reads ``callbacks`` (and sets it to None), ``_ok`` and ``_value``; the last two are the same
+    for every tick, so they are class attributes, not slots."""
 
-    __slots__ = ("callbacks", "_ok", "_value", "data")
-    callbacks: list[Callable[[Any], Any]] | None
-    _ok: bool
-    _value: None
-    data: Any
+    __slots__ = ("callbacks", "data")
+    _ok = True
+    _value = None
+
+    def __init__(self, callbacks: tuple[Callable[[Any], Any], ...], data: Any):
+        self.callbacks: tuple[Callable[[Any], Any], ...] | None = callbacks
+        self.data = data
+
+
+class Later:
+    """One kind of call made many times, each at its own time: ``fn(data)`` at ``t`` (:meth:`at`) or after a
+    delay (:meth:`after`), as an event of two slots on SimPy's queue at ``priority``. The model's many pending
+    things (journeys ending their research, stock on its way, returns, repeat journeys) cost a small object and
+    SimPy's queue entry each, instead of an ``Event`` with its callback list and a closure; calls of one instant
+    run in the order they were made, like any events of one priority."""
+
+    __slots__ = ("env", "_queue", "_eid", "priority", "_callbacks")
+
+    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], priority: int = NORMAL):
+        self.env = env
+        self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
+        self._eid = env._eid  # type: ignore[attr-defined]
+        self.priority = priority
+        self._callbacks = (lambda tick: fn(tick.data),)
+
+    def at(self, t: float, data: Any = None) -> None:
+        """``fn(data)`` at time ``t`` exactly (``Environment.schedule`` takes a delay, and ``now + (t - now)``
+        need not be ``t`` in floating point)."""
+        heappush(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
+
+    def after(self, delay: float, data: Any = None) -> None:
+        """``fn(data)`` after ``delay``: at ``now + delay``, as ``Environment.schedule`` computes it."""
+        t = self.env._now + delay  # type: ignore[attr-defined]
+        heappush(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
+
+
+def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
+    """A single call of ``callback(event)`` at time ``t`` exactly."""
+    heappush(env._queue, (t, priority, next(env._eid), _Tick((callback,), None)))  # type: ignore[attr-defined, misc]
 
 
 class Light:
@@ -77,11 +103,11 @@ class Light:
     SimPy's processes cost three events more per journey (start, end, and each ``Timeout`` an object with a
     value); the model's journeys are most of its events, and never wait for each other to end."""
 
-    __slots__ = ("env", "_schedule")
+    __slots__ = ("env", "_resume")
 
     def __init__(self, env: simpy.Environment):
         self.env = env
-        self._schedule = env.schedule
+        self._resume = Later(env, self._advance_none)
 
     def start(self, gen: Generator[Any, Any, Any]) -> None:
         """Run ``gen`` now until its first yield."""
@@ -94,17 +120,15 @@ class Light:
             except StopIteration:
                 return
             if not isinstance(y, Event):  # a delay
-                tick = _Tick()
-                tick.callbacks, tick._ok, tick._value, tick.data = [self._on_tick], True, None, gen
-                self._schedule(tick, NORMAL, y)  # type: ignore[arg-type]
+                self._resume.after(y, gen)
                 return
             if y.callbacks is not None:  # not processed yet: resume when it is
                 y.callbacks.append(partial(self._on_event, gen))
                 return
             value = y._value  # already processed: go on with its value
 
-    def _on_tick(self, tick: _Tick) -> None:
-        self._advance(tick.data, None)
+    def _advance_none(self, gen: Generator[Any, Any, Any]) -> None:
+        self._advance(gen, None)
 
     def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
         self._advance(gen, ev._value)
@@ -157,42 +181,3 @@ class Servers:
                 return
         self.count -= 1
 
-
-class Agenda:
-    """Calls due later, held compactly: a heap of ``(time, order, function, arguments)`` under SimPy events for
-    the earliest ones only (one per distinct due time, or fewer), all at one ``priority``. For the many pending
-    things of a long run (stock on its way, returns, repeat journeys): a tuple each instead of an event with its
-    callback list and closure. Calls due at the same instant run in the order they were put on the agenda, as
-    events of one priority would."""
-
-    __slots__ = ("env", "priority", "_heap", "_order", "_wakes")
-
-    def __init__(self, env: simpy.Environment, priority: int = NORMAL):
-        self.env = env
-        self.priority = priority
-        self._heap: list[tuple[float, int, Callable[..., Any], tuple[Any, ...]]] = []
-        self._order = count()
-        self._wakes: list[float] = []  # times of the wake-ups scheduled in SimPy and not yet run
-
-    def __len__(self) -> int:
-        return len(self._heap)
-
-    def call(self, delay: float, fn: Callable[..., Any], *args: Any) -> None:
-        """Call ``fn(*args)`` after ``delay``."""
-        t = self.env.now + delay
-        heappush(self._heap, (t, next(self._order), fn, args))
-        if not self._wakes or t < self._wakes[0]:
-            self._wake_at(t)
-
-    def _wake_at(self, t: float) -> None:
-        heappush(self._wakes, t)
-        call_at(self.env, t, self._wake, self.priority)
-
-    def _wake(self, _event: object) -> None:
-        heappop(self._wakes)  # this wake-up's own time: wake-ups run in time order
-        now, heap = self.env.now, self._heap
-        while heap and heap[0][0] <= now:
-            _, _, fn, args = heappop(heap)
-            fn(*args)
-        if heap and (not self._wakes or heap[0][0] < self._wakes[0]):
-            self._wake_at(heap[0][0])

@@ -20,6 +20,7 @@ from types import MethodType
 from .aftersale import AfterSale
 from .config import Scenario
 from .customers import DAY_MIN, Customer, Reaction, next_open
+from .engine import Light
 from .inventory import levels
 from .ledger import Leave, Ledger
 from .marketing import Marketing
@@ -67,6 +68,7 @@ class Fulfilment:
     def __init__(self, net: Network, book: Ledger, after: AfterSale, marketing: Marketing, sc: Scenario,
                  caps: Capabilities, streams: Streams):
         self.net, self.book, self.after, self.mk = net, book, after, marketing
+        self.light = Light(net.env)  # store picks are light processes (sim.engine)
         self.pricing = marketing.pricing
         # a customer who left an online checkout with nothing comes back after a reminder: set by the builder
         self.retry: Callable[[Customer, int], None] | None = None
@@ -462,7 +464,7 @@ class Fulfilment:
                 self._done(order, now + self.handling + carrier.next())
             else:
                 order.pending += 1
-                env.process(self._pick(order, node, kind))
+                self.light.start(self._pick(order, node, kind))
         if not order.pending:
             self._finish(order)
 
@@ -473,13 +475,13 @@ class Fulfilment:
         st = w.stores[node]
         closed = next_open(env.now, st.open_min, st.close_min)
         if closed:
-            yield env.timeout(closed)
+            yield closed
         if st.staff is None:
-            yield env.timeout(self.pick_min.next())
+            yield self.pick_min.next()
         else:
             if not st.staff.take():
                 yield st.staff.wait()
-            yield env.timeout(self.pick_min.next())
+            yield self.pick_min.next()
             st.staff.release()
         carrier = self.carrier[kind]
         ready = env.now if carrier is None else env.now + carrier.next()

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import simpy
 
-from .engine import Agenda, schedule_callback
+from .engine import Later, schedule_callback
 from .rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
@@ -116,7 +116,7 @@ class Inventory:
         self.backlog_units = 0
         self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
-        self.arrivals = Agenda(env, PRIO_RECEIVE)  # stock on its way from the supplier
+        self._arrival = Later(env, lambda d: self._receive(*d), PRIO_RECEIVE)  # stock on its way from the supplier
         for node, gs in enumerate(self.groups):
             for g in gs:
                 if g.kind == "periodic":
@@ -194,7 +194,7 @@ class Inventory:
         if lead <= 0:
             self._receive(node, sku, qty)
         else:
-            self.arrivals.call(lead, self._receive, node, sku, qty)
+            self._arrival.after(lead, (node, sku, qty))
 
     def _to_supplier(self, node: int, sku: int, qty: int) -> None:
         """An order under a capacity: ship what is left of today's capacity unless older orders wait; queue the

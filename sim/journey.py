@@ -13,7 +13,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .customers import Customer, next_open
-from .engine import Light, call_at
+from .engine import Later, Light
 from .ledger import Leave, Ledger, QueueStats
 from .marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from .network import Network
@@ -37,6 +37,7 @@ class Journeys:
         self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
         self.env = net.env
         self.light = Light(net.env)
+        self._researched = Later(net.env, lambda c: self.light.start(self.run(c)))  # a journey after its research
         self.cart_loss = cart_loss
         self.restart_abandon = restart_abandon
         self.active = 0
@@ -45,7 +46,7 @@ class Journeys:
         """Start ``c``'s journey now (a repeat customer, an offer-taker)."""
         self.active += 1
         if c.research_min > 0:
-            call_at(self.env, self.env.now + c.research_min, self._researched, data=c)
+            self._researched.after(c.research_min, c)
         else:
             self.light.start(self.run(c))
 
@@ -54,14 +55,11 @@ class Journeys:
         is one event, when its research ends. Returns the last one's start time. The times are those a loop
         waiting for each start in turn would reach (``now + (t - now)``), to the last bit."""
         self.active += len(batch)  # "inside" from now: the ledger counts the batch as arrived, less those to come
-        env, researched = self.env, self._researched
+        at = self._researched.at
         for c in batch:
             now += c.t - now
-            call_at(env, now + c.research_min, researched, data=c)
+            at(now + c.research_min, c)
         return now
-
-    def _researched(self, tick: Any) -> None:
-        self.light.start(self.run(tick.data))
 
     def run(self, c: Customer) -> Process:
         """One journey, its research done, to an order or a departure (counted inside from its start)."""

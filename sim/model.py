@@ -175,6 +175,10 @@ class World:
         self.daily_state: list[tuple[dict, dict]] = []
 
     # ----------------------------------------------------------------------------------------- processes
+    def start_arrivals(self) -> None:
+        """The first block of customers is drawn at t = 0 where a process would start: after the stock's events."""
+        call_at(self.env, 0.0, lambda _e: self.arrivals(), URGENT)
+
     def arrivals(self, d0: int = 0) -> None:
         """Draw the customers of the block of days from ``d0`` and put their journeys on the clock; journey
         counts are booked per block in bulk. The next block is drawn when this one ends: at its last customer's
@@ -332,7 +336,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     ss = as_seed_sequence(seed)
     w = World(scenario, setup, ss)
     env = w.env
-    call_at(env, 0.0, lambda _e: w.arrivals(), URGENT)  # where a process would start: after the stock's events of t = 0
+    w.start_arrivals()
     env.process(w.ticks())
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
     # allocations (a third of the run time); the model makes few cycles, so collect once at the end instead

@@ -7,7 +7,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine import SUPPORTED, Agenda, Light, Servers, events_processed, schedule_callback
+from sim.engine import SUPPORTED, Later, Light, Servers, events_processed, schedule_callback
 
 
 def test_simpy_version_is_supported():
@@ -135,28 +135,29 @@ def test_an_exception_in_a_light_process_stops_the_run():
 @settings(max_examples=60, deadline=None)
 @given(calls=st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5]), st.sampled_from([0.0, 1.0, 3.0, 7.25])),
                       min_size=1, max_size=30))
-def test_an_agenda_calls_in_the_order_and_at_the_times_of_one_event_per_call(calls):
-    """Calls put on the agenda at various times with various delays (ties included) run at the same times and
-    in the same order as one SimPy event per call at the agenda's priority, interleaved with other events."""
+def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls):
+    """Calls made at various times with various delays (ties included) run at the same times and in the same
+    order as SimPy events of the same priority, interleaved with other events; ``at`` hits its time exactly."""
     logs = []
-    for compact in (True, False):
+    for light in (True, False):
         env, log = simpy.Environment(), []
-        agenda = Agenda(env, priority=-2)
+        later = Later(env, lambda i, env=env, log=log: log.append((env.now, i)), priority=-2)
 
-        def later(i, delay, agenda=agenda, env=env, log=log, compact=compact):
-            def fire(*_):
-                log.append((env.now, i))
-            if compact:
-                agenda.call(delay, fire)
+        def make(i, delay, later=later, env=env, log=log, light=light):
+            if light:
+                later.after(delay, i)
             else:
-                schedule_callback(env, fire, -2, delay)
+                schedule_callback(env, lambda _e: log.append((env.now, i)), -2, delay)
 
         for i, (start, delay) in enumerate(calls):
-            schedule_callback(env, lambda _e, i=i, d=delay: later(i, d), -1, start)
+            schedule_callback(env, lambda _e, i=i, d=delay: make(i, d), -1, start)
             schedule_callback(env, lambda _e, i=i, log=log, env=env: log.append((env.now, "other", i)), -2,
                               start + delay + 0.5)
         env.run()
         logs.append(log)
-        if compact:
-            assert len(agenda) == 0
     assert logs[0] == logs[1]
+    env, seen = simpy.Environment(), []
+    env.run(until=1.1)
+    Later(env, seen.append).at(7.3, "exact")  # 1.1 + (7.3 - 1.1) == 7.299999999999999
+    env.run()
+    assert seen == ["exact"] and env.now == 7.3

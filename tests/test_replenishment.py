@@ -34,7 +34,7 @@ def with_classes(node: dict, by_category: dict) -> None:
 
 def run_world(sc, setup: str, seed, until: float | None = None) -> World:
     w = World(sc, setup, seed)
-    w.env.process(w.arrivals())
+    w.start_arrivals()
     w.env.run(until=w.horizon if until is None else until)
     return w
 
@@ -52,7 +52,7 @@ def fill_by_sku(sc, seed) -> list[float]:
         return n
 
     w.net.inv.take = counting
-    w.env.process(w.arrivals())
+    w.start_arrivals()
     w.env.run(until=w.horizon)
     assert w.net.inv.invariant_problems() == []
     return [g / a for g, a in zip(got, asked, strict=True)]
@@ -129,7 +129,7 @@ def test_orders_follow_each_class_review_period_and_lead_time():
     order, receive = w.net.inv._order, w.net.inv._receive
     w.net.inv._order = lambda node, sku, qty: (qty > 0 and orders.append((w.env.now, sku)), order(node, sku, qty))
     w.net.inv._receive = lambda node, sku, qty: (receipts.append((w.env.now, sku)), receive(node, sku, qty))
-    w.env.process(w.arrivals())
+    w.start_arrivals()
     w.env.run(until=w.horizon)
     days = {sku: [t / DAY_MIN for t, k in orders if k == sku] for sku in (0, 1)}
     assert all(d == int(d) for d in days[0] + days[1])       # reviews at midnight only
@@ -216,7 +216,7 @@ def test_unlimited_or_ample_capacity_gives_the_same_numbers():
 def test_capacity_caps_what_is_shipped_and_received_each_day():
     cap, days = 22, 60
     w = World(supplied(cap, days), "multichannel", 3)
-    w.env.process(w.arrivals())
+    w.start_arrivals()
     received, released, backlog = [0], [0], []
     for inv in step_days(w, days):
         received.append(sum(inv.received))

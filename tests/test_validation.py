@@ -139,7 +139,7 @@ def test_little_gap_detects_a_broken_counter():
     from sim.model import World
 
     w = World(sc, "multichannel", 1)
-    w.env.process(w.arrivals())
+    w.start_arrivals()
     w.env.run(until=w.horizon)
     q = w.book.call_q
     q.flush(w.env.now)
