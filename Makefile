@@ -23,7 +23,7 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/mypy   # the model core: files and settings in pyproject.toml
-	$(BIN)/python -m pytest -n 2 tests notebooks --nbmake
+	$(BIN)/python -m pytest -n 2 tests   # tests/test_notebooks.py executes every notebook in a real kernel
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json
