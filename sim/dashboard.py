@@ -38,6 +38,13 @@ UPLOADED = "(uploaded file)"
 POLL_MS = 300
 DEFAULT_DAYS = 7.0  # a first look in seconds to a minute; a decision wants the scenario's horizon and 10+ replications
 BREAKDOWN_DIMENSIONS = ("store", "channel")
+LABEL = "label" if "label" in pn.widgets.Select.param else "name"  # Panel 1.9 renamed a widget's caption
+COLOUR = "color" if "color" in pn.widgets.Button.param else "button_type"  # ... and a button's style
+
+
+def _widget(cls: Any, label: str, **params: Any) -> Any:
+    """A widget captioned ``label`` on any Panel from 1.4 on (``name`` before 1.9, ``label`` since)."""
+    return cls(**{LABEL: label}, **params)
 
 
 # --------------------------------------------------------------------------------------------- scenarios
@@ -195,21 +202,21 @@ class Dashboard:
         self._poll: Any = None
         names = list(library())
         w = pn.widgets
-        self.scenario = w.Select(name="Scenario", options=[*names, UPLOADED], value=names[0] if names else UPLOADED)
-        self.upload = w.FileInput(name="Upload a scenario", accept=".yaml,.yml", multiple=False)
-        self.setups = w.MultiChoice(name="Setups (the first is the baseline)", options=[], value=[])
-        self.staff = w.IntSlider(name="Staff per store (change)", start=-3, end=6, value=0)
-        self.stock = w.FloatInput(name="Store stock cover (days)", value=None, start=0.5, end=90, step=0.5)
-        self.sync = w.FloatInput(name="Sync interval, cross-channel (min)", value=None, start=1, step=15)
-        self.reminders = w.Checkbox(name="Abandoned-cart reminders (where a setup sends them)", value=True)
-        self.chatbot = w.Checkbox(name="Chatbot (where a setup has one)", value=True)
-        self.replications = w.IntSlider(name="Replications", start=2, end=30, value=3)
-        self.days = w.FloatInput(name="Days measured", value=DEFAULT_DAYS, start=0.25, step=1)
-        self.customers = w.FloatInput(name="Customers per day", value=None, start=10, step=100)
-        self.seed = w.IntInput(name="Seed", value=0, start=0)
-        self.workers = w.IntInput(name="Worker processes", value=min(2, cpus()), start=1, end=max(1, cpus()))
-        self.run = w.Button(name="Run the comparison", button_type="primary", css_classes=["omnisim-run"])
-        self.progress = pn.indicators.Progress(name="progress", value=0, max=1, visible=False, sizing_mode="stretch_width")
+        self.scenario = _widget(w.Select, "Scenario", options=[*names, UPLOADED], value=names[0] if names else UPLOADED)
+        self.upload = _widget(w.FileInput, "Upload a scenario", accept=".yaml,.yml", multiple=False)
+        self.setups = _widget(w.MultiChoice, "Setups (the first is the baseline)", options=[], value=[])
+        self.staff = _widget(w.IntSlider, "Staff per store (change)", start=-3, end=6, value=0)
+        self.stock = _widget(w.FloatInput, "Store stock cover (days)", value=None, start=0.5, end=90, step=0.5)
+        self.sync = _widget(w.FloatInput, "Sync interval, cross-channel (min)", value=None, start=1, step=15)
+        self.reminders = _widget(w.Checkbox, "Abandoned-cart reminders (where a setup sends them)", value=True)
+        self.chatbot = _widget(w.Checkbox, "Chatbot (where a setup has one)", value=True)
+        self.replications = _widget(w.IntSlider, "Replications", start=2, end=30, value=3)
+        self.days = _widget(w.FloatInput, "Days measured", value=DEFAULT_DAYS, start=0.25, step=1)
+        self.customers = _widget(w.FloatInput, "Customers per day", value=None, start=10, step=100)
+        self.seed = _widget(w.IntInput, "Seed", value=0, start=0)
+        self.workers = _widget(w.IntInput, "Worker processes", value=min(2, cpus()), start=1, end=max(1, cpus()))
+        self.run = _widget(w.Button, "Run the comparison", css_classes=["omnisim-run"], **{COLOUR: "primary"})
+        self.progress = pn.indicators.Progress(value=0, max=1, visible=False, sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("", css_classes=["omnisim-status"])
         self.messages = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["omnisim-messages"])
         self.results = pn.Column(pn.pane.Markdown(INTRO), sizing_mode="stretch_width")
@@ -382,9 +389,9 @@ class Dashboard:
         out.append(pn.pane.Markdown("## Downloads"))
         out.append(pn.Row(
             pn.widgets.FileDownload(callback=lambda: zip_folder(folder), filename=f"omnisim-{folder.name}.zip",
-                                    label="Results folder (zip)", button_type="success"),
+                                    label="Results folder (zip)", **{COLOUR: "success"}),
             pn.widgets.FileDownload(file=str(job.report), filename="omnisim-report.html",
-                                    label="HTML report", button_type="success", embed=False)))
+                                    label="HTML report", embed=False, **{COLOUR: "success"})))
         return out
 
 

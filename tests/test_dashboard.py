@@ -68,6 +68,28 @@ def test_upload_checks_give_the_loaders_lines():
     assert next(iter(dashboard.library())) == "default"
 
 
+def test_the_page_objects_run_in_process(tmp_path):
+    """What a notebook shows (``Dashboard().view``): Run returns at once, the run goes on in a thread, and the
+    session's poll then lays out the decision, the charts, the breakdowns and the downloads."""
+    board = dashboard.Dashboard(results_root=tmp_path)
+    assert board.setups.value == ["multichannel", "cross-channel", "omnichannel"]
+    board.setups.value = ["multichannel", "omnichannel"]
+    board.days.value, board.customers.value, board.replications.value, board.workers.value = 1, 500, 2, 1
+    board._start()
+    assert board.run.disabled and board.progress.visible and board.job is not None
+    board.job.thread.join(120)
+    board._check()
+    assert not board.job.error and not board.run.disabled and board.progress.value == 4
+    kinds = [type(o).__name__ for o in board.results.objects]
+    assert kinds.count("PNG") >= 4 and kinds.count("Tabulator") == 2 and kinds[-1] == "Row"
+    names = {n.filename for n in dashboard.zipfile.ZipFile(dashboard.zip_folder(board.job.folder)).infolist()}
+    assert {"run-1/summary.csv", "run-1/decision.json", "run-1/report.html", "run-1/kpis.png"} <= names
+    board.stock.value = -1.0  # a lever the loader refuses: its message, no run
+    board._start()
+    assert board.messages.visible and "stores.0.replenishment.order_up_to_days" in board.messages.object
+    assert board.runs == 1
+
+
 # --------------------------------------------------------------------------------------------- in Chromium
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
