@@ -360,10 +360,10 @@ class Dashboard:
         sentences = "\n".join(f"- {s}" for s in decision.sentences)
         out: list[Any] = [
             pn.pane.Markdown(f"## The decision\n{sentences}", css_classes=["omnisim-summary"]),
-            pn.pane.DataFrame(decision.table(), index=False, css_classes=["omnisim-decision-table"]),
         ]
         if "changes.png" in chart:
             out.append(_png(chart["changes.png"], "changes"))
+        out.append(pn.pane.DataFrame(decision.table(), index=False, css_classes=["omnisim-decision-table"]))
         out.append(pn.pane.Markdown("## Payback"))
         if decision.payback is not None and len(decision.payback):
             cols = [c for c in ("setup", "yearly_gain", "cost_low", "cost_high", "payback_months",
