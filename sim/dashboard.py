@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import io
+import json
 import threading
 import uuid
 import zipfile
@@ -129,7 +130,7 @@ class Job:
 
 
 def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed: int, workers: int,
-                   folder: Path, job: Job) -> None:
+                   folder: Path, job: Job, overrides: Sequence[str] = ()) -> None:
     """Run the comparison into ``folder`` (the ``omnisim compare --out`` folder, plus ``report.html``), recording
     progress and outcome in ``job``. Meant for a background thread: it never raises."""
     from sim import roi
@@ -141,7 +142,7 @@ def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed
     try:
         results = replicate_results(scenario, list(setups), replications, seed, workers, on_result=job.progress)
         decision, summary, _ = write_comparison(scenario, results, folder, replications=replications, seed=seed,
-                                                file=f"dashboard: {scenario.name}")
+                                                file=f"dashboard: {scenario.name}", overrides=overrides)
         if decision.payback is not None and len(decision.payback):
             job.roi_png = roi.roi_chart_figure(decision.payback).png()
         job.report = write_report(folder)
@@ -324,7 +325,8 @@ class Dashboard:
         self.job = job = Job(total=len(setups) * reps)
         job.thread = threading.Thread(target=run_comparison, name=f"omnisim-{self.session}-{self.runs}", daemon=True,
                                       args=(scenario, setups, reps, int(self.seed.value or 0),
-                                            int(self.workers.value or 1), folder, job))
+                                            int(self.workers.value or 1), folder, job,
+                                            [f"{k}={json.dumps(v)}" for k, v in overrides.items()]))
         self.run.disabled = True
         self.progress.value, self.progress.max, self.progress.visible = 0, job.total, True
         self.status.object = f"Running {job.total} replications of **{scenario.name}** in the background..."
