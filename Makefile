@@ -9,7 +9,10 @@ OUT    ?= results/demo
 # Debian's package, for the README's screenshot of the report (make docs)
 CHROMIUM ?= chromium
 
-.PHONY: demo test lint bench docs golden clean
+# the dashboard's address (make dashboard)
+PORT   ?= 5006
+
+.PHONY: demo test lint bench docs golden clean dashboard
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +26,11 @@ demo: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/mypy   # the model core: files and settings in pyproject.toml
-	$(BIN)/python -m pytest -n 2 tests notebooks --nbmake
+	$(BIN)/python -m pytest -n 2 tests   # tests/test_notebooks.py executes every notebook in a real kernel
+
+# the dashboard for strategists and consultants, on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
+dashboard: $(BIN)/.installed
+	$(BIN)/python -m sim.dashboard --address 127.0.0.1 --port $(PORT)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json
@@ -33,13 +40,15 @@ bench: $(BIN)/.installed
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
-# the README's charts and report screenshot (the demo's own output) and its KPI glossary
+# the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary
 docs: demo
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
 	$(BIN)/omnisim report $(OUT)
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
 		--window-size=1280,900 --screenshot=$(abspath docs/img/report.png) file://$(abspath $(OUT))/report.html
+	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser $(abspath docs/img/dashboard.png) \
+		'?scenario=default&days=3&replications=3&workers=2'   # a few seconds' comparison, run through the page
 	$(BIN)/omnisim kpis --readme README.md
 
 clean:

@@ -401,42 +401,14 @@ def cmd_compare(args: argparse.Namespace) -> int:
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
     if len(setups) < 2:
         raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
-    from sim import analysis, plots
-    from sim.experiment import breakdown_table, daily_table, kpi_table, replicate_results
+    from sim.experiment import replicate_results
 
     # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
     results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
-    runs = kpi_table(results)
-    summary = analysis.summarise(runs, baseline=setups[0], confidence=args.confidence)
-    kpis = _headline(summary)
-    names = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
-             "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
-             "queue_waits.png", "stock_over_time.png")
-    import sim
-    from sim.config import scenario_yaml
-    from sim.decision import decision_summary
-
-    meta = {"scenario": scenario.name, "file": str(args.file), "overrides": list(args.overrides), "seed": args.seed,
-            "replications": args.replications, "confidence": args.confidence, "setups": setups,
-            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": sim.__version__}
-    decision = decision_summary(summary, args.confidence, meta["horizon_days"], runs, scenario)
-    with staged_output(out) as tmp:
-        summary.to_csv(tmp / names[0], index=False)
-        runs.to_csv(tmp / names[1], index=False)
-        (tmp / names[4]).write_text(scenario_yaml(scenario))
-        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
-        if kpis:
-            title = f"{scenario.name}: {args.replications} replications, {args.confidence:.0%} confidence intervals"
-            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
-            plots.paired_differences(summary, kpis, tmp / names[3])
-        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
-        if len(decision.changes):
-            plots.changes_chart(decision.changes, tmp / names[7])
-        breakdown_table(results).to_csv(tmp / names[8], index=False)
-        daily_table(results).to_csv(tmp / names[9], index=False)
-        _mechanism_charts(scenario, results, tmp)
-    paths = [out / name for name in names if (out / name).exists()]
+    decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
+                                                seed=args.seed, confidence=args.confidence, file=str(args.file),
+                                                overrides=args.overrides)
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2))
         for path in paths:
@@ -445,10 +417,55 @@ def cmd_compare(args: argparse.Namespace) -> int:
     _print_decision(decision)
     if args.all:
         print()
-        _print_compare(summary, kpis)
+        _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])
     for path in paths:
         print(path)
     return EXIT_OK
+
+
+COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
+                 "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
+                 "queue_waits.png", "stock_over_time.png")
+"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts."""
+
+
+def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
+                     confidence: float = 0.95, file: str = "", overrides: Sequence[str] = ()) -> tuple[Any, Any, list[Path]]:
+    """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
+    :func:`sim.experiment.replicate_results`, staged so it appears complete or not at all; return
+    ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
+    ``omnisim compare`` and the dashboard."""
+    import sim
+    from sim import analysis, plots
+    from sim.config import scenario_yaml
+    from sim.decision import decision_summary
+    from sim.experiment import breakdown_table, daily_table, kpi_table
+
+    setups = list(dict.fromkeys(r.setup for r in results))
+    runs = kpi_table(results)
+    summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
+    kpis = _headline(summary)
+    names = COMPARE_FILES
+    meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
+            "replications": replications, "confidence": confidence, "setups": setups,
+            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": sim.__version__}
+    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario)
+    with staged_output(out) as tmp:
+        summary.to_csv(tmp / names[0], index=False)
+        runs.to_csv(tmp / names[1], index=False)
+        (tmp / names[4]).write_text(scenario_yaml(scenario))
+        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
+        if kpis:
+            title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
+            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
+            plots.paired_differences(summary, kpis, tmp / names[3])
+        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
+        if len(decision.changes):
+            plots.changes_chart(decision.changes, tmp / names[7])
+        breakdown_table(results).to_csv(tmp / names[8], index=False)
+        daily_table(results).to_csv(tmp / names[9], index=False)
+        _mechanism_charts(scenario, results, tmp)
+    return decision, summary, [out / name for name in names if (out / name).exists()]
 
 
 def _mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:

@@ -12,7 +12,7 @@ Uses numpy; pandas, tqdm, sqlite and Dask are imported by the functions that nee
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Executor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -206,6 +206,7 @@ def replicate_results(
     client: Any = None,
     scheduler: str | None = None,
     executor: Executor | None = None,
+    on_result: Callable[[int, int], None] | None = None,
 ) -> list[Replication]:
     """Run ``replications`` replications of each setup and return the full results (breakdowns included).
 
@@ -213,16 +214,31 @@ def replicate_results(
     same whatever the backend (see :func:`replicate`), through the same runner, into an in-memory
     :class:`~sim.batch.Collector`. Holds every result in memory: for large batches use :func:`replicate` or
     :func:`sweep`, which stream into a store. Raises :class:`BatchError` if a replication failed.
+    ``on_result(done, total)`` is called in the caller's thread as each replication finishes (a progress bar
+    other than the terminal's, e.g. the dashboard's).
     """
     names = check_setups(scenario, setups)
     _check_counts(replications, workers, seed)
     plan = Plan(({},), tuple(names), int(replications), int(seed))
-    sink = Collector()
+    sink = Collector() if on_result is None else _Reporting(on_result, len(names) * int(replications))
     with executor_for(workers, client, scheduler, executor, tasks=len(names) * int(replications)) as (ex, slots):
         summary = run_batch(plan, ResultEvaluator(scenario), sink, ex, slots, progress)
     raise_failures(summary)
     assert summary.keys is not None
     return [Replication(o.key.setup, o.key.replication, o.result) for o in sink.ok(summary.keys)]
+
+
+class _Reporting(Collector):
+    """A :class:`~sim.batch.Collector` that reports each outcome written to it: ``callback(done, total)``."""
+
+    def __init__(self, callback: Callable[[int, int], None], total: int):
+        super().__init__()
+        self.callback, self.total, self.done = callback, total, 0
+
+    def write(self, outcome: Any) -> None:
+        super().write(outcome)
+        self.done += 1
+        self.callback(self.done, self.total)
 
 
 def compare_runs(

@@ -2,12 +2,14 @@
 model runs: stock and stockouts over time, queue waits against target, the funnel, channel flows, touchpoint usage.
 
 Figures are drawn on matplotlib's Agg canvas directly (no pyplot, no global backend switch), in
-the colour-blind-safe Okabe-Ito palette, one colour per setup kept across every chart. Every axis
+the colour-blind-safe Okabe-Ito palette, one colour per setup kept across every chart. What the ``*_figure``
+functions return is a :class:`Figure` that IPython shows as a PNG (a notebook cell's value, ``display``). Every axis
 label carries the unit its KPI declares (:data:`sim.kpis.KPIS`; other names: from their suffix).
 """
 
 from __future__ import annotations
 
+import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -17,7 +19,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
@@ -34,11 +36,40 @@ def setup_colours(setups: Sequence[str]) -> dict[str, str]:
     return {s: OKABE_ITO[i % len(OKABE_ITO)] for i, s in enumerate(setups)}
 
 
+DPI = 110
+"""Resolution of every chart, saved (PNG files, the report) or shown (notebooks, the dashboard)."""
+
+
+class Figure(MplFigure):
+    """A matplotlib figure on the Agg canvas that IPython shows as a PNG image.
+
+    Without pyplot nothing registers a PNG formatter for a bare figure, so a notebook cell returning one would
+    print ``<Figure size ... with N Axes>``. This class carries its own rich display (:meth:`_repr_png_`, the
+    protocol IPython reads), so a chart shows as an image wherever it is returned or ``display``-ed,
+    with no global state touched. Everything else is matplotlib's ``Figure`` (``savefig``, axes, pickling).
+    """
+
+    def _repr_png_(self) -> bytes:
+        return self.png()
+
+    def png(self, dpi: float = DPI) -> bytes:
+        """The figure as PNG bytes, drawn as :func:`_save` writes it to a file."""
+        buf = io.BytesIO()
+        self.savefig(buf, format="png", dpi=dpi)
+        return buf.getvalue()
+
+
+def new_figure(**kwargs: Any) -> Figure:
+    """Return an empty :class:`Figure` on its own Agg canvas; ``kwargs`` go to matplotlib's ``Figure``."""
+    fig = Figure(**kwargs)
+    FigureCanvasAgg(fig)
+    return fig
+
+
 def _grid(n: int, ncols_max: int = 4, cell: tuple[float, float] = (3.4, 2.8)) -> tuple[Figure, list[Axes]]:
     ncols = max(1, min(ncols_max, n))
     nrows = max(1, math.ceil(n / ncols))
-    fig = Figure(figsize=(cell[0] * ncols, cell[1] * nrows + 0.6), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(cell[0] * ncols, cell[1] * nrows + 0.6), layout="constrained")
     axes = list(np.atleast_1d(fig.subplots(nrows, ncols, squeeze=False)).ravel())
     for ax in axes[n:]:
         ax.set_visible(False)
@@ -48,7 +79,7 @@ def _grid(n: int, ncols_max: int = 4, cell: tuple[float, float] = (3.4, 2.8)) ->
 def _save(fig: Figure, path: str | Path) -> Path:
     out = Path(path)
     out.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(out, dpi=110)
+    fig.savefig(out, dpi=DPI)
     return out
 
 
@@ -320,8 +351,7 @@ def queue_waits_figure(means: pd.DataFrame, store_target_min: float | None = Non
     has_call = any(math.isfinite(b.get("call_wait_mean_min", math.nan))
                    for per in _dimension(means, "call_centre").values() for b in per.values())
     rows = [("store", "store", store_target_min)] + ([("call_centre", "call", call_target_min)] if has_call else [])
-    fig = Figure(figsize=(12.0, 3.4 * len(rows) + 0.6), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(12.0, 3.4 * len(rows) + 0.6), layout="constrained")
     axes = fig.subplots(len(rows), 3, squeeze=False)
     for row, (dimension, prefix, target) in zip(axes, rows, strict=True):
         _queue_row(row, means, dimension, prefix, target, service_target)
@@ -470,8 +500,7 @@ def touchpoint_usage_figure(means: pd.DataFrame, reference: Mapping[str, float] 
     members = _members(tps)
     if not members:
         raise ValueError("touchpoint usage: the results have no breakdown by touchpoint")
-    fig = Figure(figsize=(7.0, 1.2 + 0.18 * len(members) * max(2, len(setups))), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(7.0, 1.2 + 0.18 * len(members) * max(2, len(setups))), layout="constrained")
     ax = fig.subplots()
     vals = {s: [tps[s].get(m, {}).get("usage_share", math.nan) for m in members] for s in setups}
     pos = _grouped_bars(ax, members, vals, setup_colours(setups), horizontal=True)
@@ -540,8 +569,7 @@ def tornado_figure(sensitivity: pd.DataFrame, title: str | None = None) -> Figur
     indices = list(pd.unique(table["index"]))
     order = (table[table["index"] == indices[-1]].set_index("factor")["value"].abs()
              .sort_values(ascending=True).index.tolist())
-    fig = Figure(figsize=(6.4, 0.9 + 0.45 * len(order) * len(indices)), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(6.4, 0.9 + 0.45 * len(order) * len(indices)), layout="constrained")
     ax = fig.subplots()
     height = 0.8 / len(indices)
     pos = np.arange(len(order), dtype=float)
@@ -571,8 +599,7 @@ def tornado(sensitivity: pd.DataFrame, path: str | Path, title: str | None = Non
 def welch_figure(result: Any, title: str | None = None, unit: str | None = None) -> Figure:
     """Welch's plot: the mean over replications of each period (thin) and Welch's moving average (thick), with
     the suggested warm-up marked. ``result`` is a :class:`sim.analysis.Welch`."""
-    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(6.4, 3.4), layout="constrained")
     ax = fig.subplots()
     means = np.asarray(result.period_means, dtype=float)
     ma = np.asarray(result.moving_average, dtype=float)
@@ -611,8 +638,7 @@ def changes_figure(changes: pd.DataFrame, title: str | None = None) -> Figure:
         raise ValueError("changes: no setup to chart (a comparison of one setup has no changes)")
     units = [u for u in ("%", "points") if (changes["change_unit"] == u).any()]
     heights = [max(1, int(((changes["setup"] == s)).sum() / len(units))) for s in setups]
-    fig = Figure(figsize=(6.2 * len(units), 0.9 + 0.32 * sum(heights) + 0.5 * len(setups)), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(6.2 * len(units), 0.9 + 0.32 * sum(heights) + 0.5 * len(setups)), layout="constrained")
     axes = np.atleast_2d(fig.subplots(len(setups), len(units), squeeze=False))
     for i, setup in enumerate(setups):
         for j, unit in enumerate(units):
@@ -641,3 +667,30 @@ def changes_figure(changes: pd.DataFrame, title: str | None = None) -> Figure:
 def changes_chart(changes: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
     return _save(changes_figure(changes, title), path)
 
+
+
+def lever_figure(table: pd.DataFrame, lever: str, targets: Mapping[str, tuple[str, float]],
+                 title: str | None = None) -> Figure:
+    """One panel per KPI of ``targets``: its value at each setting of a lever (e.g. staff per store), the target
+    as a dashed line, settings that meet it in green and the others in vermillion.
+
+    ``table``: one row per setting, a column ``lever`` and a column per KPI; ``targets``: KPI -> (``">="`` or
+    ``"<="``, target value).
+    """
+    missing = [k for k in [lever, *targets] if k not in table.columns]
+    if missing:
+        raise ValueError(f"lever chart: no column {', '.join(missing)}; available: {', '.join(map(str, table.columns))}")
+    rows = table.sort_values(lever)
+    fig, axes = _grid(len(targets), ncols_max=3, cell=(4.0, 3.0))
+    for ax, (kpi, (sense, target)) in zip(axes, targets.items(), strict=True):
+        x, y = rows[lever].to_numpy(float), rows[kpi].to_numpy(float)
+        ok = y >= target if sense == ">=" else y <= target
+        ax.plot(x, y, color="0.5", lw=1.0, zorder=1)
+        ax.scatter(x[ok], y[ok], color=VERDICT_COLOURS["clear gain"], zorder=2, label="meets the target")
+        ax.scatter(x[~ok], y[~ok], color=VERDICT_COLOURS["clear loss"], zorder=2, label="misses the target")
+        ax.axhline(target, color="0.2", ls="--", lw=0.9, label=f"target {sense} {target:g}")
+        _style(ax, kpi, lever, f"{kpi} ({kpi_unit(kpi)})")
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.legend(fontsize=7, frameon=False)
+    fig.suptitle(title or f"Targets against {lever}", fontsize=11)
+    return fig

@@ -251,17 +251,13 @@ def roi_chart_figure(table: pd.DataFrame, title: str | None = None, cap_months: 
     range (k€, hatched bar from low to high). Right: payback period (months) with its interval; a period beyond
     ``cap_months`` or never reached (gain not positive) is drawn up to the cap and labelled.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
-    from sim.plots import setup_colours
+    from sim.plots import new_figure, setup_colours
 
     if table.empty:
         raise ValueError("the ROI table is empty: compare at least two setups")
     setups = list(table["setup"])
     colours = setup_colours([str(table["baseline"].iloc[0]), *setups])
-    fig = Figure(figsize=(11.0, 1.8 + 0.7 * len(setups)), layout="constrained")
-    FigureCanvasAgg(fig)
+    fig = new_figure(figsize=(11.0, 1.8 + 0.7 * len(setups)), layout="constrained")
     ax_gain, ax_pay = fig.subplots(1, 2)
     y = np.arange(len(setups), dtype=float)
     gain = table["yearly_gain"].to_numpy(float) / 1e3

@@ -139,7 +139,10 @@ def test_results_come_through_the_same_runner(tiny_scenario, monkeypatch):
     from sim.batch import Evaluator
     from sim.sensitivity import Ishigami
 
-    results = replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
+    calls: list[tuple[int, int]] = []
+    results = replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6,
+                                on_result=lambda done, total: calls.append((done, total)))
+    assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]  # the dashboard's progress bar
     table = replicate(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
     pd.testing.assert_frame_equal(experiment.kpi_table(results), table)
     assert isinstance(ModelEvaluator(tiny_scenario), Evaluator) and isinstance(Ishigami(), Evaluator)

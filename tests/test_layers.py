@@ -24,7 +24,8 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("model",),
 )
 LAYER = {m: i for i, group in enumerate(LAYERS) for m in group}
-FOREIGN = {"pandas", "matplotlib", "dask", "distributed", "sqlite3", "tqdm", "yaml", "pathlib", "os", "shutil"}
+FOREIGN = {"pandas", "matplotlib", "dask", "distributed", "sqlite3", "tqdm", "yaml", "pathlib", "os", "shutil",
+           "panel", "bokeh", "IPython"}
 
 
 def _runtime_imports(tree: ast.Module) -> list[tuple[int, str | None, str]]:

@@ -82,6 +82,37 @@ def test_kpi_bars_png(summary, tmp_path):
     assert_png(out)
 
 
+def test_figures_show_as_png_in_ipython_without_pyplot(summary, tmp_path):
+    """A figure returned in a notebook cell displays as an image (issue 15), drawn as the saved file is."""
+    import subprocess
+    import sys
+
+    from IPython.core.formatters import DisplayFormatter
+
+    fig = plots.kpi_bars_figure(summary, ["basket_units"])
+    assert isinstance(fig, plots.Figure)
+    data, _ = DisplayFormatter().format(fig)
+    assert data["image/png"][:8] == PNG_SIGNATURE
+    assert data["image/png"] == fig.png() == plots._save(fig, tmp_path / "k.png").read_bytes()
+    code = ("import sys, sim.plots, sim.roi; sim.plots.new_figure()._repr_png_(); "
+            "print('matplotlib.pyplot' in sys.modules)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False"  # no pyplot, no global backend state
+
+
+def test_lever_figure_marks_targets():
+    table = pd.DataFrame({"staff": [2, 4, 6], "store_service_level": [0.6, 0.85, 0.95],
+                          "stockout_rate": [0.01, 0.01, 0.03]})
+    fig = plots.lever_figure(table, "staff", {"store_service_level": (">=", 0.8), "stockout_rate": ("<=", 0.02)})
+    assert isinstance(fig, plots.Figure)
+    ax = fig.axes[0]
+    assert ax.get_xlabel() == "staff" and ax.get_ylabel() == "store_service_level (share (0–1))"
+    met = [c for c in ax.collections if c.get_label() == "meets the target"][0]
+    assert [tuple(p) for p in met.get_offsets()] == [(4, 0.85), (6, 0.95)]
+    with pytest.raises(ValueError, match="nope"):
+        plots.lever_figure(table, "staff", {"nope": (">=", 1.0)})
+
+
 def test_kpi_bars_axes_carry_units_and_error_bars(summary):
     fig = plots.kpi_bars_figure(summary, ["store_wait_mean_min", "basket_value"])
     axes = [ax for ax in fig.axes if ax.get_visible()]

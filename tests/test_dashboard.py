@@ -1,0 +1,162 @@
+"""The dashboard (sim.dashboard): its levers and upload checks, then the real server on 127.0.0.1 driven by
+Debian's headless Chromium through the DevTools protocol (tests/browser.py): a small comparison run through the
+page, and a broken scenario uploaded through the page's file input. No mock of Panel, Chromium or the model."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import yaml
+from matplotlib import image
+
+pytest.importorskip("panel")
+
+from sim import dashboard  # noqa: E402
+from sim.config import ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
+from sim.setups import resolve  # noqa: E402
+
+from .browser import Browser, DashboardServer, run_small_comparison  # noqa: E402
+from .test_report import chromium  # noqa: E402,F401 - the session fixture finding (or installing) Debian's chromium
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+CROSS_CHANNEL_ORANGE = (230, 159, 0)  # Okabe-Ito's second colour: cross-channel's bars, in no part of Panel's UI
+
+
+# --------------------------------------------------------------------------------------------- without a browser
+def test_levers_become_overrides_the_loader_checks():
+    base = load_scenario(DEFAULT)
+    levers = dashboard.Levers(staff_change=-4, stock_cover_days=12, sync_interval_min=60, reminders=False,
+                              chatbot=False, days=2, customers_per_day=900)
+    over = dashboard.lever_overrides(base, levers, ["multichannel", "omnichannel"])
+    sc = scenario_from_dict(yaml.safe_load(DEFAULT.read_text()), over)
+    assert [s.staff for s in sc.stores] == [1] * len(base.stores)  # at least one person stays on the floor
+    assert {s.replenishment.order_up_to_days for s in sc.stores} == {12}
+    assert sc.fulfilment.sync_interval_min == 60 and sc.horizon_days == 2 and sc.customers_per_day == 900
+    omni = resolve(sc, "omnichannel")
+    assert not omni.cart_reminders and not omni.chatbot and resolve(sc, "multichannel") == resolve(base, "multichannel")
+    assert dashboard.lever_overrides(base, dashboard.Levers(), ["multichannel", "omnichannel"]) == {}
+
+
+def test_a_lever_the_scenario_refuses_is_named_by_its_field():
+    data = yaml.safe_load(DEFAULT.read_text())
+    over = dashboard.lever_overrides(load_scenario(DEFAULT), dashboard.Levers(sync_interval_min=-5), ["omnichannel"])
+    with pytest.raises(ScenarioError) as err:
+        scenario_from_dict(data, over)
+    assert any(p.startswith("fulfilment.sync_interval_min:") for p in err.value.problems)
+
+
+def broken_scenario() -> bytes:
+    """The default scenario with the channels of its second segment summing to 1.18."""
+    data = yaml.safe_load(DEFAULT.read_text())
+    channels = data["segments"][1]["channels"]
+    channels[next(iter(channels))] += 0.18
+    return yaml.safe_dump(data).encode()
+
+
+def test_upload_checks_give_the_loaders_lines():
+    with pytest.raises(ScenarioError) as err:
+        dashboard.read_upload(broken_scenario(), "mine.yaml")
+    assert err.value.problems == ["mine.yaml: segments.1.channels: channels must sum to 1 (got 1.18)"]
+    with pytest.raises(ScenarioError, match="not valid YAML at line 2"):
+        dashboard.read_upload(b"name: x\n  bad: [\n", "bad.yaml")
+    assert dashboard.read_upload(DEFAULT.read_bytes(), "default.yaml")["name"] == "fashion-default"
+    assert next(iter(dashboard.library())) == "default"
+
+
+def test_the_page_objects_run_in_process(tmp_path):
+    """What a notebook shows (``Dashboard().view``): Run returns at once, the run goes on in a thread, and the
+    session's poll then lays out the decision, the charts, the breakdowns and the downloads."""
+    board = dashboard.Dashboard(results_root=tmp_path)
+    assert board.setups.value == ["multichannel", "cross-channel", "omnichannel"]
+    board.setups.value = ["multichannel", "omnichannel"]
+    board.days.value, board.customers.value, board.replications.value, board.workers.value = 1, 500, 2, 1
+    board._start()
+    assert board.run.disabled and board.progress.visible and board.job is not None
+    board.job.thread.join(120)
+    board._check()
+    assert not board.job.error and not board.run.disabled and board.progress.value == 4
+    kinds = [type(o).__name__ for o in board.results.objects]
+    assert kinds.count("PNG") >= 4 and kinds.count("Tabulator") == 2 and kinds[-1] == "Row"
+    names = {n.filename for n in dashboard.zipfile.ZipFile(dashboard.zip_folder(board.job.folder)).infolist()}
+    assert {"run-1/summary.csv", "run-1/decision.json", "run-1/report.html", "run-1/kpis.png"} <= names
+    board.stock.value = -1.0  # a lever the loader refuses: its message, no run
+    board._start()
+    assert board.messages.visible and "stores.0.replenishment.order_up_to_days" in board.messages.object
+    assert board.runs == 1
+
+
+# --------------------------------------------------------------------------------------------- in Chromium
+@pytest.fixture(scope="module")
+def server(tmp_path_factory):
+    srv = DashboardServer(tmp_path_factory.mktemp("dashboard"))
+    yield srv
+    srv.stop()
+
+
+def _colour_pixels(png: Path, rgb: tuple[int, int, int], tol: int = 12) -> int:
+    pixels = (image.imread(png)[..., :3] * 255).astype(int)
+    return int((np.abs(pixels - np.array(rgb)).max(axis=-1) <= tol).sum())
+
+
+def test_a_comparison_runs_through_the_page(chromium, server, tmp_path):  # noqa: F811
+    async def drive() -> tuple[str, list[str], list, Path]:
+        async with Browser(chromium, tmp_path / "profile") as page:
+            seen: list[str] = []
+
+            async def watch() -> None:  # what the page says while the run goes on in the background
+                while True:
+                    try:
+                        seen.append(await page.text())
+                    except RuntimeError:  # between two pages
+                        pass
+                    await asyncio.sleep(0.1)
+
+            watcher = asyncio.ensure_future(watch())
+            try:
+                text = await run_small_comparison(page, server.url)
+            finally:
+                watcher.cancel()
+            images = await page.images()
+            shot = await page.screenshot(tmp_path / "dashboard.png", full_page=True)
+            return text, seen, images, shot
+
+    text, seen, images, shot = asyncio.run(drive())
+    folder = next((Path(server.log).parent / "omnisim-dashboard").glob("*/run-*"))
+    decision = json.loads((folder / "decision.json").read_text())
+    # the summary: the decision's sentences as the results folder has them, the table, the payback, the breakdowns
+    assert "The decision" in text and decision["sentences"][0][:60] in " ".join(text.split())
+    for heading in ("Payback", "Headline KPIs", "Paired differences", "By store", "By channel", "Downloads",
+                    "Results folder (zip)", "HTML report"):
+        assert heading in text, heading
+    assert (folder / "report.html").is_file() and (folder / "summary.csv").is_file()
+    # the page kept answering while the run went on: it showed the progress before the results
+    assert any("replications done" in t or "Running 6 replications" in t for t in seen)
+    # at least two charts, decoded: the changes, the payback, the headline KPIs, the paired differences, ...
+    assert len(images) >= 4, images
+    assert all(i["shown"] > 200 for i in images)
+    # the screenshot shows them: cross-channel's orange bars are drawn nowhere but in the charts
+    assert shot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    assert _colour_pixels(shot, CROSS_CHANNEL_ORANGE) > 500
+
+
+def test_a_broken_upload_shows_the_field_path_in_the_page(chromium, server, tmp_path):  # noqa: F811
+    broken = tmp_path / "broken.yaml"
+    broken.write_bytes(broken_scenario())
+
+    async def drive() -> str:
+        async with Browser(chromium, tmp_path / "profile") as page:
+            await page.goto(server.url)
+            await page.wait_for("window.__deep(document, 'input[type=file]').length > 0")
+            await page.upload(broken)
+            return await page.wait_for(
+                "window.__text(document.body).indexOf('segments.1.channels') >= 0 && window.__text(document.body)",
+                timeout_s=60)
+
+    text = asyncio.run(drive())
+    assert "broken.yaml: segments.1.channels: channels must sum to 1 (got 1.18)" in text
+    assert "broken.yaml cannot be used" in text

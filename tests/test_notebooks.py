@@ -1,0 +1,79 @@
+"""The notebooks, executed top to bottom in a real Jupyter kernel (nbclient), read as a user sees them.
+
+This is the suite's only run of the notebooks (``make test``): a cell that raises fails it, and so does a chart
+that a kernel would show as the text ``<Figure size ... with N Axes>`` instead of an image (issue 15). Each
+notebook runs on a copy in a temporary folder, beside links to the repository's scenarios and experiments, so
+what it writes (the researcher's results store) stays out of the work tree.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+nbformat = pytest.importorskip("nbformat")
+nbclient = pytest.importorskip("nbclient")
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+FIGURE_AS_TEXT = re.compile(r"^<(matplotlib\.figure\.)?Figure( size \d+x\d+)?( with \d+ Axes)?>")
+DRAWS = re.compile(r"\b\w+_figure\(")  # a call to a chart function of sim.plots or sim.roi
+CELL_TIMEOUT_S = 600
+
+
+def _source(cell) -> str:
+    return cell.source if isinstance(cell.source, str) else "".join(cell.source)
+
+
+def _run(path: Path, tmp: Path):
+    """Execute a copy of ``path`` in ``tmp/notebooks`` (``../scenarios`` resolves to the repository's)."""
+    for name in ("scenarios", "experiments", "data"):
+        if (ROOT / name).exists():
+            (tmp / name).symlink_to(ROOT / name, target_is_directory=True)
+    here = tmp / "notebooks"
+    here.mkdir()
+    nb = nbformat.read(path, as_version=4)
+    nbclient.NotebookClient(nb, timeout=CELL_TIMEOUT_S, kernel_name="python3",
+                            resources={"metadata": {"path": str(here)}}).execute()
+    return nb
+
+
+def _figures_as_text(nb) -> list[str]:
+    bad = []
+    for i, cell in enumerate(nb.cells):
+        for out in cell.get("outputs", []):
+            data = out.get("data", {})
+            text = data.get("text/plain", "") if out.get("output_type") != "stream" else out.get("text", "")
+            if FIGURE_AS_TEXT.search(str(text).strip()) and "image/png" not in data:
+                bad.append(f"cell {i}: {str(text).strip()[:60]}")
+    return bad
+
+
+def _pngs(cell) -> int:
+    return sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_runs_and_shows_its_charts(path, tmp_path):
+    nb = _run(path, tmp_path)
+    assert not _figures_as_text(nb), f"{path.name}: charts shown as text: {_figures_as_text(nb)}"
+    drawing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(_source(c))]
+    # every cell that draws a chart shows it as an image; a notebook that draws charts has image/png outputs
+    blind = [i for i in drawing if _pngs(nb.cells[i]) == 0]
+    assert not blind, f"{path.name}: cells {blind} draw a chart but show no image/png"
+    if drawing:
+        assert sum(_pngs(c) for c in nb.cells) >= len(drawing)
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_reads_as_a_document(path):
+    """It opens with the question it answers and ends with what to change next."""
+    cells = nbformat.read(path, as_version=4).cells
+    assert cells[0].cell_type == "markdown" and _source(cells[0]).startswith("# ")
+    last = cells[-1]
+    assert last.cell_type == "markdown" and re.search(r"^## What to change next", _source(last), re.M), \
+        f"{path.name}: the last cell should be a markdown section '## What to change next'"
+    for cell in cells:  # stored without outputs: the repository holds the documents, a kernel their results
+        assert not cell.get("outputs"), f"{path.name}: a cell is stored with its outputs"
