@@ -35,6 +35,7 @@ dashboard: $(BIN)/.installed
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json
 	$(BIN)/python bench/parallel.py --wait-idle 60 --json bench/parallel.json
+	$(BIN)/python bench/scale.py --json bench/scale.json
 
 # regenerate the golden outputs (tests/golden.json) after a change meant to change numbers; review the diff
 golden: $(BIN)/.installed

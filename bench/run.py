@@ -1,11 +1,13 @@
 """Benchmark: the model against raw SimPy, measured in one run on this machine.
 
 Reports, for one replication of the default scenario: customers simulated per second, SimPy events processed per
-second, and peak memory (each horizon in a fresh process); and raw SimPy's events per second on a bare M/M/c
-queue, with the ratio. Rates are per second of process CPU time (this shared machine's wall clock drifts with its
-neighbours); the ratio is the median of interleaved model/raw pairs. Medians over ``--repeats`` runs. Usage::
+second, and peak memory (each horizon in a fresh process); and raw SimPy's events and customers per second on a
+bare M/M/c queue, with the ratios. Rates are per second of process CPU time (this shared machine's wall clock
+drifts with its neighbours); each ratio is the median of interleaved model/raw pairs. Medians over ``--repeats``
+runs. With ``--against REV`` the model at git revision REV (by default the code before issue 13) runs in the same
+interleaved loop, so "twice as fast" is measured, not remembered. Issue 13's targets are printed beside. Usage::
 
-    .venv/bin/python bench/run.py [--repeats 3] [--days 28] [--json bench/last.json]
+    .venv/bin/python bench/run.py [--repeats 3] [--days 28] [--against REV] [--json bench/last.json]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -24,9 +27,17 @@ import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
+BEFORE_ISSUE_13 = "dff9e10"  # the last commit before issue 13's work: its "today's" speed
+TARGETS = {  # issue 13, on the default scenario
+    "journeys_ratio_vs_before": 2.0,       # journeys/s over raw customers/s, at least twice the code's before
+    "ratio_model_to_raw": 0.45,            # model events/s over raw events/s (goal 0.75)
+}
 
 
-def raw_mmc(customers: int = 200_000, servers: int = 12, lam: float = 200 / 60, mean_service: float = 3.0,
+RAW_CUSTOMERS = 200_000
+
+
+def raw_mmc(customers: int = RAW_CUSTOMERS, servers: int = 12, lam: float = 200 / 60, mean_service: float = 3.0,
             seed: int = 1) -> tuple[float, int]:
     """A bare M/M/c queue in plain SimPy (exponentials drawn in numpy batches): (seconds, events processed)."""
     rng = np.random.default_rng(seed)
@@ -60,6 +71,25 @@ def model_once(days: float, setup: str) -> dict:
     return {"cpu_s": time.process_time() - t0, "wall_s": r.wall_s, "events": r.events, "customers": r.customers}
 
 
+CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+import sim
+sc = sim.load_scenario({path!r}, {{"horizon_days": {days!r}}})
+t0 = time.process_time()
+r = sim.run(sc, {setup!r}, seed=1)
+print(json.dumps({{"cpu_s": time.process_time() - t0, "wall_s": r.wall_s, "events": r.events,
+                  "customers": r.customers}}))
+"""
+
+
+def model_at(root: Path, days: float, setup: str) -> dict:
+    """One replication with the ``sim`` package of the checkout at ``root``, in a fresh process."""
+    code = CHILD.format(root=str(root), path=str(DEFAULT), days=days, setup=setup)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
 def own_peak_mb() -> float:
     """This process's peak resident memory, MB, from its own ``VmHWM`` (Linux). Not ``getrusage``: its
     ``ru_maxrss`` survives ``exec``, so a child started by a larger process would report that parent's peak."""
@@ -80,18 +110,40 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--days", type=float, default=28.0)
     ap.add_argument("--setup", default="omnichannel")
+    ap.add_argument("--against", default=BEFORE_ISSUE_13, metavar="REV",
+                    help="git revision to run in the same loop ('' for none; default: the code before issue 13)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
 
-    raw, runs = [], []
-    for _ in range(a.repeats):  # interleaved, so a noisy neighbour slows both sides alike
-        raw.append(raw_mmc())
-        runs.append(model_once(a.days, a.setup))
+    with tempfile.TemporaryDirectory() as tmp:
+        old = None
+        if a.against:
+            old = Path(tmp) / "before"
+            subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(old), a.against],
+                           check=True, capture_output=True)
+        try:
+            raw, runs, before = [], [], []
+            for _ in range(a.repeats):  # interleaved, so a noisy neighbour slows every side alike
+                raw.append(raw_mmc())
+                runs.append(model_once(a.days, a.setup))
+                if old is not None:
+                    before.append(model_at(old, a.days, a.setup))
+        finally:
+            if old is not None:
+                subprocess.run(["git", "-C", str(ROOT), "worktree", "remove", "--force", str(old)], check=False,
+                               capture_output=True)
     raw_eps = statistics.median(ev / s for s, ev in raw)
     model_eps = statistics.median(r["events"] / r["cpu_s"] for r in runs)
     model_cps = statistics.median(r["customers"] / r["cpu_s"] for r in runs)
-    # ratio of each interleaved pair, then the median: robust to the machine's speed drifting between pairs
-    ratio = statistics.median((r["events"] / r["cpu_s"]) / (ev / s) for (s, ev), r in zip(raw, runs, strict=True))
+
+    def pair_ratio(rs: list[dict], key: str, raw_units: bool) -> float:
+        """Median over interleaved pairs of the model's rate over raw SimPy's: robust to the machine's speed
+        drifting between pairs. Events against raw events, or journeys against raw customers."""
+        return statistics.median((r[key] / r["cpu_s"]) / ((ev if raw_units else RAW_CUSTOMERS) / s)
+                                 for (s, ev), r in zip(raw, rs, strict=True))
+
+    ratio = pair_ratio(runs, "events", True)
+    jratio = pair_ratio(runs, "customers", False)
     wall = statistics.median(r["wall_s"] for r in runs)
     mem7 = statistics.median(peak_memory_mb(7, a.setup) for _ in range(a.repeats))
     mem28 = statistics.median(peak_memory_mb(28, a.setup) for _ in range(a.repeats))
@@ -107,14 +159,32 @@ def main(argv: list[str] | None = None) -> int:
         "peak_memory_7d_mb": round(mem7, 1),
         "peak_memory_28d_mb": round(mem28, 1),
         "memory_ratio_28d_to_7d": round(mem28 / mem7, 3),
+        "ratio_journeys_to_raw_customers": round(jratio, 4),
     }
+    notes = {"ratio_model_to_raw": _verdict(ratio, TARGETS["ratio_model_to_raw"]) + " (goal 0.75)"}
+    if before:
+        jratio_before = pair_ratio(before, "customers", False)
+        fig.update({
+            "before": a.against,
+            "before_customers_per_s": round(statistics.median(r["customers"] / r["cpu_s"] for r in before)),
+            "before_events_per_customer": round(before[0]["events"] / before[0]["customers"], 2),
+            "before_ratio_model_to_raw": round(pair_ratio(before, "events", True), 3),
+            "before_ratio_journeys_to_raw_customers": round(jratio_before, 4),
+            "journeys_ratio_vs_before": round(jratio / jratio_before, 2),
+        })
+        notes["journeys_ratio_vs_before"] = _verdict(fig["journeys_ratio_vs_before"],
+                                                     TARGETS["journeys_ratio_vs_before"])
     print(f"Benchmark ({a.repeats} repeats, medians; {a.days:g}-day replication of {DEFAULT.name}, {a.setup})")
-    print("| measure | value |\n| --- | --- |")
+    print("| measure | value | issue 13 target |\n| --- | --- | --- |")
     for k, v in fig.items():
-        print(f"| {k} | {v} |")
+        print(f"| {k} | {v} | {notes.get(k, '')} |")
     if a.json:
-        a.json.write_text(json.dumps(fig, indent=2) + "\n")
+        a.json.write_text(json.dumps({**fig, "targets": notes}, indent=2) + "\n")
     return 0
+
+
+def _verdict(value: float, at_least: float) -> str:
+    return f">= {at_least:g}: {'met' if value >= at_least else 'missed'}"
 
 
 if __name__ == "__main__":
