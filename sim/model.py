@@ -185,6 +185,7 @@ class World:
         start, a wait to the block's end is set (the events and their order those of a loop over the block)."""
         days = math.ceil(self.sc.horizon_days)
         k = self.population.block_days()
+        self._today, self._today_t = [], []  # the last block's customers have all arrived: let them go first
         batch = self.population.days(d0, k, self.horizon)
         self.book.journeys(batch, +1)
         self._today = batch
