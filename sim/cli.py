@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 PROG = "omnisim"
 HEADLINE_KPIS = (
     "basket_units",
@@ -582,7 +580,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the journeys (to targets, or a chain to a log), write the fitted scenario, print the figures."""
-    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, with_chain, write_scenario
+    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, read_targets, with_chain, write_scenario
 
     scenario = _load(args.file, args.overrides)
     if args.log is not None:
@@ -593,12 +591,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
               f"{sum(counts['start'].values())} journeys")
     else:
-        targets = MARKET_TARGETS
-        if args.targets is not None:
-            try:
-                targets = yaml.safe_load(args.targets.read_text())
-            except (OSError, yaml.YAMLError) as exc:
-                raise UsageError(f"{PROG}: --targets {args.targets}: {exc.__class__.__name__}") from None
+        targets = MARKET_TARGETS if args.targets is None else read_targets(args.targets)
         fitted, report = calibrate(scenario, targets, setup=args.setup)
         after = report["after"]
         rows = [("touchpoints_per_journey", _fmt(targets["touchpoints_per_journey"]),
@@ -637,11 +630,14 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a compare folder and print its path."""
-    from sim.report import write_report
+    from sim.report import ReportError, write_report
 
     if not (args.results / "summary.csv").is_file():
         raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
-    print(write_report(args.results, args.out))
+    try:
+        print(write_report(args.results, args.out))
+    except ReportError as exc:
+        raise UsageError(f"{PROG}: {exc}") from None
     return EXIT_OK
 
 
