@@ -35,7 +35,7 @@ HEADLINE_KPIS = (
     "on_time_rate",
     "csat",
 )
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -297,7 +297,17 @@ def staged_output(out: Path) -> Iterator[Path]:
         yield tmp
         _publish(tmp, out)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
+
+
+def _remove(folder: Path) -> None:
+    """Delete a staging folder, even if Ctrl-C is pressed again while it is being deleted."""
+    while True:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _publish(tmp: Path, out: Path) -> None:
@@ -703,9 +713,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or an argparse error already printed on one line
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    from sim.batch import SchedulerError
-    from sim.config import ScenarioError
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        return _main(args)
+    except KeyboardInterrupt:  # pressed while the first one was being reported
+        return EXIT_INTERRUPTED
 
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        from sim.batch import SchedulerError
+        from sim.config import ScenarioError
+        from sim.store import StoreError
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
@@ -720,9 +744,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.problems:
             print(f"{PROG}: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:  # a results store that is not one, or one another sweep is writing
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
-        return 130
+        if args.command == "sweep":
+            print(f"{PROG}: interrupted; the results store keeps every replication that finished (each in its own "
+                  "transaction): run the same command again to resume", file=sys.stderr)
+        else:
+            print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `omnisim run ... | head`: stop quietly like other command-line tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141
