@@ -8,7 +8,7 @@ refused in milliseconds instead of hanging), nesting depth and recursive aliases
 (dates become ISO strings). Each problem is one line saying which file and what to do; the caller chooses the
 exception class (``error(lines)``), so scenarios raise ``ScenarioError`` and experiments ``ExperimentError``.
 
-Size caps, per kind of file (:data:`CAPS`): scenario, experiment and targets files 5 MB (the library's largest,
+Size caps, per kind of file (:data:`CAPS`): scenario, experiment, targets and cost files 5 MB (the library's largest,
 the 100-store national chain, is 30 kB); journey logs 512 MB (a CSV row per touchpoint: about 10 million journeys);
 the tables of a results folder 512 MB.
 """
@@ -27,7 +27,8 @@ from yaml.events import AliasEvent
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 
 MB = 1024 * 1024
-CAPS: dict[str, int] = {"scenario": 5 * MB, "experiment": 5 * MB, "targets": 5 * MB, "journey log": 512 * MB,
+CAPS: dict[str, int] = {"scenario": 5 * MB, "experiment": 5 * MB, "targets": 5 * MB, "costs": 5 * MB,
+                        "journey log": 512 * MB,
                         "results": 512 * MB}
 """Largest file accepted, in bytes, per kind of user file."""
 
