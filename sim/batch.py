@@ -23,6 +23,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import signal
 import socket
 import time
 import traceback
@@ -172,13 +173,20 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     if n == 1:
         yield None, 1
         return
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"))
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=ignore_interrupts)
     try:
         yield pool, n
     except BaseException:  # a failure or Ctrl-C: do not wait for the queued tasks
         pool.shutdown(wait=True, cancel_futures=True)
         raise
     pool.shutdown(wait=True)
+
+
+def ignore_interrupts() -> None:
+    """A worker's initializer: Ctrl-C goes to the whole process group, and only the parent should answer it
+    (it cancels the queued tasks and says so in one line); a worker printing its own traceback would not."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
 class SchedulerError(ConnectionError):
@@ -195,8 +203,10 @@ def dask_client(client: Any = None, scheduler: str | None = None) -> Iterator[An
     if client is not None:
         yield client
         return
-    from distributed import Client
-
+    try:
+        from distributed import Client
+    except ImportError:
+        raise SchedulerError(str(scheduler), "Dask is not installed here: pip install 'omnisim[cluster]'") from None
     try:
         cl = Client(scheduler, timeout=DASK_CONNECT_TIMEOUT)
     except OSError as exc:  # refused, unknown host, timed out (TimeoutError is an OSError)

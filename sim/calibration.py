@@ -12,7 +12,10 @@
 
 from __future__ import annotations
 
+import io
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -32,6 +35,7 @@ from .config import (
 from .customers import Population
 from .model import purchase_channels
 from .rng import Streams
+from .userfiles import read_text, read_yaml
 
 # The market figures quoted in DESIGN.md (France): share of buyers using each touchpoint on the way to a purchase,
 # touchpoints consulted before a purchase, and research online before buying in store (ROPO). "Customer
@@ -42,6 +46,38 @@ MARKET_TARGETS: dict = {
     "ropo_share": 0.71,
 }
 TOLERANCE = {"touchpoints_per_journey": 0.5, "share": 0.02}
+
+
+def read_targets(path: str | Path) -> dict:
+    """A targets file (YAML: ``touchpoints_per_journey``, ``usage: {touchpoint: share}``, ``ropo_share``), checked:
+    raises :class:`ScenarioError` with one line per problem naming the field."""
+    data = read_yaml(path, "targets", ScenarioError)
+    return check_targets(data, str(path))
+
+
+def check_targets(data: Any, where: str = "targets") -> dict:
+    """``data`` if it is a valid targets mapping; otherwise :class:`ScenarioError`, one line per problem."""
+
+    def share(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and 0 <= x <= 1
+
+    if not isinstance(data, dict):
+        raise ScenarioError([f"{where}: (top level): targets must be a mapping of figures"])
+    problems = [f"{where}: {k}: unknown figure; allowed: touchpoints_per_journey, usage, ropo_share"
+                for k in data if k not in MARKET_TARGETS]
+    tp = data.get("touchpoints_per_journey")
+    if not (isinstance(tp, int | float) and not isinstance(tp, bool) and math.isfinite(tp) and 1 <= tp <= 100):
+        problems.append(f"{where}: touchpoints_per_journey: required, a number from 1 to 100 (got {tp!r})")
+    usage = data.get("usage", {})
+    if not isinstance(usage, dict):
+        problems.append(f"{where}: usage: a mapping of touchpoint to share of buyers (got {usage!r})")
+    else:
+        problems += [f"{where}: usage.{k}: a share between 0 and 1 (got {v!r})" for k, v in usage.items() if not share(v)]
+    if "ropo_share" in data and not share(data["ropo_share"]):
+        problems.append(f"{where}: ropo_share: a share between 0 and 1 (got {data['ropo_share']!r})")
+    if problems:
+        raise ScenarioError(problems)
+    return data
 
 
 class _Arrays:
@@ -241,11 +277,21 @@ def fit_chain(log: pd.DataFrame | str | Path) -> tuple[Chain, dict]:
     """Maximum-likelihood chain from a journey log (CSV path or DataFrame). Returns the chain and the counts
     ``{"start": {tp: n}, "transitions": {tp: {next: n}}}`` for judging sampling error. A journey without an
     end row contributes its transitions but no ending (censored)."""
-    df = pd.read_csv(log) if isinstance(log, str | Path) else log
+    df = read_log(log) if isinstance(log, str | Path) else log
     missing = {"customer_id", "timestamp", "touchpoint"} - set(df.columns)
     if missing:
         raise ScenarioError([f"journey log: missing column(s) {sorted(missing)}; need customer_id, timestamp, "
                              "touchpoint"])
+    if df.empty:
+        raise ScenarioError(["journey log: no rows"])
+    if df["touchpoint"].isna().any() or df["customer_id"].isna().any():
+        raise ScenarioError(["journey log: empty customer_id or touchpoint cells"])
+    df = df.assign(touchpoint=df["touchpoint"].astype(str))
+    if not pd.api.types.is_numeric_dtype(df["timestamp"]):
+        try:
+            df = df.assign(timestamp=pd.to_datetime(df["timestamp"]))
+        except (ValueError, TypeError, OverflowError):
+            raise ScenarioError(["journey log: timestamp: neither numbers nor dates"]) from None
     df = df.sort_values(["customer_id", "timestamp"], kind="stable")
     first = df.groupby("customer_id", sort=False)["touchpoint"].first()
     nxt = df.groupby("customer_id", sort=False)["touchpoint"].shift(-1)
@@ -255,8 +301,20 @@ def fit_chain(log: pd.DataFrame | str | Path) -> tuple[Chain, dict]:
     trans_n: dict[str, dict[str, int]] = {}
     for (a, b), n in pairs.groupby(["from", "to"]).size().items():
         trans_n.setdefault(a, {})[b] = int(n)
-    chain = Chain(start=_normalise(start_n), transitions={a: _normalise(r) for a, r in trans_n.items()})
+    try:
+        chain = Chain(start=_normalise(start_n), transitions={a: _normalise(r) for a, r in trans_n.items()})
+    except ValueError as exc:  # pydantic's ValidationError is a ValueError
+        raise ScenarioError([f"journey log: the fitted chain is not usable ({str(exc).splitlines()[0]})"]) from None
     return chain, {"start": start_n, "transitions": trans_n}
+
+
+def read_log(path: str | Path) -> pd.DataFrame:
+    """A journey log CSV read safely (size cap, strict UTF-8; sim/userfiles.py); bad files raise ScenarioError."""
+    text = read_text(path, "journey log", ScenarioError)
+    try:
+        return pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ScenarioError([f"{path}: not a CSV journey log ({str(exc).splitlines()[0][:120]})"]) from None
 
 
 def _normalise(counts: dict[str, int]) -> dict[str, float]:

@@ -21,8 +21,6 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, NoReturn
 
-import yaml
-
 PROG = "omnisim"
 HEADLINE_KPIS = (
     "basket_units",
@@ -37,7 +35,7 @@ HEADLINE_KPIS = (
     "on_time_rate",
     "csat",
 )
-EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 
 
 class UsageError(Exception):
@@ -102,6 +100,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="override a field by dotted path, e.g. stores.0.staff=4 (repeatable)")
 
 
+def _add_force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="run even if one replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """Return the ``omnisim`` argument parser with its ``validate``, ``run`` and ``compare`` subcommands."""
     parser = _Parser(prog=PROG, description="Discrete-event simulation of multichannel, cross-channel and "
@@ -123,12 +126,14 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warm-up days, not measured (default: 14)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
     _add_workers(p)
+    _add_force(p)
 
     p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
     _add_common(p)
     p.add_argument("--setup", default="omnichannel", help="setup to run (default: omnichannel)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
     p.add_argument("--out", type=Path, metavar="DIR", help="also write kpis.csv and daily.csv to DIR")
+    _add_force(p)
 
     p = sub.add_parser("compare", help="replicate several setups with common random numbers and compare them")
     _add_common(p)
@@ -146,6 +151,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="after the decision summary, print every headline KPI")
     p.add_argument("--json", action="store_true",
                    help="print the decision summary as JSON on standard output (paths go to standard error)")
+    _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
     p.add_argument("file", type=Path, metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
@@ -157,6 +163,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="DIR", required=True,
                    help="keep the results store (results.sqlite) and the log (sweep.log) in DIR and write the "
                         "tables (CSV and Parquet), summary.csv and any sensitivity charts there")
+    _add_force(p)
 
     p = sub.add_parser("calibrate", help="fit journey parameters to market figures (or a chain to a journey log)")
     _add_common(p)
@@ -230,6 +237,19 @@ def _load(file: Path, overrides: Sequence[str]) -> Any:
         raise UsageError(*(p if p.startswith(prefix) else prefix + p for p in exc.problems)) from None
 
 
+def _guard(scenario: Any, force: bool, where: str = "") -> None:
+    """Refuse (exit 2, one line) a run whose replication is estimated above the resource caps, unless forced."""
+    from sim.guard import estimate
+
+    est = estimate(scenario)
+    if not est.too_big:
+        return
+    line = f"{PROG}: {where}{est.refusal(scenario.horizon_days)}"
+    if not force:
+        raise UsageError(line)
+    print(f"{line.replace(PROG + ': ', PROG + ': note: ', 1)}; running anyway (--force)", file=sys.stderr)
+
+
 def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
     """The library's check of setup names (:func:`sim.experiment.check_setups`), its problem said for ``option``."""
     from sim.experiment import SetupError, check_setups
@@ -277,7 +297,17 @@ def staged_output(out: Path) -> Iterator[Path]:
         yield tmp
         _publish(tmp, out)
     finally:
-        shutil.rmtree(tmp, ignore_errors=True)
+        _remove(tmp)
+
+
+def _remove(folder: Path) -> None:
+    """Delete a staging folder, even if Ctrl-C is pressed again while it is being deleted."""
+    while True:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
 
 
 def _publish(tmp: Path, out: Path) -> None:
@@ -304,11 +334,16 @@ def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
 # --------------------------------------------------------------------------------------------- commands
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print ``OK: <name> (<n> stores, <m> SKUs, setups: ...)``; return 0."""
+    from sim.guard import estimate
     from sim.setups import available
 
     scenario = _load(args.file, args.overrides)
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
+    est = estimate(scenario)
+    print(f"estimate: {est.describe()}")
+    if est.too_big:
+        print(f"{PROG}: note: {est.refusal(scenario.horizon_days)}", file=sys.stderr)
     return EXIT_OK
 
 
@@ -321,6 +356,7 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
 
     days = PLAUSIBILITY_DAYS if args.days is None else args.days
     warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
+    _guard(scenario.model_copy(update={"horizon_days": days + warmup, "warmup_days": warmup}), args.force)
     verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup, args.workers)
     expected = scenario.benchmark_exceptions
     rows = []
@@ -358,6 +394,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     out = _check_out(args.out) if args.out else None
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
+    _guard(scenario, args.force)
     from sim import model
     from sim.experiment import seeds
 
@@ -401,6 +438,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
     if len(setups) < 2:
         raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    _guard(scenario, args.force)
     from sim.experiment import replicate_results
 
     # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
@@ -560,10 +598,24 @@ def _sweep_outputs(result: Any, tmp: Path) -> None:
         tornado(grp, tmp / f"tornado-{kpi}-{setup}.png", title=f"{result.experiment.name}: {kpi} ({setup})")
 
 
+def _guard_points(exp: Any, evaluator: Any, force: bool) -> None:
+    """The resource guard on the experiment's dearest design point."""
+    from sim.guard import estimate
+
+    worst, where = None, ""
+    for i, params in enumerate(exp.points()):
+        scenario = evaluator.prepare(params)[0]
+        if worst is None or estimate(scenario).cpu_s > estimate(worst).cpu_s:
+            worst, where = scenario, (f"design point {i}: " if params else "")
+    if worst is not None:
+        _guard(worst, force, where)
+
+
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment into DIR/results.sqlite (resuming), export its tables; exit 1 if replications failed."""
     out = _check_out(args.out)
     exp, evaluator = _load_experiment(args.file, args.overrides)
+    _guard_points(exp, evaluator, args.force)
     from sim.experiment import default_store_path, sweep
     from sim.store import Store
 
@@ -582,7 +634,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
     """Fit the journeys (to targets, or a chain to a log), write the fitted scenario, print the figures."""
-    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, with_chain, write_scenario
+    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, read_targets, with_chain, write_scenario
 
     scenario = _load(args.file, args.overrides)
     if args.log is not None:
@@ -593,12 +645,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
               f"{sum(counts['start'].values())} journeys")
     else:
-        targets = MARKET_TARGETS
-        if args.targets is not None:
-            try:
-                targets = yaml.safe_load(args.targets.read_text())
-            except (OSError, yaml.YAMLError) as exc:
-                raise UsageError(f"{PROG}: --targets {args.targets}: {exc.__class__.__name__}") from None
+        targets = MARKET_TARGETS if args.targets is None else read_targets(args.targets)
         fitted, report = calibrate(scenario, targets, setup=args.setup)
         after = report["after"]
         rows = [("touchpoints_per_journey", _fmt(targets["touchpoints_per_journey"]),
@@ -637,11 +684,14 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a compare folder and print its path."""
-    from sim.report import write_report
+    from sim.report import ReportError, write_report
 
     if not (args.results / "summary.csv").is_file():
         raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
-    print(write_report(args.results, args.out))
+    try:
+        print(write_report(args.results, args.out))
+    except ReportError as exc:
+        raise UsageError(f"{PROG}: {exc}") from None
     return EXIT_OK
 
 
@@ -663,9 +713,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         args = build_parser().parse_args(argv)
     except SystemExit as exc:  # --help, or an argparse error already printed on one line
         return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    from sim.batch import SchedulerError
-    from sim.config import ScenarioError
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        return _main(args)
+    except KeyboardInterrupt:  # pressed while the first one was being reported
+        return EXIT_INTERRUPTED
 
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        from sim.batch import SchedulerError
+        from sim.config import ScenarioError
+        from sim.store import StoreError
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     try:
         return COMMANDS[args.command](args)
     except UsageError as exc:
@@ -680,9 +744,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         for line in exc.problems:
             print(f"{PROG}: {line}", file=sys.stderr)
         return EXIT_USAGE
+    except StoreError as exc:  # a results store that is not one, or one another sweep is writing
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
-        return 130
+        if args.command == "sweep":
+            print(f"{PROG}: interrupted; the results store keeps every replication that finished (each in its own "
+                  "transaction): run the same command again to resume", file=sys.stderr)
+        else:
+            print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
     except BrokenPipeError:  # e.g. `omnisim run ... | head`: stop quietly like other command-line tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

@@ -17,6 +17,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .benchmarks import applicable  # data only, imports nothing of the package
+from .setups import setup_problems  # the setups table (data): checks a scenario's own setups
+from .userfiles import load_yaml, plain
+from .userfiles import read_yaml as _read_user_yaml
 
 PROB_TOL = 1e-6
 CHANNEL_STORE = "store"
@@ -32,10 +35,17 @@ class ScenarioError(Exception):
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # no NaN or infinity anywhere: ``.inf`` in a file is refused with its field path
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
-NonNeg = Annotated[float, Field(ge=0)]
+# Upper bounds: far above any retailer (the library's largest scenario is far below each), so that a typo or a
+# script's absurd value (a trillion customers, a billion days) is refused with its field path instead of running
+# out of memory; the resource guard (sim/guard.py) judges what is left. Each bound is stated in its description.
+BIG = 1e9  # any amount of money, time or distance
+MAX_DAYS = 36_500  # 100 years: horizons, periods and delays in days
+MAX_MIN = 525_600  # a year, for times in minutes
+NonNeg = Annotated[float, Field(ge=0, le=BIG, description="at most 1e9")]
 Prob = Annotated[float, Field(ge=0, le=1)]
 
 
@@ -43,8 +53,8 @@ class Dist(Model):
     """A non-negative random duration or quantity, given by its mean and coefficient of variation."""
 
     dist: Literal["fixed", "exponential", "lognormal", "gamma"] = Field("exponential", description="family")
-    mean: float = Field(ge=0, description="mean, in the unit of the field that holds it")
-    cv: float = Field(0.5, gt=0, description="coefficient of variation (lognormal, gamma only)")
+    mean: float = Field(ge=0, le=1e6, description="mean, in the unit of the field that holds it; at most 1e6")
+    cv: float = Field(0.5, gt=0, le=100, description="coefficient of variation (lognormal, gamma only); at most 100")
 
     @model_validator(mode="before")
     @classmethod
@@ -71,27 +81,28 @@ def _check_shares(shares: dict[str, float], what: str) -> dict[str, float]:
 def _profile(values: list[float], n: int, what: str) -> list[float]:
     if len(values) != n:
         raise ValueError(f"{what} needs exactly {n} weights (got {len(values)})")
-    if any(v < 0 for v in values) or sum(values) <= 0:
-        raise ValueError(f"{what} weights must be >= 0 with a positive sum")
+    if any(not 0 <= v <= 1e6 for v in values) or sum(values) <= 0:
+        raise ValueError(f"{what} weights must be between 0 and 1e6 with a positive sum")
     return values
 
 
 # --------------------------------------------------------------------------------------------- catalogue
 class Sku(Model):
     id: str
-    price: float = Field(gt=0, description="selling price, currency per unit")
-    unit_cost: float = Field(ge=0, description="purchase cost, currency per unit")
+    price: float = Field(gt=0, le=BIG, description="selling price, currency per unit; at most 1e9")
+    unit_cost: float = Field(ge=0, le=BIG, description="purchase cost, currency per unit; at most 1e9")
     category: str = "all"
-    popularity: float = Field(1.0, gt=0, description="relative demand weight")
+    popularity: float = Field(1.0, gt=0, le=BIG, description="relative demand weight; at most 1e9")
 
 
 class CatalogueGenerator(Model):
-    n_skus: int = Field(gt=0, description="number of SKUs")
-    categories: list[str] = Field(default_factory=lambda: ["all"], min_length=1)
-    price_median: float = Field(gt=0, description="median price, currency per unit (lognormal prices)")
-    price_sigma: float = Field(0.0, ge=0, description="sigma of log price; 0 gives one price for all")
+    n_skus: int = Field(gt=0, le=1_000_000, description="number of SKUs; at most 1,000,000 (a hypermarket has 50,000)")
+    categories: list[str] = Field(default_factory=lambda: ["all"], min_length=1, max_length=10_000)
+    price_median: float = Field(gt=0, le=BIG, description="median price, currency per unit (lognormal prices); "
+                                                          "at most 1e9")
+    price_sigma: float = Field(0.0, ge=0, le=5, description="sigma of log price; 0 gives one price for all; at most 5")
     margin: float = Field(0.5, ge=0, lt=1, description="gross margin as a share of price")
-    zipf_exponent: float = Field(0.0, ge=0, description="popularity of the k-th SKU ~ 1/k**exponent")
+    zipf_exponent: float = Field(0.0, ge=0, le=10, description="popularity of the k-th SKU ~ 1/k**exponent; at most 10")
 
 
 class Catalogue(Model):
@@ -113,12 +124,17 @@ class Replenishment(Model):
     policy: Literal["periodic", "continuous", "none"] = Field(
         "periodic", description="periodic: (R,S) order-up-to, or (R,s,S) with a reorder point; continuous: (s,S), "
                                 "base stock when s = S-1, or (s,Q) with an order quantity")
-    review_days: float = Field(1.0, gt=0, description="review period R, days (periodic only)")
-    order_up_to: int | None = Field(None, ge=0, description="S in units, the same for every SKU")
-    order_up_to_days: float | None = Field(None, ge=0, description="S as days of expected demand per SKU")
-    reorder_point: int | None = Field(None, ge=-1, description="s in units: order when the position is <= s")
-    reorder_point_days: float | None = Field(None, ge=0, description="s as days of expected demand")
-    order_quantity: int | None = Field(None, ge=1, description="Q in units: (s,Q) orders multiples of Q (continuous)")
+    review_days: float = Field(1.0, ge=0.01, le=MAX_DAYS, description="review period R, days (periodic only); from "
+                                                                     "0.01 (15 minutes) to 36,500")
+    order_up_to: int | None = Field(None, ge=0, le=BIG, description="S in units, the same for every SKU; at most 1e9")
+    order_up_to_days: float | None = Field(None, ge=0, le=MAX_DAYS, description="S as days of expected demand per "
+                                                                                 "SKU; at most 36,500")
+    reorder_point: int | None = Field(None, ge=-1, le=BIG, description="s in units: order when the position is <= s;"
+                                                                          " at most 1e9")
+    reorder_point_days: float | None = Field(None, ge=0, le=MAX_DAYS, description="s as days of expected demand; at "
+                                                                                   "most 36,500")
+    order_quantity: int | None = Field(None, ge=1, le=BIG, description="Q in units: (s,Q) orders multiples of Q "
+                                                                          "(continuous); at most 1e9")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
     stockout: Literal["lost_sales", "backorders"] = Field(
         "lost_sales", description="what a shortage becomes: lost_sales (the customer's stockout reaction applies) "
@@ -160,13 +176,16 @@ class Node(Model):
     """What stores and the warehouse share: a stock policy, a place, and a reserve for their own channel."""
 
     replenishment: Replenishment
-    x_km: float = Field(0.0, description="location east, km (for nearest and cheapest routing)")
-    y_km: float = Field(0.0, description="location north, km; customers live near their own store")
+    x_km: float = Field(0.0, ge=-40_000, le=40_000, description="location east, km (for nearest and cheapest "
+                                                                "routing); within +-40,000 (the Earth's girth)")
+    y_km: float = Field(0.0, ge=-40_000, le=40_000, description="location north, km; customers live near their own "
+                                                                "store; within +-40,000")
     reserve_units: int | None = Field(
-        None, ge=0, description="units of each SKU held back for the node's own channel (walk-in customers in a "
+        None, ge=0, le=BIG, description="units of each SKU held back for the node's own channel (walk-in customers in a "
                                 "store, online orders at the warehouse): the shared pool's other channels see on "
                                 "hand minus the reserve")
-    reserve_days: float | None = Field(None, ge=0, description="the reserve as days of expected demand per SKU")
+    reserve_days: float | None = Field(None, ge=0, le=MAX_DAYS, description="the reserve as days of expected demand "
+                                                                             "per SKU")
 
     @model_validator(mode="after")
     def _reserve(self) -> Node:
@@ -176,15 +195,17 @@ class Node(Model):
 
 class Store(Node):
     name: str
-    traffic_weight: float = Field(1.0, gt=0, description="relative share of store visits")
+    traffic_weight: float = Field(1.0, gt=0, le=1e6, description="relative share of store visits; at most 1e6")
     open_hour: float = Field(9, ge=0, lt=24, description="opening time, hour of day")
     close_hour: float = Field(20, gt=0, le=24, description="closing time, hour of day")
-    staff: int | None = Field(description="advice and picking staff on the floor; null = unlimited", ge=0)
-    tills: int | None = Field(description="open tills; null = unlimited", ge=0)
+    staff: int | None = Field(description="advice and picking staff on the floor; null = unlimited; at most 10,000",
+                              ge=0, le=10_000)
+    tills: int | None = Field(description="open tills; null = unlimited; at most 1,000", ge=0, le=1_000)
     till_time_min: Dist | None = Field(None, description="service at the till, minutes; null = instant")
     advice_prob: Prob = Field(0.0, description="share of visitors who ask staff for advice")
     advice_time_min: Dist | None = Field(None, description="advice duration, minutes")
-    queue_capacity: int | None = Field(None, ge=0, description="waiting places at the tills; null = unlimited")
+    queue_capacity: int | None = Field(None, ge=0, le=1_000_000, description="waiting places at the tills; null = "
+                                                                              "unlimited; at most 1,000,000")
     ship_from_store: bool = Field(True, description="this store's stock may be picked for online orders and "
                                                     "transfers, where the setup allows it")
     click_collect: bool = Field(True, description="online buyers may collect here, where the setup allows it")
@@ -235,7 +256,7 @@ class Supplier(Model):
     """The one supplier every node (stores and warehouse) orders from."""
 
     capacity_units_per_day: int | None = Field(
-        None, ge=0,
+        None, ge=0, le=10**12,
         description="most units shipped per calendar day, all nodes and SKUs together; null = unlimited (every order "
                     "ships at once). An order ships at once while the day's capacity lasts and no earlier order "
                     "waits; the rest waits in one first-in first-out backlog and ships (in part if need be) from the "
@@ -248,11 +269,12 @@ class Warehouse(Node):
 
 
 class CallCentre(Model):
-    agents: int | None = Field(ge=1, description="agents; null = unlimited")
+    agents: int | None = Field(ge=1, le=100_000, description="agents; null = unlimited; at most 100,000")
     open_hour: float = Field(8, ge=0, lt=24)
     close_hour: float = Field(20, gt=0, le=24)
     handle_time_min: Dist = Field(description="talk and wrap-up time, minutes")
-    target_wait_s: float = Field(20, ge=0, description="service-level target, seconds (80/20 style)")
+    target_wait_s: float = Field(20, ge=0, le=86_400, description="service-level target, seconds (80/20 style); at "
+                                                                   "most a day")
 
     @model_validator(mode="after")
     def _hours(self) -> CallCentre:
@@ -295,7 +317,7 @@ class Journey(Model):
 
     touchpoint_mix: dict[str, Prob] = Field(
         default_factory=dict, description="share of research steps spent at each touchpoint (sums to 1)")
-    mean_touchpoints: float = Field(1.0, ge=1, description="research touchpoints per journey, mean (>= 1)")
+    mean_touchpoints: float = Field(1.0, ge=1, le=100, description="research touchpoints per journey, mean; 1 to 100")
     chain: Chain | None = Field(None, description="a Markov chain over touchpoints; replaces mix and mean")
     gap_min: NonNeg = Field(0.0, description="mean time between two touchpoints, minutes (exponential)")
     store_visit_min: NonNeg = Field(20.0, description="time of a research (browsing) visit to a store, minutes")
@@ -319,8 +341,9 @@ class Journey(Model):
 
 
 class Basket(Model):
-    lines_mean: float = Field(1.0, ge=1, description="distinct SKUs per basket, mean (1 + Poisson)")
-    units_per_line_mean: float = Field(1.0, ge=1, description="units per SKU line, mean (1 + Poisson)")
+    lines_mean: float = Field(1.0, ge=1, le=200, description="distinct SKUs per basket, mean (1 + Poisson); 1 to 200")
+    units_per_line_mean: float = Field(1.0, ge=1, le=1_000, description="units per SKU line, mean (1 + Poisson); 1 to "
+                                                                        "1,000")
 
 
 class Reaction(Model):
@@ -345,11 +368,13 @@ class AfterSale(Model):
     repeat_promoter: Prob = Field(0.0, description="chance of a repeat journey after a faultless purchase")
     repeat_passive: Prob = Field(0.0, description="... after a purchase with one problem (wait, stockout, late)")
     repeat_detractor: Prob = Field(0.0, description="... after two problems or more")
-    repeat_after_days: float = Field(14.0, gt=0, description="mean time to the repeat journey, days (exponential)")
+    repeat_after_days: float = Field(14.0, ge=0.1, le=MAX_DAYS, description="mean time to the repeat journey, days "
+                                                                           "(exponential); 0.1 to 36,500")
     return_store: Prob = Field(0.0, description="chance that an order line bought in store is returned (times "
                                                 "fulfilment.return_category_factor of its category)")
     return_online: Prob = Field(0.0, description="the same for a line bought online or by phone")
-    return_after_days: float = Field(7.0, gt=0, description="mean time from order to return, days (exponential)")
+    return_after_days: float = Field(7.0, gt=0, le=MAX_DAYS, description="mean time from order to return, days "
+                                                                        "(exponential); at most 36,500")
     review_prob: Prob = Field(0.0, description="chance that a rated customer writes a public review")
     promoter_prob: Prob = Field(1.0, description="chance that a customer for whom nothing went wrong recommends "
                                                  "the retailer (a promoter); the others are passives")
@@ -454,21 +479,25 @@ class Segment(Model):
 
 class Fulfilment(Model):
     home_delivery_days: Dist = Field(Dist(dist="gamma", mean=2.0, cv=0.4), description="carrier time, days")
-    home_promise_days: float = Field(3.0, gt=0, description="promised delivery time, days")
+    home_promise_days: float = Field(3.0, gt=0, le=MAX_DAYS, description="promised delivery time, days")
     home_cost: NonNeg = Field(6.0, description="cost per home delivery, currency")
-    collect_promise_days: float = Field(3.0, gt=0, description="click & collect from warehouse promise, days")
+    collect_promise_days: float = Field(3.0, gt=0, le=MAX_DAYS, description="click & collect from warehouse "
+                                                                           "promise, days")
     collect_cost: NonNeg = Field(3.0, description="cost per click & collect order from the warehouse")
-    store_collect_promise_min: float = Field(120, gt=0, description="pickup from store stock ready within, minutes")
+    store_collect_promise_min: float = Field(120, gt=0, le=MAX_MIN, description="pickup from store stock ready "
+                                                                               "within, minutes; at most a year")
     store_collect_cost: NonNeg = Field(1.0, description="cost per click & collect order from store stock")
     pick_time_min: Dist = Field(Dist(dist="gamma", mean=6.0, cv=0.3), description="store staff time to pick one order")
     ship_from_store_days: Dist = Field(Dist(dist="gamma", mean=1.5, cv=0.4), description="carrier time, days")
     ship_from_store_cost: NonNeg = Field(8.0, description="cost per ship-from-store parcel")
     pickup_point_days: Dist = Field(Dist(dist="gamma", mean=2.5, cv=0.4), description="carrier time to a "
                                                                                     "pickup point, days")
-    pickup_point_promise_days: float = Field(4.0, gt=0, description="promised time to a pickup point, days")
+    pickup_point_promise_days: float = Field(4.0, gt=0, le=MAX_DAYS, description="promised time to a pickup point, "
+                                                                                "days")
     pickup_point_cost: NonNeg = Field(3.5, description="cost per parcel to a pickup point")
     transfer_days: Dist = Field(Dist(dist="gamma", mean=1.0, cv=0.4), description="store-to-store transfer, days")
-    transfer_promise_days: float = Field(2.0, gt=0, description="promised time for a transfer to be collected")
+    transfer_promise_days: float = Field(2.0, gt=0, le=MAX_DAYS, description="promised time for a transfer to be "
+                                                                            "collected, days")
     transfer_cost: NonNeg = Field(4.0, description="cost per store-to-store transfer")
     cost_per_km: NonNeg = Field(0.0, description="carrier cost per km from the shipping node to the customer's "
                                                  "store area, added to every parcel")
@@ -482,9 +511,11 @@ class Fulfilment(Model):
         default_factory=dict, description="per catalogue category, multiplies the segments' return chances "
                                           "(per order line); categories not named use 1")
     return_writeoff_share: Prob = Field(0.0, description="share of returned units that cannot be sold again")
-    sync_interval_min: float = Field(240, gt=0, description="stale stock sync period in cross-channel, minutes")
+    sync_interval_min: float = Field(240, ge=1, le=MAX_MIN, description="stale stock sync period in cross-channel, "
+                                                                       "minutes; 1 to 525,600 (a year)")
     cart_friction: Prob = Field(0.3, description="cross-channel: chance the cart does not survive a channel switch")
-    store_wait_target_min: float = Field(5.0, ge=0, description="store service-level target wait, minutes")
+    store_wait_target_min: float = Field(5.0, ge=0, le=1_440, description="store service-level target wait, minutes;"
+                                                                        " at most a day")
     return_handling_days: NonNeg = Field(1.0, description="returned units back in sellable stock after, days")
 
 
@@ -512,14 +543,16 @@ class Promotion(Model):
     """A promotion: a traffic peak, and/or a discount on some SKUs in some channels for a window of days."""
 
     name: str = ""
-    start_day: float = Field(ge=0, description="first day of the promotion (0 = first simulated day)")
-    days: float = Field(gt=0, description="length, days")
-    traffic_uplift: float = Field(1.0, gt=0, description="multiplies journeys started per day while it runs")
+    start_day: float = Field(ge=0, le=MAX_DAYS, description="first day of the promotion (0 = first simulated day)")
+    days: float = Field(gt=0, le=MAX_DAYS, description="length, days; at most 36,500")
+    traffic_uplift: float = Field(1.0, gt=0, le=100, description="multiplies journeys started per day while it runs;"
+                                                                    " at most 100")
     pull_forward: Prob = Field(
         0.0, description="share of the extra journeys taken from the same number of days after it (customers "
                          "who bought earlier than they would have)")
     discount: float = Field(0.0, ge=0, lt=1, description="price cut on the SKUs in scope, a share of the price")
-    basket_uplift: float = Field(1.0, ge=1, description="multiplies the units of a basket line in scope")
+    basket_uplift: float = Field(1.0, ge=1, le=100, description="multiplies the units of a basket line in scope; 1 "
+                                                                   "to 100")
     channels: list[str] | None = Field(None, description="purchase channels in scope; null = every channel "
                                                          "(under unified pricing, every channel anyway)")
     categories: list[str] | None = Field(None, description="categories in scope; null = every category")
@@ -545,9 +578,10 @@ class Offer(Model):
     audience: Literal["segment", "lapsed"] = Field(
         "segment", description="'segment': known customers of the segment; 'lapsed': those rated detractors "
                                "(two problems or more, or nothing bought) within the last lapsed_days")
-    lapsed_days: float = Field(30.0, gt=0, description="how recent a bad experience makes a customer 'lapsed'")
-    start_day: float = Field(0.0, ge=0, description="first campaign, day")
-    every_days: float = Field(7.0, gt=0, description="days between campaigns")
+    lapsed_days: float = Field(30.0, gt=0, le=MAX_DAYS, description="how recent a bad experience makes a customer "
+                                                                   "'lapsed'")
+    start_day: float = Field(0.0, ge=0, le=MAX_DAYS, description="first campaign, day")
+    every_days: float = Field(7.0, ge=0.1, le=MAX_DAYS, description="days between campaigns; 0.1 to 36,500")
     recipients: int = Field(ge=0, le=10_000_000, description="customers reached per campaign (at most those "
                                                              "lapsed, for that audience)")
     uptake: Prob = Field(description="chance that a recipient comes to buy (a journey like their last one)")
@@ -586,15 +620,17 @@ class Scenario(Model):
     benchmark_exceptions: dict[str, str] = Field(
         default_factory=dict, description="benchmarks this scenario's baseline is meant to breach, by KPI name, "
                                           "with the reason (e.g. a peak day): reported, not failed")
-    horizon_days: float = Field(gt=0, description="simulated days")
-    warmup_days: float = Field(0.0, ge=0, description="days deleted before measuring")
-    customers_per_day: float = Field(ge=0, description="journeys started per day, all segments")
+    horizon_days: float = Field(gt=0, le=MAX_DAYS, description="simulated days; at most 36,500 (100 years)")
+    warmup_days: float = Field(0.0, ge=0, le=MAX_DAYS, description="days deleted before measuring")
+    customers_per_day: float = Field(ge=0, le=10_000_000, description="journeys started per day, all segments; at "
+                                                                        "most 10,000,000 (the largest chains serve a "
+                                                                        "few million a day)")
     weekly_profile: list[float] | None = Field(None, description="7 weights Monday..Sunday; null = flat")
     promotions: list[Promotion] = Field(default_factory=list, description="traffic peaks (sales, Black Friday) "
                                                                         "and discounts by channel and category")
     marketing: Marketing = Marketing()
     catalogue: Catalogue
-    stores: list[Store] = Field(default_factory=list)
+    stores: list[Store] = Field(default_factory=list, max_length=100_000, description="at most 100,000")
     warehouse: Warehouse | None = None
     call_centre: CallCentre | None = None
     touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
@@ -741,6 +777,10 @@ def _chain_problems(where: str, chain: Chain, research: set[str]):
 
 
 # --------------------------------------------------------------------------------------------- loading
+_BOUND_WORDS = {"less_than_equal": "must be at most", "less_than": "must be below",
+                "greater_than_equal": "must be at least", "greater_than": "must be above"}
+
+
 def format_error(err: Mapping[str, Any]) -> str:
     """One line for one pydantic error: the field path, then what is allowed (and what was given)."""
     loc = ".".join(str(p) for p in err["loc"]) or "(top level)"
@@ -749,6 +789,13 @@ def format_error(err: Mapping[str, Any]) -> str:
         return f"{loc}: required field is missing"
     if err["type"] == "extra_forbidden":
         return f"{loc}: unknown field (check the spelling)"
+    if err["type"] == "finite_number":
+        return f"{loc}: must be a finite number, not infinity or NaN (got {err.get('input')!r})"
+    bound = _BOUND_WORDS.get(err["type"])
+    if bound is not None:
+        limit = next(iter((err.get("ctx") or {}).values()), None)
+        if isinstance(limit, int | float):
+            msg = f"{bound} {int(limit):,}" if float(limit).is_integer() else f"{bound} {limit:g}"
     shown = err.get("input")
     if isinstance(shown, dict | list):
         return f"{loc}: {msg}"
@@ -785,45 +832,30 @@ def parse_override(text: str) -> tuple[str, Any]:
     key, sep, raw = text.partition("=")
     if not sep or not key.strip():
         raise ScenarioError([f"--set {text!r}: expected KEY=VALUE, e.g. stores.0.staff=4"])
-    try:
-        value = yaml.safe_load(raw)
-    except yaml.YAMLError as exc:
-        raise ScenarioError([f"--set {key}: value is not valid YAML ({exc.__class__.__name__})"]) from None
-    return key.strip(), value
+    return key.strip(), load_yaml(raw, f"--set {key.strip()}", ScenarioError)
 
 
 def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Scenario:
     """Validate a raw mapping (as read from YAML) after applying dotted-path ``overrides``."""
     if not isinstance(data, dict):
         raise ScenarioError(["(top level): a scenario must be a mapping of fields"])
-    data = json.loads(json.dumps(data))  # deep copy; YAML scalars are JSON-compatible here
+    data = plain(data, "(scenario)", ScenarioError)  # a deep copy of plain data: dates as text, no odd types
     for key, value in (overrides or {}).items():
-        _set_path(data, key, value)
+        _set_path(data, key, plain(value, f"--set {key}", ScenarioError))
     try:
         scenario = Scenario.model_validate(data)
     except ValidationError as exc:
         raise ScenarioError([format_error(e) for e in exc.errors()]) from None
-    from .setups import setup_problems  # setups builds on config; imported here to check the bundles
-
     problems = scenario.reference_problems() + setup_problems(scenario)
     if problems:
         raise ScenarioError(problems)
     return scenario
 
 
-def read_yaml(path: str | Path, error: type[Exception] = ScenarioError) -> Any:
-    """The data of a YAML file; a missing file or bad YAML raises ``error`` with one line saying where."""
-    path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise error([f"{path}: cannot read file ({exc.strerror})"]) from None
-    try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise error([f"{path}: not valid YAML{where}"]) from None
+def read_yaml(path: str | Path, error: type[Exception] = ScenarioError, kind: str = "scenario") -> Any:
+    """The data of a YAML user file (sim/userfiles.py: size cap, strict UTF-8, bounded aliases, no duplicate
+    keys); a missing, unreadable or bad file raises ``error`` with one line saying where and what."""
+    return _read_user_yaml(path, kind, error)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:

@@ -40,7 +40,11 @@ class ExperimentError(ScenarioError):
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+
+MAX_POINTS = 1_000_000
+"""Most design points an experiment may have (a grid's product of levels, or what a sampled design makes)."""
 
 
 class Factor(_Model):
@@ -49,8 +53,10 @@ class Factor(_Model):
     low: float | None = Field(None, description="lower end of the range, in the field's own unit")
     high: float | None = Field(None, description="upper end of the range, in the field's own unit")
     integer: bool = Field(False, description="round sampled values to the nearest integer (staff, tills, ...)")
-    n: int | None = Field(None, ge=2, description="grid only: number of evenly spaced levels over the range")
-    levels: list[Any] | None = Field(None, min_length=1, description="explicit values (any YAML scalar)")
+    n: int | None = Field(None, ge=2, le=10_000, description="grid only: number of evenly spaced levels over the "
+                                                                  "range; at most 10,000")
+    levels: list[Any] | None = Field(None, min_length=1, max_length=10_000, description="explicit values (any YAML "
+                                                                                     "scalar)")
 
     @model_validator(mode="after")
     def _one_form(self) -> Factor:
@@ -91,9 +97,9 @@ class Design(_Model):
 
     kind: Literal["none", "grid", "lhs", "sobol", "sobol-indices", "morris"] = Field(
         "none", description="none | grid | lhs | sobol | sobol-indices | morris")
-    n: int | None = Field(None, ge=1, description="lhs, sobol: points; sobol-indices: base sample (a power of 2);"
-                                                  " morris: trajectories")
-    levels: int = Field(4, ge=2, description="morris: number of grid levels")
+    n: int | None = Field(None, ge=1, le=MAX_POINTS, description="lhs, sobol: points; sobol-indices: base sample (a "
+                                                                 "power of 2); morris: trajectories; at most 1e6")
+    levels: int = Field(4, ge=2, le=1_000, description="morris: number of grid levels")
     factors: dict[str, Factor] = Field(default_factory=dict, description="dotted path -> range or levels")
 
     @model_validator(mode="after")
@@ -112,7 +118,20 @@ class Design(_Model):
             raise ValueError(f"design kind {self.kind} needs n")
         if self.kind == "sobol-indices" and self.n is not None and self.n & (self.n - 1):
             raise ValueError(f"sobol-indices needs n a power of 2 (got {self.n})")
+        if self.size() > MAX_POINTS:
+            raise ValueError(f"the design has {self.size():,} points; at most {MAX_POINTS:,} (fewer levels or a "
+                             "sampled design: lhs, sobol)")
         return self
+
+    def size(self) -> int:
+        """The number of design points, computed without making them."""
+        d = len(self.factors)
+        if self.kind == "none":
+            return 1
+        if self.kind == "grid":
+            return math.prod(len(f.levels) if f.levels is not None else (f.n or 1) for f in self.factors.values())
+        n = self.n or 0
+        return n * (d + 2) if self.kind == "sobol-indices" else n * (d + 1) if self.kind == "morris" else n
 
     @property
     def names(self) -> list[str]:
@@ -181,8 +200,9 @@ class Experiment(_Model):
     scenario: str | None = Field(None, description="scenario file, relative to the experiment file")
     overrides: dict[str, Any] = Field(default_factory=dict, description="dotted path -> value, applied first")
     setups: list[str] | None = Field(None, min_length=1, description="setups to run; the first is the baseline")
-    replications: int = Field(5, ge=1, description="replications per design point and setup")
-    seed: int = Field(0, ge=0, description="root of the experiment's SeedSequence")
+    replications: int = Field(5, ge=1, le=100_000, description="replications per design point and setup; at most "
+                                                                  "100,000")
+    seed: int = Field(0, ge=0, lt=2**63, description="root of the experiment's SeedSequence")
     design: Design = Field(default_factory=Design, description="design points over scenario parameters")
     kpis: list[str] | None = Field(None, min_length=1, description="KPIs to summarise and analyse")
     confidence: float = Field(0.95, gt=0, lt=1, description="confidence level of intervals")
@@ -207,7 +227,7 @@ def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
 
 def load_experiment(path: str | Path) -> Experiment:
     """Read and validate an experiment YAML file; raise :class:`ExperimentError` listing every problem."""
-    return experiment_from_dict(read_yaml(path, ExperimentError), Path(path).parent)
+    return experiment_from_dict(read_yaml(path, ExperimentError, kind="experiment"), Path(path).parent)
 
 
 def factor_problems(exp: Experiment, scenario_data: dict[str, Any]) -> list[str]:

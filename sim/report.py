@@ -28,6 +28,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from sim.config import ScenarioError
+from sim.userfiles import read_text
+
 REQUIRED = ("summary.csv",)
 KNOWN_CHARTS = {
     "funnel.png": "The funnel: where customers give up, by stage and setup",
@@ -38,6 +41,34 @@ KNOWN_CHARTS = {
     "differences.png": "Paired differences against the baseline setup (same customers), with confidence interval",
 }
 MAX_RUN_ROWS = 5000
+
+
+class ReportError(ValueError):
+    """A results folder the report cannot read: one line naming the file and what is wrong with it."""
+
+
+def _read(path: Path) -> str:
+    """A results folder's text file, read safely (size cap, strict UTF-8: sim/userfiles.py)."""
+    try:
+        return read_text(path, "results", ScenarioError)
+    except ScenarioError as exc:
+        raise ReportError(exc.problems[0]) from None
+
+
+def _csv(path: Path, needs: Sequence[str] = ()) -> pd.DataFrame:
+    """A CSV table of a results folder; a file that is not one, or lacks a column the report needs, raises
+    :class:`ReportError`."""
+    import io
+
+    text = _read(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ReportError(f"{path}: not a CSV table ({str(exc).splitlines()[0][:120]})") from None
+    missing = [c for c in needs if c not in frame.columns]
+    if missing:
+        raise ReportError(f"{path}: missing column(s) {', '.join(missing)}; is this an omnisim compare folder?")
+    return frame
 
 CSS = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem auto;max-width:1200px;
@@ -143,7 +174,7 @@ def _breakdowns(folder: Path) -> str:
     path = folder / "breakdown.csv"
     if not path.is_file():
         return ""
-    frame = pd.read_csv(path)
+    frame = _csv(path, ("dimension", "setup", "member", "kpi", "value"))
     means = frame.groupby(["dimension", "setup", "member", "kpi"], sort=False)["value"].mean()
     parts = []
     for dim, kpis in BREAKDOWN_KPIS.items():
@@ -241,9 +272,9 @@ def _read_meta(folder: Path, meta: Mapping[str, Any] | None) -> dict[str, Any]:
     path = folder / "meta.json"
     if path.is_file():
         try:
-            loaded = json.loads(path.read_text(encoding="utf-8"))
+            loaded = json.loads(_read(path))
         except json.JSONDecodeError as exc:
-            raise ValueError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+            raise ReportError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
         if isinstance(loaded, dict):
             out.update(loaded)
     out.update(dict(meta or {}))
@@ -254,12 +285,12 @@ def _scenario_text(folder: Path) -> tuple[str | None, dict[str, Any]]:
     for name in ("scenario.yaml", "scenario.yml"):
         path = folder / name
         if path.is_file():
-            text = path.read_text(encoding="utf-8")
+            text = _read(path)
             try:
-                import yaml
+                from sim.userfiles import load_yaml
 
-                data = yaml.safe_load(text)
-            except Exception:  # the text is still shown as written
+                data = load_yaml(text, str(path), ScenarioError)
+            except ScenarioError:  # the text is still shown as written
                 data = None
             return text, data if isinstance(data, dict) else {}
     return None, {}
@@ -409,8 +440,16 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     for name in REQUIRED:
         if not (folder / name).is_file():
             raise FileNotFoundError(f"{folder / name}: missing; run `omnisim compare --out {folder}` first")
-    summary = pd.read_csv(folder / "summary.csv")
-    runs = pd.read_csv(folder / "runs.csv") if (folder / "runs.csv").is_file() else None
+    from sim.analysis import SUMMARY_COLUMNS
+
+    summary = _csv(folder / "summary.csv", SUMMARY_COLUMNS)
+    bad = [c for c in SUMMARY_COLUMNS[2:-1] if c in summary.columns and not pd.api.types.is_numeric_dtype(summary[c])
+           and summary[c].notna().any()]
+    if bad or summary.empty:
+        raise ReportError(f"{folder / 'summary.csv'}: " + (f"column(s) {', '.join(bad)} must be numbers" if bad
+                                                          else "no rows"))
+    runs = _csv(folder / "runs.csv", ("setup", "replication", "kpi", "value")) if (folder / "runs.csv").is_file() \
+        else None
     info = _read_meta(folder, meta)
     scenario_text, scenario = _scenario_text(folder)
     out = Path(out_html) if out_html is not None else folder / "report.html"

@@ -110,9 +110,12 @@ def check_costs(costs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, A
 
 def load_costs(path: str | Path) -> dict[str, dict[str, Any]]:
     """Read a cost table from YAML (``system: {low: 50000, high: 200000, label: ..., source: ...}``), checked."""
-    import yaml
+    from sim.userfiles import read_yaml
 
-    data = yaml.safe_load(Path(path).read_text(encoding="utf-8"))
+    def error(lines: list[str]) -> ValueError:
+        return ValueError("; ".join(lines))
+
+    data = read_yaml(path, "costs", error)  # the shared reader of user files: size cap, UTF-8, bounded YAML
     return check_costs(data if data is not None else {})
 
 

@@ -1,13 +1,17 @@
 """The three setups as data: named bundles of capability switches (DESIGN.md section 1).
 
-Processes read these switches; no process ever tests a setup's name.
+Processes read these switches; no process ever tests a setup's name. This module is data and the rules that
+combine it: it sits below the scenario models (``sim.config`` reads it to check a scenario's own setups) and
+imports nothing of the package; the scenario types below are for the type checker only.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, fields, replace
+from typing import TYPE_CHECKING
 
-from .config import Scenario, SetupSpec
+if TYPE_CHECKING:  # pragma: no cover - typing only: config imports this module, not the reverse
+    from .config import Scenario, SetupSpec
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,18 @@ CREATE TABLE IF NOT EXISTS daily (
 STATUS_OK, STATUS_FAILED = "ok", "failed"
 
 
+class StoreError(ValueError):
+    """A results store that cannot be used: not an SQLite results file, or another process is writing it."""
+
+
+class StoreBusy(StoreError):
+    """Another process holds the store's writer lock (``<store>.lock``, with its pid)."""
+
+
+_HELD: dict[str, list[Any]] = {}
+"""Writer locks this process holds: store path -> [open lock file, stores using it]."""
+
+
 @dataclass(frozen=True)
 class RunKey:
     """Where one replication belongs: scenario content hash, design point, setup, replication, root seed."""
@@ -101,20 +113,68 @@ class Store:
 
     def __init__(self, path: str | os.PathLike = ":memory:"):
         self.path = str(path)
+        self._lock_file: str | None = None
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self.conn = sqlite3.connect(self.path, isolation_level=None, timeout=30.0)
-        if self.path != ":memory:":
-            self.conn.execute("PRAGMA journal_mode=WAL")
-        # WAL + NORMAL: a committed transaction survives the process being killed (not a power cut)
-        self.conn.execute("PRAGMA synchronous=NORMAL")
-        self.conn.executescript(SCHEMA)
+        try:
+            if self.path != ":memory:":
+                self.conn.execute("PRAGMA journal_mode=WAL")
+            # WAL + NORMAL: a committed transaction survives the process being killed (not a power cut)
+            self.conn.execute("PRAGMA synchronous=NORMAL")
+            self.conn.executescript(SCHEMA)
+        except sqlite3.DatabaseError as exc:  # a file that is not a database, or a damaged one
+            self.conn.close()
+            raise StoreError(f"{self.path}: not a usable results store ({exc}); move it away to start afresh")\
+                from None
         self.batch: int | None = None
 
     # ------------------------------------------------------------------------------------------ lifecycle
     def close(self) -> None:
-        """Close the connection (the file stays, complete up to the last committed replication)."""
+        """Close the connection (the file stays, complete up to the last committed replication) and release the
+        writer lock."""
         self.conn.close()
+        self._release()
+
+    def _writer(self) -> None:
+        """Take the store's writer lock on the first write: one writing process at a time, so two sweeps never
+        interleave their batches in one file. The lock (``flock`` on ``<store>.lock``) dies with its process, so
+        an interrupted or killed sweep never leaves a stale one; stores of one process on the same file share it.
+        Raises :class:`StoreBusy` naming the holder."""
+        if self._lock_file is not None or self.path == ":memory:":
+            return
+        try:
+            import fcntl
+        except ImportError:  # not on a POSIX system: SQLite's own locking still keeps the file consistent
+            return
+        key = os.path.realpath(self.path)
+        held = _HELD.get(key)
+        if held is None:
+            f = open(key + ".lock", "a+", encoding="utf-8")  # noqa: SIM115 - held until the last close()
+            try:
+                fcntl.flock(f.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except OSError:
+                f.seek(0)
+                holder = f.read().strip() or "another process"
+                f.close()
+                raise StoreBusy(f"{self.path}: another sweep is writing this results store ({holder}); wait for it "
+                                "to finish, or give another --out") from None
+            f.seek(0)
+            f.truncate()
+            f.write(f"pid {os.getpid()}, since {time.strftime('%Y-%m-%d %H:%M:%S')}\n")
+            f.flush()
+            held = _HELD[key] = [f, 0]
+        held[1] += 1
+        self._lock_file = key
+
+    def _release(self) -> None:
+        key, self._lock_file = self._lock_file, None
+        held = _HELD.get(key) if key is not None else None
+        if held is not None:
+            held[1] -= 1
+            if held[1] <= 0:
+                del _HELD[key]
+                held[0].close()  # closing the descriptor releases the lock
 
     def __enter__(self) -> Store:
         return self
@@ -124,12 +184,14 @@ class Store:
 
     def begin_batch(self, command: str = "") -> int:
         """Record the start of a batch (a command that runs replications); return its number."""
+        self._writer()
         cur = self.conn.execute("INSERT INTO batches (started, pid, command) VALUES (?, ?, ?)",
                                 (time.time(), os.getpid(), command))
         self.batch = int(cur.lastrowid)
         return self.batch
 
     def set_meta(self, values: Mapping[str, Any]) -> None:
+        self._writer()
         with self._transaction():
             self.conn.executemany("INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)",
                                   [(k, json.dumps(v, sort_keys=True)) for k, v in values.items()])
@@ -143,12 +205,14 @@ class Store:
 
     def write_points(self, rows: Iterable[tuple[str, int, Mapping[str, Any]]]) -> None:
         """Record design points ``(scenario_hash, point, params)`` (one transaction; existing ones kept)."""
+        self._writer()
         with self._transaction():
             self.conn.executemany("INSERT OR IGNORE INTO points (scenario_hash, point, params) VALUES (?, ?, ?)",
                                   [(h, int(p), json.dumps(dict(params))) for h, p, params in rows])
 
     def write(self, outcome: Outcome) -> None:
         """Store one replication in its own transaction, replacing an earlier failed attempt of the same key."""
+        self._writer()
         k = outcome.key
         with self._transaction():
             row = self.conn.execute(

@@ -64,7 +64,7 @@ def _unknown_key(d):
 @pytest.mark.parametrize(
     ("change", "field", "words"),
     [
-        (_negative_rate, "customers_per_day", "greater than or equal to 0"),
+        (_negative_rate, "customers_per_day", "must be at least 0"),
         (_missing_field, "horizon_days", "missing"),
         (_wrong_type, "horizon_days", "number"),
         (_unknown_key, "horizon_dayz", "unknown field"),

@@ -38,7 +38,7 @@ def test_missing_field():
 
 def test_negative_rate():
     (line,) = problems(lambda d: d.update(customers_per_day=-5))
-    assert line.startswith("customers_per_day:") and "greater than or equal to 0" in line and "-5" in line
+    assert line.startswith("customers_per_day:") and "must be at least 0" in line and "-5" in line
 
 
 def test_probabilities_must_sum_to_one():

@@ -59,7 +59,7 @@ def test_sensitivity_design_sizes():
          "give low and high"),
         ({"name": "x", "design": {"kind": "sobol-indices", "n": 6, "factors": {"a": {"low": 1, "high": 2}}}},
          "design", "power of 2"),
-        ({"name": "x", "replications": 0}, "replications", "greater than or equal to 1"),
+        ({"name": "x", "replications": 0}, "replications", "must be at least 1"),
         ({"name": "x", "design": {"kind": "cube"}}, "design.kind", "none"),
         ({"name": "x", "replicatons": 3}, "replicatons", "unknown field"),
     ],

@@ -322,7 +322,7 @@ def test_bad_policy_inside_a_category_names_its_path():
     assert len(lines) == 2
 
 
-@pytest.mark.parametrize(("value", "expect"), [(-5, "greater than or equal to 0"), ("lots", "valid integer"),
+@pytest.mark.parametrize(("value", "expect"), [(-5, "must be at least 0"), ("lots", "valid integer"),
                                                (2.5, "valid integer")])
 def test_bad_supplier_capacity_gets_one_line(value, expect):
     (line,) = problems(lambda d: d.update(supplier={"capacity_units_per_day": value}))

@@ -1,0 +1,134 @@
+"""Ctrl-C and a second writer (issue 14): an interrupted command says so in one line and exits 130, leaves no
+output folder (compare) and a consistent, resumable results store (sweep); a second sweep on a store another
+process is writing is refused in one line. These start the real command and send it a real SIGINT."""
+
+from __future__ import annotations
+
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from sim import cli
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "scenarios" / "default.yaml"
+SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0", "--set", "customers_per_day=1500"]
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups (POSIX)")
+
+
+def start(argv: list[str], cwd: Path) -> subprocess.Popen:
+    """The command in its own process group, as a shell runs a foreground job (Ctrl-C reaches every process)."""
+    return subprocess.Popen([sys.executable, "-m", "sim.cli", *argv], cwd=cwd, stdout=subprocess.PIPE,
+                            stderr=subprocess.PIPE, text=True, start_new_session=True,
+                            env={**os.environ, "PYTHONPATH": str(ROOT)})
+
+
+def wait_for(condition, proc: subprocess.Popen, timeout: float = 120) -> None:
+    t0 = time.monotonic()
+    while not condition():
+        assert proc.poll() is None, f"finished before the interrupt: {proc.communicate()}"
+        assert time.monotonic() - t0 < timeout, "never started working"
+        time.sleep(0.1)
+
+
+def children(pid: int) -> list[str]:
+    try:
+        return (Path(f"/proc/{pid}/task/{pid}/children").read_text().split())
+    except OSError:
+        return []
+
+
+def ctrl_c(proc: subprocess.Popen) -> tuple[str, str]:
+    os.killpg(proc.pid, signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    return out, err
+
+
+def rows(store: Path) -> int:
+    if not store.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"file:{store}?mode=ro", uri=True, timeout=1) as conn:
+            return int(conn.execute("SELECT COUNT(*) FROM runs").fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to see the workers start")
+def test_ctrl_c_during_compare_leaves_nothing(tmp_path):
+    out = tmp_path / "cmp"
+    proc = start(["compare", str(DEFAULT), *SHORT, "--replications", "12", "--workers", "2", "--no-progress",
+                  "--out", str(out)], tmp_path)
+    wait_for(lambda: len(children(proc.pid)) >= 2, proc)
+    time.sleep(1.0)  # the workers are simulating
+    stdout, err = ctrl_c(proc)
+    assert err.strip().splitlines() == ["omnisim: interrupted; nothing written"], err
+    assert stdout == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output folder, no staging folder
+
+
+def test_ctrl_c_during_sweep_keeps_a_consistent_store_and_a_second_writer_is_refused(tmp_path, capsys):
+    exp = tmp_path / "e.yaml"
+    exp.write_text(f"name: interrupt-me\nscenario: {DEFAULT}\nreplications: 30\nseed: 3\n"
+                   "overrides: {horizon_days: 2, warmup_days: 0, customers_per_day: 1500}\n", encoding="utf-8")
+    out = tmp_path / "sw"
+    store = out / "results.sqlite"
+    proc = start(["sweep", str(exp), "--workers", "2", "--no-progress", "--out", str(out)], tmp_path)
+    try:
+        wait_for(lambda: rows(store) >= 1, proc)
+        # a second sweep on the same store, while the first one writes: refused in one line, nothing touched
+        assert cli.main(["sweep", str(exp), "--workers", "1", "--no-progress", "--out", str(out)]) == 2
+        err = capsys.readouterr().err.strip().splitlines()
+        assert len(err) == 1 and "another sweep is writing this results store (pid " in err[0], err
+    finally:
+        stdout, err = ctrl_c(proc)
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("omnisim: interrupted; the results store keeps"), err
+    assert "Traceback" not in err
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        done = conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+        kpis = conn.execute("SELECT COUNT(DISTINCT run) FROM kpis").fetchone()[0]
+    assert 1 <= done < 90 and kpis == done  # every stored replication is whole
+    assert not [p for p in out.iterdir() if ".partial-" in p.name]
+
+
+def test_interrupt_in_process_compare(tmp_path, capsys, monkeypatch):
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("sim.experiment.replicate_results", interrupted)
+    out = tmp_path / "cmp"
+    assert cli.main(["compare", str(DEFAULT), *SHORT, "--replications", "2", "--no-progress", "--out", str(out)]) == 130
+    assert capsys.readouterr().err == "omnisim: interrupted; nothing written\n"
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_damaged_store_is_one_line(tmp_path, capsys):
+    exp = tmp_path / "e.yaml"
+    exp.write_text(f"name: x\nscenario: {DEFAULT}\nreplications: 2\n", encoding="utf-8")
+    out = tmp_path / "sw"
+    out.mkdir()
+    (out / "results.sqlite").write_bytes(b"this is not a database" * 100)
+    assert cli.main(["sweep", str(exp), "--no-progress", "--out", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "not a usable results store" in err[0]
+
+
+def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
+    monkeypatch.setitem(sys.modules, "distributed", None)  # as if Dask were not installed
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--no-progress", "--scheduler",
+            "tcp://127.0.0.1:1", "--out", str(out)]
+    assert cli.main(argv) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "Dask is not installed" in err[0] and "omnisim[cluster]" in err[0]
+    assert not out.exists()
