@@ -23,9 +23,15 @@ SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0", "--set", "customer
 pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="process groups (POSIX)")
 
 
+# The command as a shell starts it: Ctrl-C handled as Python does by default. A process inherits an ignored SIGINT
+# (an xdist worker may have one, from a library that set it), and Python then never raises KeyboardInterrupt.
+AS_FROM_A_SHELL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+                   "sys.argv[0] = 'omnisim'; runpy.run_module('sim.cli', run_name='__main__', alter_sys=True)")
+
+
 def start(argv: list[str], cwd: Path) -> subprocess.Popen:
     """The command in its own process group, as a shell runs a foreground job (Ctrl-C reaches every process)."""
-    return subprocess.Popen([sys.executable, "-m", "sim.cli", *argv], cwd=cwd, stdout=subprocess.PIPE,
+    return subprocess.Popen([sys.executable, "-c", AS_FROM_A_SHELL, *argv], cwd=cwd, stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, start_new_session=True,
                             env={**os.environ, "PYTHONPATH": str(ROOT)})
 
