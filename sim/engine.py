@@ -81,10 +81,15 @@ class Later:
     def at(self, t: float, data: Any = None) -> None:
         """``fn(data)`` at time ``t`` exactly (``Environment.schedule`` takes a delay, and ``now + (t - now)``
         need not be ``t`` in floating point)."""
+        if t < self.env._now:  # type: ignore[attr-defined]
+            raise ValueError(f"time {t} is in the past (now {self.env._now})")  # type: ignore[attr-defined]
         heappush(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
 
     def after(self, delay: float, data: Any = None) -> None:
-        """``fn(data)`` after ``delay``: at ``now + delay``, as ``Environment.schedule`` computes it."""
+        """``fn(data)`` after ``delay``: at ``now + delay``, as ``Environment.schedule`` computes it. A negative
+        delay is refused, as SimPy's ``Timeout`` refuses it: the clock never runs backwards."""
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
         t = self.env._now + delay  # type: ignore[attr-defined]
         heappush(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
 

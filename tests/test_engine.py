@@ -161,3 +161,18 @@ def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls):
     Later(env, seen.append).at(7.3, "exact")  # 1.1 + (7.3 - 1.1) == 7.299999999999999
     env.run()
     assert seen == ["exact"] and env.now == 7.3
+
+
+def test_a_negative_delay_is_refused_as_simpy_refuses_it():
+    env = simpy.Environment()
+
+    def gen():
+        yield -1.0
+
+    with pytest.raises(ValueError, match="negative delay"):
+        Light(env).start(gen())
+    with pytest.raises(ValueError, match="negative delay"):
+        Later(env, print).after(-0.5)
+    env.run(until=2)
+    with pytest.raises(ValueError, match="in the past"):
+        Later(env, print).at(1.5)
