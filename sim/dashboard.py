@@ -28,10 +28,10 @@ from typing import Any
 
 import pandas as pd
 import panel as pn
-import yaml
 
-from sim.config import ScenarioError, load_scenario, scenario_from_dict
+from sim.config import ScenarioError, load_scenario, read_yaml, scenario_from_dict
 from sim.setups import available, resolve
+from sim.userfiles import decode, load_yaml
 
 LIBRARY = Path(__file__).resolve().parents[1] / "scenarios"
 """The scenario library of a source checkout (``scenarios/*.yaml``); an installed package has none: upload one."""
@@ -58,14 +58,8 @@ def library() -> dict[str, Path]:
 def read_upload(data: bytes, filename: str) -> dict[str, Any]:
     """The mapping of an uploaded YAML scenario, validated as it stands; raise :class:`ScenarioError` with one
     line per problem, each prefixed with the file name (the loader's messages, as ``omnisim validate`` prints)."""
-    try:
-        raw = yaml.safe_load(data.decode("utf-8"))
-    except UnicodeDecodeError:
-        raise ScenarioError([f"{filename}: not a text file (a scenario is YAML)"]) from None
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        where = f" at line {mark.line + 1}, column {mark.column + 1}" if mark else ""
-        raise ScenarioError([f"{filename}: not valid YAML{where}"]) from None
+    # the CLI's reader of user files: size cap, binary and encodings, duplicate keys, bounded aliases
+    raw = load_yaml(decode(data, filename, "scenario", ScenarioError), filename, ScenarioError)
     try:
         scenario_from_dict(raw)
     except ScenarioError as exc:
@@ -313,7 +307,7 @@ class Dashboard:
             if len(setups) < 2:
                 raise ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
             overrides = lever_overrides(base, self.levers(), setups)
-            data = source if isinstance(source, dict) else yaml.safe_load(Path(source).read_text(encoding="utf-8"))
+            data = source if isinstance(source, dict) else read_yaml(source)
             scenario = scenario_from_dict(data, overrides)
         except ScenarioError as exc:
             self._show_messages(exc.problems)

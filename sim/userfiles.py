@@ -68,18 +68,27 @@ def read_text(path: str | Path, kind: str, error: ErrorFactory) -> str:
         except OSError:
             size = "more"
         raise error([f"{path}: file too large ({size}; a {kind} file may have at most {_size(cap)})"])
+    return decode(data, str(path), kind, error)
+
+
+def decode(data: bytes, where: str, kind: str, error: ErrorFactory) -> str:
+    """The bytes of a user file of ``kind`` (read from disk, or uploaded) as text, with :func:`read_text`'s
+    checks: the size cap, binary content, UTF-16/32, strict UTF-8. ``where`` names the file in the message."""
+    cap = CAPS[kind]
+    if len(data) > cap:
+        raise error([f"{where}: file too large ({_size(len(data))}; a {kind} file may have at most {_size(cap)})"])
     for bom, name in _BOMS:
         if data.startswith(bom):
-            raise error([f"{path}: the file is {name} text; save it as UTF-8"])
+            raise error([f"{where}: the file is {name} text; save it as UTF-8"])
     nul = data.find(b"\x00")
     if nul >= 0:
-        raise error([f"{path}: a binary file, not text (a NUL byte at offset {nul}); expected a {kind} file"])
+        raise error([f"{where}: a binary file, not text (a NUL byte at offset {nul}); expected a {kind} file"])
     data = data.removeprefix(b"\xef\xbb\xbf")
     try:
         return data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
-        raise error([f"{path}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"]) \
+        raise error([f"{where}: not UTF-8 text (byte 0x{data[exc.start]:02x} at line {line}); save it as UTF-8"]) \
             from None
 
 

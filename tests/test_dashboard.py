@@ -160,3 +160,15 @@ def test_a_broken_upload_shows_the_field_path_in_the_page(chromium, server, tmp_
     text = asyncio.run(drive())
     assert "broken.yaml: segments.1.channels: channels must sum to 1 (got 1.18)" in text
     assert "broken.yaml cannot be used" in text
+
+
+def test_an_upload_goes_through_the_readers_of_user_files():
+    """An uploaded scenario meets the CLI's checks (issue 14): duplicate keys, alias bombs, binary, UTF-16."""
+    laughs = "a: &a [x, x, x, x, x, x, x, x, x, x]\n" + "".join(
+        f"{c}: &{c} [{', '.join(['*' + p] * 10)}]\n" for p, c in zip("abcdefgh", "bcdefghi", strict=True))
+    for data, expected in ((b"name: a\nname: b\n", "duplicate key"), (laughs.encode(), "alias"),
+                           (b"\x00\x01binary", "binary"), ("name: x".encode("utf-16"), "UTF-16")):
+        with pytest.raises(ScenarioError) as info:
+            dashboard.read_upload(data, "up.yaml")
+        assert len(info.value.problems) == 1 and info.value.problems[0].startswith("up.yaml: "), info.value.problems
+        assert expected in info.value.problems[0], info.value.problems
