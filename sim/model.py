@@ -246,7 +246,7 @@ class World:
         pop = self.net.cat.popularity
         nd = wd = math.nan
         if self.net.n_stores:
-            held = np.array([[x > 0 for x in row] for row in inv.on_hand[: self.net.n_stores]]).mean(axis=0)
+            held = (np.array(inv.on_hand[: self.net.n_stores]) > 0).mean(axis=0)
             nd, wd = float(held.mean()), float((held * pop).sum())
         return {"area": sum(inv.area), "bo_area": sum(inv.bo_area), "shipped": sum(inv.shipped),
                 "units_out": inv.units_out,
