@@ -390,20 +390,29 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
         return "", []
     from sim import roi
 
-    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs)
+    margin = "operating_margin" if runs is not None else "gross_margin"
+    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin,
+                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    if not table["whole_weeks"].all():
+        note = html.escape(str(table["note"].iloc[0]))
+        return (f"<p class='note warning'>No return on investment: the {note}.</p>", [])
     chart = roi.roi_chart(table, workdir / "roi.png")
-    cols = ["setup", "systems", "cost_low", "cost_high", "yearly_gain", "yearly_gain_ci_low",
-            "yearly_gain_ci_high", "payback_months", "payback_months_low", "payback_months_high", "roi_12m"]
+    cols = ["setup", "systems", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
+            "yearly_gain_ci_low", "yearly_gain_ci_high", "payback_months", "payback_months_low",
+            "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high"]
     costs = roi.check_costs(meta.get("costs") or roi.DEFAULT_COSTS)
-    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), html.escape(v["source"])]
-                 for k, v in costs.items()]
+    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), _num(v["running_low"]),
+                  _num(v["running_high"]), html.escape(v["source"])] for k, v in costs.items()]
+    what = "Operating-margin" if margin == "operating_margin" else "Gross-margin"
     body = (
-        "<p class='note'>Gross-margin gain against the baseline, scaled from the measured days to a year "
-        f"(365 / {_num(days)}), against one-off implementation costs (€). Payback in months; the interval pairs "
-        "the cost range with the ends of the gain's confidence interval. Running costs are not included.</p>"
-        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of the cost")
-        + _table(["system", "what", "low (€)", "high (€)", "source"], cost_rows, "costs-table",
-                 "implementation cost ranges used (editable)")
+        f"<p class='note'>{what} gain against the baseline (after the fulfilment costs, offers and margin of "
+        f"returned sales the runs measured), scaled from the measured days to a year (365 / {_num(days)}), "
+        f"ramping up over {_num(roi.DEFAULT_RAMP_UP_MONTHS)} months after go-live, against implementation costs "
+        "(one-off, €) and running costs (€ a year from go-live). Payback in months; the interval pairs the cost "
+        "ranges with the ends of the gain's confidence interval.</p>"
+        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of 12 months' costs")
+        + _table(["system", "what", "low (€)", "high (€)", "running low (€/yr)", "running high (€/yr)", "source"],
+                 cost_rows, "costs-table", "cost ranges used (editable)")
     )
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 

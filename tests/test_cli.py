@@ -5,6 +5,7 @@ These run the real model on the default scenario cut to a short horizon.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -214,7 +215,10 @@ def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, caps
     assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
     assert set(runs["replication"]) == {0, 1}
     # the decision first (sentences, then the deciding KPIs with labels and verdicts), the full table after it
-    assert stdout.startswith("Cross-channel, against multichannel") or stdout.startswith("No difference")
+    # (after the caution a 2-day horizon earns: less than a weekly cycle)
+    body = stdout[stdout.index("\n", stdout.index("Caution")) + 1:] if stdout.startswith("Caution") else stdout
+    body = "\n".join(line for line in body.splitlines() if not line.startswith(("  ", "Caution")))
+    assert body.startswith("Cross-channel, against multichannel") or body.startswith("No difference")
     assert stdout.index("verdict") < stdout.index("±") and "basket_units" in stdout
     assert "e+0" not in stdout.split("±")[0] and "e-0" not in stdout.split("±")[0]
     assert not leftovers(out.parent)
@@ -445,3 +449,27 @@ def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no glossary markers" in err[0]
     assert plain.read_text(encoding="utf-8") == "no markers here\n"
+
+
+def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decision(tmp_path, capsys):
+    """Two measured days: the decision opens with a caution in the CLI, in decision.json, in the HTML report and
+    in the decision summary the notebooks print; the payback is refused (not whole weeks)."""
+    from sim.decision import decision_summary
+
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",
+            "--out", str(out), "--no-progress"]
+    assert cli.main(argv) == 0
+    stdout = capsys.readouterr().out
+    first = stdout.splitlines()[0]
+    assert first.startswith("Caution: this rests on 2 measured days, less than a weekly cycle")
+    assert "no payback computed" in stdout
+    decision = json.loads((out / "decision.json").read_text(encoding="utf-8"))
+    assert any("less than a weekly cycle" in w for w in decision["warnings"])
+    assert cli.main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "less than a weekly cycle" in page and "No return on investment" in page
+    summary, runs = pd.read_csv(out / "summary.csv"), pd.read_csv(out / "runs.csv")
+    notebook = decision_summary(summary, 0.95, 2, runs)  # what the strategist notebook prints
+    assert notebook.sentences[0].startswith("Caution:") and notebook.warnings
+    assert not decision_summary(summary, 0.95, 14, runs).sentences[0].startswith("Caution: this rests")
