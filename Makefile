@@ -21,7 +21,7 @@ $(BIN)/.installed: pyproject.toml
 	touch $@
 
 demo: $(BIN)/.installed
-	$(BIN)/omnisim compare scenarios/default.yaml --replications $(REPS) --out $(OUT)
+	$(BIN)/omnisim compare scenarios/default.yaml --replications $(REPS) --out $(OUT) --force   # make owns $(OUT): replaced whole
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench

@@ -1,7 +1,11 @@
 """Journey calibration: fit the journey parameters to market figures, or the chain to a journey log.
 
 - :func:`calibrate` fits each segment's touchpoint mix and mean count so that touchpoints per purchase, the share
-  of buyers using each touchpoint and the ROPO share come out at their targets. The figures of a mix-and-mean
+  of buyers using each touchpoint and the ROPO share come out at their targets. It fits only what the targets
+  name (no ``touchpoints_per_journey`` target: the mean counts stay; no usage or ROPO target: the mixes stay) and
+  keeps the segments' purchase channels as the user set them unless asked (``refit=("channels",)``).
+- :func:`write_fitted` writes the fitted values into the user's own file, number by number: every comment,
+  anchor and line the fit did not touch stays as it was (positions from ruamel.yaml's round-trip loader). The figures of a mix-and-mean
   journey have closed forms (a geometric number of independent steps), so the fit is a least-squares problem
   solved by scipy, regularised towards the scenario's own values; the simulation then checks it (tests).
 - :func:`fit_chain` estimates a Markov chain (maximum likelihood: transition counts) from a CSV journey log
@@ -14,6 +18,8 @@ from __future__ import annotations
 
 import io
 import math
+import re
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +52,10 @@ MARKET_TARGETS: dict = {
     "ropo_share": 0.71,
 }
 TOLERANCE = {"touchpoints_per_journey": 0.5, "share": 0.02}
+FIGURES = ("touchpoints_per_journey", "usage", "ropo_share")
+"""The figures a targets file may name (each optional, at least one)."""
+REFIT = ("channels",)
+"""Fields the user set that calibration may refit only when asked: the segments' purchase channel shares."""
 
 
 def read_targets(path: str | Path) -> dict:
@@ -56,25 +66,36 @@ def read_targets(path: str | Path) -> dict:
 
 
 def check_targets(data: Any, where: str = "targets") -> dict:
-    """``data`` if it is a valid targets mapping; otherwise :class:`ScenarioError`, one line per problem."""
+    """``data`` if it is a valid targets mapping; otherwise :class:`ScenarioError`, one line per problem: unknown
+    keys (with the allowed ones), shares outside 0–1 (a value in percent is named as such), at least one figure."""
 
-    def share(x: Any) -> bool:
-        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x) and 0 <= x <= 1
+    def number(x: Any) -> bool:
+        return isinstance(x, int | float) and not isinstance(x, bool) and math.isfinite(x)
+
+    def share(key: str, x: Any) -> str | None:
+        if number(x) and 0 <= x <= 1:
+            return None
+        hint = f"; give shares, e.g. {x / 100:g} for {x:g} %" if number(x) and 1 < x <= 100 else ""
+        return f"{where}: {key}: a share between 0 and 1 (got {x!r}{hint})"
 
     if not isinstance(data, dict):
-        raise ScenarioError([f"{where}: (top level): targets must be a mapping of figures"])
-    problems = [f"{where}: {k}: unknown figure; allowed: touchpoints_per_journey, usage, ropo_share"
-                for k in data if k not in MARKET_TARGETS]
-    tp = data.get("touchpoints_per_journey")
-    if not (isinstance(tp, int | float) and not isinstance(tp, bool) and math.isfinite(tp) and 1 <= tp <= 100):
-        problems.append(f"{where}: touchpoints_per_journey: required, a number from 1 to 100 (got {tp!r})")
+        raise ScenarioError([f"{where}: (top level): targets must be a mapping of figures; allowed: "
+                             f"{', '.join(FIGURES)}"])
+    problems = [f"{where}: {k}: unknown figure; allowed: {', '.join(FIGURES)}" for k in data if k not in FIGURES]
+    if not problems and not any(k in data for k in FIGURES):
+        problems.append(f"{where}: (top level): name at least one figure of {', '.join(FIGURES)}")
+    if "touchpoints_per_journey" in data:
+        tp = data["touchpoints_per_journey"]
+        if not (number(tp) and 1 <= tp <= 100):
+            problems.append(f"{where}: touchpoints_per_journey: a number from 1 to 100 (got {tp!r})")
     usage = data.get("usage", {})
-    if not isinstance(usage, dict):
-        problems.append(f"{where}: usage: a mapping of touchpoint to share of buyers (got {usage!r})")
+    if not isinstance(usage, dict) or ("usage" in data and not usage):
+        problems.append(f"{where}: usage: a mapping of touchpoint to share of buyers, e.g. {{web: 0.89}} "
+                        f"(got {usage!r})")
     else:
-        problems += [f"{where}: usage.{k}: a share between 0 and 1 (got {v!r})" for k, v in usage.items() if not share(v)]
-    if "ropo_share" in data and not share(data["ropo_share"]):
-        problems.append(f"{where}: ropo_share: a share between 0 and 1 (got {data['ropo_share']!r})")
+        problems += [line for k, v in usage.items() if (line := share(f"usage.{k}", v))]
+    if "ropo_share" in data and (line := share("ropo_share", data["ropo_share"])):
+        problems.append(line)
     if problems:
         raise ScenarioError(problems)
     return data
@@ -83,7 +104,7 @@ def check_targets(data: Any, where: str = "targets") -> dict:
 class _Arrays:
     """The calibration problem as arrays: segments x research touchpoints."""
 
-    def __init__(self, sc: Scenario, targets: dict):
+    def __init__(self, sc: Scenario, targets: dict, refit: Sequence[str] = ()):
         self.research = list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
         self.online = np.array([t in sc.touchpoints for t in self.research])
         self.segs = [s for s in sc.segments if s.journey.touchpoint_mix]
@@ -102,6 +123,18 @@ class _Arrays:
             self.groups[key] = idx
         self.theta0 = np.concatenate([np.log(self.mix0[self.support]), np.log(self.m0 - 1 + 1e-9),
                                       np.log(self.buy0[self.buy_support])])
+        # only what the targets name moves: the mean counts for touchpoints per journey, the mixes for usage and
+        # ROPO, the purchase channels only when asked
+        shapes = [(self.support.sum(), bool(targets.get("usage")) or "ropo_share" in targets),
+                  (len(self.segs), "touchpoints_per_journey" in targets),
+                  (self.buy_support.sum(), "channels" in refit)]
+        self.free = np.concatenate([np.full(int(n), on) for n, on in shapes])
+
+    def full(self, free_theta: np.ndarray) -> np.ndarray:
+        """The whole parameter vector: the fitted entries from ``free_theta``, the others as in the scenario."""
+        theta = self.theta0.copy()
+        theta[self.free] = free_theta
+        return theta
 
     def decode(self, theta: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """(touchpoint mix, mean touchpoints, purchase channel shares) per segment."""
@@ -134,7 +167,8 @@ def _softmax(theta: np.ndarray, support: np.ndarray) -> np.ndarray:
 
 
 def _residuals(figs: dict, targets: dict) -> list[float]:
-    r = [(figs["touchpoints_per_journey"] - targets["touchpoints_per_journey"]) / TOLERANCE["touchpoints_per_journey"]]
+    r = [(figs["touchpoints_per_journey"] - targets["touchpoints_per_journey"]) / TOLERANCE["touchpoints_per_journey"]
+         ] if "touchpoints_per_journey" in targets else []
     r += [(figs["usage"][k] - v) / TOLERANCE["share"] for k, v in targets.get("usage", {}).items()]
     if "ropo_share" in targets:
         r.append((figs["ropo_share"] - targets["ropo_share"]) / TOLERANCE["share"])
@@ -142,7 +176,8 @@ def _residuals(figs: dict, targets: dict) -> list[float]:
 
 
 def _shift(targets: dict, bias: dict) -> dict:
-    return {"touchpoints_per_journey": targets["touchpoints_per_journey"] - bias["touchpoints_per_journey"],
+    return {**({"touchpoints_per_journey": targets["touchpoints_per_journey"] - bias["touchpoints_per_journey"]}
+               if "touchpoints_per_journey" in targets else {}),
             "usage": {k: v - bias["usage"][k] for k, v in targets.get("usage", {}).items()},
             **({"ropo_share": targets["ropo_share"] - bias["ropo_share"]} if "ropo_share" in targets else {})}
 
@@ -166,11 +201,13 @@ def measured(result, targets: dict) -> dict:
 
 
 def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichannel", days: float = 6,
-              seed: int = 0, rounds: int = 2, prior_weight: float = 0.2) -> tuple[Scenario, dict]:
-    """Fit every segment's ``touchpoint_mix`` and ``mean_touchpoints`` so that the simulated buyers show the
-    ``targets`` (default: the market figures). Segments keep their purchase channels; a touchpoint absent from
-    a segment's mix stays absent; ``prior_weight`` pulls towards the scenario's own values where the targets
-    leave freedom.
+              seed: int = 0, rounds: int = 2, prior_weight: float = 0.2,
+              refit: Sequence[str] = ()) -> tuple[Scenario, dict]:
+    """Fit the segments' journeys so that the simulated buyers show the ``targets`` (default: the market
+    figures), moving only what the targets name: ``mean_touchpoints`` for a ``touchpoints_per_journey`` target,
+    ``touchpoint_mix`` for ``usage`` and ``ropo_share`` targets. Segments keep the purchase channels the user set
+    unless ``refit`` holds ``"channels"`` (then they are fitted too); a touchpoint absent from a segment's mix
+    stays absent; ``prior_weight`` pulls towards the scenario's own values where the targets leave freedom.
 
     Each round fits the closed forms by least squares, simulates ``days`` (after a two-day warm-up) under
     ``setup``, and moves the closed-form targets by what the simulation showed they miss (buyers are not a
@@ -179,17 +216,22 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichann
     """
     from .model import run
 
-    targets = targets or MARKET_TARGETS
-    arr = _Arrays(sc, targets)
+    targets = check_targets(targets or MARKET_TARGETS)
+    unknown = [r for r in refit if r not in REFIT]
+    if unknown:
+        raise ScenarioError([f"--refit {unknown[0]}: unknown field; allowed: {', '.join(REFIT)}"])
+    arr = _Arrays(sc, targets, refit)
     aim = targets
     report: dict = {"targets": targets, "rounds": []}
     fitted = sc
     for _ in range(max(1, rounds)):
         def residuals(th, aim=aim):
-            return np.concatenate([_residuals(arr.figures(*arr.decode(th)), aim), prior_weight * (th - arr.theta0)])
+            full = arr.full(th)
+            return np.concatenate([_residuals(arr.figures(*arr.decode(full)), aim),
+                                   prior_weight * (th - arr.theta0[arr.free])])
 
-        fit = least_squares(residuals, arr.theta0)
-        fitted = _with_journeys(sc, arr, *arr.decode(fit.x))
+        fit = least_squares(residuals, arr.theta0[arr.free])
+        fitted = _with_journeys(sc, arr, *arr.decode(arr.full(fit.x)), targets, refit)
         closed = arr.figures(*_rounded_arrays(fitted, arr))
         probe = scenario_from_dict(fitted.model_dump(mode="json"),
                                    {"horizon_days": days + 2, "warmup_days": 2})
@@ -200,14 +242,19 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichann
     return fitted, report
 
 
-def _with_journeys(sc: Scenario, arr: _Arrays, mix: np.ndarray, m: np.ndarray, buy: np.ndarray) -> Scenario:
-    """The scenario with fitted mixes and channel shares (4 decimals, summing to one) and means (2 decimals)."""
+def _with_journeys(sc: Scenario, arr: _Arrays, mix: np.ndarray, m: np.ndarray, buy: np.ndarray, targets: dict,
+                   refit: Sequence[str] = ()) -> Scenario:
+    """The scenario with the fitted fields only: mixes and channel shares (4 decimals, summing to one), means
+    (2 decimals); a field the targets do not name keeps the scenario's value exactly."""
     data = sc.model_dump(mode="json")
     for i, seg in enumerate(arr.segs):
         seg_data = data["segments"][sc.segments.index(seg)]
-        seg_data["journey"]["touchpoint_mix"] = _rounded_row(mix[i], arr.support[i], arr.research)
-        seg_data["journey"]["mean_touchpoints"] = round(float(m[i]), 2)
-        seg_data["channels"] = _rounded_row(buy[i], arr.buy_support[i], arr.research)
+        if targets.get("usage") or "ropo_share" in targets:
+            seg_data["journey"]["touchpoint_mix"] = _rounded_row(mix[i], arr.support[i], arr.research)
+        if "touchpoints_per_journey" in targets:
+            seg_data["journey"]["mean_touchpoints"] = round(float(m[i]), 2)
+        if "channels" in refit:
+            seg_data["channels"] = _rounded_row(buy[i], arr.buy_support[i], arr.research)
     return scenario_from_dict(data)
 
 
@@ -223,6 +270,102 @@ def _rounded_arrays(sc: Scenario, arr: _Arrays) -> tuple[np.ndarray, np.ndarray,
     return (np.array([[s.journey.touchpoint_mix.get(t, 0.0) for t in arr.research] for s in segs]),
             np.array([s.journey.mean_touchpoints for s in segs]),
             np.array([[s.channels.get(t, 0.0) for t in arr.research] for s in segs]))
+
+
+def fitted_changes(before: Scenario, after: Scenario) -> list[tuple[tuple, Any]]:
+    """The journey fields calibration changed, as (path in the scenario file, new value) pairs."""
+    out: list[tuple[tuple, Any]] = []
+    for i, (a, b) in enumerate(zip(before.segments, after.segments, strict=True)):
+        for k, v in b.journey.touchpoint_mix.items():
+            if a.journey.touchpoint_mix.get(k) != v:
+                out.append((("segments", i, "journey", "touchpoint_mix", k), v))
+        if a.journey.mean_touchpoints != b.journey.mean_touchpoints:
+            out.append((("segments", i, "journey", "mean_touchpoints"), b.journey.mean_touchpoints))
+        for k, v in b.channels.items():
+            if a.channels.get(k) != v:
+                out.append((("segments", i, "channels", k), v))
+    return out
+
+
+_SCALAR = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?=\s*(?:[,}\]#]|$))")
+
+
+def _yaml_io() -> Any:
+    from ruamel.yaml import YAML
+
+    y = YAML()  # round-trip: comments, key order, anchors and flow styles are kept
+    y.width = 4096
+    y.preserve_quotes = True
+    y.indent(mapping=2, sequence=4, offset=2)
+    return y
+
+
+def _surgical(text: str, data: Any, changes: Sequence[tuple[tuple, Any]]) -> str | None:
+    """``text`` with each changed number replaced where it is written; None when one cannot be (a key the file
+    does not write itself, a value that is not a plain number, one place holding two different new values)."""
+    lines = text.splitlines(keepends=True)
+    edits: dict[tuple[int, int], tuple[int, str]] = {}
+    for path, value in changes:
+        node = data
+        for key in path[:-1]:
+            node = node[key]
+        key = path[-1]
+        lc = getattr(node, "lc", None)
+        if lc is None or key not in getattr(lc, "data", {}):
+            return None  # inherited through a merge key, or not in the file: no place of its own
+        line, col = lc.value(key)
+        match = _SCALAR.match(lines[line], col)
+        if match is None:
+            return None
+        new = repr(value) if isinstance(value, float) else str(value)
+        if edits.get((line, col), (0, new))[1] != new:
+            return None
+        edits[(line, col)] = (match.end() - col, new)
+    for (line, col), (length, new) in sorted(edits.items(), reverse=True):
+        lines[line] = lines[line][:col] + new + lines[line][col + length:]
+    return "".join(lines)
+
+
+def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path: str | Path,
+                 overrides: dict[str, Any] | None = None, expected: Scenario | None = None) -> Path:
+    """Write the user's scenario file ``source`` to ``path`` with ``changes`` ((path, value) pairs, e.g. from
+    :func:`fitted_changes`) and the dotted ``overrides`` applied; return ``path``.
+
+    Each changed number is replaced where the file writes it, so comments, anchors, flow mappings and every
+    other line stay byte for byte. When a value has no place of its own (inherited through a merge key, or
+    absent from the file), the file is rewritten by ruamel.yaml's round-trip dumper instead: values, comments,
+    key order and anchors kept, spacing inside flow collections normalised. With ``expected``, the written
+    file is loaded again and must give that scenario (``ScenarioError`` otherwise, nothing written).
+    """
+    from .config import load_scenario
+
+    text = read_text(source, "scenario", ScenarioError)
+    y = _yaml_io()
+    data = y.load(text)
+    edits = list(changes) + [(tuple(int(p) if p.isdigit() else p for p in k.split(".")), v)
+                             for k, v in (overrides or {}).items()]
+    out = _surgical(text, data, edits)
+    if out is None:
+        for key_path, value in edits:
+            node = data
+            for key in key_path[:-1]:
+                node = node[key]
+            node[key_path[-1]] = value
+        buf = io.StringIO()
+        y.dump(data, buf)
+        out = buf.getvalue()
+    path = Path(path)
+    tmp = path.with_name(f".{path.name}.partial")
+    tmp.write_text(out, encoding="utf-8")
+    try:
+        if expected is not None:
+            got = load_scenario(tmp)
+            if got.model_dump(mode="json", exclude={"name"}) != expected.model_dump(mode="json", exclude={"name"}):
+                raise ScenarioError([f"{path}: the fitted file does not load as the fitted scenario; not written"])
+        tmp.replace(path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return path
 
 
 def write_scenario(sc: Scenario, path: str | Path) -> Path:

@@ -100,9 +100,11 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="override a field by dotted path, e.g. stores.0.staff=4 (repeatable)")
 
 
-def _add_force(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--force", action="store_true",
-                   help="run even if one replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)")
+def _add_force(p: argparse.ArgumentParser, out: bool = True) -> None:
+    what = ("replace the contents of a non-empty --out folder (refused otherwise), and run even if one "
+            "replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)") if out else \
+        "run even if one replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)"
+    p.add_argument("--force", action="store_true", help=what)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -126,7 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="warm-up days, not measured (default: 14)")
     p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
     _add_workers(p)
-    _add_force(p)
+    _add_force(p, out=False)
 
     p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
     _add_common(p)
@@ -168,22 +170,31 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("calibrate", help="fit journey parameters to market figures (or a chain to a journey log)")
     _add_common(p)
     p.add_argument("--targets", type=Path, metavar="YAML",
-                   help="targets file: touchpoints_per_journey, usage {touchpoint: share}, ropo_share "
-                        "(default: the market figures of DESIGN.md)")
+                   help="targets file naming any of touchpoints_per_journey, usage {touchpoint: share}, ropo_share; "
+                        "only what it names is fitted (default: the market figures of DESIGN.md)")
+    p.add_argument("--refit", action="append", default=[], choices=["channels"],
+                   help="also refit a field the user set: channels (the segments' purchase channel shares; "
+                        "kept as written by default)")
     p.add_argument("--log", type=Path, metavar="CSV",
                    help="fit a Markov chain from a journey log (customer_id, timestamp, touchpoint) instead")
     p.add_argument("--segment", action="append", default=None, metavar="NAME",
                    help="with --log: the segment(s) that get the fitted chain (default: all)")
     p.add_argument("--setup", default="omnichannel", help="setup simulated to correct the fit (default: omnichannel)")
-    p.add_argument("--out", type=Path, metavar="FILE", required=True, help="write the fitted scenario here (YAML)")
+    p.add_argument("--out", type=Path, metavar="FILE", required=True,
+                   help="write the fitted scenario here: the scenario file with the fitted numbers replaced, its "
+                        "comments and layout kept")
 
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
     p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
-    p.add_argument("results", type=Path, metavar="RESULTS_DIR", help="a folder written by omnisim compare --out")
-    p.add_argument("--out", type=Path, metavar="FILE", help="HTML file (default: RESULTS_DIR/report.html)")
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR",
+                   help="a folder written by omnisim compare --out (or omnisim sweep --out, with --point)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="HTML file (default: RESULTS_DIR/report.html, or "
+                                                          "RESULTS_DIR/report-point-N.html for a sweep's point)")
+    p.add_argument("--point", type=_int_at_least(0), default=None, metavar="N",
+                   help="for a sweep folder: the design point to report (points.csv lists them)")
     return parser
 
 
@@ -276,26 +287,47 @@ def _sku_count(scenario: Any) -> int:
 
 
 # --------------------------------------------------------------------------------------------- output
-def _check_out(out: Path) -> Path:
+SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", "results.sqlite-shm",
+              "results.sqlite.lock", "sweep.log")
+"""What a sweep folder keeps from one run to the next (the resumable store and its log); every other file in it
+is the previous run's export and is replaced by the new one."""
+
+
+def _check_out(out: Path, force: bool = False, sweep: bool = False) -> Path:
+    """The absolute ``--out`` folder; refused (exit 2, one line, nothing touched) when it is a file, or a
+    non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
     out = out.expanduser().absolute()
     if out.exists() and not out.is_dir():
         raise UsageError(f"{PROG}: --out {out}: exists and is not a directory")
+    if force or not out.is_dir():
+        return out
+    entries = sorted(p.name for p in out.iterdir())
+    if sweep and "results.sqlite" in entries:
+        return out  # resuming: the store is the sweep's own
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        count = "1 entry" if len(entries) == 1 else f"{len(entries)} entries"
+        raise UsageError(f"{PROG}: --out {out}: not empty ({count}: {shown}); give a new folder, or --force to "
+                         "replace its contents")
     return out
 
 
 @contextmanager
-def staged_output(out: Path) -> Iterator[Path]:
-    """Yield a temporary directory next to ``out``; on success move its files into ``out``, else delete it.
+def staged_output(out: Path, keep: Sequence[str] | None = None) -> Iterator[Path]:
+    """Yield a temporary directory next to ``out``; on success publish it as ``out``, else delete it.
 
-    If ``out`` does not exist it is created by renaming the whole temporary directory, so it appears
-    complete or not at all. If it exists, each file is replaced atomically (other files are kept).
+    The published folder holds exactly the new files, never a stale one beside them: if ``out`` does not exist,
+    or ``keep`` is None, the whole temporary directory replaces it (renamed into place, so it appears complete
+    or not at all; an old ``out`` is moved aside first and deleted after). With ``keep`` (names of files that
+    outlive a run, e.g. a sweep's results store), each new file replaces its namesake atomically and every other
+    file or folder of ``out`` not named in ``keep`` is deleted.
     """
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     tmp.mkdir()  # not tempfile.mkdtemp: its 0700 mode would become the mode of --out
     try:
         yield tmp
-        _publish(tmp, out)
+        _publish(tmp, out, keep)
     finally:
         _remove(tmp)
 
@@ -310,15 +342,29 @@ def _remove(folder: Path) -> None:
             continue
 
 
-def _publish(tmp: Path, out: Path) -> None:
+def _publish(tmp: Path, out: Path, keep: Sequence[str] | None = None) -> None:
+    if keep is None and out.is_dir():  # move the old folder aside, put the new one in place, delete the old
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            os.rename(old, out)
+            raise
+        _remove(old)
+        return
     if not out.exists():
         try:
             os.rename(tmp, out)
             return
         except OSError:  # created meanwhile, or a platform that will not rename: fall back to file by file
             out.mkdir(parents=True, exist_ok=True)
+    new = {item.name for item in tmp.iterdir()}
     for item in sorted(tmp.iterdir()):
         os.replace(item, out / item.name)
+    for item in sorted(out.iterdir()):  # the previous run's files: stale beside the new ones
+        if item.name not in new and item.name not in (keep or ()):
+            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
 
 
 def _fmt(value: float, digits: int = 4) -> str:
@@ -391,7 +437,7 @@ def _write_run(result: Any, out: Path) -> list[Path]:
 
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication; print the KPI table (name, value in the KPI's unit); optionally write CSVs."""
-    out = _check_out(args.out) if args.out else None
+    out = _check_out(args.out, args.force) if args.out else None
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
     _guard(scenario, args.force)
@@ -431,7 +477,7 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Replicate the setups, write summary.csv, runs.csv, kpis.png, differences.png; print a table and paths."""
-    out = _check_out(args.out)
+    out = _check_out(args.out, args.force)
     scenario = _load(args.file, args.overrides)
     from sim.setups import SETUP_NAMES
 
@@ -571,11 +617,28 @@ def _file_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def _sweep_outputs(result: Any, tmp: Path) -> None:
-    """Write the sweep's tables, summary, failures and (for a sensitivity design) indices and tornado charts."""
+def _sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
+    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``)."""
+    import sim
+
+    exp = result.experiment
+    days = {}
+    for i, params in enumerate(exp.points()):
+        sc = evaluator.prepare(params)[0]
+        days[str(i)] = sc.horizon_days - sc.warmup_days
+    return {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
+            "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
+            "confidence": exp.confidence, "horizon_days_by_point": days, "version": sim.__version__}
+
+
+def _sweep_outputs(result: Any, tmp: Path, evaluator: Any = None) -> None:
+    """Write the sweep's tables, summary, meta.json, failures and (for a sensitivity design) indices and tornado
+    charts."""
     from sim.plots import tornado
 
     result.store.export(tmp, result.keys)
+    if evaluator is not None:
+        (tmp / "meta.json").write_text(json.dumps(_sweep_meta(result, evaluator), indent=2) + "\n")
     runs = result.runs()
     if not runs.empty:
         result.summary_table().to_csv(tmp / "summary.csv", index=False)
@@ -613,7 +676,7 @@ def _guard_points(exp: Any, evaluator: Any, force: bool) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment into DIR/results.sqlite (resuming), export its tables; exit 1 if replications failed."""
-    out = _check_out(args.out)
+    out = _check_out(args.out, args.force, sweep=True)
     exp, evaluator = _load_experiment(args.file, args.overrides)
     _guard_points(exp, evaluator, args.force)
     from sim.experiment import default_store_path, sweep
@@ -623,8 +686,8 @@ def cmd_sweep(args: argparse.Namespace) -> int:
     with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"):
         result = sweep(exp, store, workers=args.workers, scheduler=args.scheduler, evaluator=evaluator,
                        progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
-        with staged_output(out) as tmp:
-            _sweep_outputs(result, tmp)
+        with staged_output(out, keep=SWEEP_KEEP) as tmp:
+            _sweep_outputs(result, tmp, evaluator)
             names = sorted(p.name for p in tmp.iterdir())
     print(f"{exp.name}: {result.summary.describe()}", file=sys.stderr)
     for name in [default_store_path(out).name, "sweep.log", *names]:
@@ -633,8 +696,17 @@ def cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def cmd_calibrate(args: argparse.Namespace) -> int:
-    """Fit the journeys (to targets, or a chain to a log), write the fitted scenario, print the figures."""
-    from sim.calibration import MARKET_TARGETS, calibrate, fit_chain, read_targets, with_chain, write_scenario
+    """Fit the journeys (to targets, or a chain to a log), write the user's file with the fitted values, print
+    the figures."""
+    from sim.calibration import (
+        MARKET_TARGETS,
+        calibrate,
+        fit_chain,
+        fitted_changes,
+        read_targets,
+        with_chain,
+        write_fitted,
+    )
 
     scenario = _load(args.file, args.overrides)
     if args.log is not None:
@@ -642,20 +714,25 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             raise UsageError(f"{PROG}: --log {args.log}: no such file")
         chain, counts = fit_chain(args.log)
         fitted = with_chain(scenario, chain, args.segment)
+        changes = [(("segments", i, "journey", "chain"), seg.journey.chain.model_dump(mode="json"))
+                   for i, seg in enumerate(fitted.segments) if seg.journey.chain != scenario.segments[i].journey.chain]
         print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
               f"{sum(counts['start'].values())} journeys")
     else:
         targets = MARKET_TARGETS if args.targets is None else read_targets(args.targets)
-        fitted, report = calibrate(scenario, targets, setup=args.setup)
+        fitted, report = calibrate(scenario, targets, setup=args.setup, refit=args.refit)
         after = report["after"]
         rows = [("touchpoints_per_journey", _fmt(targets["touchpoints_per_journey"]),
-                 _fmt(after["touchpoints_per_journey"]))]
+                 _fmt(after["touchpoints_per_journey"]))] if "touchpoints_per_journey" in targets else []
         rows += [(f"usage {k}", _fmt(v), _fmt(after["usage"][k])) for k, v in targets.get("usage", {}).items()]
         if "ropo_share" in targets:
             rows.append(("ropo_share", _fmt(targets["ropo_share"]), _fmt(after["ropo_share"])))
         _print_table(rows, ("figure", "target", "simulated"))
+        changes = fitted_changes(scenario, fitted)
+        kept = "" if args.refit else "; purchase channels kept as written (--refit channels to fit them too)"
+        print(f"{_plural(len(changes), 'value')} fitted{kept}", file=sys.stderr)
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    print(write_scenario(fitted, args.out))
+    print(write_fitted(args.file, changes, args.out, overrides=_overrides(args.overrides), expected=fitted))
     return EXIT_OK
 
 
@@ -689,7 +766,7 @@ def cmd_report(args: argparse.Namespace) -> int:
     if not (args.results / "summary.csv").is_file():
         raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
     try:
-        print(write_report(args.results, args.out))
+        print(write_report(args.results, args.out, point=args.point))
     except ReportError as exc:
         raise UsageError(f"{PROG}: {exc}") from None
     return EXIT_OK

@@ -26,6 +26,10 @@ from sim.kpis import KPI_BY_NAME, SCORE, SHARE, label_of, unit_of
 DECIDING = ("revenue", "margin_after_fulfilment", "gross_margin", "basket_value", "conversion_rate",
             "stockout_rate", "fill_rate", "store_service_level", "call_service_level", "on_time_rate",
             "satisfaction")
+WEEK_DAYS = 7.0
+"""A result resting on fewer measured days than a weekly cycle is flagged (the weekly profile has not repeated)."""
+TARGET_REL_HALF_WIDTH = 0.05
+"""Target relative half-width of the deciding KPIs' means (as :func:`sim.experiment.sequential`'s default)."""
 GAIN, LOSS, NONE, NO_DATA = "clear gain", "clear loss", "no detectable difference", "no data"
 CHANGE_COLUMNS = ("setup", "baseline", "kpi", "label", "unit", "baseline_mean", "mean", "diff", "diff_ci_low",
                   "diff_ci_high", "change", "change_low", "change_high", "change_unit", "verdict")
@@ -166,13 +170,45 @@ def _months(x: float) -> str:
     return "never" if not math.isfinite(x) else f"{fmt_number(x, 2)} months"
 
 
+def _pct(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{fmt_number(100 * x, 2)} %"
+
+
 def _payback_sentence(name: str, p: Any) -> str:
+    if not p.whole_weeks:
+        return f"{name}: no payback computed: the {p.note}."
+    costs = (f"implementation {fmt_value(p.cost_low, '€')}–{fmt_value(p.cost_high, '€')} and running costs of "
+             f"{fmt_value(p.running_low, '€')}–{fmt_value(p.running_high, '€')} a year, the gain ramping up over "
+             f"{fmt_number(p.ramp_up_months, 2)} months")
+    margin = "operating margin" if p.margin_kpi == "operating_margin" else p.margin_kpi.replace("_", " ")
     if not math.isfinite(p.payback_months):
-        return (f"{name} does not pay back its implementation cost on the margin it adds "
+        return (f"{name} does not pay back its costs ({costs}) on the {margin} it adds "
                 f"(yearly gain {fmt_value(p.yearly_gain, '€')}).")
-    return (f"{name} pays back its implementation cost ({fmt_value(p.cost_low, '€')}–{fmt_value(p.cost_high, '€')}) "
-            f"in {_months(p.payback_months)} [{_months(p.payback_months_low)}; {_months(p.payback_months_high)}] on a "
-            f"yearly margin gain of {fmt_value(p.yearly_gain, '€')}; one-off costs only, running costs excluded.")
+    return (f"{name} pays back its costs ({costs}) in {_months(p.payback_months)} "
+            f"[{_months(p.payback_months_low)}; {_months(p.payback_months_high)}] on a yearly {margin} gain of "
+            f"{fmt_value(p.yearly_gain, '€')} [{fmt_value(p.yearly_gain_ci_low, '€')}; "
+            f"{fmt_value(p.yearly_gain_ci_high, '€')}]; 12-month ROI {_pct(p.roi_12m)} "
+            f"[{_pct(p.roi_12m_low)}; {_pct(p.roi_12m_high)}].")
+
+
+def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
+                     target: float = TARGET_REL_HALF_WIDTH) -> list[str]:
+    """Caution sentences for a result that rests on less than a weekly cycle of measured days, or on a deciding
+    KPI whose confidence half-width is above ``target`` of its mean (more replications or days needed)."""
+    out = []
+    if measured_days is not None and measured_days < WEEK_DAYS:
+        out.append(f"Caution: this rests on {measured_days:g} measured days, less than a weekly cycle; "
+                   "weekdays and weekends are not both represented, so measure at least two whole weeks before "
+                   "deciding.")
+    if {"kpi", "mean", "half_width"} <= set(summary.columns):
+        rows = summary[summary["kpi"].isin(DECIDING) & (summary["mean"].abs() > 0)]
+        rel = (rows["half_width"] / rows["mean"].abs())
+        wide = list(dict.fromkeys(rows.loc[rel > target, "kpi"]))
+        if wide:
+            out.append(f"Caution: the confidence half-width of {_join([label_of(k).lower() for k in wide])} is above "
+                       f"{fmt_number(100 * target)} % of the mean; add replications "
+                       "(sim.experiment.sequential) before relying on these figures.")
+    return out
 
 
 # --------------------------------------------------------------------------------------------- the summary
@@ -186,6 +222,7 @@ class DecisionSummary:
     changes: pd.DataFrame
     payback: pd.DataFrame | None = None
     sentences: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         def clean(v: Any) -> Any:
@@ -197,7 +234,7 @@ class DecisionSummary:
         pay = None if self.payback is None else [
             {k: clean(v) for k, v in r.items()} for r in self.payback.to_dict("records")]
         return {"baseline": self.baseline, "confidence": self.confidence, "changes": rows, "payback": pay,
-                "sentences": self.sentences}
+                "sentences": self.sentences, "warnings": self.warnings}
 
     def table(self) -> pd.DataFrame:
         """The changes as people read them: setup, KPI label, baseline and setup values, change, verdict."""
@@ -218,5 +255,11 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
     if measured_days and "gross_margin" in set(summary["kpi"]) and summary["setup"].nunique() > 1:
         from sim import roi
 
-        payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario)
-    return DecisionSummary(baseline, confidence, table, payback, sentences(table, payback, confidence))
+        # the CFO's margin (fulfilment, offers and returns out) when the replications are there to derive it
+        margin = "operating_margin" if runs is not None else "gross_margin"
+        payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
+                                margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    warnings = horizon_warnings(summary, measured_days)
+    # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns
+    return DecisionSummary(baseline, confidence, table, payback, warnings + sentences(table, payback, confidence),
+                           warnings)

@@ -390,20 +390,29 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
         return "", []
     from sim import roi
 
-    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs)
+    margin = "operating_margin" if runs is not None else "gross_margin"
+    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin,
+                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    if not table["whole_weeks"].all():
+        note = html.escape(str(table["note"].iloc[0]))
+        return (f"<p class='note warning'>No return on investment: the {note}.</p>", [])
     chart = roi.roi_chart(table, workdir / "roi.png")
-    cols = ["setup", "systems", "cost_low", "cost_high", "yearly_gain", "yearly_gain_ci_low",
-            "yearly_gain_ci_high", "payback_months", "payback_months_low", "payback_months_high", "roi_12m"]
+    cols = ["setup", "systems", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
+            "yearly_gain_ci_low", "yearly_gain_ci_high", "payback_months", "payback_months_low",
+            "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high"]
     costs = roi.check_costs(meta.get("costs") or roi.DEFAULT_COSTS)
-    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), html.escape(v["source"])]
-                 for k, v in costs.items()]
+    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), _num(v["running_low"]),
+                  _num(v["running_high"]), html.escape(v["source"])] for k, v in costs.items()]
+    what = "Operating-margin" if margin == "operating_margin" else "Gross-margin"
     body = (
-        "<p class='note'>Gross-margin gain against the baseline, scaled from the measured days to a year "
-        f"(365 / {_num(days)}), against one-off implementation costs (€). Payback in months; the interval pairs "
-        "the cost range with the ends of the gain's confidence interval. Running costs are not included.</p>"
-        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of the cost")
-        + _table(["system", "what", "low (€)", "high (€)", "source"], cost_rows, "costs-table",
-                 "implementation cost ranges used (editable)")
+        f"<p class='note'>{what} gain against the baseline (after the fulfilment costs, offers and margin of "
+        f"returned sales the runs measured), scaled from the measured days to a year (365 / {_num(days)}), "
+        f"ramping up over {_num(roi.DEFAULT_RAMP_UP_MONTHS)} months after go-live, against implementation costs "
+        "(one-off, €) and running costs (€ a year from go-live). Payback in months; the interval pairs the cost "
+        "ranges with the ends of the gain's confidence interval.</p>"
+        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of 12 months' costs")
+        + _table(["system", "what", "low (€)", "high (€)", "running low (€/yr)", "running high (€/yr)", "source"],
+                 cost_rows, "costs-table", "cost ranges used (editable)")
     )
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 
@@ -422,8 +431,39 @@ def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[st
 
 
 # --------------------------------------------------------------------------------------------- the report
+def _sweep_point(folder: Path, summary: pd.DataFrame, runs: pd.DataFrame | None, info: dict[str, Any],
+                 point: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None, int]:
+    """One design point of a sweep folder's tables (summary and runs with a ``point`` column), its factor values
+    added to ``info`` as run facts; :class:`ReportError` when no point is chosen among several, or an unknown one."""
+    from sim.analysis import SUMMARY_COLUMNS
+
+    points = sorted(int(p) for p in pd.unique(summary["point"]))
+    if point is None:
+        if len(points) > 1:
+            raise ReportError(f"{folder}: a sweep folder with {len(points)} design points ({points[0]}–{points[-1]}, "
+                              "listed in points.csv); choose one with --point N")
+        point = points[0]
+    if point not in points:
+        raise ReportError(f"{folder}: no design point {point}; the sweep has points {points[0]}–{points[-1]}")
+    rows = summary[summary["point"] == point]
+    factors = {c: rows[c].iloc[0] for c in rows.columns if c not in SUMMARY_COLUMNS and c != "point"}
+    summary = rows[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+    if runs is not None and "point" in runs.columns:
+        runs = runs[runs["point"] == point][["setup", "replication", "kpi", "value"]].reset_index(drop=True)
+    name = info.get("experiment") or info.get("scenario") or folder.name
+    where = ", ".join(f"{k} = {v}" for k, v in factors.items())
+    info["scenario"] = f"{name}, design point {point}" + (f" ({where})" if where else "")
+    info["design point"] = f"{point} of {len(points)} (points {points[0]}–{points[-1]}: omnisim report --point N)"
+    for k, v in factors.items():
+        info[f"factor {k}"] = v
+    days = info.pop("horizon_days_by_point", None)
+    if isinstance(days, dict) and str(point) in days:
+        info["horizon_days"] = days[str(point)]
+    return summary, runs, point
+
+
 def write_report(results_dir: str | Path, out_html: str | Path | None = None,
-                 meta: Mapping[str, Any] | None = None) -> Path:
+                 meta: Mapping[str, Any] | None = None, point: int | None = None) -> Path:
     """Write a self-contained HTML report of a ``omnisim compare --out`` folder; return the HTML path.
 
     ``results_dir`` must hold ``summary.csv``; ``runs.csv``, the charts (every ``*.png``), ``scenario.yaml``
@@ -433,6 +473,10 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     ``replications``, ``horizon_days`` (measured days per replication: adds the return-on-investment section of
     :mod:`sim.roi`), ``costs`` (a cost table for it) and any other scalar facts to list. Raises
     ``FileNotFoundError`` when the folder or its summary is missing.
+
+    A sweep folder (``omnisim sweep --out``: a ``point`` column in its tables) is reported one design point at a
+    time: ``point`` chooses it (needed when there are several; :class:`ReportError` says so), its factor values
+    become run facts and the default file is ``report-point-N.html``.
     """
     folder = Path(results_dir)
     if not folder.is_dir():
@@ -443,6 +487,8 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     from sim.analysis import SUMMARY_COLUMNS
 
     summary = _csv(folder / "summary.csv", SUMMARY_COLUMNS)
+    if point is not None and "point" not in summary.columns:
+        raise ReportError(f"{folder}: --point is for a sweep folder; this one holds a single comparison")
     bad = [c for c in SUMMARY_COLUMNS[2:-1] if c in summary.columns and not pd.api.types.is_numeric_dtype(summary[c])
            and summary[c].notna().any()]
     if bad or summary.empty:
@@ -451,15 +497,21 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     runs = _csv(folder / "runs.csv", ("setup", "replication", "kpi", "value")) if (folder / "runs.csv").is_file() \
         else None
     info = _read_meta(folder, meta)
+    default_name = "report.html"
+    sweep = "point" in summary.columns
+    if sweep:
+        summary, runs, point = _sweep_point(folder, summary, runs, info, point)
+        default_name = f"report-point-{point}.html"
     scenario_text, scenario = _scenario_text(folder)
-    out = Path(out_html) if out_html is not None else folder / "report.html"
+    out = Path(out_html) if out_html is not None else folder / default_name
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".report-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     work.mkdir()
     try:
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
         decision_html = _decision(summary, runs, info, work)
-        page = _page(info, scenario, scenario_text, summary, runs, _charts(folder, roi_charts), roi_html,
+        charts = [c for c in _charts(folder, roi_charts) if not (sweep and c[0].startswith("tornado-"))]
+        page = _page(info, scenario, scenario_text, summary, runs, charts, roi_html,
                      decision_html, _breakdowns(folder))
         tmp = work / "report.html"
         tmp.write_text(page, encoding="utf-8")

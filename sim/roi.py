@@ -15,16 +15,23 @@ system     needed when the setup has                        what it is
            ``store_pickup``, ``ship_from_store``             routing of orders to a node, live stock
 =========  ===============================================  ============================================
 
-Their one-off implementation costs (low and high, euros) are an editable table, :data:`DEFAULT_COSTS`, or a YAML
-file of the same shape (:func:`load_costs`). Only the OMS range comes from the market study quoted in DESIGN.md
-(50–200 k€, 20–35 % ROI in 12 months); the CRM and PIM ranges are stated assumptions to be replaced by quotes.
+Their one-off implementation costs and yearly running costs (low and high, euros) are an editable table,
+:data:`DEFAULT_COSTS`, or a YAML file of the same shape (:func:`load_costs`). The implementation ranges are the
+market study's (002_19829b2ba6ddba5f.txt: CRM 30–150 k€, PIM 20–80 k€, OMS 50–200 k€, with 12-month ROIs of
+15–25 %, 10–20 % and 20–35 %); the studies give no running cost, so the yearly running ranges (licences, hosting,
+integration upkeep) are a stated assumption, 15–25 % of the implementation range a year, to be replaced by quotes.
 
-The gain is the paired difference of a margin KPI (default ``gross_margin``) between the setup and the baseline
-over the measured days of a :func:`sim.experiment.compare` run, with its confidence interval, scaled to a year.
-From it :func:`roi_table` gives the payback period in months and the 12-month ROI, each with an interval that
-combines the low/high costs with the ends of the gain's interval. Running costs (licences, staff) are not
-included: subtract them from the gain if known. Scaling assumes the simulated days are representative of the
-year: use whole weeks of an ordinary period (not a peak week such as ``scenarios/black_friday.yaml``).
+The gain is the paired difference of a margin KPI between the setup and the baseline over the measured days of a
+:func:`sim.experiment.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
+``operating_margin`` (derived per replication): the margin after the fulfilment costs the simulation measures
+(parcels, store deliveries, transfers), minus the cost of targeted offers and the margin given back on returned
+sales (refunds × gross margin rate; discounts are already out of the gross margin). The gain ramps up linearly
+over ``ramp_up_months`` after go-live, and running costs accrue from go-live. From it :func:`roi_table` gives the
+payback period in months and the 12-month ROI, each with an interval that combines the low/high costs with the
+ends of the gain's interval. Scaling assumes the simulated days are representative of the year: only whole
+weeks are scaled (the weekly profile repeats); another measured length gives no yearly figure (NaN, with a
+``note``) unless ``require_whole_weeks=False``. Use an ordinary period (not a peak week such as
+``scenarios/black_friday.yaml``).
 
 Uses numpy, pandas, PyYAML and matplotlib (the chart only); no model.
 """
@@ -44,27 +51,38 @@ MONTHS_PER_YEAR = 12.0
 MARKET_ROI_12M = (0.20, 0.35)
 """12-month ROI of OMS projects quoted by the market study in DESIGN.md (share of the cost)."""
 
+DEFAULT_RAMP_UP_MONTHS = 6.0
+"""Months after go-live over which the gain grows linearly to its simulated level (staff trained, customers
+aware): an assumption, to be replaced by the retailer's roll-out plan."""
+RUNNING_SHARE = (0.15, 0.25)
+"""Yearly running cost as a share of the implementation cost (assumption: software upkeep and licences are
+commonly quoted at about a fifth of the project a year; the studies give no figure)."""
+
 DEFAULT_COSTS: dict[str, dict[str, Any]] = {
     "crm": {
         "label": "CRM / unified customer data",
-        "low": 30_000.0,
-        "high": 150_000.0,
-        "source": "assumption (not in DESIGN.md): mid-market CRM / customer-data platform roll-out; replace with quotes",
+        "low": 30_000.0, "high": 150_000.0,
+        "running_low": 30_000.0 * RUNNING_SHARE[0], "running_high": 150_000.0 * RUNNING_SHARE[1],
+        "source": "implementation: 002_19829b2ba6ddba5f.txt (CRM 30-150 kEUR, 15-25 % ROI in 12 months); running: "
+                  "assumption, 15-25 % of it a year",
     },
     "pim": {
         "label": "product information management",
-        "low": 20_000.0,
-        "high": 100_000.0,
-        "source": "assumption (not in DESIGN.md): mid-market PIM project; replace with quotes",
+        "low": 20_000.0, "high": 80_000.0,
+        "running_low": 20_000.0 * RUNNING_SHARE[0], "running_high": 80_000.0 * RUNNING_SHARE[1],
+        "source": "implementation: 002_19829b2ba6ddba5f.txt (PIM 20-80 kEUR, 10-20 % ROI in 12 months); running: "
+                  "assumption, 15-25 % of it a year",
     },
     "oms": {
         "label": "order management system",
-        "low": 50_000.0,
-        "high": 200_000.0,
-        "source": "market study quoted in DESIGN.md: OMS projects 50-200 kEUR, 20-35 % ROI in 12 months",
+        "low": 50_000.0, "high": 200_000.0,
+        "running_low": 50_000.0 * RUNNING_SHARE[0], "running_high": 200_000.0 * RUNNING_SHARE[1],
+        "source": "implementation: 002_19829b2ba6ddba5f.txt (OMS 50-200 kEUR, 20-35 % ROI in 12 months); running: "
+                  "assumption, 15-25 % of it a year",
     },
 }
-"""System -> one-off implementation cost range in euros (``low``, ``high``), a ``label`` and its ``source``."""
+"""System -> one-off implementation cost range (``low``, ``high``) and yearly running cost range (``running_low``,
+``running_high``) in euros, a ``label`` and its ``source``."""
 
 SYSTEM_NEEDS: dict[str, Callable[[Any], bool]] = {
     "crm": lambda c: c.cart_continuity != "none" or bool(c.personalisation) or bool(c.cart_reminders),
@@ -74,7 +92,8 @@ SYSTEM_NEEDS: dict[str, Callable[[Any], bool]] = {
 """System -> test on a setup's capability switches (:class:`sim.setups.Capabilities`): does it need the system?"""
 
 ROI_COLUMNS = (
-    "setup", "baseline", "systems", "cost_low", "cost_high", "margin_kpi", "measured_days", "n_pairs",
+    "setup", "baseline", "systems", "cost_low", "cost_high", "running_low", "running_high", "ramp_up_months",
+    "margin_kpi", "measured_days", "whole_weeks", "note", "n_pairs",
     "gain", "gain_ci_low", "gain_ci_high", "yearly_gain", "yearly_gain_ci_low", "yearly_gain_ci_high",
     "payback_months", "payback_months_low", "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high",
 )
@@ -84,7 +103,8 @@ ROI_COLUMNS = (
 def check_costs(costs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
     """Return ``costs`` as a plain dict after checking each entry; raise ``ValueError`` naming every problem.
 
-    Each system needs ``low`` and ``high`` (euros, 0 <= low <= high); ``label`` and ``source`` are optional.
+    Each system needs ``low`` and ``high`` (euros, 0 <= low <= high); ``running_low`` and ``running_high`` (euros a
+    year, default 0), ``label`` and ``source`` are optional.
     """
     if not isinstance(costs, Mapping):
         raise ValueError("costs: expected a mapping system -> {low, high, label, source}")
@@ -101,8 +121,21 @@ def check_costs(costs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, A
         if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high < low:
             problems.append(f"costs.{name}: need 0 <= low <= high (got low={low:g}, high={high:g})")
             continue
+        try:
+            r_low, r_high = float(entry.get("running_low", 0.0)), float(entry.get("running_high", 0.0))
+        except (TypeError, ValueError):
+            problems.append(f"costs.{name}: running_low and running_high must be numbers (euros a year)")
+            continue
+        if not (math.isfinite(r_low) and math.isfinite(r_high)) or r_low < 0 or r_high < r_low:
+            problems.append(f"costs.{name}: need 0 <= running_low <= running_high (got {r_low:g}, {r_high:g})")
+            continue
+        unknown = sorted(set(entry) - {"label", "low", "high", "running_low", "running_high", "source"})
+        if unknown:
+            problems.append(f"costs.{name}.{unknown[0]}: unknown field; allowed: low, high, running_low, "
+                            "running_high, label, source")
+            continue
         out[str(name)] = {"label": str(entry.get("label", name)), "low": low, "high": high,
-                          "source": str(entry.get("source", ""))}
+                          "running_low": r_low, "running_high": r_high, "source": str(entry.get("source", ""))}
     if problems:
         raise ValueError("; ".join(problems))
     return out
@@ -135,23 +168,41 @@ def _capabilities(setup: str, scenario: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- the table
+DERIVED = ("net_margin", "operating_margin")
+"""Margins computed per replication from the replicate table (:func:`derived_margin`)."""
+
+
+def derived_margin(runs: pd.DataFrame, margin: str) -> pd.DataFrame:
+    """The replicate table (``setup, replication, kpi, value``) of a derived margin, euros over the measured days:
+    ``net_margin`` = gross margin − fulfilment cost; ``operating_margin`` = net margin − cost of offers − margin
+    given back on returned sales (refunds × gross margin / revenue). A KPI absent from ``runs`` counts 0."""
+    need = ["gross_margin", "fulfilment_cost", "offer_cost", "refunds", "revenue"]
+    wide = runs[runs["kpi"].isin(need)].pivot_table(index=["setup", "replication"], columns="kpi", values="value",
+                                                    sort=False)
+    for k in need:
+        if k not in wide.columns:
+            wide[k] = 0.0
+    value = wide["gross_margin"] - wide["fulfilment_cost"]
+    if margin == "operating_margin":
+        rate = (wide["gross_margin"] / wide["revenue"].where(wide["revenue"] != 0)).fillna(0.0)
+        value = value - wide["offer_cost"] - wide["refunds"] * rate
+    return value.rename("value").reset_index().assign(kpi=margin)[["setup", "replication", "kpi", "value"]]
+
+
 def _margin_summary(summary: pd.DataFrame, runs: pd.DataFrame | None, margin: str, baseline: str | None,
                     confidence: float) -> pd.DataFrame:
     """Return the summary rows of the margin KPI, recomputed from ``runs`` when needed."""
     from sim import analysis
 
     current = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
-    derived = margin == "net_margin"
+    derived = margin in DERIVED
     if derived or (baseline is not None and baseline != current):
         if runs is None:
-            why = "net_margin is derived per replication" if derived else \
+            why = f"{margin} is derived per replication" if derived else \
                 f"the summary's paired differences are against {current!r}"
             raise ValueError(f"{why}; pass runs= (the replicate table) to compute it")
         if derived:
-            wide = runs[runs["kpi"].isin(["gross_margin", "fulfilment_cost"])].pivot_table(
-                index=["setup", "replication"], columns="kpi", values="value", sort=False)
-            extra = (wide["gross_margin"] - wide["fulfilment_cost"]).rename("value").reset_index()
-            runs = extra.assign(kpi="net_margin")[["setup", "replication", "kpi", "value"]]
+            runs = derived_margin(runs, margin)
         summary = analysis.summarise(runs, baseline=baseline or current, confidence=confidence)
     rows = summary[summary["kpi"] == margin]
     if rows.empty:
@@ -159,43 +210,76 @@ def _margin_summary(summary: pd.DataFrame, runs: pd.DataFrame | None, margin: st
     return rows
 
 
-def _payback(cost: float, yearly_gain: float) -> float:
-    """Months until ``yearly_gain`` (euros a year) repays ``cost`` (euros); inf when the gain is not positive.
+def _payback(cost: float, yearly_gain: float, running: float = 0.0, ramp: float = 0.0) -> float:
+    """Months until the cumulative gain net of running costs repays ``cost`` (euros); inf when it never does.
 
-    With no cost: 0 when the gain is positive, NaN otherwise (nothing is invested, so no payback is defined).
+    The gain (euros a year at full speed) grows linearly from 0 over ``ramp`` months after go-live, then stays;
+    ``running`` (euros a year) accrues from go-live. With no cost: 0 when the net gain is positive, NaN otherwise.
     """
     if not math.isfinite(yearly_gain):
         return math.nan
+    g, r = yearly_gain / MONTHS_PER_YEAR, running / MONTHS_PER_YEAR
     if cost == 0:  # nothing to repay: immediate if the setup gains, meaningless if it loses
-        return 0.0 if yearly_gain > 0 else math.nan
-    return cost / (yearly_gain / MONTHS_PER_YEAR) if yearly_gain > 0 else math.inf
+        return 0.0 if g > r else math.nan
+    if g <= 0:
+        return math.inf
+    if ramp > 0:  # during the ramp: g t^2 / (2 R) - r t = cost
+        t = (r + math.sqrt(r * r + 2.0 * g * cost / ramp)) * ramp / g
+        if t <= ramp:
+            return t
+    if g <= r:
+        return math.inf
+    return (cost + g * ramp / 2.0) / (g - r)
 
 
-def _roi(cost: float, yearly_gain: float) -> float:
-    """(12-month gain − cost) / cost, a share; NaN when nothing is spent or the gain is unknown."""
-    return (yearly_gain - cost) / cost if cost > 0 and math.isfinite(yearly_gain) else math.nan
+def _gain_12m(yearly_gain: float, ramp: float) -> float:
+    """Gain over the first 12 months after go-live, with a linear ramp-up of ``ramp`` months."""
+    if ramp <= 0:
+        return yearly_gain
+    if ramp >= MONTHS_PER_YEAR:
+        return yearly_gain * MONTHS_PER_YEAR / (2.0 * ramp)
+    return yearly_gain * (MONTHS_PER_YEAR - ramp / 2.0) / MONTHS_PER_YEAR
+
+
+def _roi(cost: float, yearly_gain: float, running: float = 0.0, ramp: float = 0.0) -> float:
+    """(12-month gain − 12 months' running cost − cost) / (cost + 12 months' running cost), a share; NaN when
+    nothing is spent or the gain is unknown."""
+    spent = cost + running
+    if spent <= 0 or not math.isfinite(yearly_gain):
+        return math.nan
+    return (_gain_12m(yearly_gain, ramp) - spent) / spent
 
 
 def _row(r: Any, baseline: str, systems: list[str], costs: Mapping[str, Mapping[str, Any]], margin: str,
-         horizon_days: float, days_per_year: float) -> dict[str, Any]:
-    scale = days_per_year / horizon_days
+         horizon_days: float, days_per_year: float, ramp: float, whole: bool) -> dict[str, Any]:
+    scale = days_per_year / horizon_days if whole else math.nan
     low = sum(costs[s]["low"] for s in systems)
     high = sum(costs[s]["high"] for s in systems)
-    mid = (low + high) / 2.0
+    r_low = sum(costs[s].get("running_low", 0.0) for s in systems)
+    r_high = sum(costs[s].get("running_high", 0.0) for s in systems)
+    mid, r_mid = (low + high) / 2.0, (r_low + r_high) / 2.0
     gain, g_lo, g_hi = (float(r.diff) * scale, float(r.diff_ci_low) * scale, float(r.diff_ci_high) * scale)
+    note = "" if whole else (f"{horizon_days:g} measured days are not whole weeks: not scaled to a year "
+                             "(measure 7, 14, 28 ... days)")
     return {
         "setup": r.setup, "baseline": baseline, "systems": ", ".join(systems) or "none",
-        "cost_low": low, "cost_high": high, "margin_kpi": margin, "measured_days": float(horizon_days),
+        "cost_low": low, "cost_high": high, "running_low": r_low, "running_high": r_high, "ramp_up_months": ramp,
+        "margin_kpi": margin, "measured_days": float(horizon_days), "whole_weeks": whole, "note": note,
         "n_pairs": int(r.n_pairs), "gain": float(r.diff), "gain_ci_low": float(r.diff_ci_low),
         "gain_ci_high": float(r.diff_ci_high), "yearly_gain": gain, "yearly_gain_ci_low": g_lo,
         "yearly_gain_ci_high": g_hi,
-        "payback_months": _payback(mid, gain),
-        "payback_months_low": _payback(low, g_hi),   # best case: cheap project, gain at the top of its interval
-        "payback_months_high": _payback(high, g_lo),  # worst case: dear project, gain at the bottom
-        "roi_12m": _roi(mid, gain),
-        "roi_12m_low": _roi(high, g_lo),
-        "roi_12m_high": _roi(low, g_hi),
+        "payback_months": _payback(mid, gain, r_mid, ramp),
+        "payback_months_low": _payback(low, g_hi, r_low, ramp),   # best case: cheap project, gain at the top
+        "payback_months_high": _payback(high, g_lo, r_high, ramp),  # worst case: dear project, gain at the bottom
+        "roi_12m": _roi(mid, gain, r_mid, ramp),
+        "roi_12m_low": _roi(high, g_lo, r_high, ramp),
+        "roi_12m_high": _roi(low, g_hi, r_low, ramp),
     }
+
+
+def whole_weeks(days: float) -> bool:
+    """True when ``days`` is a positive whole number of weeks (the weekly profile repeats exactly)."""
+    return days >= 7 and abs(days / 7.0 - round(days / 7.0)) < 1e-9
 
 
 def roi_table(
@@ -209,6 +293,8 @@ def roi_table(
     margin: str = "gross_margin",
     confidence: float = 0.95,
     days_per_year: float = DAYS_PER_YEAR,
+    ramp_up_months: float = 0.0,
+    require_whole_weeks: bool = True,
 ) -> pd.DataFrame:
     """Return the ROI of each setup against the baseline: one row per non-baseline setup, columns ROI_COLUMNS.
 
@@ -217,16 +303,24 @@ def roi_table(
     ``days_per_year / horizon_days``. ``costs``: system -> {low, high} in euros (default :data:`DEFAULT_COSTS`).
     ``baseline``: the setup whose systems the retailer already has; default the summary's own baseline (another
     one needs ``runs``, the replicate table, to pair again). ``margin``: the KPI whose paired difference is the
-    gain, ``gross_margin`` (revenue − cost of goods) or ``net_margin`` (gross margin − fulfilment cost, from
-    ``runs``). ``scenario`` resolves custom setups' capability switches.
+    gain: ``gross_margin`` (revenue − cost of goods), or, from ``runs``, ``net_margin`` (gross margin − fulfilment
+    cost) or ``operating_margin`` (:func:`derived_margin`: also offers and the margin of returned sales).
+    ``scenario`` resolves custom setups' capability switches. ``ramp_up_months``: the gain grows linearly to its
+    simulated level over these months after go-live (:data:`DEFAULT_RAMP_UP_MONTHS` in the decision summary);
+    running costs (``running_low``/``running_high`` of the cost table, euros a year) accrue from go-live.
+    ``require_whole_weeks``: measured days that are not whole weeks give no yearly figure (NaN, a ``note``).
 
     Units: costs and gains in euros (``gain*`` over the measured days, ``yearly_gain*`` per year), payback in
     months (``inf`` when the gain, or that end of its interval, is not positive), ``roi_12m*`` a share of the
-    cost ((12-month gain − cost) / cost). Central values use the middle of the cost range; ``_low``/``_high``
-    pair the cost range with the ends of the gain's confidence interval (best and worst case).
+    cost ((12-month gain − 12 months' running cost − cost) / (cost + 12 months' running cost)). Central values
+    use the middle of the cost ranges; ``_low``/``_high`` pair the cost ranges with the ends of the gain's
+    confidence interval (best and worst case).
     """
     if not horizon_days or horizon_days <= 0 or not math.isfinite(horizon_days):
         raise ValueError(f"horizon_days must be a positive number of measured days (got {horizon_days!r})")
+    if not (math.isfinite(ramp_up_months) and ramp_up_months >= 0):
+        raise ValueError(f"ramp_up_months must be a number of months >= 0 (got {ramp_up_months!r})")
+    whole = whole_weeks(horizon_days) or not require_whole_weeks
     table = check_costs(DEFAULT_COSTS if costs is None else costs)
     rows = _margin_summary(summary, runs, margin, baseline, confidence)
     base = str(rows["baseline"].iloc[0])
@@ -237,7 +331,7 @@ def roi_table(
         missing = [s for s in systems if s not in table]
         if missing:
             raise ValueError(f"costs: no cost range for {', '.join(missing)} (needed by setup {r.setup!r})")
-        out.append(_row(r, base, systems, table, margin, horizon_days, days_per_year))
+        out.append(_row(r, base, systems, table, margin, horizon_days, days_per_year, ramp_up_months, whole))
     return pd.DataFrame(out, columns=list(ROI_COLUMNS))
 
 

@@ -5,6 +5,7 @@ These run the real model on the default scenario cut to a short horizon.
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -214,7 +215,10 @@ def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, caps
     assert list(runs.columns) == ["setup", "replication", "kpi", "value"]
     assert set(runs["replication"]) == {0, 1}
     # the decision first (sentences, then the deciding KPIs with labels and verdicts), the full table after it
-    assert stdout.startswith("Cross-channel, against multichannel") or stdout.startswith("No difference")
+    # (after the caution a 2-day horizon earns: less than a weekly cycle)
+    body = stdout[stdout.index("\n", stdout.index("Caution")) + 1:] if stdout.startswith("Caution") else stdout
+    body = "\n".join(line for line in body.splitlines() if not line.startswith(("  ", "Caution")))
+    assert body.startswith("Cross-channel, against multichannel") or body.startswith("No difference")
     assert stdout.index("verdict") < stdout.index("±") and "basket_units" in stdout
     assert "e+0" not in stdout.split("±")[0] and "e-0" not in stdout.split("±")[0]
     assert not leftovers(out.parent)
@@ -252,15 +256,70 @@ def test_compare_failure_leaves_no_output(tmp_path, monkeypatch):
     assert not leftovers(tmp_path)
 
 
-def test_compare_into_existing_directory_keeps_other_files(tmp_path):
+def _snapshot(folder: Path) -> dict[str, tuple[bytes, int]]:
+    return {p.name: (p.read_bytes(), p.stat().st_mtime_ns) for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("command", ["compare", "run"])
+def test_out_on_a_non_empty_folder_without_force_exits_2_and_touches_nothing(tmp_path, capsys, command):
     out = tmp_path / "cmp"
     out.mkdir()
     (out / "notes.txt").write_text("mine", encoding="utf-8")
+    (out / "report.html").write_text("<html>an older run</html>", encoding="utf-8")
+    before = _snapshot(out)
+    argv = [command, str(DEFAULT), *SHORT, "--out", str(out)]
+    if command == "compare":
+        argv += ["--replications", "2", "--no-progress"]
+    assert cli.main(argv) == 2
+    out_text, err = capsys.readouterr()
+    assert out_text == "" and len(err.strip().splitlines()) == 1
+    assert "not empty (2 entries: notes.txt, report.html)" in err and "--force" in err
+    assert _snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
+
+
+def test_out_with_force_replaces_the_folder_whole_no_stale_file(tmp_path):
+    out = tmp_path / "cmp"
+    out.mkdir()
+    (out / "report.html").write_text("<html>an older run</html>", encoding="utf-8")
+    (out / "old.png").write_bytes(b"png")
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",
-            "--out", str(out), "--no-progress"]
+            "--out", str(out), "--no-progress", "--force"]
     assert cli.main(argv) == 0
-    assert (out / "notes.txt").read_text(encoding="utf-8") == "mine"
-    assert (out / "summary.csv").exists() and not leftovers(tmp_path)
+    names = {p.name for p in out.iterdir()}
+    assert "summary.csv" in names and "report.html" not in names and "old.png" not in names
+    assert names <= set(cli.COMPARE_FILES)
+    assert [p.name for p in tmp_path.iterdir()] == ["cmp"]  # no staging or old folder left beside it
+
+
+def test_report_on_a_sweep_folder_asks_for_a_point_then_reports_it(tmp_path, capsys):
+    exp = tmp_path / "grid.yaml"
+    exp.write_text(f"""name: tiny-grid
+scenario: {DEFAULT}
+overrides: {{horizon_days: 1, warmup_days: 0, customers_per_day: 600}}
+setups: [multichannel, omnichannel]
+replications: 2
+seed: 1
+design:
+  kind: grid
+  factors:
+    stores.0.staff: {{levels: [3, 6]}}
+""", encoding="utf-8")
+    out = tmp_path / "sweep"
+    assert cli.main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    (out / "stale.csv").write_text("x\n", encoding="utf-8")
+    # a sweep folder resumes without --force; the previous run's exports are replaced, the store kept
+    assert cli.main(["sweep", str(exp), "--out", str(out), "--workers", "1", "--no-progress"]) == 0
+    assert not (out / "stale.csv").exists() and (out / "results.sqlite").exists()
+    capsys.readouterr()
+    assert cli.main(["report", str(out)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "2 design points" in err[0] and "--point N" in err[0]
+    assert cli.main(["report", str(out), "--point", "5"]) == 2
+    assert "no design point 5" in capsys.readouterr().err
+    assert cli.main(["report", str(out), "--point", "1"]) == 0
+    page = (out / "report-point-1.html").read_text(encoding="utf-8")
+    assert "tiny-grid, design point 1 (stores.0.staff = 6)" in page and "not recorded" not in page
+    assert "Return on investment" in page  # the measured days of the point are known: the payback is there
 
 
 def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
@@ -273,6 +332,55 @@ def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
     sc = sim.load_scenario(out, {"horizon_days": 6, "warmup_days": 2})
     figs = measured(sim.run(sc, "omnichannel", seed=3), MARKET_TARGETS)
     assert abs(figs["ropo_share"] - MARKET_TARGETS["ropo_share"]) < 0.02
+
+
+def test_calibrate_with_a_channel_target_fits_only_that_and_keeps_the_file(tmp_path, capsys):
+    """A client's own figure (web used by 80 % of buyers): only the touchpoint mixes move; the purchase channels
+    the user set, the mean touchpoints, every comment and every other line stay byte for byte."""
+    targets = tmp_path / "client-targets.yaml"
+    targets.write_text("# the client's analytics\nusage: {web: 0.80}\n", encoding="utf-8")
+    out = tmp_path / "fitted.yaml"
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--out", str(out)]) == 0
+    before = DEFAULT.read_text(encoding="utf-8").splitlines()
+    after = out.read_text(encoding="utf-8").splitlines()
+    assert len(after) == len(before)
+    changed = [(a, b) for a, b in zip(before, after, strict=True) if a != b]
+    assert len(changed) == 3 and all(a.strip().startswith("touchpoint_mix:") for a, _ in changed)
+    old, new = sim.load_scenario(DEFAULT), sim.load_scenario(out)
+    for a, b in zip(old.segments, new.segments, strict=True):
+        assert a.channels == b.channels and a.journey.mean_touchpoints == b.journey.mean_touchpoints
+        assert a.journey.touchpoint_mix != b.journey.touchpoint_mix
+        assert set(a.journey.touchpoint_mix) == set(b.journey.touchpoint_mix)
+    assert "usage web" in capsys.readouterr().out
+    # asked for: the purchase channels are fitted too, still in place
+    out2 = tmp_path / "refit.yaml"
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--refit", "channels",
+                     "--out", str(out2)]) == 0
+    refit = sim.load_scenario(out2)
+    assert any(a.channels != b.channels for a, b in zip(old.segments, refit.segments, strict=True))
+    assert len(out2.read_text(encoding="utf-8").splitlines()) == len(before)
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [("usage: {web: 92}\n", "usage.web: a share between 0 and 1 (got 92; give shares, e.g. 0.92 for 92 %)"),
+     ("ropo: 0.7\n", "ropo: unknown figure; allowed: touchpoints_per_journey, usage, ropo_share"),
+     ("usage: {tiktok: 0.5}\n", "targets.usage.tiktok: unknown touchpoint"),
+     ("usage: {}\n", "usage: a mapping of touchpoint to share"),
+     ("ropo_share: -0.1\n", "ropo_share: a share between 0 and 1"),
+     ("{}\n", "name at least one figure"),
+     ("usage: {web: 0.8}\nusage: {web: 0.7}\n", "duplicate key 'usage'"),
+     ("touchpoints_per_journey: ten\n", "touchpoints_per_journey: a number from 1 to 100")],
+    ids=["percent", "unknown-key", "unknown-touchpoint", "empty-usage", "negative", "nothing", "duplicate", "text"],
+)
+def test_bad_targets_file_is_one_line_and_writes_nothing(tmp_path, capsys, text, words):
+    targets = tmp_path / "t.yaml"
+    targets.write_text(text, encoding="utf-8")
+    out = tmp_path / "x.yaml"
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--out", str(out)]) == 2
+    stdout, err = capsys.readouterr()
+    assert len(err.strip().splitlines()) == 1 and words in err, err
+    assert "Traceback" not in err and not out.exists() and not stdout
 
 
 def test_calibrate_from_a_journey_log_and_bad_logs(tmp_path, capsys):
@@ -341,3 +449,27 @@ def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_pa
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "no glossary markers" in err[0]
     assert plain.read_text(encoding="utf-8") == "no markers here\n"
+
+
+def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decision(tmp_path, capsys):
+    """Two measured days: the decision opens with a caution in the CLI, in decision.json, in the HTML report and
+    in the decision summary the notebooks print; the payback is refused (not whole weeks)."""
+    from sim.decision import decision_summary
+
+    out = tmp_path / "cmp"
+    argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",
+            "--out", str(out), "--no-progress"]
+    assert cli.main(argv) == 0
+    stdout = capsys.readouterr().out
+    first = stdout.splitlines()[0]
+    assert first.startswith("Caution: this rests on 2 measured days, less than a weekly cycle")
+    assert "no payback computed" in stdout
+    decision = json.loads((out / "decision.json").read_text(encoding="utf-8"))
+    assert any("less than a weekly cycle" in w for w in decision["warnings"])
+    assert cli.main(["report", str(out)]) == 0
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "less than a weekly cycle" in page and "No return on investment" in page
+    summary, runs = pd.read_csv(out / "summary.csv"), pd.read_csv(out / "runs.csv")
+    notebook = decision_summary(summary, 0.95, 2, runs)  # what the strategist notebook prints
+    assert notebook.sentences[0].startswith("Caution:") and notebook.warnings
+    assert not decision_summary(summary, 0.95, 14, runs).sentences[0].startswith("Caution: this rests")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 from pathlib import Path
 
@@ -15,6 +16,9 @@ from sim.analysis import SUMMARY_COLUMNS
 from sim.config import load_scenario
 from sim.experiment import compare_runs
 from sim.setups import SETUP_NAMES, SETUPS
+
+# the hand-made cases below scale days that are not whole weeks on purpose (the arithmetic is the point)
+roi_table = functools.partial(roi.roi_table, require_whole_weeks=False)
 
 DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 COSTS = {
@@ -43,14 +47,14 @@ def test_systems_needed_by_the_named_setups():
 def test_default_costs_carry_the_market_study_range():
     costs = roi.check_costs(roi.DEFAULT_COSTS)
     assert (costs["oms"]["low"], costs["oms"]["high"]) == (50_000, 200_000)
-    assert "DESIGN.md" in costs["oms"]["source"]
+    assert all("002_19829b2ba6ddba5f.txt" in c["source"] and c["running_high"] > 0 for c in costs.values())
     assert all("assumption" in costs[s]["source"] for s in ("crm", "pim"))
 
 
 def test_hand_computed_payback_and_roi():
     # 1,000 EUR more gross margin over 10 days (CI 500..1,500) -> 36,500 EUR a year (18,250..54,750)
     summary = summary_of({"cross-channel": (400.0, 100.0, 700.0), "omnichannel": (1000.0, 500.0, 1500.0)})
-    table = roi.roi_table(summary, horizon_days=10, costs=COSTS)
+    table = roi_table(summary, horizon_days=10, costs=COSTS)
     assert list(table.columns) == list(roi.ROI_COLUMNS)
     assert list(table["setup"]) == ["cross-channel", "omnichannel"]
     omni = table.set_index("setup").loc["omnichannel"]
@@ -71,34 +75,35 @@ def test_hand_computed_payback_and_roi():
 
 
 def test_a_gain_that_may_be_negative_never_pays_back_in_the_worst_case():
-    table = roi.roi_table(summary_of({"omnichannel": (100.0, -50.0, 250.0)}), horizon_days=365, costs=COSTS)
+    table = roi_table(summary_of({"omnichannel": (100.0, -50.0, 250.0)}), horizon_days=365, costs=COSTS)
     row = table.iloc[0]
     assert row["payback_months_high"] == math.inf
     assert math.isfinite(row["payback_months"]) and math.isfinite(row["payback_months_low"])
-    lost = roi.roi_table(summary_of({"omnichannel": (-100.0, -150.0, -50.0)}), horizon_days=365, costs=COSTS)
+    lost = roi_table(summary_of({"omnichannel": (-100.0, -150.0, -50.0)}), horizon_days=365, costs=COSTS)
     assert lost.iloc[0]["payback_months"] == math.inf and lost.iloc[0]["roi_12m"] < -0.99
 
 
 def test_bad_input_is_refused(tmp_path):
     summary = summary_of({"omnichannel": (1.0, 0.5, 1.5)})
     with pytest.raises(ValueError, match="horizon_days"):
-        roi.roi_table(summary, horizon_days=0)
+        roi_table(summary, horizon_days=0)
     with pytest.raises(ValueError, match="costs.oms: need 0 <= low <= high"):
-        roi.roi_table(summary, 7, costs={**COSTS, "oms": {"low": 9, "high": 1}})
+        roi_table(summary, 7, costs={**COSTS, "oms": {"low": 9, "high": 1}})
     with pytest.raises(ValueError, match="no cost range for oms"):
-        roi.roi_table(summary, 7, costs={k: v for k, v in COSTS.items() if k != "oms"})
+        roi_table(summary, 7, costs={k: v for k, v in COSTS.items() if k != "oms"})
     with pytest.raises(ValueError, match="pass runs="):
-        roi.roi_table(summary, 7, baseline="omnichannel")
+        roi_table(summary, 7, baseline="omnichannel")
     with pytest.raises(ValueError, match="pass runs="):
-        roi.roi_table(summary, 7, margin="net_margin")
+        roi_table(summary, 7, margin="net_margin")
     with pytest.raises(ValueError, match="no 'revenue' rows"):
-        roi.roi_table(summary, 7, margin="revenue")
+        roi_table(summary, 7, margin="revenue")
     path = tmp_path / "costs.yaml"
     path.write_text("oms: {low: 60000, high: 180000, source: vendor quote}\ncrm: {low: 1, high: 2}\n"
                     "pim: {low: 0, high: 0}\n", encoding="utf-8")
     loaded = roi.load_costs(path)
-    assert loaded["oms"] == {"label": "oms", "low": 60_000.0, "high": 180_000.0, "source": "vendor quote"}
-    table = roi.roi_table(summary, 365, costs=loaded)
+    assert loaded["oms"] == {"label": "oms", "low": 60_000.0, "high": 180_000.0, "running_low": 0.0,
+                             "running_high": 0.0, "source": "vendor quote"}
+    table = roi_table(summary, 365, costs=loaded)
     assert (table.iloc[0]["cost_low"], table.iloc[0]["cost_high"]) == (60_001, 180_002)
     path.write_text("oms: {low: cheap, high: 2}\n", encoding="utf-8")
     with pytest.raises(ValueError, match="costs.oms: low and high must both be numbers"):
@@ -112,7 +117,7 @@ def assert_png(path: Path) -> None:
 
 
 def test_roi_chart_of_a_hand_made_table(tmp_path):
-    table = roi.roi_table(summary_of({"cross-channel": (-10.0, -40.0, 20.0), "omnichannel": (1e3, 5e2, 1.5e3)}),
+    table = roi_table(summary_of({"cross-channel": (-10.0, -40.0, 20.0), "omnichannel": (1e3, 5e2, 1.5e3)}),
                           horizon_days=10, costs=COSTS)
     out = roi.roi_chart(table, tmp_path / "roi.png")
     assert out == tmp_path / "roi.png"
@@ -134,7 +139,7 @@ def real_compare():
 
 def test_roi_from_a_real_compare(real_compare, tmp_path):
     scenario, summary, runs = real_compare
-    table = roi.roi_table(summary, horizon_days=scenario.horizon_days - scenario.warmup_days, scenario=scenario)
+    table = roi_table(summary, horizon_days=scenario.horizon_days - scenario.warmup_days, scenario=scenario)
     assert list(table["setup"]) == ["cross-channel", "omnichannel"]
     gm = summary[summary["kpi"] == "gross_margin"].set_index("setup")
     for row in table.itertuples():
@@ -143,12 +148,53 @@ def test_roi_from_a_real_compare(real_compare, tmp_path):
         assert row.yearly_gain_ci_low <= row.yearly_gain <= row.yearly_gain_ci_high
         assert row.n_pairs == 3
     assert np.isfinite(table["yearly_gain"]).all()
-    net = roi.roi_table(summary, 1, runs=runs, margin="net_margin")
+    net = roi_table(summary, 1, runs=runs, margin="net_margin")
     wide = runs.pivot_table(index=["setup", "replication"], columns="kpi", values="value")
     per_rep = (wide["gross_margin"] - wide["fulfilment_cost"]).unstack("setup")
     expected = (per_rep["omnichannel"] - per_rep["multichannel"]).mean()
     assert net.set_index("setup").loc["omnichannel", "gain"] == pytest.approx(expected)
-    rebased = roi.roi_table(summary, 1, runs=runs, baseline="cross-channel")
+    rebased = roi_table(summary, 1, runs=runs, baseline="cross-channel")
     assert list(rebased["setup"]) == ["multichannel", "omnichannel"]
     assert rebased.set_index("setup").loc["omnichannel", "systems"] == "oms"
     assert_png(roi.roi_chart(table, tmp_path / "roi.png", title="default scenario, 1 day"))
+
+
+# --------------------------------------------------------------------------------------------- issue 16
+def test_payback_with_running_costs_and_ramp_up_is_hand_computed():
+    """12 k€ a year at full speed (1 k€ a month), running 2.4 k€ a year (0.2 k€ a month), 6-month ramp, 10 k€ cost:
+    during the ramp the cumulative gain is t²/12 k€, so the payback is after the ramp: (10 + 1*6/2) / (1 - 0.2)."""
+    assert roi._payback(10_000, 12_000, 2_400, 6) == pytest.approx(13 / 0.8)
+    assert roi._payback(1_000, 12_000, 0, 6) == pytest.approx(math.sqrt(12.0))  # inside the ramp: t²/12 = 1
+    assert roi._payback(10_000, 12_000, 12_000, 6) == math.inf  # running costs eat the gain
+    # 12-month gain with a 6-month ramp: 9 of the 12 full months; ROI over implementation + a year's running
+    assert roi._roi(10_000, 12_000, 2_400, 6) == pytest.approx((9_000 - 12_400) / 12_400)
+
+
+def test_a_horizon_that_is_not_whole_weeks_gives_no_yearly_figure(real_compare):
+    scenario, summary, runs = real_compare  # 1 measured day
+    table = roi.roi_table(summary, 1, runs=runs, margin="operating_margin", scenario=scenario)
+    assert not table["whole_weeks"].any() and table["note"].str.contains("not whole weeks").all()
+    assert table[["yearly_gain", "payback_months", "roi_12m"]].isna().all().all()
+    from sim.decision import decision_summary
+
+    decision = decision_summary(summary, 0.95, 1, runs, scenario)
+    assert any("no payback computed" in s and "not whole weeks" in s for s in decision.sentences)
+
+
+def test_default_scenario_payback_and_roi_with_their_intervals():
+    """The default scenario, a full week measured: payback and 12-month ROI net of running costs and the
+    measured operating costs, with a 6-month ramp-up, each with its interval. The studies' 20-35 % ROI is not
+    reached from the mechanisms: the simulated chain turns over about 96 M€ a year and omnichannel's basket
+    uplift (the studies' own +15-35 %) is worth tens of M€ against a 100-450 k€ project (README, "Payback").
+    This test pins that gap, so a model change that closes it makes the README's explanation be revisited."""
+    scenario = load_scenario(DEFAULT, {"horizon_days": 7, "warmup_days": 0})
+    summary, runs = compare_runs(scenario, ["multichannel", "omnichannel"], replications=2, seed=0, workers=1)
+    table = roi.roi_table(summary, 7, runs=runs, margin="operating_margin", scenario=scenario,
+                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    row = table.iloc[0]
+    assert row["whole_weeks"] and row["systems"] == "crm, pim, oms" and row["running_high"] > row["running_low"] > 0
+    assert row["yearly_gain_ci_low"] <= row["yearly_gain"] <= row["yearly_gain_ci_high"]
+    assert row["payback_months_low"] <= row["payback_months"] <= row["payback_months_high"] < 12
+    assert row["roi_12m_low"] <= row["roi_12m"] <= row["roi_12m_high"]
+    assert row["payback_months_low"] > 0  # the ramp-up and the running costs delay it: never the 0.5 months of old
+    assert row["roi_12m_low"] > roi.MARKET_ROI_12M[1]  # the documented gap to the studies' range
