@@ -183,6 +183,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, metavar="FILE", required=True,
                    help="write the fitted scenario here: the scenario file with the fitted numbers replaced, its "
                         "comments and layout kept")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists (refused otherwise)")
 
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
@@ -708,6 +709,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         write_fitted,
     )
 
+    if args.out.exists() and not args.force:  # checked before any fitting: nothing is touched
+        raise UsageError(f"{PROG}: --out {args.out}: exists; give a new file, or --force to overwrite it")
     scenario = _load(args.file, args.overrides)
     if args.log is not None:
         if not args.log.is_file():

@@ -359,6 +359,15 @@ def test_calibrate_with_a_channel_target_fits_only_that_and_keeps_the_file(tmp_p
     refit = sim.load_scenario(out2)
     assert any(a.channels != b.channels for a, b in zip(old.segments, refit.segments, strict=True))
     assert len(out2.read_text(encoding="utf-8").splitlines()) == len(before)
+    capsys.readouterr()
+    # an existing --out is refused without --force (one line, the file untouched), replaced with it
+    kept = out2.read_bytes()
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--out", str(out2)]) == 2
+    assert capsys.readouterr().err.strip().splitlines() == [
+        f"omnisim: --out {out2}: exists; give a new file, or --force to overwrite it"]
+    assert out2.read_bytes() == kept
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--out", str(out2), "--force"]) == 0
+    assert out2.read_text(encoding="utf-8") == out.read_text(encoding="utf-8")
 
 
 @pytest.mark.parametrize(
