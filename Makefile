@@ -41,7 +41,8 @@ bench: $(BIN)/.installed
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
-# the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary
+# the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary;
+# the scenario reference and JSON Schema (docs/scenario-reference.md, docs/scenario.schema.json)
 docs: demo
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
@@ -51,6 +52,7 @@ docs: demo
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser $(abspath docs/img/dashboard.png) \
 		'?scenario=default&days=3&replications=3&workers=2'   # a few seconds' comparison, run through the page
 	$(BIN)/omnisim kpis --readme README.md
+	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

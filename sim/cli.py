@@ -17,7 +17,7 @@ import sys
 import textwrap
 import uuid
 from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -188,6 +188,13 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
     p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
+
+    p = sub.add_parser("reference", help="print the scenario reference (every field: type, unit, default, range, "
+                                         "meaning), or write it and the scenario JSON Schema to files")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown reference to FILE "
+                                                               "(docs/scenario-reference.md)")
+    p.add_argument("--schema", type=Path, metavar="FILE", help="write the JSON Schema of scenario files to FILE "
+                                                             "(docs/scenario.schema.json)")
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
     p.add_argument("results", type=Path, metavar="RESULTS_DIR",
@@ -762,6 +769,30 @@ def cmd_kpis(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def cmd_reference(args: argparse.Namespace) -> int:
+    """Print the scenario reference, or write it (``--markdown``) and the JSON Schema (``--schema``) and print
+    the paths written."""
+    from sim.reference import reference_markdown, schema_text
+
+    if args.markdown is None and args.schema is None:
+        print(reference_markdown(), end="")
+        return EXIT_OK
+    for path, text in ((args.markdown, reference_markdown), (args.schema, schema_text)):
+        if path is None:
+            continue
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text(), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            with suppress(OSError):  # nothing written, or no folder to write it in
+                tmp.unlink()
+            raise UsageError(f"{PROG}: {path}: cannot write it ({exc})") from None
+        print(path)
+    return EXIT_OK
+
+
 def cmd_report(args: argparse.Namespace) -> int:
     """Write the HTML report of a compare folder and print its path."""
     from sim.report import ReportError, write_report
@@ -782,6 +813,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "compare": cmd_compare,
     "calibrate": cmd_calibrate,
     "kpis": cmd_kpis,
+    "reference": cmd_reference,
     "report": cmd_report,
     "sweep": cmd_sweep,
 }

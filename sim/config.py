@@ -88,16 +88,18 @@ def _profile(values: list[float], n: int, what: str) -> list[float]:
 
 # --------------------------------------------------------------------------------------------- catalogue
 class Sku(Model):
-    id: str
+    id: str = Field(description="the SKU's id, unique in the catalogue (promotions name SKUs by it)")
     price: float = Field(gt=0, le=BIG, description="selling price, currency per unit; at most 1e9")
     unit_cost: float = Field(ge=0, le=BIG, description="purchase cost, currency per unit; at most 1e9")
-    category: str = "all"
+    category: str = Field("all", description="catalogue category (replenishment.by_category, promotions and "
+                                             "fulfilment.return_category_factor name categories)")
     popularity: float = Field(1.0, gt=0, le=BIG, description="relative demand weight; at most 1e9")
 
 
 class CatalogueGenerator(Model):
     n_skus: int = Field(gt=0, le=1_000_000, description="number of SKUs; at most 1,000,000 (a hypermarket has 50,000)")
-    categories: list[str] = Field(default_factory=lambda: ["all"], min_length=1, max_length=10_000)
+    categories: list[str] = Field(default_factory=lambda: ["all"], min_length=1, max_length=10_000,
+                                  description="category names; the SKUs are spread over them in turn")
     price_median: float = Field(gt=0, le=BIG, description="median price, currency per unit (lognormal prices); "
                                                           "at most 1e9")
     price_sigma: float = Field(0.0, ge=0, le=5, description="sigma of log price; 0 gives one price for all; at most 5")
@@ -106,8 +108,9 @@ class CatalogueGenerator(Model):
 
 
 class Catalogue(Model):
-    skus: list[Sku] | None = None
-    generator: CatalogueGenerator | None = None
+    skus: list[Sku] | None = Field(None, description="the SKUs, one by one (give this or generator)")
+    generator: CatalogueGenerator | None = Field(None, description="parameters of a generated catalogue (give this "
+                                                                   "or skus)")
 
     @model_validator(mode="after")
     def _one_source(self) -> Catalogue:
@@ -175,7 +178,7 @@ class Replenishment(Model):
 class Node(Model):
     """What stores and the warehouse share: a stock policy, a place, and a reserve for their own channel."""
 
-    replenishment: Replenishment
+    replenishment: Replenishment = Field(description="the node's stock policy")
     x_km: float = Field(0.0, ge=-40_000, le=40_000, description="location east, km (for nearest and cheapest "
                                                                 "routing); within +-40,000 (the Earth's girth)")
     y_km: float = Field(0.0, ge=-40_000, le=40_000, description="location north, km; customers live near their own "
@@ -194,7 +197,7 @@ class Node(Model):
 
 
 class Store(Node):
-    name: str
+    name: str = Field(description="the store's name, unique among the stores")
     traffic_weight: float = Field(1.0, gt=0, le=1e6, description="relative share of store visits; at most 1e6")
     open_hour: float = Field(9, ge=0, lt=24, description="opening time, hour of day")
     close_hour: float = Field(20, gt=0, le=24, description="closing time, hour of day")
@@ -270,8 +273,8 @@ class Warehouse(Node):
 
 class CallCentre(Model):
     agents: int | None = Field(ge=1, le=100_000, description="agents; null = unlimited; at most 100,000")
-    open_hour: float = Field(8, ge=0, lt=24)
-    close_hour: float = Field(20, gt=0, le=24)
+    open_hour: float = Field(8, ge=0, lt=24, description="opening time, hour of day")
+    close_hour: float = Field(20, gt=0, le=24, description="closing time, hour of day")
     handle_time_min: Dist = Field(description="talk and wrap-up time, minutes")
     target_wait_s: float = Field(20, ge=0, le=86_400, description="service-level target, seconds (80/20 style); at "
                                                                    "most a day")
@@ -409,12 +412,13 @@ class SegmentMarketing(Model):
         0.0, description="service contacts the chatbot answers without an agent (where the setup has one)")
     chatbot_failure: Prob = Field(
         0.0, description="of the contacts the chatbot answers, those answered badly: one problem in the rating")
-    price_reaction: PriceReaction = PriceReaction()
+    price_reaction: PriceReaction = Field(PriceReaction(), description="what the segment does when another "
+                                                                         "channel showed the basket cheaper")
     haggle_min: NonNeg = Field(2.0, description="extra minutes at the till or on the phone to match a price")
 
 
 class Segment(Model):
-    name: str
+    name: str = Field(description="the segment's name (offers target segments by it)")
     share: Prob = Field(description="share of customers (all segments sum to 1)")
     hourly_profile: list[float] | None = Field(
         None, description="24 relative weights of journey starts by hour; null = flat over 24 h")
@@ -423,8 +427,8 @@ class Segment(Model):
     price_sensitivity: NonNeg = Field(
         0.0, description="price elasticity of SKU choice: weight ~ popularity x (price / median)^-sensitivity")
     channels: dict[str, Prob] = Field(description="purchase channel shares: 'store', 'call_centre' or a selling touchpoint")
-    journey: Journey = Journey()
-    basket: Basket = Basket()
+    journey: Journey = Field(Journey(), description="research before the purchase")
+    basket: Basket = Field(Basket(), description="size of a basket")
     store_patience_min: Dist | None = Field(None, description="longest tolerated queue wait in store; null = infinite")
     call_patience_min: Dist | None = Field(None, description="longest tolerated call wait; null = infinite")
     click_collect_share: Prob = Field(0.0, description="online buyers preferring click & collect when offered")
@@ -436,8 +440,9 @@ class Segment(Model):
     recommendation_accept: Prob = Field(
         0.0, description="chance that a personalised recommendation adds a line; with the unified customer record "
                          "each channel the journey used shows one")
-    after_sale: AfterSale = AfterSale()
-    marketing: SegmentMarketing = SegmentMarketing()
+    after_sale: AfterSale = Field(AfterSale(), description="repeat purchases, returns and reviews")
+    marketing: SegmentMarketing = Field(SegmentMarketing(), description="how the segment answers the retailer's "
+                                                                        "marketing")
 
     @field_validator("channels")
     @classmethod
@@ -522,7 +527,8 @@ class Fulfilment(Model):
 class SetupSpec(Model):
     """A named bundle of capability switches: ``base`` names a built-in setup, other fields override it."""
 
-    base: Literal["multichannel", "cross-channel", "omnichannel"] = "omnichannel"
+    base: Literal["multichannel", "cross-channel", "omnichannel"] = Field(
+        "omnichannel", description="the built-in setup whose switches the other fields adjust")
     shared_stock: bool | None = None
     visibility: Literal["own", "stale", "live"] | None = None
     cart_continuity: Literal["none", "friction", "full"] | None = None
@@ -542,7 +548,7 @@ class SetupSpec(Model):
 class Promotion(Model):
     """A promotion: a traffic peak, and/or a discount on some SKUs in some channels for a window of days."""
 
-    name: str = ""
+    name: str = Field("", description="a label for tables and charts")
     start_day: float = Field(ge=0, le=MAX_DAYS, description="first day of the promotion (0 = first simulated day)")
     days: float = Field(gt=0, le=MAX_DAYS, description="length, days; at most 36,500")
     traffic_uplift: float = Field(1.0, gt=0, le=100, description="multiplies journeys started per day while it runs;"
@@ -573,7 +579,7 @@ class Offer(Model):
     ``every_days`` from ``start_day`` to ``recipients`` known customers of a segment (or to those who recently had
     a bad experience), each of whom comes to buy with chance ``uptake`` and gets ``discount`` off their basket."""
 
-    name: str = ""
+    name: str = Field("", description="a label for tables and charts")
     segment: str | None = Field(None, description="segment targeted; null = every segment")
     audience: Literal["segment", "lapsed"] = Field(
         "segment", description="'segment': known customers of the segment; 'lapsed': those rated detractors "
@@ -594,7 +600,7 @@ class Marketing(Model):
 
     reminder_delay_hours: Dist = Field(
         Dist(mean=4.0), description="hours from an abandoned cart to the customer's return after a reminder")
-    chatbot: Chatbot = Chatbot()
+    chatbot: Chatbot = Field(Chatbot(), description="the chatbot, where the setup has one")
     channel_price_index: dict[str, float] = Field(
         default_factory=dict, description="price of each purchase channel relative to the catalogue price "
                                           "(1 = catalogue; missing channels: 1); ignored under unified pricing")
@@ -613,8 +619,8 @@ class Marketing(Model):
 
 
 class Scenario(Model):
-    name: str
-    description: str = ""
+    name: str = Field(description="the scenario's name, shown in reports")
+    description: str = Field("", description="free text for readers")
     sector: Literal["fashion", "electronics", "grocery", "general"] = Field(
         "general", description="retail sector: which operating benchmarks apply (sim/benchmarks.py)")
     benchmark_exceptions: dict[str, str] = Field(
@@ -628,14 +634,17 @@ class Scenario(Model):
     weekly_profile: list[float] | None = Field(None, description="7 weights Monday..Sunday; null = flat")
     promotions: list[Promotion] = Field(default_factory=list, description="traffic peaks (sales, Black Friday) "
                                                                         "and discounts by channel and category")
-    marketing: Marketing = Marketing()
-    catalogue: Catalogue
-    stores: list[Store] = Field(default_factory=list, max_length=100_000, description="at most 100,000")
-    warehouse: Warehouse | None = None
-    call_centre: CallCentre | None = None
-    touchpoints: dict[str, Touchpoint] = Field(default_factory=dict)
-    segments: list[Segment] = Field(min_length=1)
-    fulfilment: Fulfilment = Fulfilment()
+    marketing: Marketing = Field(Marketing(), description="the retailer's marketing levers")
+    catalogue: Catalogue = Field(description="the SKUs sold: a list, or parameters to generate them")
+    stores: list[Store] = Field(default_factory=list, max_length=100_000, description="the stores; at most "
+                                                                                          "100,000")
+    warehouse: Warehouse | None = Field(None, description="the warehouse that serves online orders; needed by "
+                                                          "online channels")
+    call_centre: CallCentre | None = Field(None, description="the call centre; null = none")
+    touchpoints: dict[str, Touchpoint] = Field(default_factory=dict, description="digital and other research "
+                                                                                 "touchpoints, by name")
+    segments: list[Segment] = Field(min_length=1, description="customer segments (shares sum to 1)")
+    fulfilment: Fulfilment = Field(Fulfilment(), description="delivery, collection, returns and stock sync")
     setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
     supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
 
