@@ -173,8 +173,7 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     if n == 1:
         yield None, 1
         return
-    pool = ProcessPoolExecutor(max_workers=n, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=ignore_interrupts)
+    pool = ProcessPoolExecutor(max_workers=n, mp_context=DEAF_SPAWN)
     try:
         yield pool, n
     except BaseException:  # a failure or Ctrl-C: do not wait for the queued tasks
@@ -183,10 +182,31 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     pool.shutdown(wait=True)
 
 
-def ignore_interrupts() -> None:
-    """A worker's initializer: Ctrl-C goes to the whole process group, and only the parent should answer it
-    (it cancels the queued tasks and says so in one line); a worker printing its own traceback would not."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+class _DeafProcess(multiprocessing.context.SpawnProcess):
+    """A spawned worker that ignores Ctrl-C from its first instruction: Ctrl-C goes to the whole process group,
+    and only the parent should answer it (it cancels the queued tasks and says so in one line). An initializer
+    would come too late: a worker interrupted while it still imports prints its own traceback. An ignored signal
+    stays ignored across ``exec``, and Python then installs no handler of its own, so the parent ignores SIGINT
+    for the instant it starts the worker (a Ctrl-C in that instant is lost, not misreported)."""
+
+    def start(self) -> None:
+        try:
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        except ValueError:  # not the main thread: signals cannot be changed here; start as usual
+            super().start()
+            return
+        try:
+            super().start()
+        finally:
+            signal.signal(signal.SIGINT, previous)
+
+
+class _DeafSpawnContext(multiprocessing.context.SpawnContext):
+    Process = _DeafProcess
+
+
+DEAF_SPAWN = _DeafSpawnContext()
+"""The ``spawn`` context of the local pools, whose workers ignore Ctrl-C from the start."""
 
 
 class SchedulerError(ConnectionError):
