@@ -30,7 +30,8 @@ class Journeys:
 
     ``cart_loss`` is the setup's weight on the segments' ``restart_abandon`` chance (1 without cart continuity,
     0 with a cart that follows the customer); ``active`` counts the journeys under way (the books' "inside"),
-    a customer waiting to come back to an abandoned cart after a reminder included."""
+    a customer waiting to come back to an abandoned cart after a reminder included, and a drawn block's customers
+    from the moment it is drawn (read at the horizon, when every one of them has started)."""
 
     def __init__(self, net: Network, book: Ledger, sales: Fulfilment, after: AfterSale, marketing: Marketing,
                  cart_loss: float, restart_abandon: list[float]):

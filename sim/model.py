@@ -140,8 +140,9 @@ class World:
 
     Built in this order (SimPy processes are created in it, so it is part of the model's numbers): the network
     (resources, stock and its replenishment processes), the ledger, after-sale, fulfilment, journeys, and the
-    population of customers. :meth:`arrivals` and :meth:`ticks` are the world's own processes; they start the
-    journeys and take the daily and warm-up snapshots.
+    population of customers. :meth:`arrivals` (a block of days' customers at a time, from
+    :meth:`start_arrivals`) starts the journeys; :meth:`ticks`, the world's own process, takes the daily and
+    warm-up snapshots.
     """
 
     def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence):
