@@ -78,14 +78,18 @@ import sim
 sc = sim.load_scenario({path!r}, {{"horizon_days": {days!r}}})
 t0 = time.process_time()
 r = sim.run(sc, {setup!r}, seed=1)
-print(json.dumps({{"cpu_s": time.process_time() - t0, "wall_s": r.wall_s, "events": r.events,
-                  "customers": r.customers}}))
+cpu_s = time.process_time() - t0
+with open("/proc/self/status", encoding="ascii") as f:  # own_peak_mb, inline: an older checkout may lack it
+    peak_mb = next(int(ln.split()[1]) for ln in f if ln.startswith("VmHWM:")) / 1024
+print(json.dumps({{"cpu_s": cpu_s, "wall_s": r.wall_s, "events": r.events, "customers": r.customers,
+                  "peak_mb": peak_mb}}))
 """
 
 
-def model_at(root: Path, days: float, setup: str) -> dict:
-    """One replication with the ``sim`` package of the checkout at ``root``, in a fresh process."""
-    code = CHILD.format(root=str(root), path=str(DEFAULT), days=days, setup=setup)
+def model_at(root: Path, days: float, setup: str, path: Path = DEFAULT) -> dict:
+    """One replication of ``path`` for ``days`` days with the ``sim`` package of the checkout at ``root``, in a
+    fresh process: CPU and wall seconds, events, customers (journeys) and the process's peak memory in MB."""
+    code = CHILD.format(root=str(root), path=str(path), days=days, setup=setup)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
@@ -99,10 +103,17 @@ def own_peak_mb() -> float:
 
 def peak_memory_mb(days: float, setup: str) -> float:
     """Peak resident memory of a fresh process running one replication of ``days`` days, MB."""
-    code = (f"import sys; sys.path.insert(0, {str(ROOT)!r}); from bench.run import model_once, own_peak_mb; "
-            f"model_once({days!r}, {setup!r}); print(own_peak_mb())")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return float(out.stdout.strip().splitlines()[-1])
+    return float(model_at(ROOT, days, setup)["peak_mb"])
+
+
+def report(title: str, fig: dict, notes: dict, json_path: Path | None, target: str = "target") -> None:
+    """Print the figures as a Markdown table with each one's target verdict beside it; write them as JSON too."""
+    print(title)
+    print(f"| measure | value | {target} |\n| --- | --- | --- |")
+    for k, v in fig.items():
+        print(f"| {k} | {v} | {notes.get(k, '')} |")
+    if json_path:
+        json_path.write_text(json.dumps({**fig, "targets": notes}, indent=2) + "\n")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -174,12 +185,8 @@ def main(argv: list[str] | None = None) -> int:
         })
         notes["journeys_ratio_vs_before"] = _verdict(fig["journeys_ratio_vs_before"],
                                                      TARGETS["journeys_ratio_vs_before"])
-    print(f"Benchmark ({a.repeats} repeats, medians; {a.days:g}-day replication of {DEFAULT.name}, {a.setup})")
-    print("| measure | value | issue 13 target |\n| --- | --- | --- |")
-    for k, v in fig.items():
-        print(f"| {k} | {v} | {notes.get(k, '')} |")
-    if a.json:
-        a.json.write_text(json.dumps({**fig, "targets": notes}, indent=2) + "\n")
+    report(f"Benchmark ({a.repeats} repeats, medians; {a.days:g}-day replication of {DEFAULT.name}, {a.setup})",
+           fig, notes, a.json, "issue 13 target")
     return 0
 
 

@@ -13,10 +13,8 @@ target beside it. Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import platform
 import statistics
-import subprocess
 import sys
 from pathlib import Path
 
@@ -24,35 +22,14 @@ import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from bench.run import raw_mmc  # noqa: E402  (the same raw SimPy reference as bench/run.py)
+from bench.run import RAW_CUSTOMERS, model_at, raw_mmc, report  # noqa: E402  (the same references as bench/run.py)
 
 NATIONAL = ROOT / "scenarios" / "national_chain.yaml"
-RAW_CUSTOMERS = 200_000  # raw_mmc's default number of customers
 TARGETS = {  # issue 13
     "year_cpu_min": ("<", 8.0),
     "memory_ratio": ("<=", 1.1),
     "peak_memory_long_mb": ("<", 500.0),
 }
-CHILD = """
-import json, sys, time
-sys.path.insert(0, {root!r})
-import sim
-from bench.run import own_peak_mb
-sc = sim.load_scenario({path!r}, {{"horizon_days": {days!r}}})
-t0, c0 = time.perf_counter(), time.process_time()
-r = sim.run(sc, {setup!r}, seed=1)
-print(json.dumps({{"cpu_s": time.process_time() - c0, "wall_s": time.perf_counter() - t0, "events": r.events,
-                  "journeys": r.books["arrived"], "peak_mb": own_peak_mb()}}))
-"""
-
-
-def model_run(days: float, setup: str, path: Path = NATIONAL) -> dict:
-    """One replication of ``days`` days in a fresh process: CPU and wall seconds, events, journeys, peak MB."""
-    code = CHILD.format(root=str(ROOT), path=str(path), days=days, setup=setup)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def verdict(name: str, value: float) -> str:
     op, target = TARGETS[name]
     ok = value < target if op == "<" else value <= target
@@ -69,14 +46,14 @@ def main(argv: list[str] | None = None) -> int:
 
     short_days, long_days = sorted(a.days)
     raw = [raw_mmc()]
-    short = model_run(short_days, a.setup, a.scenario)
+    short = model_at(ROOT, short_days, a.setup, a.scenario)
     raw.append(raw_mmc())
-    long = model_run(long_days, a.setup, a.scenario)
+    long = model_at(ROOT, long_days, a.setup, a.scenario)
     raw.append(raw_mmc())
     raw_eps = statistics.median(ev / s for s, ev in raw)
     raw_cps = statistics.median(RAW_CUSTOMERS / s for s, _ in raw)
     eps = long["events"] / long["cpu_s"]
-    jps = long["journeys"] / long["cpu_s"]
+    jps = long["customers"] / long["cpu_s"]
     year_cpu_min = long["cpu_s"] * 365.0 / long_days / 60.0
     fig = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
@@ -87,7 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         f"wall_s_{long_days:g}d": round(long["wall_s"], 1), f"cpu_s_{long_days:g}d": round(long["cpu_s"], 1),
         "journeys_per_cpu_s": round(jps),
         "events_per_cpu_s": round(eps),
-        "events_per_journey": round(long["events"] / long["journeys"], 2),
+        "events_per_journey": round(long["events"] / long["customers"], 2),
         "ratio_events_to_raw_simpy": round(eps / raw_eps, 3),
         "ratio_journeys_to_raw_customers": round(jps / raw_cps, 4),
         f"peak_memory_{short_days:g}d_mb": round(short["peak_mb"], 1),
@@ -100,12 +77,8 @@ def main(argv: list[str] | None = None) -> int:
              f"peak_memory_{long_days:g}d_mb": verdict("peak_memory_long_mb", long["peak_mb"]),
              "year_cpu_min": verdict("year_cpu_min", year_cpu_min)
              + ("" if long_days >= 365 else f" (extrapolated from {long_days:g} days)")}
-    print(f"Scale benchmark: {a.scenario.name}, {a.setup}, one replication per horizon, each in a fresh process")
-    print("| measure | value | target |\n| --- | --- | --- |")
-    for k, v in fig.items():
-        print(f"| {k} | {v} | {notes.get(k, '')} |")
-    if a.json:
-        a.json.write_text(json.dumps({**fig, "targets": notes}, indent=2) + "\n")
+    report(f"Scale benchmark: {a.scenario.name}, {a.setup}, one replication per horizon, each in a fresh process",
+           fig, notes, a.json)
     return 0
 
 

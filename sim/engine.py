@@ -69,14 +69,18 @@ class Later:
     SimPy's queue entry each, instead of an ``Event`` with its callback list and a closure; calls of one instant
     run in the order they were made, like any events of one priority."""
 
-    __slots__ = ("env", "_queue", "_eid", "priority", "_callbacks")
+    __slots__ = ("env", "fn", "_queue", "_eid", "priority", "_callbacks")
 
     def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], priority: int = NORMAL):
         self.env = env
+        self.fn = fn  # also what a pending call is for, read by bench/live_state.py
         self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
         self._eid = env._eid  # type: ignore[attr-defined]
         self.priority = priority
-        self._callbacks = (lambda tick: fn(tick.data),)
+        self._callbacks = (self._fire,)
+
+    def _fire(self, tick: _Tick) -> None:
+        self.fn(tick.data)
 
     def at(self, t: float, data: Any = None) -> None:
         """``fn(data)`` at time ``t`` exactly (``Environment.schedule`` takes a delay, and ``now + (t - now)``

@@ -116,7 +116,7 @@ class Inventory:
         self.backlog_units = 0
         self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
-        self._arrival = Later(env, lambda d: self._receive(*d), PRIO_RECEIVE)  # stock on its way from the supplier
+        self._arrival = Later(env, self._arrived, PRIO_RECEIVE)  # stock on its way from the supplier
         for node, gs in enumerate(self.groups):
             for g in gs:
                 if g.kind == "periodic":
@@ -232,6 +232,9 @@ class Inventory:
             self._ship(node, sku, n)
         self.budget = budget
         self._schedule(self._supplier_day, PRIO_SUPPLIER, self.day_min)
+
+    def _arrived(self, receipt: tuple[int, int, int]) -> None:
+        self._receive(*receipt)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
         now = self.env.now

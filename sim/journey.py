@@ -38,7 +38,7 @@ class Journeys:
         self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
         self.env = net.env
         self.light = Light(net.env)
-        self._researched = Later(net.env, lambda c: self.light.start(self.run(c)))  # a journey after its research
+        self._researched = Later(net.env, self._after_research)
         self.cart_loss = cart_loss
         self.restart_abandon = restart_abandon
         self.active = 0
@@ -61,6 +61,9 @@ class Journeys:
             now += c.t - now
             at(now + c.research_min, c)
         return now
+
+    def _after_research(self, c: Customer) -> None:
+        self.light.start(self.run(c))
 
     def run(self, c: Customer) -> Process:
         """One journey, its research done, to an order or a departure (counted inside from its start)."""

@@ -199,11 +199,8 @@ class World:
                 self._block_end(d0 + k, None)
 
     def _block_end(self, d1: int, _event: object) -> None:
-        wait = d1 * DAY_MIN - self.env.now
-        if wait > 0:
-            schedule_callback(self.env, lambda _e: self.arrivals(d1), NORMAL, wait)
-        else:
-            self.arrivals(d1)
+        """Wait for day ``d1``, the next block's first (every start of this block was before it)."""
+        schedule_callback(self.env, lambda _e: self.arrivals(d1), NORMAL, d1 * DAY_MIN - self.env.now)
 
     def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
