@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from .config import Dist, Scenario
-from .customers import DAY_MIN, Customer, Journey
+from .customers import DAY_MIN, Customer, Journey, pack, unpack
 from .engine import Later
 from .ledger import Ledger
 from .network import Network
@@ -114,12 +114,12 @@ class AfterSale:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env.now + delay < self.net.horizon:
-                self._repeating.after(delay, c)
+            if self.env.now + delay < self.net.horizon:  # packed: tens of thousands wait weeks on a long run
+                self._repeating.after(delay, pack(c))
 
-    def _repeat(self, c: Customer) -> None:
+    def _repeat(self, packed: bytes) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
+        again = unpack(packed)._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         assert self.restart is not None, "AfterSale.restart is set by the builder"
         self.restart(again)
