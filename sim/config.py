@@ -139,6 +139,10 @@ class Replenishment(Model):
     order_quantity: int | None = Field(None, ge=1, le=BIG, description="Q in units: (s,Q) orders multiples of Q "
                                                                           "(continuous); at most 1e9")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
+    delivery: Literal["per_order", "per_review"] = Field(
+        "per_order", description="per_order: each SKU's order travels a lead time of its own; per_review (periodic "
+                                 "only): what a review orders travels together, one lead time (a store's weekly "
+                                 "truck). Each SKU's lead time has the same distribution either way")
     stockout: Literal["lost_sales", "backorders"] = Field(
         "lost_sales", description="what a shortage becomes: lost_sales (the customer's stockout reaction applies) "
                                   "or backorders (owed, filled first from the next receipts)")
@@ -171,6 +175,9 @@ class Replenishment(Model):
             raise ValueError("reorder_point must be below order_up_to")
         if self.order_quantity is not None and self.policy != "continuous":
             raise ValueError("order_quantity (s,Q) needs policy: continuous")
+        if self.delivery == "per_review" and self.policy != "periodic":
+            raise ValueError("delivery: per_review needs policy: periodic (a continuous review orders one SKU at a "
+                             "time)")
         return self
 
 

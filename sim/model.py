@@ -99,7 +99,7 @@ def _policy(cfg: Replenishment, demand: list[float], streams: Streams, stream: s
         s = [b - 1 for b in S]
     lead = streams.sampler(stream, cfg.lead_time_days, DAY_MIN)
     return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders",
-                      cfg.order_quantity, skus, name)
+                      cfg.order_quantity, skus, name, together=cfg.delivery == "per_review")
 
 
 def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, node: int,
