@@ -291,8 +291,8 @@ KPIS: tuple[Kpi, ...] = (
 del K
 # which way is better, for the KPIs where more is not: said once here, read by the decision summary
 LESS_IS_BETTER = {
-    "fulfilment_cost", "store_picking_min", "staff_cost", "stockout_rate", "lost_sales_units", "lost_sales_value", "failed_promise_units",
-    "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
+    "fulfilment_cost", "store_picking_min", "staff_cost", "stockout_rate", "lost_sales_units", "lost_sales_value",
+    "failed_promise_units", "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
     "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
     "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
     "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents"}

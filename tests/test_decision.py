@@ -119,7 +119,7 @@ def test_the_caution_is_on_the_paired_difference_not_on_each_mean():
     of the baseline (the setups' noise does not cancel) caution; means known to only ±20 % whose paired
     difference is ±0.5 % (the same customers under both, the noise cancels) do not. Shares are held in points:
     ±2 points cautions, ±0.5 points does not, whatever the means' own half-widths."""
-    cautions = [w for w in decision.horizon_warnings(precision_summary("revenue", 100.0, 0.5, 10.0, 12.0), 14)]
+    cautions = decision.horizon_warnings(precision_summary("revenue", 100.0, 0.5, 10.0, 12.0), 14)
     assert len(cautions) == 1 and "too wide to decide on new's revenue (±12 %)" in cautions[0]
     assert "±5 % of the baseline for amounts, ±1 point for shares" in cautions[0]
     assert not decision.horizon_warnings(precision_summary("revenue", 100.0, 20.0, 10.0, 0.5), 14)
