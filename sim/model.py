@@ -155,7 +155,7 @@ class World:
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
-                                  sc.fulfilment.store_wait_target_min, call_target)
+                                  sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour)
         self.after = after = AfterSale(net, book, sc, caps, streams)
         self.marketing = marketing = Marketing(net, book, sc, caps, streams)
         self.fulfil = Fulfilment(net, book, after, marketing, sc, caps, streams)
