@@ -26,10 +26,11 @@ class AfterSale:
     def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
         self.net, self.book = net, book
         self.env = net.env
-        # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons
-        self._back = Later(net.env, self._brought_back)
-        self._handling = Later(net.env, self._handled)
-        self._repeating = Later(net.env, self._repeat)
+        # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons,
+        # days away (they wait outside SimPy's queue until their day, see Later)
+        self._back = Later(net.env, self._brought_back, period=DAY_MIN)
+        self._handling = Later(net.env, self._handled, period=DAY_MIN)
+        self._repeating = Later(net.env, self._repeat, period=DAY_MIN)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None

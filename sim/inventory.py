@@ -117,8 +117,9 @@ class Inventory:
         self.backlog_units = 0
         self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
-        self._arrival = Later(env, self._arrived, PRIO_RECEIVE)  # stock on its way from the supplier
-        self._delivery = Later(env, self._delivered, PRIO_RECEIVE)  # a review's orders on one truck
+        # stock on its way from the supplier (days away: waits outside SimPy's queue until its day, see Later)
+        self._arrival = Later(env, self._arrived, PRIO_RECEIVE, period=day_min)
+        self._delivery = Later(env, self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
         self._truck: list[tuple[int, int]] | None = None  # loaded while a per-review delivery's review ships
         for node, gs in enumerate(self.groups):
             for g in gs:
