@@ -338,14 +338,18 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     w.start_arrivals()
     env.process(w.ticks())
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
-    # allocations (a third of the run time); the model makes few cycles, so collect once at the end instead
-    # (peak memory of a 28-day run equals a 7-day one's: bench/run.py).
+    # allocations (a third of the run time); the model makes few cycles, so it is off while SimPy runs. Turned on
+    # again, its first young collection would walk every object the run left alive (a second on the national
+    # chain): they are handed to the oldest generation instead (freeze, then unfreeze), walked only by its rare
+    # full collections, and most die with the world by reference counting anyway.
     collecting = gc.isenabled()
     gc.disable()
     try:
         env.run(until=w.horizon)
     finally:
         if collecting:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
     w.net.inv.flush()
     w.book.flush(env.now)
