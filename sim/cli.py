@@ -199,13 +199,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--window", type=_int_at_least(1), default=None, metavar="W",
                    help="Welch's window: the moving average spans 2W+1 days (default: the longest review cycle, at "
                         "least a week: W=3)")
-    p.add_argument("--tolerance", type=_share_above_zero, default=None, metavar="SHARE",
+    p.add_argument("--tolerance", type=_open_unit("0.05"), default=None, metavar="SHARE",
                    help="settled when Welch's average stays within this share of its steady level (default: 0.02)")
     _add_workers(p)
     p.add_argument("--write", action="store_true",
                    help="rewrite warmup_days (and horizon_days, so the measured days stay as they were) in FILE, "
                         "its comments and layout kept")
-    _add_force(p, out=False)
+    p.add_argument("--plot", type=Path, metavar="DIR",
+                   help="write Welch's chart of each setup to DIR (welch-SETUP.png)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the contents of a non-empty --plot folder (refused otherwise), and run even if one "
+                        "replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)")
 
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
@@ -242,24 +246,22 @@ def _address(text: str) -> str:
     return text if sep else f"tcp://{text}"
 
 
-def _share_above_zero(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a share strictly between 0 and 1, e.g. 0.05 (got {text!r})")
-    return value
+def _open_unit(example: str) -> Callable[[str], float]:
+    """A number strictly between 0 and 1 (a confidence level, a share), its error giving ``example``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0.0 < value < 1.0:
+            raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. {example} "
+                                             f"(got {text!r})")
+        return value
+
+    return parse
 
 
-def _confidence(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. 0.95 (got {text!r})")
-    return value
+_confidence = _open_unit("0.95")
 
 
 # --------------------------------------------------------------------------------------------- scenario
@@ -333,12 +335,12 @@ SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", 
 is the previous run's export and is replaced by the new one."""
 
 
-def _check_out(out: Path, force: bool = False, sweep: bool = False) -> Path:
-    """The absolute ``--out`` folder; refused (exit 2, one line, nothing touched) when it is a file, or a
-    non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
+def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str = "--out") -> Path:
+    """The absolute ``--out`` folder (or ``option``'s); refused (exit 2, one line, nothing touched) when it is a
+    file, or a non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
     out = out.expanduser().absolute()
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{PROG}: --out {out}: exists and is not a directory")
+        raise UsageError(f"{PROG}: {option} {out}: exists and is not a directory")
     if force or not out.is_dir():
         return out
     entries = sorted(p.name for p in out.iterdir())
@@ -347,7 +349,7 @@ def _check_out(out: Path, force: bool = False, sweep: bool = False) -> Path:
     if entries:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
         count = "1 entry" if len(entries) == 1 else f"{len(entries)} entries"
-        raise UsageError(f"{PROG}: --out {out}: not empty ({count}: {shown}); give a new folder, or --force to "
+        raise UsageError(f"{PROG}: {option} {out}: not empty ({count}: {shown}); give a new folder, or --force to "
                          "replace its contents")
     return out
 
@@ -805,6 +807,7 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     """Run the scenario from full stock under each setup, print Welch's warm-up for each and the suggestion (the
     setup that settles last); with ``--write``, rewrite ``warmup_days`` and ``horizon_days`` in the file.
     Exit 1 when a setup's stock has not settled within the run (nothing written)."""
+    plot = _check_out(args.plot, args.force, option="--plot") if args.plot else None
     scenario = _load(args.file, [])
     if args.write:
         _check_warmup_write(args.file, scenario)
@@ -833,6 +836,15 @@ def cmd_warmup(args: argparse.Namespace) -> int:
           f"{_plural(reps, 'replication')} of {days:g} days from order-up-to, seed {args.seed}, moving average of "
           f"{2 * window + 1} days, within {band} of the steady level")
     _print_table(rows, ("setup", "warm-up", "day 1 units", "steady units"))
+    if plot is not None:
+        from sim.plots import welch_plot
+
+        with staged_output(plot) as tmp:
+            for setup, w in found.welch.items():
+                welch_plot(w, tmp / f"welch-{setup}.png", f"{scenario.name}, {setup}: Welch's method, "
+                                                          f"{_plural(reps, 'replication')} of {days:g} days")
+        for setup in found.welch:
+            print(plot / f"welch-{setup}.png")
     if found.days is None:
         print(f"{PROG}: {args.file}: the stock of {' and '.join(found.slowest)} has not settled within {days:g} days "
               f"(Welch's average must stay within {band} of its level from the first half of the run on); rerun with "

@@ -43,7 +43,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 # two days, a quarter of the default traffic: seconds per run, still every mechanism exercised
 SHORT_OVERRIDES = {"horizon_days": 2, "warmup_days": 0, "customers_per_day": 1500}
-TINY_OVERRIDES = {"horizon_days": 1, "customers_per_day": 800}
+TINY_OVERRIDES = {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 800}
 FLAKY_ENV = "OMNISIM_TEST_FAIL_REPLICATIONS"
 
 
@@ -413,7 +413,7 @@ def test_welch_moving_average_and_suggested_warmup(tmp_path):
 
 def test_welch_on_the_models_daily_series(tmp_path):
     scenario_exp = Experiment(name="welch", scenario=str(DEFAULT),
-                              overrides={"horizon_days": 9, "customers_per_day": 300}, setups=["omnichannel"],
+                              overrides={"horizon_days": 9, "warmup_days": 0, "customers_per_day": 300}, setups=["omnichannel"],
                               replications=3, seed=1)
     res = sweep(scenario_exp, workers=1, progress=False)
     welch = analysis.welch_daily(res.daily(), "on_hand_units", window=2)

@@ -19,6 +19,7 @@ from sim.experiment import suggest_warmup, welch_window
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small_business.yaml"
+LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
 FAST = ["--replications", "20", "--days", "28", "--workers", "1"]
 
 
@@ -122,10 +123,45 @@ def test_unsafe_writes_are_refused_before_any_run(tmp_path, capsys):
     assert "regular file" in capsys.readouterr().err
 
 
-def test_a_run_too_short_to_settle_exits_1_and_writes_nothing(tmp_path, capsys):
+def test_a_run_too_short_to_settle_exits_1_writes_nothing_and_shows_why(tmp_path, capsys):
     path = unfitted(tmp_path)
     text = path.read_bytes()
-    assert cli.main(["warmup", str(path), "--replications", "1", "--days", "14", "--workers", "1", "--write"]) == 1
-    err = capsys.readouterr().err.strip().splitlines()
+    charts = tmp_path / "charts"
+    argv = ["warmup", str(path), "--replications", "1", "--days", "14", "--workers", "1", "--write",
+            "--plot", str(charts)]
+    assert cli.main(argv) == 1
+    out, err = capsys.readouterr()
+    err = err.strip().splitlines()
     assert len(err) == 1 and "has not settled" in err[0] and "nothing written" in err[0]
     assert path.read_bytes() == text
+    # Welch's chart of each setup shows why: the average still falling at the end of the run
+    assert sorted(p.name for p in charts.iterdir()) == [f"welch-{s}.png" for s in sorted(sim.SETUP_NAMES)]
+    assert all(p.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" for p in charts.iterdir())
+    assert cli.main(argv) == 2  # a non-empty chart folder is refused without --force, before any run
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith(f"omnisim: --plot {charts}: not empty")
+
+
+@pytest.mark.parametrize("path", LIBRARY, ids=[p.stem for p in LIBRARY])
+def test_every_library_warm_up_is_fitted_by_the_command_or_says_why_not(path):
+    """Each library scenario's warm-up line names the command that fitted it, or (Black Friday week, a run that
+    ends with its promotion) says why the scenario starts from full stock on purpose."""
+    line = next(x for x in path.read_text(encoding="utf-8").splitlines() if x.startswith("warmup_days:"))
+    sc = sim.load_scenario(path)
+    if sc.promotions:
+        assert sc.warmup_days == 0 and "terminating" in line
+    else:
+        assert "fitted by `omnisim warmup" in line and sc.warmup_days > 0
+
+
+def test_a_horizon_inside_the_warm_up_says_how_to_measure_days():
+    """The library's warm-ups are days before the measured ones: a horizon override shorter than the warm-up
+    is refused in one line that says what horizon measures D days."""
+    from sim.config import ScenarioError
+
+    warm = sim.load_scenario(SMALL).warmup_days
+    with pytest.raises(ScenarioError) as info:
+        sim.load_scenario(SMALL, {"horizon_days": 2})
+    assert info.value.problems == [f"warmup_days: must be shorter than horizon_days (got {warm:g} and 2); the "
+                                   f"horizon includes the warm-up: to measure D days give horizon_days {warm:g} + D, "
+                                   "or set warmup_days too"]
