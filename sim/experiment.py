@@ -1,6 +1,6 @@
 """Experiments, the public API: compare setups over replications, sweep experiment files, add replications until
-a target precision, suggest a warm-up (Welch's method on the daily stock), judge a baseline against operating
-benchmarks, and turn model results into tidy tables.
+a target precision, recommend a staffing against targets, suggest a warm-up (Welch's method on the daily stock),
+judge a baseline against operating benchmarks, and turn model results into tidy tables.
 
 Every function here runs through one runner, :func:`sim.batch.run_batch`, on any executor (serial, local
 processes, Dask); seeds come from :mod:`sim.seeding` (common random numbers across setups, the same numbers on
@@ -51,11 +51,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [  # the public API; the runner's and the seeds' names are re-exported for callers that used them here
     "PLAUSIBILITY_DAYS", "PLAUSIBILITY_WARMUP_DAYS", "RUN_COLUMNS", "BatchError", "BatchSummary", "Collector",
     "Evaluator", "ModelEvaluator", "Plan", "Replication", "ResultEvaluator", "SchedulerError", "SequentialResult",
-    "SetupError", "SweepResult", "WARMUP_SERIES", "WARMUP_TOLERANCE", "WarmupSuggestion", "breakdown_table",
-    "check_plausibility", "check_setups", "compare", "compare_runs", "cpus", "daily_means", "daily_table",
-    "default_store_path", "execute_task", "executor_for", "experiment_evaluator", "kpi_table", "missing",
-    "plan_hashes", "replicate", "replicate_results", "replication_seed", "run_batch", "run_model", "run_result",
-    "seeds", "sequential", "suggest_warmup", "sweep", "welch_window",
+    "SetupError", "Staffing", "SweepResult", "WARMUP_SERIES", "WARMUP_TOLERANCE", "WarmupSuggestion",
+    "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs", "cpus", "daily_means",
+    "daily_table", "default_store_path", "execute_task", "executor_for", "experiment_evaluator", "kpi_table",
+    "meets", "missing", "plan_hashes", "recommend_staff", "replicate", "replicate_results", "replication_seed",
+    "run_batch", "run_model", "run_result", "seeds", "sequential", "suggest_warmup", "sweep", "welch_window",
 ]
 RUN_COLUMNS = ["setup", "replication", "kpi", "value"]
 
@@ -466,6 +466,64 @@ def sequential(
             if worst <= target or n >= max_replications:
                 return SequentialResult(runs, n, worst <= target, hw, history)
             n = min(n + inc, int(max_replications))
+
+
+# ============================================================================================= staffing
+@dataclass
+class Staffing:
+    """Outcome of :func:`recommend_staff`: one row per staff level (``table``: ``staff``, ``replications``,
+    ``reached`` (the target half-width met), each target's and each reported KPI's mean and ``<kpi>_half_width``,
+    and ``meets_targets``), and the smallest level that meets every target (None if none does)."""
+
+    table: pd.DataFrame
+    recommended: int | None
+    targets: dict[str, tuple[str, float]]
+
+
+def meets(value: float, op: str, threshold: float) -> bool:
+    """Whether ``value`` meets a target given as ``(op, threshold)``, ``op`` one of ``>=`` and ``<=``."""
+    if op not in (">=", "<="):
+        raise ValueError(f"a target's operator must be '>=' or '<=' (got {op!r})")
+    return bool(value >= threshold) if op == ">=" else bool(value <= threshold)
+
+
+def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
+                    targets: Mapping[str, tuple[str, float]], report: Sequence[str] = (), seed: int = 0,
+                    target: float = 0.05, min_replications: int = 5, max_replications: int = 30,
+                    workers: int | None = 1) -> Staffing:
+    """The smallest floor staff per store (the same level in every store) at which ``setup`` meets ``targets``.
+
+    ``targets`` maps a KPI to ``(">=" or "<=", threshold)``, e.g. ``{"store_service_level": (">=", 0.8)}``;
+    ``report`` names KPIs shown beside them without a target. Each staff level runs :func:`sequential` on the
+    target KPIs: replications are added until each mean's relative half-width is at most ``target`` (or
+    ``max_replications``), on the same seeds at every level (common random numbers: the same customers meet each
+    staffing). A level meets the targets when every target KPI's mean does. The consultant notebook and its test
+    call this, so the recommendation the notebook shows is the one tested.
+    """
+    import pandas as pd
+
+    from sim import analysis
+    from sim.config import scenario_from_dict
+
+    for op, _ in targets.values():
+        meets(0.0, op, 0.0)  # an unknown operator is refused before any run
+    data = scenario.model_dump(mode="json")
+    shown = list(dict.fromkeys([*targets, *report]))
+    rows = []
+    for staff in staff_options:
+        level = scenario_from_dict(data, {f"stores.{i}.staff": int(staff) for i in range(len(scenario.stores))})
+        seq = sequential(level, [setup], list(targets), target, min_replications, max_replications, seed=seed,
+                         workers=workers)
+        hw = analysis.relative_half_widths(seq.runs, shown).set_index("kpi")
+        row: dict[str, Any] = {"staff": int(staff), "replications": seq.replications, "reached": seq.reached}
+        for kpi in shown:
+            row[kpi] = float(hw.loc[kpi, "mean"])
+            row[f"{kpi}_half_width"] = float(hw.loc[kpi, "half_width"])
+        row["meets_targets"] = all(meets(row[k], op, x) for k, (op, x) in targets.items())
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    ok = table[table["meets_targets"]]
+    return Staffing(table, int(ok["staff"].min()) if len(ok) else None, dict(targets))
 
 
 # ============================================================================================= warm-up

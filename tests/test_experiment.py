@@ -30,6 +30,7 @@ from sim.experiment import (
     breakdown_table,
     compare_runs,
     daily_means,
+    recommend_staff,
     replicate,
     replicate_results,
     replication_seed,
@@ -389,6 +390,26 @@ def test_sequential_stops_at_the_cap(tiny_scenario):
     res = sequential(tiny_scenario, ["omnichannel"], ["conversion_rate"], target=1e-6, min_replications=2,
                      max_replications=4, step=1, seed=2)
     assert not res.reached and res.replications == 4 and [n for n, _ in res.history] == [2, 3, 4]
+
+
+# --------------------------------------------------------------------------------------------- staffing
+def test_recommend_staff_takes_the_smallest_level_that_meets_every_target(tiny_scenario):
+    sc = tiny_scenario
+    loose = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", 0.0)},
+                            report=["stockout_rate"], seed=2, min_replications=2, max_replications=3)
+    table = loose.table.set_index("staff")
+    assert loose.recommended == 1 and list(table.index) == [1, 4]
+    assert {"store_service_level_half_width", "stockout_rate", "replications", "reached"} <= set(table.columns)
+    one, four = table.loc[1, "store_service_level"], table.loc[4, "store_service_level"]
+    assert four > one  # more floor staff, shorter waits (the same customers at both levels)
+    between = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", (one + four) / 2)},
+                              seed=2, min_replications=2, max_replications=3)
+    assert between.recommended == 4 and list(between.table["meets_targets"]) == [False, True]
+    never = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", 1.01)}, seed=2,
+                            min_replications=2, max_replications=3)
+    assert never.recommended is None
+    with pytest.raises(ValueError, match="operator"):
+        recommend_staff(sc, "omnichannel", [1], {"store_service_level": ("=>", 0.8)})
 
 
 # --------------------------------------------------------------------------------------------- Welch
