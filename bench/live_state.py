@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--setup", default="omnichannel")
     a = ap.parse_args(argv)
 
-    sc = sim.load_scenario(a.scenario, {"horizon_days": a.days})
+    sc = sim.load_scenario(a.scenario, {"horizon_days": a.days, "warmup_days": 0})
     w = World(sc, a.setup, 1)
     w.start_arrivals()
     w.env.process(w.ticks())

@@ -81,7 +81,7 @@ def wait_idle(limit_s: float, threshold: float = 0.6) -> float:
 def efficiency(days: int, reps: int, idle_s: float = 0.0) -> dict:
     from distributed import Client, LocalCluster
 
-    scenario = load_scenario(DEFAULT, {"horizon_days": days})
+    scenario = load_scenario(DEFAULT, {"horizon_days": days, "warmup_days": 0})
     out: dict = {"days": days, "replications": reps, "load_avg_at_start": wait_idle(idle_s)}
     t0 = time.perf_counter()
     serial = replicate(scenario, ["omnichannel"], reps, seed=1, workers=1)
@@ -122,7 +122,7 @@ def overhead(n: int = 1000) -> dict:
         sweep(exp, Path(tmp) / "pool.sqlite", workers=2, evaluator=Trivial(), progress=False)
         out["trivial_pool2_ms_incl_startup"] = (time.perf_counter() - t0) / n * 1e3
 
-        scenario = load_scenario(DEFAULT, {"horizon_days": 1, "customers_per_day": 200})
+        scenario = load_scenario(DEFAULT, {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 200})
         m = 200
         seeds = np.random.SeedSequence(1).spawn(m)
         t0 = time.perf_counter()
@@ -141,7 +141,8 @@ def overhead(n: int = 1000) -> dict:
 def memory_child() -> None:
     """Run a 1,000-replication sweep on 2 processes; print the parent's peak RSS in MB (JSON)."""
     with tempfile.TemporaryDirectory() as tmp:
-        exp = Experiment(name="memory", scenario=str(DEFAULT), overrides={"horizon_days": 1, "customers_per_day": 200},
+        exp = Experiment(name="memory", scenario=str(DEFAULT),
+                         overrides={"horizon_days": 1, "warmup_days": 0, "customers_per_day": 200},
                          setups=["omnichannel"], replications=1000, seed=1)
         t0 = time.perf_counter()
         res = sweep(exp, Path(tmp) / "m.sqlite", workers=2, progress=False)

@@ -86,6 +86,15 @@ HEADER = """\
 """
 
 
+def fitted_lines() -> dict[str, str]:
+    """The ``horizon_days`` and ``warmup_days`` lines of the national file as it is, kept when it is rebuilt:
+    ``omnisim warmup --write`` fits the national chain's own warm-up there (and keeps a year measured)."""
+    path = HERE / "national_chain.yaml"
+    text = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = r"^(horizon_days|warmup_days): .*(?:\n {20,}#.*)*"  # with the comment lines under them
+    return {m.group(1): m.group(0) for m in re.finditer(lines, text, re.M)}
+
+
 def build() -> str:
     text = (HERE / "default.yaml").read_text(encoding="utf-8")
     text = re.sub(r"\A(#[^\n]*\n)+", HEADER, text)
@@ -93,10 +102,12 @@ def build() -> str:
     text = re.sub(r"^description: >\n(  .*\n)+",
                   "description: >\n  The default fashion chain at national scale: 100 stores, 2,000 SKUs, a warehouse "
                   "near Orleans, a year.\n", text, count=1, flags=re.M)
-    text = re.sub(r"^horizon_days: .*$", "horizon_days: 365               # a trading year", text, count=1,
+    own = fitted_lines()
+    text = re.sub(r"^horizon_days: .*$", own.get("horizon_days", "horizon_days: 365               # a trading year"),
+                  text, count=1, flags=re.M)
+    text = re.sub(r"^warmup_days: .*$", own.get("warmup_days", "warmup_days: 14                  # two weekly stock "
+                  "cycles and the first returns settle first (omnisim check-plausibility's warm-up)"), text, count=1,
                   flags=re.M)
-    text = re.sub(r"^warmup_days: .*$", "warmup_days: 14                  # two weekly stock cycles and the first "
-                  "returns settle first (omnisim check-plausibility's warm-up)", text, count=1, flags=re.M)
     text = re.sub(r"^customers_per_day: .*$", "customers_per_day: 42000        # ~420 journeys per store and day "
                   "over 100 stores", text, count=1, flags=re.M)
     text = re.sub(r"^    n_skus: .*$", "    n_skus: 2000                 # a national range: the default's season "

@@ -19,7 +19,7 @@ from __future__ import annotations
 import io
 import math
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -288,6 +288,7 @@ def fitted_changes(before: Scenario, after: Scenario) -> list[tuple[tuple, Any]]
 
 
 _SCALAR = re.compile(r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?(?=\s*(?:[,}\]#]|$))")
+_TAIL = re.compile(r"(?P<space>[ \t]*)(?P<comment>#[^\r\n]*)?(?P<newline>\r?\n|)")
 
 
 def _yaml_io() -> Any:
@@ -300,11 +301,15 @@ def _yaml_io() -> Any:
     return y
 
 
-def _surgical(text: str, data: Any, changes: Sequence[tuple[tuple, Any]]) -> str | None:
-    """``text`` with each changed number replaced where it is written; None when one cannot be (a key the file
-    does not write itself, a value that is not a plain number, one place holding two different new values)."""
+def _surgical(text: str, data: Any, changes: Sequence[tuple[tuple, Any]],
+              comments: Mapping[tuple, Callable[[str], str]] | None = None) -> str | None:
+    """``text`` with each changed number replaced where it is written, and the end-of-line comment of each path
+    in ``comments`` rewritten (``comments[path](old comment)`` gives the new one, at the old one's column); None
+    when one cannot be (a key the file does not write itself, a value that is not a plain number, one place
+    holding two different new values, a comment for a line that holds more than its own value)."""
     lines = text.splitlines(keepends=True)
     edits: dict[tuple[int, int], tuple[int, str]] = {}
+    where: dict[tuple, tuple[int, int]] = {}
     for path, value in changes:
         node = data
         for key in path[:-1]:
@@ -321,13 +326,38 @@ def _surgical(text: str, data: Any, changes: Sequence[tuple[tuple, Any]]) -> str
         if edits.get((line, col), (0, new))[1] != new:
             return None
         edits[(line, col)] = (match.end() - col, new)
+        where[tuple(path)] = (line, col)
+    tails: dict[int, Callable[[str], str]] = {}
+    for path, rewrite in (comments or {}).items():
+        if tuple(path) not in where:
+            return None
+        line, col = where[tuple(path)]
+        if not _TAIL.fullmatch(lines[line], col + edits[(line, col)][0]):
+            return None  # a flow mapping or another value after this one: not a line of its own
+        tails[line] = rewrite
     for (line, col), (length, new) in sorted(edits.items(), reverse=True):
-        lines[line] = lines[line][:col] + new + lines[line][col + length:]
+        old, end = lines[line], col + len(new)
+        lines[line] = old[:col] + new + old[col + length:]
+        tail = _TAIL.fullmatch(old, col + length)
+        if line in tails and tail is not None:  # the comment at its old column (two spaces after the value if none)
+            column = tail.start("comment") if tail["comment"] else end + 2
+            comment = tails[line]((tail["comment"] or "#")[1:].strip())
+            lines[line] = lines[line][:end] + (" " * max(1, column - end) + "# " + comment if comment else "") + \
+                tail["newline"]
     return "".join(lines)
 
 
+def _eol_comment(node: Any, key: Any) -> str:
+    """The end-of-line comment of ``node[key]`` as ruamel.yaml holds it (its first line, without ``#``)."""
+    token = getattr(getattr(node, "ca", None), "items", {}).get(key, [None, None, None])
+    value = getattr(token[2] if len(token) > 2 else None, "value", "") or ""
+    first = value.split("\n", 1)[0].strip()
+    return first[1:].strip() if first.startswith("#") else ""
+
+
 def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path: str | Path,
-                 overrides: dict[str, Any] | None = None, expected: Scenario | None = None) -> Path:
+                 overrides: dict[str, Any] | None = None, expected: Scenario | None = None,
+                 comments: Mapping[tuple, Callable[[str], str]] | None = None) -> Path:
     """Write the user's scenario file ``source`` to ``path`` with ``changes`` ((path, value) pairs, e.g. from
     :func:`fitted_changes`) and the dotted ``overrides`` applied; return ``path``.
 
@@ -336,6 +366,8 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     absent from the file), the file is rewritten by ruamel.yaml's round-trip dumper instead: values, comments,
     key order and anchors kept, spacing inside flow collections normalised. With ``expected``, the written
     file is loaded again and must give that scenario (``ScenarioError`` otherwise, nothing written).
+    ``comments`` rewrites the end-of-line comment of changed values: ``comments[path](old comment)`` is the new
+    comment of the line of ``path`` (e.g. to say which command fitted it), at the old comment's column.
     """
     from .config import load_scenario
 
@@ -344,13 +376,17 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     data = y.load(text)
     edits = list(changes) + [(tuple(int(p) if p.isdigit() else p for p in k.split(".")), v)
                              for k, v in (overrides or {}).items()]
-    out = _surgical(text, data, edits)
+    out = _surgical(text, data, edits, comments)
     if out is None:
         for key_path, value in edits:
             node = data
             for key in key_path[:-1]:
                 node = node[key]
+            old = _eol_comment(node, key_path[-1])
             node[key_path[-1]] = value
+            rewrite = (comments or {}).get(tuple(key_path))
+            if rewrite is not None:
+                node.yaml_add_eol_comment("# " + rewrite(old), key_path[-1])
         buf = io.StringIO()
         y.dump(data, buf)
         out = buf.getvalue()

@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import re
 import shutil
 import sys
 import textwrap
@@ -36,6 +37,8 @@ HEADLINE_KPIS = (
     "csat",
 )
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+WARMUP_PREFIX = re.compile(r"^warm-up \d+ \+ [\d.]+ measured days(: |$)")
+"""What ``omnisim warmup --write`` puts before the author's comment on ``horizon_days`` (replaced on a refit)."""
 
 
 class UsageError(Exception):
@@ -185,6 +188,29 @@ def build_parser() -> argparse.ArgumentParser:
                         "comments and layout kept")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists (refused otherwise)")
 
+    p = sub.add_parser("warmup", help="suggest a warm-up from Welch's method on the daily stock of every setup; "
+                                      "--write puts it in the scenario file")
+    p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
+    p.add_argument("--replications", type=_int_at_least(1), default=None, metavar="N",
+                   help="replications of each setup (default: 10)")
+    p.add_argument("--days", type=_days(0, strict=True), default=None, metavar="D",
+                   help="days simulated from the start, stock at order-up-to (default: 56)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--window", type=_int_at_least(1), default=None, metavar="W",
+                   help="Welch's window: the moving average spans 2W+1 days (default: the longest review cycle, at "
+                        "least a week: W=3)")
+    p.add_argument("--tolerance", type=_open_unit("0.05"), default=None, metavar="SHARE",
+                   help="settled when Welch's average stays within this share of its steady level (default: 0.02)")
+    _add_workers(p)
+    p.add_argument("--write", action="store_true",
+                   help="rewrite warmup_days (and horizon_days, so the measured days stay as they were) in FILE, "
+                        "its comments and layout kept")
+    p.add_argument("--plot", type=Path, metavar="DIR",
+                   help="write Welch's chart of each setup to DIR (welch-SETUP.png)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the contents of a non-empty --plot folder (refused otherwise), and run even if one "
+                        "replication is estimated above 2 CPU hours or 8 GB (sim/guard.py)")
+
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
     p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
@@ -220,14 +246,22 @@ def _address(text: str) -> str:
     return text if sep else f"tcp://{text}"
 
 
-def _confidence(text: str) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        value = math.nan
-    if not 0.0 < value < 1.0:
-        raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. 0.95 (got {text!r})")
-    return value
+def _open_unit(example: str) -> Callable[[str], float]:
+    """A number strictly between 0 and 1 (a confidence level, a share), its error giving ``example``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0.0 < value < 1.0:
+            raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. {example} "
+                                             f"(got {text!r})")
+        return value
+
+    return parse
+
+
+_confidence = _open_unit("0.95")
 
 
 # --------------------------------------------------------------------------------------------- scenario
@@ -301,12 +335,12 @@ SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", 
 is the previous run's export and is replaced by the new one."""
 
 
-def _check_out(out: Path, force: bool = False, sweep: bool = False) -> Path:
-    """The absolute ``--out`` folder; refused (exit 2, one line, nothing touched) when it is a file, or a
-    non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
+def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str = "--out") -> Path:
+    """The absolute ``--out`` folder (or ``option``'s); refused (exit 2, one line, nothing touched) when it is a
+    file, or a non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
     out = out.expanduser().absolute()
     if out.exists() and not out.is_dir():
-        raise UsageError(f"{PROG}: --out {out}: exists and is not a directory")
+        raise UsageError(f"{PROG}: {option} {out}: exists and is not a directory")
     if force or not out.is_dir():
         return out
     entries = sorted(p.name for p in out.iterdir())
@@ -315,7 +349,7 @@ def _check_out(out: Path, force: bool = False, sweep: bool = False) -> Path:
     if entries:
         shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
         count = "1 entry" if len(entries) == 1 else f"{len(entries)} entries"
-        raise UsageError(f"{PROG}: --out {out}: not empty ({count}: {shown}); give a new folder, or --force to "
+        raise UsageError(f"{PROG}: {option} {out}: not empty ({count}: {shown}); give a new folder, or --force to "
                          "replace its contents")
     return out
 
@@ -746,6 +780,105 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _check_warmup_write(file: Path, scenario: Any) -> None:
+    """Refuse ``warmup --write`` (one line, before any run) where rewriting the file would be unsafe."""
+    if file.is_symlink() or not file.is_file():
+        raise UsageError(f"{PROG}: {file}: --write needs a regular file to rewrite")
+    if not os.access(file, os.W_OK):
+        raise UsageError(f"{PROG}: {file}: not writable; --write would change nothing")
+    if scenario.promotions:
+        first = scenario.promotions[0]
+        raise UsageError(f"{PROG}: {file}: --write refused: promotions are placed by simulated day (promotions.0 "
+                         f"{first.name!r} starts on day {first.start_day:g}), so a warm-up would move the measured "
+                         "days against them; shift them by the warm-up yourself, then set warmup_days")
+
+
+def _fitted_horizon_comment(warmup: int, measured: float) -> Callable[[str], str]:
+    """The new comment of ``horizon_days``: the warm-up and measured days, then the author's own reason."""
+    def rewrite(old: str) -> str:
+        reason = WARMUP_PREFIX.sub("", old)
+        head = f"warm-up {warmup} + {measured:g} measured days"
+        return f"{head}: {reason}" if reason else head
+
+    return rewrite
+
+
+def cmd_warmup(args: argparse.Namespace) -> int:
+    """Run the scenario from full stock under each setup, print Welch's warm-up for each and the suggestion (the
+    setup that settles last); with ``--write``, rewrite ``warmup_days`` and ``horizon_days`` in the file.
+    Exit 1 when a setup's stock has not settled within the run (nothing written)."""
+    plot = _check_out(args.plot, args.force, option="--plot") if args.plot else None
+    scenario = _load(args.file, [])
+    if args.write:
+        _check_warmup_write(args.file, scenario)
+    from sim.experiment import (
+        WARMUP_REPLICATIONS,
+        WARMUP_RUN_DAYS,
+        WARMUP_TOLERANCE,
+        suggest_warmup,
+        welch_window,
+    )
+
+    window = args.window or welch_window(scenario)
+    days = WARMUP_RUN_DAYS if args.days is None else args.days
+    reps = WARMUP_REPLICATIONS if args.replications is None else args.replications
+    tolerance = WARMUP_TOLERANCE if args.tolerance is None else args.tolerance
+    band = f"{100 * tolerance:g} %"
+    if days < 4 * window + 2:
+        raise UsageError(f"{PROG}: --days {days:g}: Welch's method needs two moving averages of {2 * window + 1} days;"
+                         f" give at least {4 * window + 2}")
+    _guard(scenario.model_copy(update={"horizon_days": days, "warmup_days": 0.0}), args.force)
+    found = suggest_warmup(scenario, None, reps, days, args.seed, args.workers, window, tolerance,
+                           progress=sys.stderr.isatty())
+    rows = [(setup, f"{w.warmup} days" if found.settled(setup) else "not settled", f"{w.period_means[0]:,.0f}",
+             f"{w.level:,.0f}") for setup, w in found.welch.items()]
+    print(f"{scenario.name}: Welch's method on {found.series} (stock on hand, whole network, end of day), "
+          f"{_plural(reps, 'replication')} of {days:g} days from order-up-to, seed {args.seed}, moving average of "
+          f"{2 * window + 1} days, within {band} of the steady level")
+    _print_table(rows, ("setup", "warm-up", "day 1 units", "steady units"))
+    if plot is not None:
+        from sim.plots import welch_plot
+
+        with staged_output(plot) as tmp:
+            for setup, w in found.welch.items():
+                welch_plot(w, tmp / f"welch-{setup}.png", f"{scenario.name}, {setup}: Welch's method, "
+                                                          f"{_plural(reps, 'replication')} of {days:g} days")
+        for setup in found.welch:
+            print(plot / f"welch-{setup}.png")
+    if found.days is None:
+        print(f"{PROG}: {args.file}: the stock of {' and '.join(found.slowest)} has not settled within {days:g} days "
+              f"(Welch's average must stay within {band} of its level from the first half of the run on); rerun with "
+              f"more days (--days {2 * days:g}) or replications (--replications {2 * reps}), or a wider --tolerance; "
+              "nothing written", file=sys.stderr)
+        return EXIT_FAILURE
+    last = ("every setup's stock settles by then" if len(found.slowest) == len(found.welch) else
+            f"{' and '.join(found.slowest)} {'settles' if len(found.slowest) == 1 else 'settle'} last")
+    print(f"suggested warm-up: {found.days} days ({last})")
+    if not args.write:
+        return EXIT_OK
+    from sim.calibration import write_fitted
+
+    measured = scenario.horizon_days - scenario.warmup_days
+    fitted = scenario.model_copy(update={"warmup_days": float(found.days), "horizon_days": found.days + measured})
+    command = " ".join([f"omnisim warmup --replications {reps} --days {days:g}",
+                        *([f"--seed {args.seed}"] if args.seed else []),
+                        *([f"--window {args.window}"] if args.window else []),
+                        *([f"--tolerance {args.tolerance:g}"] if args.tolerance else [])])
+    note = f"fitted by `{command}` (Welch on the daily network stock: {last})"
+    changes = [(("warmup_days",), found.days), (("horizon_days",), _whole(found.days + measured))]
+    write_fitted(args.file, changes, args.file, expected=fitted,
+                 comments={("warmup_days",): lambda _old: note,
+                           ("horizon_days",): _fitted_horizon_comment(found.days, measured)})
+    print(f"{args.file}: warmup_days {scenario.warmup_days:g} -> {found.days}, horizon_days "
+          f"{scenario.horizon_days:g} -> {found.days + measured:g} ({measured:g} measured days kept)")
+    return EXIT_OK
+
+
+def _whole(x: float) -> int | float:
+    """An integer where the number is one (written ``49``, not ``49.0``)."""
+    return int(x) if float(x).is_integer() else x
+
+
 def cmd_kpis(args: argparse.Namespace) -> int:
     """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--readme``."""
     from sim.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, with_glossary
@@ -812,6 +945,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "run": cmd_run,
     "compare": cmd_compare,
     "calibrate": cmd_calibrate,
+    "warmup": cmd_warmup,
     "kpis": cmd_kpis,
     "reference": cmd_reference,
     "report": cmd_report,

@@ -640,7 +640,9 @@ class Scenario(Model):
         default_factory=dict, description="benchmarks this scenario's baseline is meant to breach, by KPI name, "
                                           "with the reason (e.g. a peak day): reported, not failed")
     horizon_days: float = Field(gt=0, le=MAX_DAYS, description="simulated days; at most 36,500 (100 years)")
-    warmup_days: float = Field(0.0, ge=0, le=MAX_DAYS, description="days deleted before measuring")
+    warmup_days: float = Field(0.0, ge=0, le=MAX_DAYS, description="days simulated but not measured, within "
+                                                                   "horizon_days (the library's are fitted by "
+                                                                   "omnisim warmup)")
     customers_per_day: float = Field(ge=0, le=10_000_000, description="journeys started per day, all segments; at "
                                                                         "most 10,000,000 (the largest chains serve a "
                                                                         "few million a day)")
@@ -672,7 +674,9 @@ class Scenario(Model):
 
     def _reference_problems(self):
         if self.warmup_days >= self.horizon_days:
-            yield "warmup_days: must be shorter than horizon_days"
+            yield (f"warmup_days: must be shorter than horizon_days (got {self.warmup_days:g} and "
+                   f"{self.horizon_days:g}); the horizon includes the warm-up: to measure D days give horizon_days "
+                   f"{self.warmup_days:g} + D, or set warmup_days too")
         total = sum(s.share for s in self.segments)
         if abs(total - 1) > PROB_TOL:
             yield f"segments.*.share: shares must sum to 1 (got {total:.6g})"

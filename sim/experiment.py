@@ -1,5 +1,6 @@
 """Experiments, the public API: compare setups over replications, sweep experiment files, add replications until
-a target precision, judge a baseline against operating benchmarks, and turn model results into tidy tables.
+a target precision, recommend a staffing against targets, suggest a warm-up (Welch's method on the daily stock),
+judge a baseline against operating benchmarks, and turn model results into tidy tables.
 
 Every function here runs through one runner, :func:`sim.batch.run_batch`, on any executor (serial, local
 processes, Dask); seeds come from :mod:`sim.seeding` (common random numbers across setups, the same numbers on
@@ -50,10 +51,11 @@ if TYPE_CHECKING:  # pragma: no cover - typing only
 __all__ = [  # the public API; the runner's and the seeds' names are re-exported for callers that used them here
     "PLAUSIBILITY_DAYS", "PLAUSIBILITY_WARMUP_DAYS", "RUN_COLUMNS", "BatchError", "BatchSummary", "Collector",
     "Evaluator", "ModelEvaluator", "Plan", "Replication", "ResultEvaluator", "SchedulerError", "SequentialResult",
-    "SetupError", "SweepResult", "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs",
-    "cpus", "daily_means", "daily_table", "default_store_path", "execute_task", "executor_for",
-    "experiment_evaluator", "kpi_table", "missing", "plan_hashes", "replicate", "replicate_results",
-    "replication_seed", "run_batch", "run_model", "run_result", "seeds", "sequential", "sweep",
+    "SetupError", "Staffing", "SweepResult", "WARMUP_SERIES", "WARMUP_TOLERANCE", "WarmupSuggestion",
+    "breakdown_table", "check_plausibility", "check_setups", "compare", "compare_runs", "cpus", "daily_means",
+    "daily_table", "default_store_path", "execute_task", "executor_for", "experiment_evaluator", "kpi_table",
+    "meets", "missing", "plan_hashes", "recommend_staff", "replicate", "replicate_results", "replication_seed",
+    "run_batch", "run_model", "run_result", "seeds", "sequential", "suggest_warmup", "sweep", "welch_window",
 ]
 RUN_COLUMNS = ["setup", "replication", "kpi", "value"]
 
@@ -503,6 +505,160 @@ def _paired_half_widths(runs: pd.DataFrame, kpis: Sequence[str], baseline: str, 
         raise ValueError(f"kpis: {', '.join(map(repr, missing))} not in the runs table")
     summary = analysis.summarise(runs[runs["kpi"].isin(list(kpis))], baseline=baseline, confidence=confidence)
     return decision.change_half_widths(summary, list(kpis), target, points)
+
+
+# ============================================================================================= staffing
+@dataclass
+class Staffing:
+    """Outcome of :func:`recommend_staff`: one row per staff level (``table``: ``staff``, ``replications``,
+    ``reached`` (the target half-width met), each target's and each reported KPI's mean and ``<kpi>_half_width``,
+    and ``meets_targets``), and the smallest level that meets every target (None if none does)."""
+
+    table: pd.DataFrame
+    recommended: int | None
+    targets: dict[str, tuple[str, float]]
+
+
+def meets(value: float, op: str, threshold: float) -> bool:
+    """Whether ``value`` meets a target given as ``(op, threshold)``, ``op`` one of ``>=`` and ``<=``."""
+    if op not in (">=", "<="):
+        raise ValueError(f"a target's operator must be '>=' or '<=' (got {op!r})")
+    return bool(value >= threshold) if op == ">=" else bool(value <= threshold)
+
+
+def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
+                    targets: Mapping[str, tuple[str, float]], report: Sequence[str] = (), seed: int = 0,
+                    target: float = 0.05, min_replications: int = 5, max_replications: int = 30,
+                    workers: int | None = 1) -> Staffing:
+    """The smallest floor staff per store (the same level in every store) at which ``setup`` meets ``targets``.
+
+    ``targets`` maps a KPI to ``(">=" or "<=", threshold)``, e.g. ``{"store_service_level": (">=", 0.8)}``;
+    ``report`` names KPIs shown beside them without a target. Each staff level runs :func:`sequential` on the
+    target KPIs: replications are added until each mean's relative half-width is at most ``target`` (or
+    ``max_replications``), on the same seeds at every level (common random numbers: the same customers meet each
+    staffing). A level meets the targets when every target KPI's mean does. The consultant notebook and its test
+    call this, so the recommendation the notebook shows is the one tested.
+    """
+    import pandas as pd
+
+    from sim import analysis
+    from sim.config import scenario_from_dict
+
+    for op, _ in targets.values():
+        meets(0.0, op, 0.0)  # an unknown operator is refused before any run
+    data = scenario.model_dump(mode="json")
+    shown = list(dict.fromkeys([*targets, *report]))
+    rows = []
+    for staff in staff_options:
+        level = scenario_from_dict(data, {f"stores.{i}.staff": int(staff) for i in range(len(scenario.stores))})
+        seq = sequential(level, [setup], list(targets), target, min_replications, max_replications, seed=seed,
+                         workers=workers)
+        hw = analysis.relative_half_widths(seq.runs, shown).set_index("kpi")
+        row: dict[str, Any] = {"staff": int(staff), "replications": seq.replications, "reached": seq.reached}
+        for kpi in shown:
+            row[kpi] = float(hw.loc[kpi, "mean"])
+            row[f"{kpi}_half_width"] = float(hw.loc[kpi, "half_width"])
+        row["meets_targets"] = all(meets(row[k], op, x) for k, (op, x) in targets.items())
+        rows.append(row)
+    table = pd.DataFrame(rows)
+    ok = table[table["meets_targets"]]
+    return Staffing(table, int(ok["staff"].min()) if len(ok) else None, dict(targets))
+
+
+# ============================================================================================= warm-up
+WARMUP_SERIES = "on_hand_units"
+"""The daily series Welch's method reads for a warm-up: units on hand over the whole network (stores and
+warehouse) at the end of each day, the stock that starts at order-up-to and falls to its steady level."""
+WARMUP_RUN_DAYS = 56.0   # eight weeks: the default's stock settles in about three, and Welch's level needs the rest
+WARMUP_REPLICATIONS = 10
+WARMUP_TOLERANCE = 0.02  # Welch's band around the steady level (sim.analysis.welch's default)
+
+
+def welch_window(scenario: Any) -> int:
+    """Welch's window ``w`` (the moving average spans ``2w + 1`` days) for the daily stock of ``scenario``.
+
+    The stock series has a cycle of its own: each periodic review lifts it back towards order-up-to and the sales
+    of the following days take it down again, and the weekly profile makes Saturday's sales unlike Tuesday's. A
+    window shorter than that cycle leaves the sawtooth in the moving average, which then never stays within a
+    tolerance of its level; a centred average over one whole cycle removes it (its mean over the cycle is what is
+    left). So ``2w + 1`` covers the longest cycle: the longest review period of any periodic policy in the
+    scenario (stores, warehouse, per category), and never less than the week of the weekly profile — ``w = 3``
+    (7 days) for weekly or daily reviews, ``w = 7`` (15 days) for fortnightly ones.
+    """
+    cycle = 7.0
+    nodes = [*scenario.stores, *([scenario.warehouse] if scenario.warehouse else [])]
+    for node in nodes:
+        for policy in (node.replenishment, *node.replenishment.by_category.values()):
+            if policy.policy == "periodic":
+                cycle = max(cycle, float(policy.review_days))
+    return int(np.ceil((cycle - 1) / 2))
+
+
+@dataclass(frozen=True)
+class WarmupSuggestion:
+    """What :func:`suggest_warmup` found: Welch's method on each setup's daily stock (``welch``, by setup) and the
+    warm-up to use, the days of the setup whose stock settles last (``days``; None when one has not settled in
+    the run: see :meth:`settled`)."""
+
+    welch: dict[str, Any]
+    run_days: float
+    replications: int
+    seed: int
+    series: str = WARMUP_SERIES
+
+    def settled(self, setup: str) -> bool:
+        """Whether ``setup``'s stock settled: Welch's average stays in its band from some day on, and that day
+        leaves at least half the moving average after it (the steady level is the mean of its second half)."""
+        w = self.welch[setup]
+        return w.warmup is not None and w.warmup <= w.moving_average.size // 2
+
+    @property
+    def slowest(self) -> list[str]:
+        """The setups whose stock settles last (those that have not settled, if any)."""
+        def late(s: str) -> tuple[bool, int]:
+            return not self.settled(s), self.welch[s].warmup or 0
+
+        last = max(late(s) for s in self.welch)
+        return [s for s in self.welch if late(s) == last]
+
+    @property
+    def days(self) -> int | None:
+        """The suggested warm-up in whole days, or None when a setup's stock has not settled in the run."""
+        s = self.slowest[0]
+        return self.welch[s].warmup if self.settled(s) else None
+
+
+def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replications: int = WARMUP_REPLICATIONS,
+                   days: float = WARMUP_RUN_DAYS, seed: int = 0, workers: int | None = 1,
+                   window: int | None = None, tolerance: float = WARMUP_TOLERANCE,
+                   progress: bool = False) -> WarmupSuggestion:
+    """Suggest a warm-up for ``scenario`` by Welch's method on its daily network stock (:data:`WARMUP_SERIES`).
+
+    Runs ``replications`` replications of ``days`` days from the start (the scenario's own horizon and warm-up
+    replaced; stock starts at order-up-to) under each setup (default: every setup the scenario offers, on common
+    random numbers) and applies :func:`sim.analysis.welch_daily` to each setup's series with the window of
+    :func:`welch_window` and ``tolerance`` (relative to the steady level). The suggestion is the warm-up of the
+    setup whose stock settles last, so one warm-up serves every comparison of the scenario. Backends as in
+    :func:`replicate`.
+    """
+    from sim import analysis
+    from sim.setups import available
+
+    names = check_setups(scenario, list(setups) if setups is not None else list(available(scenario)))
+    _check_counts(replications, workers, seed)
+    w = welch_window(scenario) if window is None else int(window)
+    if not days >= 2 * (2 * w + 1):
+        raise ValueError(f"days must cover two moving-average windows of {2 * w + 1} days (at least {4 * w + 2}; "
+                         f"got {days!r})")
+    run = scenario.model_copy(update={"horizon_days": float(days), "warmup_days": 0.0})
+    plan = Plan(({},), tuple(names), int(replications), int(seed))
+    with Store() as st:
+        with executor_for(workers, None, None, None, tasks=len(names) * int(replications)) as (ex, slots):
+            summary = run_batch(plan, ModelEvaluator(run), st, ex, slots, progress, desc="warm-up")
+        _raise_failures(st, summary)
+        daily = st.daily_table(summary.keys)
+    welch = {s: analysis.welch_daily(daily, WARMUP_SERIES, s, w, tolerance) for s in names}
+    return WarmupSuggestion(welch, float(days), int(replications), int(seed))
 
 
 def default_store_path(out: str | os.PathLike) -> Path:

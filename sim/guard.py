@@ -198,8 +198,8 @@ def measure(path: str, overrides: Mapping[str, Any] | None = None, setup: str = 
 
 CASES: tuple[tuple[str, dict[str, Any]], ...] = (
     ("scenarios/default.yaml", {"horizon_days": 3, "warmup_days": 1}),
-    ("scenarios/default.yaml", {"horizon_days": 14}),
-    ("scenarios/small_business.yaml", {"horizon_days": 14}),
+    ("scenarios/default.yaml", {"horizon_days": 14, "warmup_days": 0}),
+    ("scenarios/small_business.yaml", {"horizon_days": 14, "warmup_days": 0}),
     ("scenarios/national_chain.yaml", {"horizon_days": 2, "warmup_days": 1}),
     ("scenarios/national_chain.yaml", {"horizon_days": 5, "warmup_days": 1}),
 )

@@ -419,7 +419,8 @@ def test_compare_then_report(tmp_path, capsys):
 
     out = tmp_path / "cmp"
     assert main(["compare", "scenarios/default.yaml", "--replications", "2", "--workers", "1", "--no-progress",
-                 "--set", "horizon_days=1", "--set", "customers_per_day=800", "--out", str(out)]) == 0
+                 "--set", "horizon_days=1", "--set", "warmup_days=0", "--set", "customers_per_day=800",
+                 "--out", str(out)]) == 0
     assert (out / "scenario.yaml").is_file() and (out / "meta.json").is_file()
     assert main(["report", str(out)]) == 0
     html = (out / "report.html").read_text()

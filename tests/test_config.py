@@ -84,7 +84,8 @@ def test_unknown_store_index_in_override():
 
 
 def test_override_by_dotted_path_and_cli_syntax():
-    sc = load_scenario(DEFAULT, dict([parse_override("stores.0.staff=7"), parse_override("horizon_days=2")]))
+    sc = load_scenario(DEFAULT, dict([parse_override("stores.0.staff=7"), parse_override("horizon_days=2"),
+                                     parse_override("warmup_days=0")]))
     assert sc.stores[0].staff == 7 and sc.horizon_days == 2
     with pytest.raises(ScenarioError):
         parse_override("stores.0.staff")
@@ -109,7 +110,7 @@ def test_scenario_is_frozen_and_hash_tracks_content():
 
 def test_unknown_setup_names_what_is_allowed():
     with pytest.raises(ValueError, match="allowed: multichannel, cross-channel, omnichannel"):
-        sim.run(load_scenario(DEFAULT, {"horizon_days": 1}), "omni")
+        sim.run(load_scenario(DEFAULT, {"horizon_days": 1, "warmup_days": 0}), "omni")
 
 
 def test_transfers_on_siloed_stock_are_refused():

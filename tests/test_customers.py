@@ -149,7 +149,7 @@ def conv(sc, setup, seeds=(0, 1, 2)):
 
 
 def test_cart_friction_moves_conversion_both_ways():
-    base = {"horizon_days": 3}
+    base = {"horizon_days": 3, "warmup_days": 0}
     low, mid, high = (sim.load_scenario(DEFAULT, {**base, "fulfilment.cart_friction": f}) for f in (0.1, 0.3, 0.8))
     c_low, c_mid, c_high = (conv(sc, "cross-channel") for sc in (low, mid, high))
     assert (c_low > c_mid).all() and (c_mid > c_high).all()
@@ -159,7 +159,7 @@ REACT = {k: 0.0 for k in ("substitute", "other_store", "wait", "drop_item", "dro
 
 
 def with_reaction(reaction: str, setup_days: float = 10):
-    overrides = {"horizon_days": setup_days}
+    overrides = {"horizon_days": setup_days, "warmup_days": 0}
     for i in range(3):
         overrides[f"segments.{i}.stockout_reaction"] = {**REACT, reaction: 1.0}
     return sim.load_scenario(DEFAULT, overrides)
@@ -181,7 +181,7 @@ def test_reactions_to_a_missing_item():
 
 def test_satisfaction_and_loyalty_follow_what_customers_lived_through():
     """Fewer tills (same customers): longer waits, fewer promoters, fewer repeat journeys."""
-    base = {"horizon_days": 6}
+    base = {"horizon_days": 6, "warmup_days": 0}
     loyal = {f"segments.{i}.after_sale": {"repeat_promoter": 0.6, "repeat_passive": 0.2, "repeat_detractor": 0.0,
                                           "repeat_after_days": 1.5} for i in range(3)}
     ok = sim.load_scenario(DEFAULT, {**base, **loyal})
@@ -204,7 +204,7 @@ def test_satisfaction_and_loyalty_follow_what_customers_lived_through():
 
 
 def test_price_sensitivity_promotions_and_weekly_profiles():
-    base = {"horizon_days": 7}
+    base = {"horizon_days": 7, "warmup_days": 0}
     plain = sim.run(sim.load_scenario(DEFAULT, base), "multichannel", seed=2)
     thrifty = sim.run(sim.load_scenario(DEFAULT, {**base, **{f"segments.{i}.price_sensitivity": 3.0
                                                              for i in range(3)}}), "multichannel", seed=2)
@@ -228,5 +228,5 @@ def test_the_example_journey_log_fits_and_calibrates(tmp_path):
     chain, counts = fit_chain(ROOT / "data" / "example_journey_log.csv")
     assert sum(counts["start"].values()) > 300
     assert {"web", "social", "store"} <= set(chain.transitions)
-    sc = with_chain(sim.load_scenario(DEFAULT, {"horizon_days": 1}), chain)
+    sc = with_chain(sim.load_scenario(DEFAULT, {"horizon_days": 1, "warmup_days": 0}), chain)
     assert sim.run(sc, "omnichannel", seed=1).kpis["touchpoints_per_journey"] > 5

@@ -36,7 +36,8 @@ def test_levers_become_overrides_the_loader_checks():
     sc = scenario_from_dict(yaml.safe_load(DEFAULT.read_text()), over)
     assert [s.staff for s in sc.stores] == [1] * len(base.stores)  # at least one person stays on the floor
     assert {s.replenishment.order_up_to_days for s in sc.stores} == {12}
-    assert sc.fulfilment.sync_interval_min == 60 and sc.horizon_days == 2 and sc.customers_per_day == 900
+    assert sc.fulfilment.sync_interval_min == 60 and sc.customers_per_day == 900
+    assert sc.horizon_days - sc.warmup_days == 2  # days measured after the scenario's own warm-up
     omni = resolve(sc, "omnichannel")
     assert not omni.cart_reminders and not omni.chatbot and resolve(sc, "multichannel") == resolve(base, "multichannel")
     assert dashboard.lever_overrides(base, dashboard.Levers(), ["multichannel", "omnichannel"]) == {}

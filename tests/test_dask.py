@@ -28,7 +28,7 @@ distributed = pytest.importorskip("distributed")
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
-TINY = {"horizon_days": 1, "customers_per_day": 800}
+TINY = {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 800}
 DASK = Path(sys.executable).parent / "dask"
 SETUPS = ["multichannel", "cross-channel", "omnichannel"]
 
@@ -138,7 +138,7 @@ def test_cli_sweep_and_compare_with_scheduler(scheduler_address, serial_sweep, t
     pd.testing.assert_frame_equal(runs[["point", "setup", "replication", "kpi", "value"]], serial_sweep[0],
                                   check_dtype=False)
     cmp_out = tmp_path / "cmp"
-    argv = ["compare", str(DEFAULT), "--set", "horizon_days=1", "--set", "customers_per_day=800",
+    argv = ["compare", str(DEFAULT), "--set", "horizon_days=1", "--set", "warmup_days=0", "--set", "customers_per_day=800",
             "--replications", "2", "--setups", "multichannel,omnichannel", "--no-progress"]
     assert cli.main([*argv, "--scheduler", scheduler_address, "--out", str(cmp_out)]) == 0
     assert cli.main([*argv, "--workers", "1", "--out", str(tmp_path / "cmp1")]) == 0

@@ -30,6 +30,7 @@ from sim.experiment import (
     breakdown_table,
     compare_runs,
     daily_means,
+    recommend_staff,
     replicate,
     replicate_results,
     replication_seed,
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 # two days, a quarter of the default traffic: seconds per run, still every mechanism exercised
 SHORT_OVERRIDES = {"horizon_days": 2, "warmup_days": 0, "customers_per_day": 1500}
-TINY_OVERRIDES = {"horizon_days": 1, "customers_per_day": 800}
+TINY_OVERRIDES = {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 800}
 FLAKY_ENV = "OMNISIM_TEST_FAIL_REPLICATIONS"
 
 
@@ -428,6 +429,26 @@ def test_sequential_stops_at_the_cap(tiny_scenario):
     assert not res.reached and res.replications == 4 and [n for n, _ in res.history] == [2, 3, 4]
 
 
+# --------------------------------------------------------------------------------------------- staffing
+def test_recommend_staff_takes_the_smallest_level_that_meets_every_target(tiny_scenario):
+    sc = tiny_scenario
+    loose = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", 0.0)},
+                            report=["stockout_rate"], seed=2, min_replications=2, max_replications=3)
+    table = loose.table.set_index("staff")
+    assert loose.recommended == 1 and list(table.index) == [1, 4]
+    assert {"store_service_level_half_width", "stockout_rate", "replications", "reached"} <= set(table.columns)
+    one, four = table.loc[1, "store_service_level"], table.loc[4, "store_service_level"]
+    assert four > one  # more floor staff, shorter waits (the same customers at both levels)
+    between = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", (one + four) / 2)},
+                              seed=2, min_replications=2, max_replications=3)
+    assert between.recommended == 4 and list(between.table["meets_targets"]) == [False, True]
+    never = recommend_staff(sc, "omnichannel", [1, 4], {"store_service_level": (">=", 1.01)}, seed=2,
+                            min_replications=2, max_replications=3)
+    assert never.recommended is None
+    with pytest.raises(ValueError, match="operator"):
+        recommend_staff(sc, "omnichannel", [1], {"store_service_level": ("=>", 0.8)})
+
+
 # --------------------------------------------------------------------------------------------- Welch
 def test_welch_moving_average_and_suggested_warmup(tmp_path):
     rng = np.random.default_rng(0)
@@ -450,7 +471,7 @@ def test_welch_moving_average_and_suggested_warmup(tmp_path):
 
 def test_welch_on_the_models_daily_series(tmp_path):
     scenario_exp = Experiment(name="welch", scenario=str(DEFAULT),
-                              overrides={"horizon_days": 9, "customers_per_day": 300}, setups=["omnichannel"],
+                              overrides={"horizon_days": 9, "warmup_days": 0, "customers_per_day": 300}, setups=["omnichannel"],
                               replications=3, seed=1)
     res = sweep(scenario_exp, workers=1, progress=False)
     welch = analysis.welch_daily(res.daily(), "on_hand_units", window=2)

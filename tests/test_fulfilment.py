@@ -20,7 +20,7 @@ N_STORES = 10
 
 
 def short_default(days=7, **overrides):
-    return sim.load_scenario(DEFAULT, {"horizon_days": days, **overrides})
+    return sim.load_scenario(DEFAULT, {"horizon_days": days, "warmup_days": 0, **overrides})
 
 
 def every_store(field, value):

@@ -68,9 +68,9 @@ def test_a_sweep_above_the_caps_names_the_design_point(tmp_path, capsys):
 
 def test_force_goes_on_with_a_note(monkeypatch, capsys):
     monkeypatch.setattr(guard, "MAX_CPU_S", 1e-6)
-    assert cli.main(["run", str(DEFAULT), "--set", "horizon_days=1", "--set", "customers_per_day=300"]) == 2
+    short = ["--set", "horizon_days=1", "--set", "warmup_days=0", "--set", "customers_per_day=300"]
+    assert cli.main(["run", str(DEFAULT), *short]) == 2
     capsys.readouterr()
-    assert cli.main(["run", str(DEFAULT), "--set", "horizon_days=1", "--set", "customers_per_day=300",
-                     "--force"]) == 0
+    assert cli.main(["run", str(DEFAULT), *short, "--force"]) == 0
     err = capsys.readouterr().err
     assert "note: estimated" in err and "running anyway (--force)" in err

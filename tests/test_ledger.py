@@ -133,7 +133,7 @@ def test_every_kpi_is_declared_once_with_label_unit_and_definition():
         assert k.label and k.unit and k.definition.endswith("."), k.name
     assert (kpis.LESS_IS_BETTER | kpis.NEITHER) <= set(kpis.KPI_NAMES)  # the directions name real KPIs
     assert kpis.KPI_BY_NAME["stockout_rate"].better == -1 and kpis.KPI_BY_NAME["revenue"].better == 1
-    r = sim.run(sim.load_scenario(ROOT / "scenarios" / "small_business.yaml", {"horizon_days": 1}), "omnichannel")
+    r = sim.run(sim.load_scenario(ROOT / "scenarios" / "small_business.yaml", {"horizon_days": 1, "warmup_days": 0}), "omnichannel")
     assert tuple(r.kpis) == kpis.KPI_NAMES
 
 

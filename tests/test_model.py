@@ -18,7 +18,7 @@ DEFAULT = ROOT / "scenarios" / "default.yaml"
 
 
 def short_default(**overrides):
-    return sim.load_scenario(DEFAULT, {"horizon_days": 5, **overrides})
+    return sim.load_scenario(DEFAULT, {"horizon_days": 5, "warmup_days": 0, **overrides})
 
 
 @pytest.mark.parametrize("setup", sim.SETUP_NAMES)

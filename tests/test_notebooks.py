@@ -4,6 +4,12 @@ This is the suite's only run of the notebooks (``make test``): a cell that raise
 that a kernel would show as the text ``<Figure size ... with N Axes>`` instead of an image (issue 15). Each
 notebook runs on a copy in a temporary folder, beside links to the repository's scenarios and experiments, so
 what it writes (the researcher's results store) stays out of the work tree.
+
+The notebooks default to two whole weeks measured after the scenario's warm-up, with replications to a target
+half-width: minutes of CPU each. Their first cell reads two environment variables, which this run sets to keep
+the suite quick: ``OMNISIM_NOTEBOOK_DAYS`` (measured days, here one whole week, so the payback is computed) and
+``OMNISIM_NOTEBOOK_MAX_REPLICATIONS`` (the cap of the replications added to reach the half-width). The
+consultant's recommendation at the real defaults is checked against 28 days below, with the same code.
 """
 
 from __future__ import annotations
@@ -21,6 +27,7 @@ NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FIGURE_AS_TEXT = re.compile(r"^<(matplotlib\.figure\.)?Figure( size \d+x\d+)?( with \d+ Axes)?>")
 DRAWS = re.compile(r"\b\w+_figure\(")  # a call to a chart function of sim.plots or sim.roi
 CELL_TIMEOUT_S = 600
+QUICK = {"OMNISIM_NOTEBOOK_DAYS": "7", "OMNISIM_NOTEBOOK_MAX_REPLICATIONS": "3"}
 
 
 def _source(cell) -> str:
@@ -56,7 +63,9 @@ def _pngs(cell) -> int:
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
-def test_notebook_runs_and_shows_its_charts(path, tmp_path):
+def test_notebook_runs_and_shows_its_charts(path, tmp_path, monkeypatch):
+    for name, value in QUICK.items():  # the kernel inherits them
+        monkeypatch.setenv(name, value)
     nb = _run(path, tmp_path)
     assert not _figures_as_text(nb), f"{path.name}: charts shown as text: {_figures_as_text(nb)}"
     drawing = [i for i, c in enumerate(nb.cells) if c.cell_type == "code" and DRAWS.search(_source(c))]
@@ -77,3 +86,31 @@ def test_notebook_reads_as_a_document(path):
         f"{path.name}: the last cell should be a markdown section '## What to change next'"
     for cell in cells:  # stored without outputs: the repository holds the documents, a kernel their results
         assert not cell.get("outputs"), f"{path.name}: a cell is stored with its outputs"
+
+
+def _consultant(monkeypatch) -> dict:
+    """The consultant notebook's parameters and functions, as its kernel defines them with nothing set in the
+    environment (the cells before the first run)."""
+    for name in QUICK:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(ROOT / "notebooks")  # its paths are relative to the notebook
+    names: dict = {}
+    for cell in nbformat.read(ROOT / "notebooks" / "consultant.ipynb", as_version=4).cells:
+        if cell.cell_type == "code":
+            exec(compile(_source(cell), "consultant.ipynb", "exec"), names)  # noqa: S102 - the repository's own
+            if "def staffing(" in _source(cell):
+                return names
+    raise AssertionError("consultant.ipynb defines no staffing()")
+
+
+def test_consultant_recommends_at_its_default_what_it_recommends_at_28_days(monkeypatch):
+    """Issue 16: two days recommended 2 staff per store (a Monday and a Tuesday), which missed the service target
+    over a whole week. At the notebook's default (two whole weeks after the warm-up, replications to the target
+    half-width) the recommendation is the one a 28-day run gives with the same seed, through the same function."""
+    nb = _consultant(monkeypatch)
+    assert nb["MEASURED_DAYS"] == 14 and nb["base"].warmup_days > 0
+    default = nb["staffing"]()
+    long = nb["staffing"](measured_days=28)
+    assert default.recommended is not None, default.table
+    assert default.recommended == long.recommended, (default.table, long.table)
+    assert default.recommended > min(nb["STAFF_OPTIONS"])  # the smallest misses the target over whole weeks

@@ -179,7 +179,7 @@ DEFAULT = Path(__file__).resolve().parents[1] / "scenarios" / "default.yaml"
 
 @pytest.fixture(scope="module")
 def scenario():
-    return load_scenario(DEFAULT, {"horizon_days": 1, "customers_per_day": 1500})
+    return load_scenario(DEFAULT, {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 1500})
 
 
 @pytest.fixture(scope="module")

@@ -141,8 +141,8 @@ def test_orders_follow_each_class_review_period_and_lead_time():
 
 
 def test_no_by_category_and_an_empty_one_give_the_same_numbers():
-    base = sim.load_scenario(DEFAULT, {"horizon_days": 2})
-    empty = sim.load_scenario(DEFAULT, {"horizon_days": 2, "warehouse.replenishment.by_category": {},
+    base = sim.load_scenario(DEFAULT, {"horizon_days": 2, "warmup_days": 0})
+    empty = sim.load_scenario(DEFAULT, {"horizon_days": 2, "warmup_days": 0, "warehouse.replenishment.by_category": {},
                                         **{f"stores.{i}.replenishment.by_category": {} for i in range(10)}})
     a, b = sim.run(base, "omnichannel", seed=2), sim.run(empty, "omnichannel", seed=2)
     assert comparable(a.kpis) == comparable(b.kpis)
@@ -153,7 +153,7 @@ def test_splitting_a_policy_into_identical_classes_changes_no_number():
     """The same policy given again for some categories (fixed lead times, so no random stream differs): the per
     (node, SKU) refactor gives the same KPIs, only more review events."""
     fixed = {**{f"stores.{i}.replenishment.lead_time_days": 3 for i in range(10)},
-             "warehouse.replenishment.lead_time_days": 14, "horizon_days": 8, "customers_per_day": 1500}
+             "warehouse.replenishment.lead_time_days": 14, "horizon_days": 8, "warmup_days": 0, "customers_per_day": 1500}
     base = sim.load_scenario(DEFAULT, fixed)
     split = {f"stores.{i}.replenishment.by_category": {c: base.stores[i].replenishment.model_dump(
         mode="json", exclude={"by_category"}) for c in ("shoes", "tops")} for i in range(10)}
@@ -228,7 +228,7 @@ def test_per_review_delivery_needs_a_periodic_policy():
     assert line.startswith("stores.0.replenishment: delivery: per_review needs policy: periodic"), line
 
 def test_a_category_policy_applies_at_the_warehouse_too():
-    sc = sim.load_scenario(DEFAULT, {"horizon_days": 3, "warehouse.replenishment.by_category": {
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": 3, "warmup_days": 0, "warehouse.replenishment.by_category": {
         "shoes": {"policy": "continuous", "order_up_to": 50, "reorder_point": 10, "stockout": "backorders"}}})
     w = World(sc, "omnichannel", 1)
     wh = w.net.wh
@@ -264,7 +264,7 @@ def step_days(w: World, days: int):
 
 def test_unlimited_or_ample_capacity_gives_the_same_numbers():
     """An ample capacity never binds, so every order ships at once as with none: the same numbers."""
-    short = {"horizon_days": 8, "customers_per_day": 1500}  # weekly reviews order on day 7
+    short = {"horizon_days": 8, "warmup_days": 0, "customers_per_day": 1500}  # weekly reviews order on day 7
     cases = [(sim.load_scenario(DEFAULT, short), sim.load_scenario(DEFAULT, {**short, "supplier": {}}),
               sim.load_scenario(DEFAULT, {**short, "supplier.capacity_units_per_day": 10**9}), "omnichannel"),
              (supplied(None), supplied(None), supplied(10**9), "multichannel")]  # an order at every sale
@@ -318,7 +318,7 @@ def test_backlog_is_first_in_first_out_with_partial_shipments():
 
 
 def test_default_scenario_with_a_tight_supplier_balances_its_books():
-    sc = sim.load_scenario(DEFAULT, {"horizon_days": 8, "customers_per_day": 1500,
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": 8, "warmup_days": 0, "customers_per_day": 1500,
                                      "supplier.capacity_units_per_day": 500})
     for setup in sim.SETUP_NAMES:
         r = sim.run(sc, setup, seed=1)   # raises InvariantError if units do not add up

@@ -112,7 +112,7 @@ def results(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("cmp") / "results"
     # a whole week (the payback scales whole weeks only), few customers a day to stay quick
     code = cli.main(["compare", str(DEFAULT), "--replications", "2", "--set", "horizon_days=7", "--set",
-                     "customers_per_day=300", "--workers", "1", "--no-progress", "--out", str(out)])
+                     "warmup_days=0", "--set", "customers_per_day=300", "--workers", "1", "--no-progress", "--out", str(out)])
     assert code == 0
     shutil.copy(DEFAULT, out / "scenario.yaml")
     return out

@@ -83,7 +83,7 @@ def test_sobol_refuses_another_design_or_missing_points(tmp_path):
 
 def test_cli_sweep_sensitivity_on_the_model(tmp_path, capsys):
     data = {"name": "sens", "scenario": str(ROOT / "scenarios" / "default.yaml"),
-            "overrides": {"horizon_days": 1, "customers_per_day": 300}, "setups": ["omnichannel"],
+            "overrides": {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 300}, "setups": ["omnichannel"],
             "replications": 1, "seed": 2, "kpis": ["conversion_rate"],
             "design": {"kind": "sobol-indices", "n": 4,
                        "factors": {"stores.0.staff": {"low": 1, "high": 6, "integer": True},

@@ -125,7 +125,7 @@ def test_no_waiting_room_serves_whoever_finds_a_free_till():
 
 
 def test_q4_littles_law_default_scenario():
-    sc = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"horizon_days": 7})
+    sc = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"horizon_days": 7, "warmup_days": 0})
     for setup in sim.SETUP_NAMES:
         r = sim.run(sc, setup, seed=3)
         gaps = {name: b["little_gap"] for name, b in r.breakdown["store"].items()}
