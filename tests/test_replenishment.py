@@ -175,7 +175,8 @@ def test_one_truck_per_review_with_fixed_lead_times_changes_no_number():
     """With fixed lead times a review's separate orders arrive together anyway, in the order they were placed: a
     store's weekly truck (delivery: per_review) gives the same numbers with one receipt event per review."""
     fixed = {**{f"stores.{i}.replenishment.lead_time_days": 3 for i in range(10)},
-             "warehouse.replenishment.lead_time_days": 14, "horizon_days": 12, "customers_per_day": 1500}
+             "warehouse.replenishment.lead_time_days": 14, "horizon_days": 12, "warmup_days": 0,
+             "customers_per_day": 1500}
     base = sim.load_scenario(DEFAULT, {**fixed, **{k: "per_order" for k in TRUCK}})
     truck = sim.load_scenario(DEFAULT, {**fixed, **TRUCK, "warehouse.replenishment.delivery": "per_review"})
     for setup in ("multichannel", "omnichannel"):
