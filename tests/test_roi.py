@@ -226,7 +226,7 @@ def test_operating_margin_falls_by_exactly_the_staff_cost():
     """The same seed with a zero hourly rate: every KPI but the staff cost is identical (pricing does not touch
     the simulation), and the operating margin of each replication is lower by exactly its staff cost; the
     payback's gain against multichannel falls by the paired difference of the staff cost."""
-    base = {"horizon_days": 1, "customers_per_day": 800}
+    base = {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 800}
     setups = ["multichannel", "omnichannel"]
     both = {rate: compare_runs(load_scenario(DEFAULT, {**base, "fulfilment.staff_cost_per_hour": rate}), setups,
                                replications=3, seed=4, workers=1) for rate in (0, 25)}
@@ -250,7 +250,8 @@ def test_a_setup_that_picks_more_in_store_pays_more_staff_cost():
     customer's own store) and warehouse-first routing. Multichannel picks nothing in store under either; under
     omnichannel the nearest rule picks more minutes in every replication, and pays more for them, at the rate."""
     def staff(routing: str) -> pd.DataFrame:
-        sc = load_scenario(DEFAULT, {"horizon_days": 2, "customers_per_day": 1000, "fulfilment.routing": routing})
+        sc = load_scenario(DEFAULT, {"horizon_days": 2, "warmup_days": 0, "customers_per_day": 1000,
+                                          "fulfilment.routing": routing})
         runs = compare_runs(sc, ["multichannel", "omnichannel"], replications=3, seed=4, workers=1)[1]
         return runs[runs["kpi"].isin(["store_picking_min", "staff_cost"])].pivot_table(
             index=["setup", "replication"], columns="kpi", values="value")
