@@ -29,14 +29,18 @@ def rss_mb() -> float:
         return next(int(ln.split()[1]) for ln in f if ln.startswith("VmRSS:")) / 1024
 
 
-def pending(env) -> Counter:
-    """The calls waiting on SimPy's queue, by the function they will call (other events by their class)."""
+def pending(w: World) -> Counter:
+    """The calls waiting on SimPy's queue, by the function they will call (other events by their class), and
+    those waiting in a ``Later``'s day buckets, by the same name."""
     kinds: Counter = Counter()
-    for *_, ev in env._queue:
+    for *_, ev in w.env._queue:
         cb = ev.callbacks[0] if ev.callbacks else None
         owner = getattr(cb, "__self__", None)
         kinds[owner.fn.__qualname__ if isinstance(owner, Later) else type(ev).__name__] += 1
-    return kinds
+    inv, after = w.net.inv, w.after
+    for later in (inv._arrival, inv._delivery, after._back, after._handling, after._repeating):
+        kinds[later.fn.__qualname__] += later.waiting()
+    return +kinds
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
     print("| day | RSS MB | queue | largest kinds |\n| --- | --- | --- | --- |")
     for day in range(a.every, a.days + 1, a.every):
         w.env.run(until=day * DAY_MIN)
-        kinds = pending(w.env)
+        kinds = pending(w)
         top = ", ".join(f"{k} {n:,}" for k, n in kinds.most_common(5))
         print(f"| {day} | {rss_mb():.0f} | {sum(kinds.values()):,} | {top} |", flush=True)
     return 0

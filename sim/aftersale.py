@@ -8,7 +8,7 @@ from collections import deque
 from collections.abc import Sequence
 
 from .config import Dist, Scenario
-from .customers import DAY_MIN, Customer, Journey
+from .customers import DAY_MIN, Customer, Journey, pack, unpack
 from .engine import Later
 from .ledger import Ledger
 from .network import Network
@@ -26,10 +26,11 @@ class AfterSale:
     def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
         self.net, self.book = net, book
         self.env = net.env
-        # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons
-        self._back = Later(net.env, self._brought_back)
-        self._handling = Later(net.env, self._handled)
-        self._repeating = Later(net.env, self._repeat)
+        # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons,
+        # days away (they wait outside SimPy's queue until their day, see Later)
+        self._back = Later(net.env, self._brought_back, period=DAY_MIN)
+        self._handling = Later(net.env, self._handled, period=DAY_MIN)
+        self._repeating = Later(net.env, self._repeat, period=DAY_MIN)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None
@@ -114,12 +115,12 @@ class AfterSale:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env.now + delay < self.net.horizon:
-                self._repeating.after(delay, c)
+            if self.env.now + delay < self.net.horizon:  # packed: tens of thousands wait weeks on a long run
+                self._repeating.after(delay, pack(c))
 
-    def _repeat(self, c: Customer) -> None:
+    def _repeat(self, packed: bytes) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        again = c._replace(t=self.env.now, repeat=True, u_repeat=1.0)
+        again = unpack(packed)._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         assert self.restart is not None, "AfterSale.restart is set by the builder"
         self.restart(again)

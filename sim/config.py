@@ -139,6 +139,10 @@ class Replenishment(Model):
     order_quantity: int | None = Field(None, ge=1, le=BIG, description="Q in units: (s,Q) orders multiples of Q "
                                                                           "(continuous); at most 1e9")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
+    delivery: Literal["per_order", "per_review"] = Field(
+        "per_order", description="per_order: each SKU's order travels a lead time of its own; per_review (periodic "
+                                 "only): what a review orders travels together, one lead time (a store's weekly "
+                                 "truck). Each SKU's lead time has the same distribution either way")
     stockout: Literal["lost_sales", "backorders"] = Field(
         "lost_sales", description="what a shortage becomes: lost_sales (the customer's stockout reaction applies) "
                                   "or backorders (owed, filled first from the next receipts)")
@@ -171,6 +175,9 @@ class Replenishment(Model):
             raise ValueError("reorder_point must be below order_up_to")
         if self.order_quantity is not None and self.policy != "continuous":
             raise ValueError("order_quantity (s,Q) needs policy: continuous")
+        if self.delivery == "per_review" and self.policy != "periodic":
+            raise ValueError("delivery: per_review needs policy: periodic (a continuous review orders one SKU at a "
+                             "time)")
         return self
 
 
@@ -493,6 +500,12 @@ class Fulfilment(Model):
                                                                                "within, minutes; at most a year")
     store_collect_cost: NonNeg = Field(1.0, description="cost per click & collect order from store stock")
     pick_time_min: Dist = Field(Dist(dist="gamma", mean=6.0, cv=0.3), description="store staff time to pick one order")
+    staff_cost_per_hour: float = Field(
+        25.0, ge=0, le=10_000, description="loaded cost of an hour of store staff (wages and employer contributions): "
+        "prices the minutes staff spend picking online orders in store (KPI staff_cost, out of the payback's "
+        "operating margin; not in the parcel costs); 0 leaves them unpriced; default from INSEE's labour cost "
+        "survey 2020 (23.8 EUR an hour in low-wage accommodation and food, 38.7 on average), to be replaced by the "
+        "retailer's payroll; at most 10,000")
     ship_from_store_days: Dist = Field(Dist(dist="gamma", mean=1.5, cv=0.4), description="carrier time, days")
     ship_from_store_cost: NonNeg = Field(8.0, description="cost per ship-from-store parcel")
     pickup_point_days: Dist = Field(Dist(dist="gamma", mean=2.5, cv=0.4), description="carrier time to a "

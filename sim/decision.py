@@ -29,7 +29,11 @@ DECIDING = ("revenue", "margin_after_fulfilment", "gross_margin", "basket_value"
 WEEK_DAYS = 7.0
 """A result resting on fewer measured days than a weekly cycle is flagged (the weekly profile has not repeated)."""
 TARGET_REL_HALF_WIDTH = 0.05
-"""Target relative half-width of the deciding KPIs' means (as :func:`sim.experiment.sequential`'s default)."""
+"""Amounts: the target half-width of a change's interval, as a share of the baseline mean (±5 %; the same 5 % as
+:func:`sim.experiment.sequential`'s default target)."""
+TARGET_POINTS_HALF_WIDTH = 1.0
+"""Shares and scores: the target half-width of a change's interval, in points (±1 point); see
+:func:`change_half_widths`."""
 GAIN, LOSS, NONE, NO_DATA = "clear gain", "clear loss", "no detectable difference", "no data"
 CHANGE_COLUMNS = ("setup", "baseline", "kpi", "label", "unit", "baseline_mean", "mean", "diff", "diff_ci_low",
                   "diff_ci_high", "change", "change_low", "change_high", "change_unit", "verdict")
@@ -191,23 +195,68 @@ def _payback_sentence(name: str, p: Any) -> str:
             f"[{_pct(p.roi_12m_low)}; {_pct(p.roi_12m_high)}].")
 
 
+HALF_WIDTH_COLUMNS = ("setup", "baseline", "kpi", "label", "change_unit", "change", "half_width", "target", "ratio",
+                      "wide")
+
+
+def change_half_widths(summary: pd.DataFrame, kpis: tuple[str, ...] | list[str] = DECIDING,
+                       target: float = TARGET_REL_HALF_WIDTH,
+                       points: float = TARGET_POINTS_HALF_WIDTH) -> pd.DataFrame:
+    """How precisely each change against the baseline is known: one row per (setup, KPI) of :func:`changes`, with
+    the half-width of the change's interval in the unit the decision prints it (``change_unit``), the ``target``
+    it is held to, their ``ratio`` and ``wide`` (columns :data:`HALF_WIDTH_COLUMNS`).
+
+    What decides is the paired difference with the baseline (common random numbers: the same customers under
+    both setups), so its interval is what must be narrow, not each setup's mean: two means can each be vague
+    while their difference is sharp, and the reverse. The criterion is the one the reader sees:
+
+    - amounts (euros, units, counts, minutes): the half-width of the relative change, i.e. of the paired
+      difference over the baseline mean, above ``target`` (±5 %: the same tolerance the per-mean rule had);
+    - shares and scores: the half-width in points above ``points`` (±1 point). A share's change is read in
+      points, and decisions on service levels, conversion or stockouts turn on changes of one to a few points
+      (the demo's store service level falls 2 to 3 points): ±1 point tells such a change from none. A relative
+      target would not: 5 % of a share near 1 lets ±5 points pass, and 5 % of a stockout rate near 0.7 % asks
+      for ±0.035 points, a precision no decision needs. An NPS-like score moves by points too (±1 of 200).
+
+    A change with an estimate but no interval (fewer than two pairs) is wide (``ratio`` inf); one without an
+    estimate (no data, or a baseline mean of 0 for an amount) is not judged (``ratio`` NaN, ``wide`` False).
+    """
+    table = changes(summary, kpis)
+    half = (table["change_high"] - table["change_low"]) / 2.0
+    limit = table["change_unit"].map(lambda u: 100.0 * target if u == "%" else points).astype(float)
+    ratio = (half / limit).where(half.notna(), table["change"].map(lambda c: math.inf if math.isfinite(c) else math.nan))
+    out = table[["setup", "baseline", "kpi", "label", "change_unit", "change"]].assign(
+        half_width=half, target=limit, ratio=ratio, wide=ratio > 1.0)
+    return out[list(HALF_WIDTH_COLUMNS)].reset_index(drop=True)
+
+
+def _precision(row: Any) -> str:
+    unit = " %" if row.change_unit == "%" else " points"
+    return "no interval" if not math.isfinite(row.half_width) else f"±{fmt_number(row.half_width, 2)}{unit}"
+
+
 def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
-                     target: float = TARGET_REL_HALF_WIDTH) -> list[str]:
-    """Caution sentences for a result that rests on less than a weekly cycle of measured days, or on a deciding
-    KPI whose confidence half-width is above ``target`` of its mean (more replications or days needed)."""
+                     target: float = TARGET_REL_HALF_WIDTH, points: float = TARGET_POINTS_HALF_WIDTH) -> list[str]:
+    """Caution sentences for a result that rests on less than a weekly cycle of measured days, or on a change of a
+    deciding KPI whose interval is too wide to decide on: the paired difference with the baseline above ``target``
+    of the baseline mean (amounts) or ``points`` (shares and scores), see :func:`change_half_widths`."""
     out = []
     if measured_days is not None and measured_days < WEEK_DAYS:
         out.append(f"Caution: this rests on {measured_days:g} measured days, less than a weekly cycle; "
                    "weekdays and weekends are not both represented, so measure at least two whole weeks before "
                    "deciding.")
-    if {"kpi", "mean", "half_width"} <= set(summary.columns):
-        rows = summary[summary["kpi"].isin(DECIDING) & (summary["mean"].abs() > 0)]
-        rel = (rows["half_width"] / rows["mean"].abs())
-        wide = list(dict.fromkeys(rows.loc[rel > target, "kpi"]))
-        if wide:
-            out.append(f"Caution: the confidence half-width of {_join([label_of(k).lower() for k in wide])} is above "
-                       f"{fmt_number(100 * target)} % of the mean; add replications "
-                       "(sim.experiment.sequential) before relying on these figures.")
+    if {"kpi", "mean", "diff_ci_low", "diff_ci_high", "baseline"} <= set(summary.columns):
+        widths = change_half_widths(summary, target=target, points=points)
+        wide = widths[widths["wide"]]
+        if not wide.empty:
+            parts = [f"{setup}'s " + _join([f"{r.label[0].lower() + r.label[1:]} ({_precision(r)})"
+                                            for r in rows.itertuples()])
+                     for setup, rows in wide.groupby("setup", sort=False)]
+            out.append(f"Caution: the interval of the change against {wide['baseline'].iloc[0]} is too wide to decide "
+                       f"on {_join(parts)}; the target is ±{100 * target:g} % of the baseline for amounts, "
+                       f"±{points:g} point{'' if points == 1 else 's'} for shares and scores. Add replications "
+                       "(sim.experiment.sequential with criterion=\"paired\" adds them until the target is met) "
+                       "before relying on these figures.")
     return out
 
 

@@ -469,20 +469,22 @@ class Fulfilment:
             self._finish(order)
 
     def _pick(self, order: Order, node: int, kind: str):
-        """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier."""
+        """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier. The minutes
+        picking takes are booked when it starts."""
         w = self.net
         env = w.env
         st = w.stores[node]
         closed = next_open(env.now, st.open_min, st.close_min)
         if closed:
             yield closed
-        if st.staff is None:
-            yield self.pick_min.next()
-        else:
-            if not st.staff.take():
-                yield st.staff.wait()
-            yield self.pick_min.next()
-            st.staff.release()
+        staff = st.staff
+        if staff is not None and not staff.take():
+            yield staff.wait()
+        minutes = self.pick_min.next()
+        self.book.picked(node, minutes)  # the staff time picking takes from the floor (priced in the KPIs)
+        yield minutes
+        if staff is not None:
+            staff.release()
         carrier = self.carrier[kind]
         ready = env.now if carrier is None else env.now + carrier.next()
         order.pending -= 1

@@ -41,18 +41,19 @@ class NodePolicy:
     catalogue), review period and lead time (minutes), lost sales or backorders.
 
     ``skus`` lists the SKUs the group governs (None: all of them); ``name`` is its category ('' for the node's own
-    policy).
+    policy); ``together``: what a periodic review ships travels as one delivery with one lead time.
     """
 
-    __slots__ = ("kind", "S", "s", "Q", "review_min", "lead", "backorders", "skus", "name")
+    __slots__ = ("kind", "S", "s", "Q", "review_min", "lead", "backorders", "skus", "name", "together")
 
     def __init__(self, kind: str, S: list[int], s: list[int], review_min: float, lead: Sampler, backorders: bool,
-                 Q: int | None = None, skus: list[int] | None = None, name: str = ""):
+                 Q: int | None = None, skus: list[int] | None = None, name: str = "", together: bool = False):
         """``s[sku]`` = -inf-like (below any position) for a pure order-up-to review; ``Q`` for (s,Q)."""
         self.kind, self.S, self.s, self.Q, self.review_min = kind, S, s, Q, review_min
         self.lead, self.backorders = lead, backorders
         self.skus = list(range(len(S))) if skus is None else list(skus)
         self.name = name
+        self.together = together
 
     def order_size(self, sku: int, position: int) -> int:
         """Units to order at this position: 0 above the reorder point; else up to S, or enough multiples of Q
@@ -116,7 +117,10 @@ class Inventory:
         self.backlog_units = 0
         self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
-        self._arrival = Later(env, self._arrived, PRIO_RECEIVE)  # stock on its way from the supplier
+        # stock on its way from the supplier (days away: waits outside SimPy's queue until its day, see Later)
+        self._arrival = Later(env, self._arrived, PRIO_RECEIVE, period=day_min)
+        self._delivery = Later(env, self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
+        self._truck: list[tuple[int, int]] | None = None  # loaded while a per-review delivery's review ships
         for node, gs in enumerate(self.groups):
             for g in gs:
                 if g.kind == "periodic":
@@ -190,6 +194,9 @@ class Inventory:
     def _ship(self, node: int, sku: int, qty: int) -> None:
         """The supplier ships ``qty`` units; they travel the lead time of the SKU's policy group at ``node``."""
         self.released += qty
+        if self._truck is not None:  # leaves with the review's other orders
+            self._truck.append((sku, qty))
+            return
         lead = self.policy_of[node][sku].lead.next()
         if lead <= 0:
             self._receive(node, sku, qty)
@@ -235,6 +242,11 @@ class Inventory:
 
     def _arrived(self, receipt: tuple[int, int, int]) -> None:
         self._receive(*receipt)
+
+    def _delivered(self, delivery: tuple[int, list[tuple[int, int]]]) -> None:
+        node, lines = delivery
+        for sku, qty in lines:
+            self._receive(node, sku, qty)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
         now = self.env.now
@@ -290,9 +302,22 @@ class Inventory:
         self._schedule(self._period_end_cb(node, group), PRIO_PERIOD_END, group.review_min)
 
     def _review(self, node: int, group: NodePolicy) -> None:
-        """Periodic review, second half (after receipts): order each SKU of the group at or below s up to S."""
+        """Periodic review, second half (after receipts): order each SKU of the group at or below s up to S. With
+        ``together``, what the supplier ships now travels as one delivery: one lead time, the SKUs received in
+        the order they were ordered (as separate orders with that lead time would be). Units a capacity-bound
+        supplier releases on later days travel on their own."""
+        if group.together:
+            self._truck = []
         for sku in group.skus:
             self._order(node, sku, group.order_size(sku, self.position(node, sku)))
+        if group.together:
+            truck, self._truck = self._truck, None
+            if truck:
+                lead = group.lead.next()
+                if lead <= 0:
+                    self._delivered((node, truck))
+                else:
+                    self._delivery.after(lead, (node, truck))
 
     def _schedule(self, callback, priority: int, delay: float) -> None:
         schedule_callback(self.env, callback, priority, delay)

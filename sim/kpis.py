@@ -141,6 +141,13 @@ KPIS: tuple[Kpi, ...] = (
     K("fulfilment_cost", "Fulfilment cost", EURO, "Parcel costs (per parcel kind) plus the cost per km of "
       "delivery, for every online or phone order shipped or prepared for collection.",
       lambda w, T, x: w.fulfilment_cost),
+    K("store_picking_min", "Store picking time", MINUTES, "Staff minutes spent picking online orders in store "
+      "(pickup from store stock, ship-from-store, transfers, store parcels to pickup points), counted as each pick "
+      "starts: time taken from serving walk-in customers.", lambda w, T, x: sum(w.pick_min_store)),
+    K("staff_cost", "Staff cost of picking", EURO, "Store picking time priced at the loaded hourly staff cost "
+      "(`fulfilment.staff_cost_per_hour`): minutes × rate / 60. Advice and till time are not priced: the stores' "
+      "staff are paid for them whether busy or idle, under every setup.",
+      lambda w, T, x: sum(w.pick_min_store) * w.staff_cost_per_hour / 60.0),
     # stock
     K("fill_rate", "Fill rate", SHARE, "Units handed over (or sent) from stock, of the requested SKU, over units "
       "asked for.", lambda w, T, x: ratio(x.units_out - w.units_substituted, w.units_demanded)),
@@ -284,8 +291,8 @@ KPIS: tuple[Kpi, ...] = (
 del K
 # which way is better, for the KPIs where more is not: said once here, read by the decision summary
 LESS_IS_BETTER = {
-    "fulfilment_cost", "stockout_rate", "lost_sales_units", "lost_sales_value", "failed_promise_units",
-    "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
+    "fulfilment_cost", "store_picking_min", "staff_cost", "stockout_rate", "lost_sales_units", "lost_sales_value",
+    "failed_promise_units", "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
     "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
     "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
     "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents"}
@@ -350,7 +357,7 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
         k["store_balk_rate"] = ratio(q.balked, q.arrivals)  # blocking: arrivals that found every place taken
         k.update(orders=w.orders_store[i], stockout_rate=ratio(w.stockouts_store[i], w.requests_store[i]),
                  on_shelf_availability=1 - ratio(w.shelf_short_store[i], w.requests_store[i]),
-                 picks=w.picks_store[i], little_gap=little_gap(q, window_min))
+                 picks=w.picks_store[i], picking_min=w.pick_min_store[i], little_gap=little_gap(q, window_min))
         st[name] = k
     seg = {name: {
         "journeys": w.journeys_seg[i], "orders": w.orders_seg[i],

@@ -157,8 +157,13 @@ class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
 
-    def __init__(self, layout: Layout, store_target_min: float, call_target_min: float):
+    PARAMETERS = ("layout", "staff_cost_per_hour")
+    """What a window keeps as it is: what the counters are indexed by, and the price of staff time."""
+
+    def __init__(self, layout: Layout, store_target_min: float, call_target_min: float,
+                 staff_cost_per_hour: float = 0.0):
         self.layout = layout
+        self.staff_cost_per_hour = staff_cost_per_hour  # a price, not a counter: the KPIs price picking with it
         nc, ns, ng = len(layout.channels), len(layout.stores), len(layout.segments)
         self._ch_store = layout.ch_store
         self._channel_bit = layout.channel_bit
@@ -229,6 +234,7 @@ class Ledger:
         self.transfers = 0                   # store-to-store transfers for a customer to collect
         self.delivery_km = 0.0               # distance from the shipping node to the customer's area, all parcels
         self.picks_store = [0] * ns
+        self.pick_min_store = [0.0] * ns     # staff minutes spent picking online orders, counted as a pick starts
         self.pickup_extra_units = 0          # impulse buys by customers collecting an order in store
         self.pickup_extra_value = 0.0
         # marketing
@@ -386,6 +392,10 @@ class Ledger:
             self.picks_store[store] += 1
             self.transfers += transfer
 
+    def picked(self, store: int, minutes: float) -> None:
+        """Staff of ``store`` start picking a parcel, which takes them ``minutes``."""
+        self.pick_min_store[store] += minutes
+
     def order_done(self, lead_days: float, on_time: bool) -> None:
         """An order's last parcel is ready, ``lead_days`` after the order."""
         self.online_done += 1
@@ -452,8 +462,8 @@ class Ledger:
         return copy.deepcopy(self)
 
     def counters(self) -> dict[str, Any]:
-        """Every counter by name (what a window subtracts); the layout and private fields are left out."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k != "layout"}
+        """Every counter by name (what a window subtracts); the :data:`PARAMETERS` and private fields are left out."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k not in self.PARAMETERS}
 
 
 T = TypeVar("T")

@@ -99,7 +99,7 @@ def _policy(cfg: Replenishment, demand: list[float], streams: Streams, stream: s
         s = [b - 1 for b in S]
     lead = streams.sampler(stream, cfg.lead_time_days, DAY_MIN)
     return NodePolicy(cfg.policy, S, s, cfg.review_days * DAY_MIN, lead, cfg.stockout == "backorders",
-                      cfg.order_quantity, skus, name)
+                      cfg.order_quantity, skus, name, together=cfg.delivery == "per_review")
 
 
 def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, node: int,
@@ -155,7 +155,7 @@ class World:
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
-                                  sc.fulfilment.store_wait_target_min, call_target)
+                                  sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour)
         self.after = after = AfterSale(net, book, sc, caps, streams)
         self.marketing = marketing = Marketing(net, book, sc, caps, streams)
         self.fulfil = Fulfilment(net, book, after, marketing, sc, caps, streams)
@@ -338,14 +338,18 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     w.start_arrivals()
     env.process(w.ticks())
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
-    # allocations (a third of the run time); the model makes few cycles, so collect once at the end instead
-    # (peak memory of a 28-day run equals a 7-day one's: bench/run.py).
+    # allocations (a third of the run time); the model makes few cycles, so it is off while SimPy runs. Turned on
+    # again, its first young collection would walk every object the run left alive (a second on the national
+    # chain): they are handed to the oldest generation instead (freeze, then unfreeze), walked only by its rare
+    # full collections, and most die with the world by reference counting anyway.
     collecting = gc.isenabled()
     gc.disable()
     try:
         env.run(until=w.horizon)
     finally:
         if collecting:
+            gc.freeze()
+            gc.unfreeze()
             gc.enable()
     w.net.inv.flush()
     w.book.flush(env.now)

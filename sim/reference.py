@@ -196,21 +196,21 @@ def _is_prob(info: FieldInfo) -> bool:
 
 SUFFIX_UNITS = (("_min", "minutes"), ("_days", "days"), ("_km", "km"), ("_s", "seconds"), ("_hour", "hour of day"),
                 ("_hours", "hours"), ("_eur", "€"))
+NAMED_UNITS = {"cost_per_km": "currency per km", "staff_cost_per_hour": "currency per hour",
+               "price": "currency per unit", "unit_cost": "currency per unit", "price_median": "currency per unit"}
 DESCRIPTION_UNITS = ((", days", "days"), (", minutes", "minutes"), ("minutes", "minutes"), ("currency", "currency"),
                      (", km", "km"))
 
 
 def unit_text(name: str, info: FieldInfo) -> str:
     """The unit: from the name's suffix (``_min``, ``_days``, ...), money and probabilities, else the description."""
-    if name == "cost_per_km":
-        return "currency per km"
+    if name in NAMED_UNITS:
+        return NAMED_UNITS[name]
     for suffix, unit in SUFFIX_UNITS:
         if name.endswith(suffix):
             return unit
     if name.endswith("_day"):
         return "day number"
-    if name in ("price", "unit_cost", "price_median"):
-        return "currency per unit"
     if "cost" in name:
         return "currency"
     if name.endswith("_per_day"):

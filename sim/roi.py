@@ -24,8 +24,10 @@ integration upkeep) are a stated assumption, 15–25 % of the implementation ran
 The gain is the paired difference of a margin KPI between the setup and the baseline over the measured days of a
 :func:`sim.experiment.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
 ``operating_margin`` (derived per replication): the margin after the fulfilment costs the simulation measures
-(parcels, store deliveries, transfers), minus the cost of targeted offers and the margin given back on returned
-sales (refunds × gross margin rate; discounts are already out of the gross margin). The gain ramps up linearly
+(parcels, store deliveries, transfers), minus the cost of targeted offers, the margin given back on returned
+sales (refunds × gross margin rate; discounts are already out of the gross margin) and the store staff minutes
+that picking online orders takes, priced at the scenario's hourly staff cost (:func:`derived_margin` says which
+minutes and why). The gain ramps up linearly
 over ``ramp_up_months`` after go-live, and running costs accrue from go-live. From it :func:`roi_table` gives the
 payback period in months and the 12-month ROI, each with an interval that combines the low/high costs with the
 ends of the gain's interval. Scaling assumes the simulated days are representative of the year: only whole
@@ -175,8 +177,17 @@ DERIVED = ("net_margin", "operating_margin")
 def derived_margin(runs: pd.DataFrame, margin: str) -> pd.DataFrame:
     """The replicate table (``setup, replication, kpi, value``) of a derived margin, euros over the measured days:
     ``net_margin`` = gross margin − fulfilment cost; ``operating_margin`` = net margin − cost of offers − margin
-    given back on returned sales (refunds × gross margin / revenue). A KPI absent from ``runs`` counts 0."""
-    need = ["gross_margin", "fulfilment_cost", "offer_cost", "refunds", "revenue"]
+    given back on returned sales (refunds × gross margin / revenue) − ``staff_cost``. A KPI absent from ``runs``
+    counts 0 (results written before it existed).
+
+    ``staff_cost`` prices the store staff minutes that online orders take from other work: picking them in store
+    (pickup from store stock, ship-from-store, transfers), at the scenario's loaded hourly cost
+    (``fulfilment.staff_cost_per_hour``; :data:`sim.kpis.KPIS`). Advice and till minutes are not priced: store
+    staff are paid whether idle or busy, so only the work a setup adds to their day costs it something. Returns
+    handled in store take no staff minutes in the model (a delay only), so none are priced. The rate is the
+    scenario's, the same for every setup, and the minutes come from each replication's own customers: the paired
+    difference stays paired."""
+    need = ["gross_margin", "fulfilment_cost", "offer_cost", "refunds", "revenue", "staff_cost"]
     wide = runs[runs["kpi"].isin(need)].pivot_table(index=["setup", "replication"], columns="kpi", values="value",
                                                     sort=False)
     for k in need:
@@ -185,7 +196,7 @@ def derived_margin(runs: pd.DataFrame, margin: str) -> pd.DataFrame:
     value = wide["gross_margin"] - wide["fulfilment_cost"]
     if margin == "operating_margin":
         rate = (wide["gross_margin"] / wide["revenue"].where(wide["revenue"] != 0)).fillna(0.0)
-        value = value - wide["offer_cost"] - wide["refunds"] * rate
+        value = value - wide["offer_cost"] - wide["refunds"] * rate - wide["staff_cost"]
     return value.rename("value").reset_index().assign(kpi=margin)[["setup", "replication", "kpi", "value"]]
 
 
@@ -304,7 +315,8 @@ def roi_table(
     ``baseline``: the setup whose systems the retailer already has; default the summary's own baseline (another
     one needs ``runs``, the replicate table, to pair again). ``margin``: the KPI whose paired difference is the
     gain: ``gross_margin`` (revenue − cost of goods), or, from ``runs``, ``net_margin`` (gross margin − fulfilment
-    cost) or ``operating_margin`` (:func:`derived_margin`: also offers and the margin of returned sales).
+    cost) or ``operating_margin`` (:func:`derived_margin`: also offers, the margin of returned
+    sales and the priced staff minutes of picking).
     ``scenario`` resolves custom setups' capability switches. ``ramp_up_months``: the gain grows linearly to its
     simulated level over these months after go-live (:data:`DEFAULT_RAMP_UP_MONTHS` in the decision summary);
     running costs (``running_low``/``running_high`` of the cost table, euros a year) accrue from go-live.

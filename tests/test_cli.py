@@ -5,6 +5,7 @@ These run the real model on the default scenario cut to a short horizon.
 
 from __future__ import annotations
 
+import html
 import json
 import subprocess
 import sys
@@ -219,8 +220,9 @@ def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, caps
     body = stdout[stdout.index("\n", stdout.index("Caution")) + 1:] if stdout.startswith("Caution") else stdout
     body = "\n".join(line for line in body.splitlines() if not line.startswith(("  ", "Caution")))
     assert body.startswith("Cross-channel, against multichannel") or body.startswith("No difference")
-    assert stdout.index("verdict") < stdout.index("±") and "basket_units" in stdout
-    assert "e+0" not in stdout.split("±")[0] and "e-0" not in stdout.split("±")[0]
+    full = " ± "  # the full table's cells (mean ± half-width); the cautions' half-widths read "(±23 %)"
+    assert stdout.index("verdict") < stdout.index(full) and "basket_units" in stdout
+    assert "e+0" not in stdout.split(full)[0] and "e-0" not in stdout.split(full)[0]
     assert not leftovers(out.parent)
 
 
@@ -463,7 +465,9 @@ def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_pa
 
 def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decision(tmp_path, capsys):
     """Two measured days: the decision opens with a caution in the CLI, in decision.json, in the HTML report and
-    in the decision summary the notebooks print; the payback is refused (not whole weeks)."""
+    in the decision summary the notebooks print; the payback is refused (not whole weeks). Two replications
+    leave the paired differences too wide to decide on (t with one degree of freedom): the second caution names
+    the changes and their half-widths, in the same places."""
     from sim.decision import decision_summary
 
     out = tmp_path / "cmp"
@@ -474,12 +478,17 @@ def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decisio
     first = stdout.splitlines()[0]
     assert first.startswith("Caution: this rests on 2 measured days, less than a weekly cycle")
     assert "no payback computed" in stdout
+    wide = "Caution: the interval of the change against multichannel is too wide to decide on omnichannel's revenue (±"
+    assert wide in " ".join(line.strip() for line in stdout.splitlines())
     decision = json.loads((out / "decision.json").read_text(encoding="utf-8"))
     assert any("less than a weekly cycle" in w for w in decision["warnings"])
+    assert any(w.startswith(wide) and 'criterion="paired"' in w for w in decision["warnings"])
     assert cli.main(["report", str(out)]) == 0
     page = (out / "report.html").read_text(encoding="utf-8")
     assert "less than a weekly cycle" in page and "No return on investment" in page
+    assert html.escape(wide) in page
     summary, runs = pd.read_csv(out / "summary.csv"), pd.read_csv(out / "runs.csv")
     notebook = decision_summary(summary, 0.95, 2, runs)  # what the strategist notebook prints
     assert notebook.sentences[0].startswith("Caution:") and notebook.warnings
+    assert notebook.sentences[1].startswith(wide)
     assert not decision_summary(summary, 0.95, 14, runs).sentences[0].startswith("Caution: this rests")

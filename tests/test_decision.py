@@ -99,3 +99,51 @@ def test_numbers_for_people():
     assert fmt_value(0.8123, SHARE) == "81.2 %"
     assert fmt_change(-1.234, -1.6, -0.8, "points") == "−1.23 points [−1.60; −0.800]"
     assert decision.fmt_value(math.nan, "€") == "–"
+
+
+# --------------------------------------------------------------------------------------------- half-widths
+def precision_summary(kpi: str, base: float, mean_hw: float, diff: float, diff_hw: float,
+                      n_pairs: int = 5) -> pd.DataFrame:
+    """The baseline and one setup of ``kpi``: each setup's mean known to ±``mean_hw``, the paired difference to
+    ±``diff_hw`` (NaN: no interval)."""
+    low, high = (math.nan, math.nan) if math.isnan(diff_hw) else (diff - diff_hw, diff + diff_hw)
+    return pd.DataFrame([
+        {"setup": "base", "kpi": kpi, "mean": base, "half_width": mean_hw, "diff": 0.0, "diff_ci_low": math.nan,
+         "diff_ci_high": math.nan, "n_pairs": n_pairs, "baseline": "base"},
+        {"setup": "new", "kpi": kpi, "mean": base + diff, "half_width": mean_hw, "diff": diff, "diff_ci_low": low,
+         "diff_ci_high": high, "n_pairs": n_pairs, "baseline": "base"}])
+
+
+def test_the_caution_is_on_the_paired_difference_not_on_each_mean():
+    """What decides is the change against the baseline. Means known to ±0.5 % whose paired difference is ±12 %
+    of the baseline (the setups' noise does not cancel) caution; means known to only ±20 % whose paired
+    difference is ±0.5 % (the same customers under both, the noise cancels) do not. Shares are held in points:
+    ±2 points cautions, ±0.5 points does not, whatever the means' own half-widths."""
+    cautions = decision.horizon_warnings(precision_summary("revenue", 100.0, 0.5, 10.0, 12.0), 14)
+    assert len(cautions) == 1 and "too wide to decide on new's revenue (±12 %)" in cautions[0]
+    assert "±5 % of the baseline for amounts, ±1 point for shares" in cautions[0]
+    assert not decision.horizon_warnings(precision_summary("revenue", 100.0, 20.0, 10.0, 0.5), 14)
+    (share,) = decision.horizon_warnings(precision_summary("store_service_level", 0.9, 0.001, -0.03, 0.02), 14)
+    assert "new's store service level (±2.0 points)" in share
+    assert not decision.horizon_warnings(precision_summary("store_service_level", 0.9, 0.3, -0.03, 0.005), 14)
+    # the boundary: a half-width at (or just under) the target is decided, just above it is not
+    assert not decision.horizon_warnings(precision_summary("revenue", 100.0, 0.5, 10.0, 5.0), 14)
+    assert decision.horizon_warnings(precision_summary("revenue", 100.0, 0.5, 10.0, 5.01), 14)
+    assert not decision.horizon_warnings(precision_summary("conversion_rate", 0.5, 0.2, 0.05, 0.0099), 14)
+    assert decision.horizon_warnings(precision_summary("conversion_rate", 0.5, 0.2, 0.05, 0.0101), 14)
+
+
+def test_change_half_widths_in_the_unit_the_decision_prints():
+    table = decision.change_half_widths(pd.concat([
+        precision_summary("revenue", 200.0, 1.0, 20.0, 4.0),            # ±2 % of the baseline: inside ±5 %
+        precision_summary("satisfaction", 40.0, 1.0, 5.0, 1.5),         # a score: ±1.5 points, above ±1
+        precision_summary("call_service_level", 0.8, 0.01, 0.1, math.nan, n_pairs=1),  # an estimate, no interval
+        precision_summary("on_time_rate", 0.9, 0.01, math.nan, math.nan)]))  # no data: not judged
+    t = table.set_index("kpi")
+    assert t.loc["revenue", "half_width"] == pytest.approx(2.0) and t.loc["revenue", "target"] == 5.0
+    assert not t.loc["revenue", "wide"] and t.loc["revenue", "ratio"] == pytest.approx(0.4)
+    assert t.loc["satisfaction", "change_unit"] == "points" and t.loc["satisfaction", "wide"]
+    assert t.loc["call_service_level", "ratio"] == math.inf and t.loc["call_service_level", "wide"]
+    assert math.isnan(t.loc["on_time_rate", "ratio"]) and not t.loc["on_time_rate", "wide"]
+    tighter = decision.change_half_widths(precision_summary("revenue", 200.0, 1.0, 20.0, 4.0), target=0.01)
+    assert tighter["wide"].all()

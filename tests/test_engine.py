@@ -134,14 +134,15 @@ def test_an_exception_in_a_light_process_stops_the_run():
 
 @settings(max_examples=60, deadline=None)
 @given(calls=st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5]), st.sampled_from([0.0, 1.0, 3.0, 7.25])),
-                      min_size=1, max_size=30))
-def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls):
-    """Calls made at various times with various delays (ties included) run at the same times and in the same
-    order as SimPy events of the same priority, interleaved with other events; ``at`` hits its time exactly."""
+                      min_size=1, max_size=30), period=st.sampled_from([None, 1.0, 2.5]))
+def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls, period):
+    """Calls made at various times with various delays (ties included, on period boundaries too) run at the same
+    times and in the same order as SimPy events of the same priority, interleaved with other events, whether
+    they wait in period buckets or on SimPy's queue; ``at`` hits its time exactly."""
     logs = []
     for light in (True, False):
         env, log = simpy.Environment(), []
-        later = Later(env, lambda i, env=env, log=log: log.append((env.now, i)), priority=-2)
+        later = Later(env, lambda i, env=env, log=log: log.append((env.now, i)), priority=-2, period=period)
 
         def make(i, delay, later=later, env=env, log=log, light=light):
             if light:
@@ -155,6 +156,7 @@ def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls):
                               start + delay + 0.5)
         env.run()
         logs.append(log)
+        assert not later.waiting()
     assert logs[0] == logs[1]
     env, seen = simpy.Environment(), []
     env.run(until=1.1)
@@ -176,3 +178,19 @@ def test_a_negative_delay_is_refused_as_simpy_refuses_it():
     env.run(until=2)
     with pytest.raises(ValueError, match="in the past"):
         Later(env, print).at(1.5)
+
+
+def test_a_periodic_later_keeps_far_calls_off_simpys_queue():
+    """Calls days away wait in their day's bucket: SimPy's queue holds one opening per day, not one event per
+    call, and every call still runs at its time."""
+    env, seen = simpy.Environment(), []
+    later = Later(env, lambda t: seen.append((env.now, t)), period=1.0)
+    delays = [0.25 + 0.01 * i for i in range(0, 1000, 7)] + [2.0 + 0.007 * i for i in range(1000)]
+    for d in delays:
+        later.after(d, d)
+    days = {int(d) for d in delays if d >= 1.0}
+    assert len(days) == 10 and len(env._queue) == sum(d < 1.0 for d in delays) + len(days)  # one opening a day
+    assert later.waiting() == sum(d >= 1.0 for d in delays)
+    env.run()
+    assert sorted(seen) == sorted((d, d) for d in delays) and all(t == d for t, d in seen)
+    assert later.waiting() == 0

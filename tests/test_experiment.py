@@ -386,6 +386,43 @@ def test_sequential_stops_at_the_target_half_width(tiny_scenario, tmp_path):
     assert worst <= target
 
 
+def test_sequential_on_the_paired_criterion_stops_when_the_changes_are_narrow(tiny_scenario):
+    """criterion="paired": replications are added until the change of each KPI against the first setup has a
+    paired half-width within ±5 % of the baseline mean (revenue) and ±1 point (conversion): checked by hand on
+    a fixed-size run of the final count, and not met one replication earlier. The per-mean rule is still the
+    default, and judges something else (the two stop at different counts here)."""
+    from scipy import stats
+
+    setups, kpis = ["multichannel", "omnichannel"], ["revenue", "conversion_rate"]
+    res = sequential(tiny_scenario, setups, kpis, criterion="paired", min_replications=3, max_replications=40,
+                     step=1, seed=2)
+    assert res.reached and 3 < res.replications < 40
+    assert res.history[-1][1] <= 1.0 < res.history[-2][1]
+    assert res.history[-1][1] == res.half_widths["ratio"].max()
+    fixed = replicate(tiny_scenario, setups, res.replications, seed=2)
+    pd.testing.assert_frame_equal(res.runs.reset_index(drop=True), fixed)
+
+    def paired_half_width(frame: pd.DataFrame, kpi: str) -> tuple[float, float]:
+        wide = frame[frame["kpi"] == kpi].pivot(index="replication", columns="setup", values="value")
+        d = (wide["omnichannel"] - wide["multichannel"]).to_numpy()
+        half = stats.t.ppf(0.975, d.size - 1) * d.std(ddof=1) / np.sqrt(d.size)
+        return half, wide["multichannel"].mean()
+
+    def met(frame: pd.DataFrame) -> bool:
+        rev, base = paired_half_width(frame, "revenue")
+        conv, _ = paired_half_width(frame, "conversion_rate")
+        return rev / base <= 0.05 and 100 * conv <= 1.0
+
+    assert met(fixed) and not met(fixed[fixed["replication"] < res.replications - 1])
+    by_mean = sequential(tiny_scenario, setups, kpis, target=0.05, min_replications=3, max_replications=40, step=1,
+                         seed=2)
+    assert by_mean.replications != res.replications and "relative_half_width" in by_mean.half_widths
+    with pytest.raises(ValueError, match="needs a baseline and at least one other setup"):
+        sequential(tiny_scenario, ["omnichannel"], kpis, criterion="paired")
+    with pytest.raises(ValueError, match="criterion must be one of mean, paired"):
+        sequential(tiny_scenario, setups, kpis, criterion="pairs")
+
+
 def test_sequential_stops_at_the_cap(tiny_scenario):
     res = sequential(tiny_scenario, ["omnichannel"], ["conversion_rate"], target=1e-6, min_replications=2,
                      max_replications=4, step=1, seed=2)

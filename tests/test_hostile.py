@@ -146,6 +146,8 @@ def test_dates_and_binary_values_get_a_field_path(tmp_path):
         ("segments.0.basket.lines_mean=1e300", "segments.0.basket.lines_mean", "must be at most 200"),
         ("weekly_profile=[1e308, 1e308, 1e308, 1e308, 1e308, 1e308, 1e308]", "weekly_profile", "1e6"),
         ("fulfilment.sync_interval_min=1e-300", "fulfilment.sync_interval_min", "must be at least 1"),
+        ("fulfilment.staff_cost_per_hour=-25", "fulfilment.staff_cost_per_hour", "must be at least 0 (got -25"),
+        ("fulfilment.staff_cost_per_hour=1e6", "fulfilment.staff_cost_per_hour", "must be at most 10,000"),
         ("name=2024-01-01T00:00:00", None, None),
     ],
 )

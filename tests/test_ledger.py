@@ -68,6 +68,7 @@ def _book(led: Ledger, op: tuple) -> None:
     elif name == "parcel":
         led.parcel(("home", "transfer", "store_pickup")[a % 3], x, 2 * x, store=a % 3 - 1, transfer=a % 3 == 1)
         led.order_done(x / 10, bool(b % 2))
+        led.picked(a % 2, x / 7)
     elif name == "after":
         led.rating(a % 3)
         led.review(b % 3)
@@ -108,8 +109,9 @@ OPS = st.tuples(st.sampled_from(["order", "left", "lines", "parcel", "after", "m
 @settings(max_examples=60, deadline=None)
 @given(before=st.lists(OPS, max_size=25), after=st.lists(OPS, max_size=25))
 def test_window_holds_exactly_what_was_booked_after_the_snapshot(before, after):
-    """Counters of the window from a snapshot = the bookings made after it, booked on a fresh ledger."""
-    led = Ledger(LAYOUT, 5.0, 1.0)
+    """Counters of the window from a snapshot = the bookings made after it, booked on a fresh ledger; the price
+    of staff time is a parameter, which the window keeps."""
+    led = Ledger(LAYOUT, 5.0, 1.0, staff_cost_per_hour=30.0)
     for op in before:
         _book(led, op)
     start = led.snapshot()
@@ -118,6 +120,7 @@ def test_window_holds_exactly_what_was_booked_after_the_snapshot(before, after):
         _book(led, op)
         _book(fresh, op)
     win = window(led, start).counters()
+    assert window(led, start).staff_cost_per_hour == 30.0 and "staff_cost_per_hour" not in win
     for name, value in fresh.counters().items():
         assert _close(win[name], value), name
 

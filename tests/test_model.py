@@ -230,3 +230,21 @@ def test_returns_come_back_where_the_setup_takes_them():
     off = short_default(horizon_days=3, **{f"segments.{i}.after_sale.{k}": 0.0 for i in range(3)
                                            for k in ("return_store", "return_online")})
     assert sim.run(off, "omnichannel", seed=3).kpis["return_rate"] == 0
+
+
+def test_a_packed_customer_comes_back_exactly():
+    """A repeat journey waits packed (sim.customers.pack): every field, and its type, comes back unchanged — for
+    drawn customers of every scenario feature the default has, and for a journey's changed copies."""
+    from sim.customers import pack, unpack
+
+    sc = short_default()
+    w = World(sc, "omnichannel", np.random.SeedSequence(3))
+    batch = w.population.days(0, 1, w.horizon)
+    changed = [c._replace(price_ch=1, till_min=c.till_min + 0.1, handle_min=[*c.handle_min, 2.5], recovered=True)
+               for c in batch[:50]]
+    for c in [*batch, *changed]:
+        back = unpack(pack(c))
+        assert back == c and type(back) is type(c)
+        assert [type(x) for x in back] == [type(x) for x in c]
+        assert all(type(a) is type(b) for x, y in zip(back, c, strict=True) if isinstance(x, list)
+                   for a, b in zip(x, y, strict=True))

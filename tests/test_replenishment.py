@@ -166,6 +166,68 @@ def test_splitting_a_policy_into_identical_classes_changes_no_number():
         assert b.events > a.events
 
 
+
+# --------------------------------------------------------------------------------------------- one truck per review
+TRUCK = {f"stores.{i}.replenishment.delivery": "per_review" for i in range(10)}
+
+
+def test_one_truck_per_review_with_fixed_lead_times_changes_no_number():
+    """With fixed lead times a review's separate orders arrive together anyway, in the order they were placed: a
+    store's weekly truck (delivery: per_review) gives the same numbers with one receipt event per review."""
+    fixed = {**{f"stores.{i}.replenishment.lead_time_days": 3 for i in range(10)},
+             "warehouse.replenishment.lead_time_days": 14, "horizon_days": 12, "warmup_days": 0,
+             "customers_per_day": 1500}
+    base = sim.load_scenario(DEFAULT, {**fixed, **{k: "per_order" for k in TRUCK}})
+    truck = sim.load_scenario(DEFAULT, {**fixed, **TRUCK, "warehouse.replenishment.delivery": "per_review"})
+    for setup in ("multichannel", "omnichannel"):
+        a, b = sim.run(base, setup, seed=6), sim.run(truck, setup, seed=6)
+        assert comparable(a.kpis) == comparable(b.kpis) and a.daily == b.daily
+        assert a.kpis["orders"] > 0 and b.events < a.events - 1000  # the day-7 reviews order ~1,400 SKU lines
+
+
+def test_a_review_ships_on_one_truck_with_one_lead_time():
+    """Random lead times: every SKU a store orders at a review arrives at one instant, each review's truck after
+    a lead time of its own; the units received are the units ordered."""
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": 36, "warmup_days": 0, "customers_per_day": 1500, **TRUCK,
+                                     **{f"stores.{i}.replenishment.lead_time_days": {"dist": "gamma", "mean": 3.0,
+                                                                                      "cv": 0.3} for i in range(10)}})
+    w = World(sc, "multichannel", 8)
+    inv = w.net.inv
+    orders: dict[tuple[int, float], int] = {}
+    arrivals: dict[tuple[int, float], int] = {}
+    order, receive = inv._order, inv._receive
+
+    def ordering(node, sku, qty):
+        if qty > 0 and node < w.net.n_stores:
+            orders[node, w.env.now] = orders.get((node, w.env.now), 0) + qty
+        order(node, sku, qty)
+
+    def receiving(node, sku, qty):
+        if node < w.net.n_stores:
+            arrivals[node, w.env.now] = arrivals.get((node, w.env.now), 0) + qty
+        receive(node, sku, qty)
+
+    inv._order, inv._receive = ordering, receiving
+    w.start_arrivals()
+    w.env.run(until=w.horizon)
+    assert inv.invariant_problems() == []
+    for node in range(w.net.n_stores):
+        placed = sorted((t, q) for (k, t), q in orders.items() if k == node)
+        came = sorted((t, q) for (k, t), q in arrivals.items() if k == node)
+        assert [t / DAY_MIN for t, _ in placed] == [7.0, 14.0, 21.0, 28.0, 35.0]  # weekly reviews
+        assert len(came) == 4  # the day-35 truck is still on the road: one receipt instant per review
+        assert [q for _, q in came] == [q for _, q in placed[:4]]
+        leads = [(c - p) / DAY_MIN for (c, _), (p, _) in zip(came, placed, strict=False)]
+        assert all(0 < x < 7 for x in leads) and len(set(leads)) == 4
+    everyone = [(t - p) / DAY_MIN for (k, t) in arrivals for (j, p) in orders if j == k and 0 < t - p < 7 * DAY_MIN]
+    assert 2.0 < float(np.mean(everyone)) < 4.0  # 40 trucks, gamma mean 3 days, cv 0.3
+
+
+def test_per_review_delivery_needs_a_periodic_policy():
+    (line,) = problems(lambda d: d["stores"].__setitem__(0, {**d["stores"][0], "replenishment": {
+        "policy": "continuous", "order_up_to": 9, "reorder_point": 3, "delivery": "per_review"}}))
+    assert line.startswith("stores.0.replenishment: delivery: per_review needs policy: periodic"), line
+
 def test_a_category_policy_applies_at_the_warehouse_too():
     sc = sim.load_scenario(DEFAULT, {"horizon_days": 3, "warmup_days": 0, "warehouse.replenishment.by_category": {
         "shoes": {"policy": "continuous", "order_up_to": 50, "reorder_point": 10, "stockout": "backorders"}}})
@@ -268,9 +330,9 @@ def test_default_scenario_with_a_tight_supplier_balances_its_books():
 @given(n_skus=st.integers(1, 12), cpd=st.integers(0, 300), stock=st.integers(0, 8),
        backorders=st.booleans(), periodic=st.booleans(), setup=st.sampled_from(sim.SETUP_NAMES),
        seed=st.integers(0, 2**32 - 1), capacity=st.sampled_from([None, 0, 5, 40]),
-       cls=st.sampled_from(["continuous", "periodic", "none"]), cls_backorders=st.booleans())
+       cls=st.sampled_from(["continuous", "periodic", "none"]), cls_backorders=st.booleans(), truck=st.booleans())
 def test_books_balance_with_classes_and_a_supplier(n_skus, cpd, stock, backorders, periodic, setup, seed, capacity,
-                                                   cls, cls_backorders):
+                                                   cls, cls_backorders, truck):
     data = small_scenario(2, n_skus, cpd, stock, 2, 0.5, backorders, periodic).model_dump(mode="json")
     data["catalogue"]["generator"]["categories"] = ["a", "b", "c"]
     other = {"policy": cls, "order_up_to": stock + 2, "review_days": 0.5,
@@ -278,8 +340,12 @@ def test_books_balance_with_classes_and_a_supplier(n_skus, cpd, stock, backorder
              "stockout": "backorders" if cls_backorders else "lost_sales"}
     if cls == "continuous":
         other["reorder_point"] = stock
+    if cls == "periodic" and truck:  # one delivery per review, with a supplier's capacity or without
+        other["delivery"] = "per_review"
     for node in [*data["stores"], data["warehouse"]]:
         node["replenishment"]["by_category"] = {"b": other}
+        if periodic and truck and node["replenishment"]["policy"] == "periodic":
+            node["replenishment"]["delivery"] = "per_review"
     data["supplier"] = {"capacity_units_per_day": capacity}
     r = sim.run(scenario_from_dict(data), setup, seed=seed)
     assert r.books["arrived"] == r.kpis["journeys"]

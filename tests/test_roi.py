@@ -198,3 +198,66 @@ def test_default_scenario_payback_and_roi_with_their_intervals():
     assert row["roi_12m_low"] <= row["roi_12m"] <= row["roi_12m_high"]
     assert row["payback_months_low"] > 0  # the ramp-up and the running costs delay it: never the 0.5 months of old
     assert row["roi_12m_low"] > roi.MARKET_ROI_12M[1]  # the documented gap to the studies' range
+
+
+# --------------------------------------------------------------------------------------------- staff minutes
+SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small_business.yaml"
+
+
+def test_staff_cost_is_the_picking_minutes_of_a_real_run_priced_by_the_hour():
+    """The owner's shop open round the clock with no staff limit, 7-minute picks: every pick booked starts at
+    once, so each store's picking minutes are exactly 7 × its picks, and the staff cost is minutes × rate / 60."""
+    import sim
+
+    sc = load_scenario(SMALL, {"horizon_days": 14, "stores.0.open_hour": 0, "stores.0.close_hour": 24,
+                               "stores.0.staff": None, "fulfilment.pick_time_min": 7,
+                               "fulfilment.staff_cost_per_hour": 30})
+    r = sim.run(sc, "omnichannel", seed=3)
+    stores = r.breakdown["store"].values()
+    picks = sum(s["picks"] for s in stores)
+    assert picks > 50
+    assert all(s["picking_min"] == 7 * s["picks"] for s in stores)
+    assert r.kpis["store_picking_min"] == sum(s["picking_min"] for s in stores) == 7 * picks
+    assert r.kpis["staff_cost"] == pytest.approx(7 * picks * 30 / 60, rel=1e-12)
+    assert sim.run(sc, "multichannel", seed=3).kpis["staff_cost"] == 0.0  # no store picks without a shared pool
+
+
+def test_operating_margin_falls_by_exactly_the_staff_cost():
+    """The same seed with a zero hourly rate: every KPI but the staff cost is identical (pricing does not touch
+    the simulation), and the operating margin of each replication is lower by exactly its staff cost; the
+    payback's gain against multichannel falls by the paired difference of the staff cost."""
+    base = {"horizon_days": 1, "customers_per_day": 800}
+    setups = ["multichannel", "omnichannel"]
+    both = {rate: compare_runs(load_scenario(DEFAULT, {**base, "fulfilment.staff_cost_per_hour": rate}), setups,
+                               replications=3, seed=4, workers=1) for rate in (0, 25)}
+    runs = {rate: r for rate, (_, r) in both.items()}
+    free, paid = (r.set_index(["setup", "replication", "kpi"])["value"] for r in (runs[0], runs[25]))
+    others = [k for k in free.index if k[2] != "staff_cost"]
+    pd.testing.assert_series_equal(free.loc[others], paid.loc[others])
+    staff = paid.xs("staff_cost", level="kpi")
+    assert (free.xs("staff_cost", level="kpi") == 0).all() and (staff.loc["omnichannel"] > 0).all()
+    margin = {rate: roi.derived_margin(runs[rate], "operating_margin").set_index(["setup", "replication"])["value"]
+              for rate in runs}
+    pd.testing.assert_series_equal(margin[25], margin[0] - staff, check_names=False)
+    gain = {rate: roi.roi_table(summary, 1, runs=r, margin="operating_margin")["gain"].iloc[0]
+            for rate, (summary, r) in both.items()}
+    paired = (staff.loc["omnichannel"] - staff.loc["multichannel"]).mean()
+    assert gain[25] == pytest.approx(gain[0] - paired, rel=1e-9)
+
+
+def test_a_setup_that_picks_more_in_store_pays_more_staff_cost():
+    """Common random numbers: the same customers under the nearest-node routing (online orders go to the
+    customer's own store) and warehouse-first routing. Multichannel picks nothing in store under either; under
+    omnichannel the nearest rule picks more minutes in every replication, and pays more for them, at the rate."""
+    def staff(routing: str) -> pd.DataFrame:
+        sc = load_scenario(DEFAULT, {"horizon_days": 2, "customers_per_day": 1000, "fulfilment.routing": routing})
+        runs = compare_runs(sc, ["multichannel", "omnichannel"], replications=3, seed=4, workers=1)[1]
+        return runs[runs["kpi"].isin(["store_picking_min", "staff_cost"])].pivot_table(
+            index=["setup", "replication"], columns="kpi", values="value")
+
+    near, wh = staff("nearest"), staff("warehouse_first")
+    assert (near.loc["multichannel"] == 0).all().all() and (wh.loc["multichannel"] == 0).all().all()
+    assert (near.loc["omnichannel", "store_picking_min"] > wh.loc["omnichannel", "store_picking_min"]).all()
+    assert (near.loc["omnichannel", "staff_cost"] > wh.loc["omnichannel", "staff_cost"]).all()
+    for table in (near, wh):
+        assert np.allclose(table["staff_cost"], table["store_picking_min"] * 25 / 60)
