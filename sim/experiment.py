@@ -638,8 +638,8 @@ def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replicati
     replaced; stock starts at order-up-to) under each setup (default: every setup the scenario offers, on common
     random numbers) and applies :func:`sim.analysis.welch_daily` to each setup's series with the window of
     :func:`welch_window` and ``tolerance`` (relative to the steady level). The suggestion is the warm-up of the
-    setup whose stock settles last, so one warm-up serves every comparison of the scenario. Backends as in
-    :func:`replicate`.
+    setup whose stock settles last, so one warm-up serves every comparison of the scenario. ``workers``: local
+    processes, as in :func:`replicate`; the numbers are the same for any count.
     """
     from sim import analysis
     from sim.setups import available
