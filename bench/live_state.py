@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
 from sim.customers import DAY_MIN  # noqa: E402
-from sim.engine import Later  # noqa: E402
+from sim.engine import Feed, Later  # noqa: E402
 from sim.model import World  # noqa: E402
 
 
@@ -31,12 +31,14 @@ def rss_mb() -> float:
 
 def pending(w: World) -> Counter:
     """The calls waiting on SimPy's queue, by the function they will call (other events by their class), and
-    those waiting in a ``Later``'s day buckets, by the same name."""
+    those waiting in a ``Later``'s day buckets or in a ``Feed``, by the same name."""
     kinds: Counter = Counter()
     for *_, ev in w.env._queue:
         cb = ev.callbacks[0] if ev.callbacks else None
         owner = getattr(cb, "__self__", None)
-        kinds[owner.fn.__qualname__ if isinstance(owner, Later) else type(ev).__name__] += 1
+        kinds[owner.fn.__qualname__ if isinstance(owner, Later | Feed) else type(ev).__name__] += 1
+    for feed in getattr(w.env, "_feeds", ()):
+        kinds[feed.fn.__qualname__] += feed.unfed()
     inv, after = w.net.inv, w.after
     for later in (inv._arrival, inv._delivery, after._back, after._handling, after._repeating):
         kinds[later.fn.__qualname__] += later.waiting()

@@ -13,7 +13,7 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from .customers import Customer, next_open
-from .engine import Later, Light
+from .engine import Feed, Later, Light
 from .ledger import Leave, Ledger, QueueStats
 from .marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from .network import Network
@@ -53,13 +53,15 @@ class Journeys:
 
     def arrive(self, batch: list[Customer], now: float) -> float:
         """Put the journeys of ``batch`` (sorted by start time, none before ``now``) on the clock at once: each
-        is one event, when its research ends. Returns the last one's start time. The times are those a loop
-        waiting for each start in turn would reach (``now + (t - now)``), to the last bit."""
+        is one event, when its research ends, fed to SimPy's queue in turn. Returns the last one's start time.
+        The times are those a loop waiting for each start in turn would reach (``now + (t - now)``), to the last
+        bit."""
         self.active += len(batch)  # "inside" from now: the ledger counts the batch as arrived, less those to come
-        at = self._researched.at
+        ends = []
         for c in batch:
             now += c.t - now
-            at(now + c.research_min, c)
+            ends.append(now + c.research_min)
+        Feed(self.env, self._after_research, ends, batch)
         return now
 
     def _after_research(self, c: Customer) -> None:

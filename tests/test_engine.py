@@ -7,7 +7,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine import SUPPORTED, Later, Light, Servers, events_processed, schedule_callback
+from sim.engine import NORMAL, SUPPORTED, Feed, Later, Light, Servers, events_processed, schedule_callback
 
 
 def test_simpy_version_is_supported():
@@ -194,3 +194,47 @@ def test_a_periodic_later_keeps_far_calls_off_simpys_queue():
     env.run()
     assert sorted(seen) == sorted((d, d) for d in delays) and all(t == d for t, d in seen)
     assert later.waiting() == 0
+
+
+@settings(max_examples=80, deadline=None)
+@given(batches=st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5]),
+                                  st.lists(st.sampled_from([0.0, 0.5, 1.0, 3.0, 7.25]), max_size=12)),
+                        min_size=1, max_size=6),
+       until=st.sampled_from([None, 2.0, 4.0]))
+def test_a_feed_runs_its_calls_as_events_scheduled_at_once_would_run(batches, until):
+    """Batches of calls made at various times (ties within a batch, across batches and with other events of the
+    same priority included) run at the same times and in the same order whether each is its own event or the
+    batch is one feed; a run stopped midway counts the same events processed, the calls still to come excluded."""
+    logs, counts = [], []
+    for fed in (True, False):
+        env, log = simpy.Environment(), []
+
+        def make(b, delays, env=env, log=log, fed=fed):
+            if fed:
+                Feed(env, lambda i, b=b, env=env: log.append((env.now, b, i)), [env.now + d for d in delays],
+                     list(range(len(delays))))
+            else:
+                for i, d in enumerate(delays):
+                    schedule_callback(env, lambda _e, b=b, i=i: log.append((env.now, b, i)), NORMAL, d)
+            for d in delays:  # another event at the very time of each call, scheduled after the batch
+                schedule_callback(env, lambda _e, b=b, log=log: log.append((env.now, "after", b)), NORMAL, d)
+
+        for b, (start, delays) in enumerate(batches):
+            schedule_callback(env, lambda _e, b=b, d=delays: make(b, d), NORMAL, start)
+            for d in delays:  # and one scheduled before it
+                schedule_callback(env, lambda _e, b=b, log=log, env=env: log.append((env.now, "before", b)),
+                                  NORMAL, start + d)
+        env.run(until=until)
+        logs.append(log)
+        counts.append(events_processed(env))
+    assert logs[0] == logs[1]
+    assert counts[0] == counts[1]
+
+
+def test_a_feed_holds_one_entry_on_simpys_queue():
+    env, seen = simpy.Environment(), []
+    times = [5.0 - 0.01 * i for i in range(500)]  # made in reverse time order
+    Feed(env, seen.append, times, times)
+    assert len(env._queue) == 1
+    env.run()
+    assert seen == sorted(times) and env.now == max(times) and events_processed(env) == 500
