@@ -12,6 +12,7 @@ ship-from-store order's units are no longer sellable in the aisle while they wai
 from __future__ import annotations
 
 import math
+from bisect import bisect_left
 from collections.abc import Callable
 from enum import IntEnum
 from functools import partial
@@ -112,9 +113,12 @@ class Fulfilment:
         self.point_share = [s.pickup_point_share for s in sc.segments]
         # with the unified record every channel a customer uses recommends: survival[seg][k][i] is the chance that
         # i + 1 or more of k recommendations (one per channel used) are accepted, each with the segment's chance
-        self.reco_survival = [[[sum(math.comb(k, j) * a ** j * (1 - a) ** (k - j) for j in range(i + 1, k + 1))
-                                for i in range(k)] for k in range(len(net.channels) + 2)]
-                              for a in (s.recommendation_accept for s in sc.segments)]
+        survival = [[[sum(math.comb(k, j) * a ** j * (1 - a) ** (k - j) for j in range(i + 1, k + 1))
+                      for i in range(k)] for k in range(len(net.channels) + 2)]
+                    for a in (s.recommendation_accept for s in sc.segments)]
+        # negated and sorted, so that the number accepted, the count of chances above the customer's uniform u,
+        # is one bisection: the count of -chances below -u
+        self.reco_neg = [[sorted(-p for p in row) for row in seg] for seg in survival]
         self.broken = 0  # promises broken during the checkout in progress
         # substitutes: the other SKUs of the same category, most popular first (at most five are tried)
         cat = net.cat
@@ -123,6 +127,8 @@ class Fulfilment:
         for i in order:
             by_cat.setdefault(cat.category[i], []).append(i)
         self.similar = [[j for j in by_cat[cat.category[i]] if j != i][:5] for i in range(cat.n)]
+        # the lines recommendations add, in the order they are accepted: the SKU itself, then its substitutes
+        self.reco_lines = [[(i, 1), *((j, 1) for j in self.similar[i])] for i in range(cat.n)]
 
     def _geography(self, sc) -> tuple[list[list[float]], list[list[int]]]:
         """Distances (km) from each customer area (their store; one area without stores) to every node, and the
@@ -356,10 +362,10 @@ class Fulfilment:
         lines, units, n = c.lines, c.units, 0
         if self.recommends:
             used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
-            n = sum(c.u_reco < p for p in self.reco_survival[c.seg][used])
+            n = bisect_left(self.reco_neg[c.seg][used], -c.u_reco)
             if n:
-                extra = [(c.reco, 1), *((sku, 1) for sku in self.similar[c.reco][: n - 1])]
-                lines, units, n = [*c.lines, *extra], units + len(extra), len(extra)
+                extra = self.reco_lines[c.reco][:n]
+                lines, units, n = lines + extra, units + len(extra), len(extra)
         if self.pricing.uplift[pch] is not None:
             lines = self.pricing.uplifted(c, pch, lines)
             units = sum(q for _, q in lines)

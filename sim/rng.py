@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import math
 import zlib
+from collections.abc import Callable
+from itertools import chain, repeat
 
 import numpy as np
 
@@ -50,20 +52,21 @@ class Streams:
         s = Sampler(self.generator(name), None)
         s.constant = None
         s._draw = draw
+        s._start()
         return s
 
 
 class Sampler:
-    """Draws from one distribution; ``next()`` is a list pop, refilled in numpy batches.
+    """Draws from one distribution: ``next()`` hands out the draws of numpy batches in order, at the cost of a
+    C-level iterator step (an attribute, not a method: no Python frame on the hot path).
 
     ``dist=None`` stands for +infinity (no patience limit), a fixed distribution for a constant.
     """
 
-    __slots__ = ("_gen", "_draw", "_buf", "constant")
+    __slots__ = ("_gen", "_draw", "constant", "next")
 
     def __init__(self, gen: np.random.Generator, dist: Dist | None, scale: float = 1.0):
         self._gen = gen
-        self._buf: list[float] = []
         self.constant: float | None = None
         if dist is None:
             self.constant = math.inf
@@ -71,15 +74,16 @@ class Sampler:
             self.constant = dist.mean * scale
         else:
             self._draw = _batch_drawer(dist, scale)
+        self._start()
 
-    def next(self) -> float:
+    def _start(self) -> None:
         if self.constant is not None:
-            return self.constant
-        buf = self._buf
-        if not buf:
-            buf.extend(self._draw(self._gen, BATCH).tolist())
-            buf.reverse()
-        return buf.pop()
+            self.next: Callable[[], float] = repeat(self.constant).__next__
+        else:  # batch after batch, each drawn when the last is used up
+            self.next = chain.from_iterable(iter(self._batch, None)).__next__
+
+    def _batch(self) -> list[float]:
+        return self._draw(self._gen, BATCH).tolist()
 
 
 def _batch_drawer(dist: Dist, scale: float):
