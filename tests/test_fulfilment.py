@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import sim
 from sim.catalogue import build_catalogue
-from sim.fulfilment import DROP_ITEM
+from sim.fulfilment import DROP_ITEM, _StoresOffer
 from sim.model import World
 
 from .reference import ROOT
@@ -173,3 +175,27 @@ def test_store_options_narrow_what_the_setup_allows():
     r = sim.run(sc, "omnichannel", seed=3)
     picks = [b["picks"] for b in r.breakdown["store"].values()]
     assert picks[0] == 0 and min(picks[1:]) > 0
+
+
+@settings(max_examples=200, deadline=None)
+@given(data=st.data(), stores=st.integers(1, 6), skus=st.integers(1, 3))
+def test_the_stores_offer_scan_picks_what_a_loop_over_the_stores_picks(data, stores, skus):
+    """``most_stock``'s scan across the stores (itemgetters) returns the store and units of the loop it replaced:
+    the first store, in store order, offering the most and at least the line, reserves subtracted except at the
+    ordering node, the excluded store never; ties and stores with nothing included."""
+    units = st.integers(0, 4)
+    on_hand = [data.draw(st.lists(units, min_size=skus, max_size=skus)) for _ in range(stores)]
+    reserve = [data.draw(st.lists(st.integers(0, 2), min_size=skus, max_size=skus)) for _ in range(stores)]
+    ok = data.draw(st.lists(st.booleans(), min_size=stores, max_size=stores))
+    sku, qty = data.draw(st.integers(0, skus - 1)), data.draw(st.integers(1, 4))
+    own, exclude = data.draw(st.integers(-1, stores)), data.draw(st.integers(-1, stores))
+    best, best_have = -1, qty - 1
+    for node, flagged in enumerate(ok):
+        if flagged and node != exclude:
+            have = on_hand[node][sku] - (0 if node == own else reserve[node][sku])
+            if have > best_have:
+                best, best_have = node, have
+    offer = _StoresOffer(ok, on_hand, reserve)
+    assert offer.best(sku, qty, own, exclude) == (best, best_have)
+    on_hand[0][sku] += 3  # it reads the live rows
+    assert offer.best(sku, qty, own, exclude) == _StoresOffer(ok, on_hand, reserve).best(sku, qty, own, exclude)
