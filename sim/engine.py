@@ -236,7 +236,7 @@ class Servers:
     customer who finds none waits on :meth:`wait`, whose event succeeds with True when a releasing customer hands
     them their server, or with False when their patience runs out first (they leave the queue then)."""
 
-    __slots__ = ("env", "capacity", "count", "waiting", "_queue")
+    __slots__ = ("env", "capacity", "count", "waiting", "_queue", "_patience")
 
     def __init__(self, env: simpy.Environment, capacity: int):
         self.env = env
@@ -244,6 +244,7 @@ class Servers:
         self.count = 0      # servers busy
         self.waiting = 0    # customers in the queue
         self._queue: deque[Event] = deque()  # their grants, in arrival order; those who gave up are skipped
+        self._patience = Later(env, self._give_up)  # the moment each waiting customer would give up
 
     def take(self) -> bool:
         """Take a free server if there is one."""
@@ -257,11 +258,11 @@ class Servers:
         grant = Event(self.env)
         self._queue.append(grant)
         self.waiting += 1
-        if patience != INF:
-            schedule_callback(self.env, partial(self._give_up, grant), NORMAL, patience)
+        if patience != INF:  # (what is left of a patience partly spent may round below zero: gives up at once)
+            self._patience.after(patience if patience > 0.0 else 0.0, grant)
         return grant
 
-    def _give_up(self, grant: Event, _event: object) -> None:
+    def _give_up(self, grant: Event) -> None:
         if not grant.triggered:
             self.waiting -= 1
             grant.succeed(False)
