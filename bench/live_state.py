@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
 from sim.customers import DAY_MIN  # noqa: E402
-from sim.engine import Feed, Later  # noqa: E402
+from sim.engine import Feed, Later, Light  # noqa: E402
 from sim.model import World  # noqa: E402
 
 
@@ -36,7 +36,8 @@ def pending(w: World) -> Counter:
     for *_, ev in w.env._queue:
         cb = ev.callbacks[0] if ev.callbacks else None
         owner = getattr(cb, "__self__", None)
-        kinds[owner.fn.__qualname__ if isinstance(owner, Later | Feed) else type(ev).__name__] += 1
+        kinds[owner.fn.__qualname__ if isinstance(owner, Later | Feed) else
+              "Light (a journey's delay)" if isinstance(owner, Light) else type(ev).__name__] += 1
     for feed in getattr(w.env, "_feeds", ()):
         kinds[feed.fn.__qualname__] += feed.unfed()
     inv, after = w.net.inv, w.after

@@ -176,9 +176,7 @@ class Feed:
             heappush(self._queue, (self._times[i], self._prio, self._eids[i], tick))
         else:
             self.env.__dict__["_feeds"].discard(self)
-        datas = self._datas
-        data, datas[i - 1] = datas[i - 1], None  # not held once called
-        self.fn(data)
+        self.fn(self._datas[i - 1])
 
     def unfed(self) -> int:
         """Calls not yet on SimPy's queue."""
@@ -199,11 +197,13 @@ class Light:
     SimPy's processes cost three events more per journey (start, end, and each ``Timeout`` an object with a
     value); the model's journeys are most of its events, and never wait for each other to end."""
 
-    __slots__ = ("env", "_resume")
+    __slots__ = ("env", "_queue", "_eid", "_callbacks")
 
     def __init__(self, env: simpy.Environment):
         self.env = env
-        self._resume = Later(env, self._advance_none)
+        self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
+        self._eid = env._eid  # type: ignore[attr-defined]
+        self._callbacks = (self._resume,)
 
     def start(self, gen: Generator[Any, Any, Any]) -> None:
         """Run ``gen`` now until its first yield."""
@@ -215,16 +215,19 @@ class Light:
                 y = gen.send(value)
             except StopIteration:
                 return
-            if not isinstance(y, Event):  # a delay
-                self._resume.after(y, gen)
+            if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
+                if y < 0:
+                    raise ValueError(f"negative delay {y}")
+                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid),  # type: ignore[attr-defined]
+                                       _Tick(self._callbacks, gen)))
                 return
             if y.callbacks is not None:  # not processed yet: resume when it is
                 y.callbacks.append(partial(self._on_event, gen))
                 return
             value = y._value  # already processed: go on with its value
 
-    def _advance_none(self, gen: Generator[Any, Any, Any]) -> None:
-        self._advance(gen, None)
+    def _resume(self, tick: _Tick) -> None:
+        self._advance(tick.data, None)
 
     def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
         self._advance(gen, ev._value)

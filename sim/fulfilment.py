@@ -71,10 +71,13 @@ class _StoresOffer:
     __slots__ = ("nodes", "pos", "rows", "reserve")
 
     def __init__(self, stores_ok: list[bool], on_hand: list[list[int]], reserve: list[list[int]]):
+        self.reserve: list[list[int] | None]
         self.nodes = [node for node, ok in enumerate(stores_ok) if ok]
         self.pos = {node: i for i, node in enumerate(self.nodes)}
         self.rows = [on_hand[node] for node in self.nodes]  # the inventory's live rows, changed in place
-        self.reserve = [list(col) for col in zip(*(reserve[node] for node in self.nodes), strict=True)]  # per SKU
+        # per SKU, each store's reserve; None where no store keeps any (then there is nothing to subtract)
+        self.reserve = [list(col) if any(col) else None
+                        for col in zip(*(reserve[node] for node in self.nodes), strict=True)]
 
     def best(self, sku: int, qty: int, own: int, exclude: int) -> tuple[int, int]:
         """(store, units) of the first store, in store order, offering the most and at least ``qty``, never
@@ -82,10 +85,13 @@ class _StoresOffer:
         if not self.nodes:
             return -1, qty - 1
         reserve = self.reserve[sku]
-        have = list(map(sub, map(itemgetter(sku), self.rows), reserve))
         pos = self.pos
-        if own in pos:
-            have[pos[own]] += reserve[pos[own]]
+        if reserve is None:
+            have = list(map(itemgetter(sku), self.rows))
+        else:
+            have = list(map(sub, map(itemgetter(sku), self.rows), reserve))
+            if own in pos:
+                have[pos[own]] += reserve[pos[own]]
         if exclude in pos:
             have[pos[exclude]] = qty - 1  # offers nothing
         most = max(have)
