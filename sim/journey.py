@@ -68,57 +68,64 @@ class Journeys:
         self.light.start(self.run(c))
 
     def run(self, c: Customer) -> Process:
-        """One journey, its research done, to an order or a departure (counted inside from its start)."""
+        """One journey, its research done, to an order or a departure (counted inside from its start): the
+        research calls, the cart's fate, the answer to a lower price seen elsewhere, then the purchase in store,
+        by phone or online. (One generator: each level of ``yield from`` would cost every resumption a frame.)"""
         try:
             problems = 0  # contacts the chatbot answered badly
             for i in range(c.calls):
                 problems += yield from self.call(c, c.handle_min[i], purchase=False)
             if c.dropped:
-                cart = self.mk.online_cart(c) if self.mk.reminds else -1
-                if cart < 0 or not self.mk.comes_back(c):
+                ch = self.mk.online_cart(c) if self.mk.reminds else -1
+                if ch < 0 or not self.mk.comes_back(c):
                     self.book.customer_left(Leave.RESEARCH)
                     return
                 c = yield from self._reminded(c, dropped=False)
-                yield from self.purchase(c, cart, problems)
-                return
-            if c.switch and c.u_abandon < self.cart_loss * self.restart_abandon[c.seg]:
-                if not self.mk.comes_back(c):
-                    self.book.customer_left(Leave.CART_LOST)
-                    self.after.rate(c, None)
+            else:
+                ch = c.channel
+                if c.switch and c.u_abandon < self.cart_loss * self.restart_abandon[c.seg]:
+                    if not self.mk.comes_back(c):
+                        self.book.customer_left(Leave.CART_LOST)
+                        self.after.rate(c, None)
+                        return
+                    c = yield from self._reminded(c)
+            net = self.net
+            if self.mk.pricing.on:
+                c, ch = self._price_answer(c, ch)
+                if ch < 0:
                     return
-                c = yield from self._reminded(c)
-            yield from self.purchase(c, c.channel, problems)
+            if ch == net.ch_store:
+                yield from self.store_visit(c, ch, problems)
+            elif ch == net.ch_call:
+                yield from self.call(c, c.handle_min[c.calls], purchase=True, problems=problems)
+            else:
+                if self.mk.abandons and not c.recovered and c.u_checkout < self.mk.abandon[c.seg]:
+                    if not self.mk.comes_back(c):  # leaves the cart at checkout
+                        self.book.customer_left(Leave.CART_ABANDONED)
+                        return
+                    c = yield from self._reminded(c)
+                self.sales.online_sale(c, ch, problems)
         finally:
             self.active -= 1
 
-    def purchase(self, c: Customer, ch: int, problems: int = 0) -> Process:
-        """The purchase in channel ``ch``, after the customer's answer to a lower price seen elsewhere."""
+    def _price_answer(self, c: Customer, ch: int) -> tuple[Customer, int]:
+        """The customer about to buy in ``ch`` and the channel they buy in, after their answer to a lower price
+        seen elsewhere; channel -1: they leave."""
         net = self.net
-        if self.mk.pricing.on:
-            reaction, cheaper = self.mk.price_reaction(c, ch)
-            if reaction == LEAVE:
-                self.book.customer_left(Leave.PRICE)
-                self.after.rate(c, None)
-                return
-            if reaction == SWITCH:
-                self.book.price_switch()
-                ch = cheaper
-            elif reaction == HAGGLE and (ch == net.ch_store or ch == net.ch_call):  # matched, after a while
-                extra = self.mk.haggle_min[c.seg]
-                c = c._replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
-                               handle_min=[*c.handle_min[:-1], c.handle_min[-1] + extra] if ch == net.ch_call
-                               else c.handle_min)
-        if ch == net.ch_store:
-            yield from self.store_visit(c, ch, problems)
-        elif ch == net.ch_call:
-            yield from self.call(c, c.handle_min[c.calls], purchase=True, problems=problems)
-        else:
-            if self.mk.abandons and not c.recovered and c.u_checkout < self.mk.abandon[c.seg]:
-                if not self.mk.comes_back(c):  # leaves the cart at checkout
-                    self.book.customer_left(Leave.CART_ABANDONED)
-                    return
-                c = yield from self._reminded(c)
-            self.sales.online_sale(c, ch, problems)
+        reaction, cheaper = self.mk.price_reaction(c, ch)
+        if reaction == LEAVE:
+            self.book.customer_left(Leave.PRICE)
+            self.after.rate(c, None)
+            return c, -1
+        if reaction == SWITCH:
+            self.book.price_switch()
+            return c, cheaper
+        if reaction == HAGGLE and (ch == net.ch_store or ch == net.ch_call):  # matched, after a while
+            extra = self.mk.haggle_min[c.seg]
+            c = c._replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
+                           handle_min=[*c.handle_min[:-1], c.handle_min[-1] + extra] if ch == net.ch_call
+                           else c.handle_min)
+        return c, ch
 
     def _reminded(self, c: Customer, **changes: Any) -> Generator[Any, Any, Customer]:
         """Wait for a reminded customer to come back to their cart (inside meanwhile); the customer returning."""
