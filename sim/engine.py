@@ -176,7 +176,9 @@ class Feed:
             heappush(self._queue, (self._times[i], self._prio, self._eids[i], tick))
         else:
             self.env.__dict__["_feeds"].discard(self)
-        self.fn(self._datas[i - 1])
+        datas = self._datas
+        data, datas[i - 1] = datas[i - 1], None  # not held once called: a day's journeys may end days later
+        self.fn(data)
 
     def unfed(self) -> int:
         """Calls not yet on SimPy's queue."""

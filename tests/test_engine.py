@@ -238,3 +238,19 @@ def test_a_feed_holds_one_entry_on_simpys_queue():
     assert len(env._queue) == 1
     env.run()
     assert seen == sorted(times) and env.now == max(times) and events_processed(env) == 500
+
+
+def test_a_feed_lets_go_of_what_it_has_called():
+    """A day's journeys can end days apart: the feed must not keep the customers it has already started alive."""
+    import weakref
+
+    class Thing:
+        pass
+
+    env = simpy.Environment()
+    things = [Thing() for _ in range(3)]
+    refs = [weakref.ref(t) for t in things]
+    Feed(env, lambda t: None, [1.0, 2.0, 3.0], things)
+    del things
+    env.run(until=2.5)
+    assert [r() is None for r in refs] == [True, True, False]
