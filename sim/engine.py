@@ -149,7 +149,7 @@ class Feed:
     just made too). A day's journeys or returns, tens of thousands at once, then cost a heap of the events under
     way, not of the whole day: each heap operation touches fewer levels and less memory."""
 
-    __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio", "_i")
+    __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio", "_callbacks")
 
     def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], times: Sequence[float],
                  datas: Sequence[Any], priority: int = NORMAL):
@@ -160,29 +160,28 @@ class Feed:
         first = next(eid)
         deque(islice(eid, n - 1), maxlen=0)  # numbers first .. first + n - 1 are this feed's, in call order
         order: list[int] = np.argsort(np.asarray(times, dtype=float), kind="stable").tolist()  # ties in call order
-        self.env, self.fn, self._prio, self._i = env, fn, priority, 0
+        order.reverse()  # the next call last: each is popped off the end
+        self.env, self.fn, self._prio = env, fn, priority
         self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
         self._times = [times[j] for j in order]
         self._eids = [first + j for j in order]
         self._datas = [datas[j] for j in order]
+        self._callbacks = (self._call,)
         env.__dict__.setdefault("_feeds", set()).add(self)
-        heappush(self._queue, (self._times[0], priority, self._eids[0], _Tick((self._call,), None)))  # type: ignore[misc]
+        heappush(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(self._callbacks, None)))  # type: ignore[misc]
 
     def _call(self, tick: _Tick) -> None:
-        i = self._i + 1
-        self._i = i
-        if i < len(self._times):  # the next one, before this call makes anything of its own
-            tick.callbacks = (self._call,)
-            heappush(self._queue, (self._times[i], self._prio, self._eids[i], tick))
+        data = self._datas.pop()  # not held once called: a day's journeys may end days later
+        if self._times:  # the next one, before this call makes anything of its own
+            tick.callbacks = self._callbacks
+            heappush(self._queue, (self._times.pop(), self._prio, self._eids.pop(), tick))
         else:
             self.env.__dict__["_feeds"].discard(self)
-        datas = self._datas
-        data, datas[i - 1] = datas[i - 1], None  # not held once called: a day's journeys may end days later
         self.fn(data)
 
     def unfed(self) -> int:
         """Calls not yet on SimPy's queue."""
-        return len(self._times) - self._i - 1
+        return len(self._times)
 
 
 def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:

@@ -82,6 +82,11 @@ class QueueStats:
     def waited(self, wait: float) -> None:
         """A customer reached a server after ``wait`` minutes."""
         self.served += 1
+        if wait == 0.0:  # most customers: a free server at once (adding 0.0 to the sum would change nothing)
+            if self.target >= 0.0:
+                self.within += 1
+            self.hist[0] += 1
+            return
         self.wait_sum += wait
         if wait > 0:
             self.wait_pos += 1
