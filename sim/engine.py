@@ -159,13 +159,13 @@ class Feed:
         eid = env._eid  # type: ignore[attr-defined]
         first = next(eid)
         deque(islice(eid, n - 1), maxlen=0)  # numbers first .. first + n - 1 are this feed's, in call order
-        order: list[int] = np.argsort(np.asarray(times, dtype=float), kind="stable").tolist()  # ties in call order
-        order.reverse()  # the next call last: each is popped off the end
+        at = np.asarray(times, dtype=float)
+        order = np.argsort(at, kind="stable")[::-1]  # time order, ties in call order, reversed: the next one last
         self.env, self.fn, self._prio = env, fn, priority
         self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
-        self._times = [times[j] for j in order]
-        self._eids = [first + j for j in order]
-        self._datas = [datas[j] for j in order]
+        self._times = array("d", at[order].tobytes())  # 8 bytes a call, a float object only once it is due
+        self._eids = array("q", (order + first).astype(np.int64).tobytes())
+        self._datas = [datas[j] for j in order.tolist()]
         self._callbacks = (self._call,)
         env.__dict__.setdefault("_feeds", set()).add(self)
         heappush(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(self._callbacks, None)))  # type: ignore[misc]
