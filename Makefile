@@ -12,7 +12,7 @@ CHROMIUM ?= chromium
 # the dashboard's address (make dashboard)
 PORT   ?= 5006
 
-.PHONY: demo test lint bench docs golden clean dashboard
+.PHONY: demo test lint bench bench-year docs golden clean dashboard
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -36,6 +36,10 @@ bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json
 	$(BIN)/python bench/parallel.py --wait-idle 60 --json bench/parallel.json
 	$(BIN)/python bench/scale.py --json bench/scale.json
+
+# a whole year of the national chain, measured rather than extrapolated (about a quarter of an hour)
+bench-year: $(BIN)/.installed
+	$(BIN)/python bench/scale.py --days 28 365 --json bench/year.json
 
 # regenerate the golden outputs (tests/golden.json) after a change meant to change numbers; review the diff
 golden: $(BIN)/.installed

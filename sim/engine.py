@@ -149,7 +149,7 @@ class Feed:
     just made too). A day's journeys or returns, tens of thousands at once, then cost a heap of the events under
     way, not of the whole day: each heap operation touches fewer levels and less memory."""
 
-    __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio", "_callbacks")
+    __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio")
 
     def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], times: Sequence[float],
                  datas: Sequence[Any], priority: int = NORMAL):
@@ -166,14 +166,16 @@ class Feed:
         self._times = array("d", at[order].tobytes())  # 8 bytes a call, a float object only once it is due
         self._eids = array("q", (order + first).astype(np.int64).tobytes())
         self._datas = [datas[j] for j in order.tolist()]
-        self._callbacks = (self._call,)
         env.__dict__.setdefault("_feeds", set()).add(self)
-        heappush(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(self._callbacks, None)))  # type: ignore[misc]
+        # the tick keeps its callbacks in its data too (SimPy clears them): the feed holds no reference to its own
+        # method, a cycle the run's disabled collector would never free, with the arrays it holds
+        callbacks = (self._call,)
+        heappush(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(callbacks, callbacks)))  # type: ignore[misc]
 
     def _call(self, tick: _Tick) -> None:
         data = self._datas.pop()  # not held once called: a day's journeys may end days later
         if self._times:  # the next one, before this call makes anything of its own
-            tick.callbacks = self._callbacks
+            tick.callbacks = tick.data
             heappush(self._queue, (self._times.pop(), self._prio, self._eids.pop(), tick))
         else:
             self.env.__dict__["_feeds"].discard(self)

@@ -254,3 +254,23 @@ def test_a_feed_lets_go_of_what_it_has_called():
     del things
     env.run(until=2.5)
     assert [r() is None for r in refs] == [True, True, False]
+
+
+def test_a_finished_feed_is_freed_without_the_cyclic_collector():
+    """The run disables Python's cyclic collector: a feed that referenced itself (through its own bound method)
+    would keep its arrays for the rest of the run, a day's worth each day (measured: +1.4 MB a day on the
+    national chain). Reference counting alone must free it once its last call has run."""
+    import gc
+
+    gc.collect()  # whatever earlier tests left behind
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        env = simpy.Environment()
+        Feed(env, lambda _d: None, [1.0, 2.0], ["a", "b"])
+        assert sum(isinstance(o, Feed) for o in gc.get_objects()) == 1
+        env.run()
+        assert sum(isinstance(o, Feed) for o in gc.get_objects()) == 0
+    finally:
+        if collecting:
+            gc.enable()
