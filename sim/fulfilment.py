@@ -71,13 +71,12 @@ class _StoresOffer:
     __slots__ = ("nodes", "pos", "rows", "reserve")
 
     def __init__(self, stores_ok: list[bool], on_hand: list[list[int]], reserve: list[list[int]]):
-        self.reserve: list[list[int] | None]
         self.nodes = [node for node, ok in enumerate(stores_ok) if ok]
         self.pos = {node: i for i, node in enumerate(self.nodes)}
         self.rows = [on_hand[node] for node in self.nodes]  # the inventory's live rows, changed in place
         # per SKU, each store's reserve; None where no store keeps any (then there is nothing to subtract)
-        self.reserve = [list(col) if any(col) else None
-                        for col in zip(*(reserve[node] for node in self.nodes), strict=True)]
+        self.reserve: list[list[int] | None] = [list(col) if any(col) else None
+                                                for col in zip(*(reserve[node] for node in self.nodes), strict=True)]
 
     def best(self, sku: int, qty: int, own: int, exclude: int) -> tuple[int, int]:
         """(store, units) of the first store, in store order, offering the most and at least ``qty``, never
@@ -136,7 +135,9 @@ class Fulfilment:
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(sc)
         self._route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
-        self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve) for ok in (self.pickers, self.from_store)}
+        # what the stores offer to most_stock routing, for each of the two flag lists it is called with
+        self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve)
+                        for ok in (self.pickers, self.from_store)}
         self.parcel_cost = {HOME: f.home_cost, COLLECT_WH: f.collect_cost, STORE_PICKUP: f.store_collect_cost,
                             SHIP_FROM_STORE: f.ship_from_store_cost, PICKUP_POINT: f.pickup_point_cost,
                             TRANSFER: f.transfer_cost}
