@@ -73,13 +73,14 @@ class _Tick:
 class Later:
     """One kind of call made many times, each at its own time: ``fn(data)`` at ``t`` (:meth:`at`) or after a
     delay (:meth:`after`), as an event of two slots on SimPy's queue at ``priority``. The model's many pending
-    things (journeys ending their research, stock on its way, returns, repeat journeys) cost a small object and
+    things (a repeat journey ending its research, stock on its way, returns, patience) cost a small object and
     SimPy's queue entry each, instead of an ``Event`` with its callback list and a closure; calls of one instant
     run in the order they were made, like any events of one priority.
 
     With ``period`` (a day), calls due from the next period boundary on wait outside SimPy's queue, in that
     period's bucket (a time in an array and the data in a list: 16 bytes each instead of ~200 for a queued
-    event), and enter the queue at the boundary, before anything else of that instant. Calls run in the same
+    event), and are fed to the queue from the boundary on (:class:`Feed`), before anything else of that instant
+    and numbered then, in the order they were made. Calls run in the same
     order as without a period, ties included, among themselves and against events scheduled before they were
     made or during their period (a bucket keeps the order its calls were made in, and they were made before any
     call of their period). Only an event scheduled by other means between a call and its period's boundary, for
