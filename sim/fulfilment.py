@@ -458,8 +458,7 @@ class Fulfilment:
         wh_have = on_hand[wh][sku] - (0 if wh == own else reserve[wh][sku]) if wh >= 0 and wh != exclude else -1
         if warehouse_first and wh_have >= qty:
             return wh
-        offer = self._offers.get(id(stores_ok)) or _StoresOffer(stores_ok, on_hand, reserve)
-        best, best_have = offer.best(sku, qty, own, exclude)
+        best, best_have = self._offers[id(stores_ok)].best(sku, qty, own, exclude)
         return wh if wh_have > best_have else best
 
     def _warehouse_first(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int,

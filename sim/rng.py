@@ -49,11 +49,7 @@ class Streams:
 
     def _drawn(self, name: str, draw) -> Sampler:
         """A buffered sampler whose batches come from ``draw(generator, n)``."""
-        s = Sampler(self.generator(name), None)
-        s.constant = None
-        s._draw = draw
-        s._start()
-        return s
+        return Sampler(self.generator(name), None, draw=draw)
 
 
 class Sampler:
@@ -65,18 +61,18 @@ class Sampler:
 
     __slots__ = ("_gen", "_draw", "constant", "next")
 
-    def __init__(self, gen: np.random.Generator, dist: Dist | None, scale: float = 1.0):
+    def __init__(self, gen: np.random.Generator, dist: Dist | None, scale: float = 1.0, draw=None):
+        """``draw(generator, n)``, if given, draws the batches instead of ``dist``."""
         self._gen = gen
         self.constant: float | None = None
-        if dist is None:
+        if draw is not None:
+            self._draw = draw
+        elif dist is None:
             self.constant = math.inf
         elif dist.dist == "fixed":
             self.constant = dist.mean * scale
         else:
             self._draw = _batch_drawer(dist, scale)
-        self._start()
-
-    def _start(self) -> None:
         if self.constant is not None:
             self.next: Callable[[], float] = repeat(self.constant).__next__
         else:  # batch after batch, each drawn when the last is used up

@@ -258,7 +258,7 @@ def test_a_feed_lets_go_of_what_it_has_called():
 
 def test_a_finished_feed_is_freed_without_the_cyclic_collector():
     """The run disables Python's cyclic collector: a feed that referenced itself (through its own bound method)
-    would keep its arrays for the rest of the run, a day's worth each day (measured: +1.4 MB a day on the
+    would keep its arrays for the rest of the run, a day's worth each day (about +1.3 MB a day on the
     national chain). Reference counting alone must free it once its last call has run."""
     import gc
 
