@@ -30,7 +30,7 @@ test: $(BIN)/.installed
 
 # the dashboard for strategists and consultants, on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
 dashboard: $(BIN)/.installed
-	$(BIN)/python -m sim.dashboard --address 127.0.0.1 --port $(PORT)
+	$(BIN)/python -m sim.interfaces.dashboard --address 127.0.0.1 --port $(PORT)
 
 bench: $(BIN)/.installed
 	$(BIN)/python bench/run.py --json bench/last.json

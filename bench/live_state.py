@@ -2,7 +2,7 @@
 
 Runs one replication of a scenario (the national chain by default) as ``sim.run`` does, stopping at every
 ``--every`` days to read the process's resident memory (``VmRSS``) and count what waits on the clock: journeys
-ending their research, stock on its way, returns, return handling, repeat journeys (each a ``sim.engine.Later``
+ending their research, stock on its way, returns, return handling, repeat journeys (each a ``sim.core.engine.Later``
 call), and other events. The figures behind the README's memory notes on issue 13. Usage::
 
     .venv/bin/python bench/live_state.py [--days 63] [--every 7] [--scenario scenarios/national_chain.yaml]
@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
-from sim.customers import DAY_MIN  # noqa: E402
-from sim.engine import Feed, Later, Light  # noqa: E402
-from sim.model import World  # noqa: E402
+from sim.core.customers import DAY_MIN  # noqa: E402
+from sim.core.engine import Feed, Later, Light  # noqa: E402
+from sim.core.model import World  # noqa: E402
 
 
 def rss_mb() -> float:

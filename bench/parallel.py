@@ -37,13 +37,13 @@ DEFAULT = ROOT / "scenarios" / "default.yaml"
 sys.path.insert(0, str(ROOT))
 
 from bench.run import own_peak_mb  # noqa: E402
-from sim.config import load_scenario  # noqa: E402
-from sim.designs import Experiment  # noqa: E402
-from sim.experiment import replicate, sweep  # noqa: E402
+from sim.experiments.designs import Experiment  # noqa: E402
+from sim.experiments.runner import replicate, sweep  # noqa: E402
+from sim.scenario.schema import load_scenario  # noqa: E402
 
 
 def _warm(_: object = None) -> int:
-    import sim.model  # noqa: F401  (imports the model in the worker before timing)
+    import sim.core.model  # noqa: F401  (imports the model in the worker before timing)
 
     time.sleep(0.5)  # long enough for the pool to start its second worker for the second call
     return os.getpid()
@@ -110,7 +110,7 @@ def efficiency(days: int, reps: int, idle_s: float = 0.0) -> dict:
 
 
 def overhead(n: int = 1000) -> dict:
-    from sim.model import run
+    from sim.core.model import run
 
     out: dict = {}
     with tempfile.TemporaryDirectory() as tmp:

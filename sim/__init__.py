@@ -9,27 +9,27 @@ Core entry points (need only simpy, numpy, scipy, pydantic, PyYAML)::
 
 from __future__ import annotations
 
-from .config import ScenarioError, load_scenario
-from .model import Result, run
-from .setups import SETUP_NAMES
+from sim._version import __version__
+from sim.core.model import Result, run
+from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario.setups import SETUP_NAMES
 
 __all__ = ["ScenarioError", "load_scenario", "run", "Result", "SETUP_NAMES", "compare", "sweep", "calibrate",
            "__version__"]
-__version__ = "0.1.0"
 
 
 def __getattr__(name: str):
     # the experiment layer needs pandas: imported on first use so the core stays light
     if name == "compare":
-        from .experiment import compare
+        from sim.experiments.runner import compare
 
         return compare
     if name == "sweep":
-        from .experiment import sweep
+        from sim.experiments.runner import sweep
 
         return sweep
     if name == "calibrate":
-        from .calibration import calibrate
+        from sim.experiments.calibration import calibrate
 
         return calibrate
     raise AttributeError(f"module 'sim' has no attribute {name!r}")

@@ -4,7 +4,7 @@ A page whose content is drawn by JavaScript over a websocket (the Panel dashboar
 ``chromium --dump-dom``: it must be opened, clicked and read while the server answers. :class:`Browser` starts
 Chromium with ``--remote-debugging-port=0``, reads the port Chromium chose from its profile, and speaks the
 protocol over Tornado's websocket client (Tornado comes with Panel and Jupyter). :class:`DashboardServer` runs
-``python -m sim.dashboard`` as a real process on 127.0.0.1 and a free port.
+``python -m sim.interfaces.dashboard`` as a real process on 127.0.0.1 and a free port.
 
 ``python -m tests.browser OUT.png [QUERY]`` runs a comparison through the dashboard (default :data:`SMALL_RUN`)
 and saves a screenshot (``make docs``: the README's ``docs/img/dashboard.png``).
@@ -62,7 +62,7 @@ def find_chromium() -> str | None:
 
 
 class DashboardServer:
-    """``python -m sim.dashboard`` on 127.0.0.1 and a free port, results under ``tmp`` (its TMPDIR)."""
+    """``python -m sim.interfaces.dashboard`` on 127.0.0.1 and a free port, results under ``tmp`` (its TMPDIR)."""
 
     def __init__(self, tmp: Path, timeout_s: float = 90.0):
         self.port = free_port()
@@ -70,7 +70,7 @@ class DashboardServer:
         self.log = tmp / f"dashboard-{self.port}.log"
         env = {**os.environ, "TMPDIR": str(tmp), "PYTHONUNBUFFERED": "1"}
         with self.log.open("wb") as log:
-            self.proc = subprocess.Popen([sys.executable, "-m", "sim.dashboard", "--port", str(self.port)],
+            self.proc = subprocess.Popen([sys.executable, "-m", "sim.interfaces.dashboard", "--port", str(self.port)],
                                          cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         deadline = time.monotonic() + timeout_s
         while True:

@@ -1,4 +1,4 @@
-"""Confidence intervals and paired differences (sim.analysis) against hand computations and scipy."""
+"""Confidence intervals and paired differences (sim.experiments.analysis) against hand computations and scipy."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy import stats
 
-from sim.analysis import SUMMARY_COLUMNS, paired_t_p_value, summarise, t_interval
+from sim.experiments.analysis import SUMMARY_COLUMNS, paired_t_p_value, summarise, t_interval
 
 
 def runs_table(data: dict[str, dict[str, list[float]]]) -> pd.DataFrame:

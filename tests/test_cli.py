@@ -1,4 +1,4 @@
-"""The omnisim command line (sim.cli); the runner behind `compare` and `sweep` is tested in test_experiment.py.
+"""The omnisim command line (sim.interfaces.cli); the runner behind `compare` and `sweep` is tested in test_experiment.py.
 
 These run the real model on the default scenario cut to a short horizon.
 """
@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 import sim
-from sim import cli
+from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -106,11 +106,11 @@ def test_validate_unreadable_file(tmp_path, capsys, content, words):
 
 
 def test_validate_in_a_subprocess_has_no_traceback(tmp_path):
-    ok = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(DEFAULT)], cwd=ROOT,
+    ok = subprocess.run([sys.executable, "-m", "sim.interfaces.cli", "validate", str(DEFAULT)], cwd=ROOT,
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0 and ok.stdout.startswith("OK: "), ok.stderr
     bad = write_variant(tmp_path, _wrong_type)
-    res = subprocess.run([sys.executable, "-m", "sim.cli", "validate", str(bad)], cwd=ROOT,
+    res = subprocess.run([sys.executable, "-m", "sim.interfaces.cli", "validate", str(bad)], cwd=ROOT,
                          capture_output=True, text=True, timeout=120)
     assert res.returncode == 2 and "horizon_days" in res.stderr and "Traceback" not in res.stderr
 
@@ -157,7 +157,7 @@ def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
     ids=["run-unknown", "plausibility-unknown", "compare-unknown-first", "compare-repeated", "compare-one"],
 )
 def test_setup_problems_are_worded_for_the_option(tmp_path, capsys, argv, line):
-    """The library checks the names (sim.experiment.check_setups); the CLI words its problem for the option."""
+    """The library checks the names (sim.experiments.runner.check_setups); the CLI words its problem for the option."""
     if argv[0] == "compare":
         argv = [*argv, "--out", str(tmp_path / "out")]
     assert cli.main(argv) == 2
@@ -166,11 +166,11 @@ def test_setup_problems_are_worded_for_the_option(tmp_path, capsys, argv, line):
 
 
 def test_unreachable_scheduler_is_one_line(tmp_path, capsys, monkeypatch):
-    """The library connects (sim.batch.dask_client) and raises SchedulerError; the CLI maps it to exit 2."""
+    """The library connects (sim.experiments.batch.dask_client) and raises SchedulerError; the CLI maps it to exit 2."""
     pytest.importorskip("distributed")
     import socket
 
-    monkeypatch.setattr("sim.batch.DASK_CONNECT_TIMEOUT", "1s")
+    monkeypatch.setattr("sim.experiments.batch.DASK_CONNECT_TIMEOUT", "1s")
     with socket.socket() as sock:  # a port nothing listens on
         sock.bind(("127.0.0.1", 0))
         address = f"tcp://127.0.0.1:{sock.getsockname()[1]}"
@@ -249,7 +249,7 @@ def test_compare_failure_leaves_no_output(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full while drawing")
 
-    monkeypatch.setattr("sim.plots.paired_differences", broken)
+    monkeypatch.setattr("sim.outputs.plots.paired_differences", broken)
     out = tmp_path / "cmp"
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress"]
     with pytest.raises(RuntimeError, match="disk full"):
@@ -325,8 +325,8 @@ design:
 
 
 def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
-    from sim.calibration import MARKET_TARGETS, measured
-    from sim.cli import main
+    from sim.experiments.calibration import MARKET_TARGETS, measured
+    from sim.interfaces.cli import main
 
     out = tmp_path / "fitted.yaml"
     assert main(["calibrate", "scenarios/default.yaml", "--out", str(out)]) == 0
@@ -395,8 +395,8 @@ def test_bad_targets_file_is_one_line_and_writes_nothing(tmp_path, capsys, text,
 
 
 def test_calibrate_from_a_journey_log_and_bad_logs(tmp_path, capsys):
-    from sim.calibration import journey_log
-    from sim.cli import main
+    from sim.experiments.calibration import journey_log
+    from sim.interfaces.cli import main
 
     log = tmp_path / "log.csv"
     journey_log(sim.load_scenario("scenarios/default.yaml"), days=1, seed=1).to_csv(log, index=False)
@@ -415,7 +415,7 @@ def test_calibrate_from_a_journey_log_and_bad_logs(tmp_path, capsys):
 
 
 def test_compare_then_report(tmp_path, capsys):
-    from sim.cli import main
+    from sim.interfaces.cli import main
 
     out = tmp_path / "cmp"
     assert main(["compare", "scenarios/default.yaml", "--replications", "2", "--workers", "1", "--no-progress",
@@ -445,7 +445,7 @@ def test_check_plausibility_names_the_figure_that_left_real_retail(capsys):
 
 # --------------------------------------------------------------------------------------------- kpis
 def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_path):
-    from sim.kpis import GLOSSARY_END, GLOSSARY_START, KPIS
+    from sim.core.kpis import GLOSSARY_END, GLOSSARY_START, KPIS
 
     assert cli.main(["kpis"]) == 0
     out = capsys.readouterr().out
@@ -468,7 +468,7 @@ def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decisio
     in the decision summary the notebooks print; the payback is refused (not whole weeks). Two replications
     leave the paired differences too wide to decide on (t with one degree of freedom): the second caution names
     the changes and their half-widths, in the same places."""
-    from sim.decision import decision_summary
+    from sim.outputs.decision import decision_summary
 
     out = tmp_path / "cmp"
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--setups", "multichannel,omnichannel",

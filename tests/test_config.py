@@ -9,7 +9,13 @@ import pytest
 import yaml
 
 import sim
-from sim.config import ScenarioError, load_scenario, parse_override, scenario_from_dict, scenario_hash
+from sim.scenario.schema import (
+    ScenarioError,
+    load_scenario,
+    parse_override,
+    scenario_from_dict,
+    scenario_hash,
+)
 
 from .reference import ROOT
 

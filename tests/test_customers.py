@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.calibration import (
+from sim.experiments.calibration import (
     MARKET_TARGETS,
     TOLERANCE,
     calibrate,
@@ -16,7 +16,7 @@ from sim.calibration import (
     journey_log,
     measured,
 )
-from sim.config import ScenarioError, scenario_from_dict
+from sim.scenario.schema import ScenarioError, scenario_from_dict
 
 from .reference import ROOT
 
@@ -73,7 +73,7 @@ KNOWN_CHAIN = {
 }
 
 
-def chain_scenario(customers_per_day: float = 3000, store_staff: int | None = 2) -> sim.config.Scenario:
+def chain_scenario(customers_per_day: float = 3000, store_staff: int | None = 2) -> sim.scenario.schema.Scenario:
     data = {
         "name": "known-chain", "horizon_days": 2, "customers_per_day": customers_per_day,
         "catalogue": {"generator": {"n_skus": 20, "price_median": 30}},
@@ -223,7 +223,7 @@ def test_price_sensitivity_promotions_and_weekly_profiles():
 
 def test_the_example_journey_log_fits_and_calibrates(tmp_path):
     """The log shipped in data/ (written by journey_log from the default scenario) fits into a valid chain."""
-    from sim.calibration import with_chain
+    from sim.experiments.calibration import with_chain
 
     chain, counts = fit_chain(ROOT / "data" / "example_journey_log.csv")
     assert sum(counts["start"].values()) > 300

@@ -1,4 +1,4 @@
-"""The dashboard (sim.dashboard): its levers and upload checks, then the real server on 127.0.0.1 driven by
+"""The dashboard (sim.interfaces.dashboard): its levers and upload checks, then the real server on 127.0.0.1 driven by
 Debian's headless Chromium through the DevTools protocol (tests/browser.py): a small comparison run through the
 page, and a broken scenario uploaded through the page's file input. No mock of Panel, Chromium or the model."""
 
@@ -15,9 +15,9 @@ from matplotlib import image
 
 pytest.importorskip("panel")
 
-from sim import dashboard  # noqa: E402
-from sim.config import ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
-from sim.setups import resolve  # noqa: E402
+from sim.interfaces import dashboard  # noqa: E402
+from sim.scenario.schema import ScenarioError, load_scenario, scenario_from_dict  # noqa: E402
+from sim.scenario.setups import resolve  # noqa: E402
 
 from .browser import Browser, DashboardServer, run_small_comparison  # noqa: E402
 from .test_report import chromium  # noqa: E402,F401 - the session fixture finding (or installing) Debian's chromium

@@ -19,10 +19,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import cli
-from sim.config import load_scenario
-from sim.designs import Design, Experiment, Factor
-from sim.experiment import replicate, sweep
+from sim.experiments.designs import Design, Experiment, Factor
+from sim.experiments.runner import replicate, sweep
+from sim.interfaces import cli
+from sim.scenario.schema import load_scenario
 
 distributed = pytest.importorskip("distributed")
 
@@ -164,7 +164,7 @@ def test_bad_scheduler_address_is_one_line(tmp_path, capsys):
 def test_national_chain_sweep_on_a_scheduler_by_address(scheduler_address, tmp_path):
     """The national chain's experiment file, cut to a short horizon, sent to a real scheduler with two workers:
     every replication stored, both workers used, and a rerun on the same store runs nothing (resumable)."""
-    from sim.designs import load_experiment
+    from sim.experiments.designs import load_experiment
 
     exp = load_experiment(ROOT / "experiments" / "national-chain.yaml")
     short = exp.model_copy(update={"overrides": {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 1500},

@@ -9,20 +9,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim import decision
-from sim.decision import (
-    DECIDING,
-    GAIN,
-    LOSS,
-    NONE,
-    changes,
-    fmt_change,
-    fmt_number,
-    fmt_value,
-    sentences,
-    verdict,
-)
-from sim.kpis import KPI_BY_NAME, SHARE
+from sim.core.kpis import KPI_BY_NAME, SHARE
+from sim.experiments.changes import DECIDING, GAIN, LOSS, NONE, change_half_widths, changes, verdict
+from sim.outputs import decision
+from sim.outputs.decision import fmt_change, fmt_number, fmt_value, sentences
 
 
 def summary_of(rows: list[tuple[str, float, float, float]], baseline_mean: float = 100.0) -> pd.DataFrame:
@@ -134,7 +124,7 @@ def test_the_caution_is_on_the_paired_difference_not_on_each_mean():
 
 
 def test_change_half_widths_in_the_unit_the_decision_prints():
-    table = decision.change_half_widths(pd.concat([
+    table = change_half_widths(pd.concat([
         precision_summary("revenue", 200.0, 1.0, 20.0, 4.0),            # ±2 % of the baseline: inside ±5 %
         precision_summary("satisfaction", 40.0, 1.0, 5.0, 1.5),         # a score: ±1.5 points, above ±1
         precision_summary("call_service_level", 0.8, 0.01, 0.1, math.nan, n_pairs=1),  # an estimate, no interval
@@ -145,5 +135,5 @@ def test_change_half_widths_in_the_unit_the_decision_prints():
     assert t.loc["satisfaction", "change_unit"] == "points" and t.loc["satisfaction", "wide"]
     assert t.loc["call_service_level", "ratio"] == math.inf and t.loc["call_service_level", "wide"]
     assert math.isnan(t.loc["on_time_rate", "ratio"]) and not t.loc["on_time_rate", "wide"]
-    tighter = decision.change_half_widths(precision_summary("revenue", 200.0, 1.0, 20.0, 4.0), target=0.01)
+    tighter = change_half_widths(precision_summary("revenue", 200.0, 1.0, 20.0, 4.0), target=0.01)
     assert tighter["wide"].all()

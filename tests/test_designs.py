@@ -1,4 +1,4 @@
-"""Designs over dotted-path factors (sim.designs) and experiment files: points, reproducibility, clear errors."""
+"""Designs over dotted-path factors (sim.experiments.designs) and experiment files: points, reproducibility, clear errors."""
 
 from __future__ import annotations
 
@@ -8,9 +8,16 @@ import numpy as np
 import pytest
 import yaml
 
-from sim import cli
-from sim.designs import Design, Experiment, ExperimentError, Factor, experiment_from_dict, load_experiment
-from sim.experiment import experiment_evaluator
+from sim.experiments.designs import (
+    Design,
+    Experiment,
+    ExperimentError,
+    Factor,
+    experiment_from_dict,
+    load_experiment,
+)
+from sim.experiments.runner import experiment_evaluator
+from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = sorted((ROOT / "experiments").glob("*.yaml"))

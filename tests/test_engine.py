@@ -1,4 +1,4 @@
-"""SimPy's internals used by sim/engine.py behave as the model needs, on the SimPy versions the project allows."""
+"""SimPy's internals used by sim/core/engine.py behave as the model needs, on the SimPy versions the project allows."""
 
 from __future__ import annotations
 
@@ -7,13 +7,22 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from sim.engine import NORMAL, SUPPORTED, Feed, Later, Light, Servers, events_processed, schedule_callback
+from sim.core.engine import (
+    NORMAL,
+    SUPPORTED,
+    Feed,
+    Later,
+    Light,
+    Servers,
+    events_processed,
+    schedule_callback,
+)
 
 
 def test_simpy_version_is_supported():
     version = tuple(int(x) for x in simpy.__version__.split(".")[:2])
     assert SUPPORTED[0] <= version < SUPPORTED[1], (
-        f"SimPy {simpy.__version__}: sim/engine.py was checked on {SUPPORTED[0]} <= version < {SUPPORTED[1]}; "
+        f"SimPy {simpy.__version__}: sim/core/engine.py was checked on {SUPPORTED[0]} <= version < {SUPPORTED[1]}; "
         "check its two functions on this version, then widen SUPPORTED and the bound in pyproject.toml")
 
 

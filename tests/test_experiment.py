@@ -1,4 +1,4 @@
-"""The experiment runner (sim.experiment): seeds, backends, the store, resume, failures, sequential, Welch.
+"""The experiment runner (sim.experiments.runner): seeds, backends, the store, resume, failures, sequential, Welch.
 
 The model runs for real on the default scenario cut to a short horizon; a test evaluator stands in for it only
 where a test needs a replication to fail on purpose or thousands of cheap replications.
@@ -21,10 +21,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import analysis, plots
-from sim.config import load_scenario
-from sim.designs import Design, Experiment, Factor
-from sim.experiment import (
+from sim.experiments import analysis, runner
+from sim.experiments.designs import Design, Experiment, Factor
+from sim.experiments.runner import (
     BatchError,
     ModelEvaluator,
     breakdown_table,
@@ -38,7 +37,9 @@ from sim.experiment import (
     sequential,
     sweep,
 )
-from sim.store import Store
+from sim.experiments.store import Store
+from sim.outputs import plots
+from sim.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -95,7 +96,7 @@ def test_replicate_table_shape_and_determinism(short_scenario):
 
 def test_replicate_equals_the_model_run_directly(tiny_scenario):
     """The runner adds nothing: replication r of a setup is ``sim.run`` with child r of SeedSequence(seed)."""
-    from sim.model import run
+    from sim.core.model import run
 
     runs = replicate(tiny_scenario, ["cross-channel"], 2, seed=3)
     direct = run(tiny_scenario, setup="cross-channel", seed=seeds(3, 2)[1]).kpis
@@ -136,23 +137,22 @@ def test_results_daily_means_and_breakdown(short_scenario):
 
 def test_results_come_through_the_same_runner(tiny_scenario, monkeypatch):
     """replicate_results runs on run_batch like replicate: the same KPIs to the last digit, failures as BatchError."""
-    from sim import experiment
-    from sim.batch import Evaluator
-    from sim.sensitivity import Ishigami
+    from sim.experiments.batch import Evaluator
+    from sim.experiments.sensitivity import Ishigami
 
     calls: list[tuple[int, int]] = []
     results = replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6,
                                 on_result=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]  # the dashboard's progress bar
     table = replicate(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
-    pd.testing.assert_frame_equal(experiment.kpi_table(results), table)
+    pd.testing.assert_frame_equal(runner.kpi_table(results), table)
     assert isinstance(ModelEvaluator(tiny_scenario), Evaluator) and isinstance(Ishigami(), Evaluator)
 
-    class FlakyResults(experiment.ResultEvaluator):
+    class FlakyResults(runner.ResultEvaluator):
         evaluate = staticmethod(flaky_result)
 
     monkeypatch.setenv(FLAKY_ENV, "1")
-    monkeypatch.setattr(experiment, "ResultEvaluator", FlakyResults)
+    monkeypatch.setattr(runner, "ResultEvaluator", FlakyResults)
     with pytest.raises(BatchError, match=r"(?s)1 of 4 replications failed.*simulated failure in replication 1"):
         replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
 
@@ -220,7 +220,7 @@ def _fail_if_listed(setup, seed):
 
 def flaky_model(scenario, setup, seed):
     """The model, except that it raises for the replication numbers listed in $OMNISIM_TEST_FAIL_REPLICATIONS."""
-    from sim.experiment import run_model
+    from sim.experiments.runner import run_model
 
     _fail_if_listed(setup, seed)
     return run_model(scenario, setup, seed)
@@ -228,7 +228,7 @@ def flaky_model(scenario, setup, seed):
 
 def flaky_result(scenario, setup, seed):
     """:func:`flaky_model` returning the whole result."""
-    from sim.experiment import run_result
+    from sim.experiments.runner import run_result
 
     _fail_if_listed(setup, seed)
     return run_result(scenario, setup, seed)
@@ -259,10 +259,9 @@ def test_failed_replications_are_stored_counted_and_retried(tmp_path, monkeypatc
 
 
 def test_compare_raises_with_the_first_traceback_when_a_replication_fails(tiny_scenario, monkeypatch):
-    from sim import experiment
 
     monkeypatch.setenv(FLAKY_ENV, "0")
-    monkeypatch.setattr(experiment, "ModelEvaluator", FlakyEvaluator)
+    monkeypatch.setattr(runner, "ModelEvaluator", FlakyEvaluator)
     with pytest.raises(BatchError, match=r"(?s)1 of 4 replications failed.*simulated failure in replication 0"):
         replicate(tiny_scenario, ["multichannel", "omnichannel"], 2)
 
@@ -300,7 +299,7 @@ def test_killed_batch_resumes_to_the_same_table(tmp_path):
     exp_file = _write_experiment(tmp_path)
     out = tmp_path / "out"
     db = out / "results.sqlite"
-    argv = [sys.executable, "-m", "sim.cli", "sweep", str(exp_file), "--out", str(out), "--workers", "2",
+    argv = [sys.executable, "-m", "sim.interfaces.cli", "sweep", str(exp_file), "--out", str(out), "--workers", "2",
             "--no-progress"]
     proc = subprocess.Popen(argv, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                             start_new_session=True)
@@ -331,7 +330,7 @@ def test_killed_batch_resumes_to_the_same_table(tmp_path):
 
 
 def _load(path: Path) -> Experiment:
-    from sim.designs import load_experiment
+    from sim.experiments.designs import load_experiment
 
     return load_experiment(path)
 

@@ -10,9 +10,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.catalogue import build_catalogue
-from sim.fulfilment import DROP_ITEM, _StoresOffer
-from sim.model import World
+from sim.core.catalogue import build_catalogue
+from sim.core.fulfilment import DROP_ITEM, _StoresOffer
+from sim.core.model import World
 
 from .reference import ROOT
 from .test_model import paired

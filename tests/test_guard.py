@@ -1,4 +1,4 @@
-"""The resource guard (sim/guard.py): its estimate against measured runs, and the CLI's refusal above the caps."""
+"""The resource guard (sim/experiments/guard.py): its estimate against measured runs, and the CLI's refusal above the caps."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli, guard
-from sim.config import load_scenario
+from sim.experiments import guard
+from sim.interfaces import cli
+from sim.scenario.schema import load_scenario
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"

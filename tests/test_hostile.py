@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import cli
-from sim.config import ScenarioError, load_scenario
-from sim.userfiles import MAX_ALIASES
+from sim.interfaces import cli
+from sim.scenario.schema import ScenarioError, load_scenario
+from sim.scenario.userfiles import MAX_ALIASES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim import cli
+from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -26,7 +26,7 @@ pytestmark = pytest.mark.skipif(not hasattr(os, "killpg"), reason="process group
 # The command as a shell starts it: Ctrl-C handled as Python does by default. A process inherits an ignored SIGINT
 # (an xdist worker may have one, from a library that set it), and Python then never raises KeyboardInterrupt.
 AS_FROM_A_SHELL = ("import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
-                   "sys.argv[0] = 'omnisim'; runpy.run_module('sim.cli', run_name='__main__', alter_sys=True)")
+                   "sys.argv[0] = 'omnisim'; runpy.run_module('sim.interfaces.cli', run_name='__main__', alter_sys=True)")
 
 
 def start(argv: list[str], cwd: Path) -> subprocess.Popen:
@@ -53,7 +53,7 @@ def children(pid: int) -> list[str]:
 
 def ctrl_c(proc: subprocess.Popen, again_after: float | None = None) -> tuple[str, str]:
     """Ctrl-C to the command's process group; with ``again_after``, a second Ctrl-C if it still runs then (a
-    user pressing again: one that lands in the instant a worker is being started is not seen, sim/batch.py)."""
+    user pressing again: one that lands in the instant a worker is being started is not seen, sim/experiments/batch.py)."""
     os.killpg(proc.pid, signal.SIGINT)
     if again_after is not None:
         try:
@@ -121,7 +121,7 @@ def test_interrupt_in_process_compare(tmp_path, capsys, monkeypatch):
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("sim.experiment.replicate_results", interrupted)
+    monkeypatch.setattr("sim.interfaces.cli.replicate_results", interrupted)
     out = tmp_path / "cmp"
     assert cli.main(["compare", str(DEFAULT), *SHORT, "--replications", "2", "--no-progress", "--out", str(out)]) == 130
     assert capsys.readouterr().err == "omnisim: interrupted; nothing written\n"

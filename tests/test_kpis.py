@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 
 import sim
-from sim import benchmarks
-from sim.analysis import t_interval
-from sim.config import ScenarioError
-from sim.experiment import check_plausibility
+from sim.experiments.analysis import t_interval
+from sim.experiments.runner import check_plausibility
+from sim.scenario import benchmarks
+from sim.scenario.schema import ScenarioError
 
 from .reference import ROOT
 from .test_model import small_scenario

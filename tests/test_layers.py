@@ -1,19 +1,33 @@
-"""The model core's layering (DESIGN.md): each module imports only modules below it, and none knows of files,
-tables, charts or clusters. Imports made only for type checking (``if TYPE_CHECKING:``) are not dependencies."""
+"""The layering of DESIGN.md section 5, over every module of ``sim``.
+
+- Wings by role, each importing only itself and the wings below it: scenario < core < experiments < outputs <
+  interfaces.
+- Inside the core, modules sit on layers and import only lower ones; the core knows nothing of files, tables,
+  charts or clusters.
+- Imports sit at module top; a function may import only what is heavy and optional (pandas, matplotlib, Dask,
+  Panel, SALib ...) or a ``sim`` module that pulls such a library in at its top, so the light paths stay light.
+
+Imports made only for type checking (``if TYPE_CHECKING:``) are not dependencies.
+"""
 
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from .reference import ROOT
 
-# bottom first; a module may import those on lower layers only. The setups table is data the config reads
-# (issue 14 removed their cycle); userfiles reads the user's files for the config.
-LAYERS: tuple[tuple[str, ...], ...] = (
-    ("engine", "benchmarks", "setups", "userfiles"),
-    ("config",),
+SIM = ROOT / "sim"
+WINGS = ("scenario", "core", "experiments", "outputs", "interfaces")
+WING = {w: i for i, w in enumerate(WINGS)}
+
+# the core, bottom first: a module imports modules on lower layers only
+CORE_LAYERS: tuple[tuple[str, ...], ...] = (
+    ("engine",),
     ("rng",),
     ("catalogue", "inventory"),
     ("customers", "network"),
@@ -23,55 +37,118 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("journey",),
     ("model",),
 )
-LAYER = {m: i for i, group in enumerate(LAYERS) for m in group}
-FILE_READERS = {"config", "userfiles"}  # the scenario loader and the shared reader of user files; nothing else reads
+CORE_LAYER = {m: i for i, group in enumerate(CORE_LAYERS) for m in group}
 FOREIGN = {"pandas", "matplotlib", "dask", "distributed", "sqlite3", "tqdm", "yaml", "pathlib", "os", "shutil",
-           "panel", "bokeh", "IPython"}
+           "panel", "bokeh", "IPython", "ruamel", "SALib", "pyarrow"}
+BELOW_WINGS = {"sim", "sim._version"}  # the public face (lazy above the core), and the version every wing stamps
+PLATFORM = {"fcntl"}  # POSIX only: imported where it is used, so the rest loads anywhere
+HEAVY = {"pandas", "matplotlib", "dask", "distributed", "panel", "bokeh", "SALib", "pyarrow", "ruamel", "IPython"}
 
 
-def _runtime_imports(tree: ast.Module) -> list[tuple[int, str | None, str]]:
-    """(line, relative module or None, absolute top-level module) of every import outside TYPE_CHECKING blocks."""
-    out: list[tuple[int, str | None, str]] = []
-
-    def visit(node: ast.AST) -> None:
-        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
-            return
-        if isinstance(node, ast.ImportFrom):
-            if node.level:
-                out.append((node.lineno, (node.module or "").split(".")[0], ""))
-            else:
-                out.append((node.lineno, None, (node.module or "").split(".")[0]))
-        elif isinstance(node, ast.Import):
-            out.extend((node.lineno, None, a.name.split(".")[0]) for a in node.names)
-        for child in ast.iter_child_nodes(node):
-            visit(child)
-
-    visit(tree)
+def modules() -> dict[str, Path]:
+    """Dotted name -> file, for every module of the package."""
+    out = {}
+    for path in sorted(SIM.rglob("*.py")):
+        parts = path.relative_to(ROOT).with_suffix("").parts
+        if parts[-1] == "__init__":
+            parts = parts[:-1]
+        out[".".join(parts)] = path
     return out
 
 
-@pytest.mark.parametrize("module", sorted(LAYER))
+MODULES = modules()
+
+
+def _imports(tree: ast.Module) -> list[tuple[int, str, bool]]:
+    """(line, absolute module, inside a function) of every import outside ``if TYPE_CHECKING:`` blocks."""
+    out: list[tuple[int, str, bool]] = []
+
+    def visit(node: ast.AST, local: bool) -> None:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING":
+            return
+        if isinstance(node, ast.ImportFrom):
+            assert not node.level, f"line {node.lineno}: relative import; use sim.<wing>.<module>"
+            base = node.module or ""
+            for alias in node.names:  # `from sim.core import model` imports the module sim.core.model
+                name = f"{base}.{alias.name}"
+                out.append((node.lineno, name if name in MODULES else base, local))
+        elif isinstance(node, ast.Import):
+            out.extend((node.lineno, a.name, local) for a in node.names)
+        local = local or isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)
+        for child in ast.iter_child_nodes(node):
+            visit(child, local)
+
+    visit(tree, False)
+    return out
+
+
+IMPORTS = {name: _imports(ast.parse(path.read_text(encoding="utf-8"))) for name, path in MODULES.items()}
+
+
+def _wing(module: str) -> str | None:
+    parts = module.split(".")
+    return parts[1] if len(parts) > 1 and parts[0] == "sim" and parts[1] in WING else None
+
+
+def _pulls_heavy(module: str, seen: set[str] | None = None) -> bool:
+    """Whether importing ``module`` imports a heavy library at some module top on the way."""
+    seen = set() if seen is None else seen
+    if module in seen or module not in IMPORTS:
+        return False
+    seen.add(module)
+    for _, target, local in IMPORTS[module]:
+        if local:
+            continue
+        if target.split(".")[0] in HEAVY or _pulls_heavy(target, seen):
+            return True
+    return False
+
+
+def test_every_module_sits_in_a_wing():
+    loose = [m for m in MODULES if m not in BELOW_WINGS and _wing(m) is None]
+    assert not loose, f"modules outside the wings {WINGS}: {loose}"
+    core = {m.split(".")[-1] for m in MODULES if _wing(m) == "core" and m != "sim.core"}
+    assert core == set(CORE_LAYER), "every core module has a layer in CORE_LAYERS"
+
+
+@pytest.mark.parametrize("module", [m for m in MODULES if _wing(m)])
+def test_wings_import_downwards_only(module):
+    wing = _wing(module)
+    wrong = [f"line {line}: imports {target} (wing {_wing(target)}); {module} is in {wing}"
+             for line, target, _ in IMPORTS[module]
+             if _wing(target) is not None and WING[_wing(target)] > WING[wing]]
+    wrong += [f"line {line}: imports the package face sim; use the module that holds the name"
+              for line, target, _ in IMPORTS[module] if target == "sim"]
+    assert not wrong, "; ".join(wrong)
+
+
+@pytest.mark.parametrize("module", sorted(CORE_LAYER))
 def test_core_imports_point_down_only(module):
-    tree = ast.parse((ROOT / "sim" / f"{module}.py").read_text(encoding="utf-8"))
     wrong = []
-    for line, rel, absolute in _runtime_imports(tree):
-        if rel is not None:
-            if rel not in LAYER:
-                wrong.append(f"line {line}: imports sim.{rel}, which is not part of the model core")
-            elif LAYER[rel] >= LAYER[module]:
-                wrong.append(f"line {line}: imports sim.{rel}, on layer {LAYER[rel]}; {module} is on {LAYER[module]}")
-        elif absolute == "sim":
-            wrong.append(f"line {line}: imports the package sim (use a relative import of a lower module)")
-        elif absolute in FOREIGN and module not in FILE_READERS:
-            wrong.append(f"line {line}: imports {absolute}: the model core knows nothing of files, tables, "
-                         "charts or clusters")
-    assert not wrong, f"sim/{module}.py: " + "; ".join(wrong)
+    for line, target, _ in IMPORTS[f"sim.core.{module}"]:
+        if _wing(target) == "core":
+            other = target.split(".")[2]
+            if CORE_LAYER[other] >= CORE_LAYER[module]:
+                wrong.append(f"line {line}: imports {target}, on layer {CORE_LAYER[other]}; {module} is on "
+                             f"{CORE_LAYER[module]}")
+        elif target.split(".")[0] in FOREIGN:
+            wrong.append(f"line {line}: imports {target}: the model core knows nothing of files, tables, charts "
+                         "or clusters")
+    assert not wrong, f"sim/core/{module}.py: " + "; ".join(wrong)
 
 
-def test_every_core_module_has_a_layer():
-    """A new module in the mypy-checked core must be placed on a layer here."""
-    import tomllib
+@pytest.mark.parametrize("module", [m for m in MODULES if m != "sim"])
+def test_imports_at_module_top(module):
+    """A function-local import hides the graph; only heavy optional libraries (or modules that pull them in) may be
+    imported late, to keep light commands light. The public face ``sim`` loads its upper wings on first use (PEP 562)
+    so that ``import sim`` stays a core import."""
+    wrong = [f"line {line}: {target}" for line, target, local in IMPORTS[module]
+             if local and target.split(".")[0] not in HEAVY | PLATFORM and not _pulls_heavy(target)]
+    assert not wrong, f"{module}: import these at module top: " + ", ".join(wrong)
 
-    files = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["mypy"]["files"]
-    core = {f.removeprefix("sim/").removesuffix(".py") for f in files} - {"seeding", "batch"}
-    assert core == set(LAYER)
+
+def test_the_core_loads_without_the_heavy_libraries():
+    code = ("import sys, sim; sim.run; import sim.core.model; "
+            f"print(sorted({{m.split('.')[0] for m in sys.modules}} & {set(HEAVY)!r}))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]", out.stdout

@@ -9,8 +9,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim import kpis
-from sim.ledger import Layout, Leave, Ledger, QueueStats, window
+from sim.core import kpis
+from sim.core.ledger import Layout, Leave, Ledger, QueueStats, window
 
 from .reference import ROOT
 
@@ -34,7 +34,7 @@ def _chain(node: ast.AST) -> list[str]:
 
 
 def test_only_the_ledger_writes_counters():
-    """No module but sim/ledger.py assigns to a counter of the ledger or of its queue stations: every other
+    """No module but sim/core/ledger.py assigns to a counter of the ledger or of its queue stations: every other
     module books through a method named for what happened."""
     counters = set(Ledger(LAYOUT, 5.0, 1.0).counters()) | set(QueueStats.__slots__)
     offences = []
@@ -138,7 +138,7 @@ def test_every_kpi_is_declared_once_with_label_unit_and_definition():
 
 
 def test_readme_glossary_is_the_declaration():
-    """The README's glossary is written from sim/kpis.py (``make docs``): it must be current."""
+    """The README's glossary is written from sim/core/kpis.py (``make docs``): it must be current."""
     text = (ROOT / "README.md").read_text(encoding="utf-8")
     assert kpis.with_glossary(text) == text, "README glossary out of date: run `omnisim kpis --readme README.md`"
     for k in kpis.KPIS:

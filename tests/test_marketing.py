@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.config import ScenarioError
+from sim.scenario.schema import ScenarioError
 
 from .reference import ROOT
 

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.config import scenario_from_dict
-from sim.customers import Population
-from sim.model import World
+from sim.core.customers import Population
+from sim.core.model import World
+from sim.scenario.schema import scenario_from_dict
 
 from .reference import ROOT
 
@@ -63,10 +63,10 @@ def test_common_random_numbers_same_customers_under_every_setup():
 
 def test_a_new_stream_does_not_shift_the_others():
     sc = short_default()
-    pop = Population(sc, sim.rng.Streams(5), ["store", "web", "app", "marketplace", "call_centre"],
+    pop = Population(sc, sim.core.rng.Streams(5), ["store", "web", "app", "marketplace", "call_centre"],
                      [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
     before = [(c.t, c.lines) for c in pop.days(0, 1, 1e9)]
-    streams = sim.rng.Streams(5)
+    streams = sim.core.rng.Streams(5)
     streams.generator("some-new-purpose").random(1000)
     pop2 = Population(sc, streams, ["store", "web", "app", "marketplace", "call_centre"],
                       [*sc.touchpoints, "store", "call_centre"], np.full(300, 1 / 300))
@@ -233,9 +233,9 @@ def test_returns_come_back_where_the_setup_takes_them():
 
 
 def test_a_packed_customer_comes_back_exactly():
-    """A repeat journey waits packed (sim.customers.pack): every field, and its type, comes back unchanged — for
+    """A repeat journey waits packed (sim.core.customers.pack): every field, and its type, comes back unchanged — for
     drawn customers of every scenario feature the default has, and for a journey's changed copies."""
-    from sim.customers import pack, unpack
+    from sim.core.customers import pack, unpack
 
     sc = short_default()
     w = World(sc, "omnichannel", np.random.SeedSequence(3))

@@ -25,7 +25,7 @@ nbclient = pytest.importorskip("nbclient")
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 FIGURE_AS_TEXT = re.compile(r"^<(matplotlib\.figure\.)?Figure( size \d+x\d+)?( with \d+ Axes)?>")
-DRAWS = re.compile(r"\b\w+_figure\(")  # a call to a chart function of sim.plots or sim.roi
+DRAWS = re.compile(r"\b\w+_figure\(")  # a call to a chart function of sim.outputs.plots or sim.outputs.roi
 CELL_TIMEOUT_S = 600
 QUICK = {"OMNISIM_NOTEBOOK_DAYS": "7", "OMNISIM_NOTEBOOK_MAX_REPLICATIONS": "3"}
 

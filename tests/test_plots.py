@@ -1,4 +1,4 @@
-"""Charts (sim.plots) rendered from a real summarise() table of synthetic replications."""
+"""Charts (sim.outputs.plots) rendered from a real summarise() table of synthetic replications."""
 
 from __future__ import annotations
 
@@ -10,11 +10,12 @@ import pytest
 from matplotlib import image
 
 import sim
-from sim import analysis, plots
-from sim.analysis import summarise
-from sim.config import load_scenario
-from sim.experiment import replicate_results
-from sim.setups import SETUP_NAMES
+from sim.experiments import analysis
+from sim.experiments.analysis import summarise
+from sim.experiments.runner import replicate_results
+from sim.outputs import plots
+from sim.scenario.schema import load_scenario
+from sim.scenario.setups import SETUP_NAMES
 
 SETUPS = ("multichannel", "cross-channel", "omnichannel")
 KPIS = ("basket_units", "conversion_rate", "store_wait_mean_min", "basket_value", "orders")
@@ -94,7 +95,7 @@ def test_figures_show_as_png_in_ipython_without_pyplot(summary, tmp_path):
     data, _ = DisplayFormatter().format(fig)
     assert data["image/png"][:8] == PNG_SIGNATURE
     assert data["image/png"] == fig.png() == plots._save(fig, tmp_path / "k.png").read_bytes()
-    code = ("import sys, sim.plots, sim.roi; sim.plots.new_figure()._repr_png_(); "
+    code = ("import sys, sim.outputs.plots, sim.outputs.roi; sim.outputs.plots.new_figure()._repr_png_(); "
             "print('matplotlib.pyplot' in sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "False"  # no pyplot, no global backend state
@@ -166,9 +167,9 @@ def test_unknown_names_are_refused(summary):
     with pytest.raises(ValueError, match="nope"):
         plots.daily_series_figure(pd.DataFrame({"setup": ["a"], "series": ["orders"], "day": [1], "mean": [1.0]}),
                                   ["nope"])
-    with pytest.raises(ValueError, match="sim.analysis.daily_means"):
+    with pytest.raises(ValueError, match="sim.experiments.analysis.daily_means"):
         plots.daily_series_figure({"a": {"orders": [1.0]}}, ["orders"])  # a mapping is not the tidy table
-    with pytest.raises(ValueError, match="sim.analysis.result_means"):
+    with pytest.raises(ValueError, match="sim.experiments.analysis.result_means"):
         plots.funnel_figure(summary)
 
 
@@ -326,6 +327,6 @@ def test_charts_of_one_run_per_setup(scenario, tmp_path):
 
 
 def test_distribution_kpis_are_shares():
-    from sim.plots import kpi_unit
+    from sim.outputs.plots import kpi_unit
 
     assert kpi_unit("numeric_distribution") == kpi_unit("fill_rate") != "count"

@@ -9,9 +9,9 @@ import json
 import jsonschema  # a dependency of nbformat (the notebooks extra, in dev)
 import pytest
 
-from sim import cli
-from sim.config import Dist, Scenario, read_yaml
-from sim.reference import MARKDOWN_FILE, SCHEMA_FILE, models, reference_markdown, schema_text
+from sim.interfaces import cli
+from sim.outputs.reference import MARKDOWN_FILE, SCHEMA_FILE, models, reference_markdown, schema_text
+from sim.scenario.schema import Dist, Scenario, read_yaml
 
 from .reference import ROOT
 
@@ -30,7 +30,7 @@ def validator() -> jsonschema.protocols.Validator:
 @pytest.mark.parametrize(("path", "make"), [(MARKDOWN_FILE, reference_markdown), (SCHEMA_FILE, schema_text)])
 def test_committed_documents_are_current(path, make):
     committed = (ROOT / path).read_text(encoding="utf-8")
-    assert committed == make(), f"{path} is out of date with the models of sim/config.py: {REGENERATE}"
+    assert committed == make(), f"{path} is out of date with the models of sim/scenario/schema.py: {REGENERATE}"
 
 
 def test_every_field_of_every_model_is_in_the_markdown():

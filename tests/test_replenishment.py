@@ -13,9 +13,9 @@ from hypothesis import strategies as st
 from scipy import stats
 
 import sim
-from sim.config import ScenarioError, scenario_from_dict
-from sim.customers import DAY_MIN
-from sim.model import World
+from sim.core.customers import DAY_MIN
+from sim.core.model import World
+from sim.scenario.schema import ScenarioError, scenario_from_dict
 
 from .reference import ROOT, VALIDATION, check
 from .test_config import problems
@@ -96,8 +96,8 @@ def test_a_backorder_under_a_lost_sales_class_breaks_the_books():
 
 
 def test_policy_groups_must_cover_each_sku_once():
-    from sim.inventory import Inventory, NodePolicy
-    from sim.rng import Streams
+    from sim.core.inventory import Inventory, NodePolicy
+    from sim.core.rng import Streams
 
     lead = Streams(1).sampler("x", None)
     env = simpy.Environment()

@@ -1,4 +1,4 @@
-"""The HTML report (sim.report): built from a real `omnisim compare --out` folder, opened in headless Chromium.
+"""The HTML report (sim.outputs.report): built from a real `omnisim compare --out` folder, opened in headless Chromium.
 
 Chromium is Debian's package (/usr/bin/chromium). If it is absent the set-up installs it with apt-get (root
 only); the browser tests are skipped, with the reason, only where that fails.
@@ -22,8 +22,8 @@ import pytest
 from matplotlib import image
 
 import sim
-from sim import cli
-from sim.report import infer_confidence, write_report
+from sim.interfaces import cli
+from sim.outputs.report import infer_confidence, write_report
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -143,8 +143,8 @@ def test_report_is_self_contained(results, tmp_path):
     assert "name: fashion-default" in text  # the scenario text
     assert f"<td>omnisim version</td><td>{sim.__version__}</td>" in text
     assert "<td>seed</td><td>0</td>" in text and "<td>confidence level</td><td>95.0%</td>" in text
-    # KPIs are shown with the label, unit and definition they are declared with (sim/kpis.py)
-    from sim.kpis import KPI_BY_NAME
+    # KPIs are shown with the label, unit and definition they are declared with (sim/core/kpis.py)
+    from sim.core.kpis import KPI_BY_NAME
 
     fill = KPI_BY_NAME["fill_rate"]
     assert f"<a href='#kpi-fill_rate' title='{html.escape(fill.definition, quote=True)}'>{fill.label}</a>" in text

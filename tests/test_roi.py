@@ -1,4 +1,4 @@
-"""Return on investment (sim.roi): hand-computed cases on a small summary, then a real short compare."""
+"""Return on investment (sim.outputs.roi): hand-computed cases on a small summary, then a real short compare."""
 
 from __future__ import annotations
 
@@ -11,11 +11,11 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from sim import roi
-from sim.analysis import SUMMARY_COLUMNS
-from sim.config import load_scenario
-from sim.experiment import compare_runs
-from sim.setups import SETUP_NAMES, SETUPS
+from sim.experiments.analysis import SUMMARY_COLUMNS
+from sim.experiments.runner import compare_runs
+from sim.outputs import roi
+from sim.scenario.schema import load_scenario
+from sim.scenario.setups import SETUP_NAMES, SETUPS
 
 # the hand-made cases below scale days that are not whole weeks on purpose (the arithmetic is the point)
 roi_table = functools.partial(roi.roi_table, require_whole_weeks=False)
@@ -175,7 +175,7 @@ def test_a_horizon_that_is_not_whole_weeks_gives_no_yearly_figure(real_compare):
     table = roi.roi_table(summary, 1, runs=runs, margin="operating_margin", scenario=scenario)
     assert not table["whole_weeks"].any() and table["note"].str.contains("not whole weeks").all()
     assert table[["yearly_gain", "payback_months", "roi_12m"]].isna().all().all()
-    from sim.decision import decision_summary
+    from sim.outputs.decision import decision_summary
 
     decision = decision_summary(summary, 0.95, 1, runs, scenario)
     assert any("no payback computed" in s and "not whole weeks" in s for s in decision.sentences)

@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim import cli
-from sim.config import load_scenario
-from sim.experiment import compare_runs
-from sim.setups import SETUP_NAMES
+from sim.experiments.runner import compare_runs
+from sim.interfaces import cli
+from sim.scenario.schema import load_scenario
+from sim.scenario.setups import SETUP_NAMES
 
 ROOT = Path(__file__).resolve().parents[1]
 SCENARIOS = sorted((ROOT / "scenarios").glob("*.yaml"))

@@ -1,4 +1,4 @@
-"""Sensitivity analysis (sim.sensitivity) through the same sweep-and-store path that KPIs use.
+"""Sensitivity analysis (sim.experiments.sensitivity) through the same sweep-and-store path that KPIs use.
 
 The Ishigami function stands in for the model: its Sobol indices are known analytically.
 """
@@ -13,10 +13,11 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim import cli, plots
-from sim.designs import Design, Experiment, Factor, unit_problem
-from sim.experiment import sweep
-from sim.sensitivity import Ishigami, ishigami_function, morris, sobol
+from sim.experiments.designs import Design, Experiment, Factor, unit_problem
+from sim.experiments.runner import sweep
+from sim.experiments.sensitivity import Ishigami, ishigami_function, morris, sobol
+from sim.interfaces import cli
+from sim.outputs import plots
 
 ROOT = Path(__file__).resolve().parents[1]
 PI_RANGE = {k: Factor(low=-math.pi, high=math.pi) for k in ("x1", "x2", "x3")}
@@ -54,7 +55,7 @@ def test_sobol_indices_of_ishigami_through_the_sweep_path(tmp_path):
 def test_morris_through_the_sweep_path_equals_salib_on_the_function(tmp_path):
     from SALib.analyze import morris as salib_morris
 
-    from sim.designs import purpose_seed
+    from sim.experiments.designs import purpose_seed
 
     res = ishigami_sweep("morris", 20, tmp_path, levels=4)
     table = morris(res, "y")

@@ -1,4 +1,4 @@
-"""The SQLite results store (sim.store): one transaction per replication, keys, retries, reading and export."""
+"""The SQLite results store (sim.experiments.store): one transaction per replication, keys, retries, reading and export."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ import sqlite3
 import pandas as pd
 import pytest
 
-from sim.store import STATUS_FAILED, STATUS_OK, Outcome, PlanKeys, RunKey, Store
+from sim.experiments.store import STATUS_FAILED, STATUS_OK, Outcome, PlanKeys, RunKey, Store
 
 
 def outcome(point=0, setup="a", rep=0, seed=1, h="h0", status=STATUS_OK, kpis=None, error=None) -> Outcome:

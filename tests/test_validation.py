@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 import sim
-from sim.kpis import little_gap
+from sim.core.kpis import little_gap
 
 from .reference import ROOT, check, kpi, replicate
 
@@ -136,7 +136,7 @@ def test_q4_littles_law_default_scenario():
 def test_little_gap_detects_a_broken_counter():
     """The Little's law check is not a tautology: corrupting the time-weighted area makes it fail."""
     sc = sim.load_scenario(ROOT / "scenarios" / "validation" / "q1_erlang_c.yaml", {"horizon_days": 1})
-    from sim.model import World
+    from sim.core.model import World
 
     w = World(sc, "multichannel", 1)
     w.start_arrivals()

@@ -1,4 +1,4 @@
-"""The warm-up per scenario: Welch's method on the daily network stock (sim.experiment.suggest_warmup) and the
+"""The warm-up per scenario: Welch's method on the daily network stock (sim.experiments.runner.suggest_warmup) and the
 command that fits it into a scenario file (``omnisim warmup``).
 
 The small business is the test case: one shop and its web stock, 110 journeys a day, so twenty replications of
@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim import cli
-from sim.experiment import suggest_warmup, welch_window
+from sim.experiments.runner import suggest_warmup, welch_window
+from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]
 SMALL = ROOT / "scenarios" / "small_business.yaml"
@@ -157,7 +157,7 @@ def test_every_library_warm_up_is_fitted_by_the_command_or_says_why_not(path):
 def test_a_horizon_inside_the_warm_up_says_how_to_measure_days():
     """The library's warm-ups are days before the measured ones: a horizon override shorter than the warm-up
     is refused in one line that says what horizon measures D days."""
-    from sim.config import ScenarioError
+    from sim.scenario.schema import ScenarioError
 
     warm = sim.load_scenario(SMALL).warmup_days
     with pytest.raises(ScenarioError) as info:

@@ -1,0 +1,349 @@
+"""Customers: who arrives when, with which wishes, and the SimPy process of one journey.
+
+Everything a customer wants is drawn when the day's customers are generated, in numpy batches from the
+``arrivals``, ``journeys``, ``baskets``, ``decisions`` and ``service`` streams, before any setup-dependent event
+happens. So every setup sees the same customers with the same wishes (common random numbers), and a decision
+that depends on the setup compares the same pre-drawn uniform against a setup-dependent threshold.
+"""
+
+from __future__ import annotations
+
+import marshal
+import math
+from collections.abc import Callable
+from enum import IntEnum
+from functools import partial
+from typing import NamedTuple
+
+import numpy as np
+
+from sim.core.catalogue import segment_popularity
+from sim.core.rng import Streams, draw_many
+from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario
+
+DAY_MIN = 1440.0
+
+
+class Reaction(IntEnum):
+    """What a customer does about a missing item (the fields of ``config.Reaction``, in this order)."""
+
+    SUBSTITUTE = 0
+    OTHER_STORE = 1
+    WAIT = 2
+    DROP_ITEM = 3
+    DROP_BASKET = 4
+
+    @property
+    def field(self) -> str:
+        return self.name.lower()
+
+
+class Customer(NamedTuple):
+    """One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute; ``u_*`` are uniforms drawn
+    once, compared with setup-dependent thresholds so that every setup sees the same customers."""
+
+    t: float                  # start of the journey
+    seg: int                  # segment index
+    store: int                # the customer's store (their area)
+    channel: int              # intended purchase channel index
+    n_tp: int                 # research touchpoints visited
+    tp_mask: int              # bit mask of the research touchpoints used
+    research_min: float       # research time (visits and gaps, calls excluded)
+    calls: int                # research calls to customer service
+    switch: bool              # the cart was built in another channel than the purchase channel
+    online: bool              # researched online
+    dropped: bool             # gave up during research
+    path: tuple[int, ...]     # research touchpoints in visiting order
+    lines: list[tuple[int, int]]  # basket: (SKU, units)
+    units: int                # units in the basket
+    reco: int                 # SKU a recommendation would offer
+    u_abandon: float          # gives up when the cart is lost?
+    u_collect: float          # delivery mode: click & collect from the bottom, pickup point from the top
+    reaction: int             # a Reaction, drawn once
+    u_reco: float             # how many recommendations are accepted
+    u_advice: float           # asks for advice in store?
+    till_min: float
+    advice_min: float
+    store_patience: float
+    call_patience: float
+    handle_min: list[float]   # handle time of each call, the purchase call last
+    u_defer: float            # when in the next opening hours a customer who found it closed comes back
+    u_repeat: float           # comes back for a repeat journey?
+    repeat: bool              # this journey is a repeat
+    u_rate: float             # a faultless purchase makes a promoter?
+    u_checkout: float         # leaves an online cart at checkout?
+    u_remind: float           # comes back to an abandoned online cart after a reminder?
+    u_bot: float              # the chatbot answers their service contacts (and, lowest, answers badly)?
+    u_price: float            # what they do about a lower price seen in another channel
+    u_promo: float            # rounds the extra units of a promoted line
+    recovered: bool           # this journey resumed an abandoned cart after a reminder
+    price_ch: int             # channel whose price they pay (a price matched at the till); -1: their own
+    offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
+
+
+Journey = Callable[[Customer], None]
+"""Starts a customer's journey now (``sim.core.journey.Journeys.start``)."""
+
+_new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
+
+
+def pack(c: Customer) -> bytes:
+    """``c`` in a third of its memory, for a long wait (a repeat journey weeks away): its fields in marshal's
+    binary form, which gives every float, int, bool, list and tuple back exactly (:func:`unpack`)."""
+    return marshal.dumps(tuple(c))
+
+
+def unpack(data: bytes) -> Customer:
+    """The customer :func:`pack` stored."""
+    return _new_customer(marshal.loads(data))
+
+
+class Population:
+    """Draws each day's customers from the scenario; knows nothing of setups."""
+
+    def __init__(self, sc: Scenario, streams: Streams, channels: list[str], research: list[str],
+                 popularity: np.ndarray, price: list[float] | None = None):
+        self.sc = sc
+        self.channels = channels
+        self.research = research
+        self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service",
+                                                     "marketing")}
+        segs = sc.segments
+        hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
+        self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
+        week = np.array([s.weekly_profile or sc.weekly_profile or [1.0] * 7 for s in segs], dtype=float)
+        self.week_w = week / week.mean(axis=1, keepdims=True)                 # segments x 7 days
+        w = np.array([s.traffic_weight for s in sc.stores] or [1.0])
+        self.store_cum = np.cumsum(w / w.sum())
+        self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
+        self.start_cum, self.trans_cum = _chain_matrices(segs, research)
+        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction]) for s in segs])
+        price = price if price is not None else [1.0] * popularity.size
+        self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
+        visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
+        store_visit = [s.journey.store_visit_min for s in segs]
+        self.visit = np.array(visit)
+        self.store_visit = np.array(store_visit)
+        self.i_call_tp = research.index(CHANNEL_CALL) if CHANNEL_CALL in research else -1
+        self.i_store_tp = research.index(CHANNEL_STORE) if CHANNEL_STORE in research else -1
+        # research touchpoints where a cart can be built, mapped to their purchase channel index
+        self.cart_of_tp = np.array([channels.index(t) if t in channels and t != CHANNEL_CALL else -1
+                                    for t in research] or [-1])
+        self.online_tp = np.array([t in sc.touchpoints for t in research] or [False])
+        self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
+        self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
+
+    def block_days(self) -> int:
+        """Days drawn per batch: one for busy scenarios, more when few customers a day (numpy overhead)."""
+        return max(1, min(math.ceil(self.sc.horizon_days), math.ceil(2000 / max(self.sc.customers_per_day, 1))))
+
+    def days(self, d0: int, k: int, horizon_min: float) -> list[Customer]:
+        """The customers whose journeys start on days ``d0 .. d0+k-1`` (0-based), sorted by start time."""
+        sc, g = self.sc, self.g
+        ga = g["arrivals"]
+        ng = len(sc.segments)
+        days = np.arange(d0, d0 + k)
+        week = self.week_w[:, days % 7].T                                       # days x segments
+        lam = sc.customers_per_day * (week * _uplift(sc, days)[:, None])[:, :, None] * self.hour_w[None]
+        counts = ga.poisson(lam).ravel()
+        seg = np.repeat(np.tile(np.repeat(np.arange(ng), 24), k), counts)
+        hour = np.repeat(np.tile(np.arange(24), ng * k), counts)
+        day = np.repeat(np.repeat(np.arange(d0, d0 + k), ng * 24), counts)
+        t = day * DAY_MIN + (hour + ga.random(seg.size)) * 60.0
+        order = np.argsort(t, kind="stable")
+        t, seg = t[order], seg[order]
+        keep = t < horizon_min
+        t, seg = t[keep], seg[keep]
+        n = t.size
+        if n == 0:
+            return []
+        store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
+        j = self._journeys(seg, n)
+        b = self._baskets(seg, n)
+        u = g["decisions"].random((n, 7))
+        u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
+        s = self._service(seg, store, j["calls"], j["channel"], n)
+        m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
+        return self._assemble(t, seg, store, j, b, u, s, m)
+
+    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
+        grouped by customer in visiting order, from the ``journeys`` stream."""
+        gj = self.g["journeys"]
+        n = seg.size
+        k = len(self.research)
+        dropped = np.zeros(n, bool)
+        if self.trans_cum is None or self.start_cum is None:
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
+        state = _pick(self.start_cum[seg], gj.random(n))
+        idx = np.nonzero(state < k)[0]
+        cur = state[idx]
+        owners, tps = [], []
+        for _ in range(MAX_STEPS):
+            if not idx.size:
+                break
+            owners.append(idx)
+            tps.append(cur)
+            nxt = _pick(self.trans_cum[seg[idx], cur], gj.random(idx.size))
+            dropped[idx[nxt == k + 1]] = True
+            keep = nxt < k
+            idx, cur = idx[keep], nxt[keep]
+        owner = np.concatenate(owners) if owners else np.zeros(0, int)
+        tp = np.concatenate(tps) if tps else np.zeros(0, int)
+        order = np.argsort(owner, kind="stable")  # steps were recorded step by step: group them by customer
+        owner, tp = owner[order], tp[order]
+        gap = np.array([s.journey.gap_min for s in self.sc.segments])[seg[owner]]
+        dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
+        if self.i_store_tp >= 0:
+            dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
+        return owner, tp, dur, dropped
+
+    def _journeys(self, seg: np.ndarray, n: int) -> dict:
+        gj = self.g["journeys"]
+        channel = _pick(self.chan_cum[seg], gj.random(n))
+        owner, tp, dur, dropped = self.chain_steps(seg)
+        n_tp = np.bincount(owner, minlength=n)
+        out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
+               "calls": np.zeros(n, int), "switch": np.zeros(n, bool), "online": np.zeros(n, bool),
+               "dropped": dropped, "tp": tp}
+        if not owner.size:
+            return out
+        is_call = tp == self.i_call_tp
+        out["research"] = np.bincount(owner, weights=np.where(is_call, 0.0, dur), minlength=n)
+        out["calls"] = np.bincount(owner, weights=is_call, minlength=n).astype(int)
+        # per-customer reductions over their steps (customers without research keep the zero defaults)
+        has = n_tp > 0
+        starts = (np.cumsum(n_tp) - n_tp)[has]
+        out["mask"][has] = np.bitwise_or.reduceat(np.left_shift(1, tp).astype(np.int64), starts)
+        # the cart lives where the customer last browsed a place that sells; a purchase elsewhere is a switch
+        pos = np.where(self.cart_of_tp[tp] >= 0, np.arange(owner.size), -1)
+        last = np.maximum.reduceat(pos, starts)
+        cart = np.where(last >= 0, self.cart_of_tp[tp[np.maximum(last, 0)]], -1)
+        out["switch"][has] = (cart >= 0) & (cart != channel[has])
+        out["online"][has] = np.logical_or.reduceat(self.online_tp[tp], starts)
+        return out
+
+    def _baskets(self, seg: np.ndarray, n: int) -> dict:
+        gb = self.g["baskets"]
+        segs = self.sc.segments
+        n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
+        owner = np.repeat(np.arange(n), n_lines)
+        sku = _draw_skus(self.pop_cum, seg[owner], gb.random(owner.size))
+        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
+        qty = 1 + gb.poisson(upl - 1.0)
+        reco = _draw_skus(self.pop_cum, seg, gb.random(n))
+        units = np.bincount(owner, weights=qty, minlength=n).astype(int)
+        return {"n_lines": n_lines, "sku": sku, "qty": qty, "units": units, "reco": reco}
+
+    def _service(self, seg, store, calls, channel, n) -> dict:
+        gs = self.g["service"]
+        sc = self.sc
+        till = np.zeros(n)
+        advice = np.zeros(n)
+        for k, st in enumerate(sc.stores):  # store by store, in a fixed order: stable under every setup
+            at = store == k
+            till[at] = draw_many(gs, st.till_time_min, int(at.sum())) if st.till_time_min else 0.0
+            advice[at] = draw_many(gs, st.advice_time_min, int(at.sum())) if st.advice_time_min else 0.0
+        sp = np.empty(n)
+        cp = np.empty(n)
+        for i, s in enumerate(sc.segments):
+            at = seg == i
+            sp[at] = draw_many(gs, s.store_patience_min, int(at.sum()))
+            cp[at] = draw_many(gs, s.call_patience_min, int(at.sum()))
+        n_calls = calls + (channel == self.i_call_ch)
+        handle = draw_many(gs, sc.call_centre.handle_time_min, int(n_calls.sum())) if sc.call_centre else \
+            np.zeros(0)
+        # a customer who finds the store or the line closed comes back at a uniform time of its next opening hours
+        # (not all at opening: the next day's customers do not queue at the door together)
+        defer = gs.random(n)
+        return {"till": till, "advice": advice, "sp": sp, "cp": cp, "n_calls": n_calls, "handle": handle,
+                "defer": defer}
+
+    def _assemble(self, t, seg, store, j, b, u, s, m) -> list[Customer]:
+        """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
+        lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
+        ends = np.cumsum(b["n_lines"]).tolist()
+        per_lines = [lines[e - k:e] for e, k in zip(ends, b["n_lines"].tolist(), strict=True)]
+        handle = s["handle"].tolist()
+        ends = np.cumsum(s["n_calls"]).tolist()
+        per_handle = [handle[e - k:e] for e, k in zip(ends, s["n_calls"].tolist(), strict=True)]
+        tps = j["tp"].tolist()
+        ends = np.cumsum(j["n_tp"]).tolist()
+        paths = [tuple(tps[e - k:e]) for e, k in zip(ends, j["n_tp"].tolist(), strict=True)]
+        cols = {
+            "t": t.tolist(), "seg": seg.tolist(), "store": store.tolist(), "channel": j["channel"].tolist(),
+            "n_tp": j["n_tp"].tolist(), "tp_mask": j["mask"].tolist(), "research_min": j["research"].tolist(),
+            "calls": j["calls"].tolist(), "switch": j["switch"].tolist(), "online": j["online"].tolist(),
+            "dropped": j["dropped"].tolist(), "path": paths, "lines": per_lines, "units": b["units"].tolist(),
+            "reco": b["reco"].tolist(), "u_abandon": u[:, 0].tolist(), "u_collect": u[:, 1].tolist(),
+            "reaction": u[:, 2].astype(int).tolist(), "u_reco": u[:, 3].tolist(), "u_advice": u[:, 4].tolist(),
+            "till_min": s["till"].tolist(), "advice_min": s["advice"].tolist(), "store_patience": s["sp"].tolist(),
+            "call_patience": s["cp"].tolist(), "handle_min": per_handle, "u_defer": s["defer"].tolist(),
+            "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
+            "u_remind": m[:, 0].tolist(), "u_bot": m[:, 1].tolist(), "u_price": m[:, 2].tolist(),
+            "u_promo": m[:, 3].tolist(), "u_checkout": m[:, 4].tolist(), "recovered": [False] * t.size,
+            "price_ch": [-1] * t.size, "offer": [-1] * t.size,
+        }
+        assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
+        return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))
+
+
+def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """SKU per draw from its segment's cumulative demand shares (segments x SKUs)."""
+    out = np.empty(u.size, dtype=int)
+    for g in np.unique(seg):
+        at = seg == g
+        out[at] = np.searchsorted(pop_cum[g], u[at] * pop_cum[g, -1], side="right")
+    return out.clip(0, pop_cum.shape[1] - 1)
+
+
+def _uplift(sc: Scenario, days: np.ndarray) -> np.ndarray:
+    """Traffic multiplier of each day from the scenario's promotions (overlapping ones multiply): the uplift while
+    one runs, then, for as many days, the dip of the purchases it pulled forward."""
+    out = np.ones(days.size)
+    for p in sc.promotions:
+        end = p.start_day + p.days
+        out *= np.where((days >= p.start_day) & (days < end), p.traffic_uplift, 1.0)
+        if p.pull_forward and p.traffic_uplift > 1:
+            dip = max(0.0, 1.0 - p.pull_forward * (p.traffic_uplift - 1.0))
+            out *= np.where((days >= end) & (days < end + p.days), dip, 1.0)
+    return out
+
+
+MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide
+
+
+def _chain_matrices(segs, research: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+    """Cumulative start rows (segments x states) and transition rows (segments x touchpoints x states);
+    states are the research touchpoints, then 'decide', then 'drop'. None when no segment researches."""
+    chains = [s.journey.as_chain() for s in segs]
+    if not any(chains):
+        return None, None
+    states = [*research, DECIDE, DROP]
+    k = len(research)
+    start = np.zeros((len(segs), k + 2))
+    trans = np.zeros((len(segs), k, k + 2))
+    trans[:, :, k] = 1.0  # a touchpoint without a row decides at once (validation refuses reachable ones)
+    for g, ch in enumerate(chains):
+        if ch is None:
+            start[g, k] = 1.0
+            continue
+        start[g] = [ch.start.get(x, 0.0) for x in states]
+        for tp, row in ch.transitions.items():
+            trans[g, research.index(tp)] = [row.get(x, 0.0) for x in states]
+    return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
+
+
+def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """Row-wise categorical draw: index of the first cumulative share above ``u`` (rows = draws)."""
+    idx = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1)
+    return np.minimum(idx, cum.shape[1] - 1)
+
+
+def next_open(now: float, open_min: float, close_min: float) -> float:
+    """Minutes until the next opening (0 if open now), for daily hours [open_min, close_min)."""
+    tod = now % DAY_MIN
+    if open_min <= tod < close_min:
+        return 0.0
+    return (open_min - tod) % DAY_MIN
+

@@ -1,0 +1,411 @@
+"""The KPIs, declared once: name, label, unit, one-sentence definition and how to compute it from a ledger window.
+
+The README's glossary, the report, the charts' axes and the CLI read :data:`KPIS`; the README's table is written
+from it (``omnisim kpis --readme README.md``, run by ``make docs``) and a test checks they agree. Breakdowns
+by channel, store, segment, touchpoint and funnel stage are computed here too, from the same window.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+from sim.core.ledger import WAIT_BIN_MIN, Leave, Ledger, QueueStats, StockFigures, merge_queues
+from sim.scenario.schema import CHANNEL_STORE
+
+NAN = float("nan")
+
+# units, as the charts' axes and the tables print them
+SHARE = "share (0–1)"
+EURO = "€"
+MINUTES = "minutes"
+DAYS = "days"
+UNITS = "units"
+COUNT = "count"
+KM = "km"
+SCORE = "score (−100 to 100)"
+
+
+@dataclass(frozen=True)
+class Kpi:
+    """One KPI: its name (the interface: DESIGN.md section 3), a label and unit for people, what it means, and its
+    value from a ledger window of ``minutes`` and the stock's figures over that window (NaN where no data)."""
+
+    name: str
+    label: str
+    unit: str
+    definition: str
+    value: Callable[[Ledger, float, StockFigures], float]
+    diagnostic: bool = False  # a check on the model rather than a figure a strategist reads
+    better: int = 1           # +1: more is better for the retailer, -1: less is better, 0: neither (a description)
+
+
+# --------------------------------------------------------------------------------------------- helpers
+def ratio(a: float, b: float) -> float:
+    return a / b if b else NAN
+
+
+def percentile_from_hist(hist: list[int], q: float) -> float:
+    """The q-quantile (0..1) of a wait histogram, interpolated within its bin, minutes."""
+    total = sum(hist)
+    if not total:
+        return NAN
+    rank = q * total
+    acc = 0
+    for i, c in enumerate(hist):
+        if c and acc + c >= rank:
+            return (i + (rank - acc) / c) * WAIT_BIN_MIN
+        acc += c
+    return len(hist) * WAIT_BIN_MIN
+
+
+def service_level(q: QueueStats) -> float:
+    """Share of the customers who queued that were served within the target; those who gave up count as late."""
+    return ratio(q.within, q.served + q.abandoned + q.balked)
+
+
+def queue_kpis(q: QueueStats, window_min: float, prefix: str) -> dict[str, float]:
+    """Wait KPIs of one station, and the two sides of Little's law over the window."""
+    return {
+        f"{prefix}_wait_mean_min": ratio(q.wait_sum, q.served),
+        f"{prefix}_wait_p95_min": percentile_from_hist(q.hist, 0.95),
+        f"{prefix}_service_level": service_level(q),
+        f"{prefix}_wait_prob": ratio(q.wait_pos, q.served),
+        f"{prefix}_abandon_rate": ratio(q.abandoned + q.balked, q.arrivals),
+        f"{prefix}_L": q.area / window_min if window_min else NAN,
+        # arrivals that balked (found it full) never entered: L counts only the admitted, so does lambda
+        f"{prefix}_lambda_W": ((q.arrivals - q.balked) / window_min) * ratio(q.sojourn, q.departures)
+        if window_min else NAN,
+    }
+
+
+def little_gap(q: QueueStats, window_min: float) -> float:
+    """Relative gap between L and lambda*W over the window (0 = Little's law holds exactly)."""
+    k = queue_kpis(q, window_min, "q")
+    return abs(k["q_L"] - k["q_lambda_W"]) / k["q_L"] if k["q_L"] else 0.0
+
+
+def uplift(value: list[float], orders: list[int], segment: int | None = None) -> float:
+    """Mean basket value of multichannel buyers over that of single-channel buyers, minus 1 (over every segment,
+    or one); ``value`` and ``orders`` are indexed by buyer class ``2 * segment + multi``."""
+    sl = slice(None) if segment is None else slice(2 * segment, 2 * segment + 2)
+    v, n = value[sl], orders[sl]
+    single = ratio(sum(v[0::2]), sum(n[0::2]))
+    multi = ratio(sum(v[1::2]), sum(n[1::2]))
+    return ratio(multi, single) - 1
+
+
+def _orders(w: Ledger) -> int:
+    return sum(w.orders_ch)
+
+
+def _store_visits(w: Ledger) -> int:
+    tps = w.layout.touchpoints
+    browse = w.tp_visits[tps.index(CHANNEL_STORE)] if CHANNEL_STORE in tps else 0
+    return browse + sum(q.arrivals for q in w.store_q)
+
+
+def _store_units(w: Ledger) -> int:
+    k = w.layout.ch_store
+    return w.units_ch[k] if k >= 0 else 0
+
+
+def _stores(w: Ledger, T: float, key: str) -> float:
+    return queue_kpis(merge_queues(w.store_q), T, "s")[f"s_{key}"]
+
+
+# --------------------------------------------------------------------------------------------- the KPIs
+K = Kpi
+KPIS: tuple[Kpi, ...] = (
+    # customers and orders
+    K("customers", "Customers", COUNT, "People who started a journey in the window (a repeat journey by the same "
+      "customer is not a new person).", lambda w, T, x: w.arrived - w.repeat_journeys),
+    K("journeys", "Journeys", COUNT, "Journeys started in the window, repeat journeys included.",
+      lambda w, T, x: w.arrived),
+    K("orders", "Orders", COUNT, "Orders placed, all channels (a store ticket, an online or phone order).",
+      lambda w, T, x: _orders(w)),
+    K("conversion_rate", "Conversion rate", SHARE, "Orders over journeys: the share of journeys that end in a "
+      "purchase.", lambda w, T, x: ratio(_orders(w), sum(w.journeys_ch))),
+    K("basket_units", "Basket size", UNITS, "Mean units per order.",
+      lambda w, T, x: ratio(sum(w.units_ch), _orders(w))),
+    K("basket_value", "Basket value", EURO, "Mean value of an order at selling prices.",
+      lambda w, T, x: ratio(sum(w.value_ch), _orders(w))),
+    K("revenue", "Revenue", EURO, "Sales at selling prices over the window, impulse buys at pickup included "
+      "(refunds of returns are not deducted; see `refunds`).", lambda w, T, x: w.revenue),
+    K("gross_margin", "Gross margin", EURO, "Revenue (after discounts and channel prices) minus the cost of the "
+      "goods sold.",
+      lambda w, T, x: w.revenue - w.cogs),
+    K("margin_after_fulfilment", "Margin after fulfilment", EURO, "Gross margin minus the fulfilment cost: what "
+      "the sales leave once the parcels are paid for.", lambda w, T, x: w.revenue - w.cogs - w.fulfilment_cost),
+    K("fulfilment_cost", "Fulfilment cost", EURO, "Parcel costs (per parcel kind) plus the cost per km of "
+      "delivery, for every online or phone order shipped or prepared for collection.",
+      lambda w, T, x: w.fulfilment_cost),
+    K("store_picking_min", "Store picking time", MINUTES, "Staff minutes spent picking online orders in store "
+      "(pickup from store stock, ship-from-store, transfers, store parcels to pickup points), counted as each pick "
+      "starts: time taken from serving walk-in customers.", lambda w, T, x: sum(w.pick_min_store)),
+    K("staff_cost", "Staff cost of picking", EURO, "Store picking time priced at the loaded hourly staff cost "
+      "(`fulfilment.staff_cost_per_hour`): minutes × rate / 60. Advice and till time are not priced: the stores' "
+      "staff are paid for them whether busy or idle, under every setup.",
+      lambda w, T, x: sum(w.pick_min_store) * w.staff_cost_per_hour / 60.0),
+    # stock
+    K("fill_rate", "Fill rate", SHARE, "Units handed over (or sent) from stock, of the requested SKU, over units "
+      "asked for.", lambda w, T, x: ratio(x.units_out - w.units_substituted, w.units_demanded)),
+    K("stockout_rate", "Stockout rate", SHARE, "Basket lines not served in full from stock when asked: the "
+      "customer left without the item, took a substitute, was put on backorder, or dropped the whole basket "
+      "over it; a line delivered from another store or the warehouse is served (with one unit per line it is "
+      "exactly 1 − `fill_rate`).",
+      lambda w, T, x: ratio(sum(w.stockouts_ch), sum(w.requests_ch))),
+    K("on_shelf_availability", "On-shelf availability", SHARE, "Store lines whose SKU was on the shelf in full "
+      "when the customer reached it, before any rescue from another node: what a store audit sees (omnichannel "
+      "lowers it, as store shelves also serve web orders, while what a shelf lacks is delivered from elsewhere).",
+      lambda w, T, x: 1 - ratio(sum(w.shelf_short_store), sum(w.requests_store))),
+    K("sell_out_units", "Sell-out", UNITS, "Units sold to end customers, all channels.",
+      lambda w, T, x: sum(w.units_ch)),
+    K("store_conversion_rate", "Store conversion", SHARE, "Store tickets per store visit (browsing visits during "
+      "research and purchase visits): footfall conversion.",
+      lambda w, T, x: ratio(sum(w.orders_store), _store_visits(w))),
+    K("lost_sales_units", "Lost sales", UNITS, "Units asked for and not sold because they were missing.",
+      lambda w, T, x: w.units_lost),
+    K("lost_sales_value", "Lost sales value", EURO, "Lost sales at selling prices.",
+      lambda w, T, x: w.value_lost),
+    K("failed_promise_units", "Units of failed promises", UNITS, "Units promised on a stale view of another "
+      "node's stock and not there at picking.", lambda w, T, x: w.units_failed_promise, diagnostic=True),
+    K("failed_promises", "Failed promises", COUNT, "Order lines promised on a stale view of stock and cancelled "
+      "at picking.", lambda w, T, x: w.failed_promises),
+    K("transfers", "Transfers", COUNT, "Store-to-store transfers made for a customer to collect.",
+      lambda w, T, x: w.transfers),
+    K("delivery_distance_km", "Delivery distance", KM, "Mean distance from the shipping node to the customer's "
+      "area, per parcel.", lambda w, T, x: ratio(w.delivery_km, sum(w.shipments.values()))),
+    K("pickup_extra_revenue", "Revenue at pickup", EURO, "What customers collecting an order in store buy on "
+      "impulse while there.", lambda w, T, x: w.pickup_extra_value),
+    K("remote_fill_share", "Remote fill share", SHARE, "Units taken from another node than the selling "
+      "channel's own, over all units taken from stock.", lambda w, T, x: ratio(w.units_remote, x.units_out),
+      diagnostic=True),
+    K("cycle_service_level", "Cycle service level", SHARE, "Replenishment cycles of each (node, SKU) in which no "
+      "customer found that node short: a per-node measure, which falls under omnichannel, where each store's "
+      "stock also serves online orders, even when customers are served from another node.",
+      lambda w, T, x: x.cycle_service_level),
+    K("numeric_distribution", "Numeric distribution", SHARE, "Share of stores holding a SKU, averaged over SKUs "
+      "and days.", lambda w, T, x: x.numeric_distribution),
+    K("weighted_distribution", "Weighted distribution", SHARE, "Numeric distribution weighted by each SKU's "
+      "share of demand.", lambda w, T, x: x.weighted_distribution),
+    K("avg_on_hand_units", "Stock on hand", UNITS, "Units on hand in the whole network, time average.",
+      lambda w, T, x: x.avg_on_hand_units),
+    K("inventory_turns", "Inventory turns", "turns per year", "Units shipped from stock per year over the average "
+      "stock on hand (annualised from the window).", lambda w, T, x: x.inventory_turns),
+    # queues
+    K("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
+      "served.", lambda w, T, x: _stores(w, T, "wait_mean_min")),
+    K("store_wait_p95_min", "Store wait, 95th percentile", MINUTES, "Wait in store queues that 95 % of the "
+      "customers served did not exceed.", lambda w, T, x: _stores(w, T, "wait_p95_min")),
+    K("store_service_level", "Store service level", SHARE, "Store customers served within the wait target, over "
+      "all who queued (those who gave up or found it full count as late).",
+      lambda w, T, x: _stores(w, T, "service_level")),
+    K("store_abandon_rate", "Store abandonment", SHARE, "Store arrivals who gave up waiting or found every till "
+      "and waiting place taken.", lambda w, T, x: _stores(w, T, "abandon_rate")),
+    K("call_wait_mean_min", "Call wait", MINUTES, "Mean wait for an agent of the calls answered.",
+      lambda w, T, x: ratio(w.call_q.wait_sum, w.call_q.served)),
+    K("call_wait_prob", "Calls that wait", SHARE, "Answered calls that waited at all for an agent.",
+      lambda w, T, x: ratio(w.call_q.wait_pos, w.call_q.served), diagnostic=True),
+    K("call_service_level", "Call service level", SHARE, "Calls answered within the target wait, over all calls "
+      "that queued (those who hung up count as late).", lambda w, T, x: service_level(w.call_q)),
+    K("call_abandon_rate", "Call abandonment", SHARE, "Calls whose caller hung up before an agent answered.",
+      lambda w, T, x: ratio(w.call_q.abandoned, w.call_q.arrivals)),
+    # delivery
+    K("on_time_rate", "On-time rate", SHARE, "Online and phone orders ready (delivered, or ready to collect) by "
+      "the time promised.", lambda w, T, x: ratio(w.on_time, w.online_done)),
+    K("delivery_lead_time_days", "Delivery lead time", DAYS, "Mean time from an online or phone order to its last "
+      "parcel being delivered or ready to collect.", lambda w, T, x: ratio(w.lead_time_sum_days, w.online_done)),
+    # satisfaction and loyalty
+    K("satisfaction", "Satisfaction (NPS-like)", SCORE, "Promoters minus detractors over rated customers, in "
+      "points: a customer with no problem is a promoter (or passive), one problem makes a passive, more or "
+      "nothing bought a detractor.",
+      lambda w, T, x: 100 * ratio(w.rated[0] - w.rated[2], sum(w.rated))),
+    K("csat", "Satisfied customers (CSAT)", SHARE, "Rated customers who were satisfied: promoters and passives "
+      "(nothing, or one thing, went wrong), the top two boxes of a CSAT survey.",
+      lambda w, T, x: ratio(w.rated[0] + w.rated[1], sum(w.rated))),
+    K("multichannel_customer_share", "Multichannel buyers", SHARE, "Buyers whose journey used two or more "
+      "channels (store, web, app, marketplace, call centre; collecting an order in store uses the store).",
+      lambda w, T, x: ratio(sum(w.class_orders[1::2]), sum(w.class_orders))),
+    K("multichannel_basket_uplift", "Multichannel basket uplift", "relative (0.2 = +20 %)", "Mean basket value "
+      "(what they add at pickup included) of multichannel buyers over that of single-channel buyers, minus 1.",
+      lambda w, T, x: uplift(w.class_value, w.class_orders)),
+    K("repeat_purchase_rate", "Repeat purchases", SHARE, "Orders placed on a repeat journey, over all orders.",
+      lambda w, T, x: ratio(w.repeat_orders, _orders(w))),
+    K("review_score", "Review score", SCORE, "Positive minus negative public reviews over reviews written, in "
+      "points.", lambda w, T, x: 100 * ratio(w.reviews[0] - w.reviews[2], sum(w.reviews))),
+    # returns
+    K("return_rate", "Return rate", SHARE, "Units brought back over units sold.",
+      lambda w, T, x: ratio(w.returned_units, sum(w.units_ch))),
+    K("online_return_rate", "Online return rate", SHARE, "Units bought online or by phone that come back, over "
+      "those units.", lambda w, T, x: ratio(w.returned_units_online, sum(w.units_ch) - _store_units(w))),
+    K("returned_units", "Returned units", UNITS, "Units brought back in the window.",
+      lambda w, T, x: w.returned_units),
+    K("returns_in_store_share", "Returns in store", SHARE, "Returns taken back in a store rather than at the "
+      "warehouse.", lambda w, T, x: ratio(w.returns_at_store, w.returned_orders)),
+    K("refunds", "Refunds", EURO, "Money paid back for returns, at selling prices.", lambda w, T, x: w.refunds),
+    K("written_off_units", "Written-off returns", UNITS, "Returned units found unsellable at handling.",
+      lambda w, T, x: w.written_off_units),
+    # journeys
+    K("touchpoints_per_journey", "Touchpoints per purchase", "touchpoints", "Research touchpoints visited before "
+      "a purchase, per order.", lambda w, T, x: ratio(w.tp_visits_ordered, _orders(w))),
+    K("channel_switch_rate", "Channel switches", SHARE, "Journeys whose cart was built in another channel than the "
+      "one they meant to buy in.", lambda w, T, x: ratio(w.switches, w.arrived)),
+    K("ropo_share", "Research online, purchase offline", SHARE, "Buyers who researched online and bought in "
+      "store, of all buyers.", lambda w, T, x: ratio(w.ropo, _orders(w))),
+    # marketing
+    K("reminders_sent", "Cart reminders", COUNT, "Abandoned online carts the retailer sent a reminder about "
+      "(where the setup has the customer data to).", lambda w, T, x: w.reminders_sent),
+    K("carts_recovered", "Carts recovered", COUNT, "Orders placed by customers who came back to an abandoned cart "
+      "after a reminder.", lambda w, T, x: w.carts_recovered),
+    K("recovered_revenue", "Recovered revenue", EURO, "Value of the orders of recovered carts.",
+      lambda w, T, x: w.recovered_revenue),
+    K("chatbot_deflection_rate", "Chatbot deflection", SHARE, "Service contacts the chatbot answered without an "
+      "agent, of those that met it.", lambda w, T, x: ratio(w.chatbot_answered, w.chatbot_contacts)),
+    K("calls_to_agents", "Calls to agents", COUNT, "Calls that reached the agents' line (service contacts the "
+      "chatbot did not answer, and phone orders).", lambda w, T, x: w.call_q.arrivals),
+    K("price_mismatch_encounters", "Price mismatches", COUNT, "Checkouts where a channel the customer researched "
+      "showed their basket noticeably cheaper than where they were buying.", lambda w, T, x: w.price_mismatches),
+    K("discount_cost", "Discounts", EURO, "Catalogue value of the units sold minus what customers paid for them "
+      "(promotions, channel prices, matched prices; negative where a channel sells above the catalogue).",
+      lambda w, T, x: w.price_adjustment),
+    K("promotion_revenue", "Promotion revenue", EURO, "What customers paid for units on promotion.",
+      lambda w, T, x: w.promotion_revenue),
+    K("offers_sent", "Targeted offers", COUNT, "Targeted offers sent to known customers (where the setup has the "
+      "customer record and personalisation).", lambda w, T, x: w.offers_sent),
+    K("offer_orders", "Orders from offers", COUNT, "Orders placed by customers a targeted offer brought.",
+      lambda w, T, x: w.offer_orders),
+    K("offer_revenue", "Revenue from offers", EURO, "What customers a targeted offer brought paid, after its "
+      "discount.", lambda w, T, x: w.offer_revenue),
+    K("offer_cost", "Cost of offers", EURO, "What sending the targeted offers cost (their discounts are in "
+      "`discount_cost`).", lambda w, T, x: w.offer_cost),
+    K("supplier_backlog_units", "Supplier backlog", UNITS, "Units ordered and waiting at a supplier with a "
+      "capacity, time average (0 when it is unlimited).", lambda w, T, x: x.supplier_backlog_units,
+      diagnostic=True),
+    K("end_of_period_on_hand", "Stock at period end", UNITS, "Mean on hand of a node at the end of its review "
+      "periods, summed over SKUs.", lambda w, T, x: x.end_of_period_on_hand, diagnostic=True),
+    K("avg_backorder_units", "Backorders", UNITS, "Units owed to customers on backorder, time average.",
+      lambda w, T, x: x.avg_backorder_units, diagnostic=True),
+)
+del K
+# which way is better, for the KPIs where more is not: said once here, read by the decision summary
+LESS_IS_BETTER = {
+    "fulfilment_cost", "store_picking_min", "staff_cost", "stockout_rate", "lost_sales_units", "lost_sales_value",
+    "failed_promise_units", "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
+    "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
+    "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
+    "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents"}
+NEITHER = {
+    "customers", "journeys", "transfers", "remote_fill_share", "avg_on_hand_units", "touchpoints_per_journey",
+    "channel_switch_rate", "ropo_share", "returns_in_store_share", "end_of_period_on_hand", "reminders_sent",
+    "offers_sent", "multichannel_customer_share"}
+KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
+KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
+KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)
+
+# the unit of a name that is not a KPI (a daily series, a breakdown column), from its suffix
+_SUFFIX_UNITS = (("_min", MINUTES), ("_rate", SHARE), ("_level", SHARE), ("_share", SHARE),
+                 ("_distribution", SHARE), ("_units", UNITS), ("_value", EURO), ("_revenue", EURO),
+                 ("_margin", EURO), ("_cost", EURO), ("_days", DAYS), ("_km", KM))
+
+
+def unit_of(name: str) -> str:
+    """The display unit of a KPI (as declared) or of another figure named like one (e.g. ``on_hand_units``)."""
+    if name in KPI_BY_NAME:
+        return KPI_BY_NAME[name].unit
+    for suffix, unit in _SUFFIX_UNITS:
+        if name.endswith(suffix):
+            return unit
+    return COUNT
+
+
+def label_of(name: str) -> str:
+    """A KPI's label for people; another name with its underscores as spaces."""
+    return KPI_BY_NAME[name].label if name in KPI_BY_NAME else name.replace("_", " ")
+
+
+def compute_kpis(w: Ledger, window_min: float, stock: StockFigures) -> dict[str, float]:
+    """The KPI table of one replication: every name of ``KPI_NAMES``, NaN where there was no data."""
+    return {k.name: float(k.value(w, window_min, stock)) for k in KPIS}
+
+
+# --------------------------------------------------------------------------------------------- breakdowns
+def _class_kpis(w: Ledger, seg: int) -> dict[str, float]:
+    """One segment's buyers split into single- and multichannel: share, mean basket of each, uplift."""
+    n, u, v = (x[2 * seg: 2 * seg + 2] for x in (w.class_orders, w.class_units, w.class_value))
+    return {"multichannel_customer_share": ratio(n[1], n[0] + n[1]),
+            "single_channel_basket_units": ratio(u[0], n[0]), "multichannel_basket_units": ratio(u[1], n[1]),
+            "single_channel_basket_value": ratio(v[0], n[0]), "multichannel_basket_value": ratio(v[1], n[1]),
+            "multichannel_basket_uplift": uplift(w.class_value, w.class_orders, seg)}
+
+
+def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, float]]]:
+    """KPIs by channel, store, segment, call centre, touchpoint, funnel stage and parcel kind."""
+    lay = w.layout
+    ch = {name: {
+        "journeys": w.journeys_ch[i], "orders": w.orders_ch[i],
+        "conversion_rate": ratio(w.orders_ch[i], w.journeys_ch[i]),
+        "basket_units": ratio(w.units_ch[i], w.orders_ch[i]),
+        "basket_value": ratio(w.value_ch[i], w.orders_ch[i]), "revenue": w.value_ch[i],
+        "stockout_rate": ratio(w.stockouts_ch[i], w.requests_ch[i]),
+    } for i, name in enumerate(lay.channels)}
+    st = {}
+    for i, name in enumerate(lay.stores):
+        q = w.store_q[i]
+        k = queue_kpis(q, window_min, "store")
+        k["store_balk_rate"] = ratio(q.balked, q.arrivals)  # blocking: arrivals that found every place taken
+        k.update(orders=w.orders_store[i], stockout_rate=ratio(w.stockouts_store[i], w.requests_store[i]),
+                 on_shelf_availability=1 - ratio(w.shelf_short_store[i], w.requests_store[i]),
+                 picks=w.picks_store[i], picking_min=w.pick_min_store[i], little_gap=little_gap(q, window_min))
+        st[name] = k
+    seg = {name: {
+        "journeys": w.journeys_seg[i], "orders": w.orders_seg[i],
+        "conversion_rate": ratio(w.orders_seg[i], w.journeys_seg[i]),
+        "basket_units": ratio(w.units_seg[i], w.orders_seg[i]), "revenue": w.value_seg[i],
+        **_class_kpis(w, i),
+    } for i, name in enumerate(lay.segments)}
+    orders = _orders(w)
+    tp = {name: {"usage_share": ratio(sum(n for mask, n in w.tp_usage_masks.items() if mask >> i & 1), orders),
+                 "visits": w.tp_visits[i], "visits_per_journey": ratio(w.tp_visits[i], w.arrived)}
+          for i, name in enumerate(lay.touchpoints)}
+    left = w.left
+    store = merge_queues(w.store_q)
+    decision = (Leave.STORE_QUEUE, Leave.STORE_FULL, Leave.CALL_QUEUE, Leave.NOTHING_AVAILABLE,
+                Leave.DROPPED_BASKET, Leave.PRICE, Leave.CART_ABANDONED)
+    funnel: dict[str, dict[str, float]] = {
+        "research": {"gave_up": left[Leave.RESEARCH], "minutes_per_journey": ratio(w.research_min, w.arrived)},
+        "evaluation": {"gave_up": left[Leave.CART_LOST]},
+        "decision": {"gave_up": sum(left[r] for r in decision),
+                     "store_minutes_per_visit": ratio(store.sojourn, store.departures),
+                     "call_minutes_per_call": ratio(w.call_q.sojourn, w.call_q.departures)},
+        "ordered": {"customers": orders}}
+    cq = queue_kpis(w.call_q, window_min, "call")
+    cq["little_gap"] = little_gap(w.call_q, window_min)
+    parcels = sum(w.shipments.values())
+    ful = {kind: {"parcels": n, "share": ratio(n, parcels)} for kind, n in w.shipments.items()}
+    return {"channel": ch, "store": st, "segment": seg, "call_centre": {"call_centre": cq},
+            "touchpoint": tp, "funnel": funnel, "fulfilment": ful}
+
+
+# --------------------------------------------------------------------------------------------- the glossary
+GLOSSARY_START = "<!-- kpi glossary: written from sim/core/kpis.py by `omnisim kpis --readme README.md` (make docs) -->"
+GLOSSARY_END = "<!-- end of kpi glossary -->"
+
+
+def glossary_markdown(kpis: Sequence[Kpi] = KPIS) -> str:
+    """The KPI glossary as a Markdown table: name, label, unit, definition (diagnostics marked)."""
+    rows = ["| KPI | label | unit | what it says |", "| --- | --- | --- | --- |"]
+    for k in kpis:
+        what = k.definition + (" *(diagnostic)*" if k.diagnostic else "")
+        rows.append(f"| `{k.name}` | {k.label} | {k.unit} | {what} |")
+    return "\n".join(rows)
+
+
+def with_glossary(text: str) -> str:
+    """``text`` (the README) with the part between the glossary markers replaced by :func:`glossary_markdown`."""
+    pattern = re.compile(re.escape(GLOSSARY_START) + ".*?" + re.escape(GLOSSARY_END), re.S)
+    if not pattern.search(text):
+        raise ValueError("the glossary markers are missing")
+    return pattern.sub(lambda _m: f"{GLOSSARY_START}\n{glossary_markdown()}\n{GLOSSARY_END}", text)
+

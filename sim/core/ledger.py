@@ -1,0 +1,501 @@
+"""The ledger of one replication: the only writer of its counters, one booking method per thing that happened.
+
+Mechanisms (journeys, fulfilment, after-sale) never touch a counter: they call the ledger with what happened
+(an order, a line asked for, a stockout, a customer leaving for a :class:`Leave` reason, a parcel, a return) and
+the ledger books it. Nothing here keeps a record per customer: totals, histograms of waits and time-weighted areas
+only. Counters are cumulative from t = 0; warm-up is handled by subtracting a :meth:`Ledger.snapshot` taken at the
+end of the warm-up (:func:`window`), so the books (customers, units, money) can still be balanced over the whole
+run. The KPIs are declared once, as functions of a ledger window, in :mod:`sim.core.kpis`.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import IntEnum
+from itertools import chain
+from operator import attrgetter
+from typing import Any, TypeVar
+
+import numpy as np
+
+from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE
+
+WAIT_BIN_MIN = 0.1        # histogram bin width for queue waits, minutes (p95 to 6 s)
+WAIT_BINS = 6_000         # up to 600 minutes; longer waits go to the last bin
+
+
+class Leave(IntEnum):
+    """Why a customer left without buying."""
+
+    RESEARCH = 0           # gave up while researching
+    CART_LOST = 1          # switched channel and did not rebuild the cart
+    DROPPED_BASKET = 2     # left everything because an item was missing
+    STORE_QUEUE = 3        # ran out of patience in a store queue
+    STORE_FULL = 4         # found every till and waiting place taken
+    CALL_QUEUE = 5         # hung up waiting for an agent on a purchase call
+    NOTHING_AVAILABLE = 6  # reached checkout and could get nothing
+    PRICE = 7              # saw the basket cheaper in another channel and left
+    CART_ABANDONED = 8     # left an online cart at checkout (extra costs, distraction: outside the model)
+
+    @property
+    def key(self) -> str:
+        return self.name.lower()
+
+
+class QueueStats:
+    """One queueing station (a store or the call centre): number inside over time, sojourns and waits.
+
+    Little's law is checked on these: the time-average number inside (from ``area``) against arrival rate times
+    mean time inside, both over the same window. Its methods are the ledger's bookings for that station.
+    """
+
+    __slots__ = ("target", "n", "last", "area", "arrivals", "departures", "sojourn", "served", "wait_sum",
+                 "wait_pos", "within", "hist", "abandoned", "balked")
+    COUNTERS = ("area", "arrivals", "departures", "sojourn", "served", "wait_sum", "wait_pos", "within",
+                "abandoned", "balked")
+
+    def __init__(self, target_min: float):
+        self.target = target_min
+        self.n = 0
+        self.last = 0.0
+        self.area = 0.0
+        self.arrivals = self.departures = self.served = self.wait_pos = self.within = 0
+        self.abandoned = self.balked = 0
+        self.sojourn = self.wait_sum = 0.0
+        self.hist = [0] * WAIT_BINS
+
+    def enter(self, now: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+        self.n += 1
+        self.arrivals += 1
+
+    def leave(self, now: float, since: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+        self.n -= 1
+        self.departures += 1
+        self.sojourn += now - since
+
+    def waited(self, wait: float) -> None:
+        """A customer reached a server after ``wait`` minutes."""
+        self.served += 1
+        if wait == 0.0:  # most customers: a free server at once (adding 0.0 to the sum would change nothing)
+            if self.target >= 0.0:
+                self.within += 1
+            self.hist[0] += 1
+            return
+        self.wait_sum += wait
+        if wait > 0:
+            self.wait_pos += 1
+        if wait <= self.target:
+            self.within += 1
+        b = int(wait / WAIT_BIN_MIN)
+        self.hist[b if b < WAIT_BINS else WAIT_BINS - 1] += 1
+
+    def gave_up(self, now: float, since: float) -> None:
+        """A customer inside since ``since`` ran out of patience before reaching a server."""
+        self.abandoned += 1
+        self.leave(now, since)
+
+    def balk(self) -> None:
+        """An arrival that found every place taken and never entered."""
+        self.arrivals += 1
+        self.balked += 1
+
+    def flush(self, now: float) -> None:
+        self.area += self.n * (now - self.last)
+        self.last = now
+
+
+def merge_queues(qs: Sequence[QueueStats]) -> QueueStats:
+    """One station's figures for several (e.g. every store): counters added, histograms added bin by bin."""
+    out = QueueStats(qs[0].target if qs else 0.0)
+    for q in qs:
+        for name in QueueStats.COUNTERS:
+            setattr(out, name, getattr(out, name) + getattr(q, name))
+        out.hist = [x + y for x, y in zip(out.hist, q.hist, strict=True)]
+    return out
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the counters are indexed by (not counters: a window keeps it as it is)."""
+
+    channels: tuple[str, ...]      # purchase channels: store, the selling touchpoints, call centre
+    stores: tuple[str, ...]
+    segments: tuple[str, ...]
+    touchpoints: tuple[str, ...]   # research touchpoints, in bit order (store and call centre last)
+
+    @property
+    def ch_store(self) -> int:
+        return self.channels.index(CHANNEL_STORE) if CHANNEL_STORE in self.channels else -1
+
+    @property
+    def ch_call(self) -> int:
+        return self.channels.index(CHANNEL_CALL) if CHANNEL_CALL in self.channels else -1
+
+    @property
+    def channel_bit(self) -> list[int]:
+        """Each purchase channel's bit in a customer's mask of research touchpoints."""
+        return [1 << self.touchpoints.index(ch) for ch in self.channels]
+
+
+@dataclass(frozen=True)
+class StockFigures:
+    """The inventory's figures over a window (they come from the stock, not from customers' bookings)."""
+
+    units_out: int                   # units taken from stock (sold or sent), substitutes included
+    avg_on_hand_units: float
+    avg_backorder_units: float
+    inventory_turns: float
+    cycle_service_level: float
+    numeric_distribution: float
+    weighted_distribution: float
+    end_of_period_on_hand: float
+    supplier_backlog_units: float
+
+
+class Ledger:
+    """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
+    channels, stores, segments and touchpoints."""
+
+    PARAMETERS = ("layout", "staff_cost_per_hour")
+    """What a window keeps as it is: what the counters are indexed by, and the price of staff time."""
+
+    def __init__(self, layout: Layout, store_target_min: float, call_target_min: float,
+                 staff_cost_per_hour: float = 0.0):
+        self.layout = layout
+        self.staff_cost_per_hour = staff_cost_per_hour  # a price, not a counter: the KPIs price picking with it
+        nc, ns, ng = len(layout.channels), len(layout.stores), len(layout.segments)
+        self._ch_store = layout.ch_store
+        self._channel_bit = layout.channel_bit
+        self._channels_mask = sum(self._channel_bit)  # research bits of the places where one can buy
+        self._store_bit = self._channel_bit[self._ch_store] if self._ch_store >= 0 else 0
+        # customers
+        self.arrived = 0
+        self.left = [0] * len(Leave)         # by Leave reason
+        self.journeys_ch = [0] * nc          # journeys by intended purchase channel
+        self.journeys_seg = [0] * ng
+        self.research_min = 0.0              # time spent researching (visits and gaps, calls excluded), minutes
+        self.tp_visits = [0] * len(layout.touchpoints)  # visits per research touchpoint, all journeys
+        self.tp_visits_ordered = 0           # research touchpoints of the journeys that ended in an order
+        self.switches = 0                    # journeys whose cart was built in another channel than the purchase
+        self.ropo = 0                        # store purchases preceded by online research
+        self.tp_usage_masks: dict[int, int] = {}  # ordering customers by the set (bit mask) of touchpoints used
+        self.repeat_journeys = 0
+        self.repeat_orders = 0
+        # orders and money
+        self.orders_ch = [0] * nc
+        self.orders_seg = [0] * ng
+        self.units_ch = [0] * nc
+        self.units_seg = [0] * ng
+        self.value_ch = [0.0] * nc
+        self.value_seg = [0.0] * ng
+        # buyers by class 2 * segment + multi, multi = 1 when the journey used two or more channels (the places
+        # where one can buy: store, selling touchpoints, call centre; collecting an order in store uses the
+        # store); units and value include what a buyer adds at pickup
+        self.class_orders = [0] * (2 * ng)
+        self.class_units = [0] * (2 * ng)
+        self.class_value = [0.0] * (2 * ng)
+        self.orders_store = [0] * ns
+        self.revenue = 0.0                   # price x units, accumulated line by line
+        self.cogs = 0.0
+        self.fulfilment_cost = 0.0
+        # item requests (one per basket line) and units
+        self.requests_ch = [0] * nc
+        self.stockouts_ch = [0] * nc
+        self.requests_store = [0] * ns
+        self.stockouts_store = [0] * ns
+        self.shelf_short_store = [0] * ns    # store lines whose SKU was short on the shelf (on-shelf availability)
+        self.units_demanded = 0
+        self.units_remote = 0                # of which from another node than the channel's own
+        self.units_backordered = 0
+        self.value_backordered = 0.0
+        self.units_lost = 0
+        self.value_lost = 0.0
+        self.units_failed_promise = 0        # promised on a stale view, not there at picking
+        self.failed_promises = 0             # order lines so promised and cancelled at picking
+        self.units_recommended = 0
+        self.units_substituted = 0           # taken from stock as a substitute for a missing SKU
+        # after-sale
+        self.rated = [0, 0, 0]               # promoters, passives, detractors
+        self.reviews = [0, 0, 0]             # public reviews written, by the same grades
+        self.returned_orders = 0             # orders brought back (counted when the customer brings them)
+        self.returned_units = 0              # units brought back
+        self.returned_units_online = 0       # of which bought online or by phone
+        self.written_off_units = 0           # of which found unsellable at handling
+        self.returns_at_store = 0            # returns taken back in a store (not the warehouse)
+        self.refunds = 0.0
+        # online orders and shipments
+        self.online_orders = 0
+        self.online_done = 0
+        self.on_time = 0
+        self.lead_time_sum_days = 0.0
+        self.shipments = {"home": 0, "collect_warehouse": 0, "store_pickup": 0, "ship_from_store": 0,
+                          "pickup_point": 0, "transfer": 0}
+        self.transfers = 0                   # store-to-store transfers for a customer to collect
+        self.delivery_km = 0.0               # distance from the shipping node to the customer's area, all parcels
+        self.picks_store = [0] * ns
+        self.pick_min_store = [0.0] * ns     # staff minutes spent picking online orders, counted as a pick starts
+        self.pickup_extra_units = 0          # impulse buys by customers collecting an order in store
+        self.pickup_extra_value = 0.0
+        # marketing
+        self.reminders_sent = 0              # abandoned online carts reminded (counted when the cart is abandoned)
+        self.carts_recovered = 0             # orders by customers who came back to their cart after a reminder
+        self.recovered_revenue = 0.0
+        self.chatbot_contacts = 0            # service contacts that met the chatbot
+        self.chatbot_answered = 0            # of which it answered without an agent
+        self.chatbot_failed = 0              # of which it answered badly
+        self.price_mismatches = 0            # checkouts where a researched channel showed the basket cheaper
+        self.price_switches = 0              # of which the customer bought in the cheaper channel instead
+        self.price_adjustment = 0.0          # catalogue value minus value paid (discounts and channel prices)
+        self.promotion_revenue = 0.0         # value paid for units on promotion
+        self.offers_sent = 0                 # targeted offers sent
+        self.offer_cost = 0.0                # their sending cost
+        self.offer_orders = 0                # orders by customers an offer brought
+        self.offer_revenue = 0.0
+        # queues
+        self.store_q = [QueueStats(store_target_min) for _ in layout.stores]
+        self.call_q = QueueStats(call_target_min)
+
+    # ----------------------------------------------------------------------------------------- journeys
+    def journeys(self, batch: Sequence[Any], sign: int = 1) -> None:
+        """Journeys starting: a batch of customers booked in bulk (``sign`` -1 takes them back)."""
+        if not batch:
+            return
+        ch = np.bincount(list(map(attrgetter("channel"), batch)), minlength=len(self.journeys_ch)).tolist()
+        seg = np.bincount(list(map(attrgetter("seg"), batch)), minlength=len(self.journeys_seg)).tolist()
+        self.journeys_ch = [a + sign * b for a, b in zip(self.journeys_ch, ch, strict=True)]
+        self.journeys_seg = [a + sign * b for a, b in zip(self.journeys_seg, seg, strict=True)]
+        self.arrived += sign * len(batch)
+        self.research_min += sign * sum(map(attrgetter("research_min"), batch))
+        visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
+                             minlength=len(self.tp_visits)).tolist()
+        self.tp_visits = [a + sign * b for a, b in zip(self.tp_visits, visits, strict=True)]
+        self.switches += sign * sum(map(attrgetter("switch"), batch))
+
+    def repeat_journey(self, c: Any) -> None:
+        """One returning customer's journey starting (the counters of :meth:`journeys`, without numpy's cost)."""
+        self.arrived += 1
+        self.repeat_journeys += 1
+        self.journeys_ch[c.channel] += 1
+        self.journeys_seg[c.seg] += 1
+        self.research_min += c.research_min
+        self.switches += c.switch
+        for tp in c.path:
+            self.tp_visits[tp] += 1
+
+    def customer_left(self, reason: Leave) -> None:
+        self.left[reason] += 1
+
+    # ----------------------------------------------------------------------------------------- orders
+    def order(self, c: Any, ch: int, units: int, value: float, cogs: float, collect: bool = False) -> int:
+        """An order of ``units`` worth ``value`` in channel ``ch``; ``collect``: the buyer collects in store.
+        Returns the buyer's class, ``2 * segment + multi`` (multi: the journey used two or more channels)."""
+        self.revenue += value
+        self.cogs += cogs
+        self.repeat_orders += c.repeat
+        self.orders_ch[ch] += 1
+        self.units_ch[ch] += units
+        self.value_ch[ch] += value
+        self.orders_seg[c.seg] += 1
+        self.units_seg[c.seg] += units
+        self.value_seg[c.seg] += value
+        if ch == self._ch_store:
+            self.ropo += c.online
+        self.tp_visits_ordered += c.n_tp
+        usage = self.tp_usage_masks  # decoded into counts per touchpoint after the run
+        mask = c.tp_mask | self._channel_bit[ch]  # where they bought counts as used
+        usage[mask] = usage.get(mask, 0) + 1
+        if collect:
+            mask |= self._store_bit
+        cls = 2 * c.seg + (((mask & self._channels_mask).bit_count()) > 1)
+        self.class_orders[cls] += 1
+        self.class_units[cls] += units
+        self.class_value[cls] += value
+        if c.recovered:
+            self.carts_recovered += 1
+            self.recovered_revenue += value
+        if c.offer >= 0:
+            self.offer_orders += 1
+            self.offer_revenue += value
+        return cls
+
+    def store_ticket(self, store: int) -> None:
+        """A store customer left the till with something."""
+        self.orders_store[store] += 1
+
+    def extra_purchase(self, ch: int, cls: int, price: float, cost: float) -> None:
+        """One unit bought on impulse when collecting an order: adds to the buyer's spend, not to the orders."""
+        self.units_demanded += 1
+        self.revenue += price
+        self.cogs += cost
+        self.units_ch[ch] += 1
+        self.value_ch[ch] += price
+        self.pickup_extra_units += 1
+        self.pickup_extra_value += price
+        self.class_units[cls] += 1
+        self.class_value[cls] += price
+
+    # ----------------------------------------------------------------------------------------- basket lines
+    def demanded(self, units: int, recommended: int = 0) -> None:
+        """A basket asked for: ``units`` in all, of which ``recommended`` from accepted recommendations."""
+        self.units_demanded += units
+        self.units_recommended += recommended
+
+    def lines_asked(self, ch: int, n: int, store: int = -1) -> None:
+        """``n`` basket lines asked for in channel ``ch`` (and in ``store`` for a walk-in customer)."""
+        self.requests_ch[ch] += n
+        if store >= 0:
+            self.requests_store[store] += n
+
+    def stockout(self, ch: int, store: int = -1, lines: int = 1) -> None:
+        """``lines`` basket lines not served in full from stock when asked."""
+        self.stockouts_ch[ch] += lines
+        if store >= 0:
+            self.stockouts_store[store] += lines
+
+    def shelf_short(self, store: int) -> None:
+        """A store line whose SKU was short on the shelf when the customer reached it."""
+        self.shelf_short_store[store] += 1
+
+    def lost(self, units: int, value: float) -> None:
+        """Units asked for and not sold: a lost sale."""
+        self.units_lost += units
+        self.value_lost += value
+
+    def backordered(self, units: int, value: float) -> None:
+        self.units_backordered += units
+        self.value_backordered += value
+
+    def failed_promise(self, units: int) -> None:
+        """A line promised on a stale view of stock and cancelled at picking for ``units`` missing units."""
+        self.units_failed_promise += units
+        self.failed_promises += 1
+
+    def remote(self, units: int) -> None:
+        """Units served from another node than the channel's own."""
+        self.units_remote += units
+
+    def substituted(self, units: int) -> None:
+        self.units_substituted += units
+
+    # ----------------------------------------------------------------------------------------- shipments
+    def online_order(self) -> None:
+        """An order with parcels to prepare or deliver."""
+        self.online_orders += 1
+
+    def parcel(self, kind: str, km: float, cost: float, store: int = -1, transfer: bool = False) -> None:
+        """A parcel of ``kind`` over ``km`` at ``cost``; ``store``: the store that picks it (-1: the warehouse)."""
+        self.shipments[kind] += 1
+        self.delivery_km += km
+        self.fulfilment_cost += cost
+        if store >= 0:
+            self.picks_store[store] += 1
+            self.transfers += transfer
+
+    def picked(self, store: int, minutes: float) -> None:
+        """Staff of ``store`` start picking a parcel, which takes them ``minutes``."""
+        self.pick_min_store[store] += minutes
+
+    def order_done(self, lead_days: float, on_time: bool) -> None:
+        """An order's last parcel is ready, ``lead_days`` after the order."""
+        self.online_done += 1
+        self.lead_time_sum_days += lead_days
+        self.on_time += on_time
+
+    # ----------------------------------------------------------------------------------------- after-sale
+    def rating(self, grade: int) -> None:
+        """How a customer speaks of it: 0 promoter, 1 passive, 2 detractor."""
+        self.rated[grade] += 1
+
+    def review(self, grade: int) -> None:
+        self.reviews[grade] += 1
+
+    def returned(self, units: int, refund: float, at_store: bool, online: bool) -> None:
+        """An order's lines brought back: ``units`` refunded ``refund``, in a store or at the warehouse."""
+        self.returned_orders += 1
+        self.refunds += refund
+        self.returns_at_store += at_store
+        self.returned_units += units
+        if online:
+            self.returned_units_online += units
+
+    def written_off(self, units: int) -> None:
+        self.written_off_units += units
+
+    # ----------------------------------------------------------------------------------------- marketing
+    def reminder_sent(self) -> None:
+        self.reminders_sent += 1
+
+    def chatbot_contact(self, answered: bool, failed: bool) -> None:
+        """A service contact met the chatbot, which answered it (well or badly) or handed it to the agents."""
+        self.chatbot_contacts += 1
+        self.chatbot_answered += answered
+        self.chatbot_failed += failed
+
+    def price_mismatch(self) -> None:
+        self.price_mismatches += 1
+
+    def price_switch(self) -> None:
+        """A customer bought in another channel than meant for a lower price: a channel switch."""
+        self.price_switches += 1
+        self.switches += 1
+
+    def offers(self, sent: int, cost: float) -> None:
+        """A campaign of ``sent`` targeted offers, costing ``cost`` to send."""
+        self.offers_sent += sent
+        self.offer_cost += cost
+
+    def priced(self, adjustment: float, promoted: float) -> None:
+        """A sale's catalogue value minus what was paid, and the value paid for units on promotion."""
+        self.price_adjustment += adjustment
+        self.promotion_revenue += promoted
+
+    # ----------------------------------------------------------------------------------------- snapshots
+    def flush(self, now: float) -> None:
+        """Bring the time-weighted areas of the queues up to ``now``."""
+        for q in self.store_q:
+            q.flush(now)
+        self.call_q.flush(now)
+
+    def snapshot(self) -> Ledger:
+        """A deep copy: the counters as of now (e.g. at the end of the warm-up)."""
+        return copy.deepcopy(self)
+
+    def counters(self) -> dict[str, Any]:
+        """Every counter by name (what a window subtracts); the :data:`PARAMETERS` and private fields are left out."""
+        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k not in self.PARAMETERS}
+
+
+T = TypeVar("T")
+
+
+def _diff(a: T, b: T) -> T:
+    """Counter-wise ``a - b`` for nested numbers, lists, dicts and QueueStats."""
+    if isinstance(a, int | float):
+        return a - b  # type: ignore[operator, return-value]
+    if isinstance(a, list):
+        return [_diff(x, y) for x, y in zip(a, b, strict=True)]  # type: ignore[call-overload, return-value]
+    if isinstance(a, dict):
+        return {k: _diff(a[k], b.get(k, 0)) for k in a}  # type: ignore[attr-defined, return-value]
+    if isinstance(a, QueueStats):
+        out = QueueStats(a.target)
+        for name in (*QueueStats.COUNTERS, "hist"):
+            setattr(out, name, _diff(getattr(a, name), getattr(b, name)))
+        out.n = a.n
+        return out  # type: ignore[return-value]
+    return a
+
+
+def window(end: Ledger, start: Ledger | None) -> Ledger:
+    """The counters of the measured window: ``end`` minus the snapshot ``start`` (None: the whole run)."""
+    if start is None:
+        return end
+    out = copy.copy(end)
+    for name, value in end.counters().items():
+        setattr(out, name, _diff(value, getattr(start, name)))
+    return out

@@ -1,0 +1,1004 @@
+"""Command line: ``omnisim validate | run | compare`` on scenario files, ``omnisim sweep`` on experiment files.
+
+Bad input (an invalid scenario, an unknown setup, a malformed option) gives one line per problem on
+stderr and exit status 2, never a traceback. Outputs are written to a temporary directory next to
+``--out`` and moved into place only when everything succeeded. pandas, matplotlib and the model
+are imported only by the commands that need them, so ``omnisim validate`` stays quick.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import math
+import os
+import re
+import shutil
+import sys
+import textwrap
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, NoReturn
+
+from sim._version import __version__
+from sim.core import model
+from sim.core.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, unit_of, with_glossary
+from sim.experiments import sensitivity
+from sim.experiments.batch import SchedulerError
+from sim.experiments.batch import log as logger
+from sim.experiments.designs import ExperimentError, load_experiment
+from sim.experiments.guard import estimate
+from sim.experiments.runner import (
+    PLAUSIBILITY_DAYS,
+    PLAUSIBILITY_WARMUP_DAYS,
+    WARMUP_REPLICATIONS,
+    WARMUP_RUN_DAYS,
+    WARMUP_TOLERANCE,
+    SetupError,
+    breakdown_table,
+    check_plausibility,
+    check_setups,
+    daily_table,
+    default_store_path,
+    experiment_evaluator,
+    kpi_table,
+    replicate_results,
+    seeds,
+    suggest_warmup,
+    sweep,
+    welch_window,
+)
+from sim.experiments.store import Store, StoreError
+from sim.outputs.reference import reference_markdown, schema_text
+from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_yaml
+from sim.scenario.setups import SETUP_NAMES, available
+
+PROG = "omnisim"
+HEADLINE_KPIS = (
+    "basket_units",
+    "basket_value",
+    "multichannel_basket_uplift",
+    "conversion_rate",
+    "stockout_rate",
+    "fill_rate",
+    "on_shelf_availability",
+    "store_service_level",
+    "call_service_level",
+    "on_time_rate",
+    "csat",
+)
+EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
+WARMUP_PREFIX = re.compile(r"^warm-up \d+ \+ [\d.]+ measured days(: |$)")
+"""What ``omnisim warmup --write`` puts before the author's comment on ``horizon_days`` (replaced on a refit)."""
+
+
+class UsageError(Exception):
+    """Bad input from the user: each line of ``lines`` is printed to stderr and the exit status is 2."""
+
+    def __init__(self, *lines: str):
+        self.lines = list(lines)
+        super().__init__("\n".join(lines))
+
+
+class _Parser(argparse.ArgumentParser):
+    """ArgumentParser whose errors are one line (``omnisim compare: error: ...``) and exit status 2."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(EXIT_USAGE, f"{self.prog}: error: {message} (see '{self.prog} --help')\n")
+
+
+# --------------------------------------------------------------------------------------------- option types
+def _int_at_least(minimum: int, meaning: str = "") -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {text!r})") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be an integer >= {minimum}{meaning} (got {value})")
+        return value
+
+    return parse
+
+
+def _days(minimum: float, strict: bool) -> Callable[[str], float]:
+    what = f"a number of days {'>' if strict else '>='} {minimum:g}"
+
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})") from None
+        if not math.isfinite(value) or value < minimum or (strict and value == minimum):
+            raise argparse.ArgumentTypeError(f"must be {what} (got {text!r})")
+        return value
+
+    return parse
+
+
+def _setup_list(text: str) -> list[str]:
+    names = [s.strip() for s in text.split(",")]
+    if not all(names):
+        raise argparse.ArgumentTypeError(f"expected comma-separated setup names such as a,b,c (got {text!r})")
+    return names
+
+
+def _add_workers(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workers", type=_int_at_least(1), default=None, metavar="N",
+                   help="local worker processes; 1 runs serially (default: one per CPU available)")
+
+
+def _add_common(p: argparse.ArgumentParser) -> None:
+    p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
+                   help="override a field by dotted path, e.g. stores.0.staff=4 (repeatable)")
+
+
+def _add_force(p: argparse.ArgumentParser, out: bool = True) -> None:
+    what = ("replace the contents of a non-empty --out folder (refused otherwise), and run even if one "
+            "replication is estimated above 2 CPU hours or 8 GB (sim/experiments/guard.py)") if out else \
+        "run even if one replication is estimated above 2 CPU hours or 8 GB (sim/experiments/guard.py)"
+    p.add_argument("--force", action="store_true", help=what)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """Return the ``omnisim`` argument parser with its ``validate``, ``run`` and ``compare`` subcommands."""
+    parser = _Parser(prog=PROG, description="Discrete-event simulation of multichannel, cross-channel and "
+                                            "omnichannel retail setups.")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a scenario file and summarise it")
+    _add_common(p)
+
+    p = sub.add_parser("check-plausibility", help="run the baseline briefly and check it against real retailers' "
+                                                  "operating benchmarks (exit 1 when a figure is out of range)")
+    _add_common(p)
+    p.add_argument("--setup", default="multichannel", help="setup to check (default: multichannel, the baseline)")
+    p.add_argument("--replications", type=_int_at_least(1), default=3, metavar="N",
+                   help="replications (default: 3)")
+    p.add_argument("--days", type=_days(0, strict=True), default=None, metavar="D",
+                   help="days measured after the warm-up (default: 14)")
+    p.add_argument("--warmup", type=_days(0, strict=False), default=None, metavar="D",
+                   help="warm-up days, not measured (default: 14)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    _add_workers(p)
+    _add_force(p, out=False)
+
+    p = sub.add_parser("run", help="run one replication of one setup and print its KPIs")
+    _add_common(p)
+    p.add_argument("--setup", default="omnichannel", help="setup to run (default: omnichannel)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write kpis.csv and daily.csv to DIR")
+    _add_force(p)
+
+    p = sub.add_parser("compare", help="replicate several setups with common random numbers and compare them")
+    _add_common(p)
+    p.add_argument("--setups", type=_setup_list, default=None, metavar="A,B,C",
+                   help="setups to compare, the first is the baseline (default: the three named setups)")
+    p.add_argument("--replications", type=_int_at_least(2, " (confidence intervals need two)"), default=10,
+                   metavar="N", help="replications per setup (default: 10)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    _add_workers(p)
+    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL", help="confidence level (default: 0.95)")
+    _add_scheduler(p)
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True,
+                   help="write summary.csv, runs.csv, decision.json and the charts to DIR")
+    p.add_argument("--all", action="store_true", help="after the decision summary, print every headline KPI")
+    p.add_argument("--json", action="store_true",
+                   help="print the decision summary as JSON on standard output (paths go to standard error)")
+    _add_force(p)
+
+    p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
+    p.add_argument("file", type=Path, metavar="EXPERIMENT", help="experiment YAML file (see experiments/)")
+    p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
+                   help="override a field of the experiment's scenario by dotted path (repeatable)")
+    _add_workers(p)
+    _add_scheduler(p)
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the progress bar")
+    p.add_argument("--out", type=Path, metavar="DIR", required=True,
+                   help="keep the results store (results.sqlite) and the log (sweep.log) in DIR and write the "
+                        "tables (CSV and Parquet), summary.csv and any sensitivity charts there")
+    _add_force(p)
+
+    p = sub.add_parser("calibrate", help="fit journey parameters to market figures (or a chain to a journey log)")
+    _add_common(p)
+    p.add_argument("--targets", type=Path, metavar="YAML",
+                   help="targets file naming any of touchpoints_per_journey, usage {touchpoint: share}, ropo_share; "
+                        "only what it names is fitted (default: the market figures of DESIGN.md)")
+    p.add_argument("--refit", action="append", default=[], choices=["channels"],
+                   help="also refit a field the user set: channels (the segments' purchase channel shares; "
+                        "kept as written by default)")
+    p.add_argument("--log", type=Path, metavar="CSV",
+                   help="fit a Markov chain from a journey log (customer_id, timestamp, touchpoint) instead")
+    p.add_argument("--segment", action="append", default=None, metavar="NAME",
+                   help="with --log: the segment(s) that get the fitted chain (default: all)")
+    p.add_argument("--setup", default="omnichannel", help="setup simulated to correct the fit (default: omnichannel)")
+    p.add_argument("--out", type=Path, metavar="FILE", required=True,
+                   help="write the fitted scenario here: the scenario file with the fitted numbers replaced, its "
+                        "comments and layout kept")
+    p.add_argument("--force", action="store_true", help="overwrite --out if it exists (refused otherwise)")
+
+    p = sub.add_parser("warmup", help="suggest a warm-up from Welch's method on the daily stock of every setup; "
+                                      "--write puts it in the scenario file")
+    p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
+    p.add_argument("--replications", type=_int_at_least(1), default=None, metavar="N",
+                   help="replications of each setup (default: 10)")
+    p.add_argument("--days", type=_days(0, strict=True), default=None, metavar="D",
+                   help="days simulated from the start, stock at order-up-to (default: 56)")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--window", type=_int_at_least(1), default=None, metavar="W",
+                   help="Welch's window: the moving average spans 2W+1 days (default: the longest review cycle, at "
+                        "least a week: W=3)")
+    p.add_argument("--tolerance", type=_open_unit("0.05"), default=None, metavar="SHARE",
+                   help="settled when Welch's average stays within this share of its steady level (default: 0.02)")
+    _add_workers(p)
+    p.add_argument("--write", action="store_true",
+                   help="rewrite warmup_days (and horizon_days, so the measured days stay as they were) in FILE, "
+                        "its comments and layout kept")
+    p.add_argument("--plot", type=Path, metavar="DIR",
+                   help="write Welch's chart of each setup to DIR (welch-SETUP.png)")
+    p.add_argument("--force", action="store_true",
+                   help="replace the contents of a non-empty --plot folder (refused otherwise), and run even if one "
+                        "replication is estimated above 2 CPU hours or 8 GB (sim/experiments/guard.py)")
+
+    p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
+                                    "Markdown file's glossary markers")
+    p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
+
+    p = sub.add_parser("reference", help="print the scenario reference (every field: type, unit, default, range, "
+                                         "meaning), or write it and the scenario JSON Schema to files")
+    p.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown reference to FILE "
+                                                               "(docs/scenario-reference.md)")
+    p.add_argument("--schema", type=Path, metavar="FILE", help="write the JSON Schema of scenario files to FILE "
+                                                             "(docs/scenario.schema.json)")
+
+    p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
+    p.add_argument("results", type=Path, metavar="RESULTS_DIR",
+                   help="a folder written by omnisim compare --out (or omnisim sweep --out, with --point)")
+    p.add_argument("--out", type=Path, metavar="FILE", help="HTML file (default: RESULTS_DIR/report.html, or "
+                                                          "RESULTS_DIR/report-point-N.html for a sweep's point)")
+    p.add_argument("--point", type=_int_at_least(0), default=None, metavar="N",
+                   help="for a sweep folder: the design point to report (points.csv lists them)")
+    return parser
+
+
+def _add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--scheduler", type=_address, default=None, metavar="ADDR",
+                   help="run on the Dask cluster whose scheduler is at ADDR, e.g. tcp://host:8786 "
+                        "(--workers is then ignored)")
+
+
+def _address(text: str) -> str:
+    proto, sep, rest = text.rpartition("://")
+    host, colon, port = rest.rpartition(":")
+    if (sep and not proto) or not colon or not host or not port.isdigit():
+        raise argparse.ArgumentTypeError(f"expected a scheduler address such as tcp://host:8786 (got {text!r})")
+    return text if sep else f"tcp://{text}"
+
+
+def _open_unit(example: str) -> Callable[[str], float]:
+    """A number strictly between 0 and 1 (a confidence level, a share), its error giving ``example``."""
+    def parse(text: str) -> float:
+        try:
+            value = float(text)
+        except ValueError:
+            value = math.nan
+        if not 0.0 < value < 1.0:
+            raise argparse.ArgumentTypeError(f"must be a number strictly between 0 and 1, e.g. {example} "
+                                             f"(got {text!r})")
+        return value
+
+    return parse
+
+
+_confidence = _open_unit("0.95")
+
+
+# --------------------------------------------------------------------------------------------- scenario
+def _overrides(items: Sequence[str]) -> dict[str, Any]:
+
+    out: dict[str, Any] = {}
+    for item in items:
+        try:
+            key, value = parse_override(item)
+        except ScenarioError as exc:
+            raise UsageError(*exc.problems) from None
+        out[key] = value
+    return out
+
+
+def _load(file: Path, overrides: Sequence[str]) -> Any:
+    """Return the validated scenario, or raise UsageError with one line per problem prefixed by the file."""
+
+    values = _overrides(overrides)
+    try:
+        return load_scenario(file, values)
+    except ScenarioError as exc:
+        prefix = f"{file}: "
+        raise UsageError(*(p if p.startswith(prefix) else prefix + p for p in exc.problems)) from None
+
+
+def _guard(scenario: Any, force: bool, where: str = "") -> None:
+    """Refuse (exit 2, one line) a run whose replication is estimated above the resource caps, unless forced."""
+
+    est = estimate(scenario)
+    if not est.too_big:
+        return
+    line = f"{PROG}: {where}{est.refusal(scenario.horizon_days)}"
+    if not force:
+        raise UsageError(line)
+    print(f"{line.replace(PROG + ': ', PROG + ': note: ', 1)}; running anyway (--force)", file=sys.stderr)
+
+
+def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
+    """The library's check of setup names (:func:`sim.experiments.runner.check_setups`), its problem said for ``option``."""
+
+    try:
+        return check_setups(scenario, names)
+    except SetupError as exc:
+        if exc.unknown:
+            raise UsageError(f"{PROG}: {option}: unknown setup {exc.unknown[0]!r}; allowed: "
+                             f"{', '.join(exc.allowed)}") from None
+        if exc.repeated:
+            raise UsageError(f"{PROG}: {option}: setup {', '.join(map(repr, exc.repeated))} given more than "
+                             "once") from None
+        raise UsageError(f"{PROG}: {option}: {exc}") from None
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _sku_count(scenario: Any) -> int:
+    cat = scenario.catalogue
+    return len(cat.skus) if cat.skus is not None else int(cat.generator.n_skus)
+
+
+# --------------------------------------------------------------------------------------------- output
+SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", "results.sqlite-shm",
+              "results.sqlite.lock", "sweep.log")
+"""What a sweep folder keeps from one run to the next (the resumable store and its log); every other file in it
+is the previous run's export and is replaced by the new one."""
+
+
+def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str = "--out") -> Path:
+    """The absolute ``--out`` folder (or ``option``'s); refused (exit 2, one line, nothing touched) when it is a
+    file, or a non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
+    out = out.expanduser().absolute()
+    if out.exists() and not out.is_dir():
+        raise UsageError(f"{PROG}: {option} {out}: exists and is not a directory")
+    if force or not out.is_dir():
+        return out
+    entries = sorted(p.name for p in out.iterdir())
+    if sweep and "results.sqlite" in entries:
+        return out  # resuming: the store is the sweep's own
+    if entries:
+        shown = ", ".join(entries[:3]) + (", ..." if len(entries) > 3 else "")
+        count = "1 entry" if len(entries) == 1 else f"{len(entries)} entries"
+        raise UsageError(f"{PROG}: {option} {out}: not empty ({count}: {shown}); give a new folder, or --force to "
+                         "replace its contents")
+    return out
+
+
+@contextmanager
+def staged_output(out: Path, keep: Sequence[str] | None = None) -> Iterator[Path]:
+    """Yield a temporary directory next to ``out``; on success publish it as ``out``, else delete it.
+
+    The published folder holds exactly the new files, never a stale one beside them: if ``out`` does not exist,
+    or ``keep`` is None, the whole temporary directory replaces it (renamed into place, so it appears complete
+    or not at all; an old ``out`` is moved aside first and deleted after). With ``keep`` (names of files that
+    outlive a run, e.g. a sweep's results store), each new file replaces its namesake atomically and every other
+    file or folder of ``out`` not named in ``keep`` is deleted.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()  # not tempfile.mkdtemp: its 0700 mode would become the mode of --out
+    try:
+        yield tmp
+        _publish(tmp, out, keep)
+    finally:
+        _remove(tmp)
+
+
+def _remove(folder: Path) -> None:
+    """Delete a staging folder, even if Ctrl-C is pressed again while it is being deleted."""
+    while True:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _publish(tmp: Path, out: Path, keep: Sequence[str] | None = None) -> None:
+    if keep is None and out.is_dir():  # move the old folder aside, put the new one in place, delete the old
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            os.rename(old, out)
+            raise
+        _remove(old)
+        return
+    if not out.exists():
+        try:
+            os.rename(tmp, out)
+            return
+        except OSError:  # created meanwhile, or a platform that will not rename: fall back to file by file
+            out.mkdir(parents=True, exist_ok=True)
+    new = {item.name for item in tmp.iterdir()}
+    for item in sorted(tmp.iterdir()):
+        os.replace(item, out / item.name)
+    for item in sorted(out.iterdir()):  # the previous run's files: stale beside the new ones
+        if item.name not in new and item.name not in (keep or ()):
+            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+
+
+def _fmt(value: float, digits: int = 4) -> str:
+    return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
+
+
+def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
+    widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
+    for row in [header, ["-" * w for w in widths], *rows]:
+        print("  ".join(str(c).ljust(w) if i == 0 else str(c).rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+
+
+# --------------------------------------------------------------------------------------------- commands
+def cmd_validate(args: argparse.Namespace) -> int:
+    """Print ``OK: <name> (<n> stores, <m> SKUs, setups: ...)``; return 0."""
+
+    scenario = _load(args.file, args.overrides)
+    print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
+          f"setups: {', '.join(available(scenario))})")
+    est = estimate(scenario)
+    print(f"estimate: {est.describe()}")
+    if est.too_big:
+        print(f"{PROG}: note: {est.refusal(scenario.horizon_days)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_check_plausibility(args: argparse.Namespace) -> int:
+    """Print each operating benchmark of the scenario's sector with the baseline's value and the verdict;
+    return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
+    scenario = _load(args.file, args.overrides)
+    _check_setups(scenario, [args.setup], "--setup")
+
+    days = PLAUSIBILITY_DAYS if args.days is None else args.days
+    warmup = PLAUSIBILITY_WARMUP_DAYS if args.warmup is None else args.warmup
+    _guard(scenario.model_copy(update={"horizon_days": days + warmup, "warmup_days": warmup}), args.force)
+    verdicts = check_plausibility(scenario, args.setup, args.replications, args.seed, days, warmup, args.workers)
+    expected = scenario.benchmark_exceptions
+    rows = []
+    for v in verdicts:
+        b = v.benchmark
+        status = "in" if v.inside else ("out (expected)" if b.kpi in expected else "OUT")
+        rows.append((b.kpi, f"{_fmt(v.value)} ± {_fmt(v.half_width, 2)}", f"{b.low:g} – {b.high:g}", status,
+                     b.source))
+    print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
+          f"{days:g} days after {warmup:g} days of warm-up; mean ± 95 % half-width")
+    _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
+    for v in verdicts:
+        if not v.inside and v.benchmark.kpi in expected:
+            print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
+    bad = [v for v in verdicts if not v.inside and v.benchmark.kpi not in expected]
+    for v in bad:
+        print(f"{PROG}: {v.line()}", file=sys.stderr)
+    return EXIT_FAILURE if bad else EXIT_OK
+
+
+def _write_run(result: Any, out: Path) -> list[Path]:
+    import pandas as pd
+
+    kpis = pd.DataFrame({"kpi": list(result.kpis), "value": [float(v) for v in result.kpis.values()]})
+    daily = pd.DataFrame({name: pd.Series(values, dtype=float) for name, values in result.daily.items()})
+    daily.insert(0, "day", range(1, len(daily) + 1))
+    with staged_output(out) as tmp:
+        kpis.to_csv(tmp / "kpis.csv", index=False)
+        daily.to_csv(tmp / "daily.csv", index=False)
+    return [out / "kpis.csv", out / "daily.csv"]
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    """Run one replication; print the KPI table (name, value in the KPI's unit); optionally write CSVs."""
+    out = _check_out(args.out, args.force) if args.out else None
+    scenario = _load(args.file, args.overrides)
+    _check_setups(scenario, [args.setup], "--setup")
+    _guard(scenario, args.force)
+
+    # child 0 of SeedSequence(seed): the same customers as replication 0 of `compare --seed N`
+    result = model.run(scenario, setup=args.setup, seed=seeds(args.seed, 1)[0])
+    print(f"{scenario.name}: setup {result.setup}, seed {args.seed}: {result.customers} customers, "
+          f"{result.events} events in {result.wall_s:.2f} s", file=sys.stderr)
+
+    _print_table([(k, unit_of(k), _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "unit", "value"))
+    if out is not None:
+        for path in _write_run(result, out):
+            print(path)
+    return EXIT_OK
+
+
+def _headline(summary: Any) -> list[str]:
+    present = set(summary["kpi"])
+    missing = [k for k in HEADLINE_KPIS if k not in present]
+    if missing:
+        print(f"{PROG}: note: the model reported no {', '.join(missing)}; not charted", file=sys.stderr)
+    return [k for k in HEADLINE_KPIS if k in present]
+
+
+def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
+    setups = list(dict.fromkeys(summary["setup"]))
+    cell = {(r.setup, r.kpi): f"{_fmt(r.mean)} ± {_fmt(r.half_width, 2)}" for r in summary.itertuples()}
+    baseline = summary["baseline"].iloc[0]
+    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
+
+    _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
+
+
+def cmd_compare(args: argparse.Namespace) -> int:
+    """Replicate the setups, write summary.csv, runs.csv, kpis.png, differences.png; print a table and paths."""
+    out = _check_out(args.out, args.force)
+    scenario = _load(args.file, args.overrides)
+
+    setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
+    if len(setups) < 2:
+        raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    _guard(scenario, args.force)
+
+    # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
+    results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
+                                progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
+    decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
+                                                seed=args.seed, confidence=args.confidence, file=str(args.file),
+                                                overrides=args.overrides)
+    if args.json:
+        print(json.dumps(decision.to_dict(), indent=2))
+        for path in paths:
+            print(path, file=sys.stderr)
+        return EXIT_OK
+    _print_decision(decision)
+    if args.all:
+        print()
+        _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])
+    for path in paths:
+        print(path)
+    return EXIT_OK
+
+
+COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
+                 "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
+                 "queue_waits.png", "stock_over_time.png")
+"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts."""
+
+
+def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
+                     confidence: float = 0.95, file: str = "", overrides: Sequence[str] = ()) -> tuple[Any, Any, list[Path]]:
+    """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
+    :func:`sim.experiments.runner.replicate_results`, staged so it appears complete or not at all; return
+    ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
+    ``omnisim compare`` and the dashboard."""
+    from sim.experiments import analysis
+    from sim.outputs import plots
+    from sim.outputs.decision import decision_summary
+
+    setups = list(dict.fromkeys(r.setup for r in results))
+    runs = kpi_table(results)
+    summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
+    kpis = _headline(summary)
+    names = COMPARE_FILES
+    meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
+            "replications": replications, "confidence": confidence, "setups": setups,
+            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
+    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario)
+    with staged_output(out) as tmp:
+        summary.to_csv(tmp / names[0], index=False)
+        runs.to_csv(tmp / names[1], index=False)
+        (tmp / names[4]).write_text(scenario_yaml(scenario))
+        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
+        if kpis:
+            title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
+            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
+            plots.paired_differences(summary, kpis, tmp / names[3])
+        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
+        if len(decision.changes):
+            plots.changes_chart(decision.changes, tmp / names[7])
+        breakdown_table(results).to_csv(tmp / names[8], index=False)
+        daily_table(results).to_csv(tmp / names[9], index=False)
+        _mechanism_charts(scenario, results, tmp)
+    return decision, summary, [out / name for name in names if (out / name).exists()]
+
+
+def _mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
+    """The charts behind the changes: the funnel, channel flows, queue waits against targets, stock over time."""
+    from sim.experiments import analysis
+    from sim.outputs import plots
+
+    means = analysis.result_means(results)
+    plots.funnel(means, folder / "funnel.png")
+    plots.channel_flows(means, folder / "channel_flows.png")
+    call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else None
+    plots.queue_waits(means, folder / "queue_waits.png", scenario.fulfilment.store_wait_target_min, call_target)
+    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png")
+
+
+def _print_decision(decision: Any) -> None:
+    """The decision first: the sentences, then the deciding KPIs' changes as people read them."""
+    for line in decision.sentences:
+        print(textwrap.fill(line, width=110, subsequent_indent="  "))
+    print()
+    table = decision.table()
+    _print_table([tuple(str(v) for v in row) for row in table.itertuples(index=False)], tuple(table.columns))
+    print(f"(every KPI: --all; the tables and charts: {', '.join(('summary.csv', 'changes.png'))})")
+
+
+def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
+    """Return ``(experiment, evaluator)``, or raise UsageError with one line per problem naming the field.
+
+    Problems of the experiment file are prefixed with its path; problems of its scenario with the scenario's.
+    """
+
+    values = _overrides(overrides)
+    prefixes = [f"{file}: "]
+    try:
+        exp = load_experiment(file)
+        if exp.scenario is not None:
+            prefixes.append(f"{exp.scenario}: ")
+        evaluator = experiment_evaluator(exp, values)
+        evaluator.check_setups(exp.setups or evaluator.default_setups)
+    except ExperimentError as exc:
+        raise UsageError(*(p if p.startswith(tuple(prefixes)) else prefixes[0] + p for p in exc.problems)) from None
+    except ValueError as exc:  # an unknown or repeated setup name
+        raise UsageError(f"{prefixes[0]}{exc}") from None
+    return exp, evaluator
+
+
+@contextmanager
+def _file_log(path: Path) -> Iterator[None]:
+    """Append the runner's per-replication log (logger ``sim.experiments.batch``) to ``path`` while the block runs."""
+
+
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s pid=%(process)d %(levelname)s %(message)s"))
+    old = logger.level
+    logger.setLevel(logging.INFO)
+    logger.addHandler(handler)
+    try:
+        yield
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(old)
+        handler.close()
+
+
+def _sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
+    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``)."""
+
+    exp = result.experiment
+    days = {}
+    for i, params in enumerate(exp.points()):
+        sc = evaluator.prepare(params)[0]
+        days[str(i)] = sc.horizon_days - sc.warmup_days
+    return {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
+            "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
+            "confidence": exp.confidence, "horizon_days_by_point": days, "version": __version__}
+
+
+def _sweep_outputs(result: Any, tmp: Path, evaluator: Any = None) -> None:
+    """Write the sweep's tables, summary, meta.json, failures and (for a sensitivity design) indices and tornado
+    charts."""
+    from sim.outputs.plots import tornado
+
+    result.store.export(tmp, result.keys)
+    if evaluator is not None:
+        (tmp / "meta.json").write_text(json.dumps(_sweep_meta(result, evaluator), indent=2) + "\n")
+    runs = result.runs()
+    if not runs.empty:
+        result.summary_table().to_csv(tmp / "summary.csv", index=False)
+    failures = result.failures()
+    if len(failures):
+        failures.to_csv(tmp / "failures.csv", index=False)
+    kind = result.experiment.design.kind
+    if kind not in ("sobol-indices", "morris"):
+        return
+    if result.summary.failed_total:
+        print(f"{PROG}: note: sensitivity indices need every design point; skipped until the failed "
+              "replications succeed", file=sys.stderr)
+        return
+
+    kpis = result.experiment.kpis or [k for k in HEADLINE_KPIS if k in set(runs["kpi"])]
+    table = sensitivity.analyse(result, kpis)
+    table.to_csv(tmp / "sensitivity.csv", index=False)
+    for (kpi, setup), grp in table.groupby(["kpi", "setup"], sort=False):
+        tornado(grp, tmp / f"tornado-{kpi}-{setup}.png", title=f"{result.experiment.name}: {kpi} ({setup})")
+
+
+def _guard_points(exp: Any, evaluator: Any, force: bool) -> None:
+    """The resource guard on the experiment's dearest design point."""
+
+    worst, where = None, ""
+    for i, params in enumerate(exp.points()):
+        scenario = evaluator.prepare(params)[0]
+        if worst is None or estimate(scenario).cpu_s > estimate(worst).cpu_s:
+            worst, where = scenario, (f"design point {i}: " if params else "")
+    if worst is not None:
+        _guard(worst, force, where)
+
+
+def cmd_sweep(args: argparse.Namespace) -> int:
+    """Run an experiment into DIR/results.sqlite (resuming), export its tables; exit 1 if replications failed."""
+    out = _check_out(args.out, args.force, sweep=True)
+    exp, evaluator = _load_experiment(args.file, args.overrides)
+    _guard_points(exp, evaluator, args.force)
+
+    out.mkdir(parents=True, exist_ok=True)
+    with Store(default_store_path(out)) as store, _file_log(out / "sweep.log"):
+        result = sweep(exp, store, workers=args.workers, scheduler=args.scheduler, evaluator=evaluator,
+                       progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
+        with staged_output(out, keep=SWEEP_KEEP) as tmp:
+            _sweep_outputs(result, tmp, evaluator)
+            names = sorted(p.name for p in tmp.iterdir())
+    print(f"{exp.name}: {result.summary.describe()}", file=sys.stderr)
+    for name in [default_store_path(out).name, "sweep.log", *names]:
+        print(out / name)
+    return EXIT_FAILURE if result.summary.failed_total else EXIT_OK
+
+
+def cmd_calibrate(args: argparse.Namespace) -> int:
+    """Fit the journeys (to targets, or a chain to a log), write the user's file with the fitted values, print
+    the figures."""
+    from sim.experiments.calibration import (
+        MARKET_TARGETS,
+        calibrate,
+        fit_chain,
+        fitted_changes,
+        read_targets,
+        with_chain,
+        write_fitted,
+    )
+
+    if args.out.exists() and not args.force:  # checked before any fitting: nothing is touched
+        raise UsageError(f"{PROG}: --out {args.out}: exists; give a new file, or --force to overwrite it")
+    scenario = _load(args.file, args.overrides)
+    if args.log is not None:
+        if not args.log.is_file():
+            raise UsageError(f"{PROG}: --log {args.log}: no such file")
+        chain, counts = fit_chain(args.log)
+        fitted = with_chain(scenario, chain, args.segment)
+        changes = [(("segments", i, "journey", "chain"), seg.journey.chain.model_dump(mode="json"))
+                   for i, seg in enumerate(fitted.segments) if seg.journey.chain != scenario.segments[i].journey.chain]
+        print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
+              f"{sum(counts['start'].values())} journeys")
+    else:
+        targets = MARKET_TARGETS if args.targets is None else read_targets(args.targets)
+        fitted, report = calibrate(scenario, targets, setup=args.setup, refit=args.refit)
+        after = report["after"]
+        rows = [("touchpoints_per_journey", _fmt(targets["touchpoints_per_journey"]),
+                 _fmt(after["touchpoints_per_journey"]))] if "touchpoints_per_journey" in targets else []
+        rows += [(f"usage {k}", _fmt(v), _fmt(after["usage"][k])) for k, v in targets.get("usage", {}).items()]
+        if "ropo_share" in targets:
+            rows.append(("ropo_share", _fmt(targets["ropo_share"]), _fmt(after["ropo_share"])))
+        _print_table(rows, ("figure", "target", "simulated"))
+        changes = fitted_changes(scenario, fitted)
+        kept = "" if args.refit else "; purchase channels kept as written (--refit channels to fit them too)"
+        print(f"{_plural(len(changes), 'value')} fitted{kept}", file=sys.stderr)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    print(write_fitted(args.file, changes, args.out, overrides=_overrides(args.overrides), expected=fitted))
+    return EXIT_OK
+
+
+def _check_warmup_write(file: Path, scenario: Any) -> None:
+    """Refuse ``warmup --write`` (one line, before any run) where rewriting the file would be unsafe."""
+    if file.is_symlink() or not file.is_file():
+        raise UsageError(f"{PROG}: {file}: --write needs a regular file to rewrite")
+    if not os.access(file, os.W_OK):
+        raise UsageError(f"{PROG}: {file}: not writable; --write would change nothing")
+    if scenario.promotions:
+        first = scenario.promotions[0]
+        raise UsageError(f"{PROG}: {file}: --write refused: promotions are placed by simulated day (promotions.0 "
+                         f"{first.name!r} starts on day {first.start_day:g}), so a warm-up would move the measured "
+                         "days against them; shift them by the warm-up yourself, then set warmup_days")
+
+
+def _fitted_horizon_comment(warmup: int, measured: float) -> Callable[[str], str]:
+    """The new comment of ``horizon_days``: the warm-up and measured days, then the author's own reason."""
+    def rewrite(old: str) -> str:
+        reason = WARMUP_PREFIX.sub("", old)
+        head = f"warm-up {warmup} + {measured:g} measured days"
+        return f"{head}: {reason}" if reason else head
+
+    return rewrite
+
+
+def cmd_warmup(args: argparse.Namespace) -> int:
+    """Run the scenario from full stock under each setup, print Welch's warm-up for each and the suggestion (the
+    setup that settles last); with ``--write``, rewrite ``warmup_days`` and ``horizon_days`` in the file.
+    Exit 1 when a setup's stock has not settled within the run (nothing written)."""
+    plot = _check_out(args.plot, args.force, option="--plot") if args.plot else None
+    scenario = _load(args.file, [])
+    if args.write:
+        _check_warmup_write(args.file, scenario)
+
+    window = args.window or welch_window(scenario)
+    days = WARMUP_RUN_DAYS if args.days is None else args.days
+    reps = WARMUP_REPLICATIONS if args.replications is None else args.replications
+    tolerance = WARMUP_TOLERANCE if args.tolerance is None else args.tolerance
+    band = f"{100 * tolerance:g} %"
+    if days < 4 * window + 2:
+        raise UsageError(f"{PROG}: --days {days:g}: Welch's method needs two moving averages of {2 * window + 1} days;"
+                         f" give at least {4 * window + 2}")
+    _guard(scenario.model_copy(update={"horizon_days": days, "warmup_days": 0.0}), args.force)
+    found = suggest_warmup(scenario, None, reps, days, args.seed, args.workers, window, tolerance,
+                           progress=sys.stderr.isatty())
+    rows = [(setup, f"{w.warmup} days" if found.settled(setup) else "not settled", f"{w.period_means[0]:,.0f}",
+             f"{w.level:,.0f}") for setup, w in found.welch.items()]
+    print(f"{scenario.name}: Welch's method on {found.series} (stock on hand, whole network, end of day), "
+          f"{_plural(reps, 'replication')} of {days:g} days from order-up-to, seed {args.seed}, moving average of "
+          f"{2 * window + 1} days, within {band} of the steady level")
+    _print_table(rows, ("setup", "warm-up", "day 1 units", "steady units"))
+    if plot is not None:
+        from sim.outputs.plots import welch_plot
+
+        with staged_output(plot) as tmp:
+            for setup, w in found.welch.items():
+                welch_plot(w, tmp / f"welch-{setup}.png", f"{scenario.name}, {setup}: Welch's method, "
+                                                          f"{_plural(reps, 'replication')} of {days:g} days")
+        for setup in found.welch:
+            print(plot / f"welch-{setup}.png")
+    if found.days is None:
+        print(f"{PROG}: {args.file}: the stock of {' and '.join(found.slowest)} has not settled within {days:g} days "
+              f"(Welch's average must stay within {band} of its level from the first half of the run on); rerun with "
+              f"more days (--days {2 * days:g}) or replications (--replications {2 * reps}), or a wider --tolerance; "
+              "nothing written", file=sys.stderr)
+        return EXIT_FAILURE
+    last = ("every setup's stock settles by then" if len(found.slowest) == len(found.welch) else
+            f"{' and '.join(found.slowest)} {'settles' if len(found.slowest) == 1 else 'settle'} last")
+    print(f"suggested warm-up: {found.days} days ({last})")
+    if not args.write:
+        return EXIT_OK
+    from sim.experiments.calibration import write_fitted
+
+    measured = scenario.horizon_days - scenario.warmup_days
+    fitted = scenario.model_copy(update={"warmup_days": float(found.days), "horizon_days": found.days + measured})
+    command = " ".join([f"omnisim warmup --replications {reps} --days {days:g}",
+                        *([f"--seed {args.seed}"] if args.seed else []),
+                        *([f"--window {args.window}"] if args.window else []),
+                        *([f"--tolerance {args.tolerance:g}"] if args.tolerance else [])])
+    note = f"fitted by `{command}` (Welch on the daily network stock: {last})"
+    changes = [(("warmup_days",), found.days), (("horizon_days",), _whole(found.days + measured))]
+    write_fitted(args.file, changes, args.file, expected=fitted,
+                 comments={("warmup_days",): lambda _old: note,
+                           ("horizon_days",): _fitted_horizon_comment(found.days, measured)})
+    print(f"{args.file}: warmup_days {scenario.warmup_days:g} -> {found.days}, horizon_days "
+          f"{scenario.horizon_days:g} -> {found.days + measured:g} ({measured:g} measured days kept)")
+    return EXIT_OK
+
+
+def _whole(x: float) -> int | float:
+    """An integer where the number is one (written ``49``, not ``49.0``)."""
+    return int(x) if float(x).is_integer() else x
+
+
+def cmd_kpis(args: argparse.Namespace) -> int:
+    """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--readme``."""
+
+    if args.readme is None:
+        print(glossary_markdown())
+        return EXIT_OK
+    try:
+        text = args.readme.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{PROG}: --readme {args.readme}: cannot read it ({exc})") from None
+    if GLOSSARY_START not in text or GLOSSARY_END not in text:
+        raise UsageError(f"{PROG}: --readme {args.readme}: no glossary markers; put the lines {GLOSSARY_START!r} "
+                         f"and {GLOSSARY_END!r} where the glossary goes")
+    new = with_glossary(text)
+    if new != text:
+        tmp = args.readme.with_name(args.readme.name + ".tmp")
+        tmp.write_text(new, encoding="utf-8")
+        os.replace(tmp, args.readme)
+    print(args.readme)
+    return EXIT_OK
+
+
+def cmd_reference(args: argparse.Namespace) -> int:
+    """Print the scenario reference, or write it (``--markdown``) and the JSON Schema (``--schema``) and print
+    the paths written."""
+
+    if args.markdown is None and args.schema is None:
+        print(reference_markdown(), end="")
+        return EXIT_OK
+    for path, text in ((args.markdown, reference_markdown), (args.schema, schema_text)):
+        if path is None:
+            continue
+        tmp = path.with_name(path.name + ".tmp")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp.write_text(text(), encoding="utf-8")
+            os.replace(tmp, path)
+        except OSError as exc:
+            with suppress(OSError):  # nothing written, or no folder to write it in
+                tmp.unlink()
+            raise UsageError(f"{PROG}: {path}: cannot write it ({exc})") from None
+        print(path)
+    return EXIT_OK
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    """Write the HTML report of a compare folder and print its path."""
+    from sim.outputs.report import ReportError, write_report
+
+    if not (args.results / "summary.csv").is_file():
+        raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
+    try:
+        print(write_report(args.results, args.out, point=args.point))
+    except ReportError as exc:
+        raise UsageError(f"{PROG}: {exc}") from None
+    return EXIT_OK
+
+
+COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
+    "validate": cmd_validate,
+    "check-plausibility": cmd_check_plausibility,
+    "run": cmd_run,
+    "compare": cmd_compare,
+    "calibrate": cmd_calibrate,
+    "warmup": cmd_warmup,
+    "kpis": cmd_kpis,
+    "reference": cmd_reference,
+    "report": cmd_report,
+    "sweep": cmd_sweep,
+}
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point of the ``omnisim`` console script; return the exit status (0 ok, 2 bad input, 130 interrupted)."""
+    try:
+        args = build_parser().parse_args(argv)
+    except SystemExit as exc:  # --help, or an argparse error already printed on one line
+        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    try:
+        return _main(args)
+    except KeyboardInterrupt:  # pressed while the first one was being reported
+        return EXIT_INTERRUPTED
+
+
+def _main(args: argparse.Namespace) -> int:
+    try:
+        return COMMANDS[args.command](args)
+    except UsageError as exc:
+        for line in exc.lines:
+            print(line, file=sys.stderr)
+        return EXIT_USAGE
+    except SchedulerError as exc:  # --scheduler ADDR: nothing listens there
+        print(f"{PROG}: --scheduler {exc.address}: cannot connect to a Dask scheduler ({exc.reason})",
+              file=sys.stderr)
+        return EXIT_USAGE
+    except ScenarioError as exc:  # e.g. a journey log or targets file that does not fit
+        for line in exc.problems:
+            print(f"{PROG}: {line}", file=sys.stderr)
+        return EXIT_USAGE
+    except StoreError as exc:  # a results store that is not one, or one another sweep is writing
+        print(f"{PROG}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        if args.command == "sweep":
+            print(f"{PROG}: interrupted; the results store keeps every replication that finished (each in its own "
+                  "transaction): run the same command again to resume", file=sys.stderr)
+        else:
+            print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except BrokenPipeError:  # e.g. `omnisim run ... | head`: stop quietly like other command-line tools
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,430 @@
+"""The dashboard for strategists and consultants (Panel): pick a library scenario or upload one, choose the setups
+and the main levers, run the comparison in the background, read the decision and the charts, download the results.
+
+``make dashboard`` (``python -m sim.interfaces.dashboard --port 5006``) serves it on 127.0.0.1; in a notebook,
+``sim.interfaces.dashboard.Dashboard().view`` shows the same objects. The page never waits for a run: the comparison runs
+in a thread of its own (its replications on local worker processes) and a periodic callback of the session
+moves the progress bar and shows the results when they are ready. Every figure and table comes from the same
+functions as ``omnisim compare`` and the HTML report: the results folder is :func:`sim.interfaces.cli.write_comparison`'s,
+the report :func:`sim.outputs.report.write_report`'s.
+
+The levers are changes to the chosen scenario, applied as dotted-path overrides (so the loader checks them and
+names the field of any problem): an empty field keeps the scenario's value. Every lever is also a URL query
+parameter (``?scenario=default&days=2&replications=2``), so a view can be bookmarked or sent.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import tempfile
+import threading
+import uuid
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+import panel as pn
+
+from sim.experiments.batch import BatchError, cpus
+from sim.experiments.runner import replicate_results
+from sim.interfaces.cli import write_comparison
+from sim.scenario.schema import ScenarioError, load_scenario, read_yaml, scenario_from_dict
+from sim.scenario.setups import available, resolve
+from sim.scenario.userfiles import decode, load_yaml
+
+LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
+"""The scenario library of a source checkout (``scenarios/*.yaml``); an installed package has none: upload one."""
+UPLOADED = "(uploaded file)"
+POLL_MS = 300
+DEFAULT_DAYS = 7.0  # a first look in seconds to a minute; a decision wants the scenario's horizon and 10+ replications
+BREAKDOWN_DIMENSIONS = ("store", "channel")
+LABEL = "label" if "label" in pn.widgets.Select.param else "name"  # Panel 1.9 renamed a widget's caption
+COLOUR = "color" if "color" in pn.widgets.Button.param else "button_type"  # ... and a button's style
+
+
+def _widget(cls: Any, label: str, **params: Any) -> Any:
+    """A widget captioned ``label`` on any Panel from 1.4 on (``name`` before 1.9, ``label`` since)."""
+    return cls(**{LABEL: label}, **params)
+
+
+# --------------------------------------------------------------------------------------------- scenarios
+def library() -> dict[str, Path]:
+    """Library scenario name (file stem) -> path, the default first."""
+    files = sorted(LIBRARY.glob("*.yaml")) if LIBRARY.is_dir() else []
+    return dict(sorted(((p.stem, p) for p in files), key=lambda kv: (kv[0] != "default", kv[0])))
+
+
+def read_upload(data: bytes, filename: str) -> dict[str, Any]:
+    """The mapping of an uploaded YAML scenario, validated as it stands; raise :class:`ScenarioError` with one
+    line per problem, each prefixed with the file name (the loader's messages, as ``omnisim validate`` prints)."""
+    # the CLI's reader of user files: size cap, binary and encodings, duplicate keys, bounded aliases
+    raw = load_yaml(decode(data, filename, "scenario", ScenarioError), filename, ScenarioError)
+    try:
+        scenario_from_dict(raw)
+    except ScenarioError as exc:
+        raise ScenarioError([f"{filename}: {p}" for p in exc.problems]) from None
+    return raw
+
+
+@dataclass
+class Levers:
+    """The main levers, as changes to a scenario; None keeps the scenario's value."""
+
+    staff_change: int = 0                 # floor staff added to (or taken from) every store; at least 1 remains
+    stock_cover_days: float | None = None  # stores' order-up-to level in days of demand (stores that use days)
+    sync_interval_min: float | None = None  # cross-channel's stale stock sync period
+    reminders: bool = True                # abandoned-cart reminders where a setup sends them
+    chatbot: bool = True                  # the chatbot where a setup has one
+    days: float | None = None             # days measured (after the warm-up)
+    customers_per_day: float | None = None
+
+
+def lever_overrides(scenario: Any, levers: Levers, setups: Sequence[str]) -> dict[str, Any]:
+    """The dotted-path overrides that apply ``levers`` to ``scenario`` for a comparison of ``setups``."""
+    out: dict[str, Any] = {}
+    for i, store in enumerate(scenario.stores):
+        if levers.staff_change and store.staff is not None:
+            out[f"stores.{i}.staff"] = max(1, store.staff + levers.staff_change)
+        if levers.stock_cover_days is not None and store.replenishment.order_up_to_days is not None:
+            out[f"stores.{i}.replenishment.order_up_to_days"] = levers.stock_cover_days
+    if levers.sync_interval_min is not None:
+        out["fulfilment.sync_interval_min"] = levers.sync_interval_min
+    for name in setups:
+        caps = resolve(scenario, name)
+        if not levers.reminders and caps.cart_reminders:
+            out[f"setups.{name}.cart_reminders"] = False
+        if not levers.chatbot and caps.chatbot:
+            out[f"setups.{name}.chatbot"] = False
+    if levers.days is not None:
+        out["horizon_days"] = scenario.warmup_days + levers.days
+    if levers.customers_per_day is not None:
+        out["customers_per_day"] = levers.customers_per_day
+    return out
+
+
+# --------------------------------------------------------------------------------------------- runs
+@dataclass
+class Job:
+    """A comparison running in a thread of its own: the session polls ``done``/``total`` and ``finished``."""
+
+    total: int
+    done: int = 0
+    finished: bool = False
+    error: list[str] = field(default_factory=list)
+    folder: Path | None = None
+    decision: Any = None
+    summary: pd.DataFrame | None = None
+    roi_png: bytes | None = None
+    report: Path | None = None
+    thread: threading.Thread | None = None
+
+    def progress(self, done: int, total: int) -> None:
+        self.done, self.total = done, total
+
+
+def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed: int, workers: int,
+                   folder: Path, job: Job, overrides: Sequence[str] = ()) -> None:
+    """Run the comparison into ``folder`` (the ``omnisim compare --out`` folder, plus ``report.html``), recording
+    progress and outcome in ``job``. Meant for a background thread: it never raises."""
+    from sim.outputs import roi
+    from sim.outputs.report import write_report
+
+    try:
+        results = replicate_results(scenario, list(setups), replications, seed, workers, on_result=job.progress)
+        decision, summary, _ = write_comparison(scenario, results, folder, replications=replications, seed=seed,
+                                                file=f"dashboard: {scenario.name}", overrides=overrides)
+        if decision.payback is not None and len(decision.payback):
+            job.roi_png = roi.roi_chart_figure(decision.payback).png()
+        job.report = write_report(folder)
+        job.folder, job.decision, job.summary = folder, decision, summary
+    except BatchError as exc:
+        job.error = [str(exc).splitlines()[0]]
+    except (ScenarioError, ValueError) as exc:
+        job.error = list(getattr(exc, "problems", [str(exc)]))
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a dead session
+        job.error = [f"the run failed: {exc.__class__.__name__}: {exc}"]
+    finally:
+        job.finished = True
+
+
+def zip_folder(folder: Path) -> io.BytesIO:
+    """The results folder as a zip archive in memory (files under the folder's name)."""
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                zf.write(path, Path(folder.name) / path.relative_to(folder))
+    buf.seek(0)
+    return buf
+
+
+def breakdown_frame(folder: Path, dimension: str) -> pd.DataFrame:
+    """Means over replications of the report's breakdown KPIs for one dimension: a row per setup and member."""
+    from sim.outputs.report import BREAKDOWN_KPIS
+
+    frame = pd.read_csv(folder / "breakdown.csv")
+    rows = frame[frame["dimension"] == dimension]
+    if rows.empty:
+        return pd.DataFrame()
+    means = rows.groupby(["setup", "member", "kpi"], sort=False)["value"].mean().unstack("kpi")
+    cols = [k for k in BREAKDOWN_KPIS.get(dimension, ()) if k in means.columns]
+    out = means[cols].reset_index().rename(columns={"member": dimension})
+    return out.round(3)
+
+
+# --------------------------------------------------------------------------------------------- the page
+def _png(data: bytes, name: str) -> pn.pane.PNG:
+    return pn.pane.PNG(data, name=name, sizing_mode="scale_width", max_width=1100, css_classes=["omnisim-chart"])
+
+
+class Dashboard:
+    """The dashboard's widgets, callbacks and layout for one session (``.view``)."""
+
+    def __init__(self, results_root: Path | None = None):
+
+
+        self.results_root = results_root or Path(tempfile.gettempdir()) / "omnisim-dashboard"
+        self.session = uuid.uuid4().hex[:8]
+        self.runs = 0
+        self.job: Job | None = None
+        self.uploaded: dict[str, Any] | None = None
+        self._poll: Any = None
+        names = list(library())
+        w = pn.widgets
+        self.scenario = _widget(w.Select, "Scenario", options=[*names, UPLOADED], value=names[0] if names else UPLOADED)
+        self.upload = _widget(w.FileInput, "Upload a scenario", accept=".yaml,.yml", multiple=False)
+        self.setups = _widget(w.MultiChoice, "Setups (the first is the baseline)", options=[], value=[])
+        self.staff = _widget(w.IntSlider, "Staff per store (change)", start=-3, end=6, value=0)
+        self.stock = _widget(w.FloatInput, "Store stock cover (days)", value=None, start=0.5, end=90, step=0.5)
+        self.sync = _widget(w.FloatInput, "Sync interval, cross-channel (min)", value=None, start=1, step=15)
+        self.reminders = _widget(w.Checkbox, "Abandoned-cart reminders (where a setup sends them)", value=True)
+        self.chatbot = _widget(w.Checkbox, "Chatbot (where a setup has one)", value=True)
+        self.replications = _widget(w.IntSlider, "Replications", start=2, end=30, value=3)
+        self.days = _widget(w.FloatInput, "Days measured", value=DEFAULT_DAYS, start=0.25, step=1)
+        self.customers = _widget(w.FloatInput, "Customers per day", value=None, start=10, step=100)
+        self.seed = _widget(w.IntInput, "Seed", value=0, start=0)
+        self.workers = _widget(w.IntInput, "Worker processes", value=min(2, cpus()), start=1, end=max(1, cpus()))
+        self.run = _widget(w.Button, "Run the comparison", css_classes=["omnisim-run"], **{COLOUR: "primary"})
+        self.progress = pn.indicators.Progress(value=0, max=1, visible=False, sizing_mode="stretch_width")
+        self.status = pn.pane.Markdown("", css_classes=["omnisim-status"])
+        self.messages = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["omnisim-messages"])
+        self.results = pn.Column(pn.pane.Markdown(INTRO), sizing_mode="stretch_width")
+        self.scenario.param.watch(self._scenario_changed, "value")
+        self.upload.param.watch(self._uploaded, "value")
+        self.run.on_click(self._start)
+        self._scenario_changed()
+        controls = pn.Column(
+            pn.pane.Markdown("### Scenario"), self.scenario, self.upload, self.setups,
+            pn.pane.Markdown("### Levers"), self.staff, self.stock, self.sync, self.reminders, self.chatbot,
+            pn.pane.Markdown("### Runs"), self.replications, self.days, self.customers, self.seed, self.workers,
+            self.run, self.progress, self.status, width=330)
+        self.view = pn.Row(controls, pn.Column(self.messages, self.results, sizing_mode="stretch_width"),
+                           sizing_mode="stretch_width")
+
+    # ----------------------------------------------------------------------------------- scenario and levers
+    def sync_url(self) -> None:
+        """Keep the levers in the URL's query (bookmarkable; also how a test or a link sets them)."""
+        loc = pn.state.location
+        if loc is None:
+            return
+        for widget, key in ((self.scenario, "scenario"), (self.staff, "staff"), (self.stock, "stock_days"),
+                            (self.sync, "sync_min"), (self.reminders, "reminders"), (self.chatbot, "chatbot"),
+                            (self.replications, "replications"), (self.days, "days"),
+                            (self.customers, "customers"), (self.seed, "seed"), (self.workers, "workers"),
+                            (self.setups, "setups")):
+            loc.sync(widget, {"value": key})
+
+    def _base(self) -> tuple[Any, dict[str, Any] | Path]:
+        """The chosen scenario as loaded, and where it comes from (an uploaded mapping or a library file)."""
+        if self.scenario.value == UPLOADED:
+            if self.uploaded is None:
+                raise ScenarioError(["no scenario uploaded yet: choose a file with 'Upload a scenario'"])
+            return scenario_from_dict(self.uploaded), self.uploaded
+        path = library()[self.scenario.value]
+        return load_scenario(path), path
+
+    def _scenario_changed(self, *_: Any) -> None:
+        try:
+            scenario, _ = self._base()
+        except ScenarioError as exc:
+            self._show_messages(exc.problems)
+            return
+        self._show_messages([])
+        names = available(scenario)
+        keep = [s for s in self.setups.value if s in names]
+        self.setups.options = names
+        self.setups.value = keep or names[:3]
+        store = scenario.stores[0] if scenario.stores else None
+        cover = store.replenishment.order_up_to_days if store else None
+        self.stock.placeholder = f"as in the scenario ({cover:g})" if cover is not None else "as in the scenario"
+        self.sync.placeholder = f"as in the scenario ({scenario.fulfilment.sync_interval_min:g})"
+        self.customers.placeholder = f"as in the scenario ({scenario.customers_per_day:g})"
+        self.days.placeholder = f"as in the scenario ({scenario.horizon_days - scenario.warmup_days:g})"
+        self.status.object = f"**{scenario.name}**: {scenario.description.strip()}"
+
+    def _uploaded(self, event: Any) -> None:
+        if not event.new:
+            return
+        name = self.upload.filename or "uploaded.yaml"
+        try:
+            self.uploaded = read_upload(event.new, name)
+        except ScenarioError as exc:
+            self.uploaded = None
+            self._show_messages(exc.problems, title=f"{name} cannot be used")
+            return
+        if self.scenario.value == UPLOADED:
+            self._scenario_changed()
+        else:
+            self.scenario.value = UPLOADED
+
+    def _show_messages(self, lines: Sequence[str], title: str = "The scenario has problems") -> None:
+        if not lines:
+            self.messages.visible = False
+            self.messages.object = ""
+            return
+        self.messages.object = f"**{title}** (one line per problem):\n\n" + "\n".join(f"- `{ln}`" for ln in lines)
+        self.messages.visible = True
+
+    def levers(self) -> Levers:
+        return Levers(staff_change=int(self.staff.value), stock_cover_days=self.stock.value,
+                      sync_interval_min=self.sync.value, reminders=bool(self.reminders.value),
+                      chatbot=bool(self.chatbot.value), days=self.days.value,
+                      customers_per_day=self.customers.value)
+
+    # ----------------------------------------------------------------------------------- running
+    def _start(self, *_: Any) -> None:
+        if self.job is not None and not self.job.finished:
+            return
+        setups = list(self.setups.value)
+        try:
+            base, source = self._base()
+            if len(setups) < 2:
+                raise ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
+            overrides = lever_overrides(base, self.levers(), setups)
+            data = source if isinstance(source, dict) else read_yaml(source)
+            scenario = scenario_from_dict(data, overrides)
+        except ScenarioError as exc:
+            self._show_messages(exc.problems)
+            return
+        self._show_messages([])
+        self.runs += 1
+        folder = self.results_root / self.session / f"run-{self.runs}"
+        reps = int(self.replications.value)
+        self.job = job = Job(total=len(setups) * reps)
+        job.thread = threading.Thread(target=run_comparison, name=f"omnisim-{self.session}-{self.runs}", daemon=True,
+                                      args=(scenario, setups, reps, int(self.seed.value or 0),
+                                            int(self.workers.value or 1), folder, job,
+                                            [f"{k}={json.dumps(v)}" for k, v in overrides.items()]))
+        self.run.disabled = True
+        self.progress.value, self.progress.max, self.progress.visible = 0, job.total, True
+        self.status.object = f"Running {job.total} replications of **{scenario.name}** in the background..."
+        job.thread.start()
+        self._poll = pn.state.add_periodic_callback(self._check, period=POLL_MS)
+
+    def _check(self) -> None:
+        job = self.job
+        if job is None:
+            return
+        self.progress.max = max(1, job.total)
+        self.progress.value = min(job.done, job.total)
+        self.status.object = f"{job.done} of {job.total} replications done"
+        if not job.finished:
+            return
+        if self._poll is not None:
+            self._poll.stop()
+            self._poll = None
+        self.run.disabled = False
+        self.progress.visible = False
+        if job.error:
+            self._show_messages(job.error, title="The comparison could not run")
+            self.status.object = "The run failed: see the message."
+            return
+        self.status.object = f"Done: {job.total} replications. Results folder: `{job.folder}`"
+        self.results.objects = self._result_panes(job)
+
+    # ----------------------------------------------------------------------------------- results
+    def _result_panes(self, job: Job) -> list[Any]:
+        assert job.folder is not None and job.decision is not None
+        folder, decision = job.folder, job.decision
+        chart = {p.name: p.read_bytes() for p in folder.glob("*.png")}
+        sentences = "\n".join(f"- {s}" for s in decision.sentences)
+        out: list[Any] = [
+            pn.pane.Markdown(f"## The decision\n{sentences}", css_classes=["omnisim-summary"]),
+        ]
+        if "changes.png" in chart:
+            out.append(_png(chart["changes.png"], "changes"))
+        out.append(pn.pane.DataFrame(decision.table(), index=False, css_classes=["omnisim-decision-table"]))
+        out.append(pn.pane.Markdown("## Payback"))
+        if decision.payback is not None and len(decision.payback):
+            cols = [c for c in ("setup", "yearly_gain", "cost_low", "cost_high", "payback_months",
+                                "payback_months_low", "payback_months_high") if c in decision.payback.columns]
+            out.append(pn.pane.DataFrame(decision.payback[cols].round(1), index=False))
+            if job.roi_png:
+                out.append(_png(job.roi_png, "payback"))
+        else:
+            out.append(pn.pane.Markdown("No payback: the comparison has no margin to set against costs."))
+        for name, heading in (("kpis.png", "## Headline KPIs"), ("differences.png", "## Paired differences")):
+            if name in chart:
+                out += [pn.pane.Markdown(heading), _png(chart[name], name.removesuffix(".png"))]
+        out.append(pn.pane.Markdown("## By store and channel"))
+        for dim in BREAKDOWN_DIMENSIONS:
+            frame = breakdown_frame(folder, dim)
+            if len(frame):
+                out += [pn.pane.Markdown(f"### By {dim} (means over replications; click a column to sort)"),
+                        pn.widgets.Tabulator(frame, disabled=True, show_index=False, pagination="local",
+                                             page_size=12, sizing_mode="stretch_width")]
+        for name in ("channel_flows.png", "queue_waits.png", "funnel.png", "stock_over_time.png"):
+            if name in chart:
+                out.append(_png(chart[name], name.removesuffix(".png")))
+        out.append(pn.pane.Markdown("## Downloads"))
+        out.append(pn.Row(
+            pn.widgets.FileDownload(callback=lambda: zip_folder(folder), filename=f"omnisim-{folder.name}.zip",
+                                    label="Results folder (zip)", **{COLOUR: "success"}),
+            pn.widgets.FileDownload(file=str(job.report), filename="omnisim-report.html",
+                                    label="HTML report", embed=False, **{COLOUR: "success"})))
+        return out
+
+
+INTRO = """## What would each setup do for this retailer?
+Choose a scenario from the library (or upload your own YAML file), the setups to compare (the first is the
+baseline) and the levers, then **Run the comparison**. The same simulated customers are replayed under every setup,
+so the differences are paired. The run goes on in the background; the decision, the charts and the breakdowns
+appear here when it is done, with the results folder and the HTML report to download.
+
+Empty lever fields keep the scenario's own values. A few days and replications give a first look in seconds; a
+decision wants the scenario's full horizon and 10 or more replications."""
+
+
+def app() -> pn.viewable.Viewable:
+    """One session's page (what ``panel serve`` or :func:`serve` shows)."""
+    pn.extension("tabulator", notifications=False)
+    board = Dashboard()
+    board.sync_url()
+    return board.view
+
+
+def serve(port: int = 5006, address: str = "127.0.0.1", show: bool = False) -> None:
+    """Serve the dashboard on ``address:port`` until interrupted."""
+    pn.serve({"/": app}, port=port, address=address, websocket_origin=[f"{address}:{port}", f"localhost:{port}"],
+             show=show, title="omnisim dashboard", verbose=True)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m sim.interfaces.dashboard", description=__doc__.splitlines()[0])
+    parser.add_argument("--port", type=int, default=5006, help="port (default 5006)")
+    parser.add_argument("--address", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    parser.add_argument("--show", action="store_true", help="open a browser on the page")
+    args = parser.parse_args(argv)
+    serve(args.port, args.address, args.show)
+    return 0
+
+
+__all__ = ["Dashboard", "Levers", "app", "lever_overrides", "read_upload", "serve"]
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,237 @@
+"""The decision summary of a comparison: what each setup changes against the baseline, how sure we are, and
+whether it pays — one function used by the CLI, the report and the notebooks.
+
+For the KPIs that decide (:data:`DECIDING`), each setup's paired difference with the baseline (same customers)
+becomes a change people read: a relative change in % for amounts, a change in points for shares, each with its
+confidence interval, and a verdict — a clear gain, a clear loss, or no detectable difference when the interval
+holds zero. Which way is a gain comes from the KPI's declaration (:data:`sim.core.kpis.KPIS`, ``better``). A few
+plain sentences are written from those numbers only: a sentence never states a gain or a loss the interval does
+not support. The relative interval divides the paired difference's interval by the baseline mean (the
+baseline's own noise is small next to the paired difference's under common random numbers).
+
+Numbers for people (:func:`fmt_value`, :func:`fmt_change`): thousands separators, 2–3 significant figures,
+percentages for shares, the currency, never scientific notation.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from sim.core.kpis import SCORE, SHARE
+from sim.experiments.changes import (
+    GAIN,
+    LOSS,
+    NO_DATA,
+    NONE,
+    TARGET_POINTS_HALF_WIDTH,
+    TARGET_REL_HALF_WIDTH,
+    change_half_widths,
+    changes,
+)
+
+WEEK_DAYS = 7.0
+"""A result resting on fewer measured days than a weekly cycle is flagged (the weekly profile has not repeated)."""
+
+
+
+# --------------------------------------------------------------------------------------------- numbers
+def _digits(x: float, significant: int) -> int:
+    """Decimals that round ``x`` to ``significant`` figures (negative: tens, hundreds, ... for large numbers)."""
+    if x == 0 or not math.isfinite(x):
+        return 0
+    return significant - 1 - math.floor(math.log10(abs(x)))
+
+
+def fmt_number(x: float, significant: int = 3) -> str:
+    """``x`` with thousands separators and ``significant`` figures, never in scientific notation."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    d = _digits(x, significant)
+    rounded = round(x, d)
+    text = f"{rounded:,.{max(d, 0)}f}"
+    return text.replace("-", "−")
+
+
+def fmt_value(x: float, unit: str) -> str:
+    """A value in its unit, for people: shares as percentages, money with the currency sign."""
+    if x is None or (isinstance(x, float) and math.isnan(x)):
+        return "–"
+    if unit == SHARE:
+        return f"{fmt_number(100 * x)} %"
+    if unit == "€":
+        return f"{fmt_number(x)} €"
+    if unit in ("count", SCORE) or not unit:
+        return fmt_number(x)
+    return f"{fmt_number(x)} {unit}"
+
+
+def _signed(x: float) -> str:
+    text = fmt_number(x)
+    return text if text.startswith(("−", "–")) or x == 0 else f"+{text}"
+
+
+def fmt_change(change: float, low: float, high: float, unit: str) -> str:
+    """A change with its interval, e.g. ``+11.7 % [+11.5; +11.9]`` or ``−1.2 points [−1.6; −0.8]``."""
+    if change is None or math.isnan(change):
+        return "no data"
+    interval = "" if math.isnan(low) or math.isnan(high) else f" [{_signed(low)}; {_signed(high)}]"
+    return f"{_signed(change)} {unit}{interval}"
+
+
+# --------------------------------------------------------------------------------------------- sentences
+def _phrase(row: Any) -> str:
+    """One clause about one KPI, worded from its verdict: a direction only when the interval supports it."""
+    label = row.label[0].lower() + row.label[1:] if not row.label[:2].isupper() else row.label
+    if row.verdict == NO_DATA:
+        return f"gives no data on {label}"
+    up = row.diff_ci_low > 0
+    size, low, high = (row.change, row.change_low, row.change_high) if up else \
+        (-row.change, -row.change_high, -row.change_low)
+    return (f"{'raises' if up else 'lowers'} {label} by {fmt_number(size)} {row.change_unit} "
+            f"[{fmt_number(low)}; {fmt_number(high)}]")
+
+
+def sentences(table: pd.DataFrame, payback: pd.DataFrame | None = None, confidence: float = 0.95) -> list[str]:
+    """Plain sentences from a :func:`changes` table (and a payback table from :func:`sim.outputs.roi.roi_table`): per
+    setup, its clear gains, its clear losses, then what did not move; a payback sentence when it is known."""
+    out = []
+    level = f"{confidence:.0%}"
+    for setup, rows in table.groupby("setup", sort=False):
+        base = rows["baseline"].iloc[0]
+        gains = [_phrase(r) for r in rows.itertuples() if r.verdict == GAIN]
+        losses = [_phrase(r) for r in rows.itertuples() if r.verdict == LOSS]
+        moved = [_phrase(r) for r in rows.itertuples() if r.verdict in ("higher", "lower")]
+        flat = [r.label for r in rows.itertuples() if r.verdict == NONE]
+        name = setup[0].upper() + setup[1:]
+        if gains:
+            out.append(f"{name}, against {base}, " + _join(gains) + ".")
+        if losses:
+            out.append(f"{'It' if gains else name + ', against ' + base + ','} " + _join(losses) + ".")
+        if moved:
+            out.append(f"{'It' if gains or losses else name} " + _join(moved) + ".")
+        if flat:
+            out.append(f"No difference in {_join([f.lower() for f in flat])} can be told apart from chance "
+                       f"at {level.replace('%', ' %')} confidence.")
+        if payback is not None and setup in set(payback["setup"]):
+            p = payback[payback["setup"] == setup].iloc[0]
+            out.append(_payback_sentence(name, p))
+    return out
+
+
+def _join(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+
+
+def _months(x: float) -> str:
+    return "never" if not math.isfinite(x) else f"{fmt_number(x, 2)} months"
+
+
+def _pct(x: float) -> str:
+    return "–" if not math.isfinite(x) else f"{fmt_number(100 * x, 2)} %"
+
+
+def _payback_sentence(name: str, p: Any) -> str:
+    if not p.whole_weeks:
+        return f"{name}: no payback computed: the {p.note}."
+    costs = (f"implementation {fmt_value(p.cost_low, '€')}–{fmt_value(p.cost_high, '€')} and running costs of "
+             f"{fmt_value(p.running_low, '€')}–{fmt_value(p.running_high, '€')} a year, the gain ramping up over "
+             f"{fmt_number(p.ramp_up_months, 2)} months")
+    margin = "operating margin" if p.margin_kpi == "operating_margin" else p.margin_kpi.replace("_", " ")
+    if not math.isfinite(p.payback_months):
+        return (f"{name} does not pay back its costs ({costs}) on the {margin} it adds "
+                f"(yearly gain {fmt_value(p.yearly_gain, '€')}).")
+    return (f"{name} pays back its costs ({costs}) in {_months(p.payback_months)} "
+            f"[{_months(p.payback_months_low)}; {_months(p.payback_months_high)}] on a yearly {margin} gain of "
+            f"{fmt_value(p.yearly_gain, '€')} [{fmt_value(p.yearly_gain_ci_low, '€')}; "
+            f"{fmt_value(p.yearly_gain_ci_high, '€')}]; 12-month ROI {_pct(p.roi_12m)} "
+            f"[{_pct(p.roi_12m_low)}; {_pct(p.roi_12m_high)}].")
+
+
+def _precision(row: Any) -> str:
+    unit = " %" if row.change_unit == "%" else " points"
+    return "no interval" if not math.isfinite(row.half_width) else f"±{fmt_number(row.half_width, 2)}{unit}"
+
+
+def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
+                     target: float = TARGET_REL_HALF_WIDTH, points: float = TARGET_POINTS_HALF_WIDTH) -> list[str]:
+    """Caution sentences for a result that rests on less than a weekly cycle of measured days, or on a change of a
+    deciding KPI whose interval is too wide to decide on: the paired difference with the baseline above ``target``
+    of the baseline mean (amounts) or ``points`` (shares and scores), see :func:`change_half_widths`."""
+    out = []
+    if measured_days is not None and measured_days < WEEK_DAYS:
+        out.append(f"Caution: this rests on {measured_days:g} measured days, less than a weekly cycle; "
+                   "weekdays and weekends are not both represented, so measure at least two whole weeks before "
+                   "deciding.")
+    if {"kpi", "mean", "diff_ci_low", "diff_ci_high", "baseline"} <= set(summary.columns):
+        widths = change_half_widths(summary, target=target, points=points)
+        wide = widths[widths["wide"]]
+        if not wide.empty:
+            parts = [f"{setup}'s " + _join([f"{r.label[0].lower() + r.label[1:]} ({_precision(r)})"
+                                            for r in rows.itertuples()])
+                     for setup, rows in wide.groupby("setup", sort=False)]
+            out.append(f"Caution: the interval of the change against {wide['baseline'].iloc[0]} is too wide to decide "
+                       f"on {_join(parts)}; the target is ±{100 * target:g} % of the baseline for amounts, "
+                       f"±{points:g} point{'' if points == 1 else 's'} for shares and scores. Add replications "
+                       "(sim.experiments.runner.sequential with criterion=\"paired\" adds them until the target is met) "
+                       "before relying on these figures.")
+    return out
+
+
+# --------------------------------------------------------------------------------------------- the summary
+@dataclass
+class DecisionSummary:
+    """What a comparison says: changes of the deciding KPIs, payback (when the measured days are known) and the
+    sentences. ``to_dict`` is what ``omnisim compare --json`` prints."""
+
+    baseline: str | None
+    confidence: float
+    changes: pd.DataFrame
+    payback: pd.DataFrame | None = None
+    sentences: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        def clean(v: Any) -> Any:
+            if isinstance(v, float) and not math.isfinite(v):
+                return None
+            return v.item() if hasattr(v, "item") else v
+
+        rows = [{k: clean(v) for k, v in r.items()} for r in self.changes.to_dict("records")]
+        pay = None if self.payback is None else [
+            {k: clean(v) for k, v in r.items()} for r in self.payback.to_dict("records")]
+        return {"baseline": self.baseline, "confidence": self.confidence, "changes": rows, "payback": pay,
+                "sentences": self.sentences, "warnings": self.warnings}
+
+    def table(self) -> pd.DataFrame:
+        """The changes as people read them: setup, KPI label, baseline and setup values, change, verdict."""
+        rows = [{"setup": r.setup, "KPI": r.label, "baseline": fmt_value(r.baseline_mean, r.unit),
+                 "setup value": fmt_value(r.mean, r.unit),
+                 "change": fmt_change(r.change, r.change_low, r.change_high, r.change_unit), "verdict": r.verdict}
+                for r in self.changes.itertuples()]
+        return pd.DataFrame(rows, columns=["setup", "KPI", "baseline", "setup value", "change", "verdict"])
+
+
+def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_days: float | None = None,
+                     runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None) -> DecisionSummary:
+    """The decision summary of a :func:`sim.experiments.analysis.summarise` table; with ``measured_days`` (days measured
+    per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`."""
+    table = changes(summary)
+    baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
+    payback = None
+    if measured_days and "gross_margin" in set(summary["kpi"]) and summary["setup"].nunique() > 1:
+        from sim.outputs import roi
+
+        # the CFO's margin (fulfilment, offers and returns out) when the replications are there to derive it
+        margin = "operating_margin" if runs is not None else "gross_margin"
+        payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
+                                margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    warnings = horizon_warnings(summary, measured_days)
+    # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns
+    return DecisionSummary(baseline, confidence, table, payback, warnings + sentences(table, payback, confidence),
+                           warnings)

@@ -1,0 +1,561 @@
+"""A self-contained HTML report of a comparison folder, for a consultant to send to a client.
+
+:func:`write_report` reads what ``omnisim compare --out DIR`` wrote (``summary.csv``, ``runs.csv``, ``kpis.png``,
+``differences.png``) and whatever else is there (``scenario.yaml``, ``meta.json``, other ``*.png`` charts), and
+writes one HTML file: tables as HTML, charts embedded as base64 data URIs, the scenario text, the seed, the
+package version and the confidence level. Nothing is fetched from the network when the file is opened. A small
+inline script sets ``document.body.dataset.imagesLoaded`` (and ``imagesTotal``) once the page has loaded, so a
+headless browser can check that every chart decoded.
+
+Run facts the folder does not record (the seed, the scenario's name, the measured days) come from ``meta``;
+a confidence level not given is inferred from the summary's own t intervals and marked as inferred.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import io
+import json
+import math
+import os
+import uuid
+from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from scipy import stats
+
+from sim._version import __version__
+from sim.core.kpis import KPI_BY_NAME, KPIS, label_of, unit_of
+from sim.scenario.schema import ScenarioError
+from sim.scenario.userfiles import load_yaml, read_text
+
+REQUIRED = ("summary.csv",)
+KNOWN_CHARTS = {
+    "funnel.png": "The funnel: where customers give up, by stage and setup",
+    "channel_flows.png": "Channel flows: where customers research and where they buy, by setup",
+    "queue_waits.png": "Queues against their targets: waits and service levels in store and on the phone",
+    "stock_over_time.png": "Stock on hand and stockouts day by day (whole network)",
+    "kpis.png": "Headline KPIs by setup (mean, error bars: confidence interval)",
+    "differences.png": "Paired differences against the baseline setup (same customers), with confidence interval",
+}
+MAX_RUN_ROWS = 5000
+
+
+class ReportError(ValueError):
+    """A results folder the report cannot read: one line naming the file and what is wrong with it."""
+
+
+def _read(path: Path) -> str:
+    """A results folder's text file, read safely (size cap, strict UTF-8: sim/scenario/userfiles.py)."""
+    try:
+        return read_text(path, "results", ScenarioError)
+    except ScenarioError as exc:
+        raise ReportError(exc.problems[0]) from None
+
+
+def _csv(path: Path, needs: Sequence[str] = ()) -> pd.DataFrame:
+    """A CSV table of a results folder; a file that is not one, or lacks a column the report needs, raises
+    :class:`ReportError`."""
+
+    text = _read(path)
+    try:
+        frame = pd.read_csv(io.StringIO(text))
+    except (ValueError, pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
+        raise ReportError(f"{path}: not a CSV table ({str(exc).splitlines()[0][:120]})") from None
+    missing = [c for c in needs if c not in frame.columns]
+    if missing:
+        raise ReportError(f"{path}: missing column(s) {', '.join(missing)}; is this an omnisim compare folder?")
+    return frame
+
+CSS = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:2rem auto;max-width:1200px;
+color:#1a1a1a;line-height:1.4;padding:0 1rem}
+h1{font-size:1.6rem;margin-bottom:.2rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ccc}
+table{border-collapse:collapse;margin:.6rem 0;font-size:.85rem}
+th,td{border:1px solid #d0d0d0;padding:.25rem .5rem;text-align:right}
+th{background:#f0f4f8}td:first-child,th:first-child{text-align:left}
+tr:nth-child(even) td{background:#fafafa}
+figure{margin:1rem 0}figure img{max-width:100%;border:1px solid #e0e0e0}figcaption{font-size:.85rem;color:#444}
+pre{background:#f6f6f6;padding:.8rem;overflow-x:auto;font-size:.8rem;border:1px solid #e0e0e0}
+#meta-table td{text-align:left}#meta-table td:first-child{font-weight:600}.note{font-size:.85rem;color:#555}
+#decision{background:#f7faf7;border:1px solid #cfe3d4;padding:.2rem 1rem 1rem;margin-top:1rem}
+#sentences li{margin:.3rem 0}.gain{color:#00734f;font-weight:600}.loss{color:#b34700;font-weight:600}
+#glossary td{text-align:left}th.sort{cursor:pointer}th.sort:after{content:" \\2195";color:#999}
+@media print{details{display:block}#decision{break-inside:avoid}}
+"""
+SCRIPT = """
+window.addEventListener("load", function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; }).length;
+  document.body.dataset.imagesLoaded = String(ok);
+  document.body.dataset.imagesTotal = String(imgs.length);
+  // where the decision and the first full table sit on the page (px from the top), for a headless check
+  var top = function (id) { var e = document.getElementById(id); return e ? String(Math.round(
+    e.getBoundingClientRect().top + window.scrollY)) : ""; };
+  document.body.dataset.decisionTop = top("decision");
+  document.body.dataset.firstTableTop = top("kpi-table");
+  document.body.dataset.viewportHeight = String(window.innerHeight);
+});
+document.querySelectorAll("table.sortable").forEach(function (table) {
+  table.querySelectorAll("th").forEach(function (th, col) {
+    th.classList.add("sort");
+    th.addEventListener("click", function () {
+      var body = table.tBodies[0], rows = Array.prototype.slice.call(body.rows);
+      var up = th.dataset.dir !== "up"; th.dataset.dir = up ? "up" : "down";
+      var key = function (r) {
+        var t = r.cells[col].textContent.replace(/[\u2212]/g, "-").replace(/[^0-9.eE+-]/g, "");
+        var x = parseFloat(t); return isNaN(x) ? r.cells[col].textContent : x;
+      };
+      rows.sort(function (a, b) { var x = key(a), y = key(b); return (x > y ? 1 : x < y ? -1 : 0) * (up ? 1 : -1); });
+      rows.forEach(function (r) { body.appendChild(r); });
+    });
+  });
+});
+"""
+
+
+# --------------------------------------------------------------------------------------------- formatting
+def _num(value: Any, digits: int = 4) -> str:
+    """Format a number with ``digits`` significant digits; NaN as "no data", infinities spelled out."""
+    try:
+        x = float(value)
+    except (TypeError, ValueError):
+        return html.escape(str(value))
+    if math.isnan(x):
+        return "no data"
+    if math.isinf(x):
+        return "∞" if x > 0 else "−∞"
+    if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
+        return f"{x:.{digits - 1}e}"
+    text = f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
+    return text.replace(",", "\u202f")  # thin space as thousands separator
+
+
+def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, caption: str = "",
+           sortable: bool = False) -> str:
+    head = "".join(f"<th>{html.escape(str(h))}</th>" for h in header)
+    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in row) + "</tr>" for row in rows)
+    cap = f"<caption class='note'>{html.escape(caption)}</caption>" if caption else ""
+    cls = " class='sortable'" if sortable else ""
+    return f"<table id='{table_id}'{cls}>{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+
+
+def _unit(kpi: str) -> str:
+
+    return unit_of(kpi)
+
+
+def _kpi_cell(kpi: str) -> str:
+    """A KPI as people read it: its declared label, its name, and its definition on hover (sim/core/kpis.py)."""
+
+    k = KPI_BY_NAME.get(kpi)
+    if k is None:
+        return f"<code>{html.escape(kpi)}</code>"
+    return (f"<a href='#kpi-{html.escape(kpi)}' title='{html.escape(k.definition, quote=True)}'>"
+            f"{html.escape(k.label)}</a><br><code>{html.escape(kpi)}</code>")
+
+
+BREAKDOWN_KPIS = {
+    "store": ("orders", "stockout_rate", "on_shelf_availability", "store_service_level", "store_wait_mean_min",
+              "picks"),
+    "channel": ("journeys", "orders", "conversion_rate", "basket_value", "revenue", "stockout_rate"),
+    "segment": ("journeys", "orders", "conversion_rate", "basket_units", "revenue", "multichannel_customer_share"),
+}
+
+
+def _breakdowns(folder: Path) -> str:
+    """Sortable tables of the breakdowns by store, channel and segment (means over replications), when the
+    folder has ``breakdown.csv``."""
+    path = folder / "breakdown.csv"
+    if not path.is_file():
+        return ""
+    frame = _csv(path, ("dimension", "setup", "member", "kpi", "value"))
+    means = frame.groupby(["dimension", "setup", "member", "kpi"], sort=False)["value"].mean()
+    parts = []
+    for dim, kpis in BREAKDOWN_KPIS.items():
+        if dim not in means.index.get_level_values(0):
+            continue
+        table = means.loc[dim].unstack("kpi")
+        cols = [k for k in kpis if k in table.columns]
+        rows = [[html.escape(str(setup)), html.escape(str(member)),
+                 *(_people(table.loc[(setup, member), k], k) for k in cols)] for setup, member in table.index]
+        parts.append(f"<h3>By {dim}</h3>" + _table(["setup", dim, *(_label(k) for k in cols)], rows,
+                                                     f"breakdown-{dim}", "mean over replications; click a column "
+                                                     "to sort", sortable=True))
+    return "".join(parts)
+
+
+def _people(value: float, kpi: str) -> str:
+    from sim.outputs.decision import fmt_value
+
+    return html.escape(fmt_value(float(value), _unit(kpi)))
+
+
+def _label(kpi: str) -> str:
+
+    return label_of(kpi) if kpi != "picks" else "store picks"
+
+
+def _glossary() -> str:
+    """The KPI glossary, from the declarations (sim/core/kpis.py): the same text as the README's."""
+
+    rows = [f"<tr id='kpi-{html.escape(k.name)}'><td>{html.escape(k.label)}<br><code>{html.escape(k.name)}</code>"
+            f"</td><td>{html.escape(k.unit)}</td><td>{html.escape(k.definition)}</td></tr>" for k in KPIS]
+    return ("<table id='glossary-table'><thead><tr><th>KPI</th><th>unit</th><th>what it says</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _decision_section(decision: Any, chart_uri: str | None) -> str:
+    """The first screen: the sentences, the headline changes chart, the changes table and the payback."""
+    from sim.outputs.decision import GAIN, LOSS, fmt_number, fmt_value
+
+    items = "".join(f"<li>{html.escape(s)}</li>" for s in decision.sentences)
+    table = decision.table()
+    verdict_cls = {GAIN: "gain", LOSS: "loss"}
+    rows = [[html.escape(r["setup"]), _kpi_cell(k), html.escape(r["baseline"]), html.escape(r["setup value"]),
+             html.escape(r["change"]),
+             f"<span class='{verdict_cls.get(r['verdict'], '')}'>{html.escape(r['verdict'])}</span>"]
+            for r, k in zip(table.to_dict("records"), decision.changes["kpi"], strict=True)]
+    level = f"{decision.confidence:.0%}"
+    parts = [f"<ul id='sentences'>{items}</ul>"]
+    if chart_uri:
+        parts.append(f"<figure><img src='{chart_uri}' alt='What each setup changes against {decision.baseline}' "
+                     f"data-file='changes.png'><figcaption>What each setup changes against {decision.baseline}: "
+                     f"relative change of amounts, change in points of shares and scores; bars show the {level} "
+                     "confidence interval of the paired difference (same customers)</figcaption></figure>")
+    parts.append(_table(["setup", "KPI", f"{decision.baseline}", "setup", "change [interval]", "verdict"], rows,
+                        "decision-table", f"change against {decision.baseline}: % for amounts, points for shares "
+                        f"and scores; interval at {level}; a verdict only where the interval excludes zero",
+                        sortable=True))
+    if decision.payback is not None and len(decision.payback):
+        p = decision.payback
+        months = [f"{fmt_number(r.payback_months, 2)} [{fmt_number(r.payback_months_low, 2)}; "
+                  f"{fmt_number(r.payback_months_high, 2)}]" if np.isfinite(r.payback_months) else "never"
+                  for r in p.itertuples()]
+        pay_rows = [[html.escape(r.setup), html.escape(", ".join(r.systems) if isinstance(r.systems, list | tuple)
+                                                       else str(r.systems)),
+                     f"{fmt_value(r.cost_low, '€')} – {fmt_value(r.cost_high, '€')}",
+                     html.escape(fmt_value(r.yearly_gain, "€")), html.escape(m)]
+                    for r, m in zip(p.itertuples(), months, strict=True)]
+        parts.append(_table(["setup", "systems", "one-off cost", "yearly margin gain", "payback (months)"],
+                            pay_rows, "payback-table", "payback of the capabilities each setup needs, from the "
+                            "gross-margin gain scaled to a year; one-off costs only, running costs excluded"))
+    return "".join(parts)
+
+
+# --------------------------------------------------------------------------------------------- reading
+def infer_confidence(summary: pd.DataFrame) -> float | None:
+    """Return the confidence level of a summary's t intervals (rounded to 0.1 %), or None if none is usable.
+
+    Solves ``half_width = t(p, n-1) * std / sqrt(n)`` for the level on the first row with a positive spread.
+    """
+    need = {"n", "std", "half_width"}
+    if not need <= set(summary.columns):
+        return None
+    rows = summary[(summary["n"] >= 2) & (summary["std"] > 0) & np.isfinite(summary["half_width"])]
+    if rows.empty:
+        return None
+    r = rows.iloc[0]
+    t = float(r["half_width"]) * math.sqrt(float(r["n"])) / float(r["std"])
+    return round(2.0 * float(stats.t.cdf(t, df=float(r["n"]) - 1.0)) - 1.0, 3)
+
+
+def _read_meta(folder: Path, meta: Mapping[str, Any] | None) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    path = folder / "meta.json"
+    if path.is_file():
+        try:
+            loaded = json.loads(_read(path))
+        except json.JSONDecodeError as exc:
+            raise ReportError(f"{path}: not valid JSON ({exc.msg} at line {exc.lineno})") from None
+        if isinstance(loaded, dict):
+            out.update(loaded)
+    out.update(dict(meta or {}))
+    return out
+
+
+def _scenario_text(folder: Path) -> tuple[str | None, dict[str, Any]]:
+    for name in ("scenario.yaml", "scenario.yml"):
+        path = folder / name
+        if path.is_file():
+            text = _read(path)
+            try:
+
+                data = load_yaml(text, str(path), ScenarioError)
+            except ScenarioError:  # the text is still shown as written
+                data = None
+            return text, data if isinstance(data, dict) else {}
+    return None, {}
+
+
+def _data_uri(path: Path) -> str:
+    return "data:image/png;base64," + base64.b64encode(path.read_bytes()).decode("ascii")
+
+
+def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, str, str]]:
+    """Return (file name, caption, data URI) of the folder's PNG charts, the compare charts first."""
+    names = [n for n in KNOWN_CHARTS if (folder / n).is_file()]
+    # changes.png is drawn again, from the summary, at the top of the decision section
+    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS and p.name != "changes.png")
+    out = [(n, KNOWN_CHARTS.get(n, n.removesuffix(".png").replace("_", " ")), _data_uri(folder / n)) for n in names]
+    return out + [(Path(p).name, caption, _data_uri(Path(p))) for p, caption in extra]
+
+
+# --------------------------------------------------------------------------------------------- sections
+def _facts(meta: Mapping[str, Any], scenario: Mapping[str, Any], summary: pd.DataFrame,
+           runs: pd.DataFrame | None) -> list[tuple[str, str]]:
+
+    confidence = meta.get("confidence")
+    conf_text = f"{float(confidence):.1%}" if confidence is not None else None
+    if conf_text is None:
+        guess = infer_confidence(summary)
+        conf_text = f"{guess:.1%} (inferred from the intervals)" if guess is not None else "not recorded"
+    setups = list(pd.unique(summary["setup"]))
+    reps = meta.get("replications")
+    if reps is None and runs is not None and "replication" in runs.columns:
+        reps = int(runs["replication"].nunique())
+    rows = [
+        ("scenario", meta.get("scenario") or scenario.get("name") or "not recorded"),
+        ("description", meta.get("description") or str(scenario.get("description", "")).strip() or "—"),
+        ("setups compared", ", ".join(setups)),
+        ("baseline of the paired differences", str(summary["baseline"].dropna().iloc[0])
+         if "baseline" in summary and summary["baseline"].notna().any() else setups[0]),
+        ("replications per setup", reps if reps is not None else "not recorded"),
+        ("seed", meta.get("seed") if meta.get("seed") is not None else "not recorded"),
+        ("confidence level", conf_text),
+        ("measured days per replication", meta.get("horizon_days", "not recorded")),
+        ("omnisim version", meta.get("version") or __version__),
+        ("report written", datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")),
+    ]
+    shown = {k for k, _ in rows} | {"scenario", "description", "version", "confidence", "replications", "seed",
+                                     "horizon_days"}
+    rows += [(str(k), v) for k, v in meta.items() if k not in shown and not isinstance(v, dict | list)]
+    return [(k, html.escape(str(v))) for k, v in rows]
+
+
+def _headline_table(summary: pd.DataFrame) -> str:
+    setups = list(pd.unique(summary["setup"]))
+    cell = {(r.setup, r.kpi): (r.mean, r.half_width) for r in summary.itertuples()}
+    rows = []
+    for kpi in pd.unique(summary["kpi"]):
+        values = []
+        for s in setups:
+            mean, half = cell.get((s, kpi), (math.nan, math.nan))
+            values.append(_num(mean) + ("" if math.isnan(half) else f" ± {_num(half, 2)}"))
+        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
+    return _table(["KPI", "unit", *setups], rows, "kpi-table",
+                  "mean over replications ± half-width of the confidence interval")
+
+
+def _differences_table(summary: pd.DataFrame) -> str:
+    baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
+    others = [s for s in pd.unique(summary["setup"]) if s != baseline]
+    cell = {(r.setup, r.kpi): r for r in summary.itertuples()}
+    rows = []
+    for kpi in pd.unique(summary["kpi"]):
+        values = []
+        for s in others:
+            r = cell.get((s, kpi))
+            if r is None or math.isnan(r.diff):
+                values.append("no data")
+                continue
+            ci = "" if math.isnan(r.diff_ci_low) else f" [{_num(r.diff_ci_low, 3)}, {_num(r.diff_ci_high, 3)}]"
+            p = "" if math.isnan(r.diff_p_value) else f" (p={_num(r.diff_p_value, 2)})"
+            values.append(f"{_num(r.diff)}{ci}{p}")
+        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
+    return _table(["KPI", "unit", *(f"{s} − {baseline}" for s in others)], rows, "differences-table",
+                  "paired difference (same customers), [confidence interval], two-sided paired-t p-value")
+
+
+def _frame_table(frame: pd.DataFrame, table_id: str, caption: str) -> str:
+    rows = [[html.escape(str(v)) if isinstance(v, str) else _num(v, 6) for v in row]
+            for row in frame.itertuples(index=False)]
+    return _table(list(frame.columns), rows, table_id, caption)
+
+
+def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any],
+                 workdir: Path) -> tuple[str, list[tuple[str, str]]]:
+    """Return the ROI section's HTML and its chart (path, caption) when the measured days are known."""
+    days = meta.get("horizon_days")
+    if days is None or "gross_margin" not in set(summary["kpi"]) or summary["setup"].nunique() < 2:
+        return "", []
+    from sim.outputs import roi
+
+    margin = "operating_margin" if runs is not None else "gross_margin"
+    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin,
+                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+    if not table["whole_weeks"].all():
+        note = html.escape(str(table["note"].iloc[0]))
+        return (f"<p class='note warning'>No return on investment: the {note}.</p>", [])
+    chart = roi.roi_chart(table, workdir / "roi.png")
+    cols = ["setup", "systems", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
+            "yearly_gain_ci_low", "yearly_gain_ci_high", "payback_months", "payback_months_low",
+            "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high"]
+    costs = roi.check_costs(meta.get("costs") or roi.DEFAULT_COSTS)
+    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), _num(v["running_low"]),
+                  _num(v["running_high"]), html.escape(v["source"])] for k, v in costs.items()]
+    what = "Operating-margin" if margin == "operating_margin" else "Gross-margin"
+    body = (
+        f"<p class='note'>{what} gain against the baseline (after the fulfilment costs, offers and margin of "
+        f"returned sales the runs measured), scaled from the measured days to a year (365 / {_num(days)}), "
+        f"ramping up over {_num(roi.DEFAULT_RAMP_UP_MONTHS)} months after go-live, against implementation costs "
+        "(one-off, €) and running costs (€ a year from go-live). Payback in months; the interval pairs the cost "
+        "ranges with the ends of the gain's confidence interval.</p>"
+        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of 12 months' costs")
+        + _table(["system", "what", "low (€)", "high (€)", "running low (€/yr)", "running high (€/yr)", "source"],
+                 cost_rows, "costs-table", "cost ranges used (editable)")
+    )
+    return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
+
+
+def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any], workdir: Path) -> str:
+    """The decision section's HTML (empty with a single setup): sentences, changes chart, table, payback."""
+    if summary["setup"].nunique() < 2:
+        return ""
+    from sim.outputs import plots
+    from sim.outputs.decision import decision_summary
+
+    level = meta.get("confidence") or infer_confidence(summary) or 0.95
+    decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"))
+    chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
+    return _decision_section(decision, _data_uri(chart) if chart else None)
+
+
+# --------------------------------------------------------------------------------------------- the report
+def _sweep_point(folder: Path, summary: pd.DataFrame, runs: pd.DataFrame | None, info: dict[str, Any],
+                 point: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None, int]:
+    """One design point of a sweep folder's tables (summary and runs with a ``point`` column), its factor values
+    added to ``info`` as run facts; :class:`ReportError` when no point is chosen among several, or an unknown one."""
+    from sim.experiments.analysis import SUMMARY_COLUMNS
+
+    points = sorted(int(p) for p in pd.unique(summary["point"]))
+    if point is None:
+        if len(points) > 1:
+            raise ReportError(f"{folder}: a sweep folder with {len(points)} design points ({points[0]}–{points[-1]}, "
+                              "listed in points.csv); choose one with --point N")
+        point = points[0]
+    if point not in points:
+        raise ReportError(f"{folder}: no design point {point}; the sweep has points {points[0]}–{points[-1]}")
+    rows = summary[summary["point"] == point]
+    factors = {c: rows[c].iloc[0] for c in rows.columns if c not in SUMMARY_COLUMNS and c != "point"}
+    summary = rows[list(SUMMARY_COLUMNS)].reset_index(drop=True)
+    if runs is not None and "point" in runs.columns:
+        runs = runs[runs["point"] == point][["setup", "replication", "kpi", "value"]].reset_index(drop=True)
+    name = info.get("experiment") or info.get("scenario") or folder.name
+    where = ", ".join(f"{k} = {v}" for k, v in factors.items())
+    info["scenario"] = f"{name}, design point {point}" + (f" ({where})" if where else "")
+    info["design point"] = f"{point} of {len(points)} (points {points[0]}–{points[-1]}: omnisim report --point N)"
+    for k, v in factors.items():
+        info[f"factor {k}"] = v
+    days = info.pop("horizon_days_by_point", None)
+    if isinstance(days, dict) and str(point) in days:
+        info["horizon_days"] = days[str(point)]
+    return summary, runs, point
+
+
+def write_report(results_dir: str | Path, out_html: str | Path | None = None,
+                 meta: Mapping[str, Any] | None = None, point: int | None = None) -> Path:
+    """Write a self-contained HTML report of a ``omnisim compare --out`` folder; return the HTML path.
+
+    ``results_dir`` must hold ``summary.csv``; ``runs.csv``, the charts (every ``*.png``), ``scenario.yaml``
+    and ``meta.json`` are used when present. ``out_html`` defaults to ``results_dir/report.html``. ``meta``
+    (overriding ``meta.json``) may give ``scenario`` (name), ``seed``, ``version`` (default
+    ``__version__``), ``confidence`` (a level in 0–1; inferred from the intervals when absent),
+    ``replications``, ``horizon_days`` (measured days per replication: adds the return-on-investment section of
+    :mod:`sim.outputs.roi`), ``costs`` (a cost table for it) and any other scalar facts to list. Raises
+    ``FileNotFoundError`` when the folder or its summary is missing.
+
+    A sweep folder (``omnisim sweep --out``: a ``point`` column in its tables) is reported one design point at a
+    time: ``point`` chooses it (needed when there are several; :class:`ReportError` says so), its factor values
+    become run facts and the default file is ``report-point-N.html``.
+    """
+    folder = Path(results_dir)
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: no such results folder")
+    for name in REQUIRED:
+        if not (folder / name).is_file():
+            raise FileNotFoundError(f"{folder / name}: missing; run `omnisim compare --out {folder}` first")
+    from sim.experiments.analysis import SUMMARY_COLUMNS
+
+    summary = _csv(folder / "summary.csv", SUMMARY_COLUMNS)
+    if point is not None and "point" not in summary.columns:
+        raise ReportError(f"{folder}: --point is for a sweep folder; this one holds a single comparison")
+    bad = [c for c in SUMMARY_COLUMNS[2:-1] if c in summary.columns and not pd.api.types.is_numeric_dtype(summary[c])
+           and summary[c].notna().any()]
+    if bad or summary.empty:
+        raise ReportError(f"{folder / 'summary.csv'}: " + (f"column(s) {', '.join(bad)} must be numbers" if bad
+                                                          else "no rows"))
+    runs = _csv(folder / "runs.csv", ("setup", "replication", "kpi", "value")) if (folder / "runs.csv").is_file() \
+        else None
+    info = _read_meta(folder, meta)
+    default_name = "report.html"
+    sweep = "point" in summary.columns
+    if sweep:
+        summary, runs, point = _sweep_point(folder, summary, runs, info, point)
+        default_name = f"report-point-{point}.html"
+    scenario_text, scenario = _scenario_text(folder)
+    out = Path(out_html) if out_html is not None else folder / default_name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    work = out.parent / f".report-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    work.mkdir()
+    try:
+        roi_html, roi_charts = _roi_section(summary, runs, info, work)
+        decision_html = _decision(summary, runs, info, work)
+        charts = [c for c in _charts(folder, roi_charts) if not (sweep and c[0].startswith("tornado-"))]
+        page = _page(info, scenario, scenario_text, summary, runs, charts, roi_html,
+                     decision_html, _breakdowns(folder))
+        tmp = work / "report.html"
+        tmp.write_text(page, encoding="utf-8")
+        os.replace(tmp, out)
+    finally:
+        for p in work.iterdir():
+            p.unlink()
+        work.rmdir()
+    return out
+
+
+def _page(meta: Mapping[str, Any], scenario: Mapping[str, Any], scenario_text: str | None, summary: pd.DataFrame,
+          runs: pd.DataFrame | None, charts: Sequence[tuple[str, str, str]], roi_html: str,
+          decision_html: str, breakdowns: str = "") -> str:
+    """The report: the decision first, then the charts of the mechanisms, the full tables, the glossary, the
+    scenario and the run facts."""
+    facts = _facts(meta, scenario, summary, runs)
+    name = dict(facts)["scenario"]
+    figures = "".join(f"<figure><img src='{uri}' alt='{html.escape(caption)}' data-file='{html.escape(fname)}'>"
+                      f"<figcaption>{html.escape(caption)}</figcaption></figure>" for fname, caption, uri in charts)
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>",
+        f"<title>omnisim report: {name}</title><style>{CSS}</style></head><body>",
+        f"<h1>Omnichannel simulation report: {name}</h1>",
+        "<p class='note'>Discrete-event simulation of the same customers under each setup (common random numbers); "
+        "every figure below was computed by the runs listed, none is assumed. KPI names link to the "
+        "<a href='#glossary'>glossary</a>.</p>",
+        "<section id='decision'><h2>What changes, and whether it pays</h2>",
+        decision_html or "<p class='note'>One setup only: nothing to compare.</p>", "</section>",
+        "<h2 id='mechanisms'>Behind the changes</h2>",
+        figures or "<p class='note'>No chart in the results folder.</p>", breakdowns,
+        "<h2 id='tables'>Full tables</h2><h3>KPIs by setup</h3>", _headline_table(summary),
+        "<h3>Differences against the baseline</h3>", _differences_table(summary),
+    ]
+    if roi_html:
+        parts += ["<h3>Return on investment</h3>", roi_html]
+    parts += ["<h2 id='glossary'>Glossary</h2>", _glossary(),
+              "<h2>Scenario</h2>",
+              f"<pre id='scenario'>{html.escape(scenario_text)}</pre>" if scenario_text is not None else
+              "<p class='note'>No scenario.yaml in the results folder.</p>",
+              "<h2>Run</h2>", _table(["fact", "value"], facts, "meta-table"),
+              "<h2>All figures</h2><details><summary>Summary table (summary.csv)</summary>",
+              _frame_table(summary, "summary-table", "one row per setup and KPI"), "</details>"]
+    if runs is not None:
+        shown = runs.head(MAX_RUN_ROWS)
+        note = f"first {MAX_RUN_ROWS} of {len(runs)} rows" if len(runs) > MAX_RUN_ROWS else f"{len(runs)} rows"
+        parts += ["<details><summary>Replications (runs.csv)</summary>",
+                  _frame_table(shown, "runs-table", f"one row per setup, replication and KPI; {note}"), "</details>"]
+    parts += [f"<script>{SCRIPT}</script></body></html>"]
+    return "\n".join(parts)
