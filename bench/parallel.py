@@ -38,7 +38,8 @@ sys.path.insert(0, str(ROOT))
 
 from bench.run import own_peak_mb  # noqa: E402
 from sim.experiments.designs import Experiment  # noqa: E402
-from sim.experiments.runner import replicate, sweep  # noqa: E402
+from sim.experiments.replicate import replicate  # noqa: E402
+from sim.experiments.sweep import sweep  # noqa: E402
 from sim.scenario.schema import load_scenario  # noqa: E402
 
 

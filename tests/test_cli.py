@@ -17,6 +17,7 @@ import yaml
 
 import sim
 from sim.interfaces import cli
+from sim.outputs.results import COMPARE_FILES
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -157,7 +158,7 @@ def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
     ids=["run-unknown", "plausibility-unknown", "compare-unknown-first", "compare-repeated", "compare-one"],
 )
 def test_setup_problems_are_worded_for_the_option(tmp_path, capsys, argv, line):
-    """The library checks the names (sim.experiments.runner.check_setups); the CLI words its problem for the option."""
+    """The library checks the names (sim.experiments.replicate.check_setups); the CLI words its problem for the option."""
     if argv[0] == "compare":
         argv = [*argv, "--out", str(tmp_path / "out")]
     assert cli.main(argv) == 2
@@ -289,7 +290,7 @@ def test_out_with_force_replaces_the_folder_whole_no_stale_file(tmp_path):
     assert cli.main(argv) == 0
     names = {p.name for p in out.iterdir()}
     assert "summary.csv" in names and "report.html" not in names and "old.png" not in names
-    assert names <= set(cli.COMPARE_FILES)
+    assert names <= set(COMPARE_FILES)
     assert [p.name for p in tmp_path.iterdir()] == ["cmp"]  # no staging or old folder left beside it
 
 

@@ -20,7 +20,8 @@ import pytest
 import yaml
 
 from sim.experiments.designs import Design, Experiment, Factor
-from sim.experiments.runner import replicate, sweep
+from sim.experiments.replicate import replicate
+from sim.experiments.sweep import sweep
 from sim.interfaces import cli
 from sim.scenario.schema import load_scenario
 

@@ -16,7 +16,7 @@ from sim.experiments.designs import (
     experiment_from_dict,
     load_experiment,
 )
-from sim.experiments.runner import experiment_evaluator
+from sim.experiments.sweep import experiment_evaluator
 from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""The experiment runner (sim.experiments.runner): seeds, backends, the store, resume, failures, sequential, Welch.
+"""The experiment runner (sim.experiments: replicate, sweep, sequential, warmup): seeds, backends, the store, resume, failures, sequential, Welch.
 
 The model runs for real on the default scenario cut to a short horizon; a test evaluator stands in for it only
 where a test needs a replication to fail on purpose or thousands of cheap replications.
@@ -21,23 +21,17 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiments import analysis, runner
+import sim.experiments.replicate as replicate_module
+from sim.experiments import analysis
+from sim.experiments.batch import BatchError
 from sim.experiments.designs import Design, Experiment, Factor
-from sim.experiments.runner import (
-    BatchError,
-    ModelEvaluator,
-    breakdown_table,
-    compare_runs,
-    daily_means,
-    recommend_staff,
-    replicate,
-    replicate_results,
-    replication_seed,
-    seeds,
-    sequential,
-    sweep,
-)
+from sim.experiments.replicate import ModelEvaluator, compare_runs, replicate, replicate_results
+from sim.experiments.seeding import replication_seed, seeds
+from sim.experiments.sequential import sequential
+from sim.experiments.staffing import recommend_staff
 from sim.experiments.store import Store
+from sim.experiments.sweep import sweep
+from sim.experiments.tables import breakdown_table, daily_means, kpi_table
 from sim.outputs import plots
 from sim.scenario.schema import load_scenario
 
@@ -145,14 +139,14 @@ def test_results_come_through_the_same_runner(tiny_scenario, monkeypatch):
                                 on_result=lambda done, total: calls.append((done, total)))
     assert calls == [(1, 4), (2, 4), (3, 4), (4, 4)]  # the dashboard's progress bar
     table = replicate(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
-    pd.testing.assert_frame_equal(runner.kpi_table(results), table)
+    pd.testing.assert_frame_equal(kpi_table(results), table)
     assert isinstance(ModelEvaluator(tiny_scenario), Evaluator) and isinstance(Ishigami(), Evaluator)
 
-    class FlakyResults(runner.ResultEvaluator):
+    class FlakyResults(replicate_module.ResultEvaluator):
         evaluate = staticmethod(flaky_result)
 
     monkeypatch.setenv(FLAKY_ENV, "1")
-    monkeypatch.setattr(runner, "ResultEvaluator", FlakyResults)
+    monkeypatch.setattr(replicate_module, "ResultEvaluator", FlakyResults)
     with pytest.raises(BatchError, match=r"(?s)1 of 4 replications failed.*simulated failure in replication 1"):
         replicate_results(tiny_scenario, ["multichannel", "omnichannel"], 2, seed=6)
 
@@ -220,7 +214,7 @@ def _fail_if_listed(setup, seed):
 
 def flaky_model(scenario, setup, seed):
     """The model, except that it raises for the replication numbers listed in $OMNISIM_TEST_FAIL_REPLICATIONS."""
-    from sim.experiments.runner import run_model
+    from sim.experiments.replicate import run_model
 
     _fail_if_listed(setup, seed)
     return run_model(scenario, setup, seed)
@@ -228,7 +222,7 @@ def flaky_model(scenario, setup, seed):
 
 def flaky_result(scenario, setup, seed):
     """:func:`flaky_model` returning the whole result."""
-    from sim.experiments.runner import run_result
+    from sim.experiments.replicate import run_result
 
     _fail_if_listed(setup, seed)
     return run_result(scenario, setup, seed)
@@ -261,7 +255,7 @@ def test_failed_replications_are_stored_counted_and_retried(tmp_path, monkeypatc
 def test_compare_raises_with_the_first_traceback_when_a_replication_fails(tiny_scenario, monkeypatch):
 
     monkeypatch.setenv(FLAKY_ENV, "0")
-    monkeypatch.setattr(runner, "ModelEvaluator", FlakyEvaluator)
+    monkeypatch.setattr(replicate_module, "ModelEvaluator", FlakyEvaluator)
     with pytest.raises(BatchError, match=r"(?s)1 of 4 replications failed.*simulated failure in replication 0"):
         replicate(tiny_scenario, ["multichannel", "omnichannel"], 2)
 

@@ -9,7 +9,7 @@ import pytest
 
 import sim
 from sim.experiments.analysis import t_interval
-from sim.experiments.runner import check_plausibility
+from sim.experiments.plausibility import check_plausibility
 from sim.scenario import benchmarks
 from sim.scenario.schema import ScenarioError
 

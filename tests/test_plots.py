@@ -12,7 +12,7 @@ from matplotlib import image
 import sim
 from sim.experiments import analysis
 from sim.experiments.analysis import summarise
-from sim.experiments.runner import replicate_results
+from sim.experiments.replicate import replicate_results
 from sim.outputs import plots
 from sim.scenario.schema import load_scenario
 from sim.scenario.setups import SETUP_NAMES

@@ -12,7 +12,7 @@ import pytest
 from matplotlib import image
 
 from sim.experiments.analysis import SUMMARY_COLUMNS
-from sim.experiments.runner import compare_runs
+from sim.experiments.replicate import compare_runs
 from sim.outputs import roi
 from sim.scenario.schema import load_scenario
 from sim.scenario.setups import SETUP_NAMES, SETUPS

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.experiments.runner import compare_runs
+from sim.experiments.replicate import compare_runs
 from sim.interfaces import cli
 from sim.scenario.schema import load_scenario
 from sim.scenario.setups import SETUP_NAMES

@@ -14,8 +14,8 @@ import pytest
 import yaml
 
 from sim.experiments.designs import Design, Experiment, Factor, unit_problem
-from sim.experiments.runner import sweep
 from sim.experiments.sensitivity import Ishigami, ishigami_function, morris, sobol
+from sim.experiments.sweep import sweep
 from sim.interfaces import cli
 from sim.outputs import plots
 

@@ -1,4 +1,4 @@
-"""The warm-up per scenario: Welch's method on the daily network stock (sim.experiments.runner.suggest_warmup) and the
+"""The warm-up per scenario: Welch's method on the daily network stock (sim.experiments.warmup.suggest_warmup) and the
 command that fits it into a scenario file (``omnisim warmup``).
 
 The small business is the test case: one shop and its web stock, 110 journeys a day, so twenty replications of
@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 import sim
-from sim.experiments.runner import suggest_warmup, welch_window
+from sim.experiments.warmup import suggest_warmup, welch_window
 from sim.interfaces import cli
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,10 +1,10 @@
 """Confidence intervals, paired differences, the sequential stopping rule and Welch's warm-up method.
 
-Input is the tidy replicate table made by :func:`sim.experiments.runner.replicate`: one row per
+Input is the tidy replicate table made by :func:`sim.experiments.replicate.replicate`: one row per
 (setup, replication, kpi) with columns ``setup, replication, kpi, value`` (a sweep adds ``point``, see
 :func:`summarise_points`). Values keep the unit their KPI name says (``_min`` minutes, ``_rate`` a share in
 0-1, ...); nothing here rescales them. :func:`relative_half_widths` is the stopping rule of
-:func:`sim.experiments.runner.sequential`; :func:`welch` and :func:`welch_daily` suggest a warm-up from daily series.
+:func:`sim.experiments.sequential.sequential`; :func:`welch` and :func:`welch_daily` suggest a warm-up from daily series.
 
 :func:`result_means` and :func:`daily_means` average model results (``sim.core.model.Result``, by setup) into the tidy
 tables the charts of model runs take.
@@ -254,7 +254,7 @@ def relative_half_widths(runs: pd.DataFrame, kpis: Sequence[str], confidence: fl
 
 # --------------------------------------------------------------------------------------------- model results
 # Means over replications of model results, as the tidy tables the charts of model runs take (sim.outputs.plots).
-# ``results`` may be the list returned by :func:`sim.experiments.runner.replicate_results` (objects with ``.setup`` and
+# ``results`` may be the list returned by :func:`sim.experiments.replicate.replicate_results` (objects with ``.setup`` and
 # ``.result``), a list of :class:`sim.core.model.Result`, or a mapping setup -> Result (or -> list of Results).
 NETWORK = "network"
 """The ``dimension`` (and ``member``) of whole-network KPIs in :func:`result_means`."""

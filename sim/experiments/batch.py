@@ -10,7 +10,7 @@ that want the whole results). Keys already in the sink are skipped: running the 
 missing or failed. A failed replication (an exception in the evaluator) is written with its traceback and seed and
 the batch goes on.
 
-What a task runs is an :class:`Evaluator`: :class:`sim.experiments.runner.ModelEvaluator` runs the simulation, and
+What a task runs is an :class:`Evaluator`: :class:`sim.experiments.replicate.ModelEvaluator` runs the simulation, and
 :class:`sim.experiments.sensitivity.Ishigami` stands in for it to check the analysis path. Seeds come from
 :mod:`sim.experiments.seeding` and depend only on the key, so the outcome is the same on every backend.
 

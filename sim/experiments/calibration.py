@@ -215,7 +215,6 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichann
     uniform sample of journeys). Returns the fitted scenario and a report with the targets, the closed-form
     and the simulated figures of each round.
     """
-
     targets = check_targets(targets or MARKET_TARGETS)
     unknown = [r for r in refit if r not in REFIT]
     if unknown:
@@ -369,7 +368,6 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     ``comments`` rewrites the end-of-line comment of changed values: ``comments[path](old comment)`` is the new
     comment of the line of ``path`` (e.g. to say which command fitted it), at the old comment's column.
     """
-
     text = read_text(source, "scenario", ScenarioError)
     y = _yaml_io()
     data = y.load(text)

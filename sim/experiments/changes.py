@@ -2,7 +2,7 @@
 (amounts) or a change in points (shares and scores), its interval, its verdict, and how precisely it is known.
 
 This is analysis, not wording: the decision summary (:mod:`sim.outputs.decision`) words these rows, and the
-sequential stopping rule (:func:`sim.experiments.runner.sequential`, ``criterion="paired"``) stops on the same
+sequential stopping rule (:func:`sim.experiments.sequential.sequential`, ``criterion="paired"``) stops on the same
 precision the decision reads (:func:`change_half_widths`). Which way is a gain comes from the KPI's declaration
 (:data:`sim.core.kpis.KPIS`, ``better``). The relative interval divides the paired difference's interval by the
 baseline mean (the baseline's own noise is small next to the paired difference's under common random numbers).
@@ -21,7 +21,7 @@ DECIDING = ("revenue", "margin_after_fulfilment", "gross_margin", "basket_value"
             "satisfaction")
 TARGET_REL_HALF_WIDTH = 0.05
 """Amounts: the target half-width of a change's interval, as a share of the baseline mean (±5 %; the same 5 % as
-:func:`sim.experiments.runner.sequential`'s default target)."""
+:func:`sim.experiments.sequential.sequential`'s default target)."""
 TARGET_POINTS_HALF_WIDTH = 1.0
 """Shares and scores: the target half-width of a change's interval, in points (±1 point); see
 :func:`change_half_widths`."""

@@ -236,7 +236,6 @@ def factor_problems(exp: Experiment, scenario_data: dict[str, Any]) -> list[str]
     low and high end (or each level) and the scenario validated, so a path that does not exist or a range the
     scenario refuses is reported before any replication runs.
     """
-
     problems: list[str] = []
     for path, factor in exp.design.factors.items():
         values = factor.levels if factor.levels is not None else [factor.from_unit(0.0), factor.from_unit(1.0)]

@@ -207,7 +207,6 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Measure the library cases and print each one's measured and estimated figures (for the constants above)."""
-
     for path, overrides in CASES:
         m = measure(path, overrides)
         e = estimate(load_scenario(path, overrides))

@@ -1,7 +1,7 @@
 """Sensitivity analysis of any KPI over a design: Sobol indices and Morris screening (SALib), with intervals.
 
 The path is the same for the model and for a test function: an experiment whose design is ``sobol-indices`` or
-``morris`` is run by :func:`sim.experiments.runner.sweep` into a results store, then :func:`sobol` or :func:`morris` reads
+``morris`` is run by :func:`sim.experiments.sweep.sweep` into a results store, then :func:`sobol` or :func:`morris` reads
 the KPI's mean over replications at each design point, in point order, and hands it to SALib together with the
 design in the unit hypercube. :class:`Ishigami` is an evaluator with known indices that can stand in for the
 model to check that path.
@@ -26,7 +26,7 @@ from sim.experiments.designs import purpose_seed, unit_problem
 if TYPE_CHECKING:  # pragma: no cover - typing only
     import pandas as pd
 
-    from sim.experiments.runner import SweepResult
+    from sim.experiments.sweep import SweepResult
 
 SENSITIVITY_COLUMNS = ["kpi", "setup", "factor", "index", "value", "low", "high"]
 

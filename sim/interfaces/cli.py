@@ -2,8 +2,9 @@
 
 Bad input (an invalid scenario, an unknown setup, a malformed option) gives one line per problem on
 stderr and exit status 2, never a traceback. Outputs are written to a temporary directory next to
-``--out`` and moved into place only when everything succeeded. pandas, matplotlib and the model
-are imported only by the commands that need them, so ``omnisim validate`` stays quick.
+``--out`` and moved into place only when everything succeeded (:mod:`sim.outputs.results`). The
+command line parses, calls the wings below and maps their errors to one line; it computes and writes nothing
+itself.
 """
 
 from __future__ import annotations
@@ -14,65 +15,34 @@ import logging
 import math
 import os
 import re
-import shutil
 import sys
 import textwrap
-import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
-from sim._version import __version__
 from sim.core import model
 from sim.core.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, unit_of, with_glossary
-from sim.experiments import sensitivity
-from sim.experiments.batch import SchedulerError
+from sim.experiments.batch import SchedulerError, SetupError
 from sim.experiments.batch import log as logger
-from sim.experiments.designs import ExperimentError, load_experiment
 from sim.experiments.guard import estimate
-from sim.experiments.runner import (
-    PLAUSIBILITY_DAYS,
-    PLAUSIBILITY_WARMUP_DAYS,
-    WARMUP_REPLICATIONS,
-    WARMUP_RUN_DAYS,
-    WARMUP_TOLERANCE,
-    SetupError,
-    breakdown_table,
-    check_plausibility,
-    check_setups,
-    daily_table,
-    default_store_path,
-    experiment_evaluator,
-    kpi_table,
-    replicate_results,
-    seeds,
-    suggest_warmup,
-    sweep,
-    welch_window,
-)
+from sim.experiments.replicate import check_setups, replicate_results
+from sim.experiments.seeding import seeds
 from sim.experiments.store import Store, StoreError
 from sim.outputs.reference import reference_markdown, schema_text
-from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_yaml
+from sim.scenario.schema import ScenarioError, load_scenario, parse_override
 from sim.scenario.setups import SETUP_NAMES, available
 
 PROG = "omnisim"
-HEADLINE_KPIS = (
-    "basket_units",
-    "basket_value",
-    "multichannel_basket_uplift",
-    "conversion_rate",
-    "stockout_rate",
-    "fill_rate",
-    "on_shelf_availability",
-    "store_service_level",
-    "call_service_level",
-    "on_time_rate",
-    "csat",
-)
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE, EXIT_INTERRUPTED = 0, 1, 2, 130
 WARMUP_PREFIX = re.compile(r"^warm-up \d+ \+ [\d.]+ measured days(: |$)")
 """What ``omnisim warmup --write`` puts before the author's comment on ``horizon_days`` (replaced on a refit)."""
+
+
+def _note(text: str) -> None:
+    """Tell the user something worth knowing that is not an error (stderr, one line)."""
+    print(f"{PROG}: note: {text}", file=sys.stderr)
 
 
 class UsageError(Exception):
@@ -300,7 +270,6 @@ _confidence = _open_unit("0.95")
 
 # --------------------------------------------------------------------------------------------- scenario
 def _overrides(items: Sequence[str]) -> dict[str, Any]:
-
     out: dict[str, Any] = {}
     for item in items:
         try:
@@ -313,7 +282,6 @@ def _overrides(items: Sequence[str]) -> dict[str, Any]:
 
 def _load(file: Path, overrides: Sequence[str]) -> Any:
     """Return the validated scenario, or raise UsageError with one line per problem prefixed by the file."""
-
     values = _overrides(overrides)
     try:
         return load_scenario(file, values)
@@ -324,7 +292,6 @@ def _load(file: Path, overrides: Sequence[str]) -> Any:
 
 def _guard(scenario: Any, force: bool, where: str = "") -> None:
     """Refuse (exit 2, one line) a run whose replication is estimated above the resource caps, unless forced."""
-
     est = estimate(scenario)
     if not est.too_big:
         return
@@ -335,8 +302,7 @@ def _guard(scenario: Any, force: bool, where: str = "") -> None:
 
 
 def _check_setups(scenario: Any, names: Sequence[str], option: str) -> list[str]:
-    """The library's check of setup names (:func:`sim.experiments.runner.check_setups`), its problem said for ``option``."""
-
+    """The library's check of setup names (:func:`sim.experiments.replicate.check_setups`), its problem said for ``option``."""
     try:
         return check_setups(scenario, names)
     except SetupError as exc:
@@ -359,12 +325,6 @@ def _sku_count(scenario: Any) -> int:
 
 
 # --------------------------------------------------------------------------------------------- output
-SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", "results.sqlite-shm",
-              "results.sqlite.lock", "sweep.log")
-"""What a sweep folder keeps from one run to the next (the resumable store and its log); every other file in it
-is the previous run's export and is replaced by the new one."""
-
-
 def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str = "--out") -> Path:
     """The absolute ``--out`` folder (or ``option``'s); refused (exit 2, one line, nothing touched) when it is a
     file, or a non-empty folder without ``--force``. A sweep may resume in a folder that holds its results store."""
@@ -384,61 +344,6 @@ def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str 
     return out
 
 
-@contextmanager
-def staged_output(out: Path, keep: Sequence[str] | None = None) -> Iterator[Path]:
-    """Yield a temporary directory next to ``out``; on success publish it as ``out``, else delete it.
-
-    The published folder holds exactly the new files, never a stale one beside them: if ``out`` does not exist,
-    or ``keep`` is None, the whole temporary directory replaces it (renamed into place, so it appears complete
-    or not at all; an old ``out`` is moved aside first and deleted after). With ``keep`` (names of files that
-    outlive a run, e.g. a sweep's results store), each new file replaces its namesake atomically and every other
-    file or folder of ``out`` not named in ``keep`` is deleted.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-    tmp.mkdir()  # not tempfile.mkdtemp: its 0700 mode would become the mode of --out
-    try:
-        yield tmp
-        _publish(tmp, out, keep)
-    finally:
-        _remove(tmp)
-
-
-def _remove(folder: Path) -> None:
-    """Delete a staging folder, even if Ctrl-C is pressed again while it is being deleted."""
-    while True:
-        try:
-            shutil.rmtree(folder, ignore_errors=True)
-            return
-        except KeyboardInterrupt:
-            continue
-
-
-def _publish(tmp: Path, out: Path, keep: Sequence[str] | None = None) -> None:
-    if keep is None and out.is_dir():  # move the old folder aside, put the new one in place, delete the old
-        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
-        os.rename(out, old)
-        try:
-            os.rename(tmp, out)
-        except OSError:
-            os.rename(old, out)
-            raise
-        _remove(old)
-        return
-    if not out.exists():
-        try:
-            os.rename(tmp, out)
-            return
-        except OSError:  # created meanwhile, or a platform that will not rename: fall back to file by file
-            out.mkdir(parents=True, exist_ok=True)
-    new = {item.name for item in tmp.iterdir()}
-    for item in sorted(tmp.iterdir()):
-        os.replace(item, out / item.name)
-    for item in sorted(out.iterdir()):  # the previous run's files: stale beside the new ones
-        if item.name not in new and item.name not in (keep or ()):
-            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
-
-
 def _fmt(value: float, digits: int = 4) -> str:
     return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
 
@@ -452,7 +357,6 @@ def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
 # --------------------------------------------------------------------------------------------- commands
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print ``OK: <name> (<n> stores, <m> SKUs, setups: ...)``; return 0."""
-
     scenario = _load(args.file, args.overrides)
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
@@ -466,6 +370,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_check_plausibility(args: argparse.Namespace) -> int:
     """Print each operating benchmark of the scenario's sector with the baseline's value and the verdict;
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
+    from sim.experiments.plausibility import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
+
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
 
@@ -492,20 +398,10 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return EXIT_FAILURE if bad else EXIT_OK
 
 
-def _write_run(result: Any, out: Path) -> list[Path]:
-    import pandas as pd
-
-    kpis = pd.DataFrame({"kpi": list(result.kpis), "value": [float(v) for v in result.kpis.values()]})
-    daily = pd.DataFrame({name: pd.Series(values, dtype=float) for name, values in result.daily.items()})
-    daily.insert(0, "day", range(1, len(daily) + 1))
-    with staged_output(out) as tmp:
-        kpis.to_csv(tmp / "kpis.csv", index=False)
-        daily.to_csv(tmp / "daily.csv", index=False)
-    return [out / "kpis.csv", out / "daily.csv"]
-
-
 def cmd_run(args: argparse.Namespace) -> int:
     """Run one replication; print the KPI table (name, value in the KPI's unit); optionally write CSVs."""
+    from sim.outputs.results import write_run
+
     out = _check_out(args.out, args.force) if args.out else None
     scenario = _load(args.file, args.overrides)
     _check_setups(scenario, [args.setup], "--setup")
@@ -518,17 +414,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     _print_table([(k, unit_of(k), _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "unit", "value"))
     if out is not None:
-        for path in _write_run(result, out):
+        for path in write_run(result, out):
             print(path)
     return EXIT_OK
-
-
-def _headline(summary: Any) -> list[str]:
-    present = set(summary["kpi"])
-    missing = [k for k in HEADLINE_KPIS if k not in present]
-    if missing:
-        print(f"{PROG}: note: the model reported no {', '.join(missing)}; not charted", file=sys.stderr)
-    return [k for k in HEADLINE_KPIS if k in present]
 
 
 def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
@@ -542,6 +430,8 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
 
 def cmd_compare(args: argparse.Namespace) -> int:
     """Replicate the setups, write summary.csv, runs.csv, kpis.png, differences.png; print a table and paths."""
+    from sim.outputs.results import HEADLINE_KPIS, write_comparison
+
     out = _check_out(args.out, args.force)
     scenario = _load(args.file, args.overrides)
 
@@ -555,7 +445,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
     decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
                                                 seed=args.seed, confidence=args.confidence, file=str(args.file),
-                                                overrides=args.overrides)
+                                                overrides=args.overrides, note=_note)
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2))
         for path in paths:
@@ -568,62 +458,6 @@ def cmd_compare(args: argparse.Namespace) -> int:
     for path in paths:
         print(path)
     return EXIT_OK
-
-
-COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
-                 "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
-                 "queue_waits.png", "stock_over_time.png")
-"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts."""
-
-
-def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
-                     confidence: float = 0.95, file: str = "", overrides: Sequence[str] = ()) -> tuple[Any, Any, list[Path]]:
-    """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
-    :func:`sim.experiments.runner.replicate_results`, staged so it appears complete or not at all; return
-    ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
-    ``omnisim compare`` and the dashboard."""
-    from sim.experiments import analysis
-    from sim.outputs import plots
-    from sim.outputs.decision import decision_summary
-
-    setups = list(dict.fromkeys(r.setup for r in results))
-    runs = kpi_table(results)
-    summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
-    kpis = _headline(summary)
-    names = COMPARE_FILES
-    meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
-            "replications": replications, "confidence": confidence, "setups": setups,
-            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
-    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario)
-    with staged_output(out) as tmp:
-        summary.to_csv(tmp / names[0], index=False)
-        runs.to_csv(tmp / names[1], index=False)
-        (tmp / names[4]).write_text(scenario_yaml(scenario))
-        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
-        if kpis:
-            title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
-            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
-            plots.paired_differences(summary, kpis, tmp / names[3])
-        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
-        if len(decision.changes):
-            plots.changes_chart(decision.changes, tmp / names[7])
-        breakdown_table(results).to_csv(tmp / names[8], index=False)
-        daily_table(results).to_csv(tmp / names[9], index=False)
-        _mechanism_charts(scenario, results, tmp)
-    return decision, summary, [out / name for name in names if (out / name).exists()]
-
-
-def _mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
-    """The charts behind the changes: the funnel, channel flows, queue waits against targets, stock over time."""
-    from sim.experiments import analysis
-    from sim.outputs import plots
-
-    means = analysis.result_means(results)
-    plots.funnel(means, folder / "funnel.png")
-    plots.channel_flows(means, folder / "channel_flows.png")
-    call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else None
-    plots.queue_waits(means, folder / "queue_waits.png", scenario.fulfilment.store_wait_target_min, call_target)
-    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png")
 
 
 def _print_decision(decision: Any) -> None:
@@ -641,6 +475,8 @@ def _load_experiment(file: Path, overrides: Sequence[str]) -> tuple[Any, Any]:
 
     Problems of the experiment file are prefixed with its path; problems of its scenario with the scenario's.
     """
+    from sim.experiments.designs import ExperimentError, load_experiment
+    from sim.experiments.sweep import experiment_evaluator
 
     values = _overrides(overrides)
     prefixes = [f"{file}: "]
@@ -675,51 +511,8 @@ def _file_log(path: Path) -> Iterator[None]:
         handler.close()
 
 
-def _sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
-    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``)."""
-
-    exp = result.experiment
-    days = {}
-    for i, params in enumerate(exp.points()):
-        sc = evaluator.prepare(params)[0]
-        days[str(i)] = sc.horizon_days - sc.warmup_days
-    return {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
-            "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
-            "confidence": exp.confidence, "horizon_days_by_point": days, "version": __version__}
-
-
-def _sweep_outputs(result: Any, tmp: Path, evaluator: Any = None) -> None:
-    """Write the sweep's tables, summary, meta.json, failures and (for a sensitivity design) indices and tornado
-    charts."""
-    from sim.outputs.plots import tornado
-
-    result.store.export(tmp, result.keys)
-    if evaluator is not None:
-        (tmp / "meta.json").write_text(json.dumps(_sweep_meta(result, evaluator), indent=2) + "\n")
-    runs = result.runs()
-    if not runs.empty:
-        result.summary_table().to_csv(tmp / "summary.csv", index=False)
-    failures = result.failures()
-    if len(failures):
-        failures.to_csv(tmp / "failures.csv", index=False)
-    kind = result.experiment.design.kind
-    if kind not in ("sobol-indices", "morris"):
-        return
-    if result.summary.failed_total:
-        print(f"{PROG}: note: sensitivity indices need every design point; skipped until the failed "
-              "replications succeed", file=sys.stderr)
-        return
-
-    kpis = result.experiment.kpis or [k for k in HEADLINE_KPIS if k in set(runs["kpi"])]
-    table = sensitivity.analyse(result, kpis)
-    table.to_csv(tmp / "sensitivity.csv", index=False)
-    for (kpi, setup), grp in table.groupby(["kpi", "setup"], sort=False):
-        tornado(grp, tmp / f"tornado-{kpi}-{setup}.png", title=f"{result.experiment.name}: {kpi} ({setup})")
-
-
 def _guard_points(exp: Any, evaluator: Any, force: bool) -> None:
     """The resource guard on the experiment's dearest design point."""
-
     worst, where = None, ""
     for i, params in enumerate(exp.points()):
         scenario = evaluator.prepare(params)[0]
@@ -731,6 +524,9 @@ def _guard_points(exp: Any, evaluator: Any, force: bool) -> None:
 
 def cmd_sweep(args: argparse.Namespace) -> int:
     """Run an experiment into DIR/results.sqlite (resuming), export its tables; exit 1 if replications failed."""
+    from sim.experiments.sweep import default_store_path, sweep
+    from sim.outputs.results import SWEEP_KEEP, staged_output, write_sweep
+
     out = _check_out(args.out, args.force, sweep=True)
     exp, evaluator = _load_experiment(args.file, args.overrides)
     _guard_points(exp, evaluator, args.force)
@@ -740,7 +536,7 @@ def cmd_sweep(args: argparse.Namespace) -> int:
         result = sweep(exp, store, workers=args.workers, scheduler=args.scheduler, evaluator=evaluator,
                        progress=args.progress and sys.stderr.isatty(), command=" ".join([PROG, *sys.argv[1:]]))
         with staged_output(out, keep=SWEEP_KEEP) as tmp:
-            _sweep_outputs(result, tmp, evaluator)
+            write_sweep(result, tmp, evaluator, note=_note)
             names = sorted(p.name for p in tmp.iterdir())
     print(f"{exp.name}: {result.summary.describe()}", file=sys.stderr)
     for name in [default_store_path(out).name, "sweep.log", *names]:
@@ -818,6 +614,15 @@ def cmd_warmup(args: argparse.Namespace) -> int:
     """Run the scenario from full stock under each setup, print Welch's warm-up for each and the suggestion (the
     setup that settles last); with ``--write``, rewrite ``warmup_days`` and ``horizon_days`` in the file.
     Exit 1 when a setup's stock has not settled within the run (nothing written)."""
+    from sim.experiments.warmup import (
+        WARMUP_REPLICATIONS,
+        WARMUP_RUN_DAYS,
+        WARMUP_TOLERANCE,
+        suggest_warmup,
+        welch_window,
+    )
+    from sim.outputs.results import staged_output
+
     plot = _check_out(args.plot, args.force, option="--plot") if args.plot else None
     scenario = _load(args.file, [])
     if args.write:
@@ -885,7 +690,6 @@ def _whole(x: float) -> int | float:
 
 def cmd_kpis(args: argparse.Namespace) -> int:
     """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--readme``."""
-
     if args.readme is None:
         print(glossary_markdown())
         return EXIT_OK
@@ -908,7 +712,6 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 def cmd_reference(args: argparse.Namespace) -> int:
     """Print the scenario reference, or write it (``--markdown``) and the JSON Schema (``--schema``) and print
     the paths written."""
-
     if args.markdown is None and args.schema is None:
         print(reference_markdown(), end="")
         return EXIT_OK

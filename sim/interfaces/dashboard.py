@@ -5,7 +5,7 @@ and the main levers, run the comparison in the background, read the decision and
 ``sim.interfaces.dashboard.Dashboard().view`` shows the same objects. The page never waits for a run: the comparison runs
 in a thread of its own (its replications on local worker processes) and a periodic callback of the session
 moves the progress bar and shows the results when they are ready. Every figure and table comes from the same
-functions as ``omnisim compare`` and the HTML report: the results folder is :func:`sim.interfaces.cli.write_comparison`'s,
+functions as ``omnisim compare`` and the HTML report: the results folder is :func:`sim.outputs.results.write_comparison`'s,
 the report :func:`sim.outputs.report.write_report`'s.
 
 The levers are changes to the chosen scenario, applied as dotted-path overrides (so the loader checks them and
@@ -30,11 +30,11 @@ from typing import Any
 import pandas as pd
 import panel as pn
 
-from sim.experiments.batch import BatchError, cpus
-from sim.experiments.runner import replicate_results
-from sim.interfaces.cli import write_comparison
-from sim.scenario.schema import ScenarioError, load_scenario, read_yaml, scenario_from_dict
-from sim.scenario.setups import available, resolve
+import sim
+from sim.experiments.batch import cpus
+from sim.outputs.report import BREAKDOWN_KPIS
+from sim.scenario.schema import read_yaml
+from sim.scenario.setups import resolve
 from sim.scenario.userfiles import decode, load_yaml
 
 LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
@@ -60,14 +60,14 @@ def library() -> dict[str, Path]:
 
 
 def read_upload(data: bytes, filename: str) -> dict[str, Any]:
-    """The mapping of an uploaded YAML scenario, validated as it stands; raise :class:`ScenarioError` with one
+    """The mapping of an uploaded YAML scenario, validated as it stands; raise :class:`sim.ScenarioError` with one
     line per problem, each prefixed with the file name (the loader's messages, as ``omnisim validate`` prints)."""
     # the CLI's reader of user files: size cap, binary and encodings, duplicate keys, bounded aliases
-    raw = load_yaml(decode(data, filename, "scenario", ScenarioError), filename, ScenarioError)
+    raw = load_yaml(decode(data, filename, "scenario", sim.ScenarioError), filename, sim.ScenarioError)
     try:
-        scenario_from_dict(raw)
-    except ScenarioError as exc:
-        raise ScenarioError([f"{filename}: {p}" for p in exc.problems]) from None
+        sim.scenario_from_dict(raw)
+    except sim.ScenarioError as exc:
+        raise sim.ScenarioError([f"{filename}: {p}" for p in exc.problems]) from None
     return raw
 
 
@@ -131,20 +131,17 @@ def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed
                    folder: Path, job: Job, overrides: Sequence[str] = ()) -> None:
     """Run the comparison into ``folder`` (the ``omnisim compare --out`` folder, plus ``report.html``), recording
     progress and outcome in ``job``. Meant for a background thread: it never raises."""
-    from sim.outputs import roi
-    from sim.outputs.report import write_report
-
     try:
-        results = replicate_results(scenario, list(setups), replications, seed, workers, on_result=job.progress)
-        decision, summary, _ = write_comparison(scenario, results, folder, replications=replications, seed=seed,
+        results = sim.replicate_results(scenario, list(setups), replications, seed, workers, on_result=job.progress)
+        decision, summary, _ = sim.write_comparison(scenario, results, folder, replications=replications, seed=seed,
                                                 file=f"dashboard: {scenario.name}", overrides=overrides)
         if decision.payback is not None and len(decision.payback):
-            job.roi_png = roi.roi_chart_figure(decision.payback).png()
-        job.report = write_report(folder)
+            job.roi_png = sim.roi_chart_figure(decision.payback).png()
+        job.report = sim.write_report(folder)
         job.folder, job.decision, job.summary = folder, decision, summary
-    except BatchError as exc:
+    except sim.BatchError as exc:
         job.error = [str(exc).splitlines()[0]]
-    except (ScenarioError, ValueError) as exc:
+    except (sim.ScenarioError, ValueError) as exc:
         job.error = list(getattr(exc, "problems", [str(exc)]))
     except Exception as exc:  # noqa: BLE001 - shown in the page, never a dead session
         job.error = [f"the run failed: {exc.__class__.__name__}: {exc}"]
@@ -165,8 +162,6 @@ def zip_folder(folder: Path) -> io.BytesIO:
 
 def breakdown_frame(folder: Path, dimension: str) -> pd.DataFrame:
     """Means over replications of the report's breakdown KPIs for one dimension: a row per setup and member."""
-    from sim.outputs.report import BREAKDOWN_KPIS
-
     frame = pd.read_csv(folder / "breakdown.csv")
     rows = frame[frame["dimension"] == dimension]
     if rows.empty:
@@ -243,19 +238,19 @@ class Dashboard:
         """The chosen scenario as loaded, and where it comes from (an uploaded mapping or a library file)."""
         if self.scenario.value == UPLOADED:
             if self.uploaded is None:
-                raise ScenarioError(["no scenario uploaded yet: choose a file with 'Upload a scenario'"])
-            return scenario_from_dict(self.uploaded), self.uploaded
+                raise sim.ScenarioError(["no scenario uploaded yet: choose a file with 'Upload a scenario'"])
+            return sim.scenario_from_dict(self.uploaded), self.uploaded
         path = library()[self.scenario.value]
-        return load_scenario(path), path
+        return sim.load_scenario(path), path
 
     def _scenario_changed(self, *_: Any) -> None:
         try:
             scenario, _ = self._base()
-        except ScenarioError as exc:
+        except sim.ScenarioError as exc:
             self._show_messages(exc.problems)
             return
         self._show_messages([])
-        names = available(scenario)
+        names = sim.available_setups(scenario)
         keep = [s for s in self.setups.value if s in names]
         self.setups.options = names
         self.setups.value = keep or names[:3]
@@ -273,7 +268,7 @@ class Dashboard:
         name = self.upload.filename or "uploaded.yaml"
         try:
             self.uploaded = read_upload(event.new, name)
-        except ScenarioError as exc:
+        except sim.ScenarioError as exc:
             self.uploaded = None
             self._show_messages(exc.problems, title=f"{name} cannot be used")
             return
@@ -304,11 +299,11 @@ class Dashboard:
         try:
             base, source = self._base()
             if len(setups) < 2:
-                raise ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
+                raise sim.ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
             overrides = lever_overrides(base, self.levers(), setups)
             data = source if isinstance(source, dict) else read_yaml(source)
-            scenario = scenario_from_dict(data, overrides)
-        except ScenarioError as exc:
+            scenario = sim.scenario_from_dict(data, overrides)
+        except sim.ScenarioError as exc:
             self._show_messages(exc.problems)
             return
         self._show_messages([])

@@ -178,7 +178,7 @@ def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
             out.append(f"Caution: the interval of the change against {wide['baseline'].iloc[0]} is too wide to decide "
                        f"on {_join(parts)}; the target is ±{100 * target:g} % of the baseline for amounts, "
                        f"±{points:g} point{'' if points == 1 else 's'} for shares and scores. Add replications "
-                       "(sim.experiments.runner.sequential with criterion=\"paired\" adds them until the target is met) "
+                       "(sim.experiments.sequential.sequential with criterion=\"paired\" adds them until the target is met) "
                        "before relying on these figures.")
     return out
 

@@ -61,7 +61,6 @@ def _read(path: Path) -> str:
 def _csv(path: Path, needs: Sequence[str] = ()) -> pd.DataFrame:
     """A CSV table of a results folder; a file that is not one, or lacks a column the report needs, raises
     :class:`ReportError`."""
-
     text = _read(path)
     try:
         frame = pd.read_csv(io.StringIO(text))
@@ -152,7 +151,6 @@ def _unit(kpi: str) -> str:
 
 def _kpi_cell(kpi: str) -> str:
     """A KPI as people read it: its declared label, its name, and its definition on hover (sim/core/kpis.py)."""
-
     k = KPI_BY_NAME.get(kpi)
     if k is None:
         return f"<code>{html.escape(kpi)}</code>"
@@ -203,7 +201,6 @@ def _label(kpi: str) -> str:
 
 def _glossary() -> str:
     """The KPI glossary, from the declarations (sim/core/kpis.py): the same text as the README's."""
-
     rows = [f"<tr id='kpi-{html.escape(k.name)}'><td>{html.escape(k.label)}<br><code>{html.escape(k.name)}</code>"
             f"</td><td>{html.escape(k.unit)}</td><td>{html.escape(k.definition)}</td></tr>" for k in KPIS]
     return ("<table id='glossary-table'><thead><tr><th>KPI</th><th>unit</th><th>what it says</th></tr></thead>"
@@ -309,7 +306,6 @@ def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, s
 # --------------------------------------------------------------------------------------------- sections
 def _facts(meta: Mapping[str, Any], scenario: Mapping[str, Any], summary: pd.DataFrame,
            runs: pd.DataFrame | None) -> list[tuple[str, str]]:
-
     confidence = meta.get("confidence")
     conf_text = f"{float(confidence):.1%}" if confidence is not None else None
     if conf_text is None:

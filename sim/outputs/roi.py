@@ -22,7 +22,7 @@ market study's (002_19829b2ba6ddba5f.txt: CRM 30–150 k€, PIM 20–80 k€, O
 integration upkeep) are a stated assumption, 15–25 % of the implementation range a year, to be replaced by quotes.
 
 The gain is the paired difference of a margin KPI between the setup and the baseline over the measured days of a
-:func:`sim.experiments.runner.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
+:func:`sim.experiments.replicate.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
 ``operating_margin`` (derived per replication): the margin after the fulfilment costs the simulation measures
 (parcels, store deliveries, transfers), minus the cost of targeted offers, the margin given back on returned
 sales (refunds × gross margin rate; discounts are already out of the gross margin) and the store staff minutes
@@ -162,7 +162,6 @@ def systems_needed(capabilities: Any) -> list[str]:
 
 
 def _capabilities(setup: str, scenario: Any) -> Any:
-
     if scenario is not None:
         return resolve(scenario, setup)
     if setup not in SETUPS:
@@ -310,7 +309,7 @@ def roi_table(
 ) -> pd.DataFrame:
     """Return the ROI of each setup against the baseline: one row per non-baseline setup, columns ROI_COLUMNS.
 
-    ``summary``: a :func:`sim.experiments.runner.compare` table (paired differences with their interval).
+    ``summary``: a :func:`sim.experiments.replicate.compare` table (paired differences with their interval).
     ``horizon_days``: the measured days it covers (horizon minus warm-up); gains are scaled by
     ``days_per_year / horizon_days``. ``costs``: system -> {low, high} in euros (default :data:`DEFAULT_COSTS`).
     ``baseline``: the setup whose systems the retailer already has; default the summary's own baseline (another

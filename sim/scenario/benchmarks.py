@@ -3,7 +3,7 @@
 A comparison of setups is only worth reading if the baseline world runs like a retailer: calls answered, queues
 short, parcels on time, shelves mostly full. This module holds the ranges as data, each with its source, per
 sector (a scenario's ``sector``), and judges a KPI table against them. It knows nothing of files or of how the
-KPIs were obtained; ``sim.experiments.runner.check_plausibility`` runs the replications and the CLI prints the verdict.
+KPIs were obtained; ``sim.experiments.plausibility.check_plausibility`` runs the replications and the CLI prints the verdict.
 
 The ranges are orders of magnitude that published benchmarks agree on, not one study's point estimate: a baseline
 outside them is not impossible, but it is not the average retailer the library scenarios stand for.

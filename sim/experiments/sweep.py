@@ -1,0 +1,129 @@
+"""Sweeps: an experiment file (a design over scenario fields) run into a resumable results store.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import pandas as pd
+
+from sim.experiments import analysis
+from sim.experiments.batch import (
+    BatchSummary,
+    Plan,
+    executor_for,
+    missing,
+    run_batch,
+)
+from sim.experiments.designs import ExperimentError, factor_problems, load_experiment
+from sim.experiments.store import PlanKeys, Store
+from sim.scenario.schema import ScenarioError, load_scenario
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    from sim.experiments.designs import Experiment
+from sim.experiments.replicate import ModelEvaluator, check_counts
+
+
+@dataclass
+class SweepResult:
+    """A finished (or partly failed) sweep: its store, plan, evaluator and batch summary."""
+
+    experiment: Experiment
+    store: Store
+    plan: Plan
+    summary: BatchSummary
+
+    @property
+    def keys(self) -> PlanKeys:
+        assert self.summary.keys is not None
+        return self.summary.keys
+
+    def runs(self) -> pd.DataFrame:
+        """Tidy table ``point, setup, replication, kpi, value`` of the plan's successful replications."""
+        return self.store.kpi_table(self.keys)
+
+    def points(self) -> pd.DataFrame:
+        """``point, scenario_hash`` and one column per factor."""
+        return self.store.points_table(self.keys)
+
+    def daily(self) -> pd.DataFrame:
+        return self.store.daily_table(self.keys)
+
+    def failures(self) -> pd.DataFrame:
+        return self.store.failures(self.keys)
+
+    def export(self, directory: str | os.PathLike, formats: Sequence[str] = ("csv", "parquet")) -> list[Path]:
+        """Write the plan's tables (runs with factor values, points, replications, daily) to ``directory``."""
+        return self.store.export(directory, self.keys, formats)
+
+    def summary_table(self) -> pd.DataFrame:
+        """Per point: mean, t-interval and paired difference against the first setup (:func:`sim.experiments.analysis.summarise`)."""
+        return analysis.summarise_points(self.runs(), self.points(), baseline=self.plan.setups[0],
+                                         confidence=self.experiment.confidence)
+
+
+def experiment_evaluator(experiment: Experiment, overrides: Mapping[str, Any] | None = None) -> ModelEvaluator:
+    """The model evaluator of an experiment file: its scenario with its overrides (then ``overrides``) applied.
+
+    Raises :class:`sim.experiments.designs.ExperimentError` with one line per problem (scenario or factor ranges).
+    """
+    if experiment.scenario is None:
+        raise ExperimentError(["scenario: required field is missing (a scenario file to run)"])
+    try:
+        scenario = load_scenario(experiment.scenario, {**experiment.overrides, **(overrides or {})})
+    except ScenarioError as exc:
+        prefix = f"{experiment.scenario}: "
+        raise ExperimentError([p if p.startswith(prefix) else prefix + p for p in exc.problems]) from None
+    problems = factor_problems(experiment, scenario.model_dump(mode="json"))
+    if problems:
+        raise ExperimentError(problems)
+    return ModelEvaluator(scenario)
+
+
+def sweep(
+    experiment: Experiment | str | os.PathLike,
+    store: Store | str | os.PathLike | None = None,
+    *,
+    workers: int | None = None,
+    client: Any = None,
+    scheduler: str | None = None,
+    executor: Executor | None = None,
+    evaluator: Any = None,
+    overrides: Mapping[str, Any] | None = None,
+    progress: bool = True,
+    command: str = "",
+) -> SweepResult:
+    """Run an experiment (an :class:`~sim.experiments.designs.Experiment` or an experiment file) into a results store.
+
+    Every (design point, setup, replication) not yet stored as ok is run; ``store`` is a :class:`Store`, a file
+    path (created if needed: rerunning the same call resumes) or None (in memory). ``workers=None`` is one local
+    process per CPU, 1 is serial; ``client``/``scheduler`` run on Dask; ``evaluator`` replaces the model (default
+    :class:`ModelEvaluator` of the experiment's scenario). Failed replications are stored and counted in
+    ``result.summary``, not raised. Raises :class:`sim.experiments.designs.ExperimentError` for a bad experiment.
+    """
+    exp = experiment if not isinstance(experiment, str | os.PathLike) else load_experiment(experiment)
+    ev = evaluator if evaluator is not None else experiment_evaluator(exp, overrides)
+    try:
+        setups = ev.check_setups(exp.setups or ev.default_setups)
+    except ValueError as exc:
+        raise ExperimentError([str(exc)]) from None
+    check_counts(exp.replications, workers, exp.seed)
+    plan = Plan(tuple(exp.points()), tuple(setups), exp.replications, exp.seed, design=exp.design.kind != "none")
+    st = store if isinstance(store, Store) else Store(":memory:" if store is None else store)
+    st.set_meta({"experiment": exp.model_dump(mode="json")})
+    todo = missing(plan, ev, st)
+    if not todo:  # nothing to run: do not start a pool or connect to a cluster
+        workers, client, scheduler, executor = 1, None, None, None
+    with executor_for(workers, client, scheduler, executor, tasks=todo) as (ex, slots):
+        summary = run_batch(plan, ev, st, ex, slots, progress, desc=exp.name, command=command)
+    return SweepResult(exp, st, plan, summary)
+
+
+def default_store_path(out: str | os.PathLike) -> Path:
+    """Where ``omnisim sweep --out DIR`` keeps its results store."""
+    return Path(out) / "results.sqlite"

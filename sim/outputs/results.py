@@ -1,0 +1,214 @@
+"""The results folder: what a comparison, a single run or a sweep writes, staged so it appears whole or not at all.
+
+Used by the command line (``omnisim run | compare | sweep``), the dashboard and the report (which reads the folder
+:func:`write_comparison` writes: :data:`COMPARE_FILES`). Notes for the user (a KPI the model did not report, indices
+skipped) go to the ``note`` callable the caller gives; the interfaces print them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from sim._version import __version__
+from sim.experiments import analysis, sensitivity
+from sim.experiments.tables import breakdown_table, daily_table, kpi_table
+from sim.outputs import plots
+from sim.outputs.decision import decision_summary
+from sim.scenario.schema import scenario_yaml
+
+
+def _ignore(_note: str) -> None:
+    """The default ``note``: say nothing."""
+
+
+HEADLINE_KPIS = (
+    "basket_units",
+    "basket_value",
+    "multichannel_basket_uplift",
+    "conversion_rate",
+    "stockout_rate",
+    "fill_rate",
+    "on_shelf_availability",
+    "store_service_level",
+    "call_service_level",
+    "on_time_rate",
+    "csat",
+)
+
+
+def headline_kpis(summary: Any, note: Callable[[str], None] = _ignore) -> list[str]:
+    """The headline KPIs the summary holds, in :data:`HEADLINE_KPIS` order; ``note`` hears of those missing."""
+    present = set(summary["kpi"])
+    missing = [k for k in HEADLINE_KPIS if k not in present]
+    if missing:
+        note(f"the model reported no {', '.join(missing)}; not charted")
+    return [k for k in HEADLINE_KPIS if k in present]
+
+
+SWEEP_KEEP = ("results.sqlite", "results.sqlite-journal", "results.sqlite-wal", "results.sqlite-shm",
+              "results.sqlite.lock", "sweep.log")
+"""What a sweep folder keeps from one run to the next (the resumable store and its log); every other file in it
+is the previous run's export and is replaced by the new one."""
+
+
+@contextmanager
+def staged_output(out: Path, keep: Sequence[str] | None = None) -> Iterator[Path]:
+    """Yield a temporary directory next to ``out``; on success publish it as ``out``, else delete it.
+
+    The published folder holds exactly the new files, never a stale one beside them: if ``out`` does not exist,
+    or ``keep`` is None, the whole temporary directory replaces it (renamed into place, so it appears complete
+    or not at all; an old ``out`` is moved aside first and deleted after). With ``keep`` (names of files that
+    outlive a run, e.g. a sweep's results store), each new file replaces its namesake atomically and every other
+    file or folder of ``out`` not named in ``keep`` is deleted.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.parent / f".{out.name}.partial-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+    tmp.mkdir()  # not tempfile.mkdtemp: its 0700 mode would become the mode of --out
+    try:
+        yield tmp
+        _publish(tmp, out, keep)
+    finally:
+        _remove(tmp)
+
+
+def _remove(folder: Path) -> None:
+    """Delete a staging folder, even if Ctrl-C is pressed again while it is being deleted."""
+    while True:
+        try:
+            shutil.rmtree(folder, ignore_errors=True)
+            return
+        except KeyboardInterrupt:
+            continue
+
+
+def _publish(tmp: Path, out: Path, keep: Sequence[str] | None = None) -> None:
+    if keep is None and out.is_dir():  # move the old folder aside, put the new one in place, delete the old
+        old = out.parent / f".{out.name}.old-{os.getpid()}-{uuid.uuid4().hex[:8]}"
+        os.rename(out, old)
+        try:
+            os.rename(tmp, out)
+        except OSError:
+            os.rename(old, out)
+            raise
+        _remove(old)
+        return
+    if not out.exists():
+        try:
+            os.rename(tmp, out)
+            return
+        except OSError:  # created meanwhile, or a platform that will not rename: fall back to file by file
+            out.mkdir(parents=True, exist_ok=True)
+    new = {item.name for item in tmp.iterdir()}
+    for item in sorted(tmp.iterdir()):
+        os.replace(item, out / item.name)
+    for item in sorted(out.iterdir()):  # the previous run's files: stale beside the new ones
+        if item.name not in new and item.name not in (keep or ()):
+            shutil.rmtree(item) if item.is_dir() and not item.is_symlink() else item.unlink()
+
+
+def write_run(result: Any, out: Path) -> list[Path]:
+    """Write one replication's ``kpis.csv`` and ``daily.csv`` to ``out`` (staged); return their paths."""
+    kpis = pd.DataFrame({"kpi": list(result.kpis), "value": [float(v) for v in result.kpis.values()]})
+    daily = pd.DataFrame({name: pd.Series(values, dtype=float) for name, values in result.daily.items()})
+    daily.insert(0, "day", range(1, len(daily) + 1))
+    with staged_output(out) as tmp:
+        kpis.to_csv(tmp / "kpis.csv", index=False)
+        daily.to_csv(tmp / "daily.csv", index=False)
+    return [out / "kpis.csv", out / "daily.csv"]
+
+
+COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
+                 "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
+                 "queue_waits.png", "stock_over_time.png")
+"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts."""
+
+
+def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
+                     confidence: float = 0.95, file: str = "", overrides: Sequence[str] = (),
+                     note: Callable[[str], None] = _ignore) -> tuple[Any, Any, list[Path]]:
+    """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
+    :func:`sim.experiments.replicate.replicate_results`, staged so it appears complete or not at all; return
+    ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
+    ``omnisim compare`` and the dashboard."""
+    setups = list(dict.fromkeys(r.setup for r in results))
+    runs = kpi_table(results)
+    summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
+    kpis = headline_kpis(summary, note)
+    names = COMPARE_FILES
+    meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
+            "replications": replications, "confidence": confidence, "setups": setups,
+            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
+    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario)
+    with staged_output(out) as tmp:
+        summary.to_csv(tmp / names[0], index=False)
+        runs.to_csv(tmp / names[1], index=False)
+        (tmp / names[4]).write_text(scenario_yaml(scenario))
+        (tmp / names[5]).write_text(json.dumps(meta, indent=2) + "\n")
+        if kpis:
+            title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
+            plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
+            plots.paired_differences(summary, kpis, tmp / names[3])
+        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
+        if len(decision.changes):
+            plots.changes_chart(decision.changes, tmp / names[7])
+        breakdown_table(results).to_csv(tmp / names[8], index=False)
+        daily_table(results).to_csv(tmp / names[9], index=False)
+        mechanism_charts(scenario, results, tmp)
+    return decision, summary, [out / name for name in names if (out / name).exists()]
+
+
+def mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
+    """The charts behind the changes: the funnel, channel flows, queue waits against targets, stock over time."""
+    means = analysis.result_means(results)
+    plots.funnel(means, folder / "funnel.png")
+    plots.channel_flows(means, folder / "channel_flows.png")
+    call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else None
+    plots.queue_waits(means, folder / "queue_waits.png", scenario.fulfilment.store_wait_target_min, call_target)
+    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png")
+
+
+def sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
+    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``)."""
+    exp = result.experiment
+    days = {}
+    for i, params in enumerate(exp.points()):
+        sc = evaluator.prepare(params)[0]
+        days[str(i)] = sc.horizon_days - sc.warmup_days
+    return {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
+            "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
+            "confidence": exp.confidence, "horizon_days_by_point": days, "version": __version__}
+
+
+def write_sweep(result: Any, tmp: Path, evaluator: Any = None, note: Callable[[str], None] = _ignore) -> None:
+    """Write the sweep's tables, summary, meta.json, failures and (for a sensitivity design) indices and tornado
+    charts."""
+    result.store.export(tmp, result.keys)
+    if evaluator is not None:
+        (tmp / "meta.json").write_text(json.dumps(sweep_meta(result, evaluator), indent=2) + "\n")
+    runs = result.runs()
+    if not runs.empty:
+        result.summary_table().to_csv(tmp / "summary.csv", index=False)
+    failures = result.failures()
+    if len(failures):
+        failures.to_csv(tmp / "failures.csv", index=False)
+    kind = result.experiment.design.kind
+    if kind not in ("sobol-indices", "morris"):
+        return
+    if result.summary.failed_total:
+        note("sensitivity indices need every design point; skipped until the failed replications succeed")
+        return
+
+    kpis = result.experiment.kpis or [k for k in HEADLINE_KPIS if k in set(runs["kpi"])]
+    table = sensitivity.analyse(result, kpis)
+    table.to_csv(tmp / "sensitivity.csv", index=False)
+    for (kpi, setup), grp in table.groupby(["kpi", "setup"], sort=False):
+        plots.tornado(grp, tmp / f"tornado-{kpi}-{setup}.png", title=f"{result.experiment.name}: {kpi} ({setup})")
