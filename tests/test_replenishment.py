@@ -281,8 +281,8 @@ def test_capacity_caps_what_is_shipped_and_received_each_day():
     w.start_arrivals()
     received, released, backlog = [0], [0], []
     for inv in step_days(w, days):
-        received.append(sum(inv.received))
-        released.append(inv.released)
+        received.append(sum(inv.counts.received))
+        released.append(inv.counts.released)
         backlog.append(inv.backlog_units)
     per_day = np.diff(received)
     shipped = np.diff(released)
@@ -311,10 +311,10 @@ def test_backlog_is_first_in_first_out_with_partial_shipments():
     inv = w.net.inv
     inv.take(0, 0, 30)   # position 30 <= 40: orders 30
     inv.take(0, 1, 25)   # then 25 more of the other SKU
-    assert inv.released == 7 and list(map(list, inv.backlog)) == [[0, 0, 23], [0, 1, 25]]
+    assert inv.counts.released == 7 and list(map(list, inv.backlog)) == [[0, 0, 23], [0, 1, 25]]
     next(step_days(w, 2))
     w.env.run(until=DAY_MIN + 1)
-    assert list(map(list, inv.backlog)) == [[0, 0, 16], [0, 1, 25]] and inv.released == 14
+    assert list(map(list, inv.backlog)) == [[0, 0, 16], [0, 1, 25]] and inv.counts.released == 14
     assert inv.on_order[0] == [30, 25] and inv.position(0, 0) == 60
 
 
