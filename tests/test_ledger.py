@@ -144,6 +144,33 @@ def test_window_holds_exactly_what_was_booked_after_the_snapshot(before, after):
         assert _close(win[name], value), name
 
 
+@settings(max_examples=60, deadline=None)
+@given(before=st.lists(OPS, max_size=25), after=st.lists(OPS, max_size=25), now=st.floats(0, 1e4))
+def test_a_window_between_light_snapshots_holds_what_was_booked_between(before, after, now):
+    """A day's light snapshot is a typed copy (later bookings do not reach it) without the wait histograms; the
+    window between two holds the bookings made between them, and the queues' areas are brought up to its time in
+    the copy only."""
+    led = Ledger(LAYOUT, 5.0, 1.0, stock=StockCounters.for_nodes(2))
+    led.store_q[0].enter(0.0)  # one customer inside from t = 0: an area that grows
+    for op in before:
+        _book(led, op)
+    start = led.light_snapshot(now, led.stock.copy())
+    assert start.store_q[0].area == now and led.store_q[0].area == 0.0 and start.store_q[0].hist == []
+    assert type(start.stock) is StockCounters and start.stock is not led.stock
+    fresh = Ledger(LAYOUT, 5.0, 1.0, stock=StockCounters.for_nodes(2))
+    for op in after:
+        _book(led, op)
+        _book(fresh, op)
+    win = window(led.light_snapshot(now, led.stock.copy()), start).counters()
+    for name, value in fresh.counters().items():
+        if name in ("store_q", "call_q"):
+            qs = win[name] if name == "store_q" else [win[name]]
+            for q, want in zip(qs, value if name == "store_q" else [value], strict=True):
+                assert all(_close(getattr(q, k), getattr(want, k)) for k in QueueStats.COUNTERS), name
+        else:
+            assert _close(win[name], value), name
+
+
 # --------------------------------------------------------------------------------------------- declarations
 def test_every_kpi_is_declared_once_with_label_unit_and_definition():
     names = [k.name for k in kpis.KPIS]
