@@ -291,8 +291,9 @@ def _daily_series(w: World) -> dict[str, list[float]]:
     """One value per day: the KPIs of :data:`DAILY_KPIS` over each one-day window (the declared KPIs, as over
     the measured window), the units asked for that day, and the stock on hand at the day's end, in all and per
     node (stock levels are states, not window figures)."""
-    out: dict[str, list[float]] = {k: [] for k in (*DAILY_KPIS[:4], "units_demanded", *DAILY_KPIS[4:],
-                                                   "on_hand_units")}
+    out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
+                                                   "lost_sales_units", "fill_rate", "stockout_rate",
+                                                   "store_wait_mean_min", "call_wait_mean_min", "on_hand_units")}
     nodes = [f"on_hand_units.{s.name}" for s in w.sc.stores] + (["on_hand_units.warehouse"] if w.sc.warehouse else [])
     out.update({name: [] for name in nodes})  # stock on hand of each node at the end of each day
     for (win, minutes, figures), end in zip(day_windows(w), w.day_ends, strict=True):
