@@ -29,9 +29,9 @@ WING = {w: i for i, w in enumerate(WINGS)}
 CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("engine",),
     ("rng",),
+    ("ledger",),  # below the inventory, which books into the ledger's stock section
     ("catalogue", "inventory"),
     ("customers", "network"),
-    ("ledger",),
     ("kpis", "aftersale", "marketing"),
     ("fulfilment",),
     ("journey",),

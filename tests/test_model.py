@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -9,7 +11,8 @@ from hypothesis import strategies as st
 
 import sim
 from sim.core.customers import Population
-from sim.core.model import World
+from sim.core.kpis import KPIS
+from sim.core.model import DAILY_KPIS, World, day_windows, measured_window, simulate
 from sim.scenario.schema import scenario_from_dict
 
 from .reference import ROOT
@@ -124,7 +127,7 @@ def test_personalisation_adds_units_only_where_the_setup_has_the_data():
 
 # --------------------------------------------------------------------------------------------- properties
 def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic, lot=None,
-                   routing="warehouse_first", reserve=0, writeoff=0.0, marketing=False):
+                   routing="warehouse_first", reserve=0, writeoff=0.0, marketing=False, horizon=3, warmup=0):
     policy = {"policy": "periodic", "review_days": 1, "order_up_to": stock, "lead_time_days": 1.5} if periodic \
         else {"policy": "continuous", "order_up_to": stock, "reorder_point": max(stock - 3, -1),
               "lead_time_days": {"dist": "exponential", "mean": 1.0}, "order_quantity": lot}
@@ -143,7 +146,7 @@ def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorde
               "promotions": [{"start_day": 1, "days": 1, "discount": 0.3, "basket_uplift": 1.7, "channels": ["web"],
                               "traffic_uplift": 1.5, "pull_forward": 0.5}]} if marketing else {}
     return scenario_from_dict({
-        "name": "prop", "horizon_days": 3, "customers_per_day": cpd, **market,
+        "name": "prop", "horizon_days": horizon, "warmup_days": warmup, "customers_per_day": cpd, **market,
         "catalogue": {"generator": {"n_skus": n_skus, "price_median": 20, "zipf_exponent": 1.0}},
         "stores": stores,
         "warehouse": {"replenishment": {"policy": "periodic", "order_up_to": stock, "lead_time_days": 2},
@@ -248,3 +251,80 @@ def test_a_packed_customer_comes_back_exactly():
         assert [type(x) for x in back] == [type(x) for x in c]
         assert all(type(a) is type(b) for x, y in zip(back, c, strict=True) if isinstance(x, list)
                    for a, b in zip(x, y, strict=True))
+
+
+# --------------------------------------------------------------------------------------------- daily series
+def test_daily_fill_rates_agree_with_the_window_on_the_issues_example():
+    """The default at 1,500 customers a day, 3 days, omnichannel, seed 1: the window's fill rate is the mean of the
+    days' weighted by the units asked each day (before, every day was above the window: the daily series counted
+    substitutes as filled), and the daily counts add up to the window's (customers are people, as in the KPI)."""
+    sc = sim.load_scenario(DEFAULT, {"horizon_days": 3, "warmup_days": 0, "customers_per_day": 1500})
+    r = sim.run(sc, "omnichannel", seed=1)
+    fill, asked = r.daily["fill_rate"], r.daily["units_demanded"]
+    assert len(fill) == 3 and all(0 < f < 1 for f in fill)
+    assert sum(f * u for f, u in zip(fill, asked, strict=True)) / sum(asked) == pytest.approx(r.kpis["fill_rate"],
+                                                                                             rel=1e-12)
+    assert min(fill) < r.kpis["fill_rate"] < max(fill)
+    for name in ("customers", "orders", "lost_sales_units"):
+        assert sum(r.daily[name]) == r.kpis[name], name
+    assert sum(r.daily["revenue"]) == pytest.approx(r.kpis["revenue"], rel=1e-12)
+    assert r.kpis["customers"] < r.kpis["journeys"]  # repeat journeys: a daily count of journeys would differ
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(n_stores=st.integers(1, 3), n_skus=st.integers(1, 20), cpd=st.integers(20, 300), stock=st.integers(0, 8),
+       staff=st.sampled_from([None, 1, 3]), channels_store=st.sampled_from([0.0, 0.5, 1.0]),
+       backorders=st.booleans(), periodic=st.booleans(), setup=st.sampled_from(sim.SETUP_NAMES),
+       seed=st.integers(0, 2**32 - 1), horizon=st.integers(1, 4), warmup=st.integers(0, 2),
+       marketing=st.booleans())
+def test_a_ratio_kpi_over_whole_days_is_the_mean_of_its_days_weighted_by_its_denominator(
+        n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic, setup, seed, horizon, warmup,
+        marketing):
+    """Each day is a window fed to the same declared KPIs. Over a window of whole days from a day boundary (after
+    a warm-up of whole days), the days' numerators and denominators of every KPI declared as a ratio add up to
+    the window's, so the window's value is the days' values weighted by their denominators (a day with a
+    numerator but no denominator has no value: such a KPI is left out for that run)."""
+    warmup = min(warmup, horizon - 1)
+    sc = small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic,
+                        marketing=marketing, horizon=horizon, warmup=warmup)
+    w = World(sc, setup, np.random.SeedSequence(seed))
+    simulate(w)
+    whole = measured_window(w)
+    days = day_windows(w)
+    assert len(days) == horizon and all(minutes == 1440.0 for _, minutes, _ in days)
+    days = days[warmup:]
+    checked = 0
+    for k in KPIS:
+        if k.ratio_of is None:
+            continue
+        num, den = k.ratio_of
+        nums, dens = [num(*d) for d in days], [den(*d) for d in days]
+        assert sum(nums) == pytest.approx(num(*whole), rel=1e-9, abs=1e-6), k.name
+        assert sum(dens) == pytest.approx(den(*whole), rel=1e-9, abs=1e-6), k.name
+        if any(d == 0 and n != 0 for n, d in zip(nums, dens, strict=True)):
+            continue
+        want = k.value(*whole)
+        if not sum(dens):
+            assert math.isnan(want), k.name
+            continue
+        mean = sum(d * k.value(*day) for d, day in zip(dens, days, strict=True) if d) / sum(dens)
+        assert mean == pytest.approx(want, rel=1e-9, abs=1e-9), k.name
+        checked += 1
+    assert checked >= 10  # most ratios have data every day at 20+ customers a day
+
+
+def test_the_daily_series_are_the_declared_kpis_over_each_day():
+    """run()'s daily KPI series are the KPIs computed on each one-day window; the stock series are the states
+    at each day's end (their last value the stock at the horizon)."""
+    sc = short_default(horizon_days=3)
+    r = sim.run(sc, "cross-channel", seed=5)
+    assert list(r.daily) == ["customers", "orders", "revenue", "units_demanded", "lost_sales_units", "fill_rate",
+                             "stockout_rate", "store_wait_mean_min", "call_wait_mean_min", "on_hand_units",
+                             *(f"on_hand_units.{s.name}" for s in sc.stores), "on_hand_units.warehouse"]
+    w = World(sc, "cross-channel", np.random.SeedSequence(5))
+    simulate(w)
+    for name in DAILY_KPIS:
+        kpi = next(k for k in KPIS if k.name == name)
+        assert r.daily[name] == pytest.approx([kpi.value(*d) for d in day_windows(w)], nan_ok=True), name
+    assert r.daily["on_hand_units"][-1] == sum(w.net.inv.total)
+    assert [r.daily[f"on_hand_units.{s.name}"][-1] for s in sc.stores] == w.net.inv.total[: len(sc.stores)]

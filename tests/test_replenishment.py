@@ -110,6 +110,36 @@ def test_policy_groups_must_cover_each_sku_once():
     assert inv.on_hand == [[5, 5, 0]] and [p.kind for p in inv.policy_of[0]] == ["periodic", "periodic", "none"]
 
 
+def test_the_inventory_books_into_the_ledger_section_it_is_handed():
+    """The world hands one stock section to the inventory and to the ledger; the inventory's bookings land there,
+    a day's copy has its areas brought up to now without touching the live integrals, and a section of the wrong
+    size (or already used) is refused."""
+    from sim.core.inventory import Inventory, NodePolicy
+    from sim.core.ledger import StockCounters
+    from sim.core.rng import Streams
+
+    w = World(small_scenario(2, 3, 10, 5, 1, 0.5, False, True), "omnichannel", 1)
+    assert w.net.inv.counts is w.book.stock and len(w.book.stock.area) == 3  # two stores and the warehouse
+    lead = Streams(1).sampler("x", None)
+    env = simpy.Environment()
+    section = StockCounters.for_nodes(2)
+    inv = Inventory(env, [NodePolicy("periodic", [5, 5], [-1, -1], DAY_MIN, lead, False)] * 2, 2, [2.0, 3.0],
+                    counts=section)
+    env.run(until=10.0)
+    assert inv.take(1, 1, 2) == 2 and inv.take(1, 1, 9) == 3
+    assert (section.units_out, section.value_out, section.shipped) == (5, 15.0, [0, 5])
+    env.run(until=30.0)
+    day = inv.counts_now()
+    assert day.area == [10 * 30, 10 * 10 + 5 * 20] and section.area == [0.0, 10 * 10]  # the live one: lazy
+    day.units_out += 1
+    assert section.units_out == 5
+    with pytest.raises(ValueError, match="fresh and have 2 nodes"):
+        Inventory(env, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0],
+                  counts=StockCounters.for_nodes(3))
+    with pytest.raises(ValueError, match="fresh"):
+        Inventory(env, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0], counts=section)
+
+
 def test_a_class_with_huge_stock_is_always_filled():
     sc = sim.load_scenario(TWO, {"horizon_days": 300,
                                  "stores.0.replenishment.by_category.seasonal.order_up_to": 10**6})
@@ -281,8 +311,8 @@ def test_capacity_caps_what_is_shipped_and_received_each_day():
     w.start_arrivals()
     received, released, backlog = [0], [0], []
     for inv in step_days(w, days):
-        received.append(sum(inv.received))
-        released.append(inv.released)
+        received.append(sum(inv.counts.received))
+        released.append(inv.counts.released)
         backlog.append(inv.backlog_units)
     per_day = np.diff(received)
     shipped = np.diff(released)
@@ -311,10 +341,10 @@ def test_backlog_is_first_in_first_out_with_partial_shipments():
     inv = w.net.inv
     inv.take(0, 0, 30)   # position 30 <= 40: orders 30
     inv.take(0, 1, 25)   # then 25 more of the other SKU
-    assert inv.released == 7 and list(map(list, inv.backlog)) == [[0, 0, 23], [0, 1, 25]]
+    assert inv.counts.released == 7 and list(map(list, inv.backlog)) == [[0, 0, 23], [0, 1, 25]]
     next(step_days(w, 2))
     w.env.run(until=DAY_MIN + 1)
-    assert list(map(list, inv.backlog)) == [[0, 0, 16], [0, 1, 25]] and inv.released == 14
+    assert list(map(list, inv.backlog)) == [[0, 0, 16], [0, 1, 25]] and inv.counts.released == 14
     assert inv.on_order[0] == [30, 25] and inv.position(0, 0) == 60
 
 

@@ -1,7 +1,9 @@
 """Stock per node and SKU: on hand, on order, backorders; replenishment policies; the supplier; a stale view.
 
 Nodes are the stores (0..n-1) then the warehouse (n, if any). Stock is held in plain lists of ints; each node keeps
-its total on hand and a time-weighted area, so ``avg_on_hand_units`` needs no record per event.
+its total on hand and a time-weighted area, so ``avg_on_hand_units`` needs no record per event. The counters
+(flows, areas, cycles) are booked into the ledger's stock section (:class:`sim.core.ledger.StockCounters`), handed to
+the inventory when it is built; the levels (on hand, on order, owed, in transit) are kept here.
 
 Policies are per (node, SKU): each node has one or more policy groups (:class:`NodePolicy`), its own policy for
 most SKUs and one group per catalogue category that has a policy of its own (``replenishment.by_category``).
@@ -27,6 +29,7 @@ from collections.abc import Sequence
 import simpy
 
 from sim.core.engine import Later, schedule_callback
+from sim.core.ledger import StockCounters
 from sim.core.rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
@@ -66,12 +69,15 @@ class NodePolicy:
 
 
 class Inventory:
-    """All stock of the network and its supplier, with the counters that the stock KPIs and invariants need."""
+    """All stock of the network and its supplier. The counters that the stock KPIs and invariants need are booked
+    into ``counts``, the ledger's stock section (:class:`sim.core.ledger.StockCounters`); the levels are here."""
 
     def __init__(self, env: simpy.Environment, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
-                 price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0):
+                 price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0,
+                 counts: StockCounters | None = None):
         """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
-        one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited."""
+        one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited.
+        ``counts``: the ledger's stock section to book into, fresh (None: a section of its own)."""
         self.env = env
         self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
         self.n_nodes = len(self.groups)
@@ -86,36 +92,22 @@ class Inventory:
         self.backorders = [[0] * n_skus for _ in range(self.n_nodes)]
         self.short_in_cycle = [[False] * n_skus for _ in range(self.n_nodes)]
         self.total = [sum(row) for row in self.on_hand]
-        self.area = [0.0] * self.n_nodes       # integral of total on hand over time, unit-minutes
-        self.bo_total = [0] * self.n_nodes     # units owed, and their integral over time
-        self.bo_area = [0.0] * self.n_nodes
+        self.last = [0.0] * self.n_nodes       # when counts.area was last brought up to date, per node
+        self.bo_total = [0] * self.n_nodes     # units owed
         self.bo_last = [0.0] * self.n_nodes
-        self.last = [0.0] * self.n_nodes
         self.initial_units = sum(self.total)
-        # flows in units, cumulative from t = 0
-        self.received = [0] * self.n_nodes
-        self.returned = [0] * self.n_nodes     # units customers brought back
-        self.handling = 0                      # of which still being handled (not yet sellable nor written off)
-        self.written_off = [0] * self.n_nodes  # returned units found unsellable
-        self.shipped = [0] * self.n_nodes      # units leaving the node to customers (incl. backorder fills)
-        self.units_out = 0                     # units taken at once from on hand by customers' orders
-        self.value_out = 0.0                   # their value at selling price
+        self.counts = counts = StockCounters.for_nodes(self.n_nodes) if counts is None else counts
+        if len(counts.area) != self.n_nodes or counts != StockCounters.for_nodes(self.n_nodes):
+            raise ValueError(f"the stock section must be fresh and have {self.n_nodes} nodes")
+        self.handling = 0                      # returned units still being handled (not yet sellable nor written off)
         self.in_transit = 0                    # units ordered from the supplier not yet received
-        self.orders_placed = [0] * self.n_nodes
-        self.cycles = [0] * self.n_nodes
-        self.cycles_ok = [0] * self.n_nodes
-        self.eod_on_hand = [0] * self.n_nodes  # a group's on hand summed at each of its period ends, before receipts
-        self.eod_count = [0] * self.n_nodes    # SKU-periods: the group's number of SKUs added at each period end
         self.snapshot: list[list[int]] | None = None  # stale view, refreshed by sync()
         # the supplier: units ordered, shipped, and waiting in its backlog (a FIFO of [node, sku, units])
         self.capacity = supplier_capacity
         self.day_min = day_min
         self.budget = supplier_capacity or 0   # units it may still ship today
-        self.ordered_units = 0
-        self.released = 0
         self.backlog: deque[list[int]] = deque()
         self.backlog_units = 0
-        self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
         # stock on its way from the supplier (days away: waits outside SimPy's queue until its day, see Later)
         self._arrival = Later(env, self._arrived, PRIO_RECEIVE, period=day_min)
@@ -138,13 +130,15 @@ class Inventory:
             self.short_in_cycle[node][sku] = True
         if got:
             now = self.env.now
-            self.area[node] += self.total[node] * (now - self.last[node])
-            self.last[node] = now
+            c = self.counts
+            total, last = self.total, self.last
+            c.area[node] += total[node] * (now - last[node])
+            last[node] = now
             row[sku] = have - got
-            self.total[node] -= got
-            self.shipped[node] += got
-            self.units_out += got
-            self.value_out += got * self.price[sku]
+            total[node] -= got
+            c.shipped[node] += got
+            c.units_out += got
+            c.value_out += got * self.price[sku]
         if self.continuous[node][sku]:
             self._continuous_review(node, sku)
         return got
@@ -158,7 +152,7 @@ class Inventory:
 
     def _owe(self, node: int, change: int) -> None:
         now = self.env.now
-        self.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
+        self.counts.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         self.bo_last[node] = now
         self.bo_total[node] += change
 
@@ -174,18 +168,20 @@ class Inventory:
             self._order(node, sku, qty)
 
     def _close_cycle(self, node: int, sku: int) -> None:
-        self.cycles[node] += 1
+        c = self.counts
+        c.cycles[node] += 1
         if not self.short_in_cycle[node][sku] and self.backorders[node][sku] == 0:
-            self.cycles_ok[node] += 1
+            c.cycles_ok[node] += 1
         self.short_in_cycle[node][sku] = False
 
     def _order(self, node: int, sku: int, qty: int) -> None:
         if qty <= 0:
             return
-        self.orders_placed[node] += 1
+        c = self.counts
+        c.orders_placed[node] += 1
         self.on_order[node][sku] += qty
         self.in_transit += qty
-        self.ordered_units += qty
+        c.ordered_units += qty
         if self.capacity is None:
             self._ship(node, sku, qty)
         else:
@@ -193,7 +189,7 @@ class Inventory:
 
     def _ship(self, node: int, sku: int, qty: int) -> None:
         """The supplier ships ``qty`` units; they travel the lead time of the SKU's policy group at ``node``."""
-        self.released += qty
+        self.counts.released += qty
         if self._truck is not None:  # leaves with the review's other orders
             self._truck.append((sku, qty))
             return
@@ -217,7 +213,7 @@ class Inventory:
 
     def _wait(self, change: int) -> None:
         now = self.env.now
-        self.backlog_area += self.backlog_units * (now - self.backlog_last)
+        self.counts.backlog_area += self.backlog_units * (now - self.backlog_last)
         self.backlog_last = now
         self.backlog_units += change
 
@@ -250,31 +246,32 @@ class Inventory:
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
         now = self.env.now
+        c = self.counts
         self.on_order[node][sku] -= qty
         self.in_transit -= qty
-        self.received[node] += qty
+        c.received[node] += qty
         owed = self.backorders[node][sku]
         fill = owed if owed < qty else qty
         if fill:  # backorders are served first and leave at once
             self._owe(node, -fill)
             self.backorders[node][sku] = owed - fill
-            self.shipped[node] += fill
+            c.shipped[node] += fill
         put = qty - fill
         if put:
-            self.area[node] += self.total[node] * (now - self.last[node])
+            c.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
             self.on_hand[node][sku] += put
             self.total[node] += put
 
     def return_in(self, node: int, qty: int) -> None:
         """A customer brings ``qty`` units back to ``node``: they are in handling until put back or written off."""
-        self.returned[node] += qty
+        self.counts.returned[node] += qty
         self.handling += qty
 
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
         now = self.env.now
-        self.area[node] += self.total[node] * (now - self.last[node])
+        self.counts.area[node] += self.total[node] * (now - self.last[node])
         self.last[node] = now
         self.on_hand[node][sku] += qty
         self.total[node] += qty
@@ -283,7 +280,7 @@ class Inventory:
     def write_off(self, node: int, qty: int) -> None:
         """Returned units that cannot be sold again."""
         self.handling -= qty
-        self.written_off[node] += qty
+        self.counts.written_off[node] += qty
 
     def _period_end_cb(self, node: int, group: NodePolicy):
         return lambda _e: self._period_end(node, group)
@@ -294,8 +291,9 @@ class Inventory:
         if self.env.now > 0:
             row = self.on_hand[node]
             n = len(group.skus)
-            self.eod_on_hand[node] += self.total[node] if n == len(row) else sum(row[sku] for sku in group.skus)
-            self.eod_count[node] += n
+            c = self.counts
+            c.eod_on_hand[node] += self.total[node] if n == len(row) else sum(row[sku] for sku in group.skus)
+            c.eod_count[node] += n
             for sku in group.skus:
                 self._close_cycle(node, sku)
         self._schedule(lambda _e: self._review(node, group), PRIO_REVIEW, 0.0)
@@ -337,20 +335,32 @@ class Inventory:
         """Bring every time-weighted area up to now (before reading it)."""
         now = self.env.now
         for node in range(self.n_nodes):
-            self.area[node] += self.total[node] * (now - self.last[node])
+            self.counts.area[node] += self.total[node] * (now - self.last[node])
             self.last[node] = now
             self._owe(node, 0)
         self._wait(0)
 
+    def counts_now(self) -> StockCounters:
+        """A typed copy of the counters with every area brought up to now in the copy only (the live integrals
+        are not split, which would move their last bits): what a day's end snapshot holds."""
+        now = self.env.now
+        out = self.counts.copy()
+        for node in range(self.n_nodes):
+            out.area[node] += self.total[node] * (now - self.last[node])
+            out.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
+        out.backlog_area += self.backlog_units * (now - self.backlog_last)
+        return out
+
     def invariant_problems(self) -> list[str]:
         """Conservation and sign checks; an empty list when the books balance."""
         out = []
+        c = self.counts
         on_hand = sum(self.total)
-        if self.initial_units + sum(self.received) + sum(self.returned) != \
-                sum(self.shipped) + on_hand + self.handling + sum(self.written_off):
-            out.append(f"units: initial {self.initial_units} + received {sum(self.received)} + returned "
-                       f"{sum(self.returned)} != shipped {sum(self.shipped)} + on hand {on_hand} + in return "
-                       f"handling {self.handling} + written off {sum(self.written_off)}")
+        if self.initial_units + sum(c.received) + sum(c.returned) != \
+                sum(c.shipped) + on_hand + self.handling + sum(c.written_off):
+            out.append(f"units: initial {self.initial_units} + received {sum(c.received)} + returned "
+                       f"{sum(c.returned)} != shipped {sum(c.shipped)} + on hand {on_hand} + in return "
+                       f"handling {self.handling} + written off {sum(c.written_off)}")
         if self.handling < 0:
             out.append("units in return handling below zero")
         if self.in_transit != sum(map(sum, self.on_order)):
@@ -369,12 +379,13 @@ class Inventory:
 
     def _supplier_problems(self) -> list[str]:
         out = []
+        c = self.counts
         if self.backlog_units != sum(e[2] for e in self.backlog) or min((e[2] for e in self.backlog), default=1) <= 0:
             out.append("supplier: backlog total out of step with its orders")
-        if self.ordered_units != self.released + self.backlog_units:
-            out.append(f"supplier: ordered {self.ordered_units} != shipped {self.released} + waiting "
+        if c.ordered_units != c.released + self.backlog_units:
+            out.append(f"supplier: ordered {c.ordered_units} != shipped {c.released} + waiting "
                        f"{self.backlog_units}")
-        if self.released - sum(self.received) != self.in_transit - self.backlog_units:
+        if c.released - sum(c.received) != self.in_transit - self.backlog_units:
             out.append("supplier: units on the road differ from in transit minus the backlog")
         if self.capacity is not None and not 0 <= self.budget <= self.capacity:
             out.append(f"supplier: capacity left today {self.budget} outside 0..{self.capacity}")

@@ -11,7 +11,8 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
-from sim.core.ledger import WAIT_BIN_MIN, Leave, Ledger, QueueStats, StockFigures, merge_queues
+from sim.core.customers import DAY_MIN
+from sim.core.ledger import WAIT_BIN_MIN, Leave, Ledger, QueueStats, StockCounters, StockFigures, merge_queues
 from sim.scenario.schema import CHANNEL_STORE
 
 NAN = float("nan")
@@ -27,18 +28,26 @@ KM = "km"
 SCORE = "score (−100 to 100)"
 
 
+Value = Callable[[Ledger, float, StockFigures], float]
+
+
 @dataclass(frozen=True)
 class Kpi:
     """One KPI: its name (the interface: DESIGN.md section 3), a label and unit for people, what it means, and its
-    value from a ledger window of ``minutes`` and the stock's figures over that window (NaN where no data)."""
+    value from a ledger window of ``minutes`` and the stock's figures over that window (NaN where no data).
+
+    A KPI declared as a ratio (:func:`ratio_kpi`) also keeps its numerator and denominator (``ratio_of``), sums
+    of counters over the window: its value is their quotient (or that quotient scaled, or its complement), so a
+    window's value is the denominator-weighted mean of the values of the windows that tile it."""
 
     name: str
     label: str
     unit: str
     definition: str
-    value: Callable[[Ledger, float, StockFigures], float]
+    value: Value
     diagnostic: bool = False  # a check on the model rather than a figure a strategist reads
     better: int = 1           # +1: more is better for the retailer, -1: less is better, 0: neither (a description)
+    ratio_of: tuple[Value, Value] | None = None  # (numerator, denominator) of a KPI declared as a ratio
 
 
 # --------------------------------------------------------------------------------------------- helpers
@@ -115,8 +124,29 @@ def _stores(w: Ledger, T: float, key: str) -> float:
     return queue_kpis(merge_queues(w.store_q), T, "s")[f"s_{key}"]
 
 
+def _all_stores(w: Ledger, *names: str) -> float:
+    """A counter (or the sum of several) of every store's queue, added store by store as merge_queues does."""
+    return sum(getattr(q, n) for q in w.store_q for n in names)
+
+
+def ratio_kpi(name: str, label: str, unit: str, definition: str, num: Value, den: Value, scale: float = 1.0,
+              complement: bool = False, **kw) -> Kpi:
+    """A KPI declared as a ratio of window counters: ``num / den``, times ``scale``, or ``1 - num / den``."""
+    if complement:
+        def value(w: Ledger, T: float, x: StockFigures) -> float:
+            return 1 - ratio(num(w, T, x), den(w, T, x))
+    elif scale != 1.0:
+        def value(w: Ledger, T: float, x: StockFigures) -> float:
+            return scale * ratio(num(w, T, x), den(w, T, x))
+    else:
+        def value(w: Ledger, T: float, x: StockFigures) -> float:
+            return ratio(num(w, T, x), den(w, T, x))
+    return Kpi(name, label, unit, definition, value, ratio_of=(num, den), **kw)
+
+
 # --------------------------------------------------------------------------------------------- the KPIs
 K = Kpi
+R = ratio_kpi
 KPIS: tuple[Kpi, ...] = (
     # customers and orders
     K("customers", "Customers", COUNT, "People who started a journey in the window (a repeat journey by the same "
@@ -125,12 +155,12 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: w.arrived),
     K("orders", "Orders", COUNT, "Orders placed, all channels (a store ticket, an online or phone order).",
       lambda w, T, x: _orders(w)),
-    K("conversion_rate", "Conversion rate", SHARE, "Orders over journeys: the share of journeys that end in a "
-      "purchase.", lambda w, T, x: ratio(_orders(w), sum(w.journeys_ch))),
-    K("basket_units", "Basket size", UNITS, "Mean units per order.",
-      lambda w, T, x: ratio(sum(w.units_ch), _orders(w))),
-    K("basket_value", "Basket value", EURO, "Mean value of an order at selling prices.",
-      lambda w, T, x: ratio(sum(w.value_ch), _orders(w))),
+    R("conversion_rate", "Conversion rate", SHARE, "Orders over journeys: the share of journeys that end in a "
+      "purchase.", lambda w, T, x: _orders(w), lambda w, T, x: sum(w.journeys_ch)),
+    R("basket_units", "Basket size", UNITS, "Mean units per order.",
+      lambda w, T, x: sum(w.units_ch), lambda w, T, x: _orders(w)),
+    R("basket_value", "Basket value", EURO, "Mean value of an order at selling prices.",
+      lambda w, T, x: sum(w.value_ch), lambda w, T, x: _orders(w)),
     K("revenue", "Revenue", EURO, "Sales at selling prices over the window, impulse buys at pickup included "
       "(refunds of returns are not deducted; see `refunds`).", lambda w, T, x: w.revenue),
     K("gross_margin", "Gross margin", EURO, "Revenue (after discounts and channel prices) minus the cost of the "
@@ -149,22 +179,22 @@ KPIS: tuple[Kpi, ...] = (
       "staff are paid for them whether busy or idle, under every setup.",
       lambda w, T, x: sum(w.pick_min_store) * w.staff_cost_per_hour / 60.0),
     # stock
-    K("fill_rate", "Fill rate", SHARE, "Units handed over (or sent) from stock, of the requested SKU, over units "
-      "asked for.", lambda w, T, x: ratio(x.units_out - w.units_substituted, w.units_demanded)),
-    K("stockout_rate", "Stockout rate", SHARE, "Basket lines not served in full from stock when asked: the "
+    R("fill_rate", "Fill rate", SHARE, "Units handed over (or sent) from stock, of the requested SKU, over units "
+      "asked for.", lambda w, T, x: x.units_out - w.units_substituted, lambda w, T, x: w.units_demanded),
+    R("stockout_rate", "Stockout rate", SHARE, "Basket lines not served in full from stock when asked: the "
       "customer left without the item, took a substitute, was put on backorder, or dropped the whole basket "
       "over it; a line delivered from another store or the warehouse is served (with one unit per line it is "
       "exactly 1 − `fill_rate`).",
-      lambda w, T, x: ratio(sum(w.stockouts_ch), sum(w.requests_ch))),
-    K("on_shelf_availability", "On-shelf availability", SHARE, "Store lines whose SKU was on the shelf in full "
+      lambda w, T, x: sum(w.stockouts_ch), lambda w, T, x: sum(w.requests_ch)),
+    R("on_shelf_availability", "On-shelf availability", SHARE, "Store lines whose SKU was on the shelf in full "
       "when the customer reached it, before any rescue from another node: what a store audit sees (omnichannel "
       "lowers it, as store shelves also serve web orders, while what a shelf lacks is delivered from elsewhere).",
-      lambda w, T, x: 1 - ratio(sum(w.shelf_short_store), sum(w.requests_store))),
+      lambda w, T, x: sum(w.shelf_short_store), lambda w, T, x: sum(w.requests_store), complement=True),
     K("sell_out_units", "Sell-out", UNITS, "Units sold to end customers, all channels.",
       lambda w, T, x: sum(w.units_ch)),
-    K("store_conversion_rate", "Store conversion", SHARE, "Store tickets per store visit (browsing visits during "
+    R("store_conversion_rate", "Store conversion", SHARE, "Store tickets per store visit (browsing visits during "
       "research and purchase visits): footfall conversion.",
-      lambda w, T, x: ratio(sum(w.orders_store), _store_visits(w))),
+      lambda w, T, x: sum(w.orders_store), lambda w, T, x: _store_visits(w)),
     K("lost_sales_units", "Lost sales", UNITS, "Units asked for and not sold because they were missing.",
       lambda w, T, x: w.units_lost),
     K("lost_sales_value", "Lost sales value", EURO, "Lost sales at selling prices.",
@@ -175,12 +205,12 @@ KPIS: tuple[Kpi, ...] = (
       "at picking.", lambda w, T, x: w.failed_promises),
     K("transfers", "Transfers", COUNT, "Store-to-store transfers made for a customer to collect.",
       lambda w, T, x: w.transfers),
-    K("delivery_distance_km", "Delivery distance", KM, "Mean distance from the shipping node to the customer's "
-      "area, per parcel.", lambda w, T, x: ratio(w.delivery_km, sum(w.shipments.values()))),
+    R("delivery_distance_km", "Delivery distance", KM, "Mean distance from the shipping node to the customer's "
+      "area, per parcel.", lambda w, T, x: w.delivery_km, lambda w, T, x: sum(w.shipments.values())),
     K("pickup_extra_revenue", "Revenue at pickup", EURO, "What customers collecting an order in store buy on "
       "impulse while there.", lambda w, T, x: w.pickup_extra_value),
-    K("remote_fill_share", "Remote fill share", SHARE, "Units taken from another node than the selling "
-      "channel's own, over all units taken from stock.", lambda w, T, x: ratio(w.units_remote, x.units_out),
+    R("remote_fill_share", "Remote fill share", SHARE, "Units taken from another node than the selling "
+      "channel's own, over all units taken from stock.", lambda w, T, x: w.units_remote, lambda w, T, x: x.units_out,
       diagnostic=True),
     K("cycle_service_level", "Cycle service level", SHARE, "Replenishment cycles of each (node, SKU) in which no "
       "customer found that node short: a per-node measure, which falls under omnichannel, where each store's "
@@ -195,65 +225,68 @@ KPIS: tuple[Kpi, ...] = (
     K("inventory_turns", "Inventory turns", "turns per year", "Units shipped from stock per year over the average "
       "stock on hand (annualised from the window).", lambda w, T, x: x.inventory_turns),
     # queues
-    K("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
-      "served.", lambda w, T, x: _stores(w, T, "wait_mean_min")),
+    R("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
+      "served.", lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
     K("store_wait_p95_min", "Store wait, 95th percentile", MINUTES, "Wait in store queues that 95 % of the "
       "customers served did not exceed.", lambda w, T, x: _stores(w, T, "wait_p95_min")),
-    K("store_service_level", "Store service level", SHARE, "Store customers served within the wait target, over "
+    R("store_service_level", "Store service level", SHARE, "Store customers served within the wait target, over "
       "all who queued (those who gave up or found it full count as late).",
-      lambda w, T, x: _stores(w, T, "service_level")),
-    K("store_abandon_rate", "Store abandonment", SHARE, "Store arrivals who gave up waiting or found every till "
-      "and waiting place taken.", lambda w, T, x: _stores(w, T, "abandon_rate")),
-    K("call_wait_mean_min", "Call wait", MINUTES, "Mean wait for an agent of the calls answered.",
-      lambda w, T, x: ratio(w.call_q.wait_sum, w.call_q.served)),
-    K("call_wait_prob", "Calls that wait", SHARE, "Answered calls that waited at all for an agent.",
-      lambda w, T, x: ratio(w.call_q.wait_pos, w.call_q.served), diagnostic=True),
-    K("call_service_level", "Call service level", SHARE, "Calls answered within the target wait, over all calls "
-      "that queued (those who hung up count as late).", lambda w, T, x: service_level(w.call_q)),
-    K("call_abandon_rate", "Call abandonment", SHARE, "Calls whose caller hung up before an agent answered.",
-      lambda w, T, x: ratio(w.call_q.abandoned, w.call_q.arrivals)),
+      lambda w, T, x: _all_stores(w, "within"), lambda w, T, x: _all_stores(w, "served", "abandoned", "balked")),
+    R("store_abandon_rate", "Store abandonment", SHARE, "Store arrivals who gave up waiting or found every till "
+      "and waiting place taken.", lambda w, T, x: _all_stores(w, "abandoned", "balked"),
+      lambda w, T, x: _all_stores(w, "arrivals")),
+    R("call_wait_mean_min", "Call wait", MINUTES, "Mean wait for an agent of the calls answered.",
+      lambda w, T, x: w.call_q.wait_sum, lambda w, T, x: w.call_q.served),
+    R("call_wait_prob", "Calls that wait", SHARE, "Answered calls that waited at all for an agent.",
+      lambda w, T, x: w.call_q.wait_pos, lambda w, T, x: w.call_q.served, diagnostic=True),
+    R("call_service_level", "Call service level", SHARE, "Calls answered within the target wait, over all calls "
+      "that queued (those who hung up count as late).", lambda w, T, x: w.call_q.within,
+      lambda w, T, x: w.call_q.served + w.call_q.abandoned + w.call_q.balked),
+    R("call_abandon_rate", "Call abandonment", SHARE, "Calls whose caller hung up before an agent answered.",
+      lambda w, T, x: w.call_q.abandoned, lambda w, T, x: w.call_q.arrivals),
     # delivery
-    K("on_time_rate", "On-time rate", SHARE, "Online and phone orders ready (delivered, or ready to collect) by "
-      "the time promised.", lambda w, T, x: ratio(w.on_time, w.online_done)),
-    K("delivery_lead_time_days", "Delivery lead time", DAYS, "Mean time from an online or phone order to its last "
-      "parcel being delivered or ready to collect.", lambda w, T, x: ratio(w.lead_time_sum_days, w.online_done)),
+    R("on_time_rate", "On-time rate", SHARE, "Online and phone orders ready (delivered, or ready to collect) by "
+      "the time promised.", lambda w, T, x: w.on_time, lambda w, T, x: w.online_done),
+    R("delivery_lead_time_days", "Delivery lead time", DAYS, "Mean time from an online or phone order to its last "
+      "parcel being delivered or ready to collect.", lambda w, T, x: w.lead_time_sum_days,
+      lambda w, T, x: w.online_done),
     # satisfaction and loyalty
-    K("satisfaction", "Satisfaction (NPS-like)", SCORE, "Promoters minus detractors over rated customers, in "
+    R("satisfaction", "Satisfaction (NPS-like)", SCORE, "Promoters minus detractors over rated customers, in "
       "points: a customer with no problem is a promoter (or passive), one problem makes a passive, more or "
       "nothing bought a detractor.",
-      lambda w, T, x: 100 * ratio(w.rated[0] - w.rated[2], sum(w.rated))),
-    K("csat", "Satisfied customers (CSAT)", SHARE, "Rated customers who were satisfied: promoters and passives "
+      lambda w, T, x: w.rated[0] - w.rated[2], lambda w, T, x: sum(w.rated), scale=100),
+    R("csat", "Satisfied customers (CSAT)", SHARE, "Rated customers who were satisfied: promoters and passives "
       "(nothing, or one thing, went wrong), the top two boxes of a CSAT survey.",
-      lambda w, T, x: ratio(w.rated[0] + w.rated[1], sum(w.rated))),
-    K("multichannel_customer_share", "Multichannel buyers", SHARE, "Buyers whose journey used two or more "
+      lambda w, T, x: w.rated[0] + w.rated[1], lambda w, T, x: sum(w.rated)),
+    R("multichannel_customer_share", "Multichannel buyers", SHARE, "Buyers whose journey used two or more "
       "channels (store, web, app, marketplace, call centre; collecting an order in store uses the store).",
-      lambda w, T, x: ratio(sum(w.class_orders[1::2]), sum(w.class_orders))),
+      lambda w, T, x: sum(w.class_orders[1::2]), lambda w, T, x: sum(w.class_orders)),
     K("multichannel_basket_uplift", "Multichannel basket uplift", "relative (0.2 = +20 %)", "Mean basket value "
       "(what they add at pickup included) of multichannel buyers over that of single-channel buyers, minus 1.",
       lambda w, T, x: uplift(w.class_value, w.class_orders)),
-    K("repeat_purchase_rate", "Repeat purchases", SHARE, "Orders placed on a repeat journey, over all orders.",
-      lambda w, T, x: ratio(w.repeat_orders, _orders(w))),
-    K("review_score", "Review score", SCORE, "Positive minus negative public reviews over reviews written, in "
-      "points.", lambda w, T, x: 100 * ratio(w.reviews[0] - w.reviews[2], sum(w.reviews))),
+    R("repeat_purchase_rate", "Repeat purchases", SHARE, "Orders placed on a repeat journey, over all orders.",
+      lambda w, T, x: w.repeat_orders, lambda w, T, x: _orders(w)),
+    R("review_score", "Review score", SCORE, "Positive minus negative public reviews over reviews written, in "
+      "points.", lambda w, T, x: w.reviews[0] - w.reviews[2], lambda w, T, x: sum(w.reviews), scale=100),
     # returns
-    K("return_rate", "Return rate", SHARE, "Units brought back over units sold.",
-      lambda w, T, x: ratio(w.returned_units, sum(w.units_ch))),
-    K("online_return_rate", "Online return rate", SHARE, "Units bought online or by phone that come back, over "
-      "those units.", lambda w, T, x: ratio(w.returned_units_online, sum(w.units_ch) - _store_units(w))),
+    R("return_rate", "Return rate", SHARE, "Units brought back over units sold.",
+      lambda w, T, x: w.returned_units, lambda w, T, x: sum(w.units_ch)),
+    R("online_return_rate", "Online return rate", SHARE, "Units bought online or by phone that come back, over "
+      "those units.", lambda w, T, x: w.returned_units_online, lambda w, T, x: sum(w.units_ch) - _store_units(w)),
     K("returned_units", "Returned units", UNITS, "Units brought back in the window.",
       lambda w, T, x: w.returned_units),
-    K("returns_in_store_share", "Returns in store", SHARE, "Returns taken back in a store rather than at the "
-      "warehouse.", lambda w, T, x: ratio(w.returns_at_store, w.returned_orders)),
+    R("returns_in_store_share", "Returns in store", SHARE, "Returns taken back in a store rather than at the "
+      "warehouse.", lambda w, T, x: w.returns_at_store, lambda w, T, x: w.returned_orders),
     K("refunds", "Refunds", EURO, "Money paid back for returns, at selling prices.", lambda w, T, x: w.refunds),
     K("written_off_units", "Written-off returns", UNITS, "Returned units found unsellable at handling.",
       lambda w, T, x: w.written_off_units),
     # journeys
-    K("touchpoints_per_journey", "Touchpoints per purchase", "touchpoints", "Research touchpoints visited before "
-      "a purchase, per order.", lambda w, T, x: ratio(w.tp_visits_ordered, _orders(w))),
-    K("channel_switch_rate", "Channel switches", SHARE, "Journeys whose cart was built in another channel than the "
-      "one they meant to buy in.", lambda w, T, x: ratio(w.switches, w.arrived)),
-    K("ropo_share", "Research online, purchase offline", SHARE, "Buyers who researched online and bought in "
-      "store, of all buyers.", lambda w, T, x: ratio(w.ropo, _orders(w))),
+    R("touchpoints_per_journey", "Touchpoints per purchase", "touchpoints", "Research touchpoints visited before "
+      "a purchase, per order.", lambda w, T, x: w.tp_visits_ordered, lambda w, T, x: _orders(w)),
+    R("channel_switch_rate", "Channel switches", SHARE, "Journeys whose cart was built in another channel than the "
+      "one they meant to buy in.", lambda w, T, x: w.switches, lambda w, T, x: w.arrived),
+    R("ropo_share", "Research online, purchase offline", SHARE, "Buyers who researched online and bought in "
+      "store, of all buyers.", lambda w, T, x: w.ropo, lambda w, T, x: _orders(w)),
     # marketing
     K("reminders_sent", "Cart reminders", COUNT, "Abandoned online carts the retailer sent a reminder about "
       "(where the setup has the customer data to).", lambda w, T, x: w.reminders_sent),
@@ -261,8 +294,8 @@ KPIS: tuple[Kpi, ...] = (
       "after a reminder.", lambda w, T, x: w.carts_recovered),
     K("recovered_revenue", "Recovered revenue", EURO, "Value of the orders of recovered carts.",
       lambda w, T, x: w.recovered_revenue),
-    K("chatbot_deflection_rate", "Chatbot deflection", SHARE, "Service contacts the chatbot answered without an "
-      "agent, of those that met it.", lambda w, T, x: ratio(w.chatbot_answered, w.chatbot_contacts)),
+    R("chatbot_deflection_rate", "Chatbot deflection", SHARE, "Service contacts the chatbot answered without an "
+      "agent, of those that met it.", lambda w, T, x: w.chatbot_answered, lambda w, T, x: w.chatbot_contacts),
     K("calls_to_agents", "Calls to agents", COUNT, "Calls that reached the agents' line (service contacts the "
       "chatbot did not answer, and phone orders).", lambda w, T, x: w.call_q.arrivals),
     K("price_mismatch_encounters", "Price mismatches", COUNT, "Checkouts where a channel the customer researched "
@@ -288,7 +321,7 @@ KPIS: tuple[Kpi, ...] = (
     K("avg_backorder_units", "Backorders", UNITS, "Units owed to customers on backorder, time average.",
       lambda w, T, x: x.avg_backorder_units, diagnostic=True),
 )
-del K
+del K, R
 # which way is better, for the KPIs where more is not: said once here, read by the decision summary
 LESS_IS_BETTER = {
     "fulfilment_cost", "store_picking_min", "staff_cost", "stockout_rate", "lost_sales_units", "lost_sales_value",
@@ -325,9 +358,35 @@ def label_of(name: str) -> str:
     return KPI_BY_NAME[name].label if name in KPI_BY_NAME else name.replace("_", " ")
 
 
-def compute_kpis(w: Ledger, window_min: float, stock: StockFigures) -> dict[str, float]:
-    """The KPI table of one replication: every name of ``KPI_NAMES``, NaN where there was no data."""
-    return {k.name: float(k.value(w, window_min, stock)) for k in KPIS}
+def compute_kpis(w: Ledger, window_min: float, stock: StockFigures,
+                 names: Sequence[str] = KPI_NAMES) -> dict[str, float]:
+    """The KPI table of one window (a replication's, or one of its days): every name of ``names`` (all KPIs by
+    default), NaN where there was no data."""
+    return {name: float(KPI_BY_NAME[name].value(w, window_min, stock)) for name in names}
+
+
+def stock_figures(end: StockCounters, start: StockCounters | None, window_min: float, n_skus: int,
+                  numeric_distribution: float = NAN, weighted_distribution: float = NAN) -> StockFigures:
+    """The stock's figures over the window from the ``start`` snapshot of the ledger's stock section (None: from
+    t = 0) to ``end``, its areas brought up to the window's end; the distributions are means of end-of-day
+    states over the window's days, given as they are (stock states, not counters)."""
+    s = start or StockCounters.for_nodes(len(end.area))
+    avg = (sum(end.area) - sum(s.area)) / window_min
+    days = window_min / DAY_MIN
+    return StockFigures(
+        avg_on_hand_units=avg,
+        avg_backorder_units=(sum(end.bo_area) - sum(s.bo_area)) / window_min,
+        units_out=end.units_out - s.units_out,
+        inventory_turns=ratio((sum(end.shipped) - sum(s.shipped)) * 365.0 / days, avg),
+        cycle_service_level=ratio(sum(end.cycles_ok) - sum(s.cycles_ok), sum(end.cycles) - sum(s.cycles)),
+        numeric_distribution=numeric_distribution,
+        weighted_distribution=weighted_distribution,
+        # mean on hand per SKU at the end of its review periods, times the SKUs: a node's on hand at period end
+        # when all its SKUs share one review period (ints: the division is exact to the last bit)
+        end_of_period_on_hand=ratio(n_skus * (sum(end.eod_on_hand) - sum(s.eod_on_hand)),
+                                    sum(end.eod_count) - sum(s.eod_count)),
+        supplier_backlog_units=(end.backlog_area - s.backlog_area) / window_min,
+    )
 
 
 # --------------------------------------------------------------------------------------------- breakdowns

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from enum import IntEnum
 from itertools import chain
 from operator import attrgetter
@@ -109,10 +109,21 @@ class QueueStats:
         self.area += self.n * (now - self.last)
         self.last = now
 
+    def light_copy(self, now: float) -> QueueStats:
+        """The counters as of ``now`` without the wait histogram (left empty): the area brought up to ``now`` in
+        the copy only, so the station's own integral is not split (which would move its last bits)."""
+        out = copy.copy(self)
+        out.hist = []
+        out.area = self.area + self.n * (now - self.last)
+        out.last = now
+        return out
+
 
 def merge_queues(qs: Sequence[QueueStats]) -> QueueStats:
     """One station's figures for several (e.g. every store): counters added, histograms added bin by bin."""
     out = QueueStats(qs[0].target if qs else 0.0)
+    if qs:
+        out.hist = [0] * len(qs[0].hist)  # light copies have none
     for q in qs:
         for name in QueueStats.COUNTERS:
             setattr(out, name, getattr(out, name) + getattr(q, name))
@@ -158,6 +169,47 @@ class StockFigures:
     supplier_backlog_units: float
 
 
+@dataclass(slots=True)
+class StockCounters:
+    """The inventory's section of the ledger: its counters, cumulative from t = 0, per node (stores, then the
+    warehouse) where a list. :class:`sim.core.inventory.Inventory` books into it with plain increments (it is
+    handed the section when built); levels (on hand, on order, owed, in transit) stay with the inventory, being
+    states, not counters. Time-weighted areas are brought up to date lazily, at the next change of their level.
+    """
+
+    area: list[float]           # integral of the units on hand over time, unit-minutes
+    bo_area: list[float]        # integral of the units owed on backorder over time
+    received: list[int]         # units received from the supplier
+    returned: list[int]         # units customers brought back
+    written_off: list[int]      # returned units found unsellable
+    shipped: list[int]          # units leaving the node to customers (backorder fills included)
+    orders_placed: list[int]    # replenishment orders
+    cycles: list[int]           # replenishment cycles closed, of (node, SKU)
+    cycles_ok: list[int]        # of which without a shortage
+    eod_on_hand: list[int]      # a policy group's on hand summed at each of its period ends, before receipts
+    eod_count: list[int]        # SKU-periods: the group's number of SKUs added at each period end
+    units_out: int = 0          # units taken at once from on hand by customers' orders
+    value_out: float = 0.0      # their value at selling price
+    ordered_units: int = 0      # units ordered from the supplier
+    released: int = 0           # of which the supplier has shipped
+    backlog_area: float = 0.0   # integral of the units waiting at the supplier over time, unit-minutes
+
+    @classmethod
+    def for_nodes(cls, n: int) -> StockCounters:
+        """A fresh section for ``n`` nodes."""
+        return cls(area=[0.0] * n, bo_area=[0.0] * n, received=[0] * n, returned=[0] * n, written_off=[0] * n,
+                   shipped=[0] * n, orders_placed=[0] * n, cycles=[0] * n, cycles_ok=[0] * n,
+                   eod_on_hand=[0] * n, eod_count=[0] * n)
+
+    def copy(self) -> StockCounters:
+        """A typed copy (the lists copied, so later bookings do not reach it)."""
+        return StockCounters(**{f.name: _copied(getattr(self, f.name)) for f in fields(self)})
+
+
+def _copied(value: Any) -> Any:
+    return list(value) if isinstance(value, list) else value
+
+
 class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
@@ -166,8 +218,10 @@ class Ledger:
     """What a window keeps as it is: what the counters are indexed by, and the price of staff time."""
 
     def __init__(self, layout: Layout, store_target_min: float, call_target_min: float,
-                 staff_cost_per_hour: float = 0.0):
+                 staff_cost_per_hour: float = 0.0, stock: StockCounters | None = None):
+        """``stock``: the inventory's section, the one handed to the inventory (None: an empty one, no nodes)."""
         self.layout = layout
+        self.stock = stock if stock is not None else StockCounters.for_nodes(0)
         self.staff_cost_per_hour = staff_cost_per_hour  # a price, not a counter: the KPIs price picking with it
         nc, ns, ng = len(layout.channels), len(layout.stores), len(layout.segments)
         self._ch_store = layout.ch_store
@@ -466,6 +520,23 @@ class Ledger:
         """A deep copy: the counters as of now (e.g. at the end of the warm-up)."""
         return copy.deepcopy(self)
 
+    def light_snapshot(self, now: float, stock: StockCounters) -> Ledger:
+        """The counters as of ``now`` without the queues' wait histograms (what a percentile needs; a day's copy
+        of every store's would cost more than the day's bookings), with ``stock`` as the inventory's section
+        (a copy with its areas brought up to ``now``); the queues' areas are brought up to ``now`` in the copy."""
+        out = copy.copy(self)
+        for name, value in self.counters().items():
+            if isinstance(value, list):
+                value = [q.light_copy(now) for q in value] if value and isinstance(value[0], QueueStats) \
+                    else list(value)
+            elif isinstance(value, dict):
+                value = dict(value)
+            elif isinstance(value, QueueStats):
+                value = value.light_copy(now)
+            setattr(out, name, value)
+        out.stock = stock
+        return out
+
     def counters(self) -> dict[str, Any]:
         """Every counter by name (what a window subtracts); the :data:`PARAMETERS` and private fields are left out."""
         return {k: v for k, v in vars(self).items() if not k.startswith("_") and k not in self.PARAMETERS}
@@ -488,6 +559,9 @@ def _diff(a: T, b: T) -> T:
             setattr(out, name, _diff(getattr(a, name), getattr(b, name)))
         out.n = a.n
         return out  # type: ignore[return-value]
+    if isinstance(a, StockCounters):
+        return StockCounters(**{f.name: _diff(getattr(a, f.name), getattr(b, f.name))  # type: ignore[return-value]
+                                for f in fields(a)})
     return a
 
 

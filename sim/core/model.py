@@ -27,8 +27,8 @@ from sim.core.engine import NORMAL, call_at, events_processed, schedule_callback
 from sim.core.fulfilment import Fulfilment
 from sim.core.inventory import Inventory, NodePolicy, levels
 from sim.core.journey import Journeys
-from sim.core.kpis import breakdown, compute_kpis, ratio
-from sim.core.ledger import Layout, Ledger, StockFigures, window
+from sim.core.kpis import breakdown, compute_kpis, stock_figures
+from sim.core.ledger import Layout, Ledger, StockCounters, StockFigures, window
 from sim.core.marketing import Marketing
 from sim.core.network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from sim.core.rng import Streams, as_seed_sequence
@@ -118,21 +118,39 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
 
 
 def build_network(sc: Scenario, caps: Capabilities, env: simpy.Environment, streams: Streams,
-                  horizon: float) -> Network:
+                  horizon: float, stock: StockCounters | None = None) -> Network:
     """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
     levels given in days are sized on the expected demand (recommended units included where the setup
-    recommends), and a stale view of stock is synchronised where the setup has one."""
+    recommends), and a stale view of stock is synchronised where the setup has one. ``stock``: the ledger's
+    stock section the inventory books into (None: one of its own)."""
     cat = build_catalogue(sc.catalogue)
     demand = expected_daily_demand(sc, cat, caps.personalisation and caps.customer_data)
     stores = [StoreRt(env, s) for s in sc.stores]
     call = CallRt(env, sc.call_centre) if sc.call_centre else None
     cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
     policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
-    inv = Inventory(env, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN)
+    inv = Inventory(env, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN, stock)
     if caps.visibility == "stale":
         inv.sync(sc.fulfilment.sync_interval_min)
     return Network(env, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
                    sc.warehouse is not None)
+
+
+# the daily series that are KPIs: each is its declared KPI over a one-day window
+DAILY_KPIS = ("customers", "orders", "revenue", "lost_sales_units", "fill_rate", "stockout_rate",
+              "store_wait_mean_min", "call_wait_mean_min")
+
+
+@dataclass(frozen=True)
+class DayEnd:
+    """The end of one day (or the horizon, if in mid-day): the counters as of then (a light snapshot of the
+    ledger, stock section included, areas brought up to then) and the stock's states, which are not counters."""
+
+    t: float
+    book: Ledger
+    on_hand: tuple[int, ...]        # units on hand per node
+    numeric_distribution: float     # share of stores holding a SKU, mean over SKUs (NaN without stores)
+    weighted_distribution: float    # the same weighted by each SKU's share of demand
 
 
 class World:
@@ -151,11 +169,13 @@ class World:
         self.env = env = simpy.Environment()
         self.streams = streams = Streams(seed)
         self.horizon = sc.horizon_days * DAY_MIN
-        self.net = net = build_network(sc, caps, env, streams, self.horizon)
+        stock = StockCounters.for_nodes(len(sc.stores) + (sc.warehouse is not None))  # the ledger's, booked by the stock
+        self.net = net = build_network(sc, caps, env, streams, self.horizon, stock)
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
-                                  sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour)
+                                  sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour,
+                                  stock)
         self.after = after = AfterSale(net, book, sc, caps, streams)
         self.marketing = marketing = Marketing(net, book, sc, caps, streams)
         self.fulfil = Fulfilment(net, book, after, marketing, sc, caps, streams)
@@ -170,10 +190,10 @@ class World:
         if marketing.offers:
             marketing.start_offers(self.journeys.start, lambda: self._today, after.lapsed)
         self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
-        self.warmup_state: tuple[Ledger, dict] | None = None
+        self.warmup_state: Ledger | None = None
         self._today: list[Customer] = []
         self._today_t: list[float] = []
-        self.daily_state: list[tuple[dict, dict]] = []
+        self.day_ends: list[DayEnd] = []
 
     # ----------------------------------------------------------------------------------------- processes
     def start_arrivals(self) -> None:
@@ -211,7 +231,7 @@ class World:
         return state
 
     def ticks(self) -> Generator[Any, Any, None]:
-        """Daily snapshot of the light counters (for the time series) and the warm-up snapshot."""
+        """The day ends' snapshots (for the daily series) and the warm-up snapshot."""
         env = self.env
         warm = self.sc.warmup_days * DAY_MIN
         day = 0
@@ -221,81 +241,68 @@ class World:
                 yield env.timeout(warm - env.now)
                 self.net.inv.flush()
                 self.book.flush(env.now)
-                self.warmup_state = (self._snapshot(), self.stock_state())
+                self.warmup_state = self._snapshot()
             yield env.timeout(nxt - env.now)
-            self.daily_state.append((self.light_state(), self.stock_state()))
+            self.day_ends.append(self.day_end())
             day += 1
 
     # ----------------------------------------------------------------------------------------- snapshots
-    def light_state(self) -> dict[str, Any]:
-        m = self.book
-        # booked with their batch, still to come
-        not_yet = len(self._today_t) - bisect.bisect_right(self._today_t, self.env.now)
+    def day_end(self) -> DayEnd:
+        """The counters and stock states as of now, for the daily series: a light snapshot of the ledger (no
+        wait histograms; the areas brought up to now in the copy, never in the live counters, so measuring a day
+        changes no number of the run), today's customers who have not arrived yet taken out of the copy."""
+        now = self.env.now
+        book = self.book.light_snapshot(now, self.net.inv.counts_now())
+        book.journeys(self._today[bisect.bisect_right(self._today_t, now):], -1)  # booked with their batch, to come
         inv = self.net.inv
-        return {"customers": m.arrived - not_yet, "orders": sum(m.orders_ch), "revenue": m.revenue,
-                "units_demanded": m.units_demanded, "units_out": inv.units_out, "lost_sales_units": m.units_lost,
-                "requests": sum(m.requests_ch), "stockouts": sum(m.stockouts_ch),
-                "store_wait_sum": sum(q.wait_sum for q in m.store_q), "store_served": sum(q.served for q in m.store_q),
-                "call_wait_sum": m.call_q.wait_sum,
-                "call_served": m.call_q.served, "on_hand_units": sum(inv.total), "node_on_hand": list(inv.total)}
-
-    def stock_state(self) -> dict:
-        inv = self.net.inv
-        pop = self.net.cat.popularity
         nd = wd = math.nan
         if self.net.n_stores:
             held = (np.array(inv.on_hand[: self.net.n_stores]) > 0).mean(axis=0)
-            nd, wd = float(held.mean()), float((held * pop).sum())
-        return {"area": sum(inv.area), "bo_area": sum(inv.bo_area), "shipped": sum(inv.shipped),
-                "units_out": inv.units_out,
-                "cycles": sum(inv.cycles),
-                "cycles_ok": sum(inv.cycles_ok), "nd": nd, "wd": wd, "eod": sum(inv.eod_on_hand),
-                "eod_n": sum(inv.eod_count), "backlog_area": inv.backlog_area}
+            nd, wd = float(held.mean()), float((held * self.net.cat.popularity).sum())
+        return DayEnd(now, book, tuple(inv.total), nd, wd)
 
 
-def _stock_figures(w: World, start: dict | None, end: dict, window_min: float) -> StockFigures:
-    s = start or {"area": 0.0, "bo_area": 0.0, "shipped": 0, "units_out": 0, "cycles": 0, "cycles_ok": 0, "eod": 0,
-                  "eod_n": 0, "backlog_area": 0.0}
-    avg = (end["area"] - s["area"]) / window_min
-    days = window_min / DAY_MIN
+def _distributions(w: World) -> tuple[float, float]:
+    """Numeric and weighted distribution over the window: their means over the ends of its days."""
     warm = w.sc.warmup_days * DAY_MIN
-    snaps = [st for (i, (_, st)) in enumerate(w.daily_state) if (i + 1) * DAY_MIN > warm]
-    return StockFigures(
-        avg_on_hand_units=avg,
-        avg_backorder_units=(end["bo_area"] - s["bo_area"]) / window_min,
-        units_out=end["units_out"] - s["units_out"],
-        inventory_turns=ratio((end["shipped"] - s["shipped"]) * 365.0 / days, avg),
-        cycle_service_level=ratio(end["cycles_ok"] - s["cycles_ok"], end["cycles"] - s["cycles"]),
-        numeric_distribution=float(np.mean([x["nd"] for x in snaps])) if snaps else math.nan,
-        weighted_distribution=float(np.mean([x["wd"] for x in snaps])) if snaps else math.nan,
-        # mean on hand per SKU at the end of its review periods, times the SKUs: a node's on hand at period end
-        # when all its SKUs share one review period (ints: the division is exact to the last bit)
-        end_of_period_on_hand=ratio(w.net.cat.n * (end["eod"] - s["eod"]), end["eod_n"] - s["eod_n"]),
-        supplier_backlog_units=(end["backlog_area"] - s["backlog_area"]) / window_min,
-    )
+    snaps = [d for i, d in enumerate(w.day_ends) if (i + 1) * DAY_MIN > warm]
+    if not snaps:
+        return math.nan, math.nan
+    return (float(np.mean([d.numeric_distribution for d in snaps])),
+            float(np.mean([d.weighted_distribution for d in snaps])))
+
+
+def day_windows(w: World) -> list[tuple[Ledger, float, StockFigures]]:
+    """Each day as a measured window, from the previous day's end (t = 0 for the first) to its own: its counters,
+    its length in minutes and its stock figures (the day's distributions are those of its end)."""
+    out = []
+    start: DayEnd | None = None
+    for end in w.day_ends:
+        t0 = start.t if start else 0.0
+        win = window(end.book, start.book if start else None)
+        figures = stock_figures(end.book.stock, start.book.stock if start else None, end.t - t0, w.net.cat.n,
+                                end.numeric_distribution, end.weighted_distribution)
+        out.append((win, end.t - t0, figures))
+        start = end
+    return out
 
 
 def _daily_series(w: World) -> dict[str, list[float]]:
-    rows = [st for st, _ in w.daily_state]
-    prev: dict = dict.fromkeys(rows[0], 0) if rows else {}
+    """One value per day: the KPIs of :data:`DAILY_KPIS` over each one-day window (the declared KPIs, as over
+    the measured window), the units asked for that day, and the stock on hand at the day's end, in all and per
+    node (stock levels are states, not window figures)."""
     out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
-                                                   "lost_sales_units",
-                                                   "fill_rate", "stockout_rate", "store_wait_mean_min",
-                                                   "call_wait_mean_min", "on_hand_units")}
+                                                   "lost_sales_units", "fill_rate", "stockout_rate",
+                                                   "store_wait_mean_min", "call_wait_mean_min", "on_hand_units")}
     nodes = [f"on_hand_units.{s.name}" for s in w.sc.stores] + (["on_hand_units.warehouse"] if w.sc.warehouse else [])
     out.update({name: [] for name in nodes})  # stock on hand of each node at the end of each day
-    for r in rows:
-        d = {k: r[k] - prev[k] for k in r if k != "node_on_hand"}
-        for k in ("customers", "orders", "revenue", "units_demanded", "lost_sales_units"):
-            out[k].append(float(d[k]))
-        out["fill_rate"].append(ratio(d["units_out"], d["units_demanded"]))
-        out["stockout_rate"].append(ratio(d["stockouts"], d["requests"]))
-        out["store_wait_mean_min"].append(ratio(d["store_wait_sum"], d["store_served"]))
-        out["call_wait_mean_min"].append(ratio(d["call_wait_sum"], d["call_served"]))
-        out["on_hand_units"].append(float(r["on_hand_units"]))
-        for name, units in zip(nodes, r["node_on_hand"], strict=True):
+    for (win, minutes, figures), end in zip(day_windows(w), w.day_ends, strict=True):
+        for name, value in compute_kpis(win, minutes, figures, DAILY_KPIS).items():
+            out[name].append(value)
+        out["units_demanded"].append(float(win.units_demanded))
+        out["on_hand_units"].append(float(sum(end.on_hand)))
+        for name, units in zip(nodes, end.on_hand, strict=True):
             out[name].append(float(units))
-        prev = r
     return out
 
 
@@ -307,33 +314,26 @@ def _books(w: World) -> dict[str, float]:
     problems = w.net.inv.invariant_problems()
     if m.arrived != orders + left + w.journeys.active:
         problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.journeys.active}")
-    if m.units_demanded != w.net.inv.units_out + m.units_backordered + m.units_lost:
-        problems.append(f"units: demanded {m.units_demanded} != taken from stock {w.net.inv.units_out} + backordered "
+    if m.units_demanded != m.stock.units_out + m.units_backordered + m.units_lost:
+        problems.append(f"units: demanded {m.units_demanded} != taken from stock {m.stock.units_out} + backordered "
                         f"{m.units_backordered} + lost {m.units_lost}")
-    if not math.isclose(m.revenue + m.price_adjustment, w.net.inv.value_out + m.value_backordered, rel_tol=1e-9,
+    if not math.isclose(m.revenue + m.price_adjustment, m.stock.value_out + m.value_backordered, rel_tol=1e-9,
                         abs_tol=1e-6):
         problems.append(f"money: revenue {m.revenue:.2f} + price adjustments {m.price_adjustment:.2f} != value "
-                        f"taken from stock {w.net.inv.value_out:.2f} + value backordered {m.value_backordered:.2f}")
+                        f"taken from stock {m.stock.value_out:.2f} + value backordered {m.value_backordered:.2f}")
     if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
         problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
     if problems:
         raise InvariantError("; ".join(problems))
     return {"arrived": m.arrived, "repeat_journeys": m.repeat_journeys, "ordered": orders, "left": left,
             "inside": w.journeys.active,
-            "units_demanded": m.units_demanded, "units_sold": sum(w.net.inv.shipped), "revenue": m.revenue,
+            "units_demanded": m.units_demanded, "units_sold": sum(m.stock.shipped), "revenue": m.revenue,
             "order_value": sum(m.value_ch)}
 
 
-def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0) -> Result:
-    """Simulate one replication of ``setup`` on ``scenario``.
-
-    The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
-    Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series,
-    breakdowns by channel, store and segment, and run statistics (SimPy events, customers, seconds).
-    """
-    t0 = time.perf_counter()
-    ss = as_seed_sequence(seed)
-    w = World(scenario, setup, ss)
+def simulate(w: World) -> None:
+    """Run a built world to its horizon: arrivals and the day ends on the clock, SimPy run, the areas brought up
+    to the horizon and the last day's end taken there if the horizon is in mid-day."""
     env = w.env
     w.start_arrivals()
     env.process(w.ticks())
@@ -353,14 +353,36 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
             gc.enable()
     w.net.inv.flush()
     w.book.flush(env.now)
-    if len(w.daily_state) < math.ceil(scenario.horizon_days):  # the tick at the horizon itself
-        w.daily_state.append((w.light_state(), w.stock_state()))
+    if len(w.day_ends) < math.ceil(w.sc.horizon_days):  # the tick at the horizon itself
+        w.day_ends.append(w.day_end())
+
+
+def measured_window(w: World) -> tuple[Ledger, float, StockFigures]:
+    """The measured window of a simulated world, from the end of the warm-up to the horizon: its counters, its
+    length in minutes and its stock figures (what the declared KPIs are computed from)."""
+    start = w.warmup_state
+    window_min = w.horizon - w.sc.warmup_days * DAY_MIN
+    figures = stock_figures(w.book.stock, start.stock if start else None, window_min, w.net.cat.n,
+                            *_distributions(w))
+    return window(w.book, start), window_min, figures
+
+
+def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0) -> Result:
+    """Simulate one replication of ``setup`` on ``scenario``.
+
+    The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
+    Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series (the
+    same KPIs over each day, and the stock at each day's end), breakdowns by channel, store and segment, and run
+    statistics (SimPy events, customers, seconds).
+    """
+    t0 = time.perf_counter()
+    ss = as_seed_sequence(seed)
+    w = World(scenario, setup, ss)
+    simulate(w)
     books = _books(w)
-    start_met, start_stock = w.warmup_state or (None, None)
-    window_min = w.horizon - scenario.warmup_days * DAY_MIN
-    win = window(w.book, start_met)
-    kpis = compute_kpis(win, window_min, _stock_figures(w, start_stock, w.stock_state(), window_min))
-    events = events_processed(env)
+    win, window_min, figures = measured_window(w)
+    kpis = compute_kpis(win, window_min, figures)
+    events = events_processed(w.env)
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
                   customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.net.research,
