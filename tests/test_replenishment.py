@@ -96,11 +96,12 @@ def test_a_backorder_under_a_lost_sales_class_breaks_the_books():
 
 
 def test_policy_groups_must_cover_each_sku_once():
+    from sim.core.engine import Engine
     from sim.core.inventory import Inventory, NodePolicy
     from sim.core.rng import Streams
 
     lead = Streams(1).sampler("x", None)
-    env = simpy.Environment()
+    env = Engine()
     a = NodePolicy("periodic", [5, 5, 5], [4, 4, 4], DAY_MIN, lead, False, skus=[0, 1])
     with pytest.raises(ValueError, match="SKUs \\[2\\] have no policy group"):
         Inventory(env, [[a]], 3, [1.0] * 3)

@@ -24,9 +24,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-import simpy
-
-from sim.core.engine import Later, schedule_callback
+from sim.core.engine import Engine
 from sim.core.rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
@@ -68,11 +66,13 @@ class NodePolicy:
 class Inventory:
     """All stock of the network and its supplier, with the counters that the stock KPIs and invariants need."""
 
-    def __init__(self, env: simpy.Environment, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
+    def __init__(self, engine: Engine, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
                  price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0):
         """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
-        one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited."""
-        self.env = env
+        one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited.
+        ``engine``: the run's scheduling API (sim.core.engine)."""
+        self.env = engine.env
+        self._call_after = engine.call_after
         self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
         self.n_nodes = len(self.groups)
         self.policy_of = [_cover(node, gs, n_skus) for node, gs in enumerate(self.groups)]
@@ -118,8 +118,8 @@ class Inventory:
         self.backlog_area = 0.0                # integral of backlog_units over time, unit-minutes
         self.backlog_last = 0.0
         # stock on its way from the supplier (days away: waits outside SimPy's queue until its day, see Later)
-        self._arrival = Later(env, self._arrived, PRIO_RECEIVE, period=day_min)
-        self._delivery = Later(env, self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
+        self._arrival = engine.later(self._arrived, PRIO_RECEIVE, period=day_min)
+        self._delivery = engine.later(self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
         self._truck: list[tuple[int, int]] | None = None  # loaded while a per-review delivery's review ships
         for node, gs in enumerate(self.groups):
             for g in gs:
@@ -320,7 +320,7 @@ class Inventory:
                     self._delivery.after(lead, (node, truck))
 
     def _schedule(self, callback, priority: int, delay: float) -> None:
-        schedule_callback(self.env, callback, priority, delay)
+        self._call_after(delay, callback, priority)
 
     # ----------------------------------------------------------------------------------------- views
     def sync(self, interval_min: float) -> None:

@@ -17,13 +17,11 @@ from functools import partial
 from typing import Any
 
 import numpy as np
-import simpy
-from simpy.events import URGENT
 
 from sim.core.aftersale import AfterSale
 from sim.core.catalogue import build_catalogue, segment_popularity
 from sim.core.customers import DAY_MIN, Customer, Population
-from sim.core.engine import NORMAL, call_at, events_processed, schedule_callback
+from sim.core.engine import URGENT, Engine, make_engine
 from sim.core.fulfilment import Fulfilment
 from sim.core.inventory import Inventory, NodePolicy, levels
 from sim.core.journey import Journeys
@@ -117,21 +115,20 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
     return groups
 
 
-def build_network(sc: Scenario, caps: Capabilities, env: simpy.Environment, streams: Streams,
-                  horizon: float) -> Network:
+def build_network(sc: Scenario, caps: Capabilities, engine: Engine, streams: Streams, horizon: float) -> Network:
     """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
     levels given in days are sized on the expected demand (recommended units included where the setup
     recommends), and a stale view of stock is synchronised where the setup has one."""
     cat = build_catalogue(sc.catalogue)
     demand = expected_daily_demand(sc, cat, caps.personalisation and caps.customer_data)
-    stores = [StoreRt(env, s) for s in sc.stores]
-    call = CallRt(env, sc.call_centre) if sc.call_centre else None
+    stores = [StoreRt(engine, s) for s in sc.stores]
+    call = CallRt(engine, sc.call_centre) if sc.call_centre else None
     cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
     policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
-    inv = Inventory(env, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN)
+    inv = Inventory(engine, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN)
     if caps.visibility == "stale":
         inv.sync(sc.fulfilment.sync_interval_min)
-    return Network(env, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
+    return Network(engine, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
                    sc.warehouse is not None)
 
 
@@ -145,13 +142,14 @@ class World:
     warm-up snapshots.
     """
 
-    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence):
+    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast"):
         self.sc = sc
         self.caps = caps = resolve(sc, setup)
-        self.env = env = simpy.Environment()
+        self.engine = make_engine(engine)  # how every mechanism schedules, and the clock (sim.core.engine)
+        self.env = self.engine.env
         self.streams = streams = Streams(seed)
         self.horizon = sc.horizon_days * DAY_MIN
-        self.net = net = build_network(sc, caps, env, streams, self.horizon)
+        self.net = net = build_network(sc, caps, self.engine, streams, self.horizon)
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
@@ -178,7 +176,7 @@ class World:
     # ----------------------------------------------------------------------------------------- processes
     def start_arrivals(self) -> None:
         """The first block of customers is drawn at t = 0 where a process would start: after the stock's events."""
-        call_at(self.env, 0.0, lambda _e: self.arrivals(), URGENT)
+        self.engine.call_at(0.0, lambda _e: self.arrivals(), URGENT)
 
     def arrivals(self, d0: int = 0) -> None:
         """Draw the customers of the block of days from ``d0`` and put their journeys on the clock; journey
@@ -194,13 +192,13 @@ class World:
         last = self.journeys.arrive(batch, self.env.now)
         if d0 + k < days:
             if batch:
-                call_at(self.env, last, partial(self._block_end, d0 + k))
+                self.engine.call_at(last, partial(self._block_end, d0 + k))
             else:
                 self._block_end(d0 + k, None)
 
     def _block_end(self, d1: int, _event: object) -> None:
         """Wait for day ``d1``, the next block's first (every start of this block was before it)."""
-        schedule_callback(self.env, lambda _e: self.arrivals(d1), NORMAL, d1 * DAY_MIN - self.env.now)
+        self.engine.call_after(d1 * DAY_MIN - self.env.now, lambda _e: self.arrivals(d1))
 
     def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
@@ -324,8 +322,13 @@ def _books(w: World) -> dict[str, float]:
             "order_value": sum(m.value_ch)}
 
 
-def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0) -> Result:
+def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
+        engine: str = "fast") -> Result:
     """Simulate one replication of ``setup`` on ``scenario``.
+
+    ``engine`` picks how the mechanisms schedule (sim.core.engine): ``"fast"``, the product's primitives, or
+    ``"reference"``, the same on SimPy's public API only (slower; the golden test checks both give the same
+    numbers, their event counts aside).
 
     The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
     Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series,
@@ -333,7 +336,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     """
     t0 = time.perf_counter()
     ss = as_seed_sequence(seed)
-    w = World(scenario, setup, ss)
+    w = World(scenario, setup, ss, engine)
     env = w.env
     w.start_arrivals()
     env.process(w.ticks())
@@ -360,7 +363,7 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     window_min = w.horizon - scenario.warmup_days * DAY_MIN
     win = window(w.book, start_met)
     kpis = compute_kpis(win, window_min, _stock_figures(w, start_stock, w.stock_state(), window_min))
-    events = events_processed(env)
+    events = w.engine.events()
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
                   customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.net.research,
