@@ -30,7 +30,8 @@ from typing import Any, Protocol
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, URGENT, Event
+from simpy.events import NORMAL, Event
+from simpy.events import URGENT as URGENT  # for the mechanisms: SimPy's priorities come from here
 from simpy.resources.resource import Request
 
 INF = float("inf")
@@ -349,25 +350,23 @@ class Engine:
 # ------------------------------------------------------------------------------------------------ reference mode
 class _Scheduling:
     """What ``Event.succeed`` takes for its environment in :func:`_triggered`: SimPy's public ``schedule``, called
-    with the priority and delay asked for instead of succeed's own (urgent, now)."""
+    with the priority and delay asked for instead of succeed's own (normal, now)."""
 
     __slots__ = ("env", "priority", "delay")
 
     def __init__(self, env: simpy.Environment, priority: int, delay: float):
         self.env, self.priority, self.delay = env, priority, delay
 
-    def schedule(self, event: Event, _priority: int = URGENT, _delay: float = 0) -> None:
+    def schedule(self, event: Event, _priority: int = NORMAL, _delay: float = 0) -> None:
         self.env.schedule(event, self.priority, self.delay)  # type: ignore[arg-type]
 
 
 def _triggered(env: simpy.Environment, priority: int, delay: float) -> Event:
-    """A plain SimPy event processed after ``delay`` at ``priority``: a ``Timeout`` at normal priority, an event
-    succeeded now at urgent priority and no delay; otherwise an event succeeded through ``Environment.schedule``
-    with that priority and delay (SimPy's public API has no other way to a triggered event of another priority)."""
+    """A plain SimPy event processed after ``delay`` at ``priority``: a ``Timeout`` at normal priority; at any
+    other, an event succeeded through ``Environment.schedule`` with that priority and delay (SimPy's public API
+    has no other way to a triggered event of another priority: ``succeed`` schedules at normal priority, now)."""
     if priority == NORMAL:
         return env.timeout(delay)
-    if priority == URGENT and delay == 0:
-        return env.event().succeed()
     ev = Event(_Scheduling(env, priority, delay))  # type: ignore[arg-type]
     ev.succeed()
     ev.env = env
