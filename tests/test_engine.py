@@ -388,6 +388,30 @@ def test_customers_served_at_one_instant_resume_in_the_order_they_queued(mode):
                                                       ("first", "served", 4.0), ("second", "served", 4.0)]
 
 
+def _two_calls(env, servers, log):
+    """A customer served twice in a row (a journey's second call): releases, and asks again in the same step."""
+    for i in range(2):
+        if not servers.take():
+            log.append(("again", "waits", env.now, servers.count, servers.waiting))
+            yield servers.wait()
+        log.append(("again", i, env.now))
+        yield 2.0
+        servers.release()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_customer_asking_again_at_release_queues_behind_those_waiting(mode):
+    """The server a customer frees goes to the first waiting, even if the customer asks again at once: in SimPy's
+    ``Resource`` the hand-over waits for the release's event, and the customer must not take the server back."""
+    engine = make_engine(mode)
+    env, log = engine.env, []
+    servers, light = engine.servers(1), engine.light()
+    light.start(_two_calls(env, servers, log))
+    light.start(_customer(env, servers, "other", 1.0, INF, 1.0, log))
+    env.run()
+    assert log == [("again", 0, 0.0), ("again", "waits", 2.0, 1, 0), ("other", "served", 2.0), ("again", 1, 3.0)]
+
+
 @pytest.mark.parametrize("mode", MODES)
 def test_a_light_process_in_either_mode_refuses_a_negative_delay_and_raises_what_it_raises(mode):
     def bad_delay():

@@ -1,19 +1,48 @@
-"""The one place that touches SimPy's internals (SimPy 4.1; ``tests/test_engine.py`` pins the behaviour).
+"""The one scheduling API of the model, and the one place that touches SimPy's internals (SimPy 4.1;
+``tests/test_engine.py`` pins the behaviour).
 
-The model uses SimPy's public API everywhere else. What it needs that has no public form:
+Every mechanism schedules through an :class:`Engine`, built once per run (:class:`sim.core.model.World`) and handed
+to the mechanisms as they are built (``Network.engine``): light processes (:meth:`Engine.light`), calls made many
+times (:meth:`Engine.later`), many calls known at once (:meth:`Engine.feed`), single calls at a time or after a
+delay at a priority (:meth:`Engine.call_at`, :meth:`Engine.call_after`) and servers (:meth:`Engine.servers`).
+No mechanism creates a SimPy process, timeout, event or resource of its own (a test holds it; World's daily tick
+process is, for now, the one exception).
 
-- a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
-  VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
-  normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
-- light processes (:class:`Light`), servers that cost no event when free (:class:`Servers`) and calls made at a
-  time or after a delay as the lightest event SimPy's loop can process (:class:`Later`): the customer journeys
-  and the many things pending on a long run at a third of the events and less memory than SimPy's processes,
-  resources and timeouts, in the same order (issue 13: the golden outputs did not move, only their event
-  counts);
-- many calls known at once (a day's journeys, a day's returns) fed to SimPy's queue one at a time
-  (:class:`Feed`): a small heap is a fast one;
-- the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
-  counter and queue.
+Two modes, chosen per run (``sim.run(..., engine=...)``):
+
+- ``"fast"`` (the default, the product): the primitives below, which need what SimPy has no public form for:
+
+  - a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
+    VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
+    normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
+  - light processes (:class:`Light`), servers that cost no event when free (:class:`Servers`) and calls made at a
+    time or after a delay as the lightest event SimPy's loop can process (:class:`Later`): the customer journeys
+    and the many things pending on a long run at a third of the events and less memory than SimPy's processes,
+    resources and timeouts, in the same order (issue 13: the golden outputs did not move, only their event
+    counts);
+  - many calls known at once (a day's journeys, a day's returns) fed to SimPy's queue one at a time
+    (:class:`Feed`): a small heap is a fast one;
+  - the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
+    counter and queue.
+
+- ``"reference"`` (:class:`Reference`): the same API on SimPy's public API only, as a plain SimPy model would be
+  written: a light process is a SimPy process (a delay a ``Timeout``), every call its own SimPy event (a
+  ``Timeout`` at normal priority, else an event given its priority through ``Environment.schedule``), a feed its
+  calls' events scheduled at once, servers a ``Resource`` (patience: ``request | timeout``). About three times the
+  events and half the speed; it exists to check the fast primitives. The golden test runs every case in both
+  modes: every KPI, breakdown, daily value and book total must be the same, only the event counts differ.
+
+Where the two may differ, by design, within one instant only (the model avoids each; the tests say so):
+a periodic :class:`Later`'s call waiting in its bucket runs after an event of its very time and priority that
+was scheduled by other means before its period began; SimPy's ``Resource`` hands a freed server over one event
+later than :class:`Servers`, and a customer whose patience ran out leaves its queue an event later, so two
+customers resuming at one instant may do so in another order, and a count read in between may count one who has
+given up (who is served, who gives up, and when, do not differ); a light process runs to its first yield in the
+caller's step, a SimPy process at the next event (the same, as the model starts them from a step of normal
+priority that touches nothing the process starts with).
+
+No new primitive, and no change to one, without the golden check in both modes: add it to :class:`Engine` and
+:class:`Reference` alike, and to ``tests/test_engine.py``'s comparison of the two.
 """
 
 from __future__ import annotations
@@ -403,7 +432,9 @@ class _Queued:
         self.request, self.event = request, event
 
     def settle(self) -> bool:
-        """Served (True), or gave up and left the queue (False)."""
+        """Served (True), or gave up and left the queue (False). Decided as the customer resumes, the event after
+        their patience ran out: a server released before that moment (whose ``Release`` SimPy processes one event
+        later) is theirs, as :class:`Servers` would have handed it to them."""
         if self.request.triggered:
             return True
         self.request.cancel()
@@ -462,7 +493,13 @@ class _RefLater(Later):
 
 
 class _RefServers:
-    """:class:`Servers` in reference mode: a SimPy ``Resource``; patience is ``request | timeout``."""
+    """:class:`Servers` in reference mode: a SimPy ``Resource``; patience is ``request | timeout``.
+
+    A ``Resource`` hands a released server to the first waiting request when its ``Release`` event is processed,
+    not at the release: in between, ``users`` is one short while requests wait. ``count`` and ``waiting`` are
+    read as the hand-over will leave them (as :class:`Servers` keeps them), and :meth:`take` takes a server only
+    if nobody waits: a customer who releases and asks again at once (a second call) queues behind the others
+    instead of taking back the server they just freed."""
 
     __slots__ = ("env", "capacity", "_res")
 
@@ -473,25 +510,27 @@ class _RefServers:
 
     @property
     def count(self) -> int:
-        return self._res.count
+        return min(self.capacity, self._res.count + len(self._res.queue))
 
     @property
     def waiting(self) -> int:
-        return len(self._res.queue)
+        return max(0, len(self._res.queue) - (self.capacity - self._res.count))
 
     def take(self) -> bool:
-        if self._res.count < self.capacity:  # then nobody waits: the request is granted at once
-            self._res.request()
+        res = self._res
+        if res.count < self.capacity and not res.queue:  # a free server nobody waits for: granted at once
+            res.request()
             return True
         return False
 
     def wait(self, patience: float = INF) -> _Queued:
         req = self._res.request()
-        # a customer without patience waits on ``request | never``: the same two events (the grant, then the
-        # condition) as a patient one, so that customers granted at one instant resume in the order they were
-        # granted (a customer woken by the grant itself would overtake those granted before them)
-        other = self.env.event() if patience == INF else self.env.timeout(patience if patience > 0.0 else 0.0)
-        return _Queued(req, req | other)
+        if patience == INF:
+            # ``request | never``: the same two events (the grant, then the condition) as a patient customer's,
+            # so that customers granted at one instant resume in the order they were granted (one woken by the
+            # grant itself would overtake those granted before them)
+            return _Queued(req, req | self.env.event())
+        return _Queued(req, req | self.env.timeout(patience if patience > 0.0 else 0.0))
 
     def release(self) -> None:
         self._res.release(self._res.users[0])  # the servers are alike: whichever is freed, the first waiting gets it
