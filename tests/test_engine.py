@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import pytest
 import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from sim.core.engine import (
+    INF,
     NORMAL,
     SUPPORTED,
     Feed,
@@ -15,6 +18,7 @@ from sim.core.engine import (
     Light,
     Servers,
     events_processed,
+    make_engine,
     schedule_callback,
 )
 
@@ -283,3 +287,184 @@ def test_a_finished_feed_is_freed_without_the_cyclic_collector():
     finally:
         if collecting:
             gc.enable()
+
+
+# ------------------------------------------------------------------------------------------------ the two modes
+MODES = ("fast", "reference")
+TIMES = st.sampled_from([0.0, 1.0, 2.5, 4.0])  # few values: many calls fall on one instant
+
+
+def _light_run(env, log, name, delays):
+    log.append((env.now, name, "start"))
+    for d in delays:
+        yield d
+        log.append((env.now, name, d))
+
+
+def _make(engine, light, laters, periodic, log, i, kind, delays, prio):
+    """Call ``i`` of a plan: one primitive of the scheduling API, called now with ``delays`` at ``prio``."""
+    env = engine.env
+
+    def note(_e, j=0):
+        log.append((env.now, i, j))
+
+    if kind == "after":
+        for j, d in enumerate(delays):
+            engine.call_after(d, partial(note, j=j), prio)
+    elif kind == "at":
+        for j, d in enumerate(delays):
+            engine.call_at(env.now + d, partial(note, j=j), prio)
+    elif kind in ("later", "periodic"):
+        for j, d in enumerate(delays):
+            (periodic if kind == "periodic" else laters[prio]).after(d, (i, j))
+    elif kind == "later_at":
+        for j, d in enumerate(delays):
+            laters[prio].at(env.now + d, (i, j))
+    elif kind == "feed":
+        engine.feed(lambda j: log.append((env.now, i, j)), [env.now + d for d in delays], list(range(len(delays))),
+                    prio)
+    else:  # a light process is started in a step of normal priority, as the model starts them
+        light.start(_light_run(env, log, i, delays))
+
+
+@settings(max_examples=80, deadline=None)
+@given(plan=st.lists(st.tuples(st.sampled_from(["after", "at", "later", "later_at", "periodic", "feed", "light"]),
+                               TIMES, st.lists(TIMES, min_size=1, max_size=4), st.sampled_from([-4, -1, 0, NORMAL])),
+                     min_size=1, max_size=25),
+       until=st.sampled_from([None, 3.0]))
+def test_both_modes_run_every_call_at_the_same_time_and_in_the_same_order(plan, until):
+    """Every primitive of the scheduling API, called at a few instants with a few delays and priorities (so that
+    many calls tie), runs at the same times and in the same order in the fast mode and on plain SimPy. The calls of
+    the periodic ``Later`` have a priority of their own, as the model's have (a call waiting in a bucket would run
+    after an event of its very time and priority scheduled by other means before its period began: see Later)."""
+    logs = []
+    for mode in MODES:
+        engine = make_engine(mode)
+        env, log = engine.env, []
+        light = engine.light()
+        laters = {prio: engine.later(lambda data, env=env, log=log: log.append((env.now, *data)), prio)
+                  for prio in (-4, -1, 0, NORMAL)}
+        periodic = engine.later(lambda data, env=env, log=log: log.append((env.now, *data)), -2, period=1.0)
+        for i, (kind, start, delays, prio) in enumerate(plan):
+            call = (engine, light, laters, periodic, log, i, kind, delays, prio)
+            engine.call_after(start, lambda _e, call=call: _make(*call), NORMAL if kind == "light" else -1)
+        env.run(until=until)
+        logs.append(log)
+    assert logs[0] == logs[1]
+
+
+@settings(max_examples=100, deadline=None)
+@given(capacity=st.integers(1, 3),
+       people=st.lists(st.tuples(st.integers(0, 6), st.sampled_from([0, 1, 2, 5, INF]), st.integers(1, 4)),
+                       min_size=1, max_size=12))
+def test_both_modes_serve_the_same_customers_at_the_same_times_ties_included(capacity, people):
+    """Customers arriving, giving up and being served at integer times (ties everywhere): whoever is served or
+    gives up, and when, is the same with :class:`Servers` and with SimPy's ``Resource``. (The order in which two
+    customers resume at one instant may differ: SimPy's ``Resource`` hands a freed server over one event later.)"""
+    logs = []
+    for mode in MODES:
+        engine = make_engine(mode)
+        env, log = engine.env, []
+        servers, light = engine.servers(capacity), engine.light()
+        for i, (a, p, s) in enumerate(people):
+            light.start(_customer(env, servers, i, a, p, s, log))
+        env.run()
+        logs.append(sorted(log))
+        assert servers.count == 0 and servers.waiting == 0
+    assert logs[0] == logs[1]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_customers_served_at_one_instant_resume_in_the_order_they_queued(mode):
+    """Two servers freed at one instant: the first in the queue (patient) resumes before the second (who would
+    wait for ever), whether or not a patience timeout stands beside their grant."""
+    engine = make_engine(mode)
+    env, log = engine.env, []
+    servers, light = engine.servers(2), engine.light()
+    for name, patience in (("a", INF), ("b", INF), ("first", 10.0), ("second", INF)):
+        light.start(_customer(env, servers, name, 0.0 if name in "ab" else 1.0, patience, 4.0, log))
+    env.run()
+    assert [x for x in log if x[1] == "served"] == [("a", "served", 0.0), ("b", "served", 0.0),
+                                                      ("first", "served", 4.0), ("second", "served", 4.0)]
+
+
+def _two_calls(env, servers, log):
+    """A customer served twice in a row (a journey's second call): releases, and asks again in the same step."""
+    for i in range(2):
+        if not servers.take():
+            log.append(("again", "waits", env.now, servers.count, servers.waiting))
+            yield servers.wait()
+        log.append(("again", i, env.now))
+        yield 2.0
+        servers.release()
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_customer_asking_again_at_release_queues_behind_those_waiting(mode):
+    """The server a customer frees goes to the first waiting, even if the customer asks again at once: in SimPy's
+    ``Resource`` the hand-over waits for the release's event, and the customer must not take the server back."""
+    engine = make_engine(mode)
+    env, log = engine.env, []
+    servers, light = engine.servers(1), engine.light()
+    light.start(_two_calls(env, servers, log))
+    light.start(_customer(env, servers, "other", 1.0, INF, 1.0, log))
+    env.run()
+    assert log == [("again", 0, 0.0), ("again", "waits", 2.0, 1, 0), ("other", "served", 2.0), ("again", 1, 3.0)]
+
+
+@pytest.mark.parametrize("mode", MODES)
+def test_a_light_process_in_either_mode_refuses_a_negative_delay_and_raises_what_it_raises(mode):
+    def bad_delay():
+        yield -1.0
+
+    def raising():
+        yield 1
+        raise KeyError("inside")
+
+    for gen, error, match in ((bad_delay, ValueError, "negative delay"), (raising, KeyError, "inside")):
+        engine = make_engine(mode)
+        with pytest.raises(error, match=match):
+            engine.light().start(gen())
+            engine.env.run()
+    with pytest.raises(ValueError, match="negative delay"):
+        make_engine(mode).later(print).after(-0.5)
+
+
+def test_the_reference_mode_puts_only_simpys_own_events_on_its_queue():
+    """Plain SimPy: whatever the reference schedules is a SimPy event, and nothing waits outside SimPy's queue."""
+    engine = make_engine("reference")
+    env = engine.env
+    engine.call_after(1.0, print, -3)
+    engine.call_at(2.0, print)
+    engine.later(print, -2, period=1.0).after(5.0, "far")
+    engine.feed(print, [1.0, 3.0], ["a", "b"])
+    servers = engine.servers(1)
+    engine.light().start(_customer(env, servers, 0, 1.0, 2.0, 3.0, []))
+    engine.light().start(_customer(env, servers, 1, 1.0, 2.0, 3.0, []))
+    seen = set()
+    while env.peek() < float("inf"):
+        seen |= {type(entry[-1]) for entry in env._queue}
+        env.step()
+    assert seen and all(issubclass(kind, simpy.Event) for kind in seen), seen
+    assert {simpy.Timeout, simpy.Process} <= seen and not hasattr(env, "_feeds")
+    assert isinstance(servers._res, simpy.Resource)
+
+
+def test_an_unknown_engine_is_refused():
+    with pytest.raises(ValueError, match="engine 'slow'"):
+        make_engine("slow")
+
+
+def test_only_the_engine_schedules_on_simpy():
+    """The mechanisms schedule through the engine's API (so that both modes run the whole model): no SimPy
+    process, timeout, event, resource or queue of their own anywhere in the package but sim/core/engine.py."""
+    import re
+    from pathlib import Path
+
+    import sim
+
+    pattern = re.compile(r"\.(process|timeout|schedule|event|succeed)\(|simpy\.[A-Z]\w*\(|from simpy|\._queue\b|\._eid\b")
+    root = Path(sim.__file__).parent
+    found = sorted((p.name, line.strip()) for p in root.rglob("*.py") if p.name != "engine.py"
+                   for line in p.read_text().splitlines() if pattern.search(line))
+    assert not found, found

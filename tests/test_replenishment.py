@@ -14,6 +14,7 @@ from scipy import stats
 
 import sim
 from sim.core.customers import DAY_MIN
+from sim.core.engine import Engine
 from sim.core.model import World
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
@@ -100,7 +101,7 @@ def test_policy_groups_must_cover_each_sku_once():
     from sim.core.rng import Streams
 
     lead = Streams(1).sampler("x", None)
-    env = simpy.Environment()
+    env = Engine()
     a = NodePolicy("periodic", [5, 5, 5], [4, 4, 4], DAY_MIN, lead, False, skus=[0, 1])
     with pytest.raises(ValueError, match="SKUs \\[2\\] have no policy group"):
         Inventory(env, [[a]], 3, [1.0] * 3)
@@ -121,9 +122,10 @@ def test_the_inventory_books_into_the_ledger_section_it_is_handed():
     w = World(small_scenario(2, 3, 10, 5, 1, 0.5, False, True), "omnichannel", 1)
     assert w.net.inv.counts is w.book.stock and len(w.book.stock.area) == 3  # two stores and the warehouse
     lead = Streams(1).sampler("x", None)
-    env = simpy.Environment()
+    engine = Engine()
+    env = engine.env
     section = StockCounters.for_nodes(2)
-    inv = Inventory(env, [NodePolicy("periodic", [5, 5], [-1, -1], DAY_MIN, lead, False)] * 2, 2, [2.0, 3.0],
+    inv = Inventory(engine, [NodePolicy("periodic", [5, 5], [-1, -1], DAY_MIN, lead, False)] * 2, 2, [2.0, 3.0],
                     counts=section)
     env.run(until=10.0)
     assert inv.take(1, 1, 2) == 2 and inv.take(1, 1, 9) == 3
@@ -134,10 +136,10 @@ def test_the_inventory_books_into_the_ledger_section_it_is_handed():
     day.units_out += 1
     assert section.units_out == 5
     with pytest.raises(ValueError, match="fresh and have 2 nodes"):
-        Inventory(env, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0],
+        Inventory(engine, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0],
                   counts=StockCounters.for_nodes(3))
     with pytest.raises(ValueError, match="fresh"):
-        Inventory(env, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0], counts=section)
+        Inventory(engine, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0], counts=section)
 
 
 def test_a_class_with_huge_stock_is_always_filled():

@@ -8,7 +8,6 @@ from collections import deque
 from collections.abc import Sequence
 
 from sim.core.customers import DAY_MIN, Customer, Journey, pack, unpack
-from sim.core.engine import Later
 from sim.core.ledger import Ledger
 from sim.core.network import Network
 from sim.core.rng import Streams
@@ -28,9 +27,9 @@ class AfterSale:
         self.env = net.env
         # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons,
         # days away (they wait outside SimPy's queue until their day, see Later)
-        self._back = Later(net.env, self._brought_back, period=DAY_MIN)
-        self._handling = Later(net.env, self._handled, period=DAY_MIN)
-        self._repeating = Later(net.env, self._repeat, period=DAY_MIN)
+        self._back = net.engine.later(self._brought_back, period=DAY_MIN)
+        self._handling = net.engine.later(self._handled, period=DAY_MIN)
+        self._repeating = net.engine.later(self._repeat, period=DAY_MIN)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
         self.restart: Journey | None = None

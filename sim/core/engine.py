@@ -1,35 +1,67 @@
-"""The one place that touches SimPy's internals (SimPy 4.1; ``tests/test_engine.py`` pins the behaviour).
+"""The one scheduling API of the model, and the one place that touches SimPy's internals (SimPy 4.1;
+``tests/test_engine.py`` pins the behaviour).
 
-The model uses SimPy's public API everywhere else. What it needs that has no public form:
+Every mechanism schedules through an :class:`Engine`, built once per run (:class:`sim.core.model.World`) and handed
+to the mechanisms as they are built (``Network.engine``): light processes (:meth:`Engine.light`), calls made many
+times (:meth:`Engine.later`), many calls known at once (:meth:`Engine.feed`), single calls at a time or after a
+delay at a priority (:meth:`Engine.call_at`, :meth:`Engine.call_after`) and servers (:meth:`Engine.servers`).
+No mechanism creates a SimPy process, timeout, event or resource of its own (a test holds it; World's daily tick
+process is, for now, the one exception).
 
-- a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
-  VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
-  normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
-- light processes (:class:`Light`), servers that cost no event when free (:class:`Servers`) and calls made at a
-  time or after a delay as the lightest event SimPy's loop can process (:class:`Later`): the customer journeys
-  and the many things pending on a long run at a third of the events and less memory than SimPy's processes,
-  resources and timeouts, in the same order (issue 13: the golden outputs did not move, only their event
-  counts);
-- many calls known at once (a day's journeys, a day's returns) fed to SimPy's queue one at a time
-  (:class:`Feed`): a small heap is a fast one;
-- the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
-  counter and queue.
+Two modes, chosen per run (``sim.run(..., engine=...)``):
+
+- ``"fast"`` (the default, the product): the primitives below, which need what SimPy has no public form for:
+
+  - a callback scheduled at a given *priority* and delay without a process (the event order of one instant that
+    VALIDATION.md fixes: period end, supplier, receipts, review, then demand): SimPy's ``Timeout`` always has
+    normal priority, so an event is marked triggered by hand and handed to the public ``Environment.schedule``;
+  - light processes (:class:`Light`), servers that cost no event when free (:class:`Servers`) and calls made at a
+    time or after a delay as the lightest event SimPy's loop can process (:class:`Later`): the customer journeys
+    and the many things pending on a long run at a third of the events and less memory than SimPy's processes,
+    resources and timeouts, in the same order (issue 13: the golden outputs did not move, only their event
+    counts);
+  - many calls known at once (a day's journeys, a day's returns) fed to SimPy's queue one at a time
+    (:class:`Feed`): a small heap is a fast one;
+  - the number of events processed in a run (for the benchmark's events per second), read from SimPy's event
+    counter and queue.
+
+- ``"reference"`` (:class:`Reference`): the same API on SimPy's public API only, as a plain SimPy model would be
+  written: a light process is a SimPy process (a delay a ``Timeout``), every call its own SimPy event (a
+  ``Timeout`` at normal priority, else an event given its priority through ``Environment.schedule``), a feed its
+  calls' events scheduled at once, servers a ``Resource`` (patience: ``request | timeout``). About three times the
+  events and half the speed; it exists to check the fast primitives. The golden test runs every case in both
+  modes: every KPI, breakdown, daily value and book total must be the same, only the event counts differ.
+
+Where the two may differ, by design, within one instant only (the model avoids each; the tests say so):
+a periodic :class:`Later`'s call waiting in its bucket runs after an event of its very time and priority that
+was scheduled by other means before its period began; SimPy's ``Resource`` hands a freed server over one event
+later than :class:`Servers`, and a customer whose patience ran out leaves its queue an event later, so two
+customers resuming at one instant may do so in another order, and a count read in between may count one who has
+given up (who is served, who gives up, and when, do not differ); a light process runs to its first yield in the
+caller's step, a SimPy process at the next event (the same, as the model starts them from a step of normal
+priority that touches nothing the process starts with).
+
+No new primitive, and no change to one, without the golden check in both modes: add it to :class:`Engine` and
+:class:`Reference` alike, and to ``tests/test_engine.py``'s comparison of the two.
 """
 
 from __future__ import annotations
 
 import copy
+import math
 from array import array
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from functools import partial
 from heapq import heappush
 from itertools import islice
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import simpy
 from simpy.events import NORMAL, Event
+from simpy.events import URGENT as URGENT  # for the mechanisms: SimPy's priorities come from here
+from simpy.resources.resource import Request
 
 INF = float("inf")
 PRIO_OPEN = -100
@@ -285,3 +317,260 @@ class Servers:
                 return
         self.count -= 1
 
+
+
+class Pool(Protocol):
+    """What the mechanisms use of a set of servers: :class:`Servers`, or SimPy's ``Resource`` in reference mode."""
+
+    capacity: int
+
+    @property
+    def count(self) -> int: ...    # servers busy
+
+    @property
+    def waiting(self) -> int: ...  # customers in the queue
+
+    def take(self) -> bool: ...
+
+    def wait(self, patience: float = INF) -> Any: ...  # yielded by a light process: it resumes with True or False
+
+    def release(self) -> None: ...
+
+
+class Engine:
+    """The one scheduling API of a run, built once per run and handed to the mechanisms as they are built: its
+    SimPy environment, and a factory for each primitive (this class: the fast ones of this module)."""
+
+    mode = "fast"
+
+    def __init__(self, env: simpy.Environment | None = None):
+        self.env = env if env is not None else simpy.Environment()
+
+    def light(self) -> Light:
+        """Generators run as processes (:class:`Light`)."""
+        return Light(self.env)
+
+    def later(self, fn: Callable[[Any], Any], priority: int = NORMAL, period: float | None = None) -> Later:
+        """One kind of call made many times (:class:`Later`)."""
+        return Later(self.env, fn, priority, period)
+
+    def feed(self, fn: Callable[[Any], Any], times: Sequence[float], datas: Sequence[Any],
+             priority: int = NORMAL) -> None:
+        """``fn(datas[i])`` at ``times[i]`` for every ``i``, as events scheduled now in that order (:class:`Feed`)."""
+        Feed(self.env, fn, times, datas, priority)
+
+    def call_at(self, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
+        """``callback(event)`` at time ``t`` exactly (:func:`call_at`)."""
+        call_at(self.env, t, callback, priority)
+
+    def call_after(self, delay: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
+        """``callback(event)`` after ``delay`` (:func:`schedule_callback`)."""
+        schedule_callback(self.env, callback, priority, delay)
+
+    def servers(self, capacity: int) -> Pool:
+        """``capacity`` servers and their first-come first-served queue (:class:`Servers`)."""
+        return Servers(self.env, capacity)
+
+    def events(self) -> int:
+        """Events processed so far (:func:`events_processed`)."""
+        return events_processed(self.env)
+
+
+# ------------------------------------------------------------------------------------------------ reference mode
+class _Scheduling:
+    """What ``Event.succeed`` takes for its environment in :func:`_triggered`: SimPy's public ``schedule``, called
+    with the priority and delay asked for instead of succeed's own (normal, now)."""
+
+    __slots__ = ("env", "priority", "delay")
+
+    def __init__(self, env: simpy.Environment, priority: int, delay: float):
+        self.env, self.priority, self.delay = env, priority, delay
+
+    def schedule(self, event: Event, _priority: int = NORMAL, _delay: float = 0) -> None:
+        self.env.schedule(event, self.priority, self.delay)  # type: ignore[arg-type]
+
+
+def _triggered(env: simpy.Environment, priority: int, delay: float) -> Event:
+    """A plain SimPy event processed after ``delay`` at ``priority``: a ``Timeout`` at normal priority; at any
+    other, an event succeeded through ``Environment.schedule`` with that priority and delay (SimPy's public API
+    has no other way to a triggered event of another priority: ``succeed`` schedules at normal priority, now)."""
+    if priority == NORMAL:
+        return env.timeout(delay)
+    ev = Event(_Scheduling(env, priority, delay))  # type: ignore[arg-type]
+    ev.succeed()
+    ev.env = env
+    return ev
+
+
+def _delay_to(env: simpy.Environment, t: float) -> float:
+    """The delay that SimPy's ``now + delay`` takes to ``t`` exactly (``t - now`` may miss it by a rounding)."""
+    now = env.now
+    if t < now:
+        raise ValueError(f"time {t} is in the past (now {now})")
+    d = t - now
+    for _ in range(64):
+        if now + d < t:
+            d = math.nextafter(d, INF)
+        elif now + d > t:
+            d = math.nextafter(d, -INF)
+        else:
+            return d
+    raise ArithmeticError(f"no delay takes {now} to {t}")  # pragma: no cover - every double t >= now has one
+
+
+def _call(fn: Callable[[Any], Any], data: Any, _event: Event) -> None:
+    fn(data)
+
+
+class _Queued:
+    """A customer in a SimPy ``Resource``'s queue, as a reference light process yields it: the request, and what
+    it waits on (the request, or the request or the patience timeout, whichever comes first)."""
+
+    __slots__ = ("request", "event")
+
+    def __init__(self, request: Request, event: Event):
+        self.request, self.event = request, event
+
+    def settle(self) -> bool:
+        """Served (True), or gave up and left the queue (False). Decided as the customer resumes, the event after
+        their patience ran out: a server released before that moment (whose ``Release`` SimPy processes one event
+        later) is theirs, as :class:`Servers` would have handed it to them."""
+        if self.request.triggered:
+            return True
+        self.request.cancel()
+        return False
+
+
+class _RefLight(Light):
+    """:class:`Light` in reference mode: each generator a SimPy process, a delay a ``Timeout``."""
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment):
+        self.env = env
+
+    def start(self, gen: Generator[Any, Any, Any]) -> None:
+        self.env.process(self._drive(gen))
+
+    def _drive(self, gen: Generator[Any, Any, Any]) -> Generator[Event, Any, None]:
+        env = self.env
+        value = None
+        while True:
+            try:
+                y = gen.send(value)
+            except StopIteration:
+                return
+            if isinstance(y, _Queued):
+                yield y.event
+                value = y.settle()
+            elif isinstance(y, Event):
+                value = yield y
+            else:
+                if y < 0:
+                    raise ValueError(f"negative delay {y}")
+                value = yield env.timeout(y)
+
+
+class _RefLater(Later):
+    """:class:`Later` in reference mode: each call a SimPy event of its own on SimPy's queue, never in a bucket."""
+
+    __slots__ = ()
+
+    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], priority: int = NORMAL,
+                 period: float | None = None):
+        self.env, self.fn, self.priority, self.period = env, fn, priority, period
+
+    def at(self, t: float, data: Any = None) -> None:
+        _triggered(self.env, self.priority, _delay_to(self.env, t)).callbacks.append(partial(_call, self.fn, data))
+
+    def after(self, delay: float, data: Any = None) -> None:
+        if delay < 0:
+            raise ValueError(f"negative delay {delay}")
+        _triggered(self.env, self.priority, delay).callbacks.append(partial(_call, self.fn, data))
+
+    def waiting(self) -> int:
+        return 0
+
+
+class _RefServers:
+    """:class:`Servers` in reference mode: a SimPy ``Resource``; patience is ``request | timeout``.
+
+    A ``Resource`` hands a released server to the first waiting request when its ``Release`` event is processed,
+    not at the release: in between, ``users`` is one short while requests wait. ``count`` and ``waiting`` are
+    read as the hand-over will leave them (as :class:`Servers` keeps them), and :meth:`take` takes a server only
+    if nobody waits: a customer who releases and asks again at once (a second call) queues behind the others
+    instead of taking back the server they just freed."""
+
+    __slots__ = ("env", "capacity", "_res")
+
+    def __init__(self, env: simpy.Environment, capacity: int):
+        self.env = env
+        self.capacity = capacity
+        self._res = simpy.Resource(env, capacity)
+
+    @property
+    def count(self) -> int:
+        return min(self.capacity, self._res.count + len(self._res.queue))
+
+    @property
+    def waiting(self) -> int:
+        return max(0, len(self._res.queue) - (self.capacity - self._res.count))
+
+    def take(self) -> bool:
+        res = self._res
+        if res.count < self.capacity and not res.queue:  # a free server nobody waits for: granted at once
+            res.request()
+            return True
+        return False
+
+    def wait(self, patience: float = INF) -> _Queued:
+        req = self._res.request()
+        if patience == INF:
+            # ``request | never``: the same two events (the grant, then the condition) as a patient customer's,
+            # so that customers granted at one instant resume in the order they were granted (one woken by the
+            # grant itself would overtake those granted before them)
+            return _Queued(req, req | self.env.event())
+        return _Queued(req, req | self.env.timeout(patience if patience > 0.0 else 0.0))
+
+    def release(self) -> None:
+        self._res.release(self._res.users[0])  # the servers are alike: whichever is freed, the first waiting gets it
+
+
+class Reference(Engine):
+    """The plain-SimPy reference of the primitives, on SimPy's public API only: light processes are SimPy
+    processes, calls are SimPy events (a ``Timeout`` at normal priority), a feed is its calls' events scheduled at
+    once, servers are a ``Resource``. Slower and heavier; the golden test checks that both modes give the same
+    numbers."""
+
+    mode = "reference"
+
+    def light(self) -> Light:
+        return _RefLight(self.env)
+
+    def later(self, fn: Callable[[Any], Any], priority: int = NORMAL, period: float | None = None) -> Later:
+        return _RefLater(self.env, fn, priority, period)
+
+    def feed(self, fn: Callable[[Any], Any], times: Sequence[float], datas: Sequence[Any],
+             priority: int = NORMAL) -> None:
+        for t, data in zip(times, datas, strict=True):
+            self.call_at(t, partial(_call, fn, data), priority)
+
+    def call_at(self, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
+        _triggered(self.env, priority, _delay_to(self.env, t)).callbacks.append(callback)
+
+    def call_after(self, delay: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
+        _triggered(self.env, priority, delay).callbacks.append(callback)
+
+    def servers(self, capacity: int) -> Pool:
+        return _RefServers(self.env, capacity)
+
+
+ENGINES: dict[str, type[Engine]] = {"fast": Engine, "reference": Reference}
+
+
+def make_engine(mode: str = "fast") -> Engine:
+    """A run's scheduling API in ``mode``: ``"fast"`` (the product) or ``"reference"`` (plain SimPy, the check)."""
+    try:
+        return ENGINES[mode]()
+    except KeyError:
+        raise ValueError(f"engine {mode!r}: expected one of {', '.join(ENGINES)}") from None

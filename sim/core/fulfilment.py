@@ -21,7 +21,6 @@ from types import MethodType
 
 from sim.core.aftersale import AfterSale
 from sim.core.customers import DAY_MIN, Customer, Reaction, next_open
-from sim.core.engine import Light
 from sim.core.inventory import levels
 from sim.core.ledger import Leave, Ledger
 from sim.core.marketing import Marketing
@@ -106,7 +105,8 @@ class Fulfilment:
     def __init__(self, net: Network, book: Ledger, after: AfterSale, marketing: Marketing, sc: Scenario,
                  caps: Capabilities, streams: Streams):
         self.net, self.book, self.after, self.mk = net, book, after, marketing
-        self.light = Light(net.env)  # store picks are light processes (sim.core.engine)
+        self.light = net.engine.light()  # store picks are light processes (sim.core.engine)
+        self._extra = net.engine.later(self._extra_purchase)  # a buyer collecting in store buys one more item
         self.pricing = marketing.pricing
         # a customer who left an online checkout with nothing comes back after a reminder: set by the builder
         self.retry: Callable[[Customer, int], None] | None = None
@@ -549,11 +549,13 @@ class Fulfilment:
             st = w.stores[c.store]
             t = order.last + next_open(order.last, st.open_min, st.close_min)
             if t < w.horizon:
-                w.env.timeout(t - w.env.now).callbacks.append(lambda _e: self._extra_purchase(c, order.cls))
+                self._extra.after(t - w.env.now, (c, order.cls))
 
-    def _extra_purchase(self, c: Customer, cls: int) -> None:
+    def _extra_purchase(self, buyer: tuple[Customer, int]) -> None:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds
-        to the buyer's spend (their class's units and value), not to the orders."""
+        to the buyer's spend (their class's units and value), not to the orders. ``buyer``: the customer and their
+        class."""
+        c, cls = buyer
         w = self.net
         inv, k = w.inv, c.store
         sku = int(self.extra_sku.next())  # an index drawn by popularity

@@ -26,9 +26,7 @@ import math
 from collections import deque
 from collections.abc import Sequence
 
-import simpy
-
-from sim.core.engine import Later, schedule_callback
+from sim.core.engine import Engine
 from sim.core.ledger import StockCounters
 from sim.core.rng import Sampler
 
@@ -72,13 +70,15 @@ class Inventory:
     """All stock of the network and its supplier. The counters that the stock KPIs and invariants need are booked
     into ``counts``, the ledger's stock section (:class:`sim.core.ledger.StockCounters`); the levels are here."""
 
-    def __init__(self, env: simpy.Environment, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
+    def __init__(self, engine: Engine, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
                  price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0,
                  counts: StockCounters | None = None):
         """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
         one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited.
-        ``counts``: the ledger's stock section to book into, fresh (None: a section of its own)."""
-        self.env = env
+        ``engine``: the run's scheduling API (sim.core.engine). ``counts``: the ledger's stock section to book
+        into, fresh (None: a section of its own)."""
+        self.env = engine.env
+        self._call_after = engine.call_after
         self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
         self.n_nodes = len(self.groups)
         self.policy_of = [_cover(node, gs, n_skus) for node, gs in enumerate(self.groups)]
@@ -110,8 +110,8 @@ class Inventory:
         self.backlog_units = 0
         self.backlog_last = 0.0
         # stock on its way from the supplier (days away: waits outside SimPy's queue until its day, see Later)
-        self._arrival = Later(env, self._arrived, PRIO_RECEIVE, period=day_min)
-        self._delivery = Later(env, self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
+        self._arrival = engine.later(self._arrived, PRIO_RECEIVE, period=day_min)
+        self._delivery = engine.later(self._delivered, PRIO_RECEIVE, period=day_min)  # a review's orders on one truck
         self._truck: list[tuple[int, int]] | None = None  # loaded while a per-review delivery's review ships
         for node, gs in enumerate(self.groups):
             for g in gs:
@@ -318,7 +318,7 @@ class Inventory:
                     self._delivery.after(lead, (node, truck))
 
     def _schedule(self, callback, priority: int, delay: float) -> None:
-        schedule_callback(self.env, callback, priority, delay)
+        self._call_after(delay, callback, priority)
 
     # ----------------------------------------------------------------------------------------- views
     def sync(self, interval_min: float) -> None:

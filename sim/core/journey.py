@@ -13,7 +13,6 @@ from collections.abc import Generator
 from typing import TYPE_CHECKING, Any
 
 from sim.core.customers import Customer, next_open
-from sim.core.engine import Feed, Later, Light
 from sim.core.ledger import Leave, Ledger, QueueStats
 from sim.core.marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from sim.core.network import Network
@@ -37,8 +36,8 @@ class Journeys:
                  cart_loss: float, restart_abandon: list[float]):
         self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
         self.env = net.env
-        self.light = Light(net.env)
-        self._researched = Later(net.env, self._after_research)
+        self.light = net.engine.light()
+        self._researched = net.engine.later(self._after_research)
         self.cart_loss = cart_loss
         self.restart_abandon = restart_abandon
         self.active = 0
@@ -61,7 +60,7 @@ class Journeys:
         for c in batch:
             now += c.t - now
             ends.append(now + c.research_min)
-        Feed(self.env, self._after_research, ends, batch)
+        self.net.engine.feed(self._after_research, ends, batch)
         return now
 
     def _after_research(self, c: Customer) -> None:

@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from sim.core.customers import DAY_MIN, Customer, Journey
-from sim.core.engine import NORMAL, schedule_callback
+from sim.core.engine import URGENT
 from sim.core.ledger import Ledger
 from sim.core.network import Network
 from sim.core.rng import Sampler, Streams
@@ -70,7 +70,7 @@ class Pricing:
         for start, end, *_ in self.promos:
             for t in (start, end):
                 if 0.0 < t < net.horizon:  # a promotion from day 0 is in the tables built just below
-                    schedule_callback(env, self._refresh, 0, t - env.now)
+                    net.engine.call_after(t - env.now, self._refresh, URGENT)
         self._refresh(None)
 
     def _refresh(self, _event: object) -> None:
@@ -158,6 +158,7 @@ class Marketing:
         self.haggle_min = [s.marketing.haggle_min for s in segs]
         # targeted offers: sent where the setup has the customer record and personalisation
         self.env, self.horizon, self.streams = net.env, net.horizon, streams
+        self.engine = net.engine
         offers = sc.marketing.offers if caps.customer_data and caps.personalisation else []
         self.offers = [(o, None if o.segment is None else [s.name for s in segs].index(o.segment)) for o in offers]
         self.offer_discount = [o.discount for o in sc.marketing.offers]
@@ -178,11 +179,11 @@ class Marketing:
     # ----------------------------------------------------------------------------------------- offers
     def start_offers(self, journey: Journey,
                      known: Callable[[], list[Customer]], lapsed: deque[tuple[float, Customer]] | None) -> None:
-        """Start one campaign process per offer. ``known()`` gives the customers the retailer knows now (the
+        """Start one campaign, a light process, per offer. ``known()`` gives the customers the retailer knows now (the
         day's); ``lapsed`` the recent detractors; an offer-taker starts ``journey`` within a day of the campaign."""
         for i, (offer, seg) in enumerate(self.offers):
             rng = self.streams.generator(f"marketing.offers.{i}")
-            self.env.process(self._campaigns(i, offer, seg, rng, journey, known, lapsed))
+            self.engine.light().start(self._campaigns(i, offer, seg, rng, journey, known, lapsed))
 
     def _campaigns(self, i: int, offer: Offer, seg: int | None, rng: np.random.Generator,
                    journey: Journey, known: Callable[[], list[Customer]],
@@ -190,7 +191,7 @@ class Marketing:
         env = self.env
         t = offer.start_day * DAY_MIN
         while t < self.horizon:
-            yield env.timeout(t - env.now)
+            yield t - env.now
             if offer.audience == "lapsed":
                 since = env.now - offer.lapsed_days * DAY_MIN
                 pool = [c for when, c in (lapsed or ()) if when >= since and (seg is None or c.seg == seg)]
@@ -205,7 +206,7 @@ class Marketing:
                 for j, delay in zip(who.tolist(), (rng.random(takers) * DAY_MIN).tolist(), strict=True):
                     c = pool[j]._replace(repeat=True, u_repeat=1.0, offer=i, recovered=False, dropped=False,
                                          price_ch=-1)
-                    schedule_callback(env, partial(self._comes, c, journey), NORMAL, delay)
+                    self.engine.call_after(delay, partial(self._comes, c, journey))
             t += offer.every_days * DAY_MIN
 
     def _comes(self, c: Customer, journey: Journey, _event: object) -> None:

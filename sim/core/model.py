@@ -11,19 +11,15 @@ import gc
 import math
 import time
 from collections import deque
-from collections.abc import Generator
 from dataclasses import dataclass, field
 from functools import partial
-from typing import Any
 
 import numpy as np
-import simpy
-from simpy.events import URGENT
 
 from sim.core.aftersale import AfterSale
 from sim.core.catalogue import build_catalogue, segment_popularity
 from sim.core.customers import DAY_MIN, Customer, Population
-from sim.core.engine import NORMAL, call_at, events_processed, schedule_callback
+from sim.core.engine import URGENT, Engine, make_engine
 from sim.core.fulfilment import Fulfilment
 from sim.core.inventory import Inventory, NodePolicy, levels
 from sim.core.journey import Journeys
@@ -117,22 +113,22 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
     return groups
 
 
-def build_network(sc: Scenario, caps: Capabilities, env: simpy.Environment, streams: Streams,
-                  horizon: float, stock: StockCounters | None = None) -> Network:
+def build_network(sc: Scenario, caps: Capabilities, engine: Engine, streams: Streams, horizon: float,
+                  stock: StockCounters | None = None) -> Network:
     """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
     levels given in days are sized on the expected demand (recommended units included where the setup
     recommends), and a stale view of stock is synchronised where the setup has one. ``stock``: the ledger's
     stock section the inventory books into (None: one of its own)."""
     cat = build_catalogue(sc.catalogue)
     demand = expected_daily_demand(sc, cat, caps.personalisation and caps.customer_data)
-    stores = [StoreRt(env, s) for s in sc.stores]
-    call = CallRt(env, sc.call_centre) if sc.call_centre else None
+    stores = [StoreRt(engine, s) for s in sc.stores]
+    call = CallRt(engine, sc.call_centre) if sc.call_centre else None
     cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
     policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
-    inv = Inventory(env, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN, stock)
+    inv = Inventory(engine, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN, stock)
     if caps.visibility == "stale":
         inv.sync(sc.fulfilment.sync_interval_min)
-    return Network(env, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
+    return Network(engine, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
                    sc.warehouse is not None)
 
 
@@ -159,18 +155,19 @@ class World:
     Built in this order (SimPy processes are created in it, so it is part of the model's numbers): the network
     (resources, stock and its replenishment processes), the ledger, after-sale, fulfilment, journeys, and the
     population of customers. :meth:`arrivals` (a block of days' customers at a time, from
-    :meth:`start_arrivals`) starts the journeys; :meth:`ticks`, the world's own process, takes the daily and
+    :meth:`start_arrivals`) starts the journeys; :meth:`start_ticks` puts the daily and
     warm-up snapshots.
     """
 
-    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence):
+    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast"):
         self.sc = sc
         self.caps = caps = resolve(sc, setup)
-        self.env = env = simpy.Environment()
+        self.engine = make_engine(engine)  # how every mechanism schedules, and the clock (sim.core.engine)
+        self.env = self.engine.env
         self.streams = streams = Streams(seed)
         self.horizon = sc.horizon_days * DAY_MIN
         stock = StockCounters.for_nodes(len(sc.stores) + (sc.warehouse is not None))  # the ledger's, booked by the stock
-        self.net = net = build_network(sc, caps, env, streams, self.horizon, stock)
+        self.net = net = build_network(sc, caps, self.engine, streams, self.horizon, stock)
         call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
@@ -198,7 +195,7 @@ class World:
     # ----------------------------------------------------------------------------------------- processes
     def start_arrivals(self) -> None:
         """The first block of customers is drawn at t = 0 where a process would start: after the stock's events."""
-        call_at(self.env, 0.0, lambda _e: self.arrivals(), URGENT)
+        self.engine.call_at(0.0, lambda _e: self.arrivals(), URGENT)
 
     def arrivals(self, d0: int = 0) -> None:
         """Draw the customers of the block of days from ``d0`` and put their journeys on the clock; journey
@@ -214,13 +211,13 @@ class World:
         last = self.journeys.arrive(batch, self.env.now)
         if d0 + k < days:
             if batch:
-                call_at(self.env, last, partial(self._block_end, d0 + k))
+                self.engine.call_at(last, partial(self._block_end, d0 + k))
             else:
                 self._block_end(d0 + k, None)
 
     def _block_end(self, d1: int, _event: object) -> None:
         """Wait for day ``d1``, the next block's first (every start of this block was before it)."""
-        schedule_callback(self.env, lambda _e: self.arrivals(d1), NORMAL, d1 * DAY_MIN - self.env.now)
+        self.engine.call_after(d1 * DAY_MIN - self.env.now, lambda _e: self.arrivals(d1))
 
     def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
@@ -230,21 +227,31 @@ class World:
         self.book.journeys(pending, +1)
         return state
 
-    def ticks(self) -> Generator[Any, Any, None]:
-        """The day ends' snapshots (for the daily series) and the warm-up snapshot."""
-        env = self.env
+    def start_ticks(self) -> None:
+        """The day ends' snapshots (for the daily series) and the warm-up snapshot, a chain of calls on the clock
+        that starts at t = 0 (each call schedules the next: at the warm-up's end if it falls in the coming day,
+        else at the day's end)."""
+        self.engine.call_at(0.0, lambda _e: self._next_tick(0), URGENT)
+
+    def _next_tick(self, day: int) -> None:
         warm = self.sc.warmup_days * DAY_MIN
-        day = 0
-        while True:
-            nxt = (day + 1) * DAY_MIN
-            if self.warmup_state is None and 0 < warm <= nxt:
-                yield env.timeout(warm - env.now)
-                self.net.inv.flush()
-                self.book.flush(env.now)
-                self.warmup_state = self._snapshot()
-            yield env.timeout(nxt - env.now)
-            self.day_ends.append(self.day_end())
-            day += 1
+        if self.warmup_state is None and 0 < warm <= (day + 1) * DAY_MIN:
+            self.engine.call_after(warm - self.env.now, lambda _e: self._warmed_up(day))
+        else:
+            self._to_day_end(day)
+
+    def _to_day_end(self, day: int) -> None:
+        self.engine.call_after((day + 1) * DAY_MIN - self.env.now, lambda _e: self._day_ended(day))
+
+    def _warmed_up(self, day: int) -> None:
+        self.net.inv.flush()
+        self.book.flush(self.env.now)
+        self.warmup_state = self._snapshot()
+        self._to_day_end(day)
+
+    def _day_ended(self, day: int) -> None:
+        self.day_ends.append(self.day_end())
+        self._next_tick(day + 1)
 
     # ----------------------------------------------------------------------------------------- snapshots
     def day_end(self) -> DayEnd:
@@ -336,7 +343,7 @@ def simulate(w: World) -> None:
     to the horizon and the last day's end taken there if the horizon is in mid-day."""
     env = w.env
     w.start_arrivals()
-    env.process(w.ticks())
+    w.start_ticks()
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
     # allocations (a third of the run time); the model makes few cycles, so it is off while SimPy runs. Turned on
     # again, its first young collection would walk every object the run left alive (a second on the national
@@ -367,8 +374,13 @@ def measured_window(w: World) -> tuple[Ledger, float, StockFigures]:
     return window(w.book, start), window_min, figures
 
 
-def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0) -> Result:
+def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
+        engine: str = "fast") -> Result:
     """Simulate one replication of ``setup`` on ``scenario``.
+
+    ``engine`` picks how the mechanisms schedule (sim.core.engine): ``"fast"``, the product's primitives, or
+    ``"reference"``, the same on SimPy's public API only (slower; the golden test checks both give the same
+    numbers, their event counts aside).
 
     The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
     Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series (the
@@ -377,12 +389,12 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     """
     t0 = time.perf_counter()
     ss = as_seed_sequence(seed)
-    w = World(scenario, setup, ss)
+    w = World(scenario, setup, ss, engine)
     simulate(w)
     books = _books(w)
     win, window_min, figures = measured_window(w)
     kpis = compute_kpis(win, window_min, figures)
-    events = events_processed(w.env)
+    events = w.engine.events()
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
                   daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
                   customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.net.research,

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 import simpy
 
 from sim.core.catalogue import Catalogue
-from sim.core.engine import Servers
+from sim.core.engine import Engine, Pool
 from sim.core.inventory import Inventory
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, CallCentre, Scenario, Store
 
@@ -17,9 +17,9 @@ from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, CallCentre, Scenari
 class StoreRt:
     """A store at run time: its resources and hours in minutes of the day."""
 
-    def __init__(self, env: simpy.Environment, cfg: Store):
-        self.staff = Servers(env, cfg.staff) if cfg.staff else None
-        self.tills = Servers(env, cfg.tills) if cfg.tills else None
+    def __init__(self, engine: Engine, cfg: Store):
+        self.staff: Pool | None = engine.servers(cfg.staff) if cfg.staff else None
+        self.tills: Pool | None = engine.servers(cfg.tills) if cfg.tills else None
         self.open_min = cfg.open_hour * 60.0
         self.close_min = cfg.close_hour * 60.0
         self.advice_prob = cfg.advice_prob if cfg.staff != 0 else 0.0
@@ -29,8 +29,8 @@ class StoreRt:
 class CallRt:
     """The call centre at run time: its agents and hours in minutes of the day."""
 
-    def __init__(self, env: simpy.Environment, cfg: CallCentre):
-        self.agents = Servers(env, cfg.agents) if cfg.agents else None
+    def __init__(self, engine: Engine, cfg: CallCentre):
+        self.agents: Pool | None = engine.servers(cfg.agents) if cfg.agents else None
         self.open_min = cfg.open_hour * 60.0
         self.close_min = cfg.close_hour * 60.0
 
@@ -49,9 +49,10 @@ def research_touchpoints(sc: Scenario) -> list[str]:
 
 @dataclass(eq=False)
 class Network:
-    """What the mechanisms share: clock, places, catalogue, stock, and the channel indices and bits."""
+    """What the mechanisms share: the scheduling API and its clock, places, catalogue, stock, and the channel
+    indices and bits."""
 
-    env: simpy.Environment
+    engine: Engine                 # how the mechanisms schedule (sim.core.engine), built once per run
     cat: Catalogue
     inv: Inventory
     stores: list[StoreRt]
@@ -61,6 +62,7 @@ class Network:
     demand: list[list[float]]      # expected daily units per node (stores, then warehouse) and SKU
     horizon: float                 # minutes
     has_warehouse: bool
+    env: simpy.Environment = field(init=False)  # the engine's: its clock
     n_stores: int = field(init=False)
     wh: int = field(init=False)              # the warehouse's node index, -1 without one
     ch_store: int = field(init=False)        # the store's channel index, -1 without stores
@@ -70,6 +72,7 @@ class Network:
     store_bit: int = field(init=False)
 
     def __post_init__(self) -> None:
+        self.env = self.engine.env
         self.n_stores = len(self.stores)
         self.wh = self.n_stores if self.has_warehouse else -1
         self.ch_store = self.channels.index(CHANNEL_STORE) if CHANNEL_STORE in self.channels else -1
