@@ -20,7 +20,6 @@ from sim.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
 from sim.scenario.setups import resolve  # noqa: E402
 
 from .browser import Browser, DashboardServer, run_small_comparison  # noqa: E402
-from .test_report import chromium  # noqa: E402,F401 - the session fixture finding (or installing) Debian's chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"

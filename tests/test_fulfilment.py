@@ -14,8 +14,8 @@ from sim.core.catalogue import build_catalogue
 from sim.core.fulfilment import DROP_ITEM, _StoresOffer
 from sim.core.model import World
 
+from .helpers import paired
 from .reference import ROOT
-from .test_model import paired
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 N_STORES = 10

@@ -13,8 +13,8 @@ from sim.experiments.runner import check_plausibility
 from sim.scenario import benchmarks
 from sim.scenario.schema import ScenarioError
 
+from .helpers import small_scenario
 from .reference import ROOT
-from .test_model import small_scenario
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 LIBRARY = ("default", "electronics", "grocery", "small_business", "black_friday")

@@ -17,9 +17,8 @@ from sim.core.customers import DAY_MIN
 from sim.core.model import World
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
+from .helpers import problems, small_scenario
 from .reference import ROOT, VALIDATION, check
-from .test_config import problems
-from .test_model import small_scenario
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 TWO = VALIDATION / "two_classes.yaml"
