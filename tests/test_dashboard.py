@@ -68,6 +68,7 @@ def test_upload_checks_give_the_loaders_lines():
     assert next(iter(dashboard.library())) == "default"
 
 
+@pytest.mark.slow
 def test_the_page_objects_run_in_process(tmp_path):
     """What a notebook shows (``Dashboard().view``): Run returns at once, the run goes on in a thread, and the
     session's poll then lays out the decision, the charts, the breakdowns and the downloads."""

@@ -21,6 +21,7 @@ def short_default(**overrides):
     return sim.load_scenario(DEFAULT, {"horizon_days": 5, "warmup_days": 0, **overrides})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", sim.SETUP_NAMES)
 def test_books_balance_on_default(setup):
     r = sim.run(short_default(), setup, seed=7)
@@ -33,6 +34,7 @@ def test_books_balance_on_default(setup):
     assert r.kpis["orders"] == b["ordered"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers():
     sc = short_default()
     a, b = sim.run(sc, "omnichannel", seed=3), sim.run(sc, "omnichannel", seed=3)
@@ -41,6 +43,7 @@ def test_same_seed_same_numbers():
     assert a.kpis["revenue"] != c.kpis["revenue"]
 
 
+@pytest.mark.slow
 def test_common_random_numbers_same_customers_under_every_setup():
     """Each setup sees the same arrivals, journeys, baskets and service needs: they are drawn before any event."""
     sc = short_default()
@@ -73,6 +76,7 @@ def test_a_new_stream_does_not_shift_the_others():
     assert [(c.t, c.lines) for c in pop2.days(0, 1, 1e9)] == before
 
 
+@pytest.mark.slow
 def test_shared_stock_lowers_stockouts_at_equal_total_stock():
     """Multichannel vs the same setup with one shared pool: same customers, same stock, fewer stockouts."""
     sc = short_default(horizon_days=10, setups={"pooled": {"base": "multichannel", "shared_stock": True,
@@ -83,6 +87,7 @@ def test_shared_stock_lowers_stockouts_at_equal_total_stock():
     assert (np.abs(on_hand) < 0.02 * sim.run(sc, "multichannel", seed=0).kpis["avg_on_hand_units"]).all()
 
 
+@pytest.mark.slow
 def test_cart_continuity_raises_conversion():
     sc = short_default(setups={"keeps-cart": {"base": "multichannel", "cart_continuity": "full"},
                                "friction": {"base": "multichannel", "cart_continuity": "friction"}})
@@ -90,6 +95,7 @@ def test_cart_continuity_raises_conversion():
     assert (paired(sc, "friction", "keeps-cart", "conversion_rate") > 0).all()
 
 
+@pytest.mark.slow
 def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
     """Picking online orders takes the same staff who advise walk-in customers: omnichannel may lose."""
     overrides = {f"stores.{i}.staff": 1 for i in range(10)}
@@ -102,6 +108,7 @@ def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
     assert (paired(sc, "no-store-picking", "omnichannel", "store_service_level") < 0).all()
 
 
+@pytest.mark.slow
 def test_personalisation_adds_units_only_where_the_setup_has_the_data():
     sc = short_default(horizon_days=3, setups={
         "multi-reco": {"base": "multichannel", "personalisation": True},
@@ -143,6 +150,7 @@ def test_unlimited_staff_means_no_wait():
     assert r.kpis["store_service_level"] == 1
 
 
+@pytest.mark.slow
 def test_a_staler_stock_view_breaks_more_promises():
     """Cross-channel promises endless-aisle orders on the last sync of warehouse stock: the older the view,
     the more orders fail at picking (a short warehouse makes the difference visible)."""
@@ -157,6 +165,7 @@ def test_a_staler_stock_view_breaks_more_promises():
     assert sim.run(live, "live-view", seed=0).kpis["failed_promise_units"] == 0
 
 
+@pytest.mark.slow
 def test_returns_come_back_where_the_setup_takes_them():
     """Same customers: omnichannel takes every return back in the customer's store; otherwise an online order
     goes back to the warehouse. The units are sellable again, and the share of orders returned is the chance."""

@@ -93,6 +93,7 @@ def expected_images(folder: Path) -> int:
     return len(list(folder.glob("*.png"))) + 1
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(results, tmp_path):
     page = write_report(results, tmp_path / "report.html", meta=META)
     text = page.read_text(encoding="utf-8")
@@ -119,6 +120,7 @@ def test_report_is_self_contained(results, tmp_path):
     assert f"<code>fill_rate</code></td><td>{html.escape(fill.unit)}</td>" in text
 
 
+@pytest.mark.slow
 def test_report_defaults_and_inference(results, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(results, folder)
