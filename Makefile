@@ -1,6 +1,7 @@
 # Two commands do everything on a fresh machine with Python 3.11 and make:
 #   make demo   -> creates .venv, installs the project, compares the three setups on the default scenario
 #   make test   -> same set-up, then the whole test suite
+# and, to edit against, make check -> lint, types and the fast tier of the tests (under two minutes on two cores)
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
@@ -12,7 +13,7 @@ CHROMIUM ?= chromium
 # the dashboard's address (make dashboard)
 PORT   ?= 5006
 
-.PHONY: demo test lint bench bench-year docs golden clean dashboard
+.PHONY: demo test check lint bench bench-year docs golden clean dashboard
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,8 +26,14 @@ demo: $(BIN)/.installed
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
-	$(BIN)/mypy   # the model core: files and settings in pyproject.toml
-	$(BIN)/python -m pytest -n 2 tests   # tests/test_notebooks.py executes every notebook in a real kernel
+	$(BIN)/mypy   # the whole package: files and settings in pyproject.toml
+	$(BIN)/python -m pytest -n 2 --durations=15 tests   # tests/test_notebooks.py executes every notebook in a real kernel
+
+# the fast tier: what is marked slow (the slowest tests; all that need chromium or a Dask cluster) is left to make test
+check: $(BIN)/.installed
+	$(BIN)/ruff check sim tests bench
+	$(BIN)/mypy
+	$(BIN)/python -m pytest -n 2 -m "not slow" tests
 
 # the dashboard for strategists and consultants, on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
 dashboard: $(BIN)/.installed

@@ -106,6 +106,7 @@ def test_validate_unreadable_file(tmp_path, capsys, content, words):
     assert words in err and str(path) in err and "Traceback" not in err
 
 
+@pytest.mark.slow
 def test_validate_in_a_subprocess_has_no_traceback(tmp_path):
     ok = subprocess.run([sys.executable, "-m", "sim.interfaces.cli", "validate", str(DEFAULT)], cwd=ROOT,
                         capture_output=True, text=True, timeout=120)
@@ -199,6 +200,7 @@ def test_run_prints_kpis_and_writes_csvs(tmp_path, capsys):
 
 
 # --------------------------------------------------------------------------------------------- compare
+@pytest.mark.slow
 def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, capsys):
     out = tmp_path / "results" / "cmp"
     argv = ["compare", str(DEFAULT), *SHORT, "--replications", "2", "--out", str(out), "--no-progress", "--all"]
@@ -227,6 +229,7 @@ def test_compare_writes_all_outputs_and_prints_the_decision_first(tmp_path, caps
     assert not leftovers(out.parent)
 
 
+@pytest.mark.slow
 def test_compare_json_is_the_decision_summary(tmp_path, capsys):
     import json
 
@@ -246,6 +249,7 @@ def test_compare_json_is_the_decision_summary(tmp_path, capsys):
     assert str(out / "summary.csv") in captured.err
 
 
+@pytest.mark.slow
 def test_compare_failure_leaves_no_output(tmp_path, monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full while drawing")
@@ -280,6 +284,7 @@ def test_out_on_a_non_empty_folder_without_force_exits_2_and_touches_nothing(tmp
     assert _snapshot(out) == before and sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
 
 
+@pytest.mark.slow
 def test_out_with_force_replaces_the_folder_whole_no_stale_file(tmp_path):
     out = tmp_path / "cmp"
     out.mkdir()
@@ -294,6 +299,7 @@ def test_out_with_force_replaces_the_folder_whole_no_stale_file(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["cmp"]  # no staging or old folder left beside it
 
 
+@pytest.mark.slow
 def test_report_on_a_sweep_folder_asks_for_a_point_then_reports_it(tmp_path, capsys):
     exp = tmp_path / "grid.yaml"
     exp.write_text(f"""name: tiny-grid
@@ -325,6 +331,7 @@ design:
     assert "Return on investment" in page  # the measured days of the point are known: the payback is there
 
 
+@pytest.mark.slow
 def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
     from sim.experiments.calibration import MARKET_TARGETS, measured
     from sim.interfaces.cli import main
@@ -337,6 +344,7 @@ def test_calibrate_command_writes_a_scenario_on_target(tmp_path, capsys):
     assert abs(figs["ropo_share"] - MARKET_TARGETS["ropo_share"]) < 0.02
 
 
+@pytest.mark.slow
 def test_calibrate_with_a_channel_target_fits_only_that_and_keeps_the_file(tmp_path, capsys):
     """A client's own figure (web used by 80 % of buyers): only the touchpoint mixes move; the purchase channels
     the user set, the mean touchpoints, every comment and every other line stay byte for byte."""
@@ -415,6 +423,7 @@ def test_calibrate_from_a_journey_log_and_bad_logs(tmp_path, capsys):
     assert not (tmp_path / "x.yaml").exists()
 
 
+@pytest.mark.slow
 def test_compare_then_report(tmp_path, capsys):
     from sim.interfaces.cli import main
 
@@ -464,6 +473,7 @@ def test_kpis_prints_the_glossary_and_rewrites_it_between_markers(capsys, tmp_pa
     assert plain.read_text(encoding="utf-8") == "no markers here\n"
 
 
+@pytest.mark.slow
 def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decision(tmp_path, capsys):
     """Two measured days: the decision opens with a caution in the CLI, in decision.json, in the HTML report and
     in the decision summary the notebooks print; the payback is refused (not whole weeks). Two replications

@@ -2,33 +2,21 @@
 
 from __future__ import annotations
 
-import copy
-
 import pydantic
 import pytest
-import yaml
 
 import sim
 from sim.scenario.schema import (
     ScenarioError,
     load_scenario,
     parse_override,
-    scenario_from_dict,
     scenario_hash,
 )
 
+from .helpers import problems
 from .reference import ROOT
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
-RAW = yaml.safe_load(DEFAULT.read_text())
-
-
-def problems(mutate) -> list[str]:
-    data = copy.deepcopy(RAW)
-    mutate(data)
-    with pytest.raises(ScenarioError) as err:
-        scenario_from_dict(data)
-    return err.value.problems
 
 
 def test_every_shipped_scenario_is_valid():

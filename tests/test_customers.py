@@ -31,6 +31,7 @@ def assert_on_target(figs: dict, targets: dict = MARKET_TARGETS) -> None:
     assert abs(figs["ropo_share"] - targets["ropo_share"]) <= tol, figs
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", sim.SETUP_NAMES)
 def test_default_scenario_shows_the_market_figures(setup):
     """The shipped default's journey parameters are the calibration's output: simulated buyers show the figures."""
@@ -38,6 +39,7 @@ def test_default_scenario_shows_the_market_figures(setup):
     assert_on_target(measured(sim.run(sc, setup, seed=11), MARKET_TARGETS))
 
 
+@pytest.mark.slow
 def test_calibration_command_reproduces_the_shipped_parameters():
     """Calibrating the shipped default again hits the targets and stays close to where it started: the
     shipped values sit near the fit's fixed point (simulation noise and the prior move them a little). They were
@@ -53,6 +55,7 @@ def test_calibration_command_reproduces_the_shipped_parameters():
             assert a.channels[ch] == pytest.approx(p, abs=0.03)
 
 
+@pytest.mark.slow
 def test_calibration_moves_a_scenario_onto_new_targets():
     targets = {"touchpoints_per_journey": 6.0, "usage": {"web": 0.7, "store": 0.75}, "ropo_share": 0.6}
     sc = sim.load_scenario(DEFAULT)
@@ -148,6 +151,7 @@ def conv(sc, setup, seeds=(0, 1, 2)):
     return np.array([sim.run(sc, setup, seed=s).kpis["conversion_rate"] for s in seeds])
 
 
+@pytest.mark.slow
 def test_cart_friction_moves_conversion_both_ways():
     base = {"horizon_days": 3, "warmup_days": 0}
     low, mid, high = (sim.load_scenario(DEFAULT, {**base, "fulfilment.cart_friction": f}) for f in (0.1, 0.3, 0.8))
@@ -165,6 +169,7 @@ def with_reaction(reaction: str, setup_days: float = 10):
     return sim.load_scenario(DEFAULT, overrides)
 
 
+@pytest.mark.slow
 def test_reactions_to_a_missing_item():
     """Same customers, same stockouts; only what they do about them differs."""
     runs = {r: sim.run(with_reaction(r), "multichannel", seed=4).kpis
@@ -179,6 +184,7 @@ def test_reactions_to_a_missing_item():
     assert omni["remote_fill_share"] > 0
 
 
+@pytest.mark.slow
 def test_satisfaction_and_loyalty_follow_what_customers_lived_through():
     """Fewer tills (same customers): longer waits, fewer promoters, fewer repeat journeys."""
     base = {"horizon_days": 6, "warmup_days": 0}
@@ -203,6 +209,7 @@ def test_satisfaction_and_loyalty_follow_what_customers_lived_through():
     assert sim.run(none, "omnichannel", seed=0).kpis["repeat_purchase_rate"] == 0
 
 
+@pytest.mark.slow
 def test_price_sensitivity_promotions_and_weekly_profiles():
     base = {"horizon_days": 7, "warmup_days": 0}
     plain = sim.run(sim.load_scenario(DEFAULT, base), "multichannel", seed=2)

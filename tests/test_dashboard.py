@@ -20,7 +20,6 @@ from sim.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
 from sim.scenario.setups import resolve  # noqa: E402
 
 from .browser import Browser, DashboardServer, run_small_comparison  # noqa: E402
-from .test_report import chromium  # noqa: E402,F401 - the session fixture finding (or installing) Debian's chromium
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -69,6 +68,7 @@ def test_upload_checks_give_the_loaders_lines():
     assert next(iter(dashboard.library())) == "default"
 
 
+@pytest.mark.slow
 def test_the_page_objects_run_in_process(tmp_path):
     """What a notebook shows (``Dashboard().view``): Run returns at once, the run goes on in a thread, and the
     session's poll then lays out the decision, the charts, the breakdowns and the downloads."""

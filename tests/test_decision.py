@@ -40,6 +40,7 @@ def intervals(draw):
     return rows
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(rows=intervals())
 def test_an_interval_that_holds_zero_is_never_a_gain_or_a_loss(rows):

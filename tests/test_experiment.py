@@ -99,6 +99,7 @@ def test_replicate_equals_the_model_run_directly(tiny_scenario):
     np.testing.assert_array_equal(got.to_numpy(), np.array(list(direct.values()), dtype=float))
 
 
+@pytest.mark.slow
 def test_parallel_equals_serial(short_scenario):
     setups = ["multichannel", "cross-channel", "omnichannel"]
     serial = replicate(short_scenario, setups, 2, seed=4, workers=1)
@@ -175,6 +176,7 @@ def test_compare_with_a_store_resumes(tmp_path, tiny_scenario):
 
 
 # --------------------------------------------------------------------------------------------- sweeps
+@pytest.mark.slow
 def test_sweep_serial_equals_process_pool(tmp_path):
     exp = tiny_experiment()
     serial = sweep(exp, tmp_path / "serial.sqlite", workers=1, progress=False)
@@ -289,6 +291,7 @@ def _ran_in_log(log: Path, pid: int) -> set[tuple[int, str, int]]:
     return {(int(m[1]), m[2], int(m[3])) for m in pattern.finditer(log.read_text(encoding="utf-8"))}
 
 
+@pytest.mark.slow
 def test_killed_batch_resumes_to_the_same_table(tmp_path):
     exp_file = _write_experiment(tmp_path)
     out = tmp_path / "out"
@@ -348,6 +351,7 @@ class Synthetic:
         return dict(params), "synthetic"
 
 
+@pytest.mark.slow
 def test_results_stream_to_the_store_not_into_memory(tmp_path):
     """1,000 replications end with about the same traced memory as 100: nothing accumulates per replication."""
     def peak(reps: int) -> int:
@@ -365,6 +369,7 @@ def test_results_stream_to_the_store_not_into_memory(tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- sequential
+@pytest.mark.slow
 def test_sequential_stops_at_the_target_half_width(tiny_scenario, tmp_path):
     target = 0.02
     res = sequential(tiny_scenario, ["multichannel", "omnichannel"], ["conversion_rate"], target=target,
@@ -379,6 +384,7 @@ def test_sequential_stops_at_the_target_half_width(tiny_scenario, tmp_path):
     assert worst <= target
 
 
+@pytest.mark.slow
 def test_sequential_on_the_paired_criterion_stops_when_the_changes_are_narrow(tiny_scenario):
     """criterion="paired": replications are added until the change of each KPI against the first setup has a
     paired half-width within ±5 % of the baseline mean (revenue) and ±1 point (conversion): checked by hand on

@@ -14,8 +14,8 @@ from sim.core.catalogue import build_catalogue
 from sim.core.fulfilment import DROP_ITEM, _StoresOffer
 from sim.core.model import World
 
+from .helpers import paired
 from .reference import ROOT
-from .test_model import paired
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 N_STORES = 10
@@ -33,6 +33,7 @@ def every_segment(field, value):
     return {f"segments.{i}.{field}": value for i in range(3)}
 
 
+@pytest.mark.slow
 def test_a_store_reserve_keeps_stock_for_walk_in_customers():
     """Tight store stock shared with online orders: holding back a reserve for the aisle lowers the store's
     stockouts and sends fewer online units out of the stores."""
@@ -68,6 +69,7 @@ def test_stock_promised_to_a_click_and_collect_order_leaves_the_aisle_at_once():
     assert w.book.units_lost == lost + 1
 
 
+@pytest.mark.slow
 def test_transfers_between_stores_save_sales_where_stores_do_not_ship():
     """Omnichannel without ship-from-store: a waiting store customer can only be served from another store by a
     transfer to their store. With transfers on, lost sales fall and transfers are counted and paid for."""
@@ -95,6 +97,7 @@ def routing_scenario(rule, cost_per_km=0.0):
                             "fulfilment.cost_per_km": cost_per_km})
 
 
+@pytest.mark.slow
 def test_routing_rules_pick_the_nearest_or_the_cheapest_node():
     runs = {rule: sim.run(routing_scenario(rule, 0.2), "omnichannel", seed=4)
             for rule in ("warehouse_first", "most_stock", "nearest", "cheapest")}
@@ -109,6 +112,7 @@ def test_routing_rules_pick_the_nearest_or_the_cheapest_node():
         runs["warehouse_first"].breakdown["fulfilment"]["home"]["parcels"]
 
 
+@pytest.mark.slow
 def test_pickup_points_take_their_share_of_online_parcels_in_every_setup():
     share = 0.3
     sc = short_default(3, **every_segment("pickup_point_share", share))
@@ -119,6 +123,7 @@ def test_pickup_points_take_their_share_of_online_parcels_in_every_setup():
     assert sim.run(short_default(3), "multichannel", seed=2).breakdown["fulfilment"]["pickup_point"]["parcels"] == 0
 
 
+@pytest.mark.slow
 def test_pickups_bring_extra_store_purchases():
     sc = {p: short_default(5, **{"fulfilment.pickup_extra_purchase_prob": p}) for p in (0.0, 0.5, 1.0)}
     runs = {p: sim.run(s, "omnichannel", seed=5) for p, s in sc.items()}
@@ -136,6 +141,7 @@ def test_pickups_bring_extra_store_purchases():
     assert sim.run(sc[1.0], "multichannel", seed=5).kpis["pickup_extra_revenue"] == 0
 
 
+@pytest.mark.slow
 def test_return_rates_follow_channel_and_category_and_write_offs_leave_stock():
     p = 0.1
     rates = {**every_segment("after_sale.return_store", p), **every_segment("after_sale.return_online", p),
@@ -158,6 +164,7 @@ def test_return_rates_follow_channel_and_category_and_write_offs_leave_stock():
     assert base.kpis["written_off_units"] == 0
 
 
+@pytest.mark.slow
 def test_a_broken_promise_costs_satisfaction():
     """Cross-channel with a short warehouse: on a day-old view, promised units fail at picking and the customer
     is told late; on a live view the same customers see the gap at once. Same lost units, unhappier customers."""
@@ -169,6 +176,7 @@ def test_a_broken_promise_costs_satisfaction():
     assert stale.kpis["satisfaction"] < live.kpis["satisfaction"]
 
 
+@pytest.mark.slow
 def test_store_options_narrow_what_the_setup_allows():
     """Store 0 neither ships nor hosts click & collect: it picks nothing; the other stores do."""
     sc = short_default(4, **{"stores.0.ship_from_store": False, "stores.0.click_collect": False})

@@ -15,6 +15,7 @@ DEFAULT = ROOT / "scenarios" / "default.yaml"
 NATIONAL = ROOT / "scenarios" / "national_chain.yaml"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize(
     ("path", "overrides"),
     [(DEFAULT, {"horizon_days": 3, "warmup_days": 1}), (NATIONAL, {"horizon_days": 3, "warmup_days": 1})],

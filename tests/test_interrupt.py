@@ -75,6 +75,7 @@ def rows(store: Path) -> int:
         return 0
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs /proc to see the workers start")
 @pytest.mark.parametrize("settle", [0.0, 1.0], ids=["workers-starting", "workers-simulating"])
 def test_ctrl_c_during_compare_leaves_nothing(tmp_path, settle):
@@ -91,6 +92,7 @@ def test_ctrl_c_during_compare_leaves_nothing(tmp_path, settle):
     assert sorted(p.name for p in tmp_path.iterdir()) == []  # no output folder, no staging folder
 
 
+@pytest.mark.slow
 def test_ctrl_c_during_sweep_keeps_a_consistent_store_and_a_second_writer_is_refused(tmp_path, capsys):
     exp = tmp_path / "e.yaml"
     exp.write_text(f"name: interrupt-me\nscenario: {DEFAULT}\nreplications: 1000\nseed: 3\n"  # stopped early

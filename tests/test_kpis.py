@@ -13,8 +13,8 @@ from sim.experiments.plausibility import check_plausibility
 from sim.scenario import benchmarks
 from sim.scenario.schema import ScenarioError
 
+from .helpers import small_scenario
 from .reference import ROOT
-from .test_model import small_scenario
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 LIBRARY = ("default", "electronics", "grocery", "small_business", "black_friday")
@@ -66,6 +66,8 @@ def test_stockouts_and_fill_rate_move_together_between_setups():
 
 
 # --------------------------------------------------------------------------------------------- customer figures
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 def test_multichannel_customers_spend_more_under_omnichannel():
     """The seeds' +15-35 % basket of omnichannel customers comes out of the mechanisms (a recommendation per
     channel used with the unified record, purchases at pickup), measured on common random numbers; without
@@ -110,6 +112,8 @@ def test_an_exception_must_name_a_judged_kpi():
         sim.load_scenario(DEFAULT, {"benchmark_exceptions": {"revenue": "a peak"}})
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(600)
 @pytest.mark.parametrize("name", LIBRARY)
 def test_library_baseline_is_plausible(name):
     """Each library scenario's multichannel baseline lies inside every benchmark of its sector, except the ones

@@ -6,6 +6,7 @@ import ast
 import dataclasses
 import math
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -125,6 +126,7 @@ OPS = st.tuples(st.sampled_from(["order", "left", "lines", "parcel", "after", "m
                 st.integers(0, 6), st.floats(0, 50, allow_nan=False))
 
 
+@pytest.mark.slow
 @settings(max_examples=60, deadline=None)
 @given(before=st.lists(OPS, max_size=25), after=st.lists(OPS, max_size=25))
 def test_window_holds_exactly_what_was_booked_after_the_snapshot(before, after):

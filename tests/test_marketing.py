@@ -39,6 +39,7 @@ WITH_DATA = {"setups": {"cross+crm": {"base": "cross-channel", "customer_data": 
              **every_segment("cart_abandon_prob", 0.3)}
 
 
+@pytest.mark.slow
 def test_reminders_recover_carts_only_where_the_setup_has_customer_data():
     """Carts left at checkout, lost on a channel switch, or left when giving up: only a setup with the customer
     record sends reminders, and a recovered cart is an order."""
@@ -52,6 +53,7 @@ def test_reminders_recover_carts_only_where_the_setup_has_customer_data():
         assert r.kpis["recovered_revenue"] > 0
 
 
+@pytest.mark.slow
 def test_reminders_recover_more_carts_with_a_higher_return_probability():
     low = scenario(**every_segment("reminder_return_prob", 0.1), **WITH_DATA)
     high = scenario(**every_segment("reminder_return_prob", 0.5), **WITH_DATA)
@@ -60,6 +62,7 @@ def test_reminders_recover_more_carts_with_a_higher_return_probability():
         assert total(high, setup, "orders") > total(low, setup, "orders")
 
 
+@pytest.mark.slow
 def test_a_recovered_cart_is_one_order_counted_once():
     """Everyone comes back: each recovered cart is one order of the window's orders, the customers still add up
     (arrived = ordered + left + inside, checked by the run), and recovered revenue is part of revenue."""
@@ -77,6 +80,7 @@ def test_a_recovered_cart_is_one_order_counted_once():
 
 
 # --------------------------------------------------------------------------------------------- chatbot
+@pytest.mark.slow
 def test_a_chatbot_lowers_the_calls_reaching_agents_and_their_wait():
     bot = scenario(**every_segment("chatbot_containment", 0.5), **{"call_centre.agents": 6})
     no_bot = scenario(**{"call_centre.agents": 6})
@@ -91,6 +95,7 @@ def test_a_chatbot_lowers_the_calls_reaching_agents_and_their_wait():
     assert np.isnan(sim.run(bot, "multichannel", seed=1).kpis["chatbot_deflection_rate"])
 
 
+@pytest.mark.slow
 def test_a_chatbot_that_answers_badly_costs_satisfaction():
     good = scenario(**every_segment("chatbot_containment", 0.6))
     bad = scenario(**every_segment("chatbot_containment", 0.6), **every_segment("chatbot_failure", 1.0))
@@ -102,6 +107,7 @@ GAP = {"marketing.channel_price_index": {"web": 0.85, "app": 0.85},
        **every_segment("price_reaction", {"accept": 0.4, "switch": 0.4, "haggle": 0.1, "leave": 0.1})}
 
 
+@pytest.mark.slow
 def test_a_channel_price_gap_raises_switching_and_unified_pricing_removes_it():
     gap, flat = scenario(**GAP), scenario(**every_segment("price_reaction", GAP["segments.0.marketing.price_reaction"]))
     for setup in ("multichannel", "cross-channel"):
@@ -115,6 +121,7 @@ def test_a_channel_price_gap_raises_switching_and_unified_pricing_removes_it():
     assert total(gap, "omnichannel", "revenue") == total(flat, "omnichannel", "revenue")
 
 
+@pytest.mark.slow
 def test_customers_who_leave_over_a_price_gap_are_lost_orders():
     leave = scenario(**{**GAP, **every_segment("price_reaction", {"accept": 0.0, "leave": 1.0})})
     stay = scenario(**{**GAP, **every_segment("price_reaction", {"accept": 1.0})})
@@ -129,6 +136,7 @@ PROMO = {"name": "web sale", "start_day": 1, "days": 1, "discount": 0.2, "basket
          "channels": ["web"], "categories": ["tops"]}
 
 
+@pytest.mark.slow
 def test_a_promotion_raises_revenue_in_its_scope_and_window_and_costs_its_discount():
     promo, plain = scenario(promotions=[PROMO]), scenario()
     for setup in ("cross-channel", "omnichannel"):
@@ -145,12 +153,14 @@ def test_a_promotion_raises_revenue_in_its_scope_and_window_and_costs_its_discou
         assert rev_promo > rev_plain
 
 
+@pytest.mark.slow
 def test_a_promotion_outside_the_window_changes_nothing():
     late = scenario(promotions=[{**PROMO, "start_day": 30}])
     a, b = sim.run(late, "cross-channel", seed=1), sim.run(scenario(), "cross-channel", seed=1)
     assert a.kpis == b.kpis and a.events == b.events
 
 
+@pytest.mark.slow
 def test_pull_forward_takes_traffic_from_the_days_after():
     peak = {"start_day": 1, "days": 1, "traffic_uplift": 2.0}
     a = sim.run(scenario(promotions=[{**peak, "pull_forward": 0.5}]), "multichannel", seed=1)
@@ -181,6 +191,7 @@ OFFER = {"name": "daily", "segment": "digital-native", "start_day": 1.5, "every_
          "uptake": 0.1, "discount": 0.1, "cost_per_offer": 0.05}
 
 
+@pytest.mark.slow
 def test_targeted_offers_need_customer_data_and_personalisation():
     sc = scenario(**{"marketing.offers": [OFFER]})
     for setup in ("multichannel", "cross-channel"):
@@ -192,6 +203,7 @@ def test_targeted_offers_need_customer_data_and_personalisation():
     assert 0 < k["offer_orders"] <= k["offers_sent"] and k["offer_revenue"] > 0
 
 
+@pytest.mark.slow
 def test_offers_bring_orders_and_more_with_a_higher_uptake():
     plain = scenario()
     low = scenario(**{"marketing.offers": [OFFER]})
@@ -205,6 +217,7 @@ def test_offers_bring_orders_and_more_with_a_higher_uptake():
     assert total(high, "omnichannel", "customers") == total(plain, "omnichannel", "customers")
 
 
+@pytest.mark.slow
 def test_offers_to_lapsed_customers_reach_only_recent_detractors():
     """The audience is the customers rated detractors within ``lapsed_days``: fewer with a shorter memory, never
     more than there were, and the cap on recipients is not reached."""

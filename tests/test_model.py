@@ -13,8 +13,8 @@ import sim
 from sim.core.customers import Population
 from sim.core.kpis import KPIS
 from sim.core.model import DAILY_KPIS, World, day_windows, measured_window, simulate
-from sim.scenario.schema import scenario_from_dict
 
+from .helpers import paired, small_scenario
 from .reference import ROOT
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -24,6 +24,7 @@ def short_default(**overrides):
     return sim.load_scenario(DEFAULT, {"horizon_days": 5, "warmup_days": 0, **overrides})
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("setup", sim.SETUP_NAMES)
 def test_books_balance_on_default(setup):
     r = sim.run(short_default(), setup, seed=7)
@@ -36,6 +37,7 @@ def test_books_balance_on_default(setup):
     assert r.kpis["orders"] == b["ordered"]
 
 
+@pytest.mark.slow
 def test_same_seed_same_numbers():
     sc = short_default()
     a, b = sim.run(sc, "omnichannel", seed=3), sim.run(sc, "omnichannel", seed=3)
@@ -44,6 +46,7 @@ def test_same_seed_same_numbers():
     assert a.kpis["revenue"] != c.kpis["revenue"]
 
 
+@pytest.mark.slow
 def test_common_random_numbers_same_customers_under_every_setup():
     """Each setup sees the same arrivals, journeys, baskets and service needs: they are drawn before any event."""
     sc = short_default()
@@ -76,16 +79,7 @@ def test_a_new_stream_does_not_shift_the_others():
     assert [(c.t, c.lines) for c in pop2.days(0, 1, 1e9)] == before
 
 
-PAIRS = 3
-
-
-def paired(sc, setup_a, setup_b, *kpis):
-    """Per-seed differences b - a (common random numbers) of each KPI, one array per KPI."""
-    runs = [(sim.run(sc, setup_a, seed=s).kpis, sim.run(sc, setup_b, seed=s).kpis) for s in range(PAIRS)]
-    out = [np.array([b[k] - a[k] for a, b in runs]) for k in kpis]
-    return out[0] if len(out) == 1 else out
-
-
+@pytest.mark.slow
 def test_shared_stock_lowers_stockouts_at_equal_total_stock():
     """Multichannel vs the same setup with one shared pool: same customers, same stock, fewer stockouts."""
     sc = short_default(horizon_days=10, setups={"pooled": {"base": "multichannel", "shared_stock": True,
@@ -96,6 +90,7 @@ def test_shared_stock_lowers_stockouts_at_equal_total_stock():
     assert (np.abs(on_hand) < 0.02 * sim.run(sc, "multichannel", seed=0).kpis["avg_on_hand_units"]).all()
 
 
+@pytest.mark.slow
 def test_cart_continuity_raises_conversion():
     sc = short_default(setups={"keeps-cart": {"base": "multichannel", "cart_continuity": "full"},
                                "friction": {"base": "multichannel", "cart_continuity": "friction"}})
@@ -103,6 +98,7 @@ def test_cart_continuity_raises_conversion():
     assert (paired(sc, "friction", "keeps-cart", "conversion_rate") > 0).all()
 
 
+@pytest.mark.slow
 def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
     """Picking online orders takes the same staff who advise walk-in customers: omnichannel may lose."""
     overrides = {f"stores.{i}.staff": 1 for i in range(10)}
@@ -115,6 +111,7 @@ def test_ship_from_store_with_too_few_staff_hurts_in_store_service():
     assert (paired(sc, "no-store-picking", "omnichannel", "store_service_level") < 0).all()
 
 
+@pytest.mark.slow
 def test_personalisation_adds_units_only_where_the_setup_has_the_data():
     sc = short_default(horizon_days=3, setups={
         "multi-reco": {"base": "multichannel", "personalisation": True},
@@ -126,52 +123,6 @@ def test_personalisation_adds_units_only_where_the_setup_has_the_data():
 
 
 # --------------------------------------------------------------------------------------------- properties
-def small_scenario(n_stores, n_skus, cpd, stock, staff, channels_store, backorders, periodic, lot=None,
-                   routing="warehouse_first", reserve=0, writeoff=0.0, marketing=False, horizon=3, warmup=0):
-    policy = {"policy": "periodic", "review_days": 1, "order_up_to": stock, "lead_time_days": 1.5} if periodic \
-        else {"policy": "continuous", "order_up_to": stock, "reorder_point": max(stock - 3, -1),
-              "lead_time_days": {"dist": "exponential", "mean": 1.0}, "order_quantity": lot}
-    policy["stockout"] = "backorders" if backorders else "lost_sales"
-    stores = [{"name": f"s{i}", "open_hour": 8, "close_hour": 20, "staff": staff, "tills": 1,
-               "till_time_min": {"dist": "exponential", "mean": 3}, "advice_prob": 0.3 if staff else 0.0,
-               "advice_time_min": {"dist": "exponential", "mean": 4}, "queue_capacity": 4,
-               "replenishment": policy, "x_km": 3.0 * i, "y_km": 1.0, "reserve_units": min(reserve, stock),
-               "ship_from_store": i != 1} for i in range(n_stores)]
-    levers = {"marketing": {"cart_abandon_prob": 0.3, "reminder_return_prob": 0.5, "chatbot_containment": 0.5,
-                            "chatbot_failure": 0.3,
-                            "price_reaction": {"accept": 0.4, "switch": 0.3, "haggle": 0.2, "leave": 0.1}}} \
-        if marketing else {}
-    market = {"marketing": {"channel_price_index": {"web": 0.9, "call_centre": 1.1}, "reminder_delay_hours": {
-        "dist": "exponential", "mean": 3}},
-              "promotions": [{"start_day": 1, "days": 1, "discount": 0.3, "basket_uplift": 1.7, "channels": ["web"],
-                              "traffic_uplift": 1.5, "pull_forward": 0.5}]} if marketing else {}
-    return scenario_from_dict({
-        "name": "prop", "horizon_days": horizon, "warmup_days": warmup, "customers_per_day": cpd, **market,
-        "catalogue": {"generator": {"n_skus": n_skus, "price_median": 20, "zipf_exponent": 1.0}},
-        "stores": stores,
-        "warehouse": {"replenishment": {"policy": "periodic", "order_up_to": stock, "lead_time_days": 2},
-                      "x_km": 10.0, "reserve_units": min(reserve, stock)},
-        "fulfilment": {"routing": routing, "cost_per_km": 0.5, "return_writeoff_share": writeoff,
-                       "pickup_extra_purchase_prob": 0.5, "return_handling_days": 0.2},
-        "call_centre": {"agents": 1, "handle_time_min": {"dist": "exponential", "mean": 5}},
-        "touchpoints": {"web": {"visit_min": 5, "sells": True}, "social": {"visit_min": 2}},
-        "segments": [{"name": "a", "share": 1.0,
-                      "channels": {"store": channels_store, "web": (1 - channels_store) / 2,
-                                   "call_centre": (1 - channels_store) / 2},
-                      "journey": {"touchpoint_mix": {"web": 0.5, "social": 0.3, "call_centre": 0.2},
-                                  "mean_touchpoints": 3, "gap_min": 30},
-                      "basket": {"lines_mean": 2, "units_per_line_mean": 1.5},
-                      "store_patience_min": {"dist": "exponential", "mean": 5},
-                      "call_patience_min": {"dist": "exponential", "mean": 2},
-                      "click_collect_share": 0.5, "pickup_point_share": 0.3, "restart_abandon_prob": 0.5,
-                      "after_sale": {"return_store": 0.3, "return_online": 0.5, "return_after_days": 0.5,
-                                     "repeat_promoter": 0.3},
-                      "stockout_reaction": {"substitute": 0.2, "other_store": 0.2, "wait": 0.2, "drop_item": 0.2,
-                                            "drop_basket": 0.2},
-                      "recommendation_accept": 0.3, **levers}],
-    })
-
-
 @settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(n_stores=st.integers(1, 3), n_skus=st.integers(1, 20), cpd=st.integers(0, 300), stock=st.integers(0, 8),
        staff=st.sampled_from([None, 1, 3]), channels_store=st.sampled_from([0.0, 0.5, 1.0]),
@@ -202,6 +153,7 @@ def test_unlimited_staff_means_no_wait():
     assert r.kpis["store_service_level"] == 1
 
 
+@pytest.mark.slow
 def test_a_staler_stock_view_breaks_more_promises():
     """Cross-channel promises endless-aisle orders on the last sync of warehouse stock: the older the view,
     the more orders fail at picking (a short warehouse makes the difference visible)."""
@@ -216,6 +168,7 @@ def test_a_staler_stock_view_breaks_more_promises():
     assert sim.run(live, "live-view", seed=0).kpis["failed_promise_units"] == 0
 
 
+@pytest.mark.slow
 def test_returns_come_back_where_the_setup_takes_them():
     """Same customers: omnichannel takes every return back in the customer's store; otherwise an online order
     goes back to the warehouse. The units are sellable again, and the share of orders returned is the chance."""

@@ -10,6 +10,7 @@ import tempfile
 from functools import cache
 from pathlib import Path
 
+import pytest
 import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -86,6 +87,7 @@ def mutated_dicts(draw):
     return yaml.safe_dump(data, sort_keys=False, allow_unicode=True).encode("utf-8")
 
 
+@pytest.mark.slow
 @given(mutated_dicts())
 @SETTINGS
 def test_mutated_fields_load_or_are_refused_with_a_field_path(data):

@@ -62,6 +62,8 @@ def _pngs(cell) -> int:
     return sum("image/png" in out.get("data", {}) for out in cell.get("outputs", []))
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(900)
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_runs_and_shows_its_charts(path, tmp_path, monkeypatch):
     for name, value in QUICK.items():  # the kernel inherits them
@@ -103,6 +105,8 @@ def _consultant(monkeypatch) -> dict:
     raise AssertionError("consultant.ipynb defines no staffing()")
 
 
+@pytest.mark.slow
+@pytest.mark.timeout(1800)
 def test_consultant_recommends_at_its_default_what_it_recommends_at_28_days(monkeypatch):
     """Issue 16: two days recommended 2 staff per store (a Monday and a Tuesday), which missed the service target
     over a whole week. At the notebook's default (two whole weeks after the warm-up, replications to the target

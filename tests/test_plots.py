@@ -76,6 +76,7 @@ def test_palette_is_okabe_ito_and_stable_per_setup():
     assert plots.setup_colours(list(SETUPS) + ["a", "b", "c", "d", "e", "f"])["f"] == plots.OKABE_ITO[0]
 
 
+@pytest.mark.slow
 def test_kpi_bars_png(summary, tmp_path):
     kpis = [*KPIS, "call_service_level"]
     out = plots.kpi_bars(summary, kpis, tmp_path / "kpis.png", title="synthetic")
@@ -83,6 +84,7 @@ def test_kpi_bars_png(summary, tmp_path):
     assert_png(out)
 
 
+@pytest.mark.slow
 def test_figures_show_as_png_in_ipython_without_pyplot(summary, tmp_path):
     """A figure returned in a notebook cell displays as an image (issue 15), drawn as the saved file is."""
     import subprocess
@@ -229,6 +231,7 @@ def test_result_means_is_one_tidy_table(model_runs, means, daily):
     assert list(daily.columns) == ["setup", "series", "day", "mean"] and set(daily["day"]) == {1}
 
 
+@pytest.mark.slow
 def test_stock_over_time_png(model_runs, daily, tmp_path):
     out = plots.stock_over_time(daily, tmp_path / "stock.png")
     assert out == tmp_path / "stock.png"
@@ -246,6 +249,7 @@ def test_stock_over_time_png(model_runs, daily, tmp_path):
     assert sum(ln.get_ydata()[0] for ln in omni_nodes.lines) == pytest.approx(np.mean(omni))
 
 
+@pytest.mark.slow
 def test_queue_waits_png_with_targets(model_runs, means, scenario, tmp_path):
     store_target = scenario.fulfilment.store_wait_target_min
     call_target = scenario.call_centre.target_wait_s / 60.0
@@ -264,6 +268,7 @@ def test_queue_waits_png_with_targets(model_runs, means, scenario, tmp_path):
     assert axes[2].patches[0].get_height() == pytest.approx(expected)
 
 
+@pytest.mark.slow
 def test_funnel_png(model_runs, means, tmp_path):
     assert_png(plots.funnel(means, tmp_path / "funnel.png"))
     fig = plots.funnel_figure(means)
@@ -285,6 +290,7 @@ def test_funnel_png(model_runs, means, tmp_path):
     assert (by_stage >= 0).all()
 
 
+@pytest.mark.slow
 def test_channel_flows_png(model_runs, means, tmp_path):
     assert_png(plots.channel_flows(means, tmp_path / "flows.png"))
     fig = plots.channel_flows_figure(means)
@@ -318,6 +324,7 @@ def test_touchpoint_usage_png(model_runs, means, tmp_path):
     assert not visible(no_ref)[0].collections
 
 
+@pytest.mark.slow
 def test_charts_of_one_run_per_setup(scenario, tmp_path):
     """A mapping setup -> one Result (e.g. from sim.run) is enough for every chart of model runs."""
     results = {s: sim.run(scenario, setup=s, seed=5) for s in ("multichannel", "omnichannel")}

@@ -36,6 +36,7 @@ def test_the_readme_has_python_snippets_and_workers_are_guarded():
             assert 'if __name__ == "__main__":' in block, block
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("index", range(len(snippets())))
 def test_readme_snippet_runs_as_a_script(tmp_path, index):
     script = tmp_path / f"snippet{index}.py"

@@ -18,9 +18,8 @@ from sim.core.engine import Engine
 from sim.core.model import World
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
+from .helpers import problems, small_scenario
 from .reference import ROOT, VALIDATION, check
-from .test_config import problems
-from .test_model import small_scenario
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 TWO = VALIDATION / "two_classes.yaml"
@@ -64,6 +63,7 @@ def comparable(kpis: dict[str, float]) -> dict[str, float]:
 
 
 # --------------------------------------------------------------------------------------------- policies per class
+@pytest.mark.slow
 def test_each_class_meets_its_own_closed_form():
     """One store, two SKUs: I1's base stock with backorders for one category, a daily reset with lost sales for
     the other; each SKU's fill rate matches its own policy's exact value."""
@@ -172,6 +172,7 @@ def test_orders_follow_each_class_review_period_and_lead_time():
         assert len(got) >= len(days[sku]) - 1 and got == [d + lead for d in days[sku][: len(got)]]
 
 
+@pytest.mark.slow
 def test_no_by_category_and_an_empty_one_give_the_same_numbers():
     base = sim.load_scenario(DEFAULT, {"horizon_days": 2, "warmup_days": 0})
     empty = sim.load_scenario(DEFAULT, {"horizon_days": 2, "warmup_days": 0, "warehouse.replenishment.by_category": {},
@@ -181,6 +182,7 @@ def test_no_by_category_and_an_empty_one_give_the_same_numbers():
     assert a.events == b.events
 
 
+@pytest.mark.slow
 def test_splitting_a_policy_into_identical_classes_changes_no_number():
     """The same policy given again for some categories (fixed lead times, so no random stream differs): the per
     (node, SKU) refactor gives the same KPIs, only more review events."""
@@ -203,6 +205,7 @@ def test_splitting_a_policy_into_identical_classes_changes_no_number():
 TRUCK = {f"stores.{i}.replenishment.delivery": "per_review" for i in range(10)}
 
 
+@pytest.mark.slow
 def test_one_truck_per_review_with_fixed_lead_times_changes_no_number():
     """With fixed lead times a review's separate orders arrive together anyway, in the order they were placed: a
     store's weekly truck (delivery: per_review) gives the same numbers with one receipt event per review."""
@@ -217,6 +220,7 @@ def test_one_truck_per_review_with_fixed_lead_times_changes_no_number():
         assert a.kpis["orders"] > 0 and b.events < a.events - 1000  # the day-7 reviews order ~1,400 SKU lines
 
 
+@pytest.mark.slow
 def test_a_review_ships_on_one_truck_with_one_lead_time():
     """Random lead times: every SKU a store orders at a review arrives at one instant, each review's truck after
     a lead time of its own; the units received are the units ordered."""
@@ -295,6 +299,7 @@ def step_days(w: World, days: int):
         yield w.net.inv
 
 
+@pytest.mark.slow
 def test_unlimited_or_ample_capacity_gives_the_same_numbers():
     """An ample capacity never binds, so every order ships at once as with none: the same numbers."""
     short = {"horizon_days": 8, "warmup_days": 0, "customers_per_day": 1500}  # weekly reviews order on day 7

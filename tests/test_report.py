@@ -9,7 +9,6 @@ from __future__ import annotations
 import base64
 import html
 import json
-import os
 import re
 import shutil
 import subprocess
@@ -25,44 +24,12 @@ import sim
 from sim.interfaces import cli
 from sim.outputs.report import infer_confidence, write_report
 
+from .helpers import last_line
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 CHROMIUM_FLAGS = ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                   "--disable-component-update", "--disable-sync", "--no-first-run", "--virtual-time-budget=5000")
-
-
-# --------------------------------------------------------------------------------------------- set-up
-def _apt(*args: str) -> subprocess.CompletedProcess:
-    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    return subprocess.run(["apt-get", *args], capture_output=True, text=True, timeout=1200, env=env)
-
-
-def _last_line(text: str) -> str:
-    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else "no output"
-
-
-@pytest.fixture(scope="session")
-def chromium() -> str:
-    """Path of Debian's chromium, installed with apt-get when absent; skip with the reason if that fails."""
-    found = shutil.which("chromium") or ("/usr/bin/chromium" if Path("/usr/bin/chromium").exists() else None)
-    if found:
-        return found
-    if shutil.which("apt-get") is None:
-        pytest.skip("chromium is not installed and this system has no apt-get to install it (Debian's package)")
-    if os.geteuid() != 0:
-        pytest.skip("chromium is not installed and installing it with apt-get needs root; "
-                    "run `apt-get update && apt-get install -y chromium` as root")
-    try:
-        update = _apt("update")
-        install = _apt("install", "-y", "chromium") if update.returncode == 0 else update
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        pytest.skip(f"chromium is not installed and apt-get could not run: {exc}")
-    found = shutil.which("chromium")
-    if install.returncode != 0 or not found:
-        pytest.skip(f"chromium is not installed and `apt-get install -y chromium` failed: "
-                    f"{_last_line(install.stderr or install.stdout)}")
-    return found
 
 
 def browse(chromium: str, page: Path, tmp: Path, *extra: str) -> str:
@@ -70,7 +37,7 @@ def browse(chromium: str, page: Path, tmp: Path, *extra: str) -> str:
     profile = tmp / f"profile-{len(list(tmp.glob('profile-*')))}"
     done = subprocess.run([chromium, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", *extra, page.as_uri()],
                           capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, _last_line(done.stderr)
+    assert done.returncode == 0, last_line(done.stderr)
     return done.stdout
 
 
@@ -126,6 +93,7 @@ def expected_images(folder: Path) -> int:
     return len(list(folder.glob("*.png"))) + 1
 
 
+@pytest.mark.slow
 def test_report_is_self_contained(results, tmp_path):
     page = write_report(results, tmp_path / "report.html", meta=META)
     text = page.read_text(encoding="utf-8")
@@ -152,6 +120,7 @@ def test_report_is_self_contained(results, tmp_path):
     assert f"<code>fill_rate</code></td><td>{html.escape(fill.unit)}</td>" in text
 
 
+@pytest.mark.slow
 def test_report_defaults_and_inference(results, tmp_path):
     folder = tmp_path / "copy"
     shutil.copytree(results, folder)

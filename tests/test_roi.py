@@ -137,6 +137,7 @@ def real_compare():
     return scenario, *compare_runs(scenario, list(SETUP_NAMES), replications=3, seed=4, workers=1)
 
 
+@pytest.mark.slow
 def test_roi_from_a_real_compare(real_compare, tmp_path):
     scenario, summary, runs = real_compare
     table = roi_table(summary, horizon_days=scenario.horizon_days - scenario.warmup_days, scenario=scenario)
@@ -181,6 +182,7 @@ def test_a_horizon_that_is_not_whole_weeks_gives_no_yearly_figure(real_compare):
     assert any("no payback computed" in s and "not whole weeks" in s for s in decision.sentences)
 
 
+@pytest.mark.slow
 def test_default_scenario_payback_and_roi_with_their_intervals():
     """The default scenario, a full week measured after its warm-up: payback and 12-month ROI net of running costs
     and the measured operating costs, with a 6-month ramp-up, each with its interval. The studies' 20-35 % ROI is not

@@ -44,6 +44,7 @@ def test_is_commented(path):
     assert sum("#" in ln for ln in lines) >= 20, f"{path.name}: comment the figures with their origin"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("path", SCENARIOS, ids=[p.stem for p in SCENARIOS])
 def test_short_compare_under_every_setup(path):
     full = load_scenario(path)

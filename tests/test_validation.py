@@ -124,6 +124,7 @@ def test_no_waiting_room_serves_whoever_finds_a_free_till():
     assert _store(r)["store_balk_rate"] == 0 and r.books["left"] == 0
 
 
+@pytest.mark.slow
 def test_q4_littles_law_default_scenario():
     sc = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"horizon_days": 7, "warmup_days": 0})
     for setup in sim.SETUP_NAMES:
@@ -151,6 +152,7 @@ def test_little_gap_detects_a_broken_counter():
 P1_SILOED_LOST, P1_POOLED_LOST = 1.3233, 0.0518
 
 
+@pytest.mark.slow
 def test_p1_pooling_siloed():
     res = replicate("p1_pooling.yaml", "multichannel", n=24, seed=11, overrides={"horizon_days": 1000})
     check(kpi(res, lambda r: r.kpis["lost_sales_units"] / 1000), P1_SILOED_LOST, 0.03 * P1_SILOED_LOST,
@@ -158,6 +160,7 @@ def test_p1_pooling_siloed():
     check(kpi(res, lambda r: r.kpis["fill_rate"]), 0.98346, 0.002, "siloed fill rate")
 
 
+@pytest.mark.slow
 def test_p1_pooling_pooled():
     """Pooled: one shared pool of 100 reset every morning, so a day loses exactly (D - 100)+ units.
 
@@ -202,6 +205,7 @@ def test_p1_one_store_pooling_equals_siloed():
 # use I1's relative tolerance of 2 %: an absolute ±0.005 on a mean of 6 units would need ~400 runs.
 
 
+@pytest.mark.timeout(600)
 @pytest.mark.slow
 def test_i1_base_stock_with_backorders():
     res = replicate("i1_base_stock_backorders.yaml", "multichannel", n=64, seed=21, overrides={"horizon_days": 8000})
@@ -210,6 +214,7 @@ def test_i1_base_stock_with_backorders():
     check(kpi(res, lambda r: r.kpis["avg_on_hand_units"]), 5.3308, 0.02 * 5.3308, "I1 mean on hand")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lead", ["fixed", "exponential"])
 def test_i2_base_stock_with_lost_sales(lead):
     res = replicate("i2_base_stock_lost_sales.yaml", "multichannel", n=16, seed=22,
@@ -236,6 +241,7 @@ def test_zero_stock_fills_nothing():
     assert r.kpis["fill_rate"] == 0 and r.kpis["lost_sales_units"] == r.kpis["customers"] > 0
 
 
+@pytest.mark.slow
 def test_s_q_policy_fill_rate_matches_theory():
     """(s,Q) with backorders, Poisson demand, fixed lead time L: the position is uniform on s+1..s+Q, so a unit is
     filled at once with probability (1/Q) sum_y P(D(L) <= y - 1) over those positions."""

@@ -23,6 +23,7 @@ LIBRARY = sorted((ROOT / "scenarios").glob("*.yaml"))
 FAST = ["--replications", "20", "--days", "28", "--workers", "1"]
 
 
+@pytest.mark.slow
 def test_stock_that_starts_full_and_settles_gets_a_warm_up():
     """Stock starts at order-up-to and falls to its steady level within the first weekly cycle: Welch's average
     leaves the first days out, and the steady level is well under the first day's stock."""
@@ -34,6 +35,7 @@ def test_stock_that_starts_full_and_settles_gets_a_warm_up():
         assert w.window == 3                      # ... and a weekly review gives a week's moving average
 
 
+@pytest.mark.slow
 def test_stock_at_steady_state_from_the_start_gets_none():
     """Daily review with no lead time: every morning each shelf is back at order-up-to, so the end-of-day stock
     is steady from day 1 (the same cycle every day); Welch's method finds no warm-up. The same scenario with the
@@ -63,6 +65,7 @@ def unfitted(tmp_path: Path) -> Path:
     return path
 
 
+@pytest.mark.slow
 def test_write_changes_only_the_two_lines_and_says_which_command_fitted_them(tmp_path, capsys):
     path = unfitted(tmp_path)
     original = path.read_text(encoding="utf-8")

@@ -497,6 +497,6 @@ def _normalise(counts: dict[str, int]) -> dict[str, float]:
     total = sum(counts.values())
     probs = {k: v / total for k, v in counts.items()}
     # absorb float rounding so that the row passes the sum-to-one check exactly
-    last = max(probs, key=probs.get)
+    last = max(probs, key=probs.__getitem__)
     probs[last] += 1.0 - sum(probs.values())
     return probs

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 import zlib
 from pathlib import Path
 from typing import Any, Literal
@@ -224,7 +225,7 @@ def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
     return exp
 
 
-def load_experiment(path: str | Path) -> Experiment:
+def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     """Read and validate an experiment YAML file; raise :class:`ExperimentError` listing every problem."""
     return experiment_from_dict(read_yaml(path, ExperimentError, kind="experiment"), Path(path).parent)
 

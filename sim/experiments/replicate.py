@@ -67,7 +67,7 @@ class ModelEvaluator:
     """The simulation as an :class:`~sim.experiments.batch.Evaluator`: a design point's params are dotted-path overrides of
     ``scenario``."""
 
-    evaluate = staticmethod(run_model)
+    evaluate: staticmethod[[Any, str, np.random.SeedSequence], Any] = staticmethod(run_model)  # or a Result (below)
 
     def __init__(self, scenario: Any):
         self.scenario = scenario

@@ -170,7 +170,7 @@ class Store:
     def _release(self) -> None:
         key, self._lock_file = self._lock_file, None
         held = _HELD.get(key) if key is not None else None
-        if held is not None:
+        if key is not None and held is not None:
             held[1] -= 1
             if held[1] <= 0:
                 del _HELD[key]
@@ -187,7 +187,8 @@ class Store:
         self._writer()
         cur = self.conn.execute("INSERT INTO batches (started, pid, command) VALUES (?, ?, ?)",
                                 (time.time(), os.getpid(), command))
-        self.batch = int(cur.lastrowid)
+        assert cur.lastrowid is not None  # sqlite3 sets it after every INSERT
+        self.batch = cur.lastrowid
         return self.batch
 
     def set_meta(self, values: Mapping[str, Any]) -> None:

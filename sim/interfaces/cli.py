@@ -565,8 +565,8 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
             raise UsageError(f"{PROG}: --log {args.log}: no such file")
         chain, counts = fit_chain(args.log)
         fitted = with_chain(scenario, chain, args.segment)
-        changes = [(("segments", i, "journey", "chain"), seg.journey.chain.model_dump(mode="json"))
-                   for i, seg in enumerate(fitted.segments) if seg.journey.chain != scenario.segments[i].journey.chain]
+        changes = [(("segments", i, "journey", "chain"), new.model_dump(mode="json")) for i, seg in enumerate(fitted.segments)
+                   if (new := seg.journey.chain) is not None and new != scenario.segments[i].journey.chain]
         print(f"fitted a chain over {len(chain.transitions)} touchpoints from "
               f"{sum(counts['start'].values())} journeys")
     else:

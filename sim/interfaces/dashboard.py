@@ -245,7 +245,7 @@ class Dashboard:
 
     def _scenario_changed(self, *_: Any) -> None:
         try:
-            scenario, _ = self._base()
+            scenario = self._base()[0]
         except sim.ScenarioError as exc:
             self._show_messages(exc.problems)
             return

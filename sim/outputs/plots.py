@@ -13,7 +13,7 @@ import io
 import math
 from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -237,7 +237,7 @@ def _daily(table: Any) -> dict[str, dict[str, list[float]]]:
     return out
 
 
-def _style(ax: Axes, title: str, xlabel: str, ylabel: str, grid: str = "y") -> None:
+def _style(ax: Axes, title: str, xlabel: str, ylabel: str, grid: Literal["x", "y", "both", ""] = "y") -> None:
     ax.set_title(title, fontsize=9)
     ax.set_xlabel(xlabel, fontsize=8)
     ax.set_ylabel(ylabel, fontsize=8)

@@ -348,7 +348,7 @@ def roi_table(
 
 
 # --------------------------------------------------------------------------------------------- chart
-def _bounded(values: Sequence[float], cap: float) -> np.ndarray:
+def _bounded(values: Sequence[float] | np.ndarray, cap: float) -> np.ndarray:
     arr = np.asarray(values, dtype=float)
     return np.where(np.isinf(arr), cap, arr)
 

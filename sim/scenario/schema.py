@@ -9,7 +9,8 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Mapping
+import os
+from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -672,7 +673,7 @@ class Scenario(Model):
         """Problems that involve several fields (names that must exist elsewhere), one line each."""
         return list(self._reference_problems())
 
-    def _reference_problems(self):
+    def _reference_problems(self) -> Iterator[str]:
         if self.warmup_days >= self.horizon_days:
             yield (f"warmup_days: must be shorter than horizon_days (got {self.warmup_days:g} and "
                    f"{self.horizon_days:g}); the horizon includes the warm-up: to measure D days give horizon_days "
@@ -700,7 +701,7 @@ class Scenario(Model):
         assert self.catalogue.generator is not None
         return list(dict.fromkeys(self.catalogue.generator.categories))
 
-    def _return_problems(self):
+    def _return_problems(self) -> Iterator[str]:
         cats = self.categories()
         factors = self.fulfilment.return_category_factor
         for cat, f in factors.items():
@@ -713,7 +714,7 @@ class Scenario(Model):
                     yield (f"fulfilment.return_category_factor.{cat}: {f:g} makes segments.{i}'s return chance "
                            f"{worst:.3g}, above 1")
 
-    def _marketing_problems(self):
+    def _marketing_problems(self) -> Iterator[str]:
         """Channels, categories and SKUs named by the marketing levers must exist."""
         selling = [k for k, t in self.touchpoints.items() if t.sells]
         channels = ([CHANNEL_STORE] if self.stores else []) + selling + ([CHANNEL_CALL] if self.call_centre else [])
@@ -726,7 +727,7 @@ class Scenario(Model):
                 yield f"marketing.offers.{i}.segment: unknown segment {o.segment!r}; allowed: {segments}"
         yield from self._promotion_problems(channels)
 
-    def _promotion_problems(self, channels: list[str]):
+    def _promotion_problems(self, channels: list[str]) -> Iterator[str]:
         """Each promotion's channels, categories and SKUs must exist."""
         cats = self.categories()
         if self.catalogue.skus is not None:
@@ -745,7 +746,7 @@ class Scenario(Model):
                 if sku not in skus:
                     yield f"promotions.{i}.skus: unknown SKU {sku!r} (ids like {skus[0]!r})"
 
-    def _category_problems(self):
+    def _category_problems(self) -> Iterator[str]:
         """Each ``by_category`` key must name a catalogue category."""
         known = sorted(self.categories())
         nodes = [(f"stores.{i}.replenishment", s.replenishment) for i, s in enumerate(self.stores)]
@@ -756,7 +757,7 @@ class Scenario(Model):
                 if name not in known:
                     yield f"{where}.by_category.{name}: unknown category; allowed: {known}"
 
-    def _segment_problems(self, i: int, seg: Segment):
+    def _segment_problems(self, i: int, seg: Segment) -> Iterator[str]:
         selling = {k for k, t in self.touchpoints.items() if t.sells}
         channels = selling | {CHANNEL_STORE, CHANNEL_CALL}
         research = set(self.touchpoints) | {CHANNEL_STORE, CHANNEL_CALL}
@@ -777,7 +778,7 @@ class Scenario(Model):
             yield f"segments.{i}.channels: online channels need a warehouse"
 
 
-def _chain_problems(where: str, chain: Chain, research: set[str]):
+def _chain_problems(where: str, chain: Chain, research: set[str]) -> Iterator[str]:
     ends = {DECIDE, DROP}
     for tp in chain.start:
         if tp not in research | {DECIDE}:
@@ -878,7 +879,7 @@ def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Sc
     return scenario
 
 
-def read_yaml(path: str | Path, error: type[Exception] = ScenarioError, kind: str = "scenario") -> Any:
+def read_yaml(path: str | os.PathLike[str], error: type[Exception] = ScenarioError, kind: str = "scenario") -> Any:
     """The data of a YAML user file (sim/scenario/userfiles.py: size cap, strict UTF-8, bounded aliases, no duplicate
     keys); a missing, unreadable or bad file raises ``error`` with one line saying where and what."""
     return _read_user_yaml(path, kind, error)
@@ -891,7 +892,8 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
 
 def scenario_yaml(scenario: Scenario) -> str:
     """The validated scenario as YAML text, defaults included: every value the model used."""
-    return yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
+    text: str = yaml.safe_dump(scenario.model_dump(mode="json", exclude_none=True), sort_keys=False)
+    return text
 
 
 def scenario_hash(scenario: Scenario) -> str:

@@ -16,6 +16,7 @@ the tables of a results folder 512 MB.
 from __future__ import annotations
 
 import datetime as _dt
+import os
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -49,7 +50,7 @@ def _size(nbytes: int) -> str:
     return f"{nbytes / MB:.1f} MB" if nbytes >= MB else f"{nbytes:,} bytes"
 
 
-def read_text(path: str | Path, kind: str, error: ErrorFactory) -> str:
+def read_text(path: str | os.PathLike[str], kind: str, error: ErrorFactory) -> str:
     """The text of a user file of ``kind`` (a key of :data:`CAPS`), read as strict UTF-8 within its size cap.
 
     Raises ``error([line])`` with one line naming the file for a missing or unreadable file, a file above the
@@ -92,11 +93,11 @@ def decode(data: bytes, where: str, kind: str, error: ErrorFactory) -> str:
             from None
 
 
-class _Bound(yaml.MarkedYAMLError):
+class _Bound(yaml.MarkedYAMLError):  # type: ignore[misc]  # PyYAML ships no types: its classes are Any
     """A document outside the loader's bounds (aliases, depth, duplicate keys)."""
 
 
-class BoundedLoader(yaml.SafeLoader):
+class BoundedLoader(yaml.SafeLoader):  # type: ignore[misc]  # as above
     """PyYAML's ``SafeLoader`` with bounds: duplicate keys, alias count and expansion, nesting depth, recursion."""
 
     def __init__(self, stream: Any):
@@ -139,7 +140,8 @@ class BoundedLoader(yaml.SafeLoader):
                     raise _Bound(None, None, f"duplicate key {key!r} (first given at line {first + 1})",
                                  key_node.start_mark)
                 seen[key] = key_node.start_mark.line
-        return super().construct_mapping(node, deep)
+        mapping: dict[Any, Any] = super().construct_mapping(node, deep)
+        return mapping
 
 
 def _check_expansion(root: Node) -> None:
@@ -224,6 +226,6 @@ def plain(data: Any, where: str, error: ErrorFactory) -> Any:
     return walk(data, "", 0)
 
 
-def read_yaml(path: str | Path, kind: str, error: ErrorFactory) -> Any:
+def read_yaml(path: str | os.PathLike[str], kind: str, error: ErrorFactory) -> Any:
     """The plain data of a YAML user file (:func:`read_text` then :func:`load_yaml`)."""
     return load_yaml(read_text(path, kind, error), str(path), error)
