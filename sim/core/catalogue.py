@@ -52,4 +52,5 @@ def segment_popularity(popularity: np.ndarray, price: list[float], sensitivity: 
         return popularity
     p = np.asarray(price, dtype=float)
     w = popularity * (p / np.median(p)) ** -sensitivity
-    return w / w.sum()
+    shares: np.ndarray = w / w.sum()
+    return shares

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import marshal
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from enum import IntEnum
 from functools import partial
 from typing import NamedTuple
@@ -19,9 +19,11 @@ import numpy as np
 
 from sim.core.catalogue import segment_popularity
 from sim.core.rng import Streams, draw_many
-from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario
+from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario, Segment
 
 DAY_MIN = 1440.0
+
+Columns = dict[str, np.ndarray]  # one drawn attribute per name, one entry per customer (or per step, per line)
 
 
 class Reaction(IntEnum):
@@ -198,7 +200,7 @@ class Population:
             dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
         return owner, tp, dur, dropped
 
-    def _journeys(self, seg: np.ndarray, n: int) -> dict:
+    def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
         channel = _pick(self.chan_cum[seg], gj.random(n))
         owner, tp, dur, dropped = self.chain_steps(seg)
@@ -223,7 +225,7 @@ class Population:
         out["online"][has] = np.logical_or.reduceat(self.online_tp[tp], starts)
         return out
 
-    def _baskets(self, seg: np.ndarray, n: int) -> dict:
+    def _baskets(self, seg: np.ndarray, n: int) -> Columns:
         gb = self.g["baskets"]
         segs = self.sc.segments
         n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
@@ -235,7 +237,8 @@ class Population:
         units = np.bincount(owner, weights=qty, minlength=n).astype(int)
         return {"n_lines": n_lines, "sku": sku, "qty": qty, "units": units, "reco": reco}
 
-    def _service(self, seg, store, calls, channel, n) -> dict:
+    def _service(self, seg: np.ndarray, store: np.ndarray, calls: np.ndarray, channel: np.ndarray,
+                 n: int) -> Columns:
         gs = self.g["service"]
         sc = self.sc
         till = np.zeros(n)
@@ -259,7 +262,8 @@ class Population:
         return {"till": till, "advice": advice, "sp": sp, "cp": cp, "n_calls": n_calls, "handle": handle,
                 "defer": defer}
 
-    def _assemble(self, t, seg, store, j, b, u, s, m) -> list[Customer]:
+    def _assemble(self, t: np.ndarray, seg: np.ndarray, store: np.ndarray, j: Columns, b: Columns, u: np.ndarray,
+                  s: Columns, m: np.ndarray) -> list[Customer]:
         """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
         lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
         ends = np.cumsum(b["n_lines"]).tolist()
@@ -313,7 +317,7 @@ def _uplift(sc: Scenario, days: np.ndarray) -> np.ndarray:
 MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide
 
 
-def _chain_matrices(segs, research: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
+def _chain_matrices(segs: Sequence[Segment], research: list[str]) -> tuple[np.ndarray | None, np.ndarray | None]:
     """Cumulative start rows (segments x states) and transition rows (segments x touchpoints x states);
     states are the research touchpoints, then 'decide', then 'drop'. None when no segment researches."""
     chains = [s.journey.as_chain() for s in segs]
@@ -337,7 +341,8 @@ def _chain_matrices(segs, research: list[str]) -> tuple[np.ndarray | None, np.nd
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
     """Row-wise categorical draw: index of the first cumulative share above ``u`` (rows = draws)."""
     idx = (u[:, None] * cum[:, -1:] >= cum).sum(axis=1)
-    return np.minimum(idx, cum.shape[1] - 1)
+    picked: np.ndarray = np.minimum(idx, cum.shape[1] - 1)
+    return picked
 
 
 def next_open(now: float, open_min: float, close_min: float) -> float:

@@ -84,8 +84,8 @@ def schedule_callback(env: simpy.Environment, callback: Callable[[simpy.Event], 
 def events_processed(env: simpy.Environment) -> int:
     """Events SimPy has scheduled and already processed: its event counter minus those still queued (read on a
     copy of the counter, which reading must not advance)."""
-    unfed = sum(f.unfed() for f in getattr(env, "_feeds", ()))  # their numbers are taken, their events to come
-    return next(copy.copy(env._eid)) - len(env._queue) - unfed  # type: ignore[attr-defined]
+    unfed: int = sum(f.unfed() for f in getattr(env, "_feeds", ()))  # their numbers are taken, their events to come
+    return next(copy.copy(env._eid)) - len(env._queue) - unfed
 
 
 class _Tick:
@@ -126,12 +126,12 @@ class Later:
                  period: float | None = None):
         self.env = env
         self.fn = fn  # also what a pending call is for, read by bench/live_state.py
-        self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
-        self._eid = env._eid  # type: ignore[attr-defined]
+        self._queue: list[Any] = env._queue
+        self._eid = env._eid
         self.priority = priority
         self._callbacks = (self._fire,)
         self.period = period
-        self._buckets: dict[int, tuple[array, list[Any]]] = {}
+        self._buckets: dict[int, tuple[array[float], list[Any]]] = {}
 
     def _fire(self, tick: _Tick) -> None:
         self.fn(tick.data)
@@ -139,8 +139,8 @@ class Later:
     def at(self, t: float, data: Any = None) -> None:
         """``fn(data)`` at time ``t`` exactly (``Environment.schedule`` takes a delay, and ``now + (t - now)``
         need not be ``t`` in floating point)."""
-        if t < self.env._now:  # type: ignore[attr-defined]
-            raise ValueError(f"time {t} is in the past (now {self.env._now})")  # type: ignore[attr-defined]
+        if t < self.env._now:
+            raise ValueError(f"time {t} is in the past (now {self.env._now})")
         self._push(t, data)
 
     def after(self, delay: float, data: Any = None) -> None:
@@ -148,13 +148,13 @@ class Later:
         delay is refused, as SimPy's ``Timeout`` refuses it: the clock never runs backwards."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        self._push(self.env._now + delay, data)  # type: ignore[attr-defined]
+        self._push(self.env._now + delay, data)
 
     def _push(self, t: float, data: Any) -> None:
         period = self.period
         if period is not None:
             k = int(t // period)
-            if k * period > self.env._now:  # type: ignore[attr-defined]  # due after the next boundary: wait
+            if k * period > self.env._now:  # due after the next boundary: wait
                 bucket = self._buckets.get(k)
                 if bucket is None:
                     bucket = self._buckets[k] = (array("d"), [])
@@ -189,13 +189,13 @@ class Feed:
         n = len(times)
         if n == 0:
             return
-        eid = env._eid  # type: ignore[attr-defined]
+        eid = env._eid
         first = next(eid)
         deque(islice(eid, n - 1), maxlen=0)  # numbers first .. first + n - 1 are this feed's, in call order
         at = np.asarray(times, dtype=float)
         order = np.argsort(at, kind="stable")[::-1]  # time order, ties in call order, reversed: the next one last
         self.env, self.fn, self._prio = env, fn, priority
-        self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
+        self._queue: list[Any] = env._queue
         self._times = array("d", at[order].tobytes())  # 8 bytes a call, a float object only once it is due
         self._eids = array("q", (order + first).astype(np.int64).tobytes())
         self._datas = [datas[j] for j in order.tolist()]
@@ -221,7 +221,7 @@ class Feed:
 
 def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
     """A single call of ``callback(event)`` at time ``t`` exactly."""
-    heappush(env._queue, (t, priority, next(env._eid), _Tick((callback,), None)))  # type: ignore[attr-defined, misc]
+    heappush(env._queue, (t, priority, next(env._eid), _Tick((callback,), None)))  # type: ignore[misc]
 
 
 class Light:
@@ -237,8 +237,8 @@ class Light:
 
     def __init__(self, env: simpy.Environment):
         self.env = env
-        self._queue: list[Any] = env._queue  # type: ignore[attr-defined]
-        self._eid = env._eid  # type: ignore[attr-defined]
+        self._queue: list[Any] = env._queue
+        self._eid = env._eid
         self._callbacks = (self._resume,)
 
     def start(self, gen: Generator[Any, Any, Any]) -> None:
@@ -254,7 +254,7 @@ class Light:
             if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
                 if y < 0:
                     raise ValueError(f"negative delay {y}")
-                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid),  # type: ignore[attr-defined]
+                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid),
                                        _Tick(self._callbacks, gen)))
                 return
             if y.callbacks is not None:  # not processed yet: resume when it is

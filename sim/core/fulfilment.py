@@ -13,11 +13,12 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_left
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from enum import IntEnum
 from functools import partial
 from operator import itemgetter, sub
 from types import MethodType
+from typing import Any, Protocol
 
 from sim.core.aftersale import AfterSale
 from sim.core.customers import DAY_MIN, Customer, Reaction, next_open
@@ -48,6 +49,12 @@ class Mode(IntEnum):
 
 TO_HOME, TO_POINT, TO_STORE, WALK_IN = Mode
 WAREHOUSE_PARCEL = {TO_HOME: HOME, TO_POINT: PICKUP_POINT, TO_STORE: COLLECT_WH, WALK_IN: HOME}
+
+
+class Route(Protocol):
+    """A routing rule (see :attr:`Fulfilment.ROUTES`): the node to serve ``qty`` of ``sku`` for ``area``, or -1."""
+
+    def __call__(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int: ...
 
 
 class Order:
@@ -134,7 +141,7 @@ class Fulfilment:
                         if n.reserve_units is not None or n.reserve_days is not None else [0] * net.cat.n
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(sc)
-        self._route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
+        self._route: Route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
         # what the stores offer to most_stock routing, for each of the two flag lists it is called with
         self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve)
                         for ok in (self.pickers, self.from_store)}
@@ -170,7 +177,7 @@ class Fulfilment:
         # the lines recommendations add, in the order they are accepted: the SKU itself, then its substitutes
         self.reco_lines = [[(i, 1), *((j, 1) for j in self.similar[i])] for i in range(cat.n)]
 
-    def _geography(self, sc) -> tuple[list[list[float]], list[list[int]]]:
+    def _geography(self, sc: Scenario) -> tuple[list[list[float]], list[list[int]]]:
         """Distances (km) from each customer area (their store; one area without stores) to every node, and the
         nodes in the order a static routing rule tries them: nearest first, or cheapest parcel first."""
         f = self.f
@@ -234,7 +241,7 @@ class Fulfilment:
             self.after.rate(c, problems)
 
     def close_order(self, c: Customer, ch: int, units: int, value: float, cogs: float,
-                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list | None = None, collect: bool = False) -> int:
+                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list[tuple[int, int]] | None = None, collect: bool = False) -> int:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed for
         ``reason``. ``sold`` lists the (SKU, units) bought, for returns; ``collect``: the buyer will collect in
         store. Returns the buyer's class, ``2 * segment + multi`` (see :meth:`Ledger.order`), -1 for no order, or
@@ -509,7 +516,7 @@ class Fulfilment:
         if not order.pending:
             self._finish(order)
 
-    def _pick(self, order: Order, node: int, kind: str):
+    def _pick(self, order: Order, node: int, kind: str) -> Generator[Any, Any, None]:
         """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier. The minutes
         picking takes are booked when it starts."""
         w = self.net

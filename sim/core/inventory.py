@@ -24,7 +24,7 @@ from __future__ import annotations
 
 import math
 from collections import deque
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from sim.core.engine import Engine
 from sim.core.ledger import StockCounters
@@ -217,7 +217,7 @@ class Inventory:
         self.backlog_last = now
         self.backlog_units += change
 
-    def _supplier_day(self, _e) -> None:
+    def _supplier_day(self, _e: object) -> None:
         """Midnight at the supplier: a new day's capacity, spent on the backlog oldest order first (the last one
         served may ship in part)."""
         budget = self.capacity or 0  # scheduled only when the supplier has a capacity
@@ -282,7 +282,7 @@ class Inventory:
         self.handling -= qty
         self.counts.written_off[node] += qty
 
-    def _period_end_cb(self, node: int, group: NodePolicy):
+    def _period_end_cb(self, node: int, group: NodePolicy) -> Callable[[object], None]:
         return lambda _e: self._period_end(node, group)
 
     def _period_end(self, node: int, group: NodePolicy) -> None:
@@ -317,7 +317,7 @@ class Inventory:
                 else:
                     self._delivery.after(lead, (node, truck))
 
-    def _schedule(self, callback, priority: int, delay: float) -> None:
+    def _schedule(self, callback: Callable[[object], None], priority: int, delay: float) -> None:
         self._call_after(delay, callback, priority)
 
     # ----------------------------------------------------------------------------------------- views
@@ -325,7 +325,7 @@ class Inventory:
         """Start a periodic copy of every node's on hand: the stale view of the cross-channel setup."""
         self.snapshot = [list(row) for row in self.on_hand]
 
-        def refresh(_e):
+        def refresh(_e: object) -> None:
             self.snapshot = [list(row) for row in self.on_hand]
             self._schedule(refresh, PRIO_REVIEW, interval_min)
 

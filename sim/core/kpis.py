@@ -126,11 +126,12 @@ def _stores(w: Ledger, T: float, key: str) -> float:
 
 def _all_stores(w: Ledger, *names: str) -> float:
     """A counter (or the sum of several) of every store's queue, added store by store as merge_queues does."""
-    return sum(getattr(q, n) for q in w.store_q for n in names)
+    total: float = sum(getattr(q, n) for q in w.store_q for n in names)
+    return total
 
 
 def ratio_kpi(name: str, label: str, unit: str, definition: str, num: Value, den: Value, scale: float = 1.0,
-              complement: bool = False, **kw) -> Kpi:
+              complement: bool = False, diagnostic: bool = False) -> Kpi:
     """A KPI declared as a ratio of window counters: ``num / den``, times ``scale``, or ``1 - num / den``."""
     if complement:
         def value(w: Ledger, T: float, x: StockFigures) -> float:
@@ -141,7 +142,7 @@ def ratio_kpi(name: str, label: str, unit: str, definition: str, num: Value, den
     else:
         def value(w: Ledger, T: float, x: StockFigures) -> float:
             return ratio(num(w, T, x), den(w, T, x))
-    return Kpi(name, label, unit, definition, value, ratio_of=(num, den), **kw)
+    return Kpi(name, label, unit, definition, value, diagnostic, ratio_of=(num, den))
 
 
 # --------------------------------------------------------------------------------------------- the KPIs

@@ -366,7 +366,7 @@ class Ledger:
         usage[mask] = usage.get(mask, 0) + 1
         if collect:
             mask |= self._store_bit
-        cls = 2 * c.seg + (((mask & self._channels_mask).bit_count()) > 1)
+        cls: int = 2 * c.seg + (((mask & self._channels_mask).bit_count()) > 1)
         self.class_orders[cls] += 1
         self.class_units[cls] += units
         self.class_value[cls] += value

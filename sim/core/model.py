@@ -17,7 +17,7 @@ from functools import partial
 import numpy as np
 
 from sim.core.aftersale import AfterSale
-from sim.core.catalogue import build_catalogue, segment_popularity
+from sim.core.catalogue import Catalogue, build_catalogue, segment_popularity
 from sim.core.customers import DAY_MIN, Customer, Population
 from sim.core.engine import URGENT, Engine, make_engine
 from sim.core.fulfilment import Fulfilment
@@ -28,7 +28,7 @@ from sim.core.ledger import Layout, Ledger, StockCounters, StockFigures, window
 from sim.core.marketing import Marketing
 from sim.core.network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from sim.core.rng import Streams, as_seed_sequence
-from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario
+from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario, Segment
 from sim.scenario.setups import Capabilities, resolve
 
 
@@ -54,16 +54,17 @@ class Result:
     usage_masks: dict[int, int] = field(default_factory=dict)  # buyers by the set of touchpoints they used
 
 
-def channels_used(sc: Scenario, seg) -> float:
+def channels_used(sc: Scenario, seg: Segment) -> float:
     """Expected number of purchase channels a segment's journey uses (research visits or the purchase): each
     channel is used unless neither the purchase nor any of the mean number of research steps lands there."""
     channels = purchase_channels(sc)
     mix = seg.journey.touchpoint_mix
     steps = seg.journey.mean_touchpoints if mix else 0.0
-    return sum(1 - (1 - seg.channels.get(ch, 0.0)) * (1 - mix.get(ch, 0.0)) ** steps for ch in channels)
+    used: float = sum(1 - (1 - seg.channels.get(ch, 0.0)) * (1 - mix.get(ch, 0.0)) ** steps for ch in channels)
+    return used
 
 
-def expected_daily_demand(sc: Scenario, cat, recommends: bool = False) -> list[list[float]]:
+def expected_daily_demand(sc: Scenario, cat: Catalogue, recommends: bool = False) -> list[list[float]]:
     """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss and outside
     promotions: what stock levels given in days of demand are sized on. Where the setup recommends, the
     recommended units a segment is expected to accept are part of its demand (a retailer sizes cover on the

@@ -17,6 +17,7 @@ import numpy as np
 from sim.scenario.schema import Dist
 
 BATCH = 4096
+Draw = Callable[[np.random.Generator, int], np.ndarray]  # n draws of one distribution from a generator
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:
@@ -43,11 +44,11 @@ class Streams:
         """A buffered sampler of uniforms on [0, 1) on its own stream (for decisions taken during the run)."""
         return self._drawn(name, lambda g, n: g.random(n))
 
-    def choice(self, name: str, p) -> Sampler:
+    def choice(self, name: str, p: np.ndarray) -> Sampler:
         """A buffered sampler of indices 0..len(p)-1 drawn with probabilities ``p``, on its own stream."""
         return self._drawn(name, lambda g, n: g.choice(len(p), n, p=p))
 
-    def _drawn(self, name: str, draw) -> Sampler:
+    def _drawn(self, name: str, draw: Draw) -> Sampler:
         """A buffered sampler whose batches come from ``draw(generator, n)``."""
         return Sampler(self.generator(name), None, draw=draw)
 
@@ -61,7 +62,7 @@ class Sampler:
 
     __slots__ = ("_gen", "_draw", "constant", "next")
 
-    def __init__(self, gen: np.random.Generator, dist: Dist | None, scale: float = 1.0, draw=None):
+    def __init__(self, gen: np.random.Generator, dist: Dist | None, scale: float = 1.0, draw: Draw | None = None):
         """``draw(generator, n)``, if given, draws the batches instead of ``dist``."""
         self._gen = gen
         self.constant: float | None = None
@@ -79,10 +80,11 @@ class Sampler:
             self.next = chain.from_iterable(iter(self._batch, None)).__next__
 
     def _batch(self) -> list[float]:
-        return self._draw(self._gen, BATCH).tolist()
+        batch: list[float] = self._draw(self._gen, BATCH).tolist()
+        return batch
 
 
-def _batch_drawer(dist: Dist, scale: float):
+def _batch_drawer(dist: Dist, scale: float) -> Draw:
     mean = dist.mean * scale
     if dist.dist == "exponential":
         return lambda g, n: g.exponential(mean, n)

@@ -28,7 +28,8 @@ import pandas as pd
 from scipy.optimize import least_squares
 
 from sim.core.customers import Population
-from sim.core.model import purchase_channels, run
+from sim.core.model import run
+from sim.core.network import purchase_channels
 from sim.core.rng import Streams
 from sim.scenario.schema import (
     CHANNEL_CALL,
