@@ -18,11 +18,13 @@ from sim.scenario.setups import Capabilities
 class AfterSale:
     """Returns, ratings, reviews and repeat journeys of one replication.
 
-    ``restart`` is the journey a repeat customer goes through again; the builder sets it once the journeys exist
-    (they rate customers here, and repeat customers journey there).
+    ``restart`` starts the journey a repeat customer goes through again (the journeys, which build the after-sale
+    and hand it their customers to rate, give their own ``start``). ``lapsed`` keeps (time, customer) of recent
+    detractors for the offers that target them; None where no offer does.
     """
 
-    def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
+    def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams,
+                 restart: Journey, lapsed: deque[tuple[float, Customer]] | None):
         self.net, self.book = net, book
         self.env = net.env
         # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons,
@@ -32,9 +34,8 @@ class AfterSale:
         self._repeating = net.engine.later(self._repeat, period=DAY_MIN)
         self.f = sc.fulfilment
         self.return_anywhere = caps.return_anywhere
-        self.restart: Journey | None = None
-        # (time, customer) of recent detractors, kept only when an offer targets lapsed customers (set by the builder)
-        self.lapsed: deque[tuple[float, Customer]] | None = None
+        self.restart = restart
+        self.lapsed = lapsed
         segs = sc.segments
         self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
                                s.after_sale.repeat_detractor) for s in segs]
@@ -121,5 +122,4 @@ class AfterSale:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
         again = unpack(packed)._replace(t=self.env.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
-        assert self.restart is not None, "AfterSale.restart is set by the builder"
         self.restart(again)

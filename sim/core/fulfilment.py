@@ -107,16 +107,17 @@ class _StoresOffer:
 
 class Fulfilment:
     """Checkout (store till, online and phone orders), routing over the network, parcels, picking and promises.
-    Books through the ledger; hands sold lines and ratings to the after-sale."""
+    Books through the ledger; hands sold lines and ratings to the after-sale. ``retry(customer, channel)`` brings
+    back, after a reminder, an online buyer who got nothing (the journeys, which build the fulfilment, give their
+    own ``come_back``)."""
 
     def __init__(self, net: Network, book: Ledger, after: AfterSale, marketing: Marketing, sc: Scenario,
-                 caps: Capabilities, streams: Streams):
+                 caps: Capabilities, streams: Streams, retry: Callable[[Customer, int], None]):
         self.net, self.book, self.after, self.mk = net, book, after, marketing
         self.light = net.engine.light()  # store picks are light processes (sim.core.engine)
         self._extra = net.engine.later(self._extra_purchase)  # a buyer collecting in store buys one more item
         self.pricing = marketing.pricing
-        # a customer who left an online checkout with nothing comes back after a reminder: set by the builder
-        self.retry: Callable[[Customer, int], None] | None = None
+        self.retry = retry  # a customer who left an online checkout with nothing comes back after a reminder
         f = sc.fulfilment
         self.f = f
         self.caps = caps
@@ -249,7 +250,7 @@ class Fulfilment:
         if not units:
             net = self.net
             if self.mk.reminds and ch != net.ch_store and ch != net.ch_call and not c.recovered \
-                    and self.retry is not None and self.mk.comes_back(c):
+                    and self.mk.comes_back(c):
                 self.retry(c._replace(recovered=True), ch)
                 return -2
             self.book.customer_left(reason)

@@ -9,17 +9,19 @@ the total wait exceeds their patience.
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Generator
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
+from sim.core.aftersale import AfterSale
 from sim.core.customers import Customer, next_open
+from sim.core.fulfilment import Fulfilment
 from sim.core.ledger import Leave, Ledger, QueueStats
 from sim.core.marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from sim.core.network import Network
-
-if TYPE_CHECKING:  # pragma: no cover - typing only
-    from sim.core.aftersale import AfterSale
-    from sim.core.fulfilment import Fulfilment
+from sim.core.rng import Streams
+from sim.scenario.schema import Scenario
+from sim.scenario.setups import Capabilities
 
 Process = Generator[Any, Any, None]
 
@@ -27,20 +29,29 @@ Process = Generator[Any, Any, None]
 class Journeys:
     """The journeys of one replication: research, then a purchase in store, by phone or online.
 
+    A journey hands its buyer to the fulfilment and its customer's rating to the after-sale, and both hand
+    customers back: the after-sale a repeat customer (:meth:`start`), the fulfilment a buyer who got nothing and
+    comes back after a reminder (:meth:`come_back`). So the journeys build the two, handing them these methods:
+    every link is fixed when its holder is built, none set afterwards. ``lapsed`` is the after-sale's record of
+    recent detractors (None where no offer targets them).
+
     ``cart_loss`` is the setup's weight on the segments' ``restart_abandon`` chance (1 without cart continuity,
     0 with a cart that follows the customer); ``active`` counts the journeys under way (the books' "inside"),
     a customer waiting to come back to an abandoned cart after a reminder included, and a drawn block's customers
     from the moment it is drawn (read at the horizon, when every one of them has started)."""
 
-    def __init__(self, net: Network, book: Ledger, sales: Fulfilment, after: AfterSale, marketing: Marketing,
-                 cart_loss: float, restart_abandon: list[float]):
-        self.net, self.book, self.sales, self.after, self.mk = net, book, sales, after, marketing
+    def __init__(self, net: Network, book: Ledger, marketing: Marketing, sc: Scenario, caps: Capabilities,
+                 streams: Streams, lapsed: deque[tuple[float, Customer]] | None):
+        self.net, self.book, self.mk = net, book, marketing
         self.env = net.env
         self.light = net.engine.light()
         self._researched = net.engine.later(self._after_research)
-        self.cart_loss = cart_loss
-        self.restart_abandon = restart_abandon
+        # chance that a channel switch loses the cart
+        self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
+        self.restart_abandon = [s.restart_abandon_prob for s in sc.segments]
         self.active = 0
+        self.after = AfterSale(net, book, sc, caps, streams, restart=self.start, lapsed=lapsed)
+        self.sales = Fulfilment(net, book, self.after, marketing, sc, caps, streams, retry=self.come_back)
 
     def start(self, c: Customer) -> None:
         """Start ``c``'s journey now (a repeat customer, an offer-taker)."""

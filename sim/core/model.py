@@ -154,8 +154,9 @@ class World:
     """One replication, built: the network, the ledger and the mechanisms, each given only what it needs.
 
     Built in this order (SimPy processes are created in it, so it is part of the model's numbers): the network
-    (resources, stock and its replenishment processes), the ledger, after-sale, fulfilment, journeys, and the
-    population of customers. :meth:`arrivals` (a block of days' customers at a time, from
+    (resources, stock and its replenishment processes), the ledger, marketing (its promotions on the clock), the
+    journeys with the after-sale and the fulfilment they build (see :class:`Journeys`), the offers' campaigns, and
+    the population of customers. :meth:`arrivals` (a block of days' customers at a time, from
     :meth:`start_arrivals`) starts the journeys; :meth:`start_ticks` puts the daily and
     warm-up snapshots.
     """
@@ -174,19 +175,14 @@ class World:
                                          tuple(s.name for s in sc.segments), tuple(net.research)),
                                   sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour,
                                   stock)
-        self.after = after = AfterSale(net, book, sc, caps, streams)
         self.marketing = marketing = Marketing(net, book, sc, caps, streams)
-        self.fulfil = Fulfilment(net, book, after, marketing, sc, caps, streams)
-        # chance that a channel switch loses the cart
-        cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
-        self.journeys = Journeys(net, book, self.fulfil, after, marketing, cart_loss,
-                                 [s.restart_abandon_prob for s in sc.segments])
-        after.restart = self.journeys.start
-        self.fulfil.retry = self.journeys.come_back
-        if marketing.wants_lapsed:
-            after.lapsed = deque(maxlen=1_000_000)  # recent detractors; bounded whatever the horizon
+        # recent detractors, kept where an offer targets them; bounded whatever the horizon
+        lapsed: deque[tuple[float, Customer]] | None = deque(maxlen=1_000_000) if marketing.wants_lapsed else None
+        self.journeys = Journeys(net, book, marketing, sc, caps, streams, lapsed)
+        self.after: AfterSale = self.journeys.after
+        self.fulfil: Fulfilment = self.journeys.sales
         if marketing.offers:
-            marketing.start_offers(self.journeys.start, lambda: self._today, after.lapsed)
+            marketing.start_offers(self.journeys.start, lambda: self._today, lapsed)
         self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: Ledger | None = None
         self._today: list[Customer] = []
