@@ -40,7 +40,7 @@ def pending(w: World) -> Counter:
               "Light (a journey's delay)" if isinstance(owner, Light) else type(ev).__name__] += 1
     for feed in getattr(w.env, "_feeds", ()):
         kinds[feed.fn.__qualname__] += feed.unfed()
-    inv, after = w.net.inv, w.after
+    inv, after = w.net.inv, w.after_sale
     for later in (inv._arrival, inv._delivery, after._back, after._handling, after._repeating):
         kinds[later.fn.__qualname__] += later.waiting()
     return +kinds

@@ -23,7 +23,7 @@ class AfterSale:
     detractors for the offers that target them; None where no offer does.
     """
 
-    def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams,
+    def __init__(self, net: Network, book: Ledger, scenario: Scenario, capabilities: Capabilities, streams: Streams,
                  restart: Journey, lapsed: deque[tuple[float, Customer]] | None):
         self.net, self.book = net, book
         self.env = net.env
@@ -32,14 +32,14 @@ class AfterSale:
         self._back = net.engine.later(self._brought_back, period=DAY_MIN)
         self._handling = net.engine.later(self._handled, period=DAY_MIN)
         self._repeating = net.engine.later(self._repeat, period=DAY_MIN)
-        self.f = sc.fulfilment
-        self.return_anywhere = caps.return_anywhere
+        self.settings = scenario.fulfilment  # the scenario's fulfilment settings (returns handling among them)
+        self.return_anywhere = capabilities.return_anywhere
         self.restart = restart
         self.lapsed = lapsed
-        segs = sc.segments
+        segs = scenario.segments
         self.repeat_chance = [(s.after_sale.repeat_promoter, s.after_sale.repeat_passive,
                                s.after_sale.repeat_detractor) for s in segs]
-        self.line_return = self._line_return_chances(sc)
+        self.line_return = self._line_return_chances(scenario)
         self.return_u = streams.uniform("returns.decide")
         self.writeoff_u = streams.uniform("returns.writeoff")
         self.review_prob = [s.after_sale.review_prob for s in segs]
@@ -50,15 +50,15 @@ class AfterSale:
         self.repeat_delay = [streams.sampler(f"repeats.{i}", Dist(mean=s.after_sale.repeat_after_days), DAY_MIN)
                              for i, s in enumerate(segs)]
 
-    def _line_return_chances(self, sc: Scenario) -> list[tuple[list[float] | None, list[float] | None]]:
+    def _line_return_chances(self, scenario: Scenario) -> list[tuple[list[float] | None, list[float] | None]]:
         """Per segment, (store, online): the chance that each SKU's order line is returned; None for never."""
-        factors = sc.fulfilment.return_category_factor
+        factors = scenario.fulfilment.return_category_factor
         factor = [factors.get(cat, 1.0) for cat in self.net.cat.category]
 
         def chances(base: float) -> list[float] | None:
-            return [base * f for f in factor] if base else None
+            return [base * x for x in factor] if base else None
 
-        return [(chances(s.after_sale.return_store), chances(s.after_sale.return_online)) for s in sc.segments]
+        return [(chances(s.after_sale.return_store), chances(s.after_sale.return_online)) for s in scenario.segments]
 
     # ----------------------------------------------------------------------------------------- returns
     def sold(self, c: Customer, ch: int, lines: Sequence[tuple[int, int]]) -> None:
@@ -84,13 +84,13 @@ class AfterSale:
         self.book.returned(units, sum(n * net.cat.price[sku] for sku, n in lines), node != net.wh,
                            ch != net.ch_store)
         net.inv.return_in(node, units)
-        self._handling.after(self.f.return_handling_days * DAY_MIN, (node, lines))
+        self._handling.after(self.settings.return_handling_days * DAY_MIN, (node, lines))
 
     def _handled(self, ret: tuple[int, list[tuple[int, int]]]) -> None:
         """After handling, each returned unit is sellable again or, with the write-off share, written off."""
         node, lines = ret
         book, inv = self.book, self.net.inv
-        share = self.f.return_writeoff_share
+        share = self.settings.return_writeoff_share
         for sku, n in lines:
             bad = sum(self.writeoff_u.next() < share for _ in range(n)) if share else 0
             if bad:

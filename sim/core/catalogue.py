@@ -51,6 +51,6 @@ def segment_popularity(popularity: np.ndarray, price: list[float], sensitivity: 
     if not sensitivity:
         return popularity
     p = np.asarray(price, dtype=float)
-    w = popularity * (p / np.median(p)) ** -sensitivity
-    shares: np.ndarray = w / w.sum()
+    weights = popularity * (p / np.median(p)) ** -sensitivity
+    shares: np.ndarray = weights / weights.sum()
     return shares

@@ -103,26 +103,26 @@ def unpack(data: bytes) -> Customer:
 class Population:
     """Draws each day's customers from the scenario; knows nothing of setups."""
 
-    def __init__(self, sc: Scenario, streams: Streams, channels: list[str], research: list[str],
+    def __init__(self, scenario: Scenario, streams: Streams, channels: list[str], research: list[str],
                  popularity: np.ndarray, price: list[float] | None = None):
-        self.sc = sc
+        self.scenario = scenario
         self.channels = channels
         self.research = research
         self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service",
                                                      "marketing")}
-        segs = sc.segments
+        segs = scenario.segments
         hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
         self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
-        week = np.array([s.weekly_profile or sc.weekly_profile or [1.0] * 7 for s in segs], dtype=float)
+        week = np.array([s.weekly_profile or scenario.weekly_profile or [1.0] * 7 for s in segs], dtype=float)
         self.week_w = week / week.mean(axis=1, keepdims=True)                 # segments x 7 days
-        w = np.array([s.traffic_weight for s in sc.stores] or [1.0])
-        self.store_cum = np.cumsum(w / w.sum())
+        weights = np.array([s.traffic_weight for s in scenario.stores] or [1.0])
+        self.store_cum = np.cumsum(weights / weights.sum())
         self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
         self.start_cum, self.trans_cum = _chain_matrices(segs, research)
         self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction]) for s in segs])
         price = price if price is not None else [1.0] * popularity.size
         self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
-        visit = [sc.touchpoints[t].visit_min if t in sc.touchpoints else 0.0 for t in research]
+        visit = [scenario.touchpoints[t].visit_min if t in scenario.touchpoints else 0.0 for t in research]
         store_visit = [s.journey.store_visit_min for s in segs]
         self.visit = np.array(visit)
         self.store_visit = np.array(store_visit)
@@ -131,22 +131,23 @@ class Population:
         # research touchpoints where a cart can be built, mapped to their purchase channel index
         self.cart_of_tp = np.array([channels.index(t) if t in channels and t != CHANNEL_CALL else -1
                                     for t in research] or [-1])
-        self.online_tp = np.array([t in sc.touchpoints for t in research] or [False])
+        self.online_tp = np.array([t in scenario.touchpoints for t in research] or [False])
         self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
         self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
 
     def block_days(self) -> int:
         """Days drawn per batch: one for busy scenarios, more when few customers a day (numpy overhead)."""
-        return max(1, min(math.ceil(self.sc.horizon_days), math.ceil(2000 / max(self.sc.customers_per_day, 1))))
+        scenario = self.scenario
+        return max(1, min(math.ceil(scenario.horizon_days), math.ceil(2000 / max(scenario.customers_per_day, 1))))
 
     def days(self, d0: int, k: int, horizon_min: float) -> list[Customer]:
         """The customers whose journeys start on days ``d0 .. d0+k-1`` (0-based), sorted by start time."""
-        sc, g = self.sc, self.g
+        scenario, g = self.scenario, self.g
         ga = g["arrivals"]
-        ng = len(sc.segments)
+        ng = len(scenario.segments)
         days = np.arange(d0, d0 + k)
         week = self.week_w[:, days % 7].T                                       # days x segments
-        lam = sc.customers_per_day * (week * _uplift(sc, days)[:, None])[:, :, None] * self.hour_w[None]
+        lam = scenario.customers_per_day * (week * _uplift(scenario, days)[:, None])[:, :, None] * self.hour_w[None]
         counts = ga.poisson(lam).ravel()
         seg = np.repeat(np.tile(np.repeat(np.arange(ng), 24), k), counts)
         hour = np.repeat(np.tile(np.arange(24), ng * k), counts)
@@ -194,7 +195,7 @@ class Population:
         tp = np.concatenate(tps) if tps else np.zeros(0, int)
         order = np.argsort(owner, kind="stable")  # steps were recorded step by step: group them by customer
         owner, tp = owner[order], tp[order]
-        gap = np.array([s.journey.gap_min for s in self.sc.segments])[seg[owner]]
+        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg[owner]]
         dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
         if self.i_store_tp >= 0:
             dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
@@ -227,7 +228,7 @@ class Population:
 
     def _baskets(self, seg: np.ndarray, n: int) -> Columns:
         gb = self.g["baskets"]
-        segs = self.sc.segments
+        segs = self.scenario.segments
         n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
         owner = np.repeat(np.arange(n), n_lines)
         sku = _draw_skus(self.pop_cum, seg[owner], gb.random(owner.size))
@@ -240,22 +241,22 @@ class Population:
     def _service(self, seg: np.ndarray, store: np.ndarray, calls: np.ndarray, channel: np.ndarray,
                  n: int) -> Columns:
         gs = self.g["service"]
-        sc = self.sc
+        scenario = self.scenario
         till = np.zeros(n)
         advice = np.zeros(n)
-        for k, st in enumerate(sc.stores):  # store by store, in a fixed order: stable under every setup
+        for k, st in enumerate(scenario.stores):  # store by store, in a fixed order: stable under every setup
             at = store == k
             till[at] = draw_many(gs, st.till_time_min, int(at.sum())) if st.till_time_min else 0.0
             advice[at] = draw_many(gs, st.advice_time_min, int(at.sum())) if st.advice_time_min else 0.0
         sp = np.empty(n)
         cp = np.empty(n)
-        for i, s in enumerate(sc.segments):
+        for i, s in enumerate(scenario.segments):
             at = seg == i
             sp[at] = draw_many(gs, s.store_patience_min, int(at.sum()))
             cp[at] = draw_many(gs, s.call_patience_min, int(at.sum()))
         n_calls = calls + (channel == self.i_call_ch)
-        handle = draw_many(gs, sc.call_centre.handle_time_min, int(n_calls.sum())) if sc.call_centre else \
-            np.zeros(0)
+        call_centre = scenario.call_centre
+        handle = draw_many(gs, call_centre.handle_time_min, int(n_calls.sum())) if call_centre else np.zeros(0)
         # a customer who finds the store or the line closed comes back at a uniform time of its next opening hours
         # (not all at opening: the next day's customers do not queue at the door together)
         defer = gs.random(n)
@@ -301,11 +302,11 @@ def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarra
     return out.clip(0, pop_cum.shape[1] - 1)
 
 
-def _uplift(sc: Scenario, days: np.ndarray) -> np.ndarray:
+def _uplift(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     """Traffic multiplier of each day from the scenario's promotions (overlapping ones multiply): the uplift while
     one runs, then, for as many days, the dip of the purchases it pulled forward."""
     out = np.ones(days.size)
-    for p in sc.promotions:
+    for p in scenario.promotions:
         end = p.start_day + p.days
         out *= np.where((days >= p.start_day) & (days < end), p.traffic_uplift, 1.0)
         if p.pull_forward and p.traffic_uplift > 1:

@@ -111,59 +111,61 @@ class Fulfilment:
     back, after a reminder, an online buyer who got nothing (the journeys, which build the fulfilment, give their
     own ``come_back``)."""
 
-    def __init__(self, net: Network, book: Ledger, after: AfterSale, marketing: Marketing, sc: Scenario,
-                 caps: Capabilities, streams: Streams, retry: Callable[[Customer, int], None]):
-        self.net, self.book, self.after, self.mk = net, book, after, marketing
+    def __init__(self, net: Network, book: Ledger, after_sale: AfterSale, marketing: Marketing, scenario: Scenario,
+                 capabilities: Capabilities, streams: Streams, retry: Callable[[Customer, int], None]):
+        self.net, self.book, self.after_sale, self.marketing = net, book, after_sale, marketing
         self.light = net.engine.light()  # store picks are light processes (sim.core.engine)
         self._extra = net.engine.later(self._extra_purchase)  # a buyer collecting in store buys one more item
         self.pricing = marketing.pricing
         self.retry = retry  # a customer who left an online checkout with nothing comes back after a reminder
-        f = sc.fulfilment
-        self.f = f
-        self.caps = caps
+        settings = scenario.fulfilment
+        self.settings = settings  # the scenario's fulfilment settings
+        self.capabilities = capabilities
         self.wh = net.wh
-        self.home_days = streams.sampler("delivery.home", f.home_delivery_days, DAY_MIN)
-        self.sfs_days = streams.sampler("delivery.ship_from_store", f.ship_from_store_days, DAY_MIN)
-        self.point_days = streams.sampler("delivery.pickup_point", f.pickup_point_days, DAY_MIN)
-        self.transfer_days = streams.sampler("delivery.transfer", f.transfer_days, DAY_MIN)
-        self.pick_min = streams.sampler("picking", f.pick_time_min)
+        self.home_days = streams.sampler("delivery.home", settings.home_delivery_days, DAY_MIN)
+        self.sfs_days = streams.sampler("delivery.ship_from_store", settings.ship_from_store_days, DAY_MIN)
+        self.point_days = streams.sampler("delivery.pickup_point", settings.pickup_point_days, DAY_MIN)
+        self.transfer_days = streams.sampler("delivery.transfer", settings.transfer_days, DAY_MIN)
+        self.pick_min = streams.sampler("picking", settings.pick_time_min)
         self.extra_u = streams.uniform("pickup.extra")
         self.extra_sku = streams.choice("pickup.extra_sku", net.cat.popularity)
-        self.handling = sc.warehouse.handling_days * DAY_MIN if sc.warehouse else 0.0
-        stores = sc.stores
+        self.handling = scenario.warehouse.handling_days * DAY_MIN if scenario.warehouse else 0.0
+        stores = scenario.stores
         # stores whose stock may go to online orders (ship-from-store), and to other stores (transfers)
-        self.pickers = [caps.shared_stock and caps.ship_from_store and st.ship_from_store for st in stores]
-        self.senders = [caps.shared_stock and caps.transfers and st.ship_from_store for st in stores]
+        shared = capabilities.shared_stock
+        self.pickers = [shared and capabilities.ship_from_store and st.ship_from_store for st in stores]
+        self.senders = [shared and capabilities.transfers and st.ship_from_store for st in stores]
         self.from_store = [a or b for a, b in zip(self.pickers, self.senders, strict=True)]
         self.collect_at = [st.click_collect for st in stores]
         # units of each SKU a node keeps for its own channel (walk-ins in a store, online orders at the warehouse)
-        nodes = list(stores) + ([sc.warehouse] if sc.warehouse else [])
+        nodes = list(stores) + ([scenario.warehouse] if scenario.warehouse else [])
         self.reserve = [levels(n.reserve_days, n.reserve_units, net.demand[i])
                         if n.reserve_units is not None or n.reserve_days is not None else [0] * net.cat.n
                         for i, n in enumerate(nodes)]
-        self.dist, self.rank = self._geography(sc)
-        self._route: Route = MethodType(self.ROUTES[f.routing], self)  # the routing rule, looked up once
+        self.dist, self.rank = self._geography(scenario)
+        self._route: Route = MethodType(self.ROUTES[settings.routing], self)  # the routing rule, looked up once
         # what the stores offer to most_stock routing, for each of the two flag lists it is called with
         self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve)
                         for ok in (self.pickers, self.from_store)}
-        self.parcel_cost = {HOME: f.home_cost, COLLECT_WH: f.collect_cost, STORE_PICKUP: f.store_collect_cost,
-                            SHIP_FROM_STORE: f.ship_from_store_cost, PICKUP_POINT: f.pickup_point_cost,
-                            TRANSFER: f.transfer_cost}
-        self.promise_days = {HOME: f.home_promise_days, SHIP_FROM_STORE: f.home_promise_days,
-                             COLLECT_WH: f.collect_promise_days, PICKUP_POINT: f.pickup_point_promise_days,
-                             TRANSFER: f.transfer_promise_days}
+        self.parcel_cost = {HOME: settings.home_cost, COLLECT_WH: settings.collect_cost,
+                            STORE_PICKUP: settings.store_collect_cost, SHIP_FROM_STORE: settings.ship_from_store_cost,
+                            PICKUP_POINT: settings.pickup_point_cost, TRANSFER: settings.transfer_cost}
+        self.promise_days = {HOME: settings.home_promise_days, SHIP_FROM_STORE: settings.home_promise_days,
+                             COLLECT_WH: settings.collect_promise_days,
+                             PICKUP_POINT: settings.pickup_point_promise_days,
+                             TRANSFER: settings.transfer_promise_days}
         # carrier leg after a store pick (none: collected where it was picked)
         self.carrier = {STORE_PICKUP: None, TRANSFER: self.transfer_days, PICKUP_POINT: self.point_days,
                         SHIP_FROM_STORE: self.sfs_days}
         # recommendations need the unified customer record: switched on without it, they have nothing to use
-        self.recommends = caps.personalisation and caps.customer_data
-        self.collect_share = [s.click_collect_share for s in sc.segments]  # per segment, for the hot path
-        self.point_share = [s.pickup_point_share for s in sc.segments]
+        self.recommends = capabilities.personalisation and capabilities.customer_data
+        self.collect_share = [s.click_collect_share for s in scenario.segments]  # per segment, for the hot path
+        self.point_share = [s.pickup_point_share for s in scenario.segments]
         # with the unified record every channel a customer uses recommends: survival[seg][k][i] is the chance that
         # i + 1 or more of k recommendations (one per channel used) are accepted, each with the segment's chance
         survival = [[[sum(math.comb(k, j) * a ** j * (1 - a) ** (k - j) for j in range(i + 1, k + 1))
                       for i in range(k)] for k in range(len(net.channels) + 2)]
-                    for a in (s.recommendation_accept for s in sc.segments)]
+                    for a in (s.recommendation_accept for s in scenario.segments)]
         # negated and sorted, so that the number accepted, the count of chances above the customer's uniform u,
         # is one bisection: the count of -chances below -u
         self.reco_neg = [[sorted(-p for p in row) for row in seg] for seg in survival]
@@ -178,20 +180,20 @@ class Fulfilment:
         # the lines recommendations add, in the order they are accepted: the SKU itself, then its substitutes
         self.reco_lines = [[(i, 1), *((j, 1) for j in self.similar[i])] for i in range(cat.n)]
 
-    def _geography(self, sc: Scenario) -> tuple[list[list[float]], list[list[int]]]:
+    def _geography(self, scenario: Scenario) -> tuple[list[list[float]], list[list[int]]]:
         """Distances (km) from each customer area (their store; one area without stores) to every node, and the
         nodes in the order a static routing rule tries them: nearest first, or cheapest parcel first."""
-        f = self.f
-        places = [(s.x_km, s.y_km) for s in sc.stores]
-        nodes = places + ([(sc.warehouse.x_km, sc.warehouse.y_km)] if sc.warehouse else [])
+        settings = self.settings
+        places = [(s.x_km, s.y_km) for s in scenario.stores]
+        nodes = places + ([(scenario.warehouse.x_km, scenario.warehouse.y_km)] if scenario.warehouse else [])
         areas = places or [(0.0, 0.0)]
         dist = [[math.dist(a, n) for n in nodes] for a in areas]
 
         def key(area: int, node: int) -> tuple[float, int]:
-            if f.routing == "nearest":
+            if settings.routing == "nearest":
                 return dist[area][node], node
-            parcel = f.home_cost if node == self.wh else f.ship_from_store_cost
-            return parcel + f.cost_per_km * dist[area][node], node
+            parcel = settings.home_cost if node == self.wh else settings.ship_from_store_cost
+            return parcel + settings.cost_per_km * dist[area][node], node
 
         rank = [sorted(range(len(nodes)), key=partial(key, a)) for a in range(len(areas))]
         return dist, rank
@@ -199,9 +201,9 @@ class Fulfilment:
     # ----------------------------------------------------------------------------------------- checkout
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
         """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
-        w = self.net
+        net = self.net
         pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
-        inv, book, price, cost = w.inv, self.book, self.pricing.now[pch], w.cat.unit_cost
+        inv, book, price, cost = net.inv, self.book, self.pricing.now[pch], net.cat.unit_cost
         take = inv.take
         lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines), k)
@@ -233,30 +235,31 @@ class Fulfilment:
         if units:
             book.store_ticket(k)
             if self.pricing.on or c.offer >= 0:
-                value = self.mk.settle(c, pch, value, bought)
+                value = self.marketing.settle(c, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
             self._ship(c, ships, WALK_IN, problems, cls)
         elif units:
-            self.after.rate(c, problems)
+            self.after_sale.rate(c, problems)
 
     def close_order(self, c: Customer, ch: int, units: int, value: float, cogs: float,
-                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list[tuple[int, int]] | None = None, collect: bool = False) -> int:
+                    reason: Leave = Leave.NOTHING_AVAILABLE, sold: list[tuple[int, int]] | None = None,
+                    collect: bool = False) -> int:
         """Book a finished checkout: an order if anything was bought, else a customer who left empty-handed for
         ``reason``. ``sold`` lists the (SKU, units) bought, for returns; ``collect``: the buyer will collect in
         store. Returns the buyer's class, ``2 * segment + multi`` (see :meth:`Ledger.order`), -1 for no order, or
         -2 when an online buyer who got nothing will come back after a reminder (not gone: still inside)."""
         if not units:
             net = self.net
-            if self.mk.reminds and ch != net.ch_store and ch != net.ch_call and not c.recovered \
-                    and self.mk.comes_back(c):
+            if self.marketing.reminds and ch != net.ch_store and ch != net.ch_call and not c.recovered \
+                    and self.marketing.comes_back(c):
                 self.retry(c._replace(recovered=True), ch)
                 return -2
             self.book.customer_left(reason)
             return -1
         if sold:
-            self.after.sold(c, ch, sold)
+            self.after_sale.sold(c, ch, sold)
         return self.book.order(c, ch, units, value, cogs, collect)
 
     def _store_shortage(self, c: Customer, k: int, ch: int, sku: int, short: int,
@@ -265,11 +268,11 @@ class Fulfilment:
         delivery from elsewhere where the setup offers it ('wait'), a similar SKU, another store, or nothing.
         The line is a stockout unless the missing units of this very SKU still came from stock (another node's,
         delivered or fetched); a backorder is a stockout too."""
-        w = self.net
-        inv, book = w.inv, self.book
+        net = self.net
+        inv, book = net.inv, self.book
         if inv.backorders_ok[k][sku]:
             inv.backorder(k, sku, short)
-            book.backordered(short, short * w.cat.price[sku])
+            book.backordered(short, short * net.cat.price[sku])
             book.stockout(ch, k)
             return sku, short
         node = self._elsewhere_for_store(c, k, sku, short)
@@ -288,11 +291,11 @@ class Fulfilment:
                 sent, sold = inv.take(k, sub, short), sub
                 book.substituted(sent)
         elif c.reaction == OTHER_STORE:
-            other = (k + 1) % w.n_stores  # the next store on the customer's way, whatever the setup shows
+            other = (k + 1) % net.n_stores  # the next store on the customer's way, whatever the setup shows
             if other != k and inv.on_hand[other][sku] >= short:
                 sent = inv.take(other, sku, short)
                 book.remote(sent)
-        book.lost(short - sent, (short - sent) * w.cat.price[sku])
+        book.lost(short - sent, (short - sent) * net.cat.price[sku])
         if sold != sku or sent < short:
             book.stockout(ch, k)
         return sold, sent
@@ -313,22 +316,23 @@ class Fulfilment:
     def _drop_basket(self, c: Customer, ch: int, lines: list[tuple[int, int]], nodes: list[int]) -> None:
         """The customer leaves everything because something is missing: every unit is a lost sale and every line
         a stockout (none was served); a store's shelf counts short only where the line was."""
-        w = self.net
-        book, price = self.book, w.cat.price
-        store = nodes[0] if nodes[0] < w.n_stores else -1
+        net = self.net
+        book, price = self.book, net.cat.price
+        store = nodes[0] if nodes[0] < net.n_stores else -1
         book.stockout(ch, store, len(lines))
         for sku, qty in lines:
-            if store >= 0 and w.inv.on_hand[store][sku] < qty:
+            if store >= 0 and net.inv.on_hand[store][sku] < qty:
                 book.shelf_short(store)
             book.lost(qty, qty * price[sku])
         if self.close_order(c, ch, 0, 0.0, 0.0, reason=Leave.DROPPED_BASKET) == -1:
-            self.after.rate(c, None)
+            self.after_sale.rate(c, None)
 
     def _mode(self, c: Customer) -> Mode:
         """Where an online buyer wants the goods: one uniform decides, so the choice is the same in every setup
         that offers it (click & collect from the bottom of [0, 1), pickup points from the top)."""
         u = c.u_collect
-        if u < self.collect_share[c.seg] and self.caps.click_collect and self.net.n_stores and self.collect_at[c.store]:
+        if u < self.collect_share[c.seg] and self.capabilities.click_collect and self.net.n_stores \
+                and self.collect_at[c.store]:
             return TO_STORE
         if u > 1.0 - self.point_share[c.seg]:
             return TO_POINT
@@ -336,17 +340,17 @@ class Fulfilment:
 
     def online_sale(self, c: Customer, ch: int, problems: int = 0) -> None:
         """An order placed online or by phone: route each line to a node, then ship or prepare for pickup."""
-        w = self.net
+        net = self.net
         pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
-        inv, book, price, pay, cost = w.inv, self.book, w.cat.price, self.pricing.now[pch], w.cat.unit_cost
+        inv, book, price, pay, cost = net.inv, self.book, net.cat.price, self.pricing.now[pch], net.cat.unit_cost
         mode = self._mode(c)
         wh = self.wh
         lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines))
-        owed_ok = inv.backorders_ok[wh] if wh >= 0 else [False] * w.cat.n  # per SKU: backorders at the warehouse
+        owed_ok = inv.backorders_ok[wh] if wh >= 0 else [False] * net.cat.n  # per SKU: backorders at the warehouse
         if c.reaction == DROP_BASKET and \
                 any(not owed_ok[sku] and self._route_online(sku, qty, c, mode) < 0 for sku, qty in lines):
-            return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(w.n_stores)))
+            return self._drop_basket(c, ch, lines, [wh] if wh >= 0 else list(range(net.n_stores)))
         units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
@@ -381,12 +385,12 @@ class Fulfilment:
             cogs += qty * cost[sold]
             bought.append((sold, qty))
         if units and (self.pricing.on or c.offer >= 0):
-            value = self.mk.settle(c, pch, value, bought)
+            value = self.marketing.settle(c, pch, value, bought)
         cls = self.close_order(c, ch, units, value, cogs, sold=bought, collect=mode == TO_STORE)
         if ships:
             self._ship(c, ships, mode, problems + short, cls)
         elif units:
-            self.after.rate(c, problems + short)
+            self.after_sale.rate(c, problems + short)
 
     def _online_reaction(self, c: Customer, sku: int, qty: int, mode: Mode) -> tuple[int, int, bool]:
         """(SKU, node, shipped) an online buyer ends up with when no node can serve ``sku``; node -1: nothing."""
@@ -406,10 +410,10 @@ class Fulfilment:
         the journey used (where they bought included) shows one recommendation; the number accepted is binomial,
         read from one pre-drawn uniform (the same customers accept under every setup that recommends). The first
         is the customer's drawn SKU, the next ones similar SKUs of its category."""
-        w = self.net
+        net = self.net
         lines, units, n = c.lines, c.units, 0
         if self.recommends:
-            used = ((c.tp_mask | w.channel_bit[c.channel]) & w.channels_mask).bit_count()
+            used = ((c.tp_mask | net.channel_bit[c.channel]) & net.channels_mask).bit_count()
             n = bisect_left(self.reco_neg[c.seg][used], -c.u_reco)
             if n:
                 extra = self.reco_lines[c.reco][:n]
@@ -424,11 +428,12 @@ class Fulfilment:
     def _elsewhere_for_store(self, c: Customer, k: int, sku: int, qty: int) -> int:
         """The node whose stock, as the store sees it, could deliver the missing units; -1 if none."""
         inv = self.net.inv
-        if self.caps.shared_stock:
+        if self.capabilities.shared_stock:
             return self._route(sku, qty, k, self.from_store, own=-1, exclude=k)
         wh = self.wh
-        if self.caps.endless_aisle and wh >= 0:
-            view = inv.snapshot if self.caps.visibility == "stale" and inv.snapshot is not None else inv.on_hand
+        if self.capabilities.endless_aisle and wh >= 0:
+            view = inv.snapshot if self.capabilities.visibility == "stale" and inv.snapshot is not None \
+                else inv.on_hand
             if view[wh][sku] - self.reserve[wh][sku] >= qty:
                 return wh
         return -1
@@ -436,9 +441,9 @@ class Fulfilment:
     def _route_online(self, sku: int, qty: int, c: Customer, mode: Mode) -> int:
         inv = self.net.inv
         wh = self.wh
-        if self.caps.shared_stock:
+        if self.capabilities.shared_stock:
             pickup = c.store if mode == TO_STORE else -1
-            if pickup >= 0 and self.caps.store_pickup and \
+            if pickup >= 0 and self.capabilities.store_pickup and \
                     inv.on_hand[pickup][sku] - self.reserve[pickup][sku] >= qty:
                 return pickup
             area = c.store if self.net.n_stores else 0
@@ -491,20 +496,20 @@ class Fulfilment:
     def _promise_min(self, kind: str, now: float, c: Customer) -> float:
         if kind == STORE_PICKUP:
             st = self.net.stores[c.store]
-            return next_open(now, st.open_min, st.close_min) + self.f.store_collect_promise_min
+            return next_open(now, st.open_min, st.close_min) + self.settings.store_collect_promise_min
         return self.promise_days[kind] * DAY_MIN
 
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
-        w = self.net
-        env, book, f = w.env, self.book, self.f
+        net = self.net
+        env, book, settings = net.env, self.book, self.settings
         now = env.now
         book.online_order()
         order = Order(now, now, c, problems, cls)
-        area = c.store if w.n_stores else 0
+        area = c.store if net.n_stores else 0
         for node in ships:
             kind = self._kind(c, node, mode)
             km = self.dist[area][node]
-            book.parcel(kind, km, self.parcel_cost[kind] + f.cost_per_km * km, -1 if node == self.wh else node,
+            book.parcel(kind, km, self.parcel_cost[kind] + settings.cost_per_km * km, -1 if node == self.wh else node,
                         kind == TRANSFER)
             order.deadline = max(order.deadline, now + self._promise_min(kind, now, c))
             order.at_store = order.at_store or kind in AT_STORE
@@ -520,9 +525,9 @@ class Fulfilment:
     def _pick(self, order: Order, node: int, kind: str) -> Generator[Any, Any, None]:
         """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier. The minutes
         picking takes are booked when it starts."""
-        w = self.net
-        env = w.env
-        st = w.stores[node]
+        net = self.net
+        env = net.env
+        st = net.stores[node]
         closed = next_open(env.now, st.open_min, st.close_min)
         if closed:
             yield closed
@@ -547,27 +552,27 @@ class Fulfilment:
             order.last = ready
 
     def _finish(self, order: Order) -> None:
-        w = self.net
+        net = self.net
         late = order.last > order.deadline
         self.book.order_done((order.last - order.t0) / DAY_MIN, not late)
         c = order.customer
-        self.after.rate(c, order.problems + late)
-        p = self.f.pickup_extra_purchase_prob
+        self.after_sale.rate(c, order.problems + late)
+        p = self.settings.pickup_extra_purchase_prob
         if order.at_store and p and self.extra_u.next() < p:  # comes to collect and buys one more item
-            st = w.stores[c.store]
+            st = net.stores[c.store]
             t = order.last + next_open(order.last, st.open_min, st.close_min)
-            if t < w.horizon:
-                self._extra.after(t - w.env.now, (c, order.cls))
+            if t < net.horizon:
+                self._extra.after(t - net.env.now, (c, order.cls))
 
     def _extra_purchase(self, buyer: tuple[Customer, int]) -> None:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds
         to the buyer's spend (their class's units and value), not to the orders. ``buyer``: the customer and their
         class."""
         c, cls = buyer
-        w = self.net
-        inv, k = w.inv, c.store
+        net = self.net
+        inv, k = net.inv, c.store
         sku = int(self.extra_sku.next())  # an index drawn by popularity
         if inv.on_hand[k][sku] < 1:
             return  # an impulse buy is of what is seen: nothing missed, nothing demanded
         inv.take(k, sku, 1)
-        self.book.extra_purchase(w.ch_store, cls, w.cat.price[sku], w.cat.unit_cost[sku])
+        self.book.extra_purchase(net.ch_store, cls, net.cat.price[sku], net.cat.unit_cost[sku])

@@ -40,18 +40,20 @@ class Journeys:
     a customer waiting to come back to an abandoned cart after a reminder included, and a drawn block's customers
     from the moment it is drawn (read at the horizon, when every one of them has started)."""
 
-    def __init__(self, net: Network, book: Ledger, marketing: Marketing, sc: Scenario, caps: Capabilities,
-                 streams: Streams, lapsed: deque[tuple[float, Customer]] | None):
-        self.net, self.book, self.mk = net, book, marketing
+    def __init__(self, net: Network, book: Ledger, marketing: Marketing, scenario: Scenario,
+                 capabilities: Capabilities, streams: Streams, lapsed: deque[tuple[float, Customer]] | None):
+        self.net, self.book, self.marketing = net, book, marketing
         self.env = net.env
         self.light = net.engine.light()
         self._researched = net.engine.later(self._after_research)
         # chance that a channel switch loses the cart
-        self.cart_loss = {"none": 1.0, "friction": sc.fulfilment.cart_friction, "full": 0.0}[caps.cart_continuity]
-        self.restart_abandon = [s.restart_abandon_prob for s in sc.segments]
+        self.cart_loss = {"none": 1.0, "friction": scenario.fulfilment.cart_friction,
+                          "full": 0.0}[capabilities.cart_continuity]
+        self.restart_abandon = [s.restart_abandon_prob for s in scenario.segments]
         self.active = 0
-        self.after = AfterSale(net, book, sc, caps, streams, restart=self.start, lapsed=lapsed)
-        self.sales = Fulfilment(net, book, self.after, marketing, sc, caps, streams, retry=self.come_back)
+        self.after_sale = AfterSale(net, book, scenario, capabilities, streams, restart=self.start, lapsed=lapsed)
+        self.fulfilment = Fulfilment(net, book, self.after_sale, marketing, scenario, capabilities, streams,
+                                     retry=self.come_back)
 
     def start(self, c: Customer) -> None:
         """Start ``c``'s journey now (a repeat customer, an offer-taker)."""
@@ -86,21 +88,21 @@ class Journeys:
             for i in range(c.calls):
                 problems += yield from self.call(c, c.handle_min[i], purchase=False)
             if c.dropped:
-                ch = self.mk.online_cart(c) if self.mk.reminds else -1
-                if ch < 0 or not self.mk.comes_back(c):
+                ch = self.marketing.online_cart(c) if self.marketing.reminds else -1
+                if ch < 0 or not self.marketing.comes_back(c):
                     self.book.customer_left(Leave.RESEARCH)
                     return
                 c = yield from self._reminded(c, dropped=False)
             else:
                 ch = c.channel
                 if c.switch and c.u_abandon < self.cart_loss * self.restart_abandon[c.seg]:
-                    if not self.mk.comes_back(c):
+                    if not self.marketing.comes_back(c):
                         self.book.customer_left(Leave.CART_LOST)
-                        self.after.rate(c, None)
+                        self.after_sale.rate(c, None)
                         return
                     c = yield from self._reminded(c)
             net = self.net
-            if self.mk.pricing.on:
+            if self.marketing.pricing.on:
                 c, ch = self._price_answer(c, ch)
                 if ch < 0:
                     return
@@ -109,12 +111,12 @@ class Journeys:
             elif ch == net.ch_call:
                 yield from self.call(c, c.handle_min[c.calls], purchase=True, problems=problems)
             else:
-                if self.mk.abandons and not c.recovered and c.u_checkout < self.mk.abandon[c.seg]:
-                    if not self.mk.comes_back(c):  # leaves the cart at checkout
+                if self.marketing.abandons and not c.recovered and c.u_checkout < self.marketing.abandon[c.seg]:
+                    if not self.marketing.comes_back(c):  # leaves the cart at checkout
                         self.book.customer_left(Leave.CART_ABANDONED)
                         return
                     c = yield from self._reminded(c)
-                self.sales.online_sale(c, ch, problems)
+                self.fulfilment.online_sale(c, ch, problems)
         finally:
             self.active -= 1
 
@@ -122,16 +124,16 @@ class Journeys:
         """The customer about to buy in ``ch`` and the channel they buy in, after their answer to a lower price
         seen elsewhere; channel -1: they leave."""
         net = self.net
-        reaction, cheaper = self.mk.price_reaction(c, ch)
+        reaction, cheaper = self.marketing.price_reaction(c, ch)
         if reaction == LEAVE:
             self.book.customer_left(Leave.PRICE)
-            self.after.rate(c, None)
+            self.after_sale.rate(c, None)
             return c, -1
         if reaction == SWITCH:
             self.book.price_switch()
             return c, cheaper
         if reaction == HAGGLE and (ch == net.ch_store or ch == net.ch_call):  # matched, after a while
-            extra = self.mk.haggle_min[c.seg]
+            extra = self.marketing.haggle_min[c.seg]
             c = c._replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
                            handle_min=[*c.handle_min[:-1], c.handle_min[-1] + extra] if ch == net.ch_call
                            else c.handle_min)
@@ -139,7 +141,7 @@ class Journeys:
 
     def _reminded(self, c: Customer, **changes: Any) -> Generator[Any, Any, Customer]:
         """Wait for a reminded customer to come back to their cart (inside meanwhile); the customer returning."""
-        yield self.mk.reminder_delay.next()
+        yield self.marketing.reminder_delay.next()
         return c._replace(recovered=True, **changes)
 
     def come_back(self, c: Customer, ch: int) -> None:
@@ -150,8 +152,8 @@ class Journeys:
 
     def _come_back(self, c: Customer, ch: int) -> Process:
         try:
-            yield self.mk.reminder_delay.next()
-            self.sales.online_sale(c, ch)
+            yield self.marketing.reminder_delay.next()
+            self.fulfilment.online_sale(c, ch)
         finally:
             self.active -= 1
 
@@ -173,7 +175,7 @@ class Journeys:
                 and tills.waiting >= st.queue_capacity:
             q.balk()
             self.book.customer_left(Leave.STORE_FULL)
-            self.after.rate(c, None)
+            self.after_sale.rate(c, None)
             return
         t_in = env.now
         q.enter(t_in)
@@ -194,7 +196,7 @@ class Journeys:
         if c.till_min:
             yield c.till_min
         # booked as the customer leaves: "inside" until then
-        self.sales.store_sale(c, k, ch, problems + (waited > q.target))
+        self.fulfilment.store_sale(c, k, ch, problems + (waited > q.target))
         if tills is not None:
             tills.release()
         q.leave(env.now, t_in)
@@ -202,16 +204,16 @@ class Journeys:
     def _give_up(self, c: Customer, q: QueueStats, t_in: float) -> None:
         q.gave_up(self.env.now, t_in)
         self.book.customer_left(Leave.STORE_QUEUE)
-        self.after.rate(c, None)
+        self.after_sale.rate(c, None)
 
     def call(self, c: Customer, handle: float, purchase: bool, problems: int = 0) -> Generator[Any, Any, int]:
         """One call to the call centre; a purchase call places an order when it ends. A service contact meets the
         chatbot first where there is one (at any hour); returns 1 if the chatbot answered it badly, else 0."""
         env = self.env
-        if not purchase and self.mk.bots:
-            answered, failed = self.mk.chatbot(c)
+        if not purchase and self.marketing.bots:
+            answered, failed = self.marketing.chatbot(c)
             if answered:
-                yield self.mk.bot_time.next()
+                yield self.marketing.bot_time.next()
                 return int(failed)
         cc = self.net.call
         assert cc is not None, "a journey calls only where the scenario has a call centre"
@@ -229,7 +231,7 @@ class Journeys:
             q.gave_up(env.now, t_in)
             if purchase:
                 self.book.customer_left(Leave.CALL_QUEUE)
-                self.after.rate(c, None)
+                self.after_sale.rate(c, None)
             return 0
         waited = env.now - t_in
         q.waited(waited)
@@ -238,6 +240,6 @@ class Journeys:
             agents.release()
         q.leave(env.now, t_in)
         if purchase:
-            self.sales.online_sale(c, self.net.ch_call, problems + (waited > q.target))
+            self.fulfilment.online_sale(c, self.net.ch_call, problems + (waited > q.target))
         return 0
 

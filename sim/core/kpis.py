@@ -28,6 +28,8 @@ KM = "km"
 SCORE = "score (−100 to 100)"
 
 
+# a KPI's value from a ledger window, its length in minutes and the stock's figures over it: the declarations
+# below name them ``w, T, x`` (w: the window throughout this module)
 Value = Callable[[Ledger, float, StockFigures], float]
 
 

@@ -41,20 +41,20 @@ class Pricing:
     tables change only at promotion boundaries, scheduled once: the checkout reads a list, nothing more.
     """
 
-    def __init__(self, net: Network, sc: Scenario, caps: Capabilities):
+    def __init__(self, net: Network, scenario: Scenario, capabilities: Capabilities):
         self.net = net
         cat = net.cat
         self.list_price = cat.price
         n_ch = len(net.channels)
-        index = [1.0 if caps.unified_pricing else sc.marketing.channel_price_index.get(ch, 1.0)
+        index = [1.0 if capabilities.unified_pricing else scenario.marketing.channel_price_index.get(ch, 1.0)
                  for ch in net.channels]
         self.base = [cat.price if x == 1.0 else [p * x for p in cat.price] for x in index]
         ids = {sku: i for i, sku in enumerate(cat.ids)}
         self.promos = []
-        for p in sc.promotions:
+        for p in scenario.promotions:
             if not p.prices:
                 continue
-            chans = set(range(n_ch)) if caps.unified_pricing or p.channels is None else \
+            chans = set(range(n_ch)) if capabilities.unified_pricing or p.channels is None else \
                 {net.channels.index(ch) for ch in p.channels if ch in net.channels}
             in_scope = [(p.categories is None and p.skus is None) or (p.categories is not None and c in p.categories)
                         for c in cat.category]
@@ -62,7 +62,7 @@ class Pricing:
                 in_scope[ids[sku]] = True
             self.promos.append((p.start_day * DAY_MIN, (p.start_day + p.days) * DAY_MIN, p, chans, in_scope))
         self.on = any(x != 1.0 for x in index) or bool(self.promos)
-        self.gap_tol = sc.marketing.price_gap_noticed
+        self.gap_tol = scenario.marketing.price_gap_noticed
         self.now: list[list[float]] = list(self.base)
         self.promo: list[list[bool] | None] = [None] * n_ch
         self.uplift: list[list[float] | None] = [None] * n_ch
@@ -139,29 +139,29 @@ class Pricing:
 class Marketing:
     """The marketing levers of one replication as the journeys meet them: pricing, reminders and the chatbot."""
 
-    def __init__(self, net: Network, book: Ledger, sc: Scenario, caps: Capabilities, streams: Streams):
+    def __init__(self, net: Network, book: Ledger, scenario: Scenario, capabilities: Capabilities, streams: Streams):
         self.book = book
-        self.pricing = Pricing(net, sc, caps)
-        segs = sc.segments
+        self.pricing = Pricing(net, scenario, capabilities)
+        segs = scenario.segments
         self.abandon = [s.marketing.cart_abandon_prob for s in segs]
         self.abandons = any(self.abandon)
-        self.remind = [s.marketing.reminder_return_prob if caps.cart_reminders else 0.0 for s in segs]
+        self.remind = [s.marketing.reminder_return_prob if capabilities.cart_reminders else 0.0 for s in segs]
         self.reminds = any(self.remind)
-        self.reminder_delay: Sampler = streams.sampler("marketing.reminder_delay", sc.marketing.reminder_delay_hours,
-                                                       HOUR_MIN)
-        self.bot = [s.marketing.chatbot_containment if caps.chatbot else 0.0 for s in segs]
+        self.reminder_delay: Sampler = streams.sampler("marketing.reminder_delay",
+                                                       scenario.marketing.reminder_delay_hours, HOUR_MIN)
+        self.bot = [s.marketing.chatbot_containment if capabilities.chatbot else 0.0 for s in segs]
         self.bot_fails = [s.marketing.chatbot_containment * s.marketing.chatbot_failure for s in segs]
         self.bots = any(self.bot)
-        self.bot_time: Sampler = streams.sampler("marketing.chatbot", sc.marketing.chatbot.handle_time_min)
+        self.bot_time: Sampler = streams.sampler("marketing.chatbot", scenario.marketing.chatbot.handle_time_min)
         self.price_cum = [list(accumulate(getattr(s.marketing.price_reaction, r) for r in PRICE_REACTIONS))
                           for s in segs]
         self.haggle_min = [s.marketing.haggle_min for s in segs]
         # targeted offers: sent where the setup has the customer record and personalisation
         self.env, self.horizon, self.streams = net.env, net.horizon, streams
         self.engine = net.engine
-        offers = sc.marketing.offers if caps.customer_data and caps.personalisation else []
+        offers = scenario.marketing.offers if capabilities.customer_data and capabilities.personalisation else []
         self.offers = [(o, None if o.segment is None else [s.name for s in segs].index(o.segment)) for o in offers]
-        self.offer_discount = [o.discount for o in sc.marketing.offers]
+        self.offer_discount = [o.discount for o in scenario.marketing.offers]
         self.wants_lapsed = any(o.audience == "lapsed" for o, _ in self.offers)
         # research touchpoints where an online cart is built, mapped to their purchase channel index
         offline = (net.ch_store, net.ch_call)

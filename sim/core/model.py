@@ -54,33 +54,33 @@ class Result:
     usage_masks: dict[int, int] = field(default_factory=dict)  # buyers by the set of touchpoints they used
 
 
-def channels_used(sc: Scenario, seg: Segment) -> float:
+def channels_used(scenario: Scenario, seg: Segment) -> float:
     """Expected number of purchase channels a segment's journey uses (research visits or the purchase): each
     channel is used unless neither the purchase nor any of the mean number of research steps lands there."""
-    channels = purchase_channels(sc)
+    channels = purchase_channels(scenario)
     mix = seg.journey.touchpoint_mix
     steps = seg.journey.mean_touchpoints if mix else 0.0
     used: float = sum(1 - (1 - seg.channels.get(ch, 0.0)) * (1 - mix.get(ch, 0.0)) ** steps for ch in channels)
     return used
 
 
-def expected_daily_demand(sc: Scenario, cat: Catalogue, recommends: bool = False) -> list[list[float]]:
+def expected_daily_demand(scenario: Scenario, cat: Catalogue, recommends: bool = False) -> list[list[float]]:
     """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss and outside
     promotions: what stock levels given in days of demand are sized on. Where the setup recommends, the
     recommended units a segment is expected to accept are part of its demand (a retailer sizes cover on the
     sales it sees)."""
     store = np.zeros(cat.n)
     online = np.zeros(cat.n)
-    for s in sc.segments:
-        units = sc.customers_per_day * s.share * s.basket.lines_mean * s.basket.units_per_line_mean
+    for s in scenario.segments:
+        units = scenario.customers_per_day * s.share * s.basket.lines_mean * s.basket.units_per_line_mean
         if recommends:
-            units += sc.customers_per_day * s.share * s.recommendation_accept * channels_used(sc, s)
+            units += scenario.customers_per_day * s.share * s.recommendation_accept * channels_used(scenario, s)
         pop = segment_popularity(cat.popularity, cat.price, s.price_sensitivity)
         store += units * s.channels.get(CHANNEL_STORE, 0.0) * pop
         online += units * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * pop
-    w = np.array([s.traffic_weight for s in sc.stores])
-    rows = [(store * wk / w.sum()).tolist() for wk in w]
-    if sc.warehouse:
+    weights = np.array([s.traffic_weight for s in scenario.stores])
+    rows = [(store * weight / weights.sum()).tolist() for weight in weights]
+    if scenario.warehouse:
         rows.append(online.tolist())
     return rows
 
@@ -114,23 +114,24 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
     return groups
 
 
-def build_network(sc: Scenario, caps: Capabilities, engine: Engine, streams: Streams, horizon: float,
+def build_network(scenario: Scenario, capabilities: Capabilities, engine: Engine, streams: Streams, horizon: float,
                   stock: StockCounters | None = None) -> Network:
     """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
     levels given in days are sized on the expected demand (recommended units included where the setup
     recommends), and a stale view of stock is synchronised where the setup has one. ``stock``: the ledger's
     stock section the inventory books into (None: one of its own)."""
-    cat = build_catalogue(sc.catalogue)
-    demand = expected_daily_demand(sc, cat, caps.personalisation and caps.customer_data)
-    stores = [StoreRt(engine, s) for s in sc.stores]
-    call = CallRt(engine, sc.call_centre) if sc.call_centre else None
-    cfgs = [s.replenishment for s in sc.stores] + ([sc.warehouse.replenishment] if sc.warehouse else [])
+    cat = build_catalogue(scenario.catalogue)
+    demand = expected_daily_demand(scenario, cat, capabilities.personalisation and capabilities.customer_data)
+    stores = [StoreRt(engine, s) for s in scenario.stores]
+    call = CallRt(engine, scenario.call_centre) if scenario.call_centre else None
+    warehouse = scenario.warehouse
+    cfgs = [s.replenishment for s in scenario.stores] + ([warehouse.replenishment] if warehouse else [])
     policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
-    inv = Inventory(engine, policies, cat.n, cat.price, sc.supplier.capacity_units_per_day, DAY_MIN, stock)
-    if caps.visibility == "stale":
-        inv.sync(sc.fulfilment.sync_interval_min)
-    return Network(engine, cat, inv, stores, call, purchase_channels(sc), research_touchpoints(sc), demand, horizon,
-                   sc.warehouse is not None)
+    inv = Inventory(engine, policies, cat.n, cat.price, scenario.supplier.capacity_units_per_day, DAY_MIN, stock)
+    if capabilities.visibility == "stale":
+        inv.sync(scenario.fulfilment.sync_interval_min)
+    return Network(engine, cat, inv, stores, call, purchase_channels(scenario), research_touchpoints(scenario),
+                   demand, horizon, warehouse is not None)
 
 
 # the daily series that are KPIs: each is its declared KPI over a one-day window
@@ -161,29 +162,30 @@ class World:
     warm-up snapshots.
     """
 
-    def __init__(self, sc: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast"):
-        self.sc = sc
-        self.caps = caps = resolve(sc, setup)
+    def __init__(self, scenario: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast"):
+        self.scenario = scenario
+        self.capabilities = capabilities = resolve(scenario, setup)
         self.engine = make_engine(engine)  # how every mechanism schedules, and the clock (sim.core.engine)
         self.env = self.engine.env
         self.streams = streams = Streams(seed)
-        self.horizon = sc.horizon_days * DAY_MIN
-        stock = StockCounters.for_nodes(len(sc.stores) + (sc.warehouse is not None))  # the ledger's, booked by the stock
-        self.net = net = build_network(sc, caps, self.engine, streams, self.horizon, stock)
-        call_target = sc.call_centre.target_wait_s / 60.0 if sc.call_centre else 0.0
-        self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in sc.stores),
-                                         tuple(s.name for s in sc.segments), tuple(net.research)),
-                                  sc.fulfilment.store_wait_target_min, call_target, sc.fulfilment.staff_cost_per_hour,
-                                  stock)
-        self.marketing = marketing = Marketing(net, book, sc, caps, streams)
+        self.horizon = scenario.horizon_days * DAY_MIN
+        # the ledger's stock section, booked by the stock
+        stock = StockCounters.for_nodes(len(scenario.stores) + (scenario.warehouse is not None))
+        self.net = net = build_network(scenario, capabilities, self.engine, streams, self.horizon, stock)
+        call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else 0.0
+        self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in scenario.stores),
+                                         tuple(s.name for s in scenario.segments), tuple(net.research)),
+                                  scenario.fulfilment.store_wait_target_min, call_target,
+                                  scenario.fulfilment.staff_cost_per_hour, stock)
+        self.marketing = marketing = Marketing(net, book, scenario, capabilities, streams)
         # recent detractors, kept where an offer targets them; bounded whatever the horizon
         lapsed: deque[tuple[float, Customer]] | None = deque(maxlen=1_000_000) if marketing.wants_lapsed else None
-        self.journeys = Journeys(net, book, marketing, sc, caps, streams, lapsed)
-        self.after: AfterSale = self.journeys.after
-        self.fulfil: Fulfilment = self.journeys.sales
+        self.journeys = Journeys(net, book, marketing, scenario, capabilities, streams, lapsed)
+        self.after_sale: AfterSale = self.journeys.after_sale
+        self.fulfilment: Fulfilment = self.journeys.fulfilment
         if marketing.offers:
             marketing.start_offers(self.journeys.start, lambda: self._today, lapsed)
-        self.population = Population(sc, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
+        self.population = Population(scenario, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
         self.warmup_state: Ledger | None = None
         self._today: list[Customer] = []
         self._today_t: list[float] = []
@@ -198,7 +200,7 @@ class World:
         """Draw the customers of the block of days from ``d0`` and put their journeys on the clock; journey
         counts are booked per block in bulk. The next block is drawn when this one ends: at its last customer's
         start, a wait to the block's end is set (the events and their order those of a loop over the block)."""
-        days = math.ceil(self.sc.horizon_days)
+        days = math.ceil(self.scenario.horizon_days)
         k = self.population.block_days()
         self._today, self._today_t = [], []  # the last block's customers have all arrived: let them go first
         batch = self.population.days(d0, k, self.horizon)
@@ -231,7 +233,7 @@ class World:
         self.engine.call_at(0.0, lambda _e: self._next_tick(0), URGENT)
 
     def _next_tick(self, day: int) -> None:
-        warm = self.sc.warmup_days * DAY_MIN
+        warm = self.scenario.warmup_days * DAY_MIN
         if self.warmup_state is None and 0 < warm <= (day + 1) * DAY_MIN:
             self.engine.call_after(warm - self.env.now, lambda _e: self._warmed_up(day))
         else:
@@ -266,41 +268,43 @@ class World:
         return DayEnd(now, book, tuple(inv.total), nd, wd)
 
 
-def _distributions(w: World) -> tuple[float, float]:
+def _distributions(world: World) -> tuple[float, float]:
     """Numeric and weighted distribution over the window: their means over the ends of its days."""
-    warm = w.sc.warmup_days * DAY_MIN
-    snaps = [d for i, d in enumerate(w.day_ends) if (i + 1) * DAY_MIN > warm]
+    warm = world.scenario.warmup_days * DAY_MIN
+    snaps = [d for i, d in enumerate(world.day_ends) if (i + 1) * DAY_MIN > warm]
     if not snaps:
         return math.nan, math.nan
     return (float(np.mean([d.numeric_distribution for d in snaps])),
             float(np.mean([d.weighted_distribution for d in snaps])))
 
 
-def day_windows(w: World) -> list[tuple[Ledger, float, StockFigures]]:
+def day_windows(world: World) -> list[tuple[Ledger, float, StockFigures]]:
     """Each day as a measured window, from the previous day's end (t = 0 for the first) to its own: its counters,
     its length in minutes and its stock figures (the day's distributions are those of its end)."""
     out = []
     start: DayEnd | None = None
-    for end in w.day_ends:
+    for end in world.day_ends:
         t0 = start.t if start else 0.0
         win = window(end.book, start.book if start else None)
-        figures = stock_figures(end.book.stock, start.book.stock if start else None, end.t - t0, w.net.cat.n,
+        figures = stock_figures(end.book.stock, start.book.stock if start else None, end.t - t0, world.net.cat.n,
                                 end.numeric_distribution, end.weighted_distribution)
         out.append((win, end.t - t0, figures))
         start = end
     return out
 
 
-def _daily_series(w: World) -> dict[str, list[float]]:
+def _daily_series(world: World) -> dict[str, list[float]]:
     """One value per day: the KPIs of :data:`DAILY_KPIS` over each one-day window (the declared KPIs, as over
     the measured window), the units asked for that day, and the stock on hand at the day's end, in all and per
     node (stock levels are states, not window figures)."""
     out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
                                                    "lost_sales_units", "fill_rate", "stockout_rate",
                                                    "store_wait_mean_min", "call_wait_mean_min", "on_hand_units")}
-    nodes = [f"on_hand_units.{s.name}" for s in w.sc.stores] + (["on_hand_units.warehouse"] if w.sc.warehouse else [])
+    scenario = world.scenario
+    nodes = [f"on_hand_units.{s.name}" for s in scenario.stores] + \
+        (["on_hand_units.warehouse"] if scenario.warehouse else [])
     out.update({name: [] for name in nodes})  # stock on hand of each node at the end of each day
-    for (win, minutes, figures), end in zip(day_windows(w), w.day_ends, strict=True):
+    for (win, minutes, figures), end in zip(day_windows(world), world.day_ends, strict=True):
         for name, value in compute_kpis(win, minutes, figures, DAILY_KPIS).items():
             out[name].append(value)
         out["units_demanded"].append(float(win.units_demanded))
@@ -310,37 +314,39 @@ def _daily_series(w: World) -> dict[str, list[float]]:
     return out
 
 
-def _books(w: World) -> dict[str, float]:
+def _books(world: World) -> dict[str, float]:
     """Whole-run totals that must balance; raises InvariantError if they do not."""
-    m = w.book
-    orders = sum(m.orders_ch)
-    left = sum(m.left)
-    problems = w.net.inv.invariant_problems()
-    if m.arrived != orders + left + w.journeys.active:
-        problems.append(f"customers: arrived {m.arrived} != ordered {orders} + left {left} + inside {w.journeys.active}")
-    if m.units_demanded != m.stock.units_out + m.units_backordered + m.units_lost:
-        problems.append(f"units: demanded {m.units_demanded} != taken from stock {m.stock.units_out} + backordered "
-                        f"{m.units_backordered} + lost {m.units_lost}")
-    if not math.isclose(m.revenue + m.price_adjustment, m.stock.value_out + m.value_backordered, rel_tol=1e-9,
-                        abs_tol=1e-6):
-        problems.append(f"money: revenue {m.revenue:.2f} + price adjustments {m.price_adjustment:.2f} != value "
-                        f"taken from stock {m.stock.value_out:.2f} + value backordered {m.value_backordered:.2f}")
-    if not math.isclose(m.revenue, sum(m.value_ch), rel_tol=1e-9, abs_tol=1e-6):
-        problems.append(f"money: revenue {m.revenue:.2f} != sum of order values {sum(m.value_ch):.2f}")
+    book = world.book
+    orders = sum(book.orders_ch)
+    left = sum(book.left)
+    problems = world.net.inv.invariant_problems()
+    inside = world.journeys.active
+    if book.arrived != orders + left + inside:
+        problems.append(f"customers: arrived {book.arrived} != ordered {orders} + left {left} + inside {inside}")
+    if book.units_demanded != book.stock.units_out + book.units_backordered + book.units_lost:
+        problems.append(f"units: demanded {book.units_demanded} != taken from stock {book.stock.units_out} + "
+                        f"backordered {book.units_backordered} + lost {book.units_lost}")
+    if not math.isclose(book.revenue + book.price_adjustment, book.stock.value_out + book.value_backordered,
+                        rel_tol=1e-9, abs_tol=1e-6):
+        problems.append(f"money: revenue {book.revenue:.2f} + price adjustments {book.price_adjustment:.2f} != value "
+                        f"taken from stock {book.stock.value_out:.2f} + value backordered "
+                        f"{book.value_backordered:.2f}")
+    if not math.isclose(book.revenue, sum(book.value_ch), rel_tol=1e-9, abs_tol=1e-6):
+        problems.append(f"money: revenue {book.revenue:.2f} != sum of order values {sum(book.value_ch):.2f}")
     if problems:
         raise InvariantError("; ".join(problems))
-    return {"arrived": m.arrived, "repeat_journeys": m.repeat_journeys, "ordered": orders, "left": left,
-            "inside": w.journeys.active,
-            "units_demanded": m.units_demanded, "units_sold": sum(m.stock.shipped), "revenue": m.revenue,
-            "order_value": sum(m.value_ch)}
+    return {"arrived": book.arrived, "repeat_journeys": book.repeat_journeys, "ordered": orders, "left": left,
+            "inside": inside,
+            "units_demanded": book.units_demanded, "units_sold": sum(book.stock.shipped), "revenue": book.revenue,
+            "order_value": sum(book.value_ch)}
 
 
-def simulate(w: World) -> None:
+def simulate(world: World) -> None:
     """Run a built world to its horizon: arrivals and the day ends on the clock, SimPy run, the areas brought up
     to the horizon and the last day's end taken there if the horizon is in mid-day."""
-    env = w.env
-    w.start_arrivals()
-    w.start_ticks()
+    env = world.env
+    world.start_arrivals()
+    world.start_ticks()
     # Python's cyclic collector would walk the growing set of live events and customers every few hundred
     # allocations (a third of the run time); the model makes few cycles, so it is off while SimPy runs. Turned on
     # again, its first young collection would walk every object the run left alive (a second on the national
@@ -349,26 +355,26 @@ def simulate(w: World) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=w.horizon)
+        env.run(until=world.horizon)
     finally:
         if collecting:
             gc.freeze()
             gc.unfreeze()
             gc.enable()
-    w.net.inv.flush()
-    w.book.flush(env.now)
-    if len(w.day_ends) < math.ceil(w.sc.horizon_days):  # the tick at the horizon itself
-        w.day_ends.append(w.day_end())
+    world.net.inv.flush()
+    world.book.flush(env.now)
+    if len(world.day_ends) < math.ceil(world.scenario.horizon_days):  # the tick at the horizon itself
+        world.day_ends.append(world.day_end())
 
 
-def measured_window(w: World) -> tuple[Ledger, float, StockFigures]:
+def measured_window(world: World) -> tuple[Ledger, float, StockFigures]:
     """The measured window of a simulated world, from the end of the warm-up to the horizon: its counters, its
     length in minutes and its stock figures (what the declared KPIs are computed from)."""
-    start = w.warmup_state
-    window_min = w.horizon - w.sc.warmup_days * DAY_MIN
-    figures = stock_figures(w.book.stock, start.stock if start else None, window_min, w.net.cat.n,
-                            *_distributions(w))
-    return window(w.book, start), window_min, figures
+    start = world.warmup_state
+    window_min = world.horizon - world.scenario.warmup_days * DAY_MIN
+    figures = stock_figures(world.book.stock, start.stock if start else None, window_min, world.net.cat.n,
+                            *_distributions(world))
+    return window(world.book, start), window_min, figures
 
 
 def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
@@ -386,13 +392,14 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     """
     t0 = time.perf_counter()
     ss = as_seed_sequence(seed)
-    w = World(scenario, setup, ss, engine)
-    simulate(w)
-    books = _books(w)
-    win, window_min, figures = measured_window(w)
+    world = World(scenario, setup, ss, engine)
+    simulate(world)
+    books = _books(world)
+    win, window_min, figures = measured_window(world)
     kpis = compute_kpis(win, window_min, figures)
-    events = w.engine.events()
+    events = world.engine.events()
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
-                  daily=_daily_series(w), breakdown=breakdown(win, window_min), events=events,
-                  customers=w.book.arrived, wall_s=time.perf_counter() - t0, books=books, research=w.net.research,
+                  daily=_daily_series(world), breakdown=breakdown(win, window_min), events=events,
+                  customers=world.book.arrived, wall_s=time.perf_counter() - t0, books=books,
+                  research=world.net.research,
                   usage_masks=dict(win.tp_usage_masks))

@@ -35,16 +35,16 @@ class CallRt:
         self.close_min = cfg.close_hour * 60.0
 
 
-def purchase_channels(sc: Scenario) -> list[str]:
+def purchase_channels(scenario: Scenario) -> list[str]:
     """Channel index order: store, the selling touchpoints, call centre."""
-    out = [CHANNEL_STORE] if sc.stores else []
-    out += [k for k, t in sc.touchpoints.items() if t.sells]
-    return out + ([CHANNEL_CALL] if sc.call_centre else [])
+    out = [CHANNEL_STORE] if scenario.stores else []
+    out += [k for k, t in scenario.touchpoints.items() if t.sells]
+    return out + ([CHANNEL_CALL] if scenario.call_centre else [])
 
 
-def research_touchpoints(sc: Scenario) -> list[str]:
+def research_touchpoints(scenario: Scenario) -> list[str]:
     """Research touchpoints in bit order: the scenario's, then the store and the call centre."""
-    return list(sc.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
+    return list(scenario.touchpoints) + [CHANNEL_STORE, CHANNEL_CALL]
 
 
 @dataclass(eq=False)
