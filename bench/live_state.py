@@ -57,7 +57,7 @@ def main(argv: list[str] | None = None) -> int:
     sc = sim.load_scenario(a.scenario, {"horizon_days": a.days, "warmup_days": 0})
     w = World(sc, a.setup, 1)
     w.start_arrivals()
-    w.env.process(w.ticks())
+    w.start_ticks()
     gc.disable()  # as sim.run does while SimPy runs
     print(f"{a.scenario.name}, {a.setup}, {a.days} days: resident memory and pending calls at midnight")
     print("| day | RSS MB | queue | largest kinds |\n| --- | --- | --- | --- |")
