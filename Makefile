@@ -53,7 +53,7 @@ golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
 # the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary;
-# the scenario reference and JSON Schema (docs/scenario-reference.md, docs/scenario.schema.json)
+# the scenario reference and JSON Schema (docs/scenario-reference.md, docs/scenario.schema.json) and the evidence register (docs/evidence-register.md)
 docs: demo
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
@@ -63,7 +63,8 @@ docs: demo
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser $(abspath docs/img/dashboard.png) \
 		'?scenario=default&days=3&replications=3&workers=2'   # a few seconds' comparison, run through the page
 	$(BIN)/omnisim kpis --readme README.md
-	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json
+	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json \
+		--evidence docs/evidence-register.md
 
 clean:
 	rm -rf $(VENV) results .pytest_cache

@@ -30,7 +30,7 @@ from sim.experiments.guard import estimate
 from sim.experiments.replicate import check_setups, replicate_results
 from sim.experiments.seeding import seeds
 from sim.experiments.store import Store, StoreError
-from sim.outputs.reference import reference_markdown, schema_text
+from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
 from sim.scenario.schema import ScenarioError, load_scenario, parse_override
 from sim.scenario.setups import SETUP_NAMES, available
 
@@ -225,6 +225,8 @@ def build_parser() -> argparse.ArgumentParser:
                                                                "(docs/scenario-reference.md)")
     p.add_argument("--schema", type=Path, metavar="FILE", help="write the JSON Schema of scenario files to FILE "
                                                              "(docs/scenario.schema.json)")
+    p.add_argument("--evidence", type=Path, metavar="FILE", help="write the evidence register for behaviour to FILE "
+                                                               "(docs/evidence-register.md)")
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
     p.add_argument("results", type=Path, metavar="RESULTS_DIR",
@@ -710,12 +712,13 @@ def cmd_kpis(args: argparse.Namespace) -> int:
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    """Print the scenario reference, or write it (``--markdown``) and the JSON Schema (``--schema``) and print
-    the paths written."""
-    if args.markdown is None and args.schema is None:
+    """Print the scenario reference, or write it (``--markdown``), the JSON Schema (``--schema``) and the evidence
+    register (``--evidence``) and print the paths written."""
+    if args.markdown is None and args.schema is None and args.evidence is None:
         print(reference_markdown(), end="")
         return EXIT_OK
-    for path, text in ((args.markdown, reference_markdown), (args.schema, schema_text)):
+    for path, text in ((args.markdown, reference_markdown), (args.schema, schema_text),
+                       (args.evidence, lambda: evidence_markdown(library_default()))):
         if path is None:
             continue
         tmp = path.with_name(path.name + ".tmp")

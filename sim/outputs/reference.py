@@ -8,6 +8,9 @@ Two documents, both committed under ``docs/`` and rewritten by ``make docs`` (``
   models accept before validation (a plain number for a distribution, ``accept_delivery_prob`` in a segment), so
   that editors complete and check scenario YAML (``# yaml-language-server: $schema=...``).
 
+A third, :func:`evidence_markdown` (``docs/evidence-register.md``), lists the evidence register for behaviour
+(sim/scenario/evidence.py) with the values the library's default scenario uses today beside it.
+
 Above the model core: nothing in the simulation imports this module.
 """
 
@@ -18,17 +21,22 @@ import inspect
 import json
 import types
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import annotated_types as at
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from sim.scenario.schema import Dist, Scenario, Segment, SetupSpec
+from sim.scenario import evidence
+from sim.scenario.schema import Dist, Scenario, Segment, SetupSpec, load_scenario
 from sim.scenario.setups import Capabilities
 
 SCHEMA_FILE = "docs/scenario.schema.json"
 MARKDOWN_FILE = "docs/scenario-reference.md"
+EVIDENCE_FILE = "docs/evidence-register.md"
+# the library's default scenario, whose values today the register is shown beside (absent from an installed wheel)
+LIBRARY_DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 
 # the order of the sections: a scenario's top level, then its parts as an author meets them; a model not named
@@ -364,3 +372,78 @@ def json_schema() -> dict[str, Any]:
 def schema_text() -> str:
     """The JSON Schema as the committed file holds it."""
     return json.dumps(json_schema(), indent=2, ensure_ascii=False) + "\n"
+
+
+# --------------------------------------------------------------------------------------------- the evidence register
+EVIDENCE_HEADER = """# Evidence register for behaviour
+
+<!-- generated from sim/scenario/evidence.py by `omnisim reference --evidence` (make docs): do not edit -->
+
+Every parameter through which a setup changes what customers do, with the value the evidence supports. **Default**
+sits where the strongest evidence sits; **range** is the plausible span (low to high) in the field's unit; **kind**
+is the strongest evidence behind it ({kinds}); **checked** says how its figures were read for this register
+(`source`: at the source; `secondary`: on a page reporting the source; `brief`: only in the compiled evidence
+brief; `none`: an assumption, nothing to read); **acts through** names the capability switches of the setups
+(`—`: every setup). **Today** is the value the library's `scenarios/default.yaml` uses (one per segment where the
+path has `*`; `—` where the scenario has no such item). The model does not read this register yet: today's values
+are what runs.
+"""
+
+
+def _num(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def _today(values: list[Any]) -> str:
+    nums = [float(v) for v in values]
+    if not nums:
+        return "—"
+    if min(nums) == max(nums):
+        return _num(nums[0])
+    return f"{_num(min(nums))}–{_num(max(nums))}"
+
+
+def library_default() -> Scenario | None:
+    """The library's default scenario, or None where the package was installed without its scenarios."""
+    return load_scenario(LIBRARY_DEFAULT) if LIBRARY_DEFAULT.is_file() else None
+
+
+def evidence_markdown(today: Scenario | None = None) -> str:
+    """The evidence register in Markdown: a table of every entry (with ``today``'s values beside it, when given),
+    each entry's source and note, then the market studies' claims and their preset."""
+    data = today.model_dump(mode="json") if today is not None else None
+    parts = [EVIDENCE_HEADER.format(kinds=", ".join(evidence.KINDS))]
+    parts.append("| parameter | default | range | unit | kind | checked | acts through | today |\n"
+                 "|---|---|---|---|---|---|---|---|\n" + "\n".join(
+                     "| " + " | ".join(_cell(c) for c in (
+                         f"[`{e.path}`](#{_slug(e.path)})", _num(e.default), f"{_num(e.low)}–{_num(e.high)}",
+                         e.unit, e.kind, e.checked, ", ".join(f"`{m}`" for m in e.mechanism) or "—",
+                         _today(evidence.values_at(data, e.path)) if data is not None else "—")) + " |"
+                     for e in evidence.REGISTER) + "\n")
+    parts.append("## Entries\n")
+    for e in evidence.REGISTER:
+        parts.append(f'<a id="{_slug(e.path)}"></a>\n\n### `{e.path}`\n')
+        extra = f" Balanced by `{e.balance}` (the group sums to 1)." if e.balance else ""
+        parts.append(f"{e.note}{extra}\n\n**Source** ({e.kind}): {e.source}.\n")
+    parts.append("## The market studies' claims\n")
+    parts.append("Figures of the French market studies the product was specified from (files in the project's "
+                 "shared `market-studies` folder, cited by name), in our words. None is a causal effect.\n")
+    parts.append("| figure | claim | file | bears on | why it is not an effect |\n|---|---|---|---|---|\n" + "\n".join(
+        "| " + " | ".join(_cell(c) for c in (c.figure, c.what, f"`{c.source}`",
+                                              ", ".join(f"`{p}`" for p in c.paths) or "an outcome (a target)",
+                                              c.note)) + " |"
+        for c in evidence.CLAIMS) + "\n")
+    for name, values in evidence.PRESETS.items():
+        out = evidence.outside(name)
+        parts.append(f"### Preset `{name}`\n")
+        parts.append("The values a scenario takes if those claims are read as causal effects; other parameters keep "
+                     "the register's default. *outside*: beyond the evidence's range, on purpose.\n")
+        parts.append("| parameter | preset | register default | range |\n|---|---|---|---|\n" + "\n".join(
+            f"| `{p}` | {_num(v)}{' (*outside*)' if p in out else ''} | {_num(evidence.by_path()[p].default)} | "
+            f"{_num(evidence.by_path()[p].low)}–{_num(evidence.by_path()[p].high)} |"
+            for p, v in values.items()) + "\n")
+    return "\n".join(parts)
+
+
+def _slug(path: str) -> str:
+    return "ev-" + path.replace("*", "x").replace(".", "-").replace("_", "-")
