@@ -14,10 +14,12 @@ ROOT = Path(__file__).resolve().parents[1]
 VALIDATION = ROOT / "scenarios" / "validation"
 
 
-def replicate(name: str, setup: str, n: int, seed: int, overrides: dict | None = None) -> list[sim.Result]:
-    """``n`` independent replications of a validation scenario (children of one SeedSequence)."""
+def replicate(name: str, setup: str, n: int, seed: int, overrides: dict | None = None,
+              daily: bool = False) -> list[sim.Result]:
+    """``n`` independent replications of a validation scenario (children of one SeedSequence), by default without
+    daily series (most references are window figures; thousands of day-end snapshots would dominate)."""
     sc = sim.load_scenario(VALIDATION / name, overrides)
-    return [sim.run(sc, setup, seed=s) for s in np.random.SeedSequence(seed).spawn(n)]
+    return [sim.run(sc, setup, seed=s, daily=daily) for s in np.random.SeedSequence(seed).spawn(n)]
 
 
 def check(values: list[float] | np.ndarray, exact: float, tol: float, what: str) -> None:

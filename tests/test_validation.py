@@ -168,7 +168,7 @@ def test_p1_pooling_pooled():
     pooled run is checked day by day against that identity on its own demand (exact, no statistical slack),
     its daily demand against Poisson(80), and its mean against the exact value at the precision we can afford.
     """
-    res = replicate("p1_pooling.yaml", "omnichannel", n=14, seed=12, overrides={"horizon_days": 1000})
+    res = replicate("p1_pooling.yaml", "omnichannel", n=14, seed=12, overrides={"horizon_days": 1000}, daily=True)
     for r in res:
         demand = np.array(r.daily["units_demanded"])
         lost = np.array(r.daily["lost_sales_units"])

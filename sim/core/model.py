@@ -142,10 +142,11 @@ DAILY_KPIS = ("customers", "orders", "revenue", "lost_sales_units", "fill_rate",
 @dataclass(frozen=True)
 class DayEnd:
     """The end of one day (or the horizon, if in mid-day): the counters as of then (a light snapshot of the
-    ledger, stock section included, areas brought up to then) and the stock's states, which are not counters."""
+    ledger, stock section included, areas brought up to then; None in a run without daily series) and the
+    stock's states, which are not counters (the distributions are window KPIs: means over the days' ends)."""
 
     t: float
-    book: Ledger
+    book: Ledger | None
     on_hand: tuple[int, ...]        # units on hand per node
     numeric_distribution: float     # share of stores holding a SKU, mean over SKUs (NaN without stores)
     weighted_distribution: float    # the same weighted by each SKU's share of demand
@@ -162,8 +163,10 @@ class World:
     warm-up snapshots.
     """
 
-    def __init__(self, scenario: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast"):
+    def __init__(self, scenario: Scenario, setup: str, seed: int | np.random.SeedSequence, engine: str = "fast",
+                 daily: bool = True):
         self.scenario = scenario
+        self.daily = daily  # take a snapshot at each day's end, for the daily series
         self.capabilities = capabilities = resolve(scenario, setup)
         self.engine = make_engine(engine)  # how every mechanism schedules, and the clock (sim.core.engine)
         self.env = self.engine.env
@@ -229,7 +232,8 @@ class World:
     def start_ticks(self) -> None:
         """The day ends' snapshots (for the daily series) and the warm-up snapshot, a chain of calls on the clock
         that starts at t = 0 (each call schedules the next: at the warm-up's end if it falls in the coming day,
-        else at the day's end)."""
+        else at the day's end). Without daily series the day ends still come (the warm-up's end is scheduled from
+        the day it falls in, so the events of its instant run in the same order), and take no snapshot."""
         self.engine.call_at(0.0, lambda _e: self._next_tick(0), URGENT)
 
     def _next_tick(self, day: int) -> None:
@@ -256,10 +260,13 @@ class World:
     def day_end(self) -> DayEnd:
         """The counters and stock states as of now, for the daily series: a light snapshot of the ledger (no
         wait histograms; the areas brought up to now in the copy, never in the live counters, so measuring a day
-        changes no number of the run), today's customers who have not arrived yet taken out of the copy."""
+        changes no number of the run), today's customers who have not arrived yet taken out of the copy. Without
+        daily series, only the stock's states."""
         now = self.env.now
-        book = self.book.light_snapshot(now, self.net.inv.counts_now())
-        book.journeys(self._today[bisect.bisect_right(self._today_t, now):], -1)  # booked with their batch, to come
+        book = None
+        if self.daily:
+            book = self.book.light_snapshot(now, self.net.inv.counts_now())
+            book.journeys(self._today[bisect.bisect_right(self._today_t, now):], -1)  # booked with their batch
         inv = self.net.inv
         nd = wd = math.nan
         if self.net.n_stores:
@@ -281,15 +288,17 @@ def _distributions(world: World) -> tuple[float, float]:
 def day_windows(world: World) -> list[tuple[Ledger, float, StockFigures]]:
     """Each day as a measured window, from the previous day's end (t = 0 for the first) to its own: its counters,
     its length in minutes and its stock figures (the day's distributions are those of its end)."""
+    if not world.daily:
+        raise ValueError("this world was run without daily series (daily=False)")
     out = []
-    start: DayEnd | None = None
+    t0, before = 0.0, None
     for end in world.day_ends:
-        t0 = start.t if start else 0.0
-        win = window(end.book, start.book if start else None)
-        figures = stock_figures(end.book.stock, start.book.stock if start else None, end.t - t0, world.net.cat.n,
+        assert end.book is not None  # a daily world snapshots every day's end
+        win = window(end.book, before)
+        figures = stock_figures(end.book.stock, before.stock if before else None, end.t - t0, world.net.cat.n,
                                 end.numeric_distribution, end.weighted_distribution)
         out.append((win, end.t - t0, figures))
-        start = end
+        t0, before = end.t, end.book
     return out
 
 
@@ -378,12 +387,14 @@ def measured_window(world: World) -> tuple[Ledger, float, StockFigures]:
 
 
 def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
-        engine: str = "fast") -> Result:
+        engine: str = "fast", daily: bool = True) -> Result:
     """Simulate one replication of ``setup`` on ``scenario``.
 
     ``engine`` picks how the mechanisms schedule (sim.core.engine): ``"fast"``, the product's primitives, or
     ``"reference"``, the same on SimPy's public API only (slower; the golden test checks both give the same
-    numbers, their event counts aside).
+    numbers, their event counts aside). ``daily=False`` takes no snapshot at the days' ends: the window's numbers
+    are the same, ``Result.daily`` is empty and a long run with few customers a day (the validation cases) costs
+    less.
 
     The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
     Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series (the
@@ -392,14 +403,14 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     """
     t0 = time.perf_counter()
     ss = as_seed_sequence(seed)
-    world = World(scenario, setup, ss, engine)
+    world = World(scenario, setup, ss, engine, daily)
     simulate(world)
     books = _books(world)
     win, window_min, figures = measured_window(world)
     kpis = compute_kpis(win, window_min, figures)
     events = world.engine.events()
     return Result(scenario=scenario.name, setup=setup, seed=f"{ss.entropy}:{ss.spawn_key}", kpis=kpis,
-                  daily=_daily_series(world), breakdown=breakdown(win, window_min), events=events,
+                  daily=_daily_series(world) if daily else {}, breakdown=breakdown(win, window_min), events=events,
                   customers=world.book.arrived, wall_s=time.perf_counter() - t0, books=books,
                   research=world.net.research,
                   usage_masks=dict(win.tp_usage_masks))
