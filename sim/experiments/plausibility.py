@@ -1,5 +1,4 @@
-"""Plausibility: a scenario's baseline judged against the sourced operating benchmarks of its sector.
-"""
+"""Plausibility: a scenario's baseline judged against the sourced operating benchmarks of its sector."""
 
 from __future__ import annotations
 

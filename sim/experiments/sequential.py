@@ -1,5 +1,4 @@
-"""Sequential stopping: replications added until the answer is known to a target precision.
-"""
+"""Sequential stopping: replications added until the answer is known to a target precision."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Staffing search: the smallest floor staff per store at which a setup meets its service targets.
-"""
+"""Staffing search: the smallest floor staff per store at which a setup meets its service targets."""
 
 from __future__ import annotations
 

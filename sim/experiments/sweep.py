@@ -1,5 +1,4 @@
-"""Sweeps: an experiment file (a design over scenario fields) run into a resumable results store.
-"""
+"""Sweeps: an experiment file (a design over scenario fields) run into a resumable results store."""
 
 from __future__ import annotations
 

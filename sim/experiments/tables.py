@@ -1,5 +1,4 @@
-"""Tidy tables (pandas) of in-memory model results: KPIs, daily series and breakdowns per replication.
-"""
+"""Tidy tables (pandas) of in-memory model results: KPIs, daily series and breakdowns per replication."""
 
 from __future__ import annotations
 

@@ -1,5 +1,4 @@
-"""Warm-up: Welch's method on the daily network stock suggests how many days to discard.
-"""
+"""Warm-up: Welch's method on the daily network stock suggests how many days to discard."""
 
 from __future__ import annotations
 
