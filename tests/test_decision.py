@@ -138,3 +138,27 @@ def test_change_half_widths_in_the_unit_the_decision_prints():
     assert math.isnan(t.loc["on_time_rate", "ratio"]) and not t.loc["on_time_rate", "wide"]
     tighter = change_half_widths(precision_summary("revenue", 200.0, 1.0, 20.0, 4.0), target=0.01)
     assert tighter["wide"].all()
+
+
+def test_every_decision_on_a_scenario_says_its_intervals_leave_behaviour_out():
+    """The sampling interval is never presented as the whole uncertainty: with the scenario known, the cautions say
+    so, and name each behavioural value set outside the evidence register's range (computed from the register and
+    the scenario, so a value moved inside its range drops out of the sentence)."""
+    import sim
+    from sim.scenario.evidence import by_path
+
+    from .reference import ROOT
+
+    scenario = sim.load_scenario(ROOT / "scenarios" / "default.yaml")
+    cautions = decision.behaviour_warnings(scenario.model_dump(mode="json"))
+    assert cautions[0] == decision.BEHAVIOUR_CAUTION
+    uptake = by_path()["segments.*.recommendation_accept"]
+    assert any(v > uptake.high for v in (s.recommendation_accept for s in scenario.segments))  # today's default
+    assert f"segments.*.recommendation_accept is 0.2–0.3 (evidence: {uptake.low:g}–{uptake.high:g}" in cautions[1]
+    inside = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {
+        f"segments.{i}.recommendation_accept": uptake.default for i in range(len(scenario.segments))})
+    later = decision.behaviour_warnings(inside.model_dump(mode="json"))
+    assert "recommendation_accept" not in " ".join(later) and later[0] == decision.BEHAVIOUR_CAUTION
+    summary = summary_of([("revenue", 10.0, 8.0, 12.0)])
+    assert decision.decision_summary(summary, scenario=scenario).warnings == cautions
+    assert decision.decision_summary(summary).warnings == []  # no scenario: nothing to say about its behaviour

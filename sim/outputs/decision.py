@@ -16,6 +16,7 @@ percentages for shares, the currency, never scientific notation.
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -32,6 +33,7 @@ from sim.experiments.changes import (
     change_half_widths,
     changes,
 )
+from sim.scenario.evidence import REGISTER, values_at
 
 WEEK_DAYS = 7.0
 """A result resting on fewer measured days than a weekly cycle is flagged (the weekly profile has not repeated)."""
@@ -183,6 +185,29 @@ def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
     return out
 
 
+BEHAVIOUR_CAUTION = ("Caution: these intervals measure the simulation's own sampling noise, with customers behaving "
+                     "as the scenario's point values say; how customers really respond is not in them "
+                     "(docs/evidence-register.md gives each behavioural value's plausible range and its evidence).")
+
+
+def behaviour_warnings(scenario: Mapping[str, Any]) -> list[str]:
+    """The caution every decision carries while behaviour is not sampled (:data:`BEHAVIOUR_CAUTION`), and one
+    naming each behavioural value of ``scenario`` (plain data: a scenario's ``model_dump(mode="json")`` or its
+    YAML) that lies outside the range the evidence register supports, with that range and the kind of evidence."""
+    outside = []
+    for entry in REGISTER:
+        values = sorted({float(v) for v in values_at(scenario, entry.path)
+                         if isinstance(v, int | float) and not isinstance(v, bool)})
+        bad = [v for v in values if not entry.low <= v <= entry.high]
+        if bad:
+            shown = f"{bad[0]:g}" if len(bad) == 1 else f"{bad[0]:g}–{bad[-1]:g}"
+            outside.append(f"{entry.path} is {shown} (evidence: {entry.low:g}–{entry.high:g}, {entry.kind})")
+    if not outside:
+        return [BEHAVIOUR_CAUTION]
+    return [BEHAVIOUR_CAUTION, "Caution: these figures rest on behavioural values outside what the evidence "
+            f"supports: {_join(outside)}."]
+
+
 # --------------------------------------------------------------------------------------------- the summary
 @dataclass
 class DecisionSummary:
@@ -218,9 +243,13 @@ class DecisionSummary:
 
 
 def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_days: float | None = None,
-                     runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None) -> DecisionSummary:
+                     runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None,
+                     behaviour: Mapping[str, Any] | None = None) -> DecisionSummary:
     """The decision summary of a :func:`sim.experiments.analysis.summarise` table; with ``measured_days`` (days measured
-    per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`."""
+    per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`.
+    With the scenario (``scenario``, or its plain data as ``behaviour``), the cautions say that the intervals leave
+    out how customers behave, and name the behavioural values set outside their evidence
+    (:func:`behaviour_warnings`)."""
     table = changes(summary)
     baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
     payback = None
@@ -232,6 +261,10 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
         payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
                                 margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
     warnings = horizon_warnings(summary, measured_days)
+    if behaviour is None and scenario is not None:
+        behaviour = scenario.model_dump(mode="json")
+    if behaviour is not None:
+        warnings += behaviour_warnings(behaviour)
     # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns
     return DecisionSummary(baseline, confidence, table, payback, warnings + sentences(table, payback, confidence),
                            warnings)

@@ -409,15 +409,18 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 
 
-def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any], workdir: Path) -> str:
-    """The decision section's HTML (empty with a single setup): sentences, changes chart, table, payback."""
+def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any], workdir: Path,
+              scenario: Mapping[str, Any] | None = None) -> str:
+    """The decision section's HTML (empty with a single setup): sentences, changes chart, table, payback;
+    ``scenario``: the folder's scenario data, for the cautions on behaviour."""
     if summary["setup"].nunique() < 2:
         return ""
     from sim.outputs import plots
     from sim.outputs.decision import decision_summary
 
     level = meta.get("confidence") or infer_confidence(summary) or 0.95
-    decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"))
+    decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"),
+                                behaviour=scenario or None)
     chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
     return _decision_section(decision, _data_uri(chart) if chart else None)
 
@@ -501,7 +504,7 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     work.mkdir()
     try:
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
-        decision_html = _decision(summary, runs, info, work)
+        decision_html = _decision(summary, runs, info, work, scenario)
         charts = [c for c in _charts(folder, roi_charts) if not (sweep and c[0].startswith("tornado-"))]
         page = _page(info, scenario, scenario_text, summary, runs, charts, roi_html,
                      decision_html, _breakdowns(folder))
