@@ -2,9 +2,9 @@
 
 Bad input (an invalid scenario, an unknown setup, a malformed option) gives one line per problem on
 stderr and exit status 2, never a traceback. Outputs are written to a temporary directory next to
-``--out`` and moved into place only when everything succeeded (:mod:`sim.outputs.results`). The
-command line parses, calls the wings below and maps their errors to one line; it computes and writes nothing
-itself.
+``--out`` and moved into place only when everything succeeded. The command line parses, calls the wings below
+and maps their errors to one line; the results folders are written by :mod:`sim.outputs.results`, the same writer
+the dashboard uses.
 """
 
 from __future__ import annotations
