@@ -74,7 +74,7 @@ def test_ship_from_store_on_siloed_stock_is_refused():
 def test_unknown_store_index_in_override():
     with pytest.raises(ScenarioError) as err:
         load_scenario(DEFAULT, {"stores.12.staff": 4})
-    assert err.value.problems == ["stores.12: no such list index (the list has 10 items)"]
+    assert err.value.problems == ["stores.12: no such list index (the list has 10 items; '*' for all)"]
 
 
 def test_override_by_dotted_path_and_cli_syntax():

@@ -35,6 +35,8 @@ BEHAVIOURAL = (
 )
 # Every other probability of the schema, with why it is not in the register (no setup changes what it does).
 NOT_SETUP_BEHAVIOUR = {
+    "evidence.*.low": "a scenario's own range for a register parameter, not a parameter itself",
+    "evidence.*.high": "as above",
     "segments.*.share": "the customer mix, the same in every setup",
     "stores.*.advice_prob": "store service, the same in every setup",
     "segments.*.stockout_reaction.substitute": "every setup; the customer's own choice on the shelf",

@@ -193,15 +193,18 @@ BEHAVIOUR_CAUTION = ("Caution: these intervals measure the simulation's own samp
 def behaviour_warnings(scenario: Mapping[str, Any]) -> list[str]:
     """The caution every decision carries while behaviour is not sampled (:data:`BEHAVIOUR_CAUTION`), and one
     naming each behavioural value of ``scenario`` (plain data: a scenario's ``model_dump(mode="json")`` or its
-    YAML) that lies outside the range the evidence register supports, with that range and the kind of evidence."""
+    YAML) that lies outside the range the evidence supports (the scenario's own range for that path, under
+    ``evidence:``, where it gives one; the register's otherwise), with that range and the kind of evidence."""
     outside = []
+    own = scenario.get("evidence") or {}
     for entry in REGISTER:
         values = sorted({float(v) for v in values_at(scenario, entry.path)
                          if isinstance(v, int | float) and not isinstance(v, bool)})
-        bad = [v for v in values if not entry.low <= v <= entry.high]
+        span = own.get(entry.path) or {"low": entry.low, "high": entry.high, "kind": entry.kind}
+        bad = [v for v in values if not span["low"] <= v <= span["high"]]
         if bad:
             shown = f"{bad[0]:g}" if len(bad) == 1 else f"{bad[0]:g}–{bad[-1]:g}"
-            outside.append(f"{entry.path} is {shown} (evidence: {entry.low:g}–{entry.high:g}, {entry.kind})")
+            outside.append(f"{entry.path} is {shown} (evidence: {span['low']:g}–{span['high']:g}, {span['kind']})")
     if not outside:
         return [BEHAVIOUR_CAUTION]
     return [BEHAVIOUR_CAUTION, "Caution: these figures rest on behavioural values outside what the evidence "

@@ -6,6 +6,7 @@ Times carry their unit in the field name (``_min``, ``_days``, ``_hour``); money
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 import math
@@ -18,6 +19,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from sim.scenario.benchmarks import applicable  # data only, imports nothing of the package
+from sim.scenario.evidence import KINDS, REGISTER  # data only, imports nothing of the package
 from sim.scenario.setups import setup_problems  # the setups table (data): checks a scenario's own setups
 from sim.scenario.userfiles import load_yaml, plain
 from sim.scenario.userfiles import read_yaml as _read_user_yaml
@@ -632,6 +634,22 @@ class Marketing(Model):
         return v
 
 
+class EvidenceRange(Model):
+    """A scenario's own plausible range for one parameter of the evidence register (a client's measurement, a
+    study of its market), with its source: it replaces the register's range in assumption runs and cautions."""
+
+    low: Prob = Field(description="lowest plausible value, in the register entry's unit (all are shares, 0 to 1)")
+    high: Prob = Field(description="highest plausible value")
+    source: str = Field(min_length=1, description="where the range comes from (every number has its evidence)")
+    kind: Literal[KINDS] = Field(description=f"the kind of evidence; one of: {', '.join(KINDS)}")  # type: ignore[valid-type]
+
+    @model_validator(mode="after")
+    def _order(self) -> EvidenceRange:
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high (got {self.low:g} and {self.high:g})")
+        return self
+
+
 class Scenario(Model):
     name: str = Field(description="the scenario's name, shown in reports")
     description: str = Field("", description="free text for readers")
@@ -663,6 +681,9 @@ class Scenario(Model):
     fulfilment: Fulfilment = Field(Fulfilment(), description="delivery, collection, returns and stock sync")
     setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
     supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
+    evidence: dict[str, EvidenceRange] = Field(
+        default_factory=dict, description="the scenario's own plausible ranges for parameters of the evidence "
+                                          "register (docs/evidence-register.md), by path, each with its source")
 
     @field_validator("weekly_profile")
     @classmethod
@@ -689,6 +710,10 @@ class Scenario(Model):
         yield from self._return_problems()
         yield from self._category_problems()
         yield from self._marketing_problems()
+        register = [e.path for e in REGISTER]
+        for path in self.evidence:
+            if path not in register:
+                yield f"evidence.{path}: not a parameter of the evidence register; allowed: {', '.join(register)}"
         judged = sorted({b.kpi for b in applicable(self.sector)})
         for kpi in self.benchmark_exceptions:
             if kpi not in judged:
@@ -830,28 +855,40 @@ def format_error(err: Mapping[str, Any]) -> str:
 
 
 def _set_path(data: Any, dotted: str, value: Any) -> None:
-    parts = dotted.split(".")
-    node = data
-    for i, part in enumerate(parts):
-        last = i == len(parts) - 1
-        where = ".".join(parts[: i + 1])
-        if isinstance(node, list):
-            if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
-                raise ScenarioError([f"{where}: no such list index (the list has {len(node)} items)"])
-            idx = int(part)
+    """Set ``value`` at a dotted path of plain data; ``*`` stands for every item of a list (or every key of a
+    mapping) at that level, as the scenario reference names fields (``stores.*.staff``)."""
+    _set_parts(data, dotted.split("."), 0, value)
+
+
+def _set_parts(node: Any, parts: list[str], i: int, value: Any) -> None:
+    part, last = parts[i], i == len(parts) - 1
+    where = ".".join(parts[: i + 1])
+    if part == "*" and isinstance(node, list | dict):
+        keys = range(len(node)) if isinstance(node, list) else list(node)
+        if not keys:
+            raise ScenarioError([f"{where}: the {'list' if isinstance(node, list) else 'mapping'} is empty, so "
+                                 f"'*' names nothing"])
+        for key in keys:
             if last:
-                node[idx] = value
+                node[key] = copy.deepcopy(value)
             else:
-                node = node[idx]
-        elif isinstance(node, dict):
-            if last:
-                node[part] = value
-            else:
-                if part not in node or node[part] is None:
-                    node[part] = {}
-                node = node[part]
+                _set_parts(node[key], parts, i + 1, value)
+    elif isinstance(node, list):
+        if not part.lstrip("-").isdigit() or not -len(node) <= int(part) < len(node):
+            raise ScenarioError([f"{where}: no such list index (the list has {len(node)} items; '*' for all)"])
+        if last:
+            node[int(part)] = value
         else:
-            raise ScenarioError([f"{where}: cannot set a field inside a {type(node).__name__}"])
+            _set_parts(node[int(part)], parts, i + 1, value)
+    elif isinstance(node, dict):
+        if last:
+            node[part] = value
+        else:
+            if part not in node or node[part] is None:
+                node[part] = {}
+            _set_parts(node[part], parts, i + 1, value)
+    else:
+        raise ScenarioError([f"{where}: cannot set a field inside a {type(node).__name__}"])
 
 
 def parse_override(text: str) -> tuple[str, Any]:
