@@ -83,3 +83,16 @@ def test_star_in_a_set_path_sets_every_item(default):
     assert len(sc.stores) == len(default.stores)
     with pytest.raises(ScenarioError, match=r"marketing.offers.\*: the \w+ is empty, so .\*. names nothing"):
         load_scenario(DEFAULT, {"marketing.offers.*.uptake": 0.1})
+
+
+def test_cli_preset_comes_before_set(tmp_path):
+    from sim.interfaces.cli import main
+
+    out = tmp_path / "run"
+    code = main(["run", DEFAULT, "--assumptions-preset", "market-studies",
+                 "--set", "segments.0.recommendation_accept=0.05", "--set", "horizon_days=0.2", "--set",
+                 "warmup_days=0", "--set", "customers_per_day=200", "--out", str(out)])
+    assert code == 0
+    used = load_scenario(out / "scenario.yaml")
+    assert [s.recommendation_accept for s in used.segments] == [0.05, 0.18, 0.18]
+    assert used.segments[0].restart_abandon_prob == 0.17

@@ -31,7 +31,8 @@ from sim.experiments.replicate import check_setups, replicate_results
 from sim.experiments.seeding import seeds
 from sim.experiments.store import Store, StoreError
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
-from sim.scenario.schema import ScenarioError, load_scenario, parse_override
+from sim.scenario.assumptions import preset_names, with_preset
+from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_from_dict
 from sim.scenario.setups import SETUP_NAMES, available
 
 PROG = "omnisim"
@@ -104,7 +105,13 @@ def _add_workers(p: argparse.ArgumentParser) -> None:
 def _add_common(p: argparse.ArgumentParser) -> None:
     p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
     p.add_argument("--set", dest="overrides", action="append", default=[], metavar="K=V",
-                   help="override a field by dotted path, e.g. stores.0.staff=4 (repeatable)")
+                   help="override a field by dotted path, e.g. stores.0.staff=4 or stores.*.staff=2 for every "
+                        "store (repeatable)")
+    p.add_argument("--assumptions-preset", dest="preset", choices=preset_names(), default=None, metavar="NAME",
+                   help="set every behavioural parameter of the evidence register (docs/evidence-register.md) to a "
+                        "named preset before --set: 'register' (the register's defaults, where the strongest "
+                        "evidence sits) or 'market-studies' (the market studies' claims read as causal effects); "
+                        "default: the scenario's own values")
 
 
 def _add_force(p: argparse.ArgumentParser, out: bool = True) -> None:
@@ -282,11 +289,15 @@ def _overrides(items: Sequence[str]) -> dict[str, Any]:
     return out
 
 
-def _load(file: Path, overrides: Sequence[str]) -> Any:
-    """Return the validated scenario, or raise UsageError with one line per problem prefixed by the file."""
+def _load(file: Path, overrides: Sequence[str], preset: str | None = None) -> Any:
+    """Return the validated scenario (with the behavioural values of ``preset``, then the ``--set`` overrides),
+    or raise UsageError with one line per problem prefixed by the file."""
     values = _overrides(overrides)
     try:
-        return load_scenario(file, values)
+        if preset is None:
+            return load_scenario(file, values)
+        scenario = with_preset(load_scenario(file), preset)
+        return scenario_from_dict(scenario.model_dump(mode="json"), values) if values else scenario
     except ScenarioError as exc:
         prefix = f"{file}: "
         raise UsageError(*(p if p.startswith(prefix) else prefix + p for p in exc.problems)) from None
@@ -359,7 +370,7 @@ def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
 # --------------------------------------------------------------------------------------------- commands
 def cmd_validate(args: argparse.Namespace) -> int:
     """Print ``OK: <name> (<n> stores, <m> SKUs, setups: ...)``; return 0."""
-    scenario = _load(args.file, args.overrides)
+    scenario = _load(args.file, args.overrides, args.preset)
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
     est = estimate(scenario)
@@ -374,7 +385,7 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     return 1 if a figure is out of range and not one of the scenario's declared ``benchmark_exceptions``."""
     from sim.experiments.plausibility import PLAUSIBILITY_DAYS, PLAUSIBILITY_WARMUP_DAYS, check_plausibility
 
-    scenario = _load(args.file, args.overrides)
+    scenario = _load(args.file, args.overrides, args.preset)
     _check_setups(scenario, [args.setup], "--setup")
 
     days = PLAUSIBILITY_DAYS if args.days is None else args.days
@@ -405,7 +416,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from sim.outputs.results import write_run
 
     out = _check_out(args.out, args.force) if args.out else None
-    scenario = _load(args.file, args.overrides)
+    scenario = _load(args.file, args.overrides, args.preset)
     _check_setups(scenario, [args.setup], "--setup")
     _guard(scenario, args.force)
 
@@ -435,7 +446,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from sim.outputs.results import HEADLINE_KPIS, write_comparison
 
     out = _check_out(args.out, args.force)
-    scenario = _load(args.file, args.overrides)
+    scenario = _load(args.file, args.overrides, args.preset)
 
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
     if len(setups) < 2:
@@ -561,7 +572,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
 
     if args.out.exists() and not args.force:  # checked before any fitting: nothing is touched
         raise UsageError(f"{PROG}: --out {args.out}: exists; give a new file, or --force to overwrite it")
-    scenario = _load(args.file, args.overrides)
+    scenario = _load(args.file, args.overrides, args.preset)
     if args.log is not None:
         if not args.log.is_file():
             raise UsageError(f"{PROG}: --log {args.log}: no such file")
