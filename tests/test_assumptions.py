@@ -89,7 +89,8 @@ def test_cli_preset_comes_before_set(tmp_path):
     from sim.interfaces.cli import main
 
     out = tmp_path / "run"
-    code = main(["run", DEFAULT, "--assumptions-preset", "market-studies",
+    code = main(["compare", DEFAULT, "--setups", "multichannel,omnichannel", "--replications", "2", "--workers", "1",
+                 "--no-progress", "--assumptions-preset", "market-studies",
                  "--set", "segments.0.recommendation_accept=0.05", "--set", "horizon_days=0.2", "--set",
                  "warmup_days=0", "--set", "customers_per_day=200", "--out", str(out)])
     assert code == 0
