@@ -149,12 +149,12 @@ def test_every_decision_on_a_scenario_says_its_intervals_leave_behaviour_out():
 
     from .reference import ROOT
 
-    scenario = sim.load_scenario(ROOT / "scenarios" / "default.yaml")
+    uptake = by_path()["segments.*.recommendation_accept"]
+    scenario = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"segments.1.recommendation_accept": 0.3,
+                                                                       "segments.2.recommendation_accept": 0.5})
     cautions = decision.behaviour_warnings(scenario.model_dump(mode="json"))
     assert cautions[0] == decision.BEHAVIOUR_CAUTION
-    uptake = by_path()["segments.*.recommendation_accept"]
-    assert any(v > uptake.high for v in (s.recommendation_accept for s in scenario.segments))  # today's default
-    assert f"segments.*.recommendation_accept is 0.2–0.3 (evidence: {uptake.low:g}–{uptake.high:g}" in cautions[1]
+    assert f"segments.*.recommendation_accept is 0.3–0.5 (evidence: {uptake.low:g}–{uptake.high:g}" in cautions[1]
     inside = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {
         f"segments.{i}.recommendation_accept": uptake.default for i in range(len(scenario.segments))})
     later = decision.behaviour_warnings(inside.model_dump(mode="json"))

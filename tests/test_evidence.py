@@ -132,11 +132,20 @@ def test_range_loads_within_the_fields_own_bounds(entry, today):
         assert got and all(v == pytest.approx(value) for v in got), (entry.path, value, got)
 
 
+def test_library_scenarios_sit_inside_the_evidence():
+    """Every library scenario's behavioural values lie in the register's range, or in the scenario's own range
+    given with its source (grocery's drive)."""
+    from sim.outputs.decision import behaviour_warnings
+
+    for path in sorted((ROOT / "scenarios").glob("*.yaml")):
+        assert behaviour_warnings(sim.load_scenario(path).model_dump(mode="json"))[1:] == [], path.name
+
+
 def test_todays_values_are_read_from_the_default_scenario(today):
     data = today.model_dump(mode="json")
     # a few values the default file states, read through the register's paths
-    assert evidence.values_at(data, "segments.*.recommendation_accept") == [0.2, 0.25, 0.3]
-    assert evidence.values_at(data, "fulfilment.pickup_extra_purchase_prob") == [0.5]
+    assert evidence.values_at(data, "segments.*.recommendation_accept") == [0.08, 0.08, 0.08]
+    assert evidence.values_at(data, "fulfilment.pickup_extra_purchase_prob") == [0.25]
     assert evidence.values_at(data, "marketing.offers.*.uptake") == []
     table = {line.split(" | ")[0].split("`")[1]: line.split(" | ") for line in evidence_markdown(today).splitlines()
              if line.startswith("| [`")}

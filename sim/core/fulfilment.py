@@ -157,8 +157,13 @@ class Fulfilment:
         # carrier leg after a store pick (none: collected where it was picked)
         self.carrier = {STORE_PICKUP: None, TRANSFER: self.transfer_days, PICKUP_POINT: self.point_days,
                         SHIP_FROM_STORE: self.sfs_days}
-        # recommendations need the unified customer record: switched on without it, they have nothing to use
+        # recommendations need the unified customer record: switched on without it, they have nothing to use;
+        # they are shown in the selling touchpoints the retailer runs, and in store and on the phone only where
+        # staff see the record (clienteling)
         self.recommends = capabilities.personalisation and capabilities.customer_data
+        assisted = {i for i in (net.ch_store, net.ch_call) if i >= 0}
+        self.reco_mask = sum(bit for i, (ch, bit) in enumerate(zip(net.channels, net.channel_bit, strict=True))
+                             if (capabilities.clienteling if i in assisted else scenario.touchpoints[ch].recommends))
         self.collect_share = [s.click_collect_share for s in scenario.segments]  # per segment, for the hot path
         self.point_share = [s.pickup_point_share for s in scenario.segments]
         # with the unified record every channel a customer uses recommends: survival[seg][k][i] is the chance that
@@ -407,13 +412,14 @@ class Fulfilment:
     def _basket(self, c: Customer, pch: int) -> list[tuple[int, int]]:
         """The lines the customer asks for: their wishes, plus the recommendations they accept where the setup
         has their data, with the basket uplift of a promotion running in the price table ``pch``. Each channel
-        the journey used (where they bought included) shows one recommendation; the number accepted is binomial,
+        the journey used (where they bought included) that shows recommendations (``reco_mask``) shows one, and
+        each adds a line with the segment's incremental chance; the number accepted is binomial,
         read from one pre-drawn uniform (the same customers accept under every setup that recommends). The first
         is the customer's drawn SKU, the next ones similar SKUs of its category."""
         net = self.net
         lines, units, n = c.lines, c.units, 0
         if self.recommends:
-            used = ((c.tp_mask | net.channel_bit[c.channel]) & net.channels_mask).bit_count()
+            used = ((c.tp_mask | net.channel_bit[c.channel]) & self.reco_mask).bit_count()
             n = bisect_left(self.reco_neg[c.seg][used], -c.u_reco)
             if n:
                 extra = self.reco_lines[c.reco][:n]

@@ -28,7 +28,7 @@ from sim.core.ledger import Layout, Ledger, StockCounters, StockFigures, window
 from sim.core.marketing import Marketing
 from sim.core.network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from sim.core.rng import Streams, as_seed_sequence
-from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario, Segment
+from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario
 from sim.scenario.setups import Capabilities, resolve
 
 
@@ -54,27 +54,15 @@ class Result:
     usage_masks: dict[int, int] = field(default_factory=dict)  # buyers by the set of touchpoints they used
 
 
-def channels_used(scenario: Scenario, seg: Segment) -> float:
-    """Expected number of purchase channels a segment's journey uses (research visits or the purchase): each
-    channel is used unless neither the purchase nor any of the mean number of research steps lands there."""
-    channels = purchase_channels(scenario)
-    mix = seg.journey.touchpoint_mix
-    steps = seg.journey.mean_touchpoints if mix else 0.0
-    used: float = sum(1 - (1 - seg.channels.get(ch, 0.0)) * (1 - mix.get(ch, 0.0)) ** steps for ch in channels)
-    return used
-
-
-def expected_daily_demand(scenario: Scenario, cat: Catalogue, recommends: bool = False) -> list[list[float]]:
+def expected_daily_demand(scenario: Scenario, cat: Catalogue) -> list[list[float]]:
     """Mean units asked per day of each node (stores, then warehouse) and SKU, before any loss and outside
-    promotions: what stock levels given in days of demand are sized on. Where the setup recommends, the
-    recommended units a segment is expected to accept are part of its demand (a retailer sizes cover on the
-    sales it sees)."""
+    promotions: what stock levels given in days of demand are sized on, the same in every setup (the lines
+    recommendations add are left out, so that a setup's stock is not raised by its own uplift and pooling is
+    not confused with holding more stock)."""
     store = np.zeros(cat.n)
     online = np.zeros(cat.n)
     for s in scenario.segments:
         units = scenario.customers_per_day * s.share * s.basket.lines_mean * s.basket.units_per_line_mean
-        if recommends:
-            units += scenario.customers_per_day * s.share * s.recommendation_accept * channels_used(scenario, s)
         pop = segment_popularity(cat.popularity, cat.price, s.price_sensitivity)
         store += units * s.channels.get(CHANNEL_STORE, 0.0) * pop
         online += units * (1 - s.channels.get(CHANNEL_STORE, 0.0)) * pop
@@ -117,11 +105,10 @@ def node_policies(cfg: Replenishment, demand: list[float], streams: Streams, nod
 def build_network(scenario: Scenario, capabilities: Capabilities, engine: Engine, streams: Streams, horizon: float,
                   stock: StockCounters | None = None) -> Network:
     """Stores and call centre as resources, the catalogue, and the stock with its replenishment processes; stock
-    levels given in days are sized on the expected demand (recommended units included where the setup
-    recommends), and a stale view of stock is synchronised where the setup has one. ``stock``: the ledger's
+    levels given in days are sized on the expected demand (the same in every setup), and a stale view of stock is synchronised where the setup has one. ``stock``: the ledger's
     stock section the inventory books into (None: one of its own)."""
     cat = build_catalogue(scenario.catalogue)
-    demand = expected_daily_demand(scenario, cat, capabilities.personalisation and capabilities.customer_data)
+    demand = expected_daily_demand(scenario, cat)
     stores = [StoreRt(engine, s) for s in scenario.stores]
     call = CallRt(engine, scenario.call_centre) if scenario.call_centre else None
     warehouse = scenario.warehouse

@@ -7,8 +7,8 @@ the baseline retailer does not yet run. :data:`SYSTEM_NEEDS` says which:
 system     needed when the setup has                        what it is
 =========  ===============================================  ============================================
 ``crm``    ``cart_continuity`` friction or full,             CRM / unified customer data: one customer
-           ``personalisation``, ``cart_reminders``           and cart across channels, recommendations,
-                                                            reminders and targeted offers
+           ``personalisation``, ``cart_reminders``,          and cart across channels, recommendations,
+           ``clienteling``                                   reminders and targeted offers
 ``pim``    ``visibility`` stale or live, ``click_collect``,  product information management: one product
            ``endless_aisle``                                 reference and content in every channel
 ``oms``    ``shared_stock``, ``visibility`` live,            order management system: one stock pool,
@@ -90,7 +90,8 @@ DEFAULT_COSTS: dict[str, dict[str, Any]] = {
 ``running_high``) in euros, a ``label`` and its ``source``."""
 
 SYSTEM_NEEDS: dict[str, Callable[[Any], bool]] = {
-    "crm": lambda c: c.cart_continuity != "none" or bool(c.personalisation) or bool(c.cart_reminders),
+    "crm": lambda c: c.cart_continuity != "none" or bool(c.personalisation) or bool(c.cart_reminders)
+    or bool(c.clienteling),
     "pim": lambda c: c.visibility != "own" or bool(c.click_collect) or bool(c.endless_aisle),
     "oms": lambda c: bool(c.shared_stock) or c.visibility == "live" or bool(c.store_pickup) or bool(c.ship_from_store),
 }

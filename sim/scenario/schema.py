@@ -299,6 +299,9 @@ class CallCentre(Model):
 class Touchpoint(Model):
     visit_min: NonNeg = Field(description="time spent on one visit, minutes")
     sells: bool = Field(False, description="can the customer build a cart and order here")
+    recommends: bool = Field(True, description="a selling touchpoint the retailer runs, where its personalised "
+                                               "recommendations can be shown; false for one it does not control "
+                                               "(a marketplace)")
 
 
 # --------------------------------------------------------------------------------------------- customers
@@ -559,6 +562,7 @@ class SetupSpec(Model):
     cart_reminders: bool | None = None
     chatbot: bool | None = None
     unified_pricing: bool | None = None
+    clienteling: bool | None = None
 
 
 class Promotion(Model):

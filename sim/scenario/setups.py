@@ -27,7 +27,12 @@ class Capabilities:
     ship_from_store: online orders may be picked from store stock by store staff (needs shared stock).
     endless_aisle: a store customer facing a stockout may order from the warehouse for delivery.
     customer_data: one customer record across channels (a unified CRM): what personalisation feeds on.
-    personalisation: recommendations that may add a line to the basket; they only work with customer data.
+    personalisation: recommendations that may add a line to the basket; they only work with customer data, and
+        are shown in the retailer's own digital channels (a touchpoint with ``recommends: false``, such as a
+        marketplace, shows none).
+    clienteling: store staff and call-centre agents see the customer record and recommend too (a tablet at the
+        till, the record on the agent's screen); without it a store or phone purchase gets no personalised
+        recommendation. Needs customer_data and personalisation.
     return_anywhere: a return is taken back in the customer's store whatever the channel it was bought in
         (otherwise it goes back to the selling channel: the store, or the warehouse for online orders).
     transfers: another store's stock may be sent to a customer's store, where they collect it (a store customer
@@ -52,6 +57,7 @@ class Capabilities:
     cart_reminders: bool = False
     chatbot: bool = False
     unified_pricing: bool = False
+    clienteling: bool = False
 
     def problems(self) -> list[str]:
         """Combinations that cannot work, one line each."""
@@ -64,6 +70,9 @@ class Capabilities:
             out.append("transfers needs shared_stock: true (a store cannot promise another store's siloed stock)")
         if self.cart_reminders and not self.customer_data:
             out.append("cart_reminders needs customer_data: true (a reminder goes to a known customer)")
+        if self.clienteling and not (self.customer_data and self.personalisation):
+            out.append("clienteling needs customer_data: true and personalisation: true (staff recommend from the "
+                       "customer record)")
         if self.shared_stock and self.visibility != "live":
             out.append("shared_stock needs visibility: live (one pool is by definition seen in real time)")
         return out
