@@ -177,6 +177,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--assumptions-store", dest="assumptions_store", type=Path, default=None, metavar="FILE",
                    help="keep the --assumptions runs in this results store (SQLite), so that the same command run "
                         "again resumes where it stopped (default: in memory)")
+    p.add_argument("--break-evens", dest="break_evens", type=_int_at_least(0), default=3, metavar="K",
+                   help="with --assumptions: for each setup's K parameters that drive its operating-margin gain "
+                        "most, the value where the payback passes 12 months (the gain reaches zero when the "
+                        "measured days are not whole weeks), by a few extra runs (default: 3; 0: none)")
     _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
@@ -504,7 +508,8 @@ def _behaviour(args: argparse.Namespace, scenario: Any, setups: Sequence[str]) -
     try:
         return compare_behaviour(scenario, setups, args.assumptions, args.replications, args.seed, args.workers,
                                  args.confidence, progress=args.progress and sys.stderr.isatty(),
-                                 scheduler=args.scheduler, store=store, targets=targets, criterion=criterion)
+                                 scheduler=args.scheduler, store=store, targets=targets, criterion=criterion,
+                                 break_evens=args.break_evens)
     except ValueError as exc:
         if isinstance(exc, StoreError):
             raise
