@@ -178,6 +178,7 @@ def test_bad_assumptions_get_one_line(value, capsys, tmp_path):
     assert not (tmp_path / "o").exists()
 
 
+@pytest.mark.slow  # charts and break-even runs: about 15 s
 def test_compare_assumptions_writes_the_behaviour_into_decision_json(tmp_path, capsys):
     sc = small_scenario(1, 6, 30, 6, 1, 0.5, False, True, horizon=2)
     file = tmp_path / "tiny.yaml"
