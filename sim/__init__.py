@@ -27,6 +27,7 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     # experiments: replications, comparisons, designs, precision, searches
     "compare": "sim.experiments.replicate",
     "compare_runs": "sim.experiments.replicate",
+    "compare_behaviour": "sim.experiments.behaviour",
     "replicate_results": "sim.experiments.replicate",
     "BatchError": "sim.experiments.batch",
     "summarise": "sim.experiments.analysis",

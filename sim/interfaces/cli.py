@@ -167,6 +167,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="after the decision summary, print every headline KPI")
     p.add_argument("--json", action="store_true",
                    help="print the decision summary as JSON on standard output (paths go to standard error)")
+    p.add_argument("--assumptions", type=_int_at_least(2, " (a spread needs two sets of behaviour)"), default=None,
+                   metavar="N",
+                   help="also run every setup on N sets of behavioural parameters drawn from the evidence "
+                        "register's ranges (a Latin hypercube; common random numbers): the decision gives each "
+                        "deciding KPI's range across plausible behaviour apart from the sampling noise, the "
+                        "parameters that drive the operating-margin gain (tornado.png) and their break-evens; "
+                        "behaviour.csv holds every draw")
+    p.add_argument("--assumptions-store", dest="assumptions_store", type=Path, default=None, metavar="FILE",
+                   help="keep the --assumptions runs in this results store (SQLite), so that the same command run "
+                        "again resumes where it stopped (default: in memory)")
+    p.add_argument("--break-evens", dest="break_evens", type=_int_at_least(0), default=3, metavar="K",
+                   help="with --assumptions: for each setup's K parameters that drive its operating-margin gain "
+                        "most, the value where the payback passes 12 months (the gain reaches zero when the "
+                        "measured days are not whole weeks), by a few extra runs (default: 3; 0: none)")
     _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
@@ -456,21 +470,64 @@ def cmd_compare(args: argparse.Namespace) -> int:
     # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
     results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
+    behaviour = _behaviour(args, scenario, setups) if args.assumptions else None
     decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
                                                 seed=args.seed, confidence=args.confidence, file=str(args.file),
-                                                overrides=args.overrides, note=_note)
+                                                overrides=args.overrides, note=_note, behaviour=behaviour)
     if args.json:
         print(json.dumps(decision.to_dict(), indent=2))
         for path in paths:
             print(path, file=sys.stderr)
         return EXIT_OK
     _print_decision(decision)
+    _print_behaviour(decision)
     if args.all:
         print()
         _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])
     for path in paths:
         print(path)
     return EXIT_OK
+
+
+def _behaviour(args: argparse.Namespace, scenario: Any, setups: Sequence[str]) -> Any:
+    """The ``--assumptions N`` runs (:func:`sim.experiments.behaviour.compare_behaviour`), their break-evens aimed at
+    a 12-month payback when the measured days are whole weeks (:func:`sim.outputs.roi.payback_targets`), at a zero
+    operating-margin gain otherwise."""
+    from sim.experiments.behaviour import compare_behaviour
+    from sim.outputs.roi import payback_targets
+
+    measured = scenario.horizon_days - scenario.warmup_days
+    targets = payback_targets(scenario, setups, measured)
+    criterion = "payback within 12 months" if targets else "operating-margin gain of zero"
+    store = None
+    if args.assumptions_store is not None:
+        store = args.assumptions_store.expanduser().absolute()
+        if store.exists() and not store.is_file():
+            raise UsageError(f"{PROG}: --assumptions-store {store}: exists and is not a file")
+        store.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        return compare_behaviour(scenario, setups, args.assumptions, args.replications, args.seed, args.workers,
+                                 args.confidence, progress=args.progress and sys.stderr.isatty(),
+                                 scheduler=args.scheduler, store=store, targets=targets, criterion=criterion,
+                                 break_evens=args.break_evens)
+    except ValueError as exc:
+        if isinstance(exc, StoreError):
+            raise
+        raise UsageError(f"{PROG}: --assumptions: {exc}") from None
+
+
+def _print_behaviour(decision: Any) -> None:
+    """The behaviour table after the decision: per setup and KPI, the change at the point values, its range
+    across plausible behaviour, the noise, the verdict and the parameter that drives it."""
+    from sim.outputs.decision import behaviour_table
+
+    if decision.behaviour is None:
+        return
+    table = behaviour_table(decision.behaviour)
+    print()
+    print(f"across plausible behaviour ({decision.behaviour.n} draws of the evidence's ranges, "
+          f"{decision.behaviour.replications} replications each; every draw in behaviour.csv):")
+    _print_table([tuple(str(v) for v in row) for row in table.itertuples(index=False)], tuple(table.columns))
 
 
 def _print_decision(decision: Any) -> None:

@@ -23,6 +23,7 @@ from typing import Any
 import pandas as pd
 
 from sim.core.kpis import SCORE, SHARE
+from sim.experiments import behaviour as bh
 from sim.experiments.changes import (
     GAIN,
     LOSS,
@@ -33,7 +34,7 @@ from sim.experiments.changes import (
     change_half_widths,
     changes,
 )
-from sim.scenario.evidence import REGISTER, values_at
+from sim.scenario.evidence import REGISTER, label, values_at
 
 WEEK_DAYS = 7.0
 """A result resting on fewer measured days than a weekly cycle is flagged (the weekly profile has not repeated)."""
@@ -185,9 +186,15 @@ def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
     return out
 
 
-BEHAVIOUR_CAUTION = ("Caution: these intervals measure the simulation's own sampling noise, with customers behaving "
-                     "as the scenario's point values say; how customers really respond is not in them "
-                     "(docs/evidence-register.md gives each behavioural value's plausible range and its evidence).")
+BEHAVIOUR_CAUTION = ("Caution: this result holds for the scenario's point values of behaviour only: these intervals "
+                     "measure the simulation's own sampling noise, with customers behaving as the scenario's point "
+                     "values say; how customers really respond is not in them (docs/evidence-register.md gives each "
+                     "behavioural value's plausible range and its evidence; omnisim compare --assumptions N, or "
+                     "sim.compare_behaviour, carries those ranges into the decision).")
+BEHAVIOUR_SAMPLED = ("Behaviour sampled: the ranges below are the spread of each change across {n} plausible sets of "
+                     "behaviour drawn from the evidence's ranges (a Latin hypercube, {reps} replications each, common "
+                     "random numbers); the simulation's own noise is given apart. The table's intervals are the "
+                     "noise at the scenario's point values only.")
 
 
 def behaviour_warnings(scenario: Mapping[str, Any]) -> list[str]:
@@ -211,6 +218,105 @@ def behaviour_warnings(scenario: Mapping[str, Any]) -> list[str]:
             f"supports: {_join(outside)}."]
 
 
+
+# --------------------------------------------------------------------------------------------- behaviour
+def fmt_parameter(x: float, unit: str) -> str:
+    """A behavioural parameter's value for people: probabilities and shares as percentages."""
+    if x is None or not math.isfinite(x):
+        return "–"
+    if unit.startswith(("probability", "share")):
+        return f"{fmt_number(100 * x, 2)} %"
+    return fmt_number(x, 2)
+
+
+def _span(low: float, high: float, unit: str) -> str:
+    unit = " %" if unit == "%" else " points"
+    return f"{_signed(low)}{unit} to {_signed(high)}{unit}"
+
+
+def _noise(half: float, unit: str) -> str:
+    return f"±{fmt_number(half, 2)} {'percentage points' if unit == '%' else 'points'}"
+
+
+def behaviour_sentences(result: Any) -> list[str]:
+    """Plain sentences from a :class:`sim.experiments.behaviour.BehaviourResult`: per setup, the deciding KPIs
+    that are robust gains or losses across plausible behaviour (with the range and the simulation's noise apart),
+    those whose sign depends on behaviour (naming the parameter that explains most of it), the operating-margin
+    gain's range, and one sentence per break-even. A KPI whose change crosses zero within the behaviour range is
+    never called a gain or a loss."""
+    out = []
+    summary = result.summary
+    for setup, rows in summary.groupby("setup", sort=False):
+        name = setup[0].upper() + setup[1:]
+        base = rows["baseline"].iloc[0]
+        deciding = rows[rows["kpi"] != bh.MARGIN]
+        for verdict in (bh.ROBUST_GAIN, bh.ROBUST_LOSS):
+            part = deciding[deciding["verdict"] == verdict]
+            if part.empty:
+                continue
+            clauses = []
+            for r in part.itertuples():
+                up = r.behaviour_low > 0
+                lo, hi = (r.behaviour_low, r.behaviour_high) if up else (-r.behaviour_high, -r.behaviour_low)
+                unit = " %" if r.change_unit == "%" else " points"
+                clauses.append(f"{'raises' if up else 'lowers'} {_lower(r.label)} by {fmt_number(lo)}{unit} to "
+                               f"{fmt_number(hi)}{unit} (noise {_noise(r.sampling_half_width, r.change_unit)})")
+            what = "robustly" if verdict == bh.ROBUST_GAIN else "robustly, for the worse,"
+            out.append(f"{name}, against {base}, {what} " + _join(clauses) + " across plausible behaviour.")
+        depends = deciding[deciding["verdict"] == bh.DEPENDS]
+        for r in depends.itertuples():
+            driver = f", mostly on {label(r.driver)}" if r.driver else ""
+            out.append(f"Whether {setup} raises or lowers {_lower(r.label)} depends on behaviour: "
+                       f"{_span(r.behaviour_low, r.behaviour_high, r.change_unit)} across plausible behaviour"
+                       f"{driver} (the simulation's own noise is {_noise(r.sampling_half_width, r.change_unit)}).")
+        weak = deciding[deciding["verdict"].isin([bh.NOT_ROBUST, bh.NONE])]
+        if len(weak):
+            out.append(f"{name}'s change in {_join([_lower(r.label) for r in weak.itertuples()])} is not told apart "
+                       "from the simulation's noise at every plausible behaviour: no gain or loss is claimed.")
+        margin = rows[rows["kpi"] == bh.MARGIN]
+        if len(margin):
+            m = margin.iloc[0]
+            out.append(f"{name}'s operating margin changes by {_span(m.behaviour_low, m.behaviour_high, m.change_unit)}"
+                       f" across plausible behaviour ({m.verdict}); noise {_noise(m.sampling_half_width, m.change_unit)}.")
+        for b in result.break_evens[result.break_evens["setup"] == setup].itertuples():
+            out.append(break_even_sentence(name, b))
+    return out
+
+
+def _lower(text: str) -> str:
+    return text if text[:2].isupper() else text[0].lower() + text[1:]
+
+
+def break_even_sentence(name: str, b: Any) -> str:
+    """One sentence on a break-even row of :data:`sim.experiments.behaviour.BREAK_EVEN_COLUMNS`."""
+    payback = b.criterion.startswith("payback")
+    goal = "pays back within 12 months" if payback else "adds operating margin"
+    evidence = f"(evidence: {fmt_parameter(b.low, b.unit)}–{fmt_parameter(b.high, b.unit)}, {b.kind})"
+    if b.value is None or not math.isfinite(b.value):
+        if b.status.startswith("above"):
+            return (f"{name} {goal} whatever {b.label} within its evidence {evidence}, the other values at the "
+                    "scenario's.")
+        if b.status.startswith("below"):
+            return (f"{name} never {goal.replace('pays', 'pay').replace('adds', 'add')} within the evidence's range "
+                    f"of {b.label} {evidence}, the other values at the scenario's.")
+        return f"{name}: {b.label} makes no difference the simulation can tell {evidence}."
+    bound = "at least" if b.direction == "up" else "at most"
+    return (f"{name} {goal} as long as {b.label} is {bound} {fmt_parameter(b.value, b.unit)} {evidence}; the "
+            f"scenario has {fmt_parameter(b.point_value, b.unit)}.")
+
+
+def behaviour_table(result: Any) -> pd.DataFrame:
+    """The behaviour summary as people read it: setup, KPI, change at the point values with its noise, range
+    across plausible behaviour, noise across draws, verdict, the parameter that drives it."""
+    rows = [{"setup": r.setup, "KPI": r.label,
+             "point values": fmt_change(r.point_change, r.point_low, r.point_high, r.change_unit),
+             "across behaviour": _span(r.behaviour_low, r.behaviour_high, r.change_unit),
+             "noise": _noise(r.sampling_half_width, r.change_unit), "verdict": r.verdict,
+             "driver": label(r.driver) if r.driver else ""}
+            for r in result.summary.itertuples()]
+    return pd.DataFrame(rows, columns=["setup", "KPI", "point values", "across behaviour", "noise", "verdict",
+                                       "driver"])
+
 # --------------------------------------------------------------------------------------------- the summary
 @dataclass
 class DecisionSummary:
@@ -223,6 +329,7 @@ class DecisionSummary:
     payback: pd.DataFrame | None = None
     sentences: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    behaviour: Any = None  # a sim.experiments.behaviour.BehaviourResult, when behaviour was sampled
 
     def to_dict(self) -> dict[str, Any]:
         def clean(v: Any) -> Any:
@@ -233,8 +340,11 @@ class DecisionSummary:
         rows = [{k: clean(v) for k, v in r.items()} for r in self.changes.to_dict("records")]
         pay = None if self.payback is None else [
             {k: clean(v) for k, v in r.items()} for r in self.payback.to_dict("records")]
-        return {"baseline": self.baseline, "confidence": self.confidence, "changes": rows, "payback": pay,
-                "sentences": self.sentences, "warnings": self.warnings}
+        out = {"baseline": self.baseline, "confidence": self.confidence, "changes": rows, "payback": pay,
+               "sentences": self.sentences, "warnings": self.warnings}
+        if self.behaviour is not None:  # intervals across behaviour per setup and KPI, verdicts, ranking, break-evens
+            out.update(self.behaviour.to_dict())
+        return out
 
     def table(self) -> pd.DataFrame:
         """The changes as people read them: setup, KPI label, baseline and setup values, change, verdict."""
@@ -247,12 +357,14 @@ class DecisionSummary:
 
 def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_days: float | None = None,
                      runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None,
-                     behaviour: Mapping[str, Any] | None = None) -> DecisionSummary:
+                     behaviour: Mapping[str, Any] | None = None, assumptions: Any = None) -> DecisionSummary:
     """The decision summary of a :func:`sim.experiments.analysis.summarise` table; with ``measured_days`` (days measured
     per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`.
     With the scenario (``scenario``, or its plain data as ``behaviour``), the cautions say that the intervals leave
     out how customers behave, and name the behavioural values set outside their evidence
-    (:func:`behaviour_warnings`)."""
+    (:func:`behaviour_warnings`). With ``assumptions`` (a :class:`sim.experiments.behaviour.BehaviourResult`), the
+    sentences open with the behaviour ranges (:func:`behaviour_sentences`) and the point-value sentences follow,
+    said to be so."""
     table = changes(summary)
     baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
     payback = None
@@ -267,7 +379,12 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
     if behaviour is None and scenario is not None:
         behaviour = scenario.model_dump(mode="json")
     if behaviour is not None:
-        warnings += behaviour_warnings(behaviour)
+        found = behaviour_warnings(behaviour)
+        if assumptions is not None:  # behaviour was sampled: the caution says where the ranges are instead
+            found[0] = BEHAVIOUR_SAMPLED.format(n=assumptions.n, reps=assumptions.replications)
+        warnings += found
+    point = sentences(table, payback, confidence)
+    if assumptions is not None:
+        point = [*behaviour_sentences(assumptions), "At the scenario's point values of behaviour only:", *point]
     # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns
-    return DecisionSummary(baseline, confidence, table, payback, warnings + sentences(table, payback, confidence),
-                           warnings)
+    return DecisionSummary(baseline, confidence, table, payback, warnings + point, warnings, assumptions)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import io
 import math
+import textwrap
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Literal
@@ -595,6 +596,46 @@ def tornado(sensitivity: pd.DataFrame, path: str | Path, title: str | None = Non
     """Draw :func:`tornado_figure` to ``path``; return it."""
     return _save(tornado_figure(sensitivity, title), path)
 
+
+
+def behaviour_tornado_figure(ranking: pd.DataFrame, kpi: str = "operating_margin", top: int = 8,
+                             title: str | None = None) -> Figure:
+    """The behaviour tornado: per setup (one panel each), the ``top`` behavioural parameters ranked by the share
+    of the spread of ``kpi``'s change across plausible behaviour they explain (the squared rank correlation of
+    :func:`sim.experiments.behaviour.rank_parameters`), the sign of the correlation in the colour, and the share an
+    unrelated parameter reaches by chance as a dashed line."""
+    table = ranking[ranking["kpi"] == kpi]
+    if table.empty:
+        raise ValueError(f"ranking: no rows for {kpi!r}")
+    setups = list(pd.unique(table["setup"]))
+    rows = min(top, int(table.groupby("setup").size().max()))
+    fig = new_figure(figsize=(6.4 * len(setups), 0.9 + 0.42 * rows), layout="constrained")
+    axes = np.atleast_1d(fig.subplots(1, len(setups)))
+    for ax, setup in zip(axes, setups, strict=True):
+        part = table[table["setup"] == setup].sort_values("rank").head(top).iloc[::-1]
+        share = part["share"].to_numpy(dtype=float)
+        colours = [OKABE_ITO[2] if r >= 0 else OKABE_ITO[3] for r in part["rho"].to_numpy(dtype=float)]
+        pos = np.arange(len(part), dtype=float)
+        ax.barh(pos, np.nan_to_num(share), color=colours)
+        ax.set_yticks(pos, [textwrap.fill(str(x), 38) for x in part["label"]], fontsize=7)
+        floor = float(part["noise_floor"].iloc[0])
+        if math.isfinite(floor):
+            ax.axvline(floor, color="black", linestyle="--", linewidth=0.8, label="chance level")
+        ax.set_xlim(0.0, 1.0)
+        ax.set_xlabel("share of the spread explained (squared rank correlation)", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.set_title(f"{setup}: what drives the {kpi.replace('_', ' ')} change", fontsize=9)
+        ax.legend(fontsize=7, frameon=False, loc="lower right")
+    if title:
+        fig.suptitle(title, fontsize=10)
+    return fig
+
+
+def behaviour_tornado(ranking: pd.DataFrame, path: str | Path, kpi: str = "operating_margin",
+                      title: str | None = None) -> Path:
+    """Draw :func:`behaviour_tornado_figure` to ``path``; return it."""
+    return _save(behaviour_tornado_figure(ranking, kpi, title=title), path)
 
 def welch_figure(result: Any, title: str | None = None, unit: str | None = None) -> Figure:
     """Welch's plot: the mean over replications of each period (thin) and Welch's moving average (thick), with

@@ -128,17 +128,20 @@ def write_run(result: Any, out: Path) -> list[Path]:
 
 COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scenario.yaml", "meta.json",
                  "decision.json", "changes.png", "breakdown.csv", "daily.csv", "funnel.png", "channel_flows.png",
-                 "queue_waits.png", "stock_over_time.png")
-"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts."""
+                 "queue_waits.png", "stock_over_time.png", "behaviour.csv", "tornado.png")
+"""What ``omnisim compare --out`` writes (the report reads it): tables, the decision, the scenario, the charts; with
+behaviour sampled (``--assumptions N``) also ``behaviour.csv`` (per draw, per setup, KPI change) and ``tornado.png``."""
 
 
 def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
                      confidence: float = 0.95, file: str = "", overrides: Sequence[str] = (),
-                     note: Callable[[str], None] = _ignore) -> tuple[Any, Any, list[Path]]:
+                     note: Callable[[str], None] = _ignore, behaviour: Any = None) -> tuple[Any, Any, list[Path]]:
     """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
     :func:`sim.experiments.replicate.replicate_results`, staged so it appears complete or not at all; return
     ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
-    ``omnisim compare`` and the dashboard."""
+    ``omnisim compare`` and the dashboard. ``behaviour``: a :class:`sim.experiments.behaviour.BehaviourResult` of the
+    same comparison: its table goes to ``behaviour.csv``, its tornado to ``tornado.png``, its intervals, ranking and
+    break-evens into the decision (``decision.json``)."""
     setups = list(dict.fromkeys(r.setup for r in results))
     runs = kpi_table(results)
     summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
@@ -147,7 +150,9 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
     meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
             "replications": replications, "confidence": confidence, "setups": setups,
             "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
-    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario)
+    if behaviour is not None:
+        meta["assumptions"] = behaviour.n
+    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario, assumptions=behaviour)
     with staged_output(out) as tmp:
         summary.to_csv(tmp / names[0], index=False)
         runs.to_csv(tmp / names[1], index=False)
@@ -163,6 +168,10 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
         breakdown_table(results).to_csv(tmp / names[8], index=False)
         daily_table(results).to_csv(tmp / names[9], index=False)
         mechanism_charts(scenario, results, tmp)
+        if behaviour is not None:
+            behaviour.table().to_csv(tmp / names[14], index=False)
+            if len(behaviour.ranking):
+                plots.behaviour_tornado(behaviour.ranking, tmp / names[15])
     return decision, summary, [out / name for name in names if (out / name).exists()]
 
 

@@ -48,6 +48,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.experiments.margins import DERIVED, derived_margin
 from sim.scenario.setups import SETUPS, resolve
 from sim.scenario.userfiles import read_yaml
 
@@ -171,36 +172,6 @@ def _capabilities(setup: str, scenario: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- the table
-DERIVED = ("net_margin", "operating_margin")
-"""Margins computed per replication from the replicate table (:func:`derived_margin`)."""
-
-
-def derived_margin(runs: pd.DataFrame, margin: str) -> pd.DataFrame:
-    """The replicate table (``setup, replication, kpi, value``) of a derived margin, euros over the measured days:
-    ``net_margin`` = gross margin − fulfilment cost; ``operating_margin`` = net margin − cost of offers − margin
-    given back on returned sales (refunds × gross margin / revenue) − ``staff_cost``. A KPI absent from ``runs``
-    counts 0 (results written before it existed).
-
-    ``staff_cost`` prices the store staff minutes that online orders take from other work: picking them in store
-    (pickup from store stock, ship-from-store, transfers), at the scenario's loaded hourly cost
-    (``fulfilment.staff_cost_per_hour``; :data:`sim.core.kpis.KPIS`). Advice and till minutes are not priced: store
-    staff are paid whether idle or busy, so only the work a setup adds to their day costs it something. Returns
-    handled in store take no staff minutes in the model (a delay only), so none are priced. The rate is the
-    scenario's, the same for every setup, and the minutes come from each replication's own customers: the paired
-    difference stays paired."""
-    need = ["gross_margin", "fulfilment_cost", "offer_cost", "refunds", "revenue", "staff_cost"]
-    wide = runs[runs["kpi"].isin(need)].pivot_table(index=["setup", "replication"], columns="kpi", values="value",
-                                                    sort=False)
-    for k in need:
-        if k not in wide.columns:
-            wide[k] = 0.0
-    value = wide["gross_margin"] - wide["fulfilment_cost"]
-    if margin == "operating_margin":
-        rate = (wide["gross_margin"] / wide["revenue"].where(wide["revenue"] != 0)).fillna(0.0)
-        value = value - wide["offer_cost"] - wide["refunds"] * rate - wide["staff_cost"]
-    return value.rename("value").reset_index().assign(kpi=margin)[["setup", "replication", "kpi", "value"]]
-
-
 def _margin_summary(summary: pd.DataFrame, runs: pd.DataFrame | None, margin: str, baseline: str | None,
                     confidence: float) -> pd.DataFrame:
     """Return the summary rows of the margin KPI, recomputed from ``runs`` when needed."""
@@ -347,6 +318,42 @@ def roi_table(
         out.append(_row(r, base, systems, table, margin, horizon_days, days_per_year, ramp_up_months, whole))
     return pd.DataFrame(out, columns=list(ROI_COLUMNS))
 
+
+
+def gain_for_payback(cost: float, running: float = 0.0, ramp: float = 0.0, months: float = MONTHS_PER_YEAR) -> float:
+    """The yearly gain (euros a year at full speed) whose payback (:func:`_payback`: the gain ramping up linearly
+    over ``ramp`` months, ``running`` euros a year from go-live) is exactly ``months``: any larger gain pays back
+    sooner. Closed form of the payback's equation solved for the gain."""
+    if months <= 0:
+        raise ValueError(f"months must be > 0 (got {months!r})")
+    r = running / MONTHS_PER_YEAR
+    if months <= ramp:  # paid back during the ramp: g t^2 / (2 R) - r t = cost
+        g = 2.0 * ramp * (cost + r * months) / months**2
+    else:  # after it: (cost + g R / 2) / (g - r) = t
+        g = (cost + r * months) / (months - ramp / 2.0)
+    return g * MONTHS_PER_YEAR
+
+
+def payback_targets(scenario: Any, setups: Sequence[str], measured_days: float,
+                    costs: Mapping[str, Mapping[str, Any]] | None = None, months: float = MONTHS_PER_YEAR,
+                    ramp_up_months: float = DEFAULT_RAMP_UP_MONTHS,
+                    days_per_year: float = DAYS_PER_YEAR) -> dict[str, float]:
+    """Per setup after the first (the baseline): the margin gain over ``measured_days`` at which its systems (the
+    middle of their cost ranges, as :func:`roi_table`'s central payback) pay back in exactly ``months``: the
+    target of the behaviour break-evens (:func:`sim.experiments.behaviour.compare_behaviour`). Empty when the
+    measured days are not whole weeks (no yearly figure)."""
+    if not whole_weeks(measured_days):
+        return {}
+    table = check_costs(DEFAULT_COSTS if costs is None else costs)
+    have = set(systems_needed(_capabilities(setups[0], scenario)))
+    out = {}
+    for setup in setups[1:]:
+        systems = [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have and s in table]
+        cost = sum((table[s]["low"] + table[s]["high"]) / 2.0 for s in systems)
+        running = sum((table[s].get("running_low", 0.0) + table[s].get("running_high", 0.0)) / 2.0 for s in systems)
+        yearly = gain_for_payback(cost, running, ramp_up_months, months)
+        out[setup] = yearly * measured_days / days_per_year
+    return out
 
 # --------------------------------------------------------------------------------------------- chart
 def _bounded(values: Sequence[float] | np.ndarray, cap: float) -> np.ndarray:

@@ -293,6 +293,32 @@ OUTSIDE_ON_PURPOSE: dict[str, frozenset[str]] = {
 }
 
 
+# Short human labels of the register's parameters, for sentences ("... as long as <label> is at least X").
+LABELS: dict[str, str] = {
+    "segments.*.recommendation_accept": "the share of shown recommendations that add a line",
+    "segments.*.restart_abandon_prob": "the share of customers who give up when their cart is lost",
+    "fulfilment.cart_friction": "the share of carts lost on a channel switch (cross-channel)",
+    "fulfilment.pickup_extra_purchase_prob": "the share of pickups with an extra purchase",
+    "segments.*.click_collect_share": "the share of online buyers choosing click & collect",
+    "segments.*.pickup_point_share": "the share of online buyers choosing a pickup point",
+    "segments.*.stockout_reaction.wait": "the share of customers who wait for a missing item",
+    "segments.*.marketing.cart_abandon_prob": "the share of decided online buyers who abandon their cart",
+    "segments.*.marketing.reminder_return_prob": "the share of reminded carts that come back",
+    "segments.*.marketing.chatbot_containment": "the share of contacts the chatbot answers",
+    "segments.*.marketing.chatbot_failure": "the share of chatbot answers that fail",
+    "segments.*.marketing.price_reaction.switch": "the share of customers who switch channel for a lower price",
+    "segments.*.marketing.price_reaction.haggle": "the share of customers who ask for a price match",
+    "segments.*.marketing.price_reaction.leave": "the share of customers who leave over a price gap",
+    "marketing.price_gap_noticed": "the smallest price gap customers notice (share of the basket)",
+    "marketing.offers.*.uptake": "the share of targeted offers that bring a purchase",
+}
+
+
+def label(path: str) -> str:
+    """A short label for people of the register parameter at ``path`` (:data:`LABELS`), or the path's last
+    part in words."""
+    return LABELS.get(path) or path.rsplit(".", 1)[-1].replace("_", " ")
+
 def by_path() -> dict[str, Evidence]:
     """The register's entries by path."""
     return {e.path: e for e in REGISTER}
