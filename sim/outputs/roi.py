@@ -25,9 +25,9 @@ The gain is the paired difference of a margin KPI between the setup and the base
 :func:`sim.experiments.replicate.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
 ``operating_margin`` (derived per replication): the margin after the fulfilment costs the simulation measures
 (parcels, store deliveries, transfers), minus the cost of targeted offers, the margin given back on returned
-sales (refunds × gross margin rate; discounts are already out of the gross margin) and the store staff minutes
-that picking online orders takes, priced at the scenario's hourly staff cost (:func:`derived_margin` says which
-minutes and why). The gain ramps up linearly
+sales (refunds × gross margin rate; discounts are already out of the gross margin), the store staff minutes
+that picking online orders takes, priced at the scenario's hourly staff cost, and the carrying cost of the stock
+held (:func:`sim.experiments.margins.derived_margin` says which minutes and why). The gain ramps up linearly
 over ``ramp_up_months`` after go-live, and running costs accrue from go-live. From it :func:`roi_table` gives the
 payback period in months and the 12-month ROI, each with an interval that combines the low/high costs with the
 ends of the gain's interval. Scaling assumes the simulated days are representative of the year: only whole
@@ -48,6 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+# one definition of the derived margins, in the experiments wing (analyses below the outputs read them): re-exported
+from sim.experiments.margins import DERIVED as DERIVED
+from sim.experiments.margins import derived_margin as derived_margin
 from sim.scenario.setups import SETUPS, resolve
 from sim.scenario.userfiles import read_yaml
 
@@ -170,36 +173,6 @@ def _capabilities(setup: str, scenario: Any) -> Any:
 
 
 # --------------------------------------------------------------------------------------------- the table
-DERIVED = ("net_margin", "operating_margin")
-"""Margins computed per replication from the replicate table (:func:`derived_margin`)."""
-
-
-def derived_margin(runs: pd.DataFrame, margin: str) -> pd.DataFrame:
-    """The replicate table (``setup, replication, kpi, value``) of a derived margin, euros over the measured days:
-    ``net_margin`` = gross margin − fulfilment cost; ``operating_margin`` = net margin − cost of offers − margin
-    given back on returned sales (refunds × gross margin / revenue) − ``staff_cost``. A KPI absent from ``runs``
-    counts 0 (results written before it existed).
-
-    ``staff_cost`` prices the store staff minutes that online orders take from other work: picking them in store
-    (pickup from store stock, ship-from-store, transfers), at the scenario's loaded hourly cost
-    (``fulfilment.staff_cost_per_hour``; :data:`sim.core.kpis.KPIS`). Advice and till minutes are not priced: store
-    staff are paid whether idle or busy, so only the work a setup adds to their day costs it something. Returns
-    handled in store take no staff minutes in the model (a delay only), so none are priced. The rate is the
-    scenario's, the same for every setup, and the minutes come from each replication's own customers: the paired
-    difference stays paired."""
-    need = ["gross_margin", "fulfilment_cost", "offer_cost", "refunds", "revenue", "staff_cost"]
-    wide = runs[runs["kpi"].isin(need)].pivot_table(index=["setup", "replication"], columns="kpi", values="value",
-                                                    sort=False)
-    for k in need:
-        if k not in wide.columns:
-            wide[k] = 0.0
-    value = wide["gross_margin"] - wide["fulfilment_cost"]
-    if margin == "operating_margin":
-        rate = (wide["gross_margin"] / wide["revenue"].where(wide["revenue"] != 0)).fillna(0.0)
-        value = value - wide["offer_cost"] - wide["refunds"] * rate - wide["staff_cost"]
-    return value.rename("value").reset_index().assign(kpi=margin)[["setup", "replication", "kpi", "value"]]
-
-
 def _margin_summary(summary: pd.DataFrame, runs: pd.DataFrame | None, margin: str, baseline: str | None,
                     confidence: float) -> pd.DataFrame:
     """Return the summary rows of the margin KPI, recomputed from ``runs`` when needed."""
