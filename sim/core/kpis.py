@@ -216,8 +216,8 @@ KPIS: tuple[Kpi, ...] = (
       "asked for (0 without personalisation and customer data; a recommended line that finds no stock is also in "
       "lost sales).", lambda w, T, x: w.units_recommended),
     K("recommended_value", "Value of recommended lines", EURO, "What the lines accepted recommendations added to "
-      "baskets are worth at the price quoted to the customer, as asked for (before stock decides what is sold: "
-      "the fill rate says how much is).", lambda w, T, x: w.value_recommended),
+      "baskets are worth at the price quoted to the customer, as asked for (a promotion's basket uplift "
+      "included; before stock decides what is sold: the fill rate says how much is).", lambda w, T, x: w.value_recommended),
     R("remote_fill_share", "Remote fill share", SHARE, "Units taken from another node than the selling "
       "channel's own, over all units taken from stock.", lambda w, T, x: w.units_remote, lambda w, T, x: x.units_out,
       diagnostic=True),
