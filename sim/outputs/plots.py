@@ -23,7 +23,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.core.kpis import SHARE
+from sim.core.kpis import KPI_BY_NAME, SHARE, label_of
 from sim.core.kpis import unit_of as kpi_unit
 from sim.experiments.analysis import NETWORK
 
@@ -678,8 +678,6 @@ def waterfall_figure(table: pd.DataFrame, kpi: str = "operating_margin", title: 
     steps before it left the change to where it leaves it (green up, vermillion down for a KPI where more is
     better; grey when its interval holds 0), its interval as an error bar at its end, and the total against the
     baseline as the last bar. Steps are in the order they were switched on; they add up to the total."""
-    from sim.core.kpis import KPI_BY_NAME, label_of
-
     t = _check_table(table, DECOMPOSITION_COLUMNS, "sim.experiments.decompose.decompose")
     t = t[t["kpi"] == kpi]
     setups = list(pd.unique(t["setup"]))
