@@ -427,6 +427,10 @@ class Fulfilment:
         if self.pricing.uplift[pch] is not None:
             lines = self.pricing.uplifted(c, pch, lines)
             units = sum(q for _, q in lines)
+        if n:  # the recommended lines are the last n, in the order added (an uplift keeps the order)
+            price = self.pricing.now[pch]
+            self.book.demanded(units, n, sum(q * price[sku] for sku, q in lines[-n:]))
+            return lines
         self.book.demanded(units, n)
         return lines
 

@@ -72,11 +72,12 @@ class Inventory:
 
     def __init__(self, engine: Engine, policies: Sequence[list[NodePolicy] | NodePolicy], n_skus: int,
                  price: list[float], supplier_capacity: int | None = None, day_min: float = 1440.0,
-                 counts: StockCounters | None = None):
+                 counts: StockCounters | None = None, unit_cost: list[float] | None = None):
         """``policies[node]``: the node's policy groups, covering each SKU exactly once (a single NodePolicy is a
         one-group node). ``supplier_capacity``: units shipped per day of ``day_min`` minutes; None = unlimited.
         ``engine``: the run's scheduling API (sim.core.engine). ``counts``: the ledger's stock section to book
-        into, fresh (None: a section of its own)."""
+        into, fresh (None: a section of its own). ``unit_cost``: per SKU, what a unit on hand is worth at cost
+        (None: nothing; the stock's value is then 0)."""
         self.env = engine.env
         self._call_after = engine.call_after
         self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
@@ -92,6 +93,9 @@ class Inventory:
         self.backorders = [[0] * n_skus for _ in range(self.n_nodes)]
         self.short_in_cycle = [[False] * n_skus for _ in range(self.n_nodes)]
         self.total = [sum(row) for row in self.on_hand]
+        # the value on hand at cost per node, kept beside the units (its time integral is counts.value_area)
+        self.cost = list(unit_cost) if unit_cost is not None else [0.0] * n_skus
+        self.value = [sum(q * c for q, c in zip(row, self.cost, strict=True)) for row in self.on_hand]
         self.last = [0.0] * self.n_nodes       # when counts.area was last brought up to date, per node
         self.bo_total = [0] * self.n_nodes     # units owed
         self.bo_last = [0.0] * self.n_nodes
@@ -132,10 +136,13 @@ class Inventory:
             now = self.env.now
             c = self.counts
             total, last = self.total, self.last
-            c.area[node] += total[node] * (now - last[node])
+            dt = now - last[node]
+            c.area[node] += total[node] * dt
+            c.value_area[node] += self.value[node] * dt
             last[node] = now
             row[sku] = have - got
             total[node] -= got
+            self.value[node] -= got * self.cost[sku]
             c.shipped[node] += got
             c.units_out += got
             c.value_out += got * self.price[sku]
@@ -258,10 +265,10 @@ class Inventory:
             c.shipped[node] += fill
         put = qty - fill
         if put:
-            c.area[node] += self.total[node] * (now - self.last[node])
-            self.last[node] = now
+            self._accrue(node, now)
             self.on_hand[node][sku] += put
             self.total[node] += put
+            self.value[node] += put * self.cost[sku]
 
     def return_in(self, node: int, qty: int) -> None:
         """A customer brings ``qty`` units back to ``node``: they are in handling until put back or written off."""
@@ -270,12 +277,18 @@ class Inventory:
 
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
-        now = self.env.now
-        self.counts.area[node] += self.total[node] * (now - self.last[node])
-        self.last[node] = now
+        self._accrue(node, self.env.now)
         self.on_hand[node][sku] += qty
         self.total[node] += qty
+        self.value[node] += qty * self.cost[sku]
         self.handling -= qty
+
+    def _accrue(self, node: int, now: float) -> None:
+        """Bring the node's time-weighted areas (units and value on hand) up to ``now``."""
+        dt = now - self.last[node]
+        self.counts.area[node] += self.total[node] * dt
+        self.counts.value_area[node] += self.value[node] * dt
+        self.last[node] = now
 
     def write_off(self, node: int, qty: int) -> None:
         """Returned units that cannot be sold again."""
@@ -335,8 +348,7 @@ class Inventory:
         """Bring every time-weighted area up to now (before reading it)."""
         now = self.env.now
         for node in range(self.n_nodes):
-            self.counts.area[node] += self.total[node] * (now - self.last[node])
-            self.last[node] = now
+            self._accrue(node, now)
             self._owe(node, 0)
         self._wait(0)
 
@@ -347,6 +359,7 @@ class Inventory:
         out = self.counts.copy()
         for node in range(self.n_nodes):
             out.area[node] += self.total[node] * (now - self.last[node])
+            out.value_area[node] += self.value[node] * (now - self.last[node])
             out.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         out.backlog_area += self.backlog_units * (now - self.backlog_last)
         return out

@@ -212,6 +212,12 @@ KPIS: tuple[Kpi, ...] = (
       "area, per parcel.", lambda w, T, x: w.delivery_km, lambda w, T, x: sum(w.shipments.values())),
     K("pickup_extra_revenue", "Revenue at pickup", EURO, "What customers collecting an order in store buy on "
       "impulse while there.", lambda w, T, x: w.pickup_extra_value),
+    K("recommended_units", "Recommended units", UNITS, "Units that accepted recommendations added to baskets, as "
+      "asked for (0 without personalisation and customer data; a recommended line that finds no stock is also in "
+      "lost sales).", lambda w, T, x: w.units_recommended),
+    K("recommended_value", "Value of recommended lines", EURO, "What the lines accepted recommendations added to "
+      "baskets are worth at the price quoted to the customer, as asked for (a promotion's basket uplift "
+      "included; before stock decides what is sold: the fill rate says how much is).", lambda w, T, x: w.value_recommended),
     R("remote_fill_share", "Remote fill share", SHARE, "Units taken from another node than the selling "
       "channel's own, over all units taken from stock.", lambda w, T, x: w.units_remote, lambda w, T, x: x.units_out,
       diagnostic=True),
@@ -225,6 +231,12 @@ KPIS: tuple[Kpi, ...] = (
       "share of demand.", lambda w, T, x: x.weighted_distribution),
     K("avg_on_hand_units", "Stock on hand", UNITS, "Units on hand in the whole network, time average.",
       lambda w, T, x: x.avg_on_hand_units),
+    K("avg_stock_value", "Stock value", EURO, "Stock on hand in the whole network valued at unit cost, time "
+      "average.", lambda w, T, x: x.avg_stock_value),
+    K("carrying_cost", "Carrying cost of stock", EURO, "Cost of holding the stock over the window: the yearly "
+      "carrying rate (`fulfilment.carrying_cost_rate`, a share of stock value) × `avg_stock_value` × measured "
+      "days / 365. Out of the payback's operating margin, so a setup that holds more stock pays for it.",
+      lambda w, T, x: w.carrying_rate * x.avg_stock_value * T / (DAY_MIN * 365.0)),
     K("inventory_turns", "Inventory turns", "turns per year", "Units shipped from stock per year over the average "
       "stock on hand (annualised from the window).", lambda w, T, x: x.inventory_turns),
     # queues
@@ -331,11 +343,12 @@ LESS_IS_BETTER = {
     "failed_promise_units", "failed_promises", "delivery_distance_km", "store_wait_mean_min", "store_wait_p95_min", "store_abandon_rate",
     "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
     "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
-    "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents"}
+    "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents",
+    "carrying_cost"}
 NEITHER = {
     "customers", "journeys", "transfers", "remote_fill_share", "avg_on_hand_units", "touchpoints_per_journey",
     "channel_switch_rate", "ropo_share", "returns_in_store_share", "end_of_period_on_hand", "reminders_sent",
-    "offers_sent", "multichannel_customer_share"}
+    "offers_sent", "multichannel_customer_share", "avg_stock_value", "recommended_units", "recommended_value"}
 KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)
@@ -389,6 +402,7 @@ def stock_figures(end: StockCounters, start: StockCounters | None, window_min: f
         end_of_period_on_hand=ratio(n_skus * (sum(end.eod_on_hand) - sum(s.eod_on_hand)),
                                     sum(end.eod_count) - sum(s.eod_count)),
         supplier_backlog_units=(end.backlog_area - s.backlog_area) / window_min,
+        avg_stock_value=(sum(end.value_area) - sum(s.value_area)) / window_min,
     )
 
 

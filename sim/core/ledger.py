@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import copy
 from collections.abc import Sequence
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from itertools import chain
 from operator import attrgetter
@@ -167,6 +167,7 @@ class StockFigures:
     weighted_distribution: float
     end_of_period_on_hand: float
     supplier_backlog_units: float
+    avg_stock_value: float = float("nan")  # stock on hand valued at unit cost, time average, euros
 
 
 @dataclass(slots=True)
@@ -193,13 +194,14 @@ class StockCounters:
     ordered_units: int = 0      # units ordered from the supplier
     released: int = 0           # of which the supplier has shipped
     backlog_area: float = 0.0   # integral of the units waiting at the supplier over time, unit-minutes
+    value_area: list[float] = field(default_factory=list)  # integral of the stock's value at cost, euro-minutes
 
     @classmethod
     def for_nodes(cls, n: int) -> StockCounters:
         """A fresh section for ``n`` nodes."""
         return cls(area=[0.0] * n, bo_area=[0.0] * n, received=[0] * n, returned=[0] * n, written_off=[0] * n,
                    shipped=[0] * n, orders_placed=[0] * n, cycles=[0] * n, cycles_ok=[0] * n,
-                   eod_on_hand=[0] * n, eod_count=[0] * n)
+                   eod_on_hand=[0] * n, eod_count=[0] * n, value_area=[0.0] * n)
 
     def copy(self) -> StockCounters:
         """A typed copy (the lists copied, so later bookings do not reach it)."""
@@ -214,15 +216,18 @@ class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
 
-    PARAMETERS = ("layout", "staff_cost_per_hour")
-    """What a window keeps as it is: what the counters are indexed by, and the price of staff time."""
+    PARAMETERS = ("layout", "staff_cost_per_hour", "carrying_rate")
+    """What a window keeps as it is: what the counters are indexed by, the price of staff time and the yearly
+    carrying rate of stock."""
 
     def __init__(self, layout: Layout, store_target_min: float, call_target_min: float,
-                 staff_cost_per_hour: float = 0.0, stock: StockCounters | None = None):
-        """``stock``: the inventory's section, the one handed to the inventory (None: an empty one, no nodes)."""
+                 staff_cost_per_hour: float = 0.0, stock: StockCounters | None = None, carrying_rate: float = 0.0):
+        """``stock``: the inventory's section, the one handed to the inventory (None: an empty one, no nodes);
+        ``carrying_rate``: the yearly cost of holding stock, a share of its value at cost."""
         self.layout = layout
         self.stock = stock if stock is not None else StockCounters.for_nodes(0)
         self.staff_cost_per_hour = staff_cost_per_hour  # a price, not a counter: the KPIs price picking with it
+        self.carrying_rate = carrying_rate  # a price too: the KPIs price the stock's value held with it
         nc, ns, ng = len(layout.channels), len(layout.stores), len(layout.segments)
         self._ch_store = layout.ch_store
         self._channel_bit = layout.channel_bit
@@ -273,6 +278,7 @@ class Ledger:
         self.units_failed_promise = 0        # promised on a stale view, not there at picking
         self.failed_promises = 0             # order lines so promised and cancelled at picking
         self.units_recommended = 0
+        self.value_recommended = 0.0         # their value at the price quoted to the customer
         self.units_substituted = 0           # taken from stock as a substitute for a missing SKU
         # after-sale
         self.rated = [0, 0, 0]               # promoters, passives, detractors
@@ -395,10 +401,12 @@ class Ledger:
         self.class_value[cls] += price
 
     # ----------------------------------------------------------------------------------------- basket lines
-    def demanded(self, units: int, recommended: int = 0) -> None:
-        """A basket asked for: ``units`` in all, of which ``recommended`` from accepted recommendations."""
+    def demanded(self, units: int, recommended: int = 0, recommended_value: float = 0.0) -> None:
+        """A basket asked for: ``units`` in all, of which ``recommended`` from accepted recommendations, worth
+        ``recommended_value`` at the price quoted to the customer."""
         self.units_demanded += units
         self.units_recommended += recommended
+        self.value_recommended += recommended_value
 
     def lines_asked(self, ch: int, n: int, store: int = -1) -> None:
         """``n`` basket lines asked for in channel ``ch`` (and in ``store`` for a walk-in customer)."""

@@ -114,7 +114,8 @@ def build_network(scenario: Scenario, capabilities: Capabilities, engine: Engine
     warehouse = scenario.warehouse
     cfgs = [s.replenishment for s in scenario.stores] + ([warehouse.replenishment] if warehouse else [])
     policies = [node_policies(cfg, demand[i], streams, i, cat.category) for i, cfg in enumerate(cfgs)]
-    inv = Inventory(engine, policies, cat.n, cat.price, scenario.supplier.capacity_units_per_day, DAY_MIN, stock)
+    inv = Inventory(engine, policies, cat.n, cat.price, scenario.supplier.capacity_units_per_day, DAY_MIN, stock,
+                    unit_cost=cat.unit_cost)
     if capabilities.visibility == "stale":
         inv.sync(scenario.fulfilment.sync_interval_min)
     return Network(engine, cat, inv, stores, call, purchase_channels(scenario), research_touchpoints(scenario),
@@ -166,7 +167,8 @@ class World:
         self.book = book = Ledger(Layout(tuple(net.channels), tuple(s.name for s in scenario.stores),
                                          tuple(s.name for s in scenario.segments), tuple(net.research)),
                                   scenario.fulfilment.store_wait_target_min, call_target,
-                                  scenario.fulfilment.staff_cost_per_hour, stock)
+                                  scenario.fulfilment.staff_cost_per_hour, stock,
+                                  carrying_rate=scenario.fulfilment.carrying_cost_rate)
         self.marketing = marketing = Marketing(net, book, scenario, capabilities, streams)
         # recent detractors, kept where an offer targets them; bounded whatever the horizon
         lapsed: deque[tuple[float, Customer]] | None = deque(maxlen=1_000_000) if marketing.wants_lapsed else None

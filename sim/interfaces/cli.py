@@ -181,6 +181,10 @@ def build_parser() -> argparse.ArgumentParser:
                    help="with --assumptions: for each setup's K parameters that drive its operating-margin gain "
                         "most, the value where the payback passes 12 months (the gain reaches zero when the "
                         "measured days are not whole weeks), by a few extra runs (default: 3; 0: none)")
+    p.add_argument("--decompose", action="store_true",
+                   help="also split each setup's change by capability (a waterfall: capabilities switched on one at "
+                        "a time, each step a custom setup on the same customers): decomposition.csv, waterfall.png "
+                        "and decomposition in decision.json; costs one more comparison per step")
     _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
@@ -471,16 +475,33 @@ def cmd_compare(args: argparse.Namespace) -> int:
     results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
     behaviour = _behaviour(args, scenario, setups) if args.assumptions else None
+    decomposition = None
+    if args.decompose:
+        from sim.experiments.decompose import decompose
+        from sim.experiments.tables import kpi_table
+
+        decomposition = decompose(scenario, setups, args.replications, args.seed, args.workers, args.confidence,
+                                  progress=args.progress and sys.stderr.isatty(), runs=kpi_table(results),
+                                  scheduler=args.scheduler)
     decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
                                                 seed=args.seed, confidence=args.confidence, file=str(args.file),
-                                                overrides=args.overrides, note=_note, behaviour=behaviour)
+                                                overrides=args.overrides, note=_note, behaviour=behaviour,
+                                                decomposition=decomposition)
     if args.json:
-        print(json.dumps(decision.to_dict(), indent=2))
+        from sim.outputs.results import decision_json
+
+        print(json.dumps(decision_json(decision, decomposition), indent=2))
         for path in paths:
             print(path, file=sys.stderr)
         return EXIT_OK
     _print_decision(decision)
     _print_behaviour(decision)
+    if decomposition is not None:
+        from sim.experiments.decompose import summary_lines
+
+        print()
+        for line in summary_lines(decomposition):
+            print(textwrap.fill(line, width=110, subsequent_indent="  "))
     if args.all:
         print()
         _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])

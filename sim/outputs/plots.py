@@ -24,7 +24,7 @@ from matplotlib.figure import Figure as MplFigure
 from matplotlib.patches import Patch
 from matplotlib.ticker import MaxNLocator
 
-from sim.core.kpis import SHARE
+from sim.core.kpis import KPI_BY_NAME, SHARE, label_of
 from sim.core.kpis import unit_of as kpi_unit
 from sim.experiments.analysis import NETWORK
 
@@ -707,6 +707,72 @@ def changes_figure(changes: pd.DataFrame, title: str | None = None) -> Figure:
 
 def changes_chart(changes: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
     return _save(changes_figure(changes, title), path)
+
+
+DECOMPOSITION_COLUMNS = ("setup", "baseline", "kind", "step", "label", "kpi", "change", "change_low", "change_high",
+                         "change_unit")
+
+
+def waterfall_figure(table: pd.DataFrame, kpi: str = "operating_margin", title: str | None = None) -> Figure:
+    """The waterfall of a decomposition (:attr:`sim.experiments.decompose.Decomposition.table`, or
+    ``decomposition.csv``) for one KPI: one panel per setup, each capability step a floating bar from where the
+    steps before it left the change to where it leaves it (green up, vermillion down for a KPI where more is
+    better; grey when its interval holds 0), its interval as an error bar at its end, and the total against the
+    baseline as the last bar. Steps are in the order they were switched on; they add up to the total."""
+    t = _check_table(table, DECOMPOSITION_COLUMNS, "sim.experiments.decompose.decompose")
+    t = t[t["kpi"] == kpi]
+    setups = list(pd.unique(t["setup"]))
+    if not setups:
+        raise ValueError(f"waterfall: no decomposition of {kpi!r} to chart")
+    better = KPI_BY_NAME[kpi].better if kpi in KPI_BY_NAME else 1
+    n_max = max(int(((t["setup"] == s) & (t["kind"] == "step")).sum()) for s in setups)
+    fig = new_figure(figsize=(max(6.4, 0.62 * (n_max + 1) + 1.6), 3.3 * len(setups) + 0.4), layout="constrained")
+    axes = list(np.atleast_1d(fig.subplots(len(setups), 1, squeeze=False)).ravel())
+    for ax, setup in zip(axes, setups, strict=True):
+        rows = t[t["setup"] == setup]
+        steps = rows[rows["kind"] == "step"].sort_values("step")
+        total = rows[rows["kind"] == "total"]
+        change = steps["change"].to_numpy(float)
+        low, high = steps["change_low"].to_numpy(float), steps["change_high"].to_numpy(float)
+        ends = np.nancumsum(change)
+        starts = ends - np.nan_to_num(change)
+        clear = ~((low <= 0) & (high >= 0)) & np.isfinite(low)
+        good = np.sign(change) * (better or 1) > 0
+        colours = [("0.65" if not c else VERDICT_COLOURS["clear gain"] if g else VERDICT_COLOURS["clear loss"])
+                   for c, g in zip(clear, good, strict=True)]
+        x = np.arange(len(steps))
+        ax.bar(x, np.nan_to_num(change), bottom=starts, color=colours, width=0.7)
+        err = _interval_err(change, low, high)
+        ax.errorbar(x, ends, yerr=err, fmt="none", ecolor="0.2", elinewidth=1.0, capsize=3)
+        for i in range(len(x) - 1):
+            ax.plot([x[i] + 0.35, x[i + 1] - 0.35], [ends[i], ends[i]], color="0.5", lw=0.6)
+        if len(total):
+            tot = total.iloc[0]
+            xt = len(steps)
+            ax.bar([xt], [tot["change"]], color="0.25", width=0.7)
+            terr = _interval_err(np.array([tot["change"]], float), np.array([tot["change_low"]], float),
+                                 np.array([tot["change_high"]], float))
+            ax.errorbar([xt], [tot["change"]], yerr=terr, fmt="none", ecolor="0.2", elinewidth=1.0, capsize=3)
+        labels = [*steps["label"], "total"] if len(total) else list(steps["label"])
+        ax.set_xticks(np.arange(len(labels)), labels, rotation=35, ha="right", fontsize=8)
+        ax.axhline(0, color="0.3", lw=0.8)
+        unit = rows["change_unit"].iloc[0]
+        ax.set_ylabel(f"change ({'% of ' + str(rows['baseline'].iloc[0]) if unit == '%' else unit})", fontsize=8)
+        ax.tick_params(axis="y", labelsize=8)
+        ax.set_title(f"{setup} vs {rows['baseline'].iloc[0]}: {label_of(kpi)}", fontsize=9)
+        ax.grid(axis="y", alpha=0.3)
+    handles = [Patch(color=VERDICT_COLOURS["clear gain"], label="step that helps (interval excludes 0)"),
+               Patch(color=VERDICT_COLOURS["clear loss"], label="step that hurts"),
+               Patch(color="0.65", label="interval holds 0"), Patch(color="0.25", label="total")]
+    fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=7, frameon=False)
+    fig.suptitle(title or f"What drives the change: {label_of(kpi)} by capability, switched on one at a time",
+                 fontsize=10)
+    return fig
+
+
+def waterfall(table: pd.DataFrame, path: str | Path, kpi: str = "operating_margin", title: str | None = None) -> Path:
+    """Draw :func:`waterfall_figure` to ``path`` (PNG); return the path written."""
+    return _save(waterfall_figure(table, kpi, title), path)
 
 
 

@@ -298,7 +298,8 @@ def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, s
     """Return (file name, caption, data URI) of the folder's PNG charts, the compare charts first."""
     names = [n for n in KNOWN_CHARTS if (folder / n).is_file()]
     # changes.png is drawn again, from the summary, at the top of the decision section
-    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS and p.name != "changes.png")
+    names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS
+                    and p.name not in ("changes.png", "waterfall.png"))  # both on the first screen, drawn again
     out = [(n, KNOWN_CHARTS.get(n, n.removesuffix(".png").replace("_", " ")), _data_uri(folder / n)) for n in names]
     return out + [(Path(p).name, caption, _data_uri(Path(p))) for p, caption in extra]
 
@@ -425,6 +426,34 @@ def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[st
     return _decision_section(decision, _data_uri(chart) if chart else None)
 
 
+def _decomposition_section(folder: Path, workdir: Path) -> str:
+    """What drives the gain, on the first screen when the folder has ``decomposition.csv`` (``omnisim compare
+    --decompose``): the operating margin's waterfall by capability and the table of its steps; empty otherwise."""
+    path = folder / "decomposition.csv"
+    if not path.is_file():
+        return ""
+    from sim.outputs import plots
+    from sim.outputs.decision import fmt_number
+
+    table = _csv(path, plots.DECOMPOSITION_COLUMNS)
+    if table.empty:
+        return ""
+    kpi = "operating_margin" if (table["kpi"] == "operating_margin").any() else str(table["kpi"].iloc[0])
+    chart = plots.waterfall(table, workdir / "waterfall.png", kpi)
+    rows = table[(table["kpi"] == kpi) & (table["kind"].isin(["step", "total"]))]
+    cells = [[html.escape(str(r.setup)), "total" if r.kind == "total" else str(int(r.step)), html.escape(str(r.label)),
+              f"{fmt_number(r.change, 2)} [{fmt_number(r.change_low, 2)}; {fmt_number(r.change_high, 2)}] "
+              f"{html.escape(str(r.change_unit))}"] for r in rows.itertuples()]
+    base = html.escape(str(table["baseline"].iloc[0]))
+    return ("<div id='decomposition'><h3>What drives the gain</h3>"
+            f"<figure><img id='waterfall' src='{_data_uri(chart)}' alt='Waterfall of {html.escape(kpi)} by capability' "
+            f"data-file='waterfall.png'><figcaption>{html.escape(label_of(kpi))} against {base}, split by capability: "
+            "each capability switched on in turn, in a fixed order, on the same customers; the steps add up to the "
+            "total. The split depends on the order where capabilities act together.</figcaption></figure>"
+            + _table(["setup", "step", "capability", "change [interval]"], cells, "decomposition-table",
+                     f"change of {label_of(kpi)} at each step against {base}") + "</div>")
+
+
 # --------------------------------------------------------------------------------------------- the report
 def _sweep_point(folder: Path, summary: pd.DataFrame, runs: pd.DataFrame | None, info: dict[str, Any],
                  point: int | None) -> tuple[pd.DataFrame, pd.DataFrame | None, int]:
@@ -504,7 +533,7 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     work.mkdir()
     try:
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
-        decision_html = _decision(summary, runs, info, work, scenario)
+        decision_html = _decision(summary, runs, info, work, scenario) + _decomposition_section(folder, work)
         charts = [c for c in _charts(folder, roi_charts) if not (sweep and c[0].startswith("tornado-"))]
         page = _page(info, scenario, scenario_text, summary, runs, charts, roi_html,
                      decision_html, _breakdowns(folder))

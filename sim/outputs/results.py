@@ -133,15 +133,23 @@ COMPARE_FILES = ("summary.csv", "runs.csv", "kpis.png", "differences.png", "scen
 behaviour sampled (``--assumptions N``) also ``behaviour.csv`` (per draw, per setup, KPI change) and ``tornado.png``."""
 
 
+DECOMPOSITION_FILES = ("decomposition.csv", "waterfall.png")
+"""What a comparison with a decomposition adds to its folder: the waterfall's table and its chart (operating
+margin); decision.json gets its ``decomposition`` key."""
+
+
 def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
                      confidence: float = 0.95, file: str = "", overrides: Sequence[str] = (),
-                     note: Callable[[str], None] = _ignore, behaviour: Any = None) -> tuple[Any, Any, list[Path]]:
+                     note: Callable[[str], None] = _ignore, behaviour: Any = None,
+                     decomposition: Any = None) -> tuple[Any, Any, list[Path]]:
     """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
     :func:`sim.experiments.replicate.replicate_results`, staged so it appears complete or not at all; return
     ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
     ``omnisim compare`` and the dashboard. ``behaviour``: a :class:`sim.experiments.behaviour.BehaviourResult` of the
     same comparison: its table goes to ``behaviour.csv``, its tornado to ``tornado.png``, its intervals, ranking and
-    break-evens into the decision (``decision.json``)."""
+    break-evens into the decision (``decision.json``). ``decomposition``: a
+    :class:`sim.experiments.decompose.Decomposition` of the same comparison, written as :data:`DECOMPOSITION_FILES`
+    and under ``decomposition`` in decision.json."""
     setups = list(dict.fromkeys(r.setup for r in results))
     runs = kpi_table(results)
     summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
@@ -162,7 +170,9 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
             title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
             plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
             plots.paired_differences(summary, kpis, tmp / names[3])
-        (tmp / names[6]).write_text(json.dumps(decision.to_dict(), indent=2) + "\n")
+        (tmp / names[6]).write_text(json.dumps(decision_json(decision, decomposition), indent=2) + "\n")
+        if decomposition is not None:
+            write_decomposition(decomposition, tmp)
         if len(decision.changes):
             plots.changes_chart(decision.changes, tmp / names[7])
         breakdown_table(results).to_csv(tmp / names[8], index=False)
@@ -172,7 +182,28 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
             behaviour.table().to_csv(tmp / names[14], index=False)
             if len(behaviour.ranking):
                 plots.behaviour_tornado(behaviour.ranking, tmp / names[15])
-    return decision, summary, [out / name for name in names if (out / name).exists()]
+    return decision, summary, [out / name for name in (*names, *DECOMPOSITION_FILES) if (out / name).exists()]
+
+
+def decision_json(decision: Any, decomposition: Any = None) -> dict[str, Any]:
+    """What decision.json holds (and ``omnisim compare --json`` prints): the decision summary's dict, with the
+    decomposition (per setup and KPI: the total and the steps with their change and interval) when there is one."""
+    out = decision.to_dict()
+    if decomposition is not None:
+        out["decomposition"] = decomposition.to_dict()
+    return out
+
+
+def write_decomposition(decomposition: Any, folder: Path) -> list[Path]:
+    """Write ``decomposition.csv`` (one row per setup, KPI and step, the totals and any switched-off rows) and
+    ``waterfall.png`` (the operating margin's waterfall) to ``folder``; return the paths written."""
+    table = decomposition.table
+    paths = [folder / DECOMPOSITION_FILES[0]]
+    table.to_csv(paths[0], index=False)
+    kpi = "operating_margin" if (table["kpi"] == "operating_margin").any() else str(table["kpi"].iloc[0])
+    if len(table):
+        paths.append(plots.waterfall(table, folder / DECOMPOSITION_FILES[1], kpi))
+    return paths
 
 
 def mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:

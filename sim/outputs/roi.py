@@ -25,9 +25,9 @@ The gain is the paired difference of a margin KPI between the setup and the base
 :func:`sim.experiments.replicate.compare` run, with its confidence interval, scaled to a year. The CFO's margin is
 ``operating_margin`` (derived per replication): the margin after the fulfilment costs the simulation measures
 (parcels, store deliveries, transfers), minus the cost of targeted offers, the margin given back on returned
-sales (refunds × gross margin rate; discounts are already out of the gross margin) and the store staff minutes
-that picking online orders takes, priced at the scenario's hourly staff cost (:func:`derived_margin` says which
-minutes and why). The gain ramps up linearly
+sales (refunds × gross margin rate; discounts are already out of the gross margin), the store staff minutes
+that picking online orders takes, priced at the scenario's hourly staff cost, and the carrying cost of the stock
+held (:func:`sim.experiments.margins.derived_margin` says which minutes and why). The gain ramps up linearly
 over ``ramp_up_months`` after go-live, and running costs accrue from go-live. From it :func:`roi_table` gives the
 payback period in months and the 12-month ROI, each with an interval that combines the low/high costs with the
 ends of the gain's interval. Scaling assumes the simulated days are representative of the year: only whole
@@ -48,7 +48,9 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.experiments.margins import DERIVED, derived_margin
+# one definition of the derived margins, in the experiments wing (analyses below the outputs read them): re-exported
+from sim.experiments.margins import DERIVED as DERIVED
+from sim.experiments.margins import derived_margin as derived_margin
 from sim.scenario.setups import SETUPS, resolve
 from sim.scenario.userfiles import read_yaml
 
