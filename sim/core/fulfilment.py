@@ -207,8 +207,11 @@ class Fulfilment:
         take = inv.take
         lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines), k)
+        shelf = inv.on_hand[k]
+        if not all(shelf[sku] >= qty for sku, qty in c.lines):  # came for something not there: a wasted trip
+            book.wasted_trip()
         if c.reaction == DROP_BASKET:  # leaves if a line is short that would not be backordered
-            shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
+            owed_ok = inv.backorders_ok[k]
             if any(shelf[sku] < qty and not owed_ok[sku] for sku, qty in lines):
                 return self._drop_basket(c, ch, lines, [k])
         units = short = 0
