@@ -32,6 +32,7 @@ BEHAVIOURAL = (
     "segments.*.marketing.chatbot_failure", "segments.*.marketing.price_reaction.switch",
     "segments.*.marketing.price_reaction.haggle", "segments.*.marketing.price_reaction.leave",
     "marketing.price_gap_noticed", "marketing.offers.*.uptake",
+    "segments.*.stock_view_to_store_prob", "segments.*.stock_view_skip_trip_prob",  # choice.py (visibility)
 )
 # Every other probability of the schema, with why it is not in the register (no setup changes what it does).
 NOT_SETUP_BEHAVIOUR = {

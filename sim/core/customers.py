@@ -81,6 +81,7 @@ class Customer(NamedTuple):
     recovered: bool           # this journey resumed an abandoned cart after a reminder
     price_ch: int             # channel whose price they pay (a price matched at the till); -1: their own
     offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
+    u_view: float             # answers the store stock shown online (sim.core.choice); 1.0 where no segment does
 
 
 Journey = Callable[[Customer], None]
@@ -109,7 +110,10 @@ class Population:
         self.channels = channels
         self.research = research
         self.g = {p: streams.generator(p) for p in ("arrivals", "journeys", "baskets", "decisions", "service",
-                                                     "marketing")}
+                                                     "marketing", "choice")}
+        # whether any segment answers the store stock shown online (else its uniform is not drawn: 1.0, never below
+        # a chance of 0)
+        self.views = any(s.stock_view_to_store_prob > 0 or s.stock_view_skip_trip_prob > 0 for s in scenario.segments)
         segs = scenario.segments
         hourly = np.array([s.hourly_profile or [1.0] * 24 for s in segs], dtype=float)
         self.hour_w = hourly / hourly.sum(axis=1, keepdims=True) * np.array([s.share for s in segs])[:, None]
@@ -167,7 +171,8 @@ class Population:
         u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
-        return self._assemble(t, seg, store, j, b, u, s, m)
+        v = g["choice"].random(n).tolist() if self.views else [1.0] * n  # its own stream too
+        return self._assemble(t, seg, store, j, b, u, s, m, v)
 
     def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
@@ -264,7 +269,7 @@ class Population:
                 "defer": defer}
 
     def _assemble(self, t: np.ndarray, seg: np.ndarray, store: np.ndarray, j: Columns, b: Columns, u: np.ndarray,
-                  s: Columns, m: np.ndarray) -> list[Customer]:
+                  s: Columns, m: np.ndarray, v: list[float]) -> list[Customer]:
         """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
         lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
         ends = np.cumsum(b["n_lines"]).tolist()
@@ -287,7 +292,7 @@ class Population:
             "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
             "u_remind": m[:, 0].tolist(), "u_bot": m[:, 1].tolist(), "u_price": m[:, 2].tolist(),
             "u_promo": m[:, 3].tolist(), "u_checkout": m[:, 4].tolist(), "recovered": [False] * t.size,
-            "price_ch": [-1] * t.size, "offer": [-1] * t.size,
+            "price_ch": [-1] * t.size, "offer": [-1] * t.size, "u_view": v,
         }
         assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
         return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))

@@ -212,16 +212,16 @@ class Fulfilment:
         take = inv.take
         lines = self._basket(c, pch)
         book.lines_asked(ch, len(lines), k)
-        if c.reaction == DROP_BASKET:  # leaves if a line is short that would not be backordered
-            shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
-            if any(shelf[sku] < qty and not owed_ok[sku] for sku, qty in lines):
-                return self._drop_basket(c, ch, lines, [k])
+        own = len(c.lines)  # the first lines are those the customer came for (recommendations follow)
+        if c.reaction == DROP_BASKET and self._leaves_store(k, lines, own):
+            return self._drop_basket(c, ch, lines, [k])
         units = short = 0
         value = cogs = 0.0
         ships: dict[int, int] = {}
         bought = []
         self.broken = 0
-        for sku, qty in lines:
+        wasted = False  # a line they came for was short on the shelf: a wasted trip
+        for i, (sku, qty) in enumerate(lines):
             got = take(k, sku, qty)
             if got:
                 units += got
@@ -230,6 +230,7 @@ class Fulfilment:
                 bought.append((sku, got))
             if got < qty:
                 short = 1
+                wasted = wasted or i < own
                 book.shelf_short(k)
                 sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
                 if n:
@@ -237,6 +238,8 @@ class Fulfilment:
                     value += n * price[sold]
                     cogs += n * cost[sold]
                     bought.append((sold, n))
+        if wasted:
+            book.wasted_trip()
         if units:
             book.store_ticket(k)
             if self.pricing.on or c.offer >= 0:
@@ -247,6 +250,18 @@ class Fulfilment:
             self._ship(c, ships, WALK_IN, problems, cls)
         elif units:
             self.after_sale.rate(c, problems)
+
+    def _leaves_store(self, k: int, lines: list[tuple[int, int]], own: int) -> bool:
+        """Whether a customer who drops the whole basket over a missing item leaves store ``k``: a line is short
+        that would not be backordered. Books the trip as wasted when one of the ``own`` first lines (those they came
+        for) is short."""
+        inv = self.net.inv
+        shelf, owed_ok = inv.on_hand[k], inv.backorders_ok[k]
+        if not any(shelf[sku] < qty and not owed_ok[sku] for sku, qty in lines):
+            return False
+        if any(shelf[sku] < qty for sku, qty in lines[:own]):
+            self.book.wasted_trip()
+        return True
 
     def close_order(self, c: Customer, ch: int, units: int, value: float, cogs: float,
                     reason: Leave = Leave.NOTHING_AVAILABLE, sold: list[tuple[int, int]] | None = None,

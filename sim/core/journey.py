@@ -14,6 +14,7 @@ from collections.abc import Generator
 from typing import Any
 
 from sim.core.aftersale import AfterSale
+from sim.core.choice import StockView
 from sim.core.customers import Customer, next_open
 from sim.core.fulfilment import Fulfilment
 from sim.core.ledger import Leave, Ledger, QueueStats
@@ -50,6 +51,9 @@ class Journeys:
         self.cart_loss = {"none": 1.0, "friction": scenario.fulfilment.cart_friction,
                           "full": 0.0}[capabilities.cart_continuity]
         self.restart_abandon = [s.restart_abandon_prob for s in scenario.segments]
+        self.view = StockView(net, book, scenario, capabilities)  # the store stock shown online, where shown
+        # a customer may change channel before buying (sim.core.choice, the answer to channel prices)
+        self.choosing = self.view.on or marketing.pricing.on
         self.active = 0
         self.after_sale = AfterSale(net, book, scenario, capabilities, streams, restart=self.start, lapsed=lapsed)
         self.fulfilment = Fulfilment(net, book, self.after_sale, marketing, scenario, capabilities, streams,
@@ -81,8 +85,8 @@ class Journeys:
 
     def run(self, c: Customer) -> Process:
         """One journey, its research done, to an order or a departure (counted inside from its start): the
-        research calls, the cart's fate, the answer to a lower price seen elsewhere, then the purchase in store,
-        by phone or online. (One generator: each level of ``yield from`` would cost every resumption a frame.)"""
+        research calls, the cart's fate, the store stock seen online and the answer to a lower price seen elsewhere,
+        then the purchase in store, by phone or online. (One generator: each level of ``yield from`` would cost every resumption a frame.)"""
         try:
             problems = 0  # contacts the chatbot answered badly
             for i in range(c.calls):
@@ -102,8 +106,8 @@ class Journeys:
                         return
                     c = yield from self._reminded(c)
             net = self.net
-            if self.marketing.pricing.on:
-                c, ch = self._price_answer(c, ch)
+            if self.choosing:
+                c, ch = self._choose(c, ch)
                 if ch < 0:
                     return
             if ch == net.ch_store:
@@ -119,6 +123,15 @@ class Journeys:
                 self.fulfilment.online_sale(c, ch, problems)
         finally:
             self.active -= 1
+
+    def _choose(self, c: Customer, ch: int) -> tuple[Customer, int]:
+        """The customer about to buy in ``ch`` and the channel they buy in, once they have seen their store's stock
+        online (where the setup shows it) and answered a lower price seen elsewhere; channel -1: they leave."""
+        if self.view.on:
+            ch = self.view.channel(c, ch)
+        if self.marketing.pricing.on:
+            return self._price_answer(c, ch)
+        return c, ch
 
     def _price_answer(self, c: Customer, ch: int) -> tuple[Customer, int]:
         """The customer about to buy in ``ch`` and the channel they buy in, after their answer to a lower price

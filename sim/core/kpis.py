@@ -302,6 +302,23 @@ KPIS: tuple[Kpi, ...] = (
       "one they meant to buy in.", lambda w, T, x: w.switches, lambda w, T, x: w.arrived),
     R("ropo_share", "Research online, purchase offline", SHARE, "Buyers who researched online and bought in "
       "store, of all buyers.", lambda w, T, x: w.ropo, lambda w, T, x: _orders(w)),
+    # channel choice (sim.core.choice): where customers go once the web shows their store's stock
+    K("store_trips", "Store trips", COUNT, "Trips to a store to buy: arrivals at the stores' queues, those who "
+      "found every place taken included (browsing visits during research are not trips to buy).",
+      lambda w, T, x: _all_stores(w, "arrivals")),
+    K("wasted_store_trips", "Wasted store trips", COUNT, "Store buyers who reached the shelf and found a line they "
+      "came for (their own basket, recommendations aside) short.", lambda w, T, x: w.wasted_store_trips),
+    R("wasted_store_trip_rate", "Wasted store trip rate", SHARE, "Wasted store trips over store buyers who "
+      "reached the till.", lambda w, T, x: w.wasted_store_trips, lambda w, T, x: _all_stores(w, "served")),
+    R("shipped_sales_share", "Shipped sales share", SHARE, "Value of online and phone orders delivered to a home "
+      "or a pickup point, over all sales value; the rest is bought or collected in store.",
+      lambda w, T, x: w.value_shipped, lambda w, T, x: w.revenue),
+    K("stock_view_to_store", "Sent to the store by the stock view", COUNT, "Customers who meant to buy online, saw "
+      "online that their store held their basket, and went to buy there.", lambda w, T, x: w.view_to_store,
+      diagnostic=True),
+    K("stock_view_to_online", "Kept from the store by the stock view", COUNT, "Customers who meant to buy in "
+      "store, saw online that their store lacked an item, and ordered online instead.",
+      lambda w, T, x: w.view_to_online, diagnostic=True),
     # marketing
     K("reminders_sent", "Cart reminders", COUNT, "Abandoned online carts the retailer sent a reminder about "
       "(where the setup has the customer data to).", lambda w, T, x: w.reminders_sent),
@@ -344,11 +361,12 @@ LESS_IS_BETTER = {
     "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
     "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
     "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents",
-    "carrying_cost"}
+    "carrying_cost", "wasted_store_trips", "wasted_store_trip_rate"}
 NEITHER = {
     "customers", "journeys", "transfers", "remote_fill_share", "avg_on_hand_units", "touchpoints_per_journey",
     "channel_switch_rate", "ropo_share", "returns_in_store_share", "end_of_period_on_hand", "reminders_sent",
-    "offers_sent", "multichannel_customer_share", "avg_stock_value", "recommended_units", "recommended_value"}
+    "offers_sent", "multichannel_customer_share", "avg_stock_value", "recommended_units", "recommended_value",
+    "store_trips", "shipped_sales_share", "stock_view_to_store", "stock_view_to_online"}
 KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)

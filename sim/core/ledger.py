@@ -246,6 +246,9 @@ class Ledger:
         self.tp_usage_masks: dict[int, int] = {}  # ordering customers by the set (bit mask) of touchpoints used
         self.repeat_journeys = 0
         self.repeat_orders = 0
+        self.view_to_store = 0               # customers the store stock shown online sent to the store to buy
+        self.view_to_online = 0              # customers it kept from a store trip: they ordered online instead
+        self.wasted_store_trips = 0          # store buyers who found a line they came for short on the shelf
         # orders and money
         self.orders_ch = [0] * nc
         self.orders_seg = [0] * ng
@@ -261,6 +264,7 @@ class Ledger:
         self.class_value = [0.0] * (2 * ng)
         self.orders_store = [0] * ns
         self.revenue = 0.0                   # price x units, accumulated line by line
+        self.value_shipped = 0.0             # value of online and phone orders not collected in store
         self.cogs = 0.0
         self.fulfilment_cost = 0.0
         # item requests (one per basket line) and units
@@ -351,6 +355,17 @@ class Ledger:
     def customer_left(self, reason: Leave) -> None:
         self.left[reason] += 1
 
+    def stock_view_switch(self, to_store: bool) -> None:
+        """A customer changed channel on seeing their store's stock online: to the store, or to an online order."""
+        if to_store:
+            self.view_to_store += 1
+        else:
+            self.view_to_online += 1
+
+    def wasted_trip(self) -> None:
+        """A store buyer reached the shelf and found a line they came for short."""
+        self.wasted_store_trips += 1
+
     # ----------------------------------------------------------------------------------------- orders
     def order(self, c: Any, ch: int, units: int, value: float, cogs: float, collect: bool = False) -> int:
         """An order of ``units`` worth ``value`` in channel ``ch``; ``collect``: the buyer collects in store.
@@ -366,6 +381,8 @@ class Ledger:
         self.value_seg[c.seg] += value
         if ch == self._ch_store:
             self.ropo += c.online
+        elif not collect:
+            self.value_shipped += value
         self.tp_visits_ordered += c.n_tp
         usage = self.tp_usage_masks  # decoded into counts per touchpoint after the run
         mask = c.tp_mask | self._channel_bit[ch]  # where they bought counts as used

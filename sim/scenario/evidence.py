@@ -146,6 +146,35 @@ REGISTER: tuple[Evidence, ...] = (
         "26 %, and 57 % of French shoppers say they prefer relay points (all read on the secondary pages named). "
         "Default at the share of parcels.",
         "secondary", ()),
+    # ---------------------------------------------------------------- channel choice when store stock is shown online
+    Evidence(
+        "segments.*.stock_view_to_store_prob", 0.10, 0.0, 0.30, "probability per online buyer", "assumption",
+        "Gallino & Moreno, 'Integration of online and offline channels in retail: the impact of sharing reliable "
+        "inventory availability information', Management Science 60(6), 2014 (direction); Gao & Su, 'Omnichannel "
+        "retail operations with buy-online-and-pick-up-in-store', Management Science 63(8), 2017 (mechanism)",
+        "A customer who researched online and meant to buy online goes to buy in their store when the web shows "
+        "that store holding their basket (sim/core/choice.py). Gallino & Moreno's difference-in-differences on a "
+        "US housewares chain found that buy-online-pick-up-in-store with store availability shown online lowered "
+        "online sales and raised store sales and traffic, a shift of online customers to the stores (read in the "
+        "abstract of the SSRN version); Gao & Su model the same information effect of real-time availability on "
+        "channel choice (read in the SSRN abstract). Neither gives a per-customer share the model could take: "
+        "the direction is a quasi-experiment's, the size an assumption. Wide range from none to almost a third "
+        "of the online buyers whose store holds everything (same-day, no delivery fee, the item seen); default "
+        "in its lower half, as online sales fell by less than store sales rose in the study.",
+        "source", ("visibility",)),
+    Evidence(
+        "segments.*.stock_view_skip_trip_prob", 0.40, 0.10, 0.80, "probability per store buyer", "assumption",
+        "Gao & Su, 'Omnichannel retail operations with buy-online-and-pick-up-in-store', Management Science "
+        "63(8), 2017 (mechanism); Gallino & Moreno, Management Science 60(6), 2014 (availability information "
+        "lowers the risk of a store visit)",
+        "A customer who researched online and meant to buy in store does not make the trip, and orders online "
+        "instead, when the web shows their store lacking an item of their basket. In Gao & Su's model a customer "
+        "who sees the item unavailable never visits (a share of 1); Gallino & Moreno explain the channel shift by "
+        "the lower risk of a wasted visit once availability is credible (both read in the abstracts). Real "
+        "shoppers do not all look at the stock page, and some go for the rest of the basket or a substitute, so "
+        "the share is below 1; no measurement was found: an assumption with a wide range, default near its "
+        "middle.",
+        "source", ("visibility",)),
     # ---------------------------------------------------------------- stockouts
     Evidence(
         "segments.*.stockout_reaction.wait", 0.35, 0.15, 0.60, "probability", "survey",

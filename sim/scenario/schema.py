@@ -453,6 +453,14 @@ class Segment(Model):
     recommendation_accept: Prob = Field(
         0.0, description="chance that a personalised recommendation adds a line; with the unified customer record "
                          "each channel the journey used shows one")
+    stock_view_to_store_prob: Prob = Field(
+        0.0, description="where the web shows store stock (visibility stale or live): a customer who researched "
+                         "online and meant to buy online goes to buy in their store instead when the view shows "
+                         "it holds their whole basket; 0 = the view changes nothing")
+    stock_view_skip_trip_prob: Prob = Field(
+        0.0, description="where the web shows store stock (visibility stale or live): a customer who researched "
+                         "online and meant to buy in store orders online instead when the view shows their store "
+                         "lacks an item of their basket; 0 = the view changes nothing")
     after_sale: AfterSale = Field(AfterSale(), description="repeat purchases, returns and reviews")
     marketing: SegmentMarketing = Field(SegmentMarketing(), description="how the segment answers the retailer's "
                                                                         "marketing")
