@@ -203,8 +203,9 @@ def test_first_screen_is_the_decision(chromium, results, tmp_path):
 
 
 # --------------------------------------------------------------------------------------------- what drives the gain
-# ``omnisim compare --decompose`` writes decomposition.csv, waterfall.png and ``decomposition`` in decision.json, and
-# the report shows the waterfall in its first section
+# ``omnisim compare --decompose --assumptions N`` writes decomposition.csv, waterfall.png, behaviour.csv, tornado.png
+# and their keys in decision.json, and the report shows the waterfall, the behaviour ranges, the tornado and the
+# break-evens in its first section
 SETUPS = "multichannel,cross-channel"
 
 
@@ -213,7 +214,7 @@ def decomposed(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("dec") / "results"
     code = cli.main(["compare", str(DEFAULT), "--setups", SETUPS, "--replications", "2", "--set", "horizon_days=7",
                      "--set", "warmup_days=0", "--set", "customers_per_day=200", "--workers", "1", "--no-progress",
-                     "--decompose", "--out", str(out)])
+                     "--decompose", "--assumptions", "3", "--break-evens", "1", "--out", str(out)])
     assert code == 0
     return out
 
@@ -258,3 +259,24 @@ def test_report_without_a_decomposition_has_no_waterfall(chromium, decomposed, t
     page = write_report(copy, tmp_path / "report.html")
     text = browse(chromium, page, tmp_path, "--dump-dom")
     assert 'id="waterfall"' not in text and "decomposition-table" not in text
+
+
+def test_report_shows_behaviour_ranges_tornado_and_break_evens_in_the_decision(chromium, decomposed, tmp_path):
+    decision_json = json.loads((decomposed / "decision.json").read_text())
+    page = write_report(decomposed, tmp_path / "report.html", meta={"horizon_days": 7})
+    text = browse(chromium, page, tmp_path, "--dump-dom", "--window-size=1280,900")
+    dom = Dom(text)
+    assert dom.body.get("data-images-loaded") == dom.body.get("data-images-total")  # every chart decoded
+    decision = text[text.index('id="decision"'):text.index('id="mechanisms"')]
+    for element in ('id="behaviour-table"', 'id="tornado"', 'id="break-evens"', 'id="waterfall"'):
+        assert element in decision, element
+    kpis = decision_json["behaviour"]["kpis"]
+    assert dom.tables["behaviour-table"] == 1 + len(kpis)  # header, one row per setup and KPI
+    assert sum(1 for img in dom.images if img.get("data-file") == "tornado.png") == 1  # not again below
+    # the sentences open with the behaviour ranges; the caution says behaviour was sampled, not point values only
+    sentences = decision[decision.index('id="sentences"'):]
+    assert "Behaviour sampled" in sentences and "point values of behaviour only:" in sentences
+    assert "this result holds for the scenario's point values of behaviour only" not in sentences
+    assert len(decision_json["break_evens"]) == 1  # one setup against the baseline, its top parameter
+    shown = decision[decision.index('id="break-evens"'):]
+    assert shown.count("<li>") == 1 and "(evidence:" in shown

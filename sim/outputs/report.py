@@ -240,8 +240,9 @@ def _decision_section(decision: Any, chart_uri: str | None) -> str:
                      html.escape(fmt_value(r.yearly_gain, "€")), html.escape(m)]
                     for r, m in zip(p.itertuples(), months, strict=True)]
         parts.append(_table(["setup", "systems", "one-off cost", "yearly margin gain", "payback (months)"],
-                            pay_rows, "payback-table", "payback of the capabilities each setup needs, from the "
-                            "gross-margin gain scaled to a year; one-off costs only, running costs excluded"))
+                            pay_rows, "payback-table", "payback of the capabilities each setup needs: one-off costs "
+                            "against the operating-margin gain scaled to a year, less the systems' running costs, "
+                            "ramping up after go-live"))
     return "".join(parts)
 
 
@@ -299,7 +300,7 @@ def _charts(folder: Path, extra: Sequence[tuple[str, str]]) -> list[tuple[str, s
     names = [n for n in KNOWN_CHARTS if (folder / n).is_file()]
     # changes.png is drawn again, from the summary, at the top of the decision section
     names += sorted(p.name for p in folder.glob("*.png") if p.name not in KNOWN_CHARTS
-                    and p.name not in ("changes.png", "waterfall.png"))  # both on the first screen, drawn again
+                    and p.name not in ("changes.png", "waterfall.png", "tornado.png"))  # on the first screen
     out = [(n, KNOWN_CHARTS.get(n, n.removesuffix(".png").replace("_", " ")), _data_uri(folder / n)) for n in names]
     return out + [(Path(p).name, caption, _data_uri(Path(p))) for p, caption in extra]
 
@@ -410,10 +411,68 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 
 
+def _sampled(folder: Path) -> Any:
+    """The behaviour runs a comparison folder records (``omnisim compare --assumptions N``: the ``behaviour``,
+    ``ranking`` and ``break_evens`` keys of ``decision.json``) as the fields the decision's sentences and tables
+    read (``n``, ``replications``, ``summary``, ``ranking``, ``break_evens``); None when behaviour was not sampled."""
+    path = folder / "decision.json"
+    if not path.is_file():
+        return None
+    try:
+        data = json.loads(_read(path))
+    except json.JSONDecodeError as exc:
+        raise ReportError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
+    if not isinstance(data, dict) or not isinstance(data.get("behaviour"), dict):
+        return None
+    from types import SimpleNamespace
+
+    from sim.experiments.behaviour import BREAK_EVEN_COLUMNS, RANKING_COLUMNS, SUMMARY_COLUMNS
+
+    b = data["behaviour"]
+    frame = lambda rows, cols: pd.DataFrame(rows or [], columns=list(cols))  # noqa: E731 - three tables alike
+    return SimpleNamespace(n=b.get("draws"), replications=b.get("replications"), parameters=b.get("parameters", []),
+                           summary=frame(b.get("kpis"), SUMMARY_COLUMNS),
+                           ranking=frame(data.get("ranking"), RANKING_COLUMNS),
+                           break_evens=frame(data.get("break_evens"), BREAK_EVEN_COLUMNS))
+
+
+def _behaviour_section(sampled: Any, folder: Path) -> str:
+    """Across plausible behaviour, on the first screen when behaviour was sampled: each deciding KPI's range across
+    the draws beside the simulation's noise, with its verdict and driver; the tornado of the parameters behind the
+    operating-margin gain; the break-evens. Empty otherwise."""
+    if sampled is None or sampled.summary.empty:
+        return ""
+    from sim.outputs.decision import behaviour_table, break_even_sentence
+
+    table = behaviour_table(sampled)
+    rows = [[html.escape(str(v)) for v in r] for r in table.itertuples(index=False)]
+    parts = ["<div id='behaviour'><h3>Across plausible behaviour</h3>",
+             f"<p>Each setup was run on {sampled.n} sets of behavioural parameters drawn from the evidence's ranges "
+             f"({len(sampled.parameters)} parameters, docs/evidence-register.md), {sampled.replications} "
+             "replications each on the same customers. <em>Across behaviour</em> is the lowest to the highest change "
+             "over the draws; <em>noise</em> is the simulation's own sampling interval, kept apart. A gain or a loss "
+             "is robust only when every draw shows it.</p>",
+             _table(list(table.columns), rows, "behaviour-table", "change against the baseline at the scenario's "
+                    "point values, across plausible behaviour, and the noise", sortable=True)]
+    tornado = folder / "tornado.png"
+    if tornado.is_file():
+        parts.append(f"<figure><img id='tornado' src='{_data_uri(tornado)}' alt='What the operating-margin gain "
+                     "depends on' data-file='tornado.png'><figcaption>What the operating-margin gain depends on: "
+                     "each parameter's share of its spread across the draws (squared rank correlation; the line is "
+                     "what an unrelated parameter reaches by chance)</figcaption></figure>")
+    evens = [break_even_sentence(s[0].upper() + s[1:], b) for s, b in
+             zip(sampled.break_evens["setup"], sampled.break_evens.itertuples(), strict=True)]
+    if evens:
+        parts.append("<h4>What must be true</h4><ul id='break-evens'>"
+                     + "".join(f"<li>{html.escape(e)}</li>" for e in evens) + "</ul>")
+    return "".join(parts) + "</div>"
+
+
 def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any], workdir: Path,
-              scenario: Mapping[str, Any] | None = None) -> str:
+              scenario: Mapping[str, Any] | None = None, sampled: Any = None) -> str:
     """The decision section's HTML (empty with a single setup): sentences, changes chart, table, payback;
-    ``scenario``: the folder's scenario data, for the cautions on behaviour."""
+    ``scenario``: the folder's scenario data, for the cautions on behaviour; ``sampled``: its behaviour runs
+    (:func:`_sampled`), whose ranges open the sentences."""
     if summary["setup"].nunique() < 2:
         return ""
     from sim.outputs import plots
@@ -421,7 +480,7 @@ def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[st
 
     level = meta.get("confidence") or infer_confidence(summary) or 0.95
     decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"),
-                                behaviour=scenario or None)
+                                behaviour=scenario or None, assumptions=sampled)
     chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
     return _decision_section(decision, _data_uri(chart) if chart else None)
 
@@ -533,7 +592,9 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
     work.mkdir()
     try:
         roi_html, roi_charts = _roi_section(summary, runs, info, work)
-        decision_html = _decision(summary, runs, info, work, scenario) + _decomposition_section(folder, work)
+        sampled = None if sweep else _sampled(folder)
+        decision_html = (_decision(summary, runs, info, work, scenario, sampled) + _behaviour_section(sampled, folder)
+                         + _decomposition_section(folder, work))
         charts = [c for c in _charts(folder, roi_charts) if not (sweep and c[0].startswith("tornado-"))]
         page = _page(info, scenario, scenario_text, summary, runs, charts, roi_html,
                      decision_html, _breakdowns(folder))
