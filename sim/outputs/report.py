@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -424,8 +425,6 @@ def _sampled(folder: Path) -> Any:
         raise ReportError(f"{path}: not valid JSON ({exc.msg}, line {exc.lineno})") from None
     if not isinstance(data, dict) or not isinstance(data.get("behaviour"), dict):
         return None
-    from types import SimpleNamespace
-
     from sim.experiments.behaviour import BREAK_EVEN_COLUMNS, RANKING_COLUMNS, SUMMARY_COLUMNS
 
     b = data["behaviour"]
