@@ -44,6 +44,7 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "calibrate": "sim.experiments.calibration",
     # outputs: the decision, the results folder, the report, the charts
     "decision_summary": "sim.outputs.decision",
+    "behaviour_table": "sim.outputs.decision",
     "write_comparison": "sim.outputs.results",
     "write_report": "sim.outputs.report",
     "kpi_bars_figure": "sim.outputs.plots",
@@ -51,6 +52,7 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "changes_figure": "sim.outputs.plots",
     "lever_figure": "sim.outputs.plots",
     "tornado_figure": "sim.outputs.plots",
+    "behaviour_tornado_figure": "sim.outputs.plots",
     "roi_chart_figure": "sim.outputs.roi",
 }
 _RENAMED = {"sensitivity_table": "analyse"}  # the face's name -> the module's

@@ -173,3 +173,110 @@ def test_an_upload_goes_through_the_readers_of_user_files():
             dashboard.read_upload(data, "up.yaml")
         assert len(info.value.problems) == 1 and info.value.problems[0].startswith("up.yaml: "), info.value.problems
         assert expected in info.value.problems[0], info.value.problems
+
+
+# --------------------------------------------------------------------------------------------- behaviour (issue 24)
+SMALL = ROOT / "scenarios" / "small_business.yaml"
+
+
+def test_behaviour_levers_are_the_registers_and_go_through_with_values():
+    """The behaviour levers name register paths, are written into every item a ``*`` names with the balancing
+    share adjusted (as ``with_values`` does), after the preset; the record names each change."""
+    from sim.scenario.assumptions import ranges, with_preset, with_values
+    from sim.scenario.evidence import by_path
+
+    base = load_scenario(DEFAULT)
+    assert {p for p, _, _ in dashboard.BEHAVIOUR_LEVERS} <= set(by_path()) & set(ranges(base))
+    values = {"segments.*.stockout_reaction.wait": 0.5, "segments.*.recommendation_accept": 0.02}
+    levers = dashboard.Levers(days=2, preset="market-studies", behaviour=values)
+    sc, record = dashboard.lever_scenario(yaml.safe_load(DEFAULT.read_text()), base, levers, ["multichannel"])
+    expected = with_values(with_preset(scenario_from_dict(yaml.safe_load(DEFAULT.read_text()),
+                                                          {"horizon_days": base.warmup_days + 2}),
+                                       "market-studies"), values)
+    assert sc == expected
+    for seg, old in zip(sc.segments, base.segments, strict=True):
+        assert seg.recommendation_accept == 0.02 and seg.stockout_reaction.wait == 0.5
+        # the balancing share took up the change: the reaction still sums to 1
+        assert sum(seg.stockout_reaction.model_dump().values()) == pytest.approx(1.0)
+        assert seg.stockout_reaction != old.stockout_reaction
+    # the preset's other values are in (the market studies' pickup extra purchase), the levers' over them
+    market = with_preset(base, "market-studies")
+    assert sc.fulfilment.pickup_extra_purchase_prob == market.fulfilment.pickup_extra_purchase_prob
+    assert record == [f"horizon_days={base.warmup_days + 2}", "assumptions preset: market-studies",
+                      "segments.*.stockout_reaction.wait=0.5", "segments.*.recommendation_accept=0.02"]
+    # no lever set: the scenario as it is
+    same, none = dashboard.lever_scenario(yaml.safe_load(DEFAULT.read_text()), base, dashboard.Levers(), ["omnichannel"])
+    assert same == base and none == []
+
+
+def test_a_behaviour_lever_outside_its_evidence_is_refused_by_path():
+    from sim.scenario.assumptions import ranges
+
+    base = load_scenario(DEFAULT)
+    data = yaml.safe_load(DEFAULT.read_text())
+    rng = ranges(base)["segments.*.recommendation_accept"]
+    too_high = dashboard.Levers(behaviour={"segments.*.recommendation_accept": rng.high + 0.1})
+    with pytest.raises(ScenarioError) as err:
+        dashboard.lever_scenario(data, base, too_high, ["omnichannel"])
+    assert err.value.problems == [f"segments.*.recommendation_accept: {rng.high + 0.1:g} is outside the evidence's "
+                                  f"range; allowed: {rng.low:g} to {rng.high:g} ({rng.kind})"]
+
+
+def test_the_page_shows_each_levers_evidence_and_refuses_one_assumption_run(tmp_path):
+    """Beside each behaviour lever: the range the scenario's runs use, its kind and the register's default; the
+    placeholder gives the scenario's own value; one plausible behaviour is no spread and is refused."""
+    from sim.scenario.assumptions import ranges
+
+    board = dashboard.Dashboard(results_root=tmp_path)
+    known = ranges(load_scenario(DEFAULT))
+    for path, _, _ in dashboard.BEHAVIOUR_LEVERS:
+        rng, widget = known[path], board.behaviour[path]
+        assert (widget.start, widget.end) == (rng.low, rng.high) and widget.value is None
+        assert board.evidence[path].object == dashboard.evidence_text(rng)
+        assert rng.kind in board.evidence[path].object and widget.placeholder.startswith("as in the scenario (")
+    assert known["segments.*.recommendation_accept"].kind in board.evidence["segments.*.recommendation_accept"].object
+    board.assumptions.value = 1
+    board._start()
+    assert board.messages.visible and "assumptions: 1 plausible behaviours" in board.messages.object
+    assert board.job is None
+
+
+BEHAVIOUR_RUN = ("?scenario=small_business&days=2&replications=2&workers=1&assumptions=3&break_evens=1"
+                 "&rec_accept=0.05")
+
+
+def test_a_run_with_assumption_runs_shows_the_behaviour_table(chromium, tmp_path):  # noqa: F811
+    """Through the page: the behaviour levers show their evidence's range, a lever set in the URL goes into the
+    run, and a run with three plausible behaviours shows the behaviour table and the tornado."""
+    from sim.scenario.assumptions import ranges
+
+    (tmp_path / "server").mkdir()
+    srv = DashboardServer(tmp_path / "server")  # its own: the module's server's results folders stay the others'
+    try:
+        async def drive() -> tuple[str, str, list]:
+            async with Browser(chromium, tmp_path / "profile") as page:
+                await page.goto(srv.url + BEHAVIOUR_RUN)
+                before = await page.wait_for("window.__text(document.body).indexOf('evidence:') >= 0 && "
+                                             "window.__text(document.body)")
+                await run_small_comparison(page, srv.url, query=BEHAVIOUR_RUN)
+                await page.wait_for("window.__text(document.body).indexOf('Across plausible behaviour') >= 0")
+                return before, await page.text(), await page.images()
+
+        before, text, images = asyncio.run(drive())
+    finally:
+        srv.stop()
+    flat = " ".join(before.split())
+    known = ranges(load_scenario(SMALL))
+    for path, _, _ in dashboard.BEHAVIOUR_LEVERS:
+        assert " ".join(dashboard.evidence_text(known[path]).split()) in flat, path
+    folder = next((tmp_path / "server" / "omnisim-dashboard").glob("*/run-*"))
+    decision = json.loads((folder / "decision.json").read_text())
+    meta = json.loads((folder / "meta.json").read_text())
+    assert decision["behaviour"]["draws"] == 3 and "segments.*.recommendation_accept=0.05" in meta["overrides"]
+    assert (folder / "behaviour.csv").is_file() and (folder / "tornado.png").is_file()
+    flat = " ".join(text.split())
+    assert "Across plausible behaviour" in flat and "What the operating-margin gain depends on" in flat
+    for row in decision["behaviour"]["kpis"][:6]:  # the behaviour table's verdicts, as decision.json has them
+        assert row["verdict"] in flat
+    assert "across behaviour" in flat and "noise" in flat
+    assert len(images) >= 5, images  # the changes, the tornado, the payback, the KPIs, the differences, ...

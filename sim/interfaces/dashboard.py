@@ -9,8 +9,15 @@ functions as ``omnisim compare`` and the HTML report: the results folder is :fun
 the report :func:`sim.outputs.report.write_report`'s.
 
 The levers are changes to the chosen scenario, applied as dotted-path overrides (so the loader checks them and
-names the field of any problem): an empty field keeps the scenario's value. Every lever is also a URL query
-parameter (``?scenario=default&days=2&replications=2``), so a view can be bookmarked or sent.
+names the field of any problem): an empty field keeps the scenario's value. The behaviour levers are the evidence
+register's leading parameters (:data:`BEHAVIOUR_LEVERS`), each bounded by the range the scenario's runs use
+(:func:`sim.scenario.assumptions.ranges`: the register's, or the scenario's own ``evidence:``) with that range, its
+kind of evidence and the register's default beside it; they, and a preset of assumptions, are written in with
+:func:`sim.scenario.assumptions.with_values` (balancing shares adjusted). "Plausible behaviours to sample" (N >= 2)
+also runs every setup on N draws of the register's ranges (:func:`sim.compare_behaviour`, as ``omnisim compare
+--assumptions N``): the results then show each deciding KPI's range across plausible behaviour beside the sampling
+noise, the tornado and the break-evens. Every lever is also a URL query parameter
+(``?scenario=default&days=2&replications=2&rec_accept=0.05&assumptions=8``), so a view can be bookmarked or sent.
 """
 
 from __future__ import annotations
@@ -32,7 +39,11 @@ import panel as pn
 
 import sim
 from sim.experiments.batch import cpus
+from sim.outputs.decision import behaviour_table, fmt_parameter
 from sim.outputs.report import BREAKDOWN_KPIS
+from sim.outputs.roi import payback_targets
+from sim.scenario.assumptions import Range, preset_names, ranges, with_preset, with_values
+from sim.scenario.evidence import values_at
 from sim.scenario.schema import read_yaml
 from sim.scenario.setups import resolve
 from sim.scenario.userfiles import decode, load_yaml
@@ -45,6 +56,20 @@ DEFAULT_DAYS = 7.0  # a first look in seconds to a minute; a decision wants the 
 BREAKDOWN_DIMENSIONS = ("store", "channel")
 LABEL = "label" if "label" in pn.widgets.Select.param else "name"  # Panel 1.9 renamed a widget's caption
 COLOUR = "color" if "color" in pn.widgets.Button.param else "button_type"  # ... and a button's style
+
+
+BEHAVIOUR_LEVERS: tuple[tuple[str, str, str], ...] = (  # register path, URL query key, caption
+    ("segments.*.recommendation_accept", "rec_accept", "Recommendation uptake (per recommendation shown)"),
+    ("segments.*.restart_abandon_prob", "restart_abandon", "Gives up when the cart is lost"),
+    ("segments.*.stockout_reaction.wait", "stockout_wait", "Waits for a missing item"),
+    ("fulfilment.pickup_extra_purchase_prob", "pickup_extra", "Extra purchase at pickup"),
+    ("segments.*.stock_view_to_store_prob", "view_to_store", "Goes to the store when the web shows its stock"),
+    ("segments.*.stock_view_skip_trip_prob", "view_skip_trip", "Skips the trip when the web shows none"),
+)
+"""The evidence register's leading parameters (what moves the gain most), offered as levers."""
+OWN_VALUES = "the scenario's own values"
+"""The preset selector's choice that keeps the scenario's behavioural values (the others: :func:`preset_names`)."""
+DEFAULT_BREAK_EVENS = 3
 
 
 def _widget(cls: Any, label: str, **params: Any) -> Any:
@@ -82,6 +107,42 @@ class Levers:
     chatbot: bool = True                  # the chatbot where a setup has one
     days: float | None = None             # days measured (after the warm-up)
     customers_per_day: float | None = None
+    preset: str | None = None             # a preset of assumptions (sim.scenario.assumptions.preset_names())
+    behaviour: dict[str, float] = field(default_factory=dict)  # register path -> value, over the preset
+
+
+def evidence_text(rng: Range) -> str:
+    """What a behaviour lever shows beside it: the range the runs use, its kind of evidence, the default."""
+    unit = rng.entry.unit
+    whose = "this scenario's evidence" if rng.own else "evidence"
+    return (f"{whose}: {fmt_parameter(rng.low, unit)}–{fmt_parameter(rng.high, unit)} ({rng.kind}); "
+            f"default {fmt_parameter(rng.default, unit)}")
+
+
+def scenario_value(scenario: Any, path: str, unit: str) -> str:
+    """The scenario's value of a register path, for people: one value, or the lowest to the highest over items."""
+    vals = sorted({float(v) for v in values_at(scenario.model_dump(mode="json"), path)})
+    if not vals:
+        return "–"
+    if len(vals) == 1:
+        return fmt_parameter(vals[0], unit)
+    return f"{fmt_parameter(vals[0], unit)}–{fmt_parameter(vals[-1], unit)}"
+
+
+def check_behaviour(scenario: Any, values: dict[str, float]) -> None:
+    """Raise ScenarioError, one line per value, for a behaviour lever outside the range the scenario's runs use
+    (:func:`sim.scenario.assumptions.ranges`) or for a parameter this scenario has no field for."""
+    known = ranges(scenario)
+    problems = []
+    for path, value in values.items():
+        rng = known.get(path)
+        if rng is None:
+            problems.append(f"{path}: this scenario has no field for this parameter; leave it empty")
+        elif not rng.low - 1e-12 <= value <= rng.high + 1e-12:
+            problems.append(f"{path}: {value:g} is outside the evidence's range; allowed: {rng.low:g} to "
+                            f"{rng.high:g} ({rng.kind})")
+    if problems:
+        raise sim.ScenarioError(problems)
 
 
 def lever_overrides(scenario: Any, levers: Levers, setups: Sequence[str]) -> dict[str, Any]:
@@ -107,6 +168,26 @@ def lever_overrides(scenario: Any, levers: Levers, setups: Sequence[str]) -> dic
     return out
 
 
+def lever_scenario(data: dict[str, Any], scenario: Any, levers: Levers,
+                   setups: Sequence[str]) -> tuple[Any, list[str]]:
+    """The scenario ``levers`` describe, from the scenario's plain ``data`` (``scenario`` is it loaded): the
+    dotted-path overrides of :func:`lever_overrides` checked by the loader, then the preset of assumptions, then
+    the behaviour levers (register paths, every item a ``*`` names, balancing shares adjusted), each checked
+    against the evidence's range. Returns it with the changes as recorded in the results (``meta.json``'s
+    ``overrides``). Raises ScenarioError naming the field of any problem."""
+    overrides = lever_overrides(scenario, levers, setups)
+    out = sim.scenario_from_dict(data, overrides)
+    record = [f"{k}={json.dumps(v)}" for k, v in overrides.items()]
+    if levers.preset:
+        out = with_preset(out, levers.preset)
+        record.append(f"assumptions preset: {levers.preset}")
+    if levers.behaviour:
+        check_behaviour(out, levers.behaviour)
+        out = with_values(out, levers.behaviour)
+        record += [f"{k}={json.dumps(v)}" for k, v in levers.behaviour.items()]
+    return out, record
+
+
 # --------------------------------------------------------------------------------------------- runs
 @dataclass
 class Job:
@@ -122,19 +203,40 @@ class Job:
     roi_png: bytes | None = None
     report: Path | None = None
     thread: threading.Thread | None = None
+    assumptions: int = 0                  # plausible behaviours sampled after the comparison (0: none)
+    sampling: bool = False                # the behaviour runs are under way (no count: the bar spins)
 
     def progress(self, done: int, total: int) -> None:
         self.done, self.total = done, total
 
 
+def sample_behaviour(scenario: Any, setups: Sequence[str], n: int, replications: int, seed: int, workers: int,
+                     break_evens: int = DEFAULT_BREAK_EVENS) -> Any:
+    """``omnisim compare --assumptions n``'s runs: :func:`sim.compare_behaviour` with its break-evens aimed at a
+    12-month payback when the measured days are whole weeks, at a zero operating-margin gain otherwise."""
+    measured = scenario.horizon_days - scenario.warmup_days
+    targets = payback_targets(scenario, list(setups), measured)
+    criterion = "payback within 12 months" if targets else "operating-margin gain of zero"
+    return sim.compare_behaviour(scenario, list(setups), n, replications, seed, workers, targets=targets,
+                                 criterion=criterion, break_evens=break_evens)
+
+
 def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed: int, workers: int,
-                   folder: Path, job: Job, overrides: Sequence[str] = ()) -> None:
+                   folder: Path, job: Job, overrides: Sequence[str] = (), break_evens: int = DEFAULT_BREAK_EVENS
+                   ) -> None:
     """Run the comparison into ``folder`` (the ``omnisim compare --out`` folder, plus ``report.html``), recording
-    progress and outcome in ``job``. Meant for a background thread: it never raises."""
+    progress and outcome in ``job``; with ``job.assumptions`` >= 2, also the behaviour runs
+    (:func:`sample_behaviour`), written into the same folder. Meant for a background thread: it never raises."""
     try:
         results = sim.replicate_results(scenario, list(setups), replications, seed, workers, on_result=job.progress)
+        behaviour = None
+        if job.assumptions:
+            job.sampling = True
+            behaviour = sample_behaviour(scenario, setups, job.assumptions, replications, seed, workers, break_evens)
+            job.sampling = False
         decision, summary, _ = sim.write_comparison(scenario, results, folder, replications=replications, seed=seed,
-                                                file=f"dashboard: {scenario.name}", overrides=overrides)
+                                                file=f"dashboard: {scenario.name}", overrides=overrides,
+                                                behaviour=behaviour)
         if decision.payback is not None and len(decision.payback):
             job.roi_png = sim.roi_chart_figure(decision.payback).png()
         job.report = sim.write_report(folder)
@@ -203,6 +305,15 @@ class Dashboard:
         self.days = _widget(w.FloatInput, "Days measured", value=DEFAULT_DAYS, start=0.25, step=1)
         self.customers = _widget(w.FloatInput, "Customers per day", value=None, start=10, step=100)
         self.seed = _widget(w.IntInput, "Seed", value=0, start=0)
+        self.preset = _widget(w.Select, "Assumptions preset", options=[OWN_VALUES, *preset_names()], value=OWN_VALUES)
+        self.behaviour = {path: _widget(w.FloatInput, caption, value=None, step=0.01)
+                          for path, _, caption in BEHAVIOUR_LEVERS}
+        self.evidence = {path: pn.pane.Markdown("", css_classes=["omnisim-evidence"], margin=(-12, 10, 4, 10))
+                         for path, _, _ in BEHAVIOUR_LEVERS}
+        self.assumptions = _widget(w.IntInput, "Plausible behaviours to sample (0 = off, else 2 or more)", value=0,
+                                   start=0, end=256)
+        self.break_evens = _widget(w.IntInput, "Break-evens per setup (with behaviours sampled)",
+                                   value=DEFAULT_BREAK_EVENS, start=0, end=5)
         self.workers = _widget(w.IntInput, "Worker processes", value=min(2, cpus()), start=1, end=max(1, cpus()))
         self.run = _widget(w.Button, "Run the comparison", css_classes=["omnisim-run"], **{COLOUR: "primary"})
         self.progress = pn.indicators.Progress(value=0, max=1, visible=False, sizing_mode="stretch_width")
@@ -216,8 +327,10 @@ class Dashboard:
         controls = pn.Column(
             pn.pane.Markdown("### Scenario"), self.scenario, self.upload, self.setups,
             pn.pane.Markdown("### Levers"), self.staff, self.stock, self.sync, self.reminders, self.chatbot,
+            pn.pane.Markdown("### Behaviour (evidence register)", css_classes=["omnisim-behaviour-levers"]),
+            self.preset, *[x for path, _, _ in BEHAVIOUR_LEVERS for x in (self.behaviour[path], self.evidence[path])],
             pn.pane.Markdown("### Runs"), self.replications, self.days, self.customers, self.seed, self.workers,
-            self.run, self.progress, self.status, width=330)
+            self.assumptions, self.break_evens, self.run, self.progress, self.status, width=330)
         self.view = pn.Row(controls, pn.Column(self.messages, self.results, sizing_mode="stretch_width"),
                            sizing_mode="stretch_width")
 
@@ -231,7 +344,9 @@ class Dashboard:
                             (self.sync, "sync_min"), (self.reminders, "reminders"), (self.chatbot, "chatbot"),
                             (self.replications, "replications"), (self.days, "days"),
                             (self.customers, "customers"), (self.seed, "seed"), (self.workers, "workers"),
-                            (self.setups, "setups")):
+                            (self.setups, "setups"), (self.preset, "preset"), (self.assumptions, "assumptions"),
+                            (self.break_evens, "break_evens"),
+                            *((self.behaviour[path], key) for path, key, _ in BEHAVIOUR_LEVERS)):
             loc.sync(widget, {"value": key})
 
     def _base(self) -> tuple[Any, dict[str, Any] | Path]:
@@ -260,6 +375,18 @@ class Dashboard:
         self.sync.placeholder = f"as in the scenario ({scenario.fulfilment.sync_interval_min:g})"
         self.customers.placeholder = f"as in the scenario ({scenario.customers_per_day:g})"
         self.days.placeholder = f"as in the scenario ({scenario.horizon_days - scenario.warmup_days:g})"
+        known = ranges(scenario)
+        for path in self.behaviour:
+            widget, text, rng = self.behaviour[path], self.evidence[path], known.get(path)
+            widget.visible = text.visible = rng is not None
+            if rng is None:  # this scenario has no field for it (e.g. no segment reacts to a stockout)
+                continue
+            if widget.value is not None and not rng.low <= widget.value <= rng.high:
+                widget.value = None
+            widget.start, widget.end = rng.low, rng.high
+            widget.step = max((rng.high - rng.low) / 50.0, 1e-4)
+            widget.placeholder = f"as in the scenario ({scenario_value(scenario, path, rng.entry.unit)})"
+            text.object = evidence_text(rng)
         self.status.object = f"**{scenario.name}**: {scenario.description.strip()}"
 
     def _uploaded(self, event: Any) -> None:
@@ -289,7 +416,10 @@ class Dashboard:
         return Levers(staff_change=int(self.staff.value), stock_cover_days=self.stock.value,
                       sync_interval_min=self.sync.value, reminders=bool(self.reminders.value),
                       chatbot=bool(self.chatbot.value), days=self.days.value,
-                      customers_per_day=self.customers.value)
+                      customers_per_day=self.customers.value,
+                      preset=None if self.preset.value == OWN_VALUES else self.preset.value,
+                      behaviour={path: float(w.value) for path, w in self.behaviour.items()
+                                 if w.visible and w.value is not None})
 
     # ----------------------------------------------------------------------------------- running
     def _start(self, *_: Any) -> None:
@@ -300,9 +430,12 @@ class Dashboard:
             base, source = self._base()
             if len(setups) < 2:
                 raise sim.ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
-            overrides = lever_overrides(base, self.levers(), setups)
+            assumptions = int(self.assumptions.value or 0)
+            if assumptions == 1 or assumptions < 0:
+                raise sim.ScenarioError([f"assumptions: {assumptions} plausible behaviours; allowed: 0 (off) or an "
+                                         "integer >= 2 (a spread needs at least two sets of behaviour)"])
             data = source if isinstance(source, dict) else read_yaml(source)
-            scenario = sim.scenario_from_dict(data, overrides)
+            scenario, record = lever_scenario(data, base, self.levers(), setups)
         except sim.ScenarioError as exc:
             self._show_messages(exc.problems)
             return
@@ -310,14 +443,15 @@ class Dashboard:
         self.runs += 1
         folder = self.results_root / self.session / f"run-{self.runs}"
         reps = int(self.replications.value)
-        self.job = job = Job(total=len(setups) * reps)
+        self.job = job = Job(total=len(setups) * reps, assumptions=assumptions)
         job.thread = threading.Thread(target=run_comparison, name=f"omnisim-{self.session}-{self.runs}", daemon=True,
                                       args=(scenario, setups, reps, int(self.seed.value or 0),
-                                            int(self.workers.value or 1), folder, job,
-                                            [f"{k}={json.dumps(v)}" for k, v in overrides.items()]))
+                                            int(self.workers.value or 1), folder, job, record,
+                                            int(self.break_evens.value or 0)))
         self.run.disabled = True
         self.progress.value, self.progress.max, self.progress.visible = 0, job.total, True
-        self.status.object = f"Running {job.total} replications of **{scenario.name}** in the background..."
+        then = f", then every setup on {assumptions} plausible behaviours" if assumptions else ""
+        self.status.object = f"Running {job.total} replications of **{scenario.name}**{then} in the background..."
         job.thread.start()
         self._poll = pn.state.add_periodic_callback(self._check, period=POLL_MS)
 
@@ -326,8 +460,13 @@ class Dashboard:
         if job is None:
             return
         self.progress.max = max(1, job.total)
-        self.progress.value = min(job.done, job.total)
-        self.status.object = f"{job.done} of {job.total} replications done"
+        if job.sampling:  # the behaviour runs report no count: the bar spins
+            self.progress.value = -1
+            self.status.object = (f"{job.total} replications done; now running every setup on {job.assumptions} "
+                                  "plausible behaviours (and the break-evens)...")
+        else:
+            self.progress.value = min(job.done, job.total)
+            self.status.object = f"{job.done} of {job.total} replications done"
         if not job.finished:
             return
         if self._poll is not None:
@@ -339,7 +478,8 @@ class Dashboard:
             self._show_messages(job.error, title="The comparison could not run")
             self.status.object = "The run failed: see the message."
             return
-        self.status.object = f"Done: {job.total} replications. Results folder: `{job.folder}`"
+        sampled = f" and {job.assumptions} plausible behaviours" if job.assumptions else ""
+        self.status.object = f"Done: {job.total} replications{sampled}. Results folder: `{job.folder}`"
         self.results.objects = self._result_panes(job)
 
     # ----------------------------------------------------------------------------------- results
@@ -354,6 +494,8 @@ class Dashboard:
         if "changes.png" in chart:
             out.append(_png(chart["changes.png"], "changes"))
         out.append(pn.pane.DataFrame(decision.table(), index=False, css_classes=["omnisim-decision-table"]))
+        if decision.behaviour is not None:
+            out += self._behaviour_panes(decision.behaviour, chart.get("tornado.png"))
         out.append(pn.pane.Markdown("## Payback"))
         if decision.payback is not None and len(decision.payback):
             cols = [c for c in ("setup", "yearly_gain", "cost_low", "cost_high", "payback_months",
@@ -384,6 +526,25 @@ class Dashboard:
                                     label="HTML report", embed=False, **{COLOUR: "success"})))
         return out
 
+    @staticmethod
+    def _behaviour_panes(result: Any, tornado: bytes | None) -> list[Any]:
+        """The ranges across plausible behaviour: the table (point values, range, noise, verdict, driver), the
+        tornado of what drives the operating-margin gain, and the parameters drawn with their ranges."""
+        params = "; ".join(f"{p.entry.path} {fmt_parameter(p.low, p.entry.unit)}–{fmt_parameter(p.high, p.entry.unit)}"
+                           f" ({p.kind})" for p in result.parameters)
+        out: list[Any] = [
+            pn.pane.Markdown(
+                f"## Across plausible behaviour\n{result.n} sets of behaviour drawn from the evidence's ranges "
+                f"(a Latin hypercube), {result.replications} replications each, on the same customers. *Across "
+                "behaviour* is the lowest to the highest change over the draws (what the evidence leaves open); "
+                "*noise* is the simulation's own sampling interval at one set of behaviour. A KPI whose range "
+                "crosses zero is never called a gain or a loss.", css_classes=["omnisim-behaviour"]),
+            pn.pane.DataFrame(behaviour_table(result), index=False, css_classes=["omnisim-behaviour-table"])]
+        if tornado:
+            out += [pn.pane.Markdown("### What the operating-margin gain depends on"), _png(tornado, "tornado")]
+        out.append(pn.pane.Markdown(f"Parameters drawn: {params}.", css_classes=["omnisim-behaviour-parameters"]))
+        return out
+
 
 INTRO = """## What would each setup do for this retailer?
 Choose a scenario from the library (or upload your own YAML file), the setups to compare (the first is the
@@ -391,8 +552,10 @@ baseline) and the levers, then **Run the comparison**. The same simulated custom
 so the differences are paired. The run goes on in the background; the decision, the charts and the breakdowns
 appear here when it is done, with the results folder and the HTML report to download.
 
-Empty lever fields keep the scenario's own values. A few days and replications give a first look in seconds; a
-decision wants the scenario's full horizon and 10 or more replications."""
+Empty lever fields keep the scenario's own values. The behaviour levers are bounded by their evidence's range (shown
+under each); "Plausible behaviours to sample" also runs every setup on that many draws of the evidence's ranges, so
+the answer shows what the evidence leaves open beside the simulation's own noise. A few days and replications give a
+first look in seconds; a decision wants the scenario's full horizon and 10 or more replications."""
 
 
 def app() -> pn.viewable.Viewable:
@@ -419,7 +582,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     return 0
 
 
-__all__ = ["Dashboard", "Levers", "app", "lever_overrides", "read_upload", "serve"]
+__all__ = ["BEHAVIOUR_LEVERS", "Dashboard", "Levers", "app", "lever_overrides", "lever_scenario", "read_upload",
+           "serve"]
 
 if __name__ == "__main__":
     raise SystemExit(main())
