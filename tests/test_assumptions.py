@@ -95,5 +95,5 @@ def test_cli_preset_comes_before_set(tmp_path):
                  "warmup_days=0", "--set", "customers_per_day=200", "--out", str(out)])
     assert code == 0
     used = load_scenario(out / "scenario.yaml")
-    assert [s.recommendation_accept for s in used.segments] == [0.05, 0.30, 0.30]
+    assert [s.recommendation_accept for s in used.segments] == [0.05, 0.25, 0.25]
     assert used.segments[0].restart_abandon_prob == 0.17

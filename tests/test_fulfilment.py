@@ -120,7 +120,8 @@ def test_pickup_points_take_their_share_of_online_parcels_in_every_setup():
         r = sim.run(sc, setup, seed=2)
         # one uniform per customer: the top 30 % want a pickup point, whatever else the setup offers
         assert r.breakdown["fulfilment"]["pickup_point"]["share"] == pytest.approx(share, abs=0.03)
-    assert sim.run(short_default(3), "multichannel", seed=2).breakdown["fulfilment"]["pickup_point"]["parcels"] == 0
+    none = short_default(3, **every_segment("pickup_point_share", 0.0))
+    assert sim.run(none, "multichannel", seed=2).breakdown["fulfilment"]["pickup_point"]["parcels"] == 0
 
 
 @pytest.mark.slow

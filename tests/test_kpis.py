@@ -69,9 +69,12 @@ def test_stockouts_and_fill_rate_move_together_between_setups():
 @pytest.mark.slow
 @pytest.mark.timeout(900)
 def test_multichannel_customers_spend_more_under_omnichannel():
-    """The seeds' +15-35 % basket of omnichannel customers comes out of the mechanisms (a recommendation per
-    channel used with the unified record, purchases at pickup), measured on common random numbers; without
-    those mechanisms (multichannel) single- and multichannel buyers spend alike."""
+    """Omnichannel customers spend more per basket than single-channel ones under omnichannel, out of the
+    mechanisms (a recommendation per digital channel used, purchases at pickup), measured on common random
+    numbers; without those mechanisms (multichannel) single- and multichannel buyers spend alike. With behaviour
+    at the evidence register's defaults the gap is of the size Sopadjieva, Dholakia & Benjamin measured at one
+    US retailer (HBR 2017: +4 % per store trip, +10 % online), not the market studies' +15-35 %, which compares
+    self-selected customers."""
     sc = sim.load_scenario(DEFAULT, {"horizon_days": 21, "warmup_days": 7})
     runs = {s: [sim.run(sc, s, seed=seed) for seed in range(3)] for s in sim.SETUP_NAMES}
     for setup, rs in runs.items():
@@ -80,7 +83,7 @@ def test_multichannel_customers_spend_more_under_omnichannel():
             assert 0.5 < r.kpis["multichannel_customer_share"] < 1
             assert r.kpis["sell_out_units"] > r.kpis["orders"]
     mean, lo, hi = t_interval([r.kpis["multichannel_basket_uplift"] for r in runs["omnichannel"]])
-    assert 0.15 <= lo and hi <= 0.35, f"uplift under omnichannel {mean:.3f} [{lo:.3f}; {hi:.3f}]"
+    assert 0.02 <= lo and hi <= 0.10, f"uplift under omnichannel {mean:.3f} [{lo:.3f}; {hi:.3f}]"
     base = [r.kpis["multichannel_basket_uplift"] for r in runs["multichannel"]]
     assert abs(np.mean(base)) < 0.05, base
     for name, seg in runs["omnichannel"][0].breakdown["segment"].items():

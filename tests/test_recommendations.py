@@ -86,5 +86,5 @@ def test_register_default_reproduces_the_field_experiments_online_gain():
         return sum(v["revenue"] for k, v in res.breakdown["channel"].items() if k not in ("store", "call_centre"))
 
     zero = online(0.0)
-    assert 0.05 <= online(entry.default) / zero - 1 <= 0.09
-    assert 0.15 <= online(entry.high) / zero - 1 <= 0.23
+    assert 0.06 <= online(entry.default) / zero - 1 <= 0.10
+    assert 0.16 <= online(entry.high) / zero - 1 <= 0.23

@@ -202,7 +202,7 @@ def measured(result, targets: dict) -> dict:
             "ropo_share": result.kpis["ropo_share"]}
 
 
-def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "omnichannel", days: float = 6,
+def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichannel", days: float = 6,
               seed: int = 0, rounds: int = 2, prior_weight: float = 0.2,
               refit: Sequence[str] = ()) -> tuple[Scenario, dict]:
     """Fit the segments' journeys so that the simulated buyers show the ``targets`` (default: the market

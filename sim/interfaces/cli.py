@@ -211,7 +211,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="fit a Markov chain from a journey log (customer_id, timestamp, touchpoint) instead")
     p.add_argument("--segment", action="append", default=None, metavar="NAME",
                    help="with --log: the segment(s) that get the fitted chain (default: all)")
-    p.add_argument("--setup", default="omnichannel", help="setup simulated to correct the fit (default: omnichannel)")
+    p.add_argument("--setup", default="multichannel", help="setup simulated to correct the fit (default: multichannel, "
+                                                          "the baseline: the market figures describe today's shoppers, and "
+                                                          "the other setups change where they buy)")
     p.add_argument("--out", type=Path, metavar="FILE", required=True,
                    help="write the fitted scenario here: the scenario file with the fitted numbers replaced, its "
                         "comments and layout kept")
