@@ -7,13 +7,14 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 REPS   ?= 5
 OUT    ?= results/demo
+BEHAVIOUR_OUT ?= results/behaviour
 # Debian's package, for the README's screenshot of the report (make docs)
 CHROMIUM ?= chromium
 
 # the dashboard's address (make dashboard)
 PORT   ?= 5006
 
-.PHONY: demo test check lint bench bench-year docs golden clean dashboard
+.PHONY: demo test check lint bench bench-year docs golden clean dashboard behaviour
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -23,6 +24,13 @@ $(BIN)/.installed: pyproject.toml
 
 demo: $(BIN)/.installed
 	$(BIN)/omnisim compare scenarios/default.yaml --replications $(REPS) --out $(OUT) --force   # make owns $(OUT): replaced whole
+
+# the default across plausible behaviour (README, the report's screenshot): 16 sets of behaviour drawn from the
+# evidence register's ranges, the break-evens of the top two parameters, the waterfall by capability; two
+# replications of two measured weeks each, about half an hour on 2 cores
+behaviour: $(BIN)/.installed
+	$(BIN)/omnisim compare scenarios/default.yaml --set horizon_days=39 --replications 2 --assumptions 16 \
+		--break-evens 2 --decompose --out $(BEHAVIOUR_OUT) --force
 
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
@@ -54,12 +62,13 @@ golden: $(BIN)/.installed
 
 # the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary;
 # the scenario reference and JSON Schema (docs/scenario-reference.md, docs/scenario.schema.json) and the evidence register (docs/evidence-register.md)
-docs: demo
+docs: demo behaviour
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
-	$(BIN)/omnisim report $(OUT)
+	cp $(BEHAVIOUR_OUT)/tornado.png $(BEHAVIOUR_OUT)/waterfall.png docs/img/
+	$(BIN)/omnisim report $(BEHAVIOUR_OUT)
 	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
-		--window-size=1280,900 --screenshot=$(abspath docs/img/report.png) file://$(abspath $(OUT))/report.html
+		--window-size=1280,900 --screenshot=$(abspath docs/img/report.png) file://$(abspath $(BEHAVIOUR_OUT))/report.html
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser $(abspath docs/img/dashboard.png) \
 		'?scenario=default&days=3&replications=3&workers=2'   # a few seconds' comparison, run through the page
 	$(BIN)/omnisim kpis --readme README.md
