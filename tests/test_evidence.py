@@ -133,6 +133,10 @@ def test_range_loads_within_the_fields_own_bounds(entry, today):
         assert got and all(v == pytest.approx(value) for v in got), (entry.path, value, got)
 
 
+def test_every_entry_has_a_label_for_people():
+    assert set(evidence.LABELS) == {e.path for e in REGISTER}
+
+
 def test_library_scenarios_sit_inside_the_evidence():
     """Every library scenario's behavioural values lie in the register's range, or in the scenario's own range
     given with its source (grocery's drive)."""

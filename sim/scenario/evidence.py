@@ -340,6 +340,8 @@ LABELS: dict[str, str] = {
     "segments.*.marketing.price_reaction.leave": "the share of customers who leave over a price gap",
     "marketing.price_gap_noticed": "the smallest price gap customers notice (share of the basket)",
     "marketing.offers.*.uptake": "the share of targeted offers that bring a purchase",
+    "segments.*.stock_view_to_store_prob": "the share of online researchers who buy in store when it shows stock",
+    "segments.*.stock_view_skip_trip_prob": "the share of store-goers who order online when the store lacks stock",
 }
 
 
@@ -347,6 +349,7 @@ def label(path: str) -> str:
     """A short label for people of the register parameter at ``path`` (:data:`LABELS`), or the path's last
     part in words."""
     return LABELS.get(path) or path.rsplit(".", 1)[-1].replace("_", " ")
+
 
 def by_path() -> dict[str, Evidence]:
     """The register's entries by path."""
