@@ -321,7 +321,6 @@ def roi_table(
     return pd.DataFrame(out, columns=list(ROI_COLUMNS))
 
 
-
 def gain_for_payback(cost: float, running: float = 0.0, ramp: float = 0.0, months: float = MONTHS_PER_YEAR) -> float:
     """The yearly gain (euros a year at full speed) whose payback (:func:`_payback`: the gain ramping up linearly
     over ``ramp`` months, ``running`` euros a year from go-live) is exactly ``months``: any larger gain pays back
