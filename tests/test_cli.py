@@ -48,6 +48,14 @@ def test_validate_default_ok(capsys):
     assert " stores, " in out and " SKUs, setups: multichannel, cross-channel, omnichannel" in out
 
 
+def test_python_dash_m_sim_is_the_command_line():
+    done = subprocess.run([sys.executable, "-m", "sim", "validate", str(DEFAULT)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0 and done.stdout.startswith("OK: "), done.stderr
+    bad = subprocess.run([sys.executable, "-m", "sim", "nope"], capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and "invalid choice: 'nope'" in bad.stderr
+
+
 def _negative_rate(d):
     d["customers_per_day"] = -5
 

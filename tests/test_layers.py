@@ -90,7 +90,12 @@ def _imports(tree: ast.Module) -> list[tuple[int, str, bool]]:
 IMPORTS = {name: _imports(ast.parse(path.read_text(encoding="utf-8"))) for name, path in MODULES.items()}
 
 
+ALIASES = {"sim.__main__": "interfaces"}  # `python -m sim`: the command line under the name Python gives it
+
+
 def _wing(module: str) -> str | None:
+    if module in ALIASES:
+        return ALIASES[module]
     parts = module.split(".")
     return parts[1] if len(parts) > 1 and parts[0] == "sim" and parts[1] in WING else None
 

@@ -271,7 +271,8 @@ def test_report_shows_behaviour_ranges_tornado_and_break_evens_in_the_decision(c
     for element in ('id="behaviour-table"', 'id="tornado"', 'id="break-evens"', 'id="waterfall"'):
         assert element in decision, element
     kpis = decision_json["behaviour"]["kpis"]
-    assert dom.tables["behaviour-table"] == 1 + len(kpis)  # header, one row per setup and KPI
+    shown = [k for k in kpis if k["verdict"] != "no data"]
+    assert dom.tables["behaviour-table"] == 1 + len(shown)  # header, one row per setup and KPI with data
     assert sum(1 for img in dom.images if img.get("data-file") == "tornado.png") == 1  # not again below
     # the sentences open with the behaviour ranges; the caution says behaviour was sampled, not point values only
     sentences = decision[decision.index('id="sentences"'):]

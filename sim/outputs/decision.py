@@ -313,7 +313,7 @@ def behaviour_table(result: Any) -> pd.DataFrame:
              "across behaviour": _span(r.behaviour_low, r.behaviour_high, r.change_unit),
              "noise": _noise(r.sampling_half_width, r.change_unit), "verdict": r.verdict,
              "driver": label(r.driver) if r.driver else ""}
-            for r in result.summary.itertuples()]
+            for r in result.summary.itertuples() if r.verdict != bh.NO_DATA]  # a KPI the runs have no data for
     return pd.DataFrame(rows, columns=["setup", "KPI", "point values", "across behaviour", "noise", "verdict",
                                        "driver"])
 
