@@ -59,6 +59,8 @@ def test_bad_assumptions_name_the_path_and_what_is_allowed(default):
     assert any("segments.0.stockout_reaction.wait: 0.99 would leave segments.0.stockout_reaction.drop_item below "
                "zero" in p and "allowed: at most" in p for p in err.value.problems)
     assert any(p.startswith("segments.*.basket: not a parameter of the evidence register") for p in err.value.problems)
+    with pytest.raises(ScenarioError, match=r"marketing.offers.\*.uptake: names no field of this scenario"):
+        with_values(default, {"marketing.offers.*.uptake": 0.05})  # the default sends no offers
 
 
 def test_scenario_ranges_replace_the_register_where_given():

@@ -88,7 +88,10 @@ def with_values(scenario: Scenario, values: Mapping[str, float]) -> Scenario:
         if entry is None:
             problems.append(f"{path}: not a parameter of the evidence register; allowed: {', '.join(reg)}")
             continue
-        for concrete in concrete_paths(data, path):
+        found = concrete_paths(data, path)
+        if not found:
+            problems.append(f"{path}: names no field of this scenario (an empty list: nothing to set)")
+        for concrete in found:
             if entry.balance:  # the balancing field of the same item takes up the change
                 other = f"{concrete.rsplit('.', 1)[0]}.{entry.balance.rsplit('.', 1)[1]}"
                 room = float(value_at(data, concrete)) + float(value_at(data, other))
