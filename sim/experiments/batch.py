@@ -178,7 +178,11 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     try:
         yield pool, n
     except BaseException:  # a failure or Ctrl-C: do not wait for the queued tasks
-        pool.shutdown(wait=True, cancel_futures=True)
+        try:
+            pool.shutdown(wait=True, cancel_futures=True)
+        except RuntimeError:  # Ctrl-C landed while the pool's manager thread was starting: nothing to join yet
+            for proc in list((getattr(pool, "_processes", None) or {}).values()):
+                proc.terminate()
         raise
     pool.shutdown(wait=True)
 
