@@ -37,16 +37,31 @@ def preset_values(name: str) -> dict[str, float]:
 
 @dataclass(frozen=True)
 class Range:
-    """The range a scenario's runs use for one register parameter: the register's, or the scenario's own
-    (``source`` then names the scenario's evidence)."""
+    """The range a scenario's runs use for one register parameter: the register's entry, or that entry with the
+    scenario's own range, default, kind and source (``own``)."""
 
     entry: Evidence
-    low: float
-    high: float
-    default: float
-    source: str
-    kind: str
     own: bool = False
+
+    @property
+    def low(self) -> float:
+        return self.entry.low
+
+    @property
+    def high(self) -> float:
+        return self.entry.high
+
+    @property
+    def default(self) -> float:
+        return self.entry.default
+
+    @property
+    def source(self) -> str:
+        return self.entry.source
+
+    @property
+    def kind(self) -> str:
+        return self.entry.kind
 
 
 def ranges(scenario: Scenario) -> dict[str, Range]:
@@ -59,12 +74,9 @@ def ranges(scenario: Scenario) -> dict[str, Range]:
         if not concrete_paths(data, e.path):
             continue
         own = scenario.evidence.get(e.path)
-        if own is None:
-            out[e.path] = Range(e, e.low, e.high, e.default, e.source, e.kind)
-        else:
-            default = min(max(e.default, own.low), own.high)
-            out[e.path] = Range(replace(e, low=own.low, high=own.high), own.low, own.high, default, own.source,
-                                own.kind, own=True)
+        out[e.path] = Range(e) if own is None else Range(
+            replace(e, low=own.low, high=own.high, default=min(max(e.default, own.low), own.high),
+                    source=own.source, kind=own.kind), own=True)
     return out
 
 
