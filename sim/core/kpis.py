@@ -117,6 +117,11 @@ def _store_visits(w: Ledger) -> int:
     return browse + sum(q.arrivals for q in w.store_q)
 
 
+def _store_value(w: Ledger) -> float:
+    k = w.layout.ch_store
+    return w.value_ch[k] if k >= 0 else 0.0
+
+
 def _store_units(w: Ledger) -> int:
     k = w.layout.ch_store
     return w.units_ch[k] if k >= 0 else 0
@@ -181,6 +186,19 @@ KPIS: tuple[Kpi, ...] = (
       "(`fulfilment.staff_cost_per_hour`): minutes × rate / 60. Advice and till time are not priced: the stores' "
       "staff are paid for them whether busy or idle, under every setup.",
       lambda w, T, x: sum(w.pick_min_store) * w.staff_cost_per_hour / 60.0),
+    # size: what a retailer's own accounts say of its stores and channels (judged in sim/scenario/benchmarks.py)
+    K("sales_per_m2", "Sales density", "€ per m² a year", "Store tickets' value over the measured days, scaled "
+      "to a year (× 365 / days), per m² of the stores' sales area (`stores.*.area_m2`; NaN when one is missing). "
+      "Online orders collected in store are the web's sales, not the store's.",
+      lambda w, T, x: ratio(_store_value(w) * 365.0 * DAY_MIN / T, w.store_area_m2) if T else NAN),
+    K("tickets_per_store_day", "Tickets per store a day", COUNT, "Store tickets (transactions at the tills) per "
+      "store and day of the window.",
+      lambda w, T, x: ratio(sum(w.orders_store) * DAY_MIN / T, len(w.layout.stores)) if T else NAN),
+    R("avg_ticket", "Average ticket", EURO, "Mean value of a store ticket (the store channel's basket value).",
+      lambda w, T, x: _store_value(w), lambda w, T, x: sum(w.orders_store)),
+    R("online_share", "Online share", SHARE, "Share of the orders' value placed remotely (web, app, "
+      "marketplace, phone), wherever they are fulfilled: click & collect counts as online.",
+      lambda w, T, x: sum(w.value_ch) - _store_value(w), lambda w, T, x: sum(w.value_ch)),
     # stock
     R("fill_rate", "Fill rate", SHARE, "Units handed over (or sent) from stock, of the requested SKU, over units "
       "asked for.", lambda w, T, x: x.units_out - w.units_substituted, lambda w, T, x: w.units_demanded),
@@ -239,6 +257,11 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: w.carrying_rate * x.avg_stock_value * T / (DAY_MIN * 365.0)),
     K("inventory_turns", "Inventory turns", "turns per year", "Units shipped from stock per year over the average "
       "stock on hand (annualised from the window).", lambda w, T, x: x.inventory_turns),
+    K("store_inventory_turns", "Store stock turns", "turns per year", "`inventory_turns` of the stores alone: "
+      "units they shipped a year (to walk-in and online customers, transfers included) over the units on their "
+      "shelves.", lambda w, T, x: x.store_inventory_turns),
+    K("warehouse_inventory_turns", "Warehouse stock turns", "turns per year", "`inventory_turns` of the warehouse "
+      "alone (NaN without one).", lambda w, T, x: x.warehouse_inventory_turns),
     # queues
     R("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
       "served.", lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
@@ -400,14 +423,25 @@ def compute_kpis(w: Ledger, window_min: float, stock: StockFigures,
 
 
 def stock_figures(end: StockCounters, start: StockCounters | None, window_min: float, n_skus: int,
-                  numeric_distribution: float = NAN, weighted_distribution: float = NAN) -> StockFigures:
+                  numeric_distribution: float = NAN, weighted_distribution: float = NAN,
+                  n_stores: int | None = None) -> StockFigures:
     """The stock's figures over the window from the ``start`` snapshot of the ledger's stock section (None: from
     t = 0) to ``end``, its areas brought up to the window's end; the distributions are means of end-of-day
-    states over the window's days, given as they are (stock states, not counters)."""
+    states over the window's days, given as they are (stock states, not counters). ``n_stores``: the nodes that
+    are stores (the first ones; a warehouse follows them), for the turns per node type (None: not split)."""
     s = start or StockCounters.for_nodes(len(end.area))
     avg = (sum(end.area) - sum(s.area)) / window_min
     days = window_min / DAY_MIN
+
+    def turns(nodes: slice) -> float:
+        held = (sum(end.area[nodes]) - sum(s.area[nodes])) / window_min
+        return ratio((sum(end.shipped[nodes]) - sum(s.shipped[nodes])) * 365.0 / days, held) if held else NAN
+
+    split = n_stores is not None
     return StockFigures(
+        store_inventory_turns=turns(slice(0, n_stores)) if split and n_stores else NAN,
+        warehouse_inventory_turns=turns(slice(n_stores, None)) if split and len(end.area) > (n_stores or 0)
+        else NAN,
         avg_on_hand_units=avg,
         avg_backorder_units=(sum(end.bo_area) - sum(s.bo_area)) / window_min,
         units_out=end.units_out - s.units_out,

@@ -168,6 +168,8 @@ class StockFigures:
     end_of_period_on_hand: float
     supplier_backlog_units: float
     avg_stock_value: float = float("nan")  # stock on hand valued at unit cost, time average, euros
+    store_inventory_turns: float = float("nan")      # the stores' units shipped a year over their units on hand
+    warehouse_inventory_turns: float = float("nan")  # the same for the warehouse (NaN without one)
 
 
 @dataclass(slots=True)
@@ -216,15 +218,18 @@ class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
 
-    PARAMETERS = ("layout", "staff_cost_per_hour", "carrying_rate")
-    """What a window keeps as it is: what the counters are indexed by, the price of staff time and the yearly
-    carrying rate of stock."""
+    PARAMETERS = ("layout", "staff_cost_per_hour", "carrying_rate", "store_area_m2")
+    """What a window keeps as it is: what the counters are indexed by, the price of staff time, the yearly
+    carrying rate of stock and the stores' sales area."""
 
     def __init__(self, layout: Layout, store_target_min: float, call_target_min: float,
-                 staff_cost_per_hour: float = 0.0, stock: StockCounters | None = None, carrying_rate: float = 0.0):
+                 staff_cost_per_hour: float = 0.0, stock: StockCounters | None = None, carrying_rate: float = 0.0,
+                 store_area_m2: float = float("nan")):
         """``stock``: the inventory's section, the one handed to the inventory (None: an empty one, no nodes);
-        ``carrying_rate``: the yearly cost of holding stock, a share of its value at cost."""
+        ``carrying_rate``: the yearly cost of holding stock, a share of its value at cost; ``store_area_m2``: the
+        stores' sales area added up (NaN when a store's is unknown)."""
         self.layout = layout
+        self.store_area_m2 = store_area_m2  # a size, not a counter: sales density divides by it
         self.stock = stock if stock is not None else StockCounters.for_nodes(0)
         self.staff_cost_per_hour = staff_cost_per_hour  # a price, not a counter: the KPIs price picking with it
         self.carrying_rate = carrying_rate  # a price too: the KPIs price the stock's value held with it

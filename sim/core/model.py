@@ -73,10 +73,18 @@ def expected_daily_demand(scenario: Scenario, cat: Catalogue) -> list[list[float
     return rows
 
 
+def store_area(scenario: Scenario) -> float:
+    """The stores' sales area added up, m²; NaN when any store's is not given (sales density is then unknown)."""
+    areas = [s.area_m2 for s in scenario.stores]
+    return math.nan if not areas or any(a is None for a in areas) else float(sum(a for a in areas if a is not None))
+
+
 def _policy(cfg: Replenishment, demand: list[float], streams: Streams, stream: str, skus: list[int] | None = None,
             name: str = "") -> NodePolicy:
     """One policy group: levels sized on each SKU's expected daily ``demand``, lead times on their own stream."""
     S = levels(cfg.order_up_to_days, cfg.order_up_to, demand) if cfg.policy != "none" else [0] * len(demand)
+    if cfg.presentation_units:  # a display minimum: slow lines still show a size run
+        S = [max(x, cfg.presentation_units) for x in S]
     if cfg.reorder_point is not None or cfg.reorder_point_days is not None:
         s = levels(cfg.reorder_point_days, cfg.reorder_point, demand)
         s = [min(a, b - 1) for a, b in zip(s, S, strict=True)]
@@ -168,7 +176,8 @@ class World:
                                          tuple(s.name for s in scenario.segments), tuple(net.research)),
                                   scenario.fulfilment.store_wait_target_min, call_target,
                                   scenario.fulfilment.staff_cost_per_hour, stock,
-                                  carrying_rate=scenario.fulfilment.carrying_cost_rate)
+                                  carrying_rate=scenario.fulfilment.carrying_cost_rate,
+                                  store_area_m2=store_area(scenario))
         self.marketing = marketing = Marketing(net, book, scenario, capabilities, streams)
         # recent detractors, kept where an offer targets them; bounded whatever the horizon
         lapsed: deque[tuple[float, Customer]] | None = deque(maxlen=1_000_000) if marketing.wants_lapsed else None
@@ -285,7 +294,7 @@ def day_windows(world: World) -> list[tuple[Ledger, float, StockFigures]]:
         assert end.book is not None  # a daily world snapshots every day's end
         win = window(end.book, before)
         figures = stock_figures(end.book.stock, before.stock if before else None, end.t - t0, world.net.cat.n,
-                                end.numeric_distribution, end.weighted_distribution)
+                                end.numeric_distribution, end.weighted_distribution, len(world.scenario.stores))
         out.append((win, end.t - t0, figures))
         t0, before = end.t, end.book
     return out
@@ -371,7 +380,7 @@ def measured_window(world: World) -> tuple[Ledger, float, StockFigures]:
     start = world.warmup_state
     window_min = world.horizon - world.scenario.warmup_days * DAY_MIN
     figures = stock_figures(world.book.stock, start.stock if start else None, window_min, world.net.cat.n,
-                            *_distributions(world))
+                            *_distributions(world), n_stores=len(world.scenario.stores))
     return window(world.book, start), window_min, figures
 
 

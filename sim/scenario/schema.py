@@ -141,6 +141,9 @@ class Replenishment(Model):
                                                                                    "most 36,500")
     order_quantity: int | None = Field(None, ge=1, le=BIG, description="Q in units: (s,Q) orders multiples of Q "
                                                                           "(continuous); at most 1e9")
+    presentation_units: int = Field(0, ge=0, le=BIG, description="presentation minimum: S (and the first stock) is "
+                                    "at least this many units of every SKU, whatever its demand: the display quantity "
+                                    "or size run a store keeps to show a line; 0 = none; at most 1e9")
     lead_time_days: Dist = Field(Dist(dist="fixed", mean=2.0), description="supplier lead time, days")
     delivery: Literal["per_order", "per_review"] = Field(
         "per_order", description="per_order: each SKU's order travels a lead time of its own; per_review (periodic "
@@ -209,6 +212,8 @@ class Node(Model):
 class Store(Node):
     name: str = Field(description="the store's name, unique among the stores")
     traffic_weight: float = Field(1.0, gt=0, le=1e6, description="relative share of store visits; at most 1e6")
+    area_m2: float | None = Field(None, gt=0, le=1e6, description="sales area, m² (for sales per m², judged by "
+                                                                  "`omnisim check-plausibility`); null = unknown")
     open_hour: float = Field(9, ge=0, lt=24, description="opening time, hour of day")
     close_hour: float = Field(20, gt=0, le=24, description="closing time, hour of day")
     staff: int | None = Field(description="advice and picking staff on the floor; null = unlimited; at most 10,000",
