@@ -450,7 +450,7 @@ def test_check_plausibility_names_the_figure_that_left_real_retail(capsys):
     """An under-staffed call centre: the check prints every benchmark with its verdict, says on stderr which
     figure is out of range, and exits 1; a figure the scenario declares out on purpose does not fail it."""
     short = ["--replications", "1", "--days", "2", "--warmup", "1", "--workers", "1"]
-    argv = ["check-plausibility", str(DEFAULT), *short, "--set", "call_centre.agents=4"]
+    argv = ["check-plausibility", str(DEFAULT), *short, "--set", "call_centre.agents=2"]
     assert cli.main(argv) == 1
     out, err = capsys.readouterr()
     assert "call_abandon_rate" in out and "OUT" in out and "on_time_rate" in out

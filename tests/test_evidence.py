@@ -51,6 +51,7 @@ NOT_SETUP_BEHAVIOUR = {
     "segments.*.after_sale.return_online": "an operating rate (as above)",
     "segments.*.after_sale.review_prob": "measurement of satisfaction, not a purchase",
     "segments.*.after_sale.promoter_prob": "measurement of satisfaction, not a purchase",
+    "segments.*.after_sale.detractor_prob": "measurement of satisfaction, not a purchase (fitted to the CSAT band)",
     "segments.*.marketing.price_reaction.accept": "the remainder of the group: balances switch, haggle and leave",
     "fulfilment.return_writeoff_share": "operations: what returns cost, the same in every setup",
     "promotions.*.pull_forward": "promotions run in every setup",

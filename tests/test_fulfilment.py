@@ -55,7 +55,8 @@ def test_stock_promised_to_a_click_and_collect_order_leaves_the_aisle_at_once():
     """A reservation: the unit of a click & collect order is taken from the shelf when the order is accepted,
     so a walk-in customer right after finds the shelf empty although the parcel has not been picked yet."""
     sc = sim.load_scenario(DEFAULT, {"stores.0.replenishment.order_up_to": 1,
-                                     "stores.0.replenishment.order_up_to_days": None})
+                                     "stores.0.replenishment.order_up_to_days": None,
+                                     "stores.0.replenishment.presentation_units": 0})
     w = World(sc, "omnichannel", np.random.SeedSequence(1))
     proto = w.population.days(0, 1, w.horizon)[0]
     web = w.net.channels.index("web")

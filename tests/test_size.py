@@ -123,3 +123,30 @@ def test_a_bad_area_names_the_field(small, field, value, allowed):
     data["stores"][1][field] = value
     with pytest.raises(ScenarioError, match=rf"stores\.1\.{field}.*{allowed}"):
         scenario_from_dict(data)
+
+
+def test_buyers_unhappy_with_what_the_model_does_not_see_are_detractors(small):
+    """``detractor_prob``: a faultless purchase still leaves some buyers unhappy (product, fit, price). On the same
+    customers (no repeat journeys, so the same people are rated), the promoters stay exactly the same and the
+    detractors grow by about that share of the faultless buyers (promoters / promoter_prob)."""
+    def rated(d):
+        data = small.model_dump(mode="json")
+        data["segments"][0]["after_sale"].update(repeat_promoter=0.0, promoter_prob=0.6, detractor_prob=d)
+        return sim.run(scenario_from_dict(data), "multichannel", seed=2).kpis
+    a, b = rated(0.0), rated(0.25)
+    assert b["csat"] < a["csat"] and b["satisfaction"] < a["satisfaction"]
+    # promoters - detractors and promoters + passives over the same rated customers: promoters are unchanged
+    promoters_a = (a["satisfaction"] / 100 + (1 - a["csat"]))
+    promoters_b = (b["satisfaction"] / 100 + (1 - b["csat"]))
+    assert promoters_a == pytest.approx(promoters_b, abs=1e-12)
+    moved = b["csat"] - a["csat"]  # minus the share of rated buyers turned detractors
+    faultless = promoters_a / 0.6
+    se = math.sqrt(faultless * 0.25 * 0.75 / a["customers"])
+    assert -moved == pytest.approx(0.25 * faultless, abs=4 * se + 0.01)
+
+
+def test_promoters_and_detractors_cannot_exceed_everyone(small):
+    data = small.model_dump(mode="json")
+    data["segments"][0]["after_sale"].update(promoter_prob=0.8, detractor_prob=0.3)
+    with pytest.raises(ScenarioError, match=r"segments\.0\.after_sale.*promoter_prob \+ detractor_prob"):
+        scenario_from_dict(data)

@@ -44,6 +44,7 @@ class AfterSale:
         self.writeoff_u = streams.uniform("returns.writeoff")
         self.review_prob = [s.after_sale.review_prob for s in segs]
         self.promoter_prob = [s.after_sale.promoter_prob for s in segs]
+        self.content_prob = [1.0 - s.after_sale.detractor_prob for s in segs]  # below it, a faultless buyer is content
         self.review_u = streams.uniform("reviews")
         self.return_delay = [streams.sampler(f"returns.{i}", Dist(mean=s.after_sale.return_after_days), DAY_MIN)
                              for i, s in enumerate(segs)]
@@ -102,12 +103,14 @@ class AfterSale:
     # ----------------------------------------------------------------------------------------- loyalty
     def rate(self, c: Customer, problems: int | None) -> None:
         """How the customer will speak of it (NPS-like): no problem = promoter (with the segment's
-        ``promoter_prob``, else passive), one = passive, more or nothing bought (``None``) = detractor.
+        ``promoter_prob``; a detractor with its ``detractor_prob``, unhappy with what the model does not see:
+        product, fit, price; else passive), one = passive, more or nothing bought (``None``) = detractor.
         Problems: a wait over target, a missing item, a late parcel.
         Loyalty follows: the segment's chance of a repeat journey for that rating."""
         grade = 2 if problems is None or problems >= 2 else problems
         if grade == 0 and c.u_rate >= self.promoter_prob[c.seg]:
-            grade = 1  # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood)
+            # nothing went wrong, yet not enthusiastic enough to recommend (price, product, mood), or unhappy
+            grade = 1 if c.u_rate < self.content_prob[c.seg] else 2
         self.book.rating(grade)
         if grade == 2 and self.lapsed is not None:
             self.lapsed.append((self.env.now, c))

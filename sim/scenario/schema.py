@@ -399,6 +399,16 @@ class AfterSale(Model):
     review_prob: Prob = Field(0.0, description="chance that a rated customer writes a public review")
     promoter_prob: Prob = Field(1.0, description="chance that a customer for whom nothing went wrong recommends "
                                                  "the retailer (a promoter); the others are passives")
+    detractor_prob: Prob = Field(0.0, description="chance that a customer for whom nothing the model sees went wrong is "
+                                                  "still unhappy (product, fit, price): a detractor; at most "
+                                                  "1 - promoter_prob")
+
+    @model_validator(mode="after")
+    def _grades(self) -> AfterSale:
+        if self.promoter_prob + self.detractor_prob > 1 + 1e-9:
+            raise ValueError(f"promoter_prob + detractor_prob must be at most 1 (got {self.promoter_prob:g} + "
+                             f"{self.detractor_prob:g})")
+        return self
 
 
 class PriceReaction(Model):
