@@ -32,7 +32,7 @@ CORE_LAYERS: tuple[tuple[str, ...], ...] = (
     ("ledger",),  # below the inventory, which books into the ledger's stock section
     ("catalogue", "inventory"),
     ("customers", "network"),
-    ("kpis", "aftersale", "marketing", "choice"),
+    ("kpis", "aftersale", "marketing", "choice", "browsing"),
     ("fulfilment",),
     ("journey",),
     ("model",),

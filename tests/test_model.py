@@ -275,7 +275,8 @@ def test_the_daily_series_are_the_declared_kpis_over_each_day():
     sc = short_default(horizon_days=3)
     r = sim.run(sc, "cross-channel", seed=5)
     assert list(r.daily) == ["customers", "orders", "revenue", "units_demanded", "lost_sales_units", "fill_rate",
-                             "stockout_rate", "store_wait_mean_min", "call_wait_mean_min", "on_hand_units",
+                             "stockout_rate", "store_wait_mean_min", "call_wait_mean_min", "footfall", "online_sessions",
+                             "on_hand_units",
                              *(f"on_hand_units.{s.name}" for s in sc.stores), "on_hand_units.warehouse"]
     w = World(sc, "cross-channel", np.random.SeedSequence(5))
     simulate(w)

@@ -115,11 +115,14 @@ class Journeys:
             elif ch == net.ch_call:
                 yield from self.call(c, c.handle_min[c.calls], purchase=True, problems=problems)
             else:
+                self.book.checkout(ch)
                 if self.marketing.abandons and not c.recovered and c.u_checkout < self.marketing.abandon[c.seg]:
-                    if not self.marketing.comes_back(c):  # leaves the cart at checkout
+                    self.book.checkout_abandoned(ch)  # leaves the cart at checkout
+                    if not self.marketing.comes_back(c):
                         self.book.customer_left(Leave.CART_ABANDONED)
                         return
                     c = yield from self._reminded(c)
+                    self.book.checkout(ch)  # back to the cart: another checkout
                 self.fulfilment.online_sale(c, ch, problems)
         finally:
             self.active -= 1
@@ -166,6 +169,7 @@ class Journeys:
     def _come_back(self, c: Customer, ch: int) -> Process:
         try:
             yield self.marketing.reminder_delay.next()
+            self.book.checkout(ch)  # back to the checkout after a reminder
             self.fulfilment.online_sale(c, ch)
         finally:
             self.active -= 1

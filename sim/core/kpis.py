@@ -121,6 +121,29 @@ def _store_value(w: Ledger) -> float:
     k = w.layout.ch_store
     return w.value_ch[k] if k >= 0 else 0.0
 
+def _footfall(w: Ledger) -> int:
+    """Store visits: the journeys' (browsing during research, trips to buy) and the visitors who bought nothing."""
+    return _store_visits(w) + sum(w.browsers_store)
+
+
+def _online(w: Ledger) -> list[int]:
+    """Indices of the online purchase channels (the digital selling touchpoints: web, app, marketplace)."""
+    lay = w.layout
+    return [i for i in range(len(lay.channels)) if i != lay.ch_store and i != lay.ch_call]
+
+
+def _sessions_of(w: Ledger, i: int) -> int:
+    """Sessions on online channel ``i``: the journeys' research visits to it, their checkouts there and the
+    sessions that ended without an order."""
+    tps = w.layout.touchpoints
+    name = w.layout.channels[i]
+    research = w.tp_visits[tps.index(name)] if name in tps else 0
+    return research + w.checkouts_ch[i] + w.sessions_ch[i]
+
+
+def _sessions(w: Ledger) -> int:
+    return sum(_sessions_of(w, i) for i in _online(w))
+
 
 def _store_units(w: Ledger) -> int:
     k = w.layout.ch_store
@@ -163,8 +186,10 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: w.arrived),
     K("orders", "Orders", COUNT, "Orders placed, all channels (a store ticket, an online or phone order).",
       lambda w, T, x: _orders(w)),
-    R("conversion_rate", "Conversion rate", SHARE, "Orders over journeys: the share of journeys that end in a "
-      "purchase.", lambda w, T, x: _orders(w), lambda w, T, x: sum(w.journeys_ch)),
+    R("conversion_rate", "Purchase completion", SHARE, "Orders over journeys: the share of journeys of customers "
+      "set on buying that end in an order (not footfall or session conversion, which count visitors who never "
+      "meant to buy: `store_conversion_rate`, `session_conversion_rate`).",
+      lambda w, T, x: _orders(w), lambda w, T, x: sum(w.journeys_ch)),
     R("basket_units", "Basket size", UNITS, "Mean units per order.",
       lambda w, T, x: sum(w.units_ch), lambda w, T, x: _orders(w)),
     R("basket_value", "Basket value", EURO, "Mean value of an order at selling prices.",
@@ -213,9 +238,21 @@ KPIS: tuple[Kpi, ...] = (
       lambda w, T, x: sum(w.shelf_short_store), lambda w, T, x: sum(w.requests_store), complement=True),
     K("sell_out_units", "Sell-out", UNITS, "Units sold to end customers, all channels.",
       lambda w, T, x: sum(w.units_ch)),
-    R("store_conversion_rate", "Store conversion", SHARE, "Store tickets per store visit (browsing visits during "
-      "research and purchase visits): footfall conversion.",
-      lambda w, T, x: sum(w.orders_store), lambda w, T, x: _store_visits(w)),
+    R("store_conversion_rate", "Footfall conversion", SHARE, "Store tickets over store visits (`footfall`): "
+      "footfall conversion as a door counter reads it.",
+      lambda w, T, x: sum(w.orders_store), lambda w, T, x: _footfall(w)),
+    K("footfall", "Footfall", COUNT, "Store visits: the journeys' (browsing during research, trips to buy) and "
+      "the visitors who left without buying (`browsing.store_visits_per_day`; counted, not simulated: they take "
+      "no staff or till).", lambda w, T, x: _footfall(w)),
+    R("session_conversion_rate", "Session conversion", SHARE, "Orders placed on the digital selling touchpoints "
+      "(web, app, marketplace) over their `online_sessions`: e-commerce conversion as web analytics read it.",
+      lambda w, T, x: sum(w.orders_ch[i] for i in _online(w)), lambda w, T, x: _sessions(w)),
+    K("online_sessions", "Online sessions", COUNT, "Sessions on the digital selling touchpoints: the journeys' "
+      "research visits and checkouts there, and the sessions that ended without an order "
+      "(`browsing.sessions_per_day`; counted, not simulated).", lambda w, T, x: _sessions(w)),
+    R("checkout_abandon_rate", "Checkout abandonment", SHARE, "Online checkouts left with the cart in it, over "
+      "online checkouts started (a customer who comes back to the cart after a reminder starts another).",
+      lambda w, T, x: sum(w.checkouts_abandoned_ch), lambda w, T, x: sum(w.checkouts_ch)),
     K("lost_sales_units", "Lost sales", UNITS, "Units asked for and not sold because they were missing.",
       lambda w, T, x: w.units_lost),
     K("lost_sales_value", "Lost sales value", EURO, "Lost sales at selling prices.",
@@ -384,12 +421,13 @@ LESS_IS_BETTER = {
     "call_wait_mean_min", "call_wait_prob", "call_abandon_rate", "delivery_lead_time_days", "return_rate",
     "online_return_rate", "returned_units", "refunds", "written_off_units", "discount_cost", "offer_cost",
     "supplier_backlog_units", "avg_backorder_units", "price_mismatch_encounters", "calls_to_agents",
-    "carrying_cost", "wasted_store_trips", "wasted_store_trip_rate"}
+    "carrying_cost", "wasted_store_trips", "wasted_store_trip_rate", "checkout_abandon_rate"}
 NEITHER = {
     "customers", "journeys", "transfers", "remote_fill_share", "avg_on_hand_units", "touchpoints_per_journey",
     "channel_switch_rate", "ropo_share", "returns_in_store_share", "end_of_period_on_hand", "reminders_sent",
     "offers_sent", "multichannel_customer_share", "avg_stock_value", "recommended_units", "recommended_value",
-    "store_trips", "shipped_sales_share", "stock_view_to_store", "stock_view_to_online"}
+    "store_trips", "shipped_sales_share", "stock_view_to_store", "stock_view_to_online", "footfall",
+    "online_sessions"}
 KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)
@@ -478,6 +516,10 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
         "basket_value": ratio(w.value_ch[i], w.orders_ch[i]), "revenue": w.value_ch[i],
         "stockout_rate": ratio(w.stockouts_ch[i], w.requests_ch[i]),
     } for i, name in enumerate(lay.channels)}
+    for i in _online(w):  # sessions, session conversion and checkout abandonment of each online channel
+        sessions = _sessions_of(w, i)
+        ch[lay.channels[i]].update(sessions=sessions, session_conversion_rate=ratio(w.orders_ch[i], sessions),
+                                   checkout_abandon_rate=ratio(w.checkouts_abandoned_ch[i], w.checkouts_ch[i]))
     st = {}
     for i, name in enumerate(lay.stores):
         q = w.store_q[i]
@@ -486,6 +528,8 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
         k.update(orders=w.orders_store[i], stockout_rate=ratio(w.stockouts_store[i], w.requests_store[i]),
                  on_shelf_availability=1 - ratio(w.shelf_short_store[i], w.requests_store[i]),
                  picks=w.picks_store[i], picking_min=w.pick_min_store[i], little_gap=little_gap(q, window_min))
+        footfall = w.store_research[i] + q.arrivals + w.browsers_store[i]
+        k.update(footfall=footfall, store_conversion_rate=ratio(w.orders_store[i], footfall))
         st[name] = k
     seg = {name: {
         "journeys": w.journeys_seg[i], "orders": w.orders_seg[i],

@@ -238,6 +238,7 @@ class Ledger:
         self._channel_bit = layout.channel_bit
         self._channels_mask = sum(self._channel_bit)  # research bits of the places where one can buy
         self._store_bit = self._channel_bit[self._ch_store] if self._ch_store >= 0 else 0
+        self._store_tp = layout.touchpoints.index(CHANNEL_STORE) if CHANNEL_STORE in layout.touchpoints else -1
         # customers
         self.arrived = 0
         self.left = [0] * len(Leave)         # by Leave reason
@@ -245,6 +246,7 @@ class Ledger:
         self.journeys_seg = [0] * ng
         self.research_min = 0.0              # time spent researching (visits and gaps, calls excluded), minutes
         self.tp_visits = [0] * len(layout.touchpoints)  # visits per research touchpoint, all journeys
+        self.store_research = [0] * ns       # of which research visits to a store, per store (the customer's own)
         self.tp_visits_ordered = 0           # research touchpoints of the journeys that ended in an order
         self.switches = 0                    # journeys whose cart was built in another channel than the purchase
         self.ropo = 0                        # store purchases preceded by online research
@@ -326,6 +328,12 @@ class Ledger:
         self.offer_cost = 0.0                # their sending cost
         self.offer_orders = 0                # orders by customers an offer brought
         self.offer_revenue = 0.0
+        # visitors who leave without buying (sim.core.browsing): counted per day, not simulated one by one
+        self.browsers_store = [0] * ns       # store visitors who bought nothing, beyond the journeys, per store
+        self.sessions_ch = [0] * nc          # sessions without an order on each selling touchpoint, by channel
+        # online checkouts (a customer who comes back to a cart after a reminder starts another)
+        self.checkouts_ch = [0] * nc         # checkouts started on each online channel
+        self.checkouts_abandoned_ch = [0] * nc  # of which left at checkout (whether a reminder brings them back)
         # queues
         self.store_q = [QueueStats(store_target_min) for _ in layout.stores]
         self.call_q = QueueStats(call_target_min)
@@ -341,9 +349,15 @@ class Ledger:
         self.journeys_seg = [a + sign * b for a, b in zip(self.journeys_seg, seg, strict=True)]
         self.arrived += sign * len(batch)
         self.research_min += sign * sum(map(attrgetter("research_min"), batch))
-        visits = np.bincount(list(chain.from_iterable(map(attrgetter("path"), batch))),
-                             minlength=len(self.tp_visits)).tolist()
+        paths = list(map(attrgetter("path"), batch))
+        steps = np.fromiter(chain.from_iterable(paths), np.int64)
+        visits = np.bincount(steps, minlength=len(self.tp_visits)).tolist()
         self.tp_visits = [a + sign * b for a, b in zip(self.tp_visits, visits, strict=True)]
+        if self._store_tp >= 0 and visits[self._store_tp]:  # research visits to a store, by the customer's store
+            owner = np.repeat(np.fromiter(map(attrgetter("store"), batch), np.int64, len(batch)),
+                              np.fromiter(map(len, paths), np.int64, len(batch)))
+            per = np.bincount(owner[steps == self._store_tp], minlength=len(self.store_research)).tolist()
+            self.store_research = [a + sign * b for a, b in zip(self.store_research, per, strict=True)]
         self.switches += sign * sum(map(attrgetter("switch"), batch))
 
     def repeat_journey(self, c: Any) -> None:
@@ -356,6 +370,8 @@ class Ledger:
         self.switches += c.switch
         for tp in c.path:
             self.tp_visits[tp] += 1
+            if tp == self._store_tp:
+                self.store_research[c.store] += 1
 
     def customer_left(self, reason: Leave) -> None:
         self.left[reason] += 1
@@ -538,6 +554,20 @@ class Ledger:
         """A sale's catalogue value minus what was paid, and the value paid for units on promotion."""
         self.price_adjustment += adjustment
         self.promotion_revenue += promoted
+
+    # ----------------------------------------------------------------------------------------- browsing, checkouts
+    def browsed(self, stores: Sequence[int], sessions: Sequence[int]) -> None:
+        """Visitors who left without buying, in bulk: ``stores`` per store, ``sessions`` per purchase channel."""
+        self.browsers_store = [a + b for a, b in zip(self.browsers_store, stores, strict=True)]
+        self.sessions_ch = [a + b for a, b in zip(self.sessions_ch, sessions, strict=True)]
+
+    def checkout(self, ch: int) -> None:
+        """A customer reached the checkout of online channel ``ch``."""
+        self.checkouts_ch[ch] += 1
+
+    def checkout_abandoned(self, ch: int) -> None:
+        """A customer left their cart at the checkout of online channel ``ch``."""
+        self.checkouts_abandoned_ch[ch] += 1
 
     # ----------------------------------------------------------------------------------------- snapshots
     def flush(self, now: float) -> None:

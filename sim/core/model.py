@@ -17,6 +17,7 @@ from functools import partial
 import numpy as np
 
 from sim.core.aftersale import AfterSale
+from sim.core.browsing import Browsing
 from sim.core.catalogue import Catalogue, build_catalogue, segment_popularity
 from sim.core.customers import DAY_MIN, Customer, Population
 from sim.core.engine import URGENT, Engine, make_engine
@@ -132,7 +133,7 @@ def build_network(scenario: Scenario, capabilities: Capabilities, engine: Engine
 
 # the daily series that are KPIs: each is its declared KPI over a one-day window
 DAILY_KPIS = ("customers", "orders", "revenue", "lost_sales_units", "fill_rate", "stockout_rate",
-              "store_wait_mean_min", "call_wait_mean_min")
+              "store_wait_mean_min", "call_wait_mean_min", "footfall", "online_sessions")
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,7 @@ class World:
         if marketing.offers:
             marketing.start_offers(self.journeys.start, lambda: self._today, lapsed)
         self.population = Population(scenario, streams, net.channels, net.research, net.cat.popularity, net.cat.price)
+        self.browsing = Browsing(scenario, streams, book)  # visitors who leave without buying, booked per day
         self.warmup_state: Ledger | None = None
         self._today: list[Customer] = []
         self._today_t: list[float] = []
@@ -236,6 +238,9 @@ class World:
 
     def _next_tick(self, day: int) -> None:
         warm = self.scenario.warmup_days * DAY_MIN
+        if self.browsing.on:  # the day's visitors who buy nothing; those after a mid-day warm-up's end at its end
+            t0, end = day * DAY_MIN, min((day + 1) * DAY_MIN, self.horizon)
+            self.browsing.visit(day, t0, warm if t0 < warm < end else end)
         if self.warmup_state is None and 0 < warm <= (day + 1) * DAY_MIN:
             self.engine.call_after(warm - self.env.now, lambda _e: self._warmed_up(day))
         else:
@@ -248,6 +253,9 @@ class World:
         self.net.inv.flush()
         self.book.flush(self.env.now)
         self.warmup_state = self._snapshot()
+        warm, end = self.scenario.warmup_days * DAY_MIN, min((day + 1) * DAY_MIN, self.horizon)
+        if self.browsing.on and day * DAY_MIN < warm < end:  # the rest of a day whose warm-up ends in its middle
+            self.browsing.visit(day, warm, end)
         self._to_day_end(day)
 
     def _day_ended(self, day: int) -> None:
@@ -306,7 +314,8 @@ def _daily_series(world: World) -> dict[str, list[float]]:
     node (stock levels are states, not window figures)."""
     out: dict[str, list[float]] = {k: [] for k in ("customers", "orders", "revenue", "units_demanded",
                                                    "lost_sales_units", "fill_rate", "stockout_rate",
-                                                   "store_wait_mean_min", "call_wait_mean_min", "on_hand_units")}
+                                                   "store_wait_mean_min", "call_wait_mean_min", "footfall",
+                                                   "online_sessions", "on_hand_units")}
     scenario = world.scenario
     nodes = [f"on_hand_units.{s.name}" for s in scenario.stores] + \
         (["on_hand_units.warehouse"] if scenario.warehouse else [])

@@ -389,8 +389,8 @@ def funnel_figure(means: pd.DataFrame, title: str | None = None) -> Figure:
     """Return the funnel by setup: journeys started → orders, and where the others gave up.
 
     ``means``: the :func:`sim.experiments.analysis.result_means` table of model results. Panel 1: journeys started (KPI
-    ``journeys``, repeat journeys included) and orders (KPI ``orders``), the conversion rate written on the order
-    bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
+    ``journeys``, repeat journeys included) and orders (KPI ``orders``), the purchase completion (``conversion_rate``) written on
+    the order bars. Panel 2: customers who gave up at each stage of ``breakdown["funnel"]`` (e.g. research,
     evaluation — a cart lost on a channel switch —, decision — a queue, a full store, nothing available), and
     "no order yet": journeys started minus orders minus those give-ups, i.e. journeys still under way at the end
     of the horizon (with a warm-up, also customers who arrived before the measured window). Panel 3: customers
@@ -411,7 +411,7 @@ def funnel_figure(means: pd.DataFrame, title: str | None = None) -> Figure:
         if math.isfinite(conv):
             axes[0].annotate(f"{conv:.0%}", (pos[1] - 0.4 + width * (i + 0.5), np.nan_to_num(vals[s][1])),
                              ha="center", va="bottom", fontsize=7)
-    _style(axes[0], "funnel (label: conversion rate)", "stage", "customers (count)")
+    _style(axes[0], "funnel (label: purchase completion)", "stage", "customers (count)")
     _funnel_stages(axes[1], means, kpis, colours)
     segs = _dimension(means, "segment")
     members = _members(segs)

@@ -43,13 +43,14 @@ SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
 # here (a new one) follows in the order the scenario nests it
 ORDER = ("Scenario", "Store", "Warehouse", "Replenishment", "Supplier", "CallCentre", "Touchpoint", "Segment",
          "Journey", "Chain", "Basket", "Reaction", "AfterSale", "SegmentMarketing", "PriceReaction", "Fulfilment",
-         "Marketing", "Chatbot", "Offer", "Promotion", "Catalogue", "Sku", "CatalogueGenerator", "SetupSpec", "Dist")
+         "Marketing", "Chatbot", "Offer", "Promotion", "Browsing", "Catalogue", "Sku", "CatalogueGenerator", "SetupSpec", "Dist")
 TITLES = {"Scenario": "Top level", "Store": "Stores", "Warehouse": "Warehouse", "Replenishment": "Replenishment",
           "Supplier": "Supplier", "CallCentre": "Call centre", "Touchpoint": "Touchpoints", "Segment": "Segments",
           "Journey": "Segment journey", "Chain": "Journey chain", "Basket": "Segment basket",
           "Reaction": "Stockout reaction", "AfterSale": "After sale", "SegmentMarketing": "Segment marketing",
           "PriceReaction": "Price reaction", "Fulfilment": "Fulfilment", "Marketing": "Marketing",
-          "Chatbot": "Chatbot", "Offer": "Offers", "Promotion": "Promotions", "Catalogue": "Catalogue",
+          "Chatbot": "Chatbot", "Offer": "Offers", "Promotion": "Promotions",
+          "Browsing": "Visitors who do not buy", "Catalogue": "Catalogue",
           "Sku": "Catalogue SKUs", "CatalogueGenerator": "Catalogue generator", "SetupSpec": "Setups",
           "Dist": "Distributions"}
 DIST_PATH = "<distribution>"  # a distribution's fields, wherever one is used
@@ -217,12 +218,12 @@ def unit_text(name: str, info: FieldInfo) -> str:
     for suffix, unit in SUFFIX_UNITS:
         if name.endswith(suffix):
             return unit
+    if name.endswith("_per_day"):  # before "_day": a rate, not a day
+        return "units per day" if "units" in name else "per day"
     if name.endswith("_day"):
         return "day number"
     if "cost" in name:
         return "currency"
-    if name.endswith("_per_day"):
-        return "units per day" if "units" in name else "per day"
     if name.endswith("_units") or name in ("order_up_to", "reorder_point", "order_quantity"):
         return "units"
     if _is_prob(info):

@@ -160,9 +160,10 @@ def _kpi_cell(kpi: str) -> str:
 
 
 BREAKDOWN_KPIS = {
-    "store": ("orders", "stockout_rate", "on_shelf_availability", "store_service_level", "store_wait_mean_min",
-              "picks"),
-    "channel": ("journeys", "orders", "conversion_rate", "basket_value", "revenue", "stockout_rate"),
+    "store": ("orders", "footfall", "store_conversion_rate", "stockout_rate", "on_shelf_availability",
+              "store_service_level", "store_wait_mean_min", "picks"),
+    "channel": ("journeys", "orders", "conversion_rate", "session_conversion_rate", "checkout_abandon_rate",
+                "basket_value", "revenue", "stockout_rate"),
     "segment": ("journeys", "orders", "conversion_rate", "basket_units", "revenue", "multichannel_customer_share"),
 }
 

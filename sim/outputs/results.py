@@ -35,6 +35,8 @@ HEADLINE_KPIS = (
     "basket_value",
     "multichannel_basket_uplift",
     "conversion_rate",
+    "store_conversion_rate",
+    "session_conversion_rate",
     "stockout_rate",
     "fill_rate",
     "on_shelf_availability",

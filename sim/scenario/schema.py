@@ -671,6 +671,31 @@ class Marketing(Model):
         return v
 
 
+class Browsing(Model):
+    """Visitors who leave without buying: what a door counter and web analytics add to the customers set on
+    buying (each of whom is a journey). Counted per day, not simulated one by one: they take no staff, till,
+    stock or basket (a limit), and serve footfall and session conversion (`store_conversion_rate`,
+    `session_conversion_rate`)."""
+
+    store_visits_per_day: float = Field(
+        0.0, ge=0, le=1e8, description="people a day, over the whole chain, who enter a store and leave without "
+                                       "buying (the door counter's count beyond the journeys' visits), spread over "
+                                       "the stores by traffic_weight and over the days like the customers (weekly "
+                                       "profiles, promotions' traffic uplift); at most 1e8")
+    sessions_per_day: dict[str, float] = Field(
+        default_factory=dict, description="sessions a day on each digital selling touchpoint (touchpoints with "
+                                          "sells: true), by name, that end without an order, beyond the journeys' "
+                                          "own visits; missing touchpoints: 0; each at most 1e8")
+
+    @field_validator("sessions_per_day")
+    @classmethod
+    def _sessions(cls, v: dict[str, float]) -> dict[str, float]:
+        for name, x in v.items():
+            if not (isinstance(x, int | float) and math.isfinite(x) and 0 <= x <= 1e8):
+                raise ValueError(f"{name}: sessions a day must be a number from 0 to 1e8 (got {x!r})")
+        return v
+
+
 class EvidenceRange(Model):
     """A scenario's own plausible range for one parameter of the evidence register (a client's measurement, a
     study of its market), with its source: it replaces the register's range in assumption runs and cautions."""
@@ -718,6 +743,8 @@ class Scenario(Model):
     fulfilment: Fulfilment = Field(Fulfilment(), description="delivery, collection, returns and stock sync")
     setups: dict[str, SetupSpec] = Field(default_factory=dict, description="custom or adjusted setups")
     supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
+    browsing: Browsing = Field(Browsing(), description="visitors and sessions that end without a purchase "
+                                                       "(footfall and session conversion); none by default")
     evidence: dict[str, EvidenceRange] = Field(
         default_factory=dict, description="the scenario's own plausible ranges for parameters of the evidence "
                                           "register (docs/evidence-register.md), by path, each with its source")
@@ -747,6 +774,7 @@ class Scenario(Model):
         yield from self._return_problems()
         yield from self._category_problems()
         yield from self._marketing_problems()
+        yield from self._browsing_problems()
         register = [e.path for e in REGISTER]
         for path in self.evidence:
             if path not in register:
@@ -755,6 +783,16 @@ class Scenario(Model):
         for kpi in self.benchmark_exceptions:
             if kpi not in judged:
                 yield f"benchmark_exceptions.{kpi}: no benchmark of sector {self.sector!r} has this KPI; allowed: {judged}"
+
+    def _browsing_problems(self) -> Iterator[str]:
+        """Non-buying sessions only on digital selling touchpoints; non-buying store visitors only with stores."""
+        selling = [k for k, t in self.touchpoints.items() if t.sells]
+        for name in self.browsing.sessions_per_day:
+            if name not in selling:
+                yield (f"browsing.sessions_per_day.{name}: not a digital selling touchpoint (sells: true); "
+                       f"allowed: {selling}")
+        if self.browsing.store_visits_per_day > 0 and not self.stores:
+            yield "browsing.store_visits_per_day: the scenario has no stores; allowed: 0"
 
     def categories(self) -> list[str]:
         """The catalogue's category names, in first-seen order."""
