@@ -165,3 +165,49 @@ def test_costs_leave_the_scenario_hash_alone():
     b = scenario_from_dict(data)
     assert scenario_hash(a) == scenario_hash(b) and a.costs != b.costs
     assert math.isfinite(roi.roi_table(SUMMARY, 28, scenario=b)["cost_high"].max())
+
+
+# --------------------------------------------------------------------------------------------- command line
+SMALL = ["--set", "horizon_days=32", "--set", "customers_per_day=150", "--replications", "2", "--workers", "1",
+         "--no-progress"]
+
+
+@pytest.mark.parametrize(("content", "words"), [
+    ("costs:\n  oms: {systems: [oms], one_off: {per_store: {low: 9, high: 1}}, source: x, kind: assumption}\n",
+     "costs.oms.one_off.per_store: low must not exceed high"),
+    ("oms: {systems: [oms], running: {per_order: {high: lots}}, source: x, kind: assumption}\n",
+     "costs.oms.running.per_order.high: "),
+    ("oms: {low: 1, high: 2}\n", "costs: no cost range for crm, pim (needed by setup 'cross-channel')"),
+    ("oms: [\n", "--costs"),
+])
+def test_a_bad_costs_file_is_one_line_and_writes_nothing(tmp_path, capsys, content, words):
+    from sim.interfaces import cli
+
+    path = tmp_path / "costs.yaml"
+    path.write_text(content, encoding="utf-8")
+    out = tmp_path / "out"
+    assert cli.main(["compare", str(DEFAULT), *SMALL, "--out", str(out), "--costs", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert len(err.splitlines()) == 1 and err.startswith(f"omnisim: --costs {path}: ") and words in err, err
+    assert not out.exists()
+
+
+def test_compare_records_the_costs_and_the_report_reprices(tmp_path, capsys):
+    import json
+
+    from sim.interfaces import cli
+
+    out = tmp_path / "out"
+    assert cli.main(["compare", str(DEFAULT), *SMALL, "--out", str(out), "--costs", "small-firm"]) == 0
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["costs"] == roi.scenario_costs(costs=roi.SMALL_FIRM) and meta["stores"] == 10
+    assert meta["costs_from"].startswith("preset small-firm")
+    decision = json.loads((out / "decision.json").read_text())
+    omni = next(p for p in decision["payback"] if p["setup"] == "omnichannel")
+    assert (omni["cost_low"], omni["cost_high"]) == (100_000, 430_000)  # the studies' CRM + PIM + OMS
+    # the report prices the same folder with the scenario's own costs when asked: per store, change management ...
+    own = tmp_path / "own.yaml"
+    own.write_text(yaml.safe_dump({"costs": default_data()["costs"]}), encoding="utf-8")
+    assert cli.main(["report", str(out), "--costs", str(own)]) == 0
+    page = (out / "report.html").read_text()
+    assert "staff training" in page and "change management" in page and "own.yaml (--costs)" in page

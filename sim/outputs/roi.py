@@ -162,7 +162,7 @@ def check_costs(costs: Any) -> dict[str, dict[str, Any]]:
     Also takes the market studies' shape (:data:`DEFAULT_COSTS`: per system ``low``, ``high``, ``running_low``,
     ``running_high`` for the whole firm), as meta.json files of earlier versions hold it. The result is JSON data
     that this function takes back unchanged."""
-    from sim.scenario.schema import CostItem, cost_problems, format_error
+    from sim.scenario.schema import CostItem, format_error
 
     if not isinstance(costs, Mapping) or not costs:
         raise ValueError("costs: expected a mapping of items (name -> {label, systems, one_off, running, source, "
@@ -178,9 +178,8 @@ def check_costs(costs: Any) -> dict[str, dict[str, Any]]:
         checked = TypeAdapter(dict[str, CostItem]).validate_python(dict(costs))
     except ValidationError as exc:
         raise ValueError("; ".join(format_error({**e, "loc": ("costs", *e["loc"])}) for e in exc.errors())) from None
-    problems = [] if legacy else list(cost_problems(checked))
-    if problems:
-        raise ValueError("; ".join(problems))
+    # a table may leave out a system no setup compared needs (roi_table names one that is needed and missing); the
+    # scenario's own costs: section must price all three (sim.scenario.schema.cost_problems)
     return {k: {**v.model_dump(mode="json"), "label": v.label or k} for k, v in checked.items()}
 
 
@@ -377,6 +376,22 @@ def orders_per_year(summary: pd.DataFrame, horizon_days: float,
     ``days_per_year / horizon_days`` (empty when the summary has no ``orders`` rows)."""
     rows = summary[summary["kpi"] == "orders"]
     return {str(r.setup): float(r.mean) * days_per_year / horizon_days for r in rows.itertuples(index=False)}
+
+
+def check_priced(scenario: Any, setups: Sequence[str], costs: Any = None) -> None:
+    """Raise ``ValueError`` when the cost table (as :func:`roi_table` resolves it) leaves a system that a setup
+    needs beyond the first one's without a cost item: checked before any run."""
+    table = scenario_costs(scenario, costs)
+    have = set(systems_needed(_capabilities(setups[0], scenario)))
+    for setup in setups[1:]:
+        _priced(table, [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have], setup)
+
+
+def orders_by_setup(runs: pd.DataFrame) -> dict[str, float]:
+    """Setup -> its mean ``orders`` over the replications of a replicate table (``setup, replication, kpi, value``):
+    what :func:`payback_targets` prices per-order amounts on."""
+    rows = runs[runs["kpi"] == "orders"]
+    return {str(k): float(v) for k, v in rows.groupby("setup")["value"].mean().items()}
 
 
 def cost_table(
