@@ -52,6 +52,7 @@ from pydantic import TypeAdapter, ValidationError
 # one definition of the derived margins, in the experiments wing (analyses below the outputs read them): re-exported
 from sim.experiments.margins import DERIVED as DERIVED
 from sim.experiments.margins import derived_margin as derived_margin
+from sim.scenario.schema import CostItem, format_error
 from sim.scenario.setups import SETUPS, resolve
 from sim.scenario.userfiles import read_yaml
 
@@ -162,8 +163,6 @@ def check_costs(costs: Any) -> dict[str, dict[str, Any]]:
     Also takes the market studies' shape (:data:`DEFAULT_COSTS`: per system ``low``, ``high``, ``running_low``,
     ``running_high`` for the whole firm), as meta.json files of earlier versions hold it. The result is JSON data
     that this function takes back unchanged."""
-    from sim.scenario.schema import CostItem, format_error
-
     if not isinstance(costs, Mapping) or not costs:
         raise ValueError("costs: expected a mapping of items (name -> {label, systems, one_off, running, source, "
                          "kind})")
