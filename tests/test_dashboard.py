@@ -280,3 +280,37 @@ def test_a_run_with_assumption_runs_shows_the_behaviour_table(chromium, tmp_path
         assert row["verdict"] in flat
     assert "across behaviour" in flat and "noise" in flat
     assert len(images) >= 5, images  # the changes, the tornado, the payback, the KPIs, the differences, ...
+
+
+PAYBACK_ROWS = """(function () {
+  var t = window.__deep(document, 'table').filter(function (x) {
+    return x.textContent.indexOf('payback in months [interval]') >= 0; })[0];
+  if (!t) { return null; }
+  return Array.prototype.map.call(t.querySelectorAll('tbody tr'), function (r) {
+    return Array.prototype.map.call(r.querySelectorAll('td'), function (c) { return c.textContent.trim(); }); });
+})()"""
+
+
+def test_the_dashboards_payback_table_is_the_reports(chromium, server, tmp_path):  # noqa: F811
+    """The report's first screen and the dashboard's payback table, both rendered in Chromium, show the same
+    formatted strings (currency, months with their interval, 12-month ROI, running costs), priced with the
+    scenario's own costs for its 10 stores; a whole week measured, so that the payback has a yearly figure."""
+    query = "?scenario=default&days=7&customers=150&replications=2&workers=1"
+
+    async def drive() -> tuple[list, list, str]:
+        async with Browser(chromium, tmp_path / "profile") as page:
+            text = await run_small_comparison(page, server.url, query=query)
+            shown = await page.evaluate(PAYBACK_ROWS)
+            folders = sorted((Path(server.log).parent / "omnisim-dashboard").glob("*/run-*"),
+                             key=lambda p: p.stat().st_mtime)
+            await page.goto((folders[-1] / "report.html").as_uri())
+            return shown, await page.evaluate(PAYBACK_ROWS), text
+
+    shown, report, text = asyncio.run(drive())
+    assert shown and shown == report, (shown, report)
+    assert [r[0] for r in shown] == ["cross-channel", "omnichannel"]
+    for row in shown:
+        assert row[2].endswith(" €") and " € – " in row[2] and " € – " in row[3]  # one-off and running, in euros
+        assert "[" in row[5] or row[5] == "never"  # months with their interval
+        assert row[6].count("%") == 3  # the 12-month ROI with its interval
+    assert "staff training" in text and "Priced with the scenario's costs: section, for 10 stores" in text

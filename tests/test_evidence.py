@@ -37,6 +37,9 @@ BEHAVIOURAL = (
 # Every other probability of the schema, with why it is not in the register (no setup changes what it does).
 NOT_SETUP_BEHAVIOUR = {
     "evidence.*.low": "a scenario's own range for a register parameter, not a parameter itself",
+    "costs.*.share_of_systems.low": "a cost (change management's share of the project), not behaviour: the "
+                                    "costs: item carries its own source and kind",
+    "costs.*.share_of_systems.high": "the same cost range's upper end",
     "evidence.*.high": "as above",
     "segments.*.share": "the customer mix, the same in every setup",
     "stores.*.advice_prob": "store service, the same in every setup",

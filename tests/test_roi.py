@@ -46,8 +46,9 @@ def test_systems_needed_by_the_named_setups():
 
 def test_default_costs_carry_the_market_study_range():
     costs = roi.check_costs(roi.DEFAULT_COSTS)
-    assert (costs["oms"]["low"], costs["oms"]["high"]) == (50_000, 200_000)
-    assert all("002_19829b2ba6ddba5f.txt" in c["source"] and c["running_high"] > 0 for c in costs.values())
+    assert costs["oms"]["one_off"]["fixed"] == {"low": 50_000, "high": 200_000}
+    assert all("002_19829b2ba6ddba5f.txt" in c["source"] and c["running"]["per_year"]["high"] > 0
+               for c in costs.values())
     assert all("assumption" in costs[s]["source"] for s in ("crm", "pim"))
 
 
@@ -101,8 +102,10 @@ def test_bad_input_is_refused(tmp_path):
     path.write_text("oms: {low: 60000, high: 180000, source: vendor quote}\ncrm: {low: 1, high: 2}\n"
                     "pim: {low: 0, high: 0}\n", encoding="utf-8")
     loaded = roi.load_costs(path)
-    assert loaded["oms"] == {"label": "oms", "low": 60_000.0, "high": 180_000.0, "running_low": 0.0,
-                             "running_high": 0.0, "source": "vendor quote"}
+    assert loaded["oms"]["one_off"]["fixed"] == {"low": 60_000.0, "high": 180_000.0}
+    assert loaded["oms"]["running"]["per_year"] == {"low": 0.0, "high": 0.0}
+    assert (loaded["oms"]["systems"], loaded["oms"]["source"]) == (["oms"], "vendor quote")
+    assert roi.check_costs(loaded) == loaded  # the checked table is taken back unchanged (meta.json)
     table = roi_table(summary, 365, costs=loaded)
     assert (table.iloc[0]["cost_low"], table.iloc[0]["cost_high"]) == (60_001, 180_002)
     path.write_text("oms: {low: cheap, high: 2}\n", encoding="utf-8")

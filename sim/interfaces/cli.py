@@ -185,6 +185,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="also split each setup's change by capability (a waterfall: capabilities switched on one at "
                         "a time, each step a custom setup on the same customers): decomposition.csv, waterfall.png "
                         "and decomposition in decision.json; costs one more comparison per step")
+    p.add_argument("--costs", default=None, metavar="FILE|small-firm",
+                   help="the cost table of the payback: a YAML file holding a costs: section (or the bare mapping) of the "
+                        "scenario's shape (docs/scenario-reference.md, costs), or 'small-firm' for the market studies' "
+                        "table (whole-firm ranges whatever the number of stores); default: the scenario's own costs:, "
+                        "else small-firm. Recorded in meta.json")
     _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
@@ -262,6 +267,9 @@ def build_parser() -> argparse.ArgumentParser:
                                                           "RESULTS_DIR/report-point-N.html for a sweep's point)")
     p.add_argument("--point", type=_int_at_least(0), default=None, metavar="N",
                    help="for a sweep folder: the design point to report (points.csv lists them)")
+    p.add_argument("--costs", default=None, metavar="FILE|small-firm",
+                   help="price the payback with this cost table instead of the one meta.json records: a YAML file "
+                        "holding a costs: section (or the bare mapping), or 'small-firm'")
     return parser
 
 
@@ -461,22 +469,44 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
     _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
 
 
+def _costs(text: str | None) -> tuple[Any, str]:
+    """``--costs``: a preset name or a checked cost table read from a file, and where it came from; a bad file is
+    one line (exit 2) before anything is run or written."""
+    if text is None:
+        return None, ""
+    from sim.outputs.roi import COST_PRESETS, load_costs
+
+    if text in COST_PRESETS:
+        return text, f"preset {text} (--costs)"
+    try:
+        return load_costs(Path(text).expanduser()), f"{text} (--costs)"
+    except ValueError as exc:
+        raise UsageError(f"{PROG}: --costs {text}: {exc}") from None
+
+
 def cmd_compare(args: argparse.Namespace) -> int:
     """Replicate the setups, write summary.csv, runs.csv, kpis.png, differences.png; print a table and paths."""
     from sim.outputs.results import HEADLINE_KPIS, write_comparison
 
+    costs, costs_from = _costs(args.costs)
     out = _check_out(args.out, args.force)
     scenario = _load(args.file, args.overrides, args.preset)
 
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
     if len(setups) < 2:
         raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    from sim.outputs.roi import check_priced
+
+    try:
+        check_priced(scenario, setups, costs)
+    except ValueError as exc:
+        raise UsageError(f"{PROG}: {'--costs ' + args.costs + ': ' if args.costs else ''}{exc}") from None
     _guard(scenario, args.force)
 
     # full results (breakdowns and daily series too): what the report's mechanism charts and tables need
     results = replicate_results(scenario, setups, args.replications, args.seed, args.workers,
                                 progress=args.progress and sys.stderr.isatty(), scheduler=args.scheduler)
-    behaviour = _behaviour(args, scenario, setups) if args.assumptions else None
+    behaviour = _behaviour(args, scenario, setups, results, costs) if args.assumptions else None
     decomposition = None
     if args.decompose:
         from sim.experiments.decompose import decompose
@@ -488,7 +518,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     decision, summary, paths = write_comparison(scenario, results, out, replications=args.replications,
                                                 seed=args.seed, confidence=args.confidence, file=str(args.file),
                                                 overrides=args.overrides, note=_note, behaviour=behaviour,
-                                                decomposition=decomposition)
+                                                decomposition=decomposition, costs=costs, costs_from=costs_from)
     if args.json:
         from sim.outputs.results import decision_json
 
@@ -512,15 +542,21 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _behaviour(args: argparse.Namespace, scenario: Any, setups: Sequence[str]) -> Any:
+def _behaviour(args: argparse.Namespace, scenario: Any, setups: Sequence[str], results: Any = None,
+               costs: Any = None) -> Any:
     """The ``--assumptions N`` runs (:func:`sim.experiments.behaviour.compare_behaviour`), their break-evens aimed at
     a 12-month payback when the measured days are whole weeks (:func:`sim.outputs.roi.payback_targets`), at a zero
     operating-margin gain otherwise."""
     from sim.experiments.behaviour import compare_behaviour
-    from sim.outputs.roi import payback_targets
+    from sim.experiments.tables import kpi_table
+    from sim.outputs.roi import orders_by_setup, payback_targets
 
     measured = scenario.horizon_days - scenario.warmup_days
-    targets = payback_targets(scenario, setups, measured)
+    orders = orders_by_setup(kpi_table(results)) if results is not None else None
+    try:
+        targets = payback_targets(scenario, setups, measured, costs, orders=orders)
+    except ValueError as exc:
+        raise UsageError(f"{PROG}: --costs: {exc}") from None
     criterion = "payback within 12 months" if targets else "operating-margin gain of zero"
     store = None
     if args.assumptions_store is not None:
@@ -831,8 +867,13 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not (args.results / "summary.csv").is_file():
         raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
+    costs, costs_from = _costs(args.costs)
+    if costs is not None:
+        from sim.outputs.roi import scenario_costs
+
+        meta = {"costs": scenario_costs(None, costs), "costs_from": costs_from}
     try:
-        print(write_report(args.results, args.out, point=args.point))
+        print(write_report(args.results, args.out, point=args.point, meta=meta if costs is not None else None))
     except ReportError as exc:
         raise UsageError(f"{PROG}: {exc}") from None
     return EXIT_OK

@@ -38,10 +38,12 @@ import pandas as pd
 import panel as pn
 
 import sim
+from sim.core.kpis import SHARE
 from sim.experiments.batch import cpus
-from sim.outputs.decision import behaviour_table, fmt_parameter
+from sim.experiments.tables import kpi_table
+from sim.outputs.decision import behaviour_table, fmt_parameter, fmt_value, payback_table
 from sim.outputs.report import BREAKDOWN_KPIS
-from sim.outputs.roi import payback_targets
+from sim.outputs.roi import SMALL_FIRM, orders_by_setup, payback_targets, scenario_costs
 from sim.scenario.assumptions import Range, preset_names, ranges, with_preset, with_values
 from sim.scenario.evidence import values_at
 from sim.scenario.schema import read_yaml
@@ -188,6 +190,34 @@ def lever_scenario(data: dict[str, Any], scenario: Any, levers: Levers,
     return out, record
 
 
+OWN_COSTS = "the scenario's costs"
+
+
+def costs_text(scenario: Any, preset: str | None = None) -> str:
+    """The cost items a comparison of ``scenario`` is priced with (its ``costs:``, else the small-firm preset; or
+    ``preset``), one line each with its ranges and source, for the page: what the payback sets against the gain."""
+    items = scenario_costs(scenario, preset)
+    where = (f"preset {preset}" if preset else "the scenario's costs: section" if scenario.costs
+             else f"preset {SMALL_FIRM} (the scenario has no costs: section)")
+    n = len(scenario.stores)
+
+    def rng(r: dict[str, float], unit: str = "€") -> str:
+        return f"{fmt_value(r['low'], unit)}–{fmt_value(r['high'], unit)}"
+
+    lines = []
+    for it in items.values():
+        parts = [f"{label} {rng(it[k1][k2])}" for k1, k2, label in (
+            ("one_off", "fixed", "one-off"), ("one_off", "per_store", "one-off per store"),
+            ("running", "per_year", "a year"), ("running", "per_store_per_year", "a year per store"),
+            ("running", "per_order", "per order")) if it[k1][k2]["high"] > 0]
+        if it.get("share_of_systems"):
+            parts.append(f"{rng(it['share_of_systems'], SHARE)} of the systems' one-off")
+        systems = "any new system" if it["systems"] == "any" else ", ".join(it["systems"])
+        lines.append(f"- **{it['label']}** ({systems}): {'; '.join(parts) or 'nothing'}. *{it['kind']}*: "
+                     f"{it['source']}")
+    return f"Priced with {where}, for {n} stores:\n\n" + "\n".join(lines)
+
+
 # --------------------------------------------------------------------------------------------- runs
 @dataclass
 class Job:
@@ -211,19 +241,20 @@ class Job:
 
 
 def sample_behaviour(scenario: Any, setups: Sequence[str], n: int, replications: int, seed: int, workers: int,
-                     break_evens: int = DEFAULT_BREAK_EVENS) -> Any:
+                     break_evens: int = DEFAULT_BREAK_EVENS, costs: Any = None,
+                     orders: dict[str, float] | None = None) -> Any:
     """``omnisim compare --assumptions n``'s runs: :func:`sim.compare_behaviour` with its break-evens aimed at a
     12-month payback when the measured days are whole weeks, at a zero operating-margin gain otherwise."""
     measured = scenario.horizon_days - scenario.warmup_days
-    targets = payback_targets(scenario, list(setups), measured)
+    targets = payback_targets(scenario, list(setups), measured, costs, orders=orders)
     criterion = "payback within 12 months" if targets else "operating-margin gain of zero"
     return sim.compare_behaviour(scenario, list(setups), n, replications, seed, workers, targets=targets,
                                  criterion=criterion, break_evens=break_evens)
 
 
 def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed: int, workers: int,
-                   folder: Path, job: Job, overrides: Sequence[str] = (), break_evens: int = DEFAULT_BREAK_EVENS
-                   ) -> None:
+                   folder: Path, job: Job, overrides: Sequence[str] = (), break_evens: int = DEFAULT_BREAK_EVENS,
+                   costs: Any = None) -> None:
     """Run the comparison into ``folder`` (the ``omnisim compare --out`` folder, plus ``report.html``), recording
     progress and outcome in ``job``; with ``job.assumptions`` >= 2, also the behaviour runs
     (:func:`sample_behaviour`), written into the same folder. Meant for a background thread: it never raises."""
@@ -232,11 +263,14 @@ def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed
         behaviour = None
         if job.assumptions:
             job.sampling = True
-            behaviour = sample_behaviour(scenario, setups, job.assumptions, replications, seed, workers, break_evens)
+            orders = orders_by_setup(kpi_table(results))
+            behaviour = sample_behaviour(scenario, setups, job.assumptions, replications, seed, workers, break_evens,
+                                         costs, orders)
             job.sampling = False
         decision, summary, _ = sim.write_comparison(scenario, results, folder, replications=replications, seed=seed,
                                                 file=f"dashboard: {scenario.name}", overrides=overrides,
-                                                behaviour=behaviour)
+                                                behaviour=behaviour, costs=costs,
+                                                costs_from=f"preset {costs} (dashboard)" if costs else "")
         if decision.payback is not None and len(decision.payback):
             job.roi_png = sim.roi_chart_figure(decision.payback).png()
         job.report = sim.write_report(folder)
@@ -306,6 +340,8 @@ class Dashboard:
         self.customers = _widget(w.FloatInput, "Customers per day", value=None, start=10, step=100)
         self.seed = _widget(w.IntInput, "Seed", value=0, start=0)
         self.preset = _widget(w.Select, "Assumptions preset", options=[OWN_VALUES, *preset_names()], value=OWN_VALUES)
+        self.costs = _widget(w.Select, "Costs of the systems", options=[OWN_COSTS, SMALL_FIRM], value=OWN_COSTS)
+        self.costs_text = pn.pane.Markdown("", css_classes=["omnisim-costs"], margin=(-8, 10, 4, 10))
         self.behaviour = {path: _widget(w.FloatInput, caption, value=None, step=0.01)
                           for path, _, caption in BEHAVIOUR_LEVERS}
         self.evidence = {path: pn.pane.Markdown("", css_classes=["omnisim-evidence"], margin=(-12, 10, 4, 10))
@@ -322,6 +358,7 @@ class Dashboard:
         self.results = pn.Column(pn.pane.Markdown(INTRO), sizing_mode="stretch_width")
         self.scenario.param.watch(self._scenario_changed, "value")
         self.upload.param.watch(self._uploaded, "value")
+        self.costs.param.watch(self._scenario_changed, "value")
         self.run.on_click(self._start)
         self._scenario_changed()
         controls = pn.Column(
@@ -329,6 +366,7 @@ class Dashboard:
             pn.pane.Markdown("### Levers"), self.staff, self.stock, self.sync, self.reminders, self.chatbot,
             pn.pane.Markdown("### Behaviour (evidence register)", css_classes=["omnisim-behaviour-levers"]),
             self.preset, *[x for path, _, _ in BEHAVIOUR_LEVERS for x in (self.behaviour[path], self.evidence[path])],
+            pn.pane.Markdown("### Costs (payback)"), self.costs, self.costs_text,
             pn.pane.Markdown("### Runs"), self.replications, self.days, self.customers, self.seed, self.workers,
             self.assumptions, self.break_evens, self.run, self.progress, self.status, width=330)
         self.view = pn.Row(controls, pn.Column(self.messages, self.results, sizing_mode="stretch_width"),
@@ -345,7 +383,7 @@ class Dashboard:
                             (self.replications, "replications"), (self.days, "days"),
                             (self.customers, "customers"), (self.seed, "seed"), (self.workers, "workers"),
                             (self.setups, "setups"), (self.preset, "preset"), (self.assumptions, "assumptions"),
-                            (self.break_evens, "break_evens"),
+                            (self.break_evens, "break_evens"), (self.costs, "costs"),
                             *((self.behaviour[path], key) for path, key, _ in BEHAVIOUR_LEVERS)):
             loc.sync(widget, {"value": key})
 
@@ -387,6 +425,7 @@ class Dashboard:
             widget.step = max((rng.high - rng.low) / 50.0, 1e-4)
             widget.placeholder = f"as in the scenario ({scenario_value(scenario, path, rng.entry.unit)})"
             text.object = evidence_text(rng)
+        self.costs_text.object = costs_text(scenario, None if self.costs.value == OWN_COSTS else self.costs.value)
         self.status.object = f"**{scenario.name}**: {scenario.description.strip()}"
 
     def _uploaded(self, event: Any) -> None:
@@ -447,7 +486,8 @@ class Dashboard:
         job.thread = threading.Thread(target=run_comparison, name=f"omnisim-{self.session}-{self.runs}", daemon=True,
                                       args=(scenario, setups, reps, int(self.seed.value or 0),
                                             int(self.workers.value or 1), folder, job, record,
-                                            int(self.break_evens.value or 0)))
+                                            int(self.break_evens.value or 0),
+                                            None if self.costs.value == OWN_COSTS else self.costs.value))
         self.run.disabled = True
         self.progress.value, self.progress.max, self.progress.visible = 0, job.total, True
         then = f", then every setup on {assumptions} plausible behaviours" if assumptions else ""
@@ -498,9 +538,9 @@ class Dashboard:
             out += self._behaviour_panes(decision.behaviour, chart.get("tornado.png"))
         out.append(pn.pane.Markdown("## Payback"))
         if decision.payback is not None and len(decision.payback):
-            cols = [c for c in ("setup", "yearly_gain", "cost_low", "cost_high", "payback_months",
-                                "payback_months_low", "payback_months_high") if c in decision.payback.columns]
-            out.append(pn.pane.DataFrame(decision.payback[cols].round(1), index=False))
+            # the report's first-screen table, cell for cell (sim.outputs.decision.payback_table)
+            out.append(pn.pane.DataFrame(payback_table(decision.payback), index=False, escape=True,
+                                         css_classes=["omnisim-payback-table"]))
             if job.roi_png:
                 out.append(_png(job.roi_png, "payback"))
         else:

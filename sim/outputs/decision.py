@@ -156,6 +156,37 @@ def _payback_sentence(name: str, p: Any) -> str:
             f"[{_pct(p.roi_12m_low)}; {_pct(p.roi_12m_high)}].")
 
 
+PAYBACK_HEADERS = ("setup", "systems", "one-off cost", "running cost a year", "yearly margin gain [interval]",
+                   "payback in months [interval]", "12-month ROI [interval]")
+"""The headers of :func:`payback_table`, as the report's first screen and the dashboard show them."""
+
+
+def payback_table(payback: pd.DataFrame) -> pd.DataFrame:
+    """A :func:`sim.outputs.roi.roi_table` as people read it, one string per cell: the one-off and running cost
+    ranges in euros, the yearly operating-margin gain, the payback in months and the 12-month ROI, each with its
+    interval (cost range x the gain's confidence interval). The one formatting of the payback that the report and
+    the dashboard both show."""
+    def money_range(low: float, high: float) -> str:
+        return f"{fmt_value(low, '€')} – {fmt_value(high, '€')}"
+
+    rows = []
+    for p in payback.itertuples():
+        gain = f"{fmt_value(p.yearly_gain, '€')} [{fmt_value(p.yearly_gain_ci_low, '€')}; " \
+               f"{fmt_value(p.yearly_gain_ci_high, '€')}]"
+        if not p.whole_weeks:
+            months = roi_12m = "no yearly figure (measured days are not whole weeks)"
+            gain = "–"
+        else:
+            months = "never" if not math.isfinite(p.payback_months) else \
+                f"{fmt_number(p.payback_months, 2)} [{fmt_number(p.payback_months_low, 2)}; " \
+                f"{fmt_number(p.payback_months_high, 2)}]"
+            roi_12m = f"{_pct(p.roi_12m)} [{_pct(p.roi_12m_low)}; {_pct(p.roi_12m_high)}]"
+        systems = ", ".join(p.systems) if isinstance(p.systems, list | tuple) else str(p.systems)
+        rows.append([str(p.setup), systems, money_range(p.cost_low, p.cost_high),
+                     money_range(p.running_low, p.running_high), gain, months, roi_12m])
+    return pd.DataFrame(rows, columns=list(PAYBACK_HEADERS))
+
+
 def _precision(row: Any) -> str:
     unit = " %" if row.change_unit == "%" else " points"
     return "no interval" if not math.isfinite(row.half_width) else f"±{fmt_number(row.half_width, 2)}{unit}"
@@ -357,14 +388,16 @@ class DecisionSummary:
 
 def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_days: float | None = None,
                      runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None,
-                     behaviour: Mapping[str, Any] | None = None, assumptions: Any = None) -> DecisionSummary:
+                     behaviour: Mapping[str, Any] | None = None, assumptions: Any = None,
+                     stores: int | None = None) -> DecisionSummary:
     """The decision summary of a :func:`sim.experiments.analysis.summarise` table; with ``measured_days`` (days measured
     per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`.
     With the scenario (``scenario``, or its plain data as ``behaviour``), the cautions say that the intervals leave
     out how customers behave, and name the behavioural values set outside their evidence
     (:func:`behaviour_warnings`). With ``assumptions`` (a :class:`sim.experiments.behaviour.BehaviourResult`), the
     sentences open with the behaviour ranges (:func:`behaviour_sentences`) and the point-value sentences follow,
-    said to be so."""
+    said to be so. ``costs`` and ``stores`` (default: the scenario's) price the payback
+    (:func:`sim.outputs.roi.roi_table`)."""
     table = changes(summary)
     baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
     payback = None
@@ -374,7 +407,7 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
         # the CFO's margin (fulfilment, offers and returns out) when the replications are there to derive it
         margin = "operating_margin" if runs is not None else "gross_margin"
         payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
-                                margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+                                stores=stores, margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
     warnings = horizon_warnings(summary, measured_days)
     if behaviour is None and scenario is not None:
         behaviour = scenario.model_dump(mode="json")

@@ -209,9 +209,32 @@ def _glossary() -> str:
             f"<tbody>{''.join(rows)}</tbody></table>")
 
 
+def payback_caption(margin: str) -> str:
+    """What the payback figures are, said exactly: which margin gain, what is deducted, what the interval holds."""
+    what = ("the operating-margin gain (gross margin less the fulfilment costs, offers, margin of returned sales, "
+            "store staff minutes of picking and the carrying cost of the stock held, as the runs measured them)"
+            if margin == "operating_margin" else f"the {margin.replace('_', '-')} gain (the folder has no runs.csv "
+            "to derive the operating margin: fulfilment, offers, returns, staff and stock carrying costs not "
+            "deducted)")
+    return ("payback of the systems each setup needs that the baseline lacks: the one-off cost for this chain (fixed, "
+            f"per store, change management's share) against {what}, scaled from the measured days to a year, ramping "
+            "up linearly after go-live, less the running costs a year (licences, per store, per order) from go-live; "
+            "12-month ROI = (12 months' gain − running costs − one-off) / (one-off + 12 months' running costs); the "
+            "interval pairs the cost range with the ends of the gain's confidence interval (simulation noise, not the "
+            "uncertainty of behaviour or costs)")
+
+
+def _store_count(meta: Mapping[str, Any], scenario: Mapping[str, Any] | None) -> int | None:
+    """The number of stores the costs are priced for: meta.json's, else the folder's scenario's."""
+    if isinstance(meta.get("stores"), int):
+        return int(meta["stores"])
+    stores = (scenario or {}).get("stores")
+    return len(stores) if isinstance(stores, list) else None
+
+
 def _decision_section(decision: Any, chart_uri: str | None) -> str:
     """The first screen: the sentences, the headline changes chart, the changes table and the payback."""
-    from sim.outputs.decision import GAIN, LOSS, fmt_number, fmt_value
+    from sim.outputs.decision import GAIN, LOSS, payback_table
 
     items = "".join(f"<li>{html.escape(s)}</li>" for s in decision.sentences)
     table = decision.table()
@@ -232,19 +255,10 @@ def _decision_section(decision: Any, chart_uri: str | None) -> str:
                         f"and scores; interval at {level}; a verdict only where the interval excludes zero",
                         sortable=True))
     if decision.payback is not None and len(decision.payback):
-        p = decision.payback
-        months = [f"{fmt_number(r.payback_months, 2)} [{fmt_number(r.payback_months_low, 2)}; "
-                  f"{fmt_number(r.payback_months_high, 2)}]" if np.isfinite(r.payback_months) else "never"
-                  for r in p.itertuples()]
-        pay_rows = [[html.escape(r.setup), html.escape(", ".join(r.systems) if isinstance(r.systems, list | tuple)
-                                                       else str(r.systems)),
-                     f"{fmt_value(r.cost_low, '€')} – {fmt_value(r.cost_high, '€')}",
-                     html.escape(fmt_value(r.yearly_gain, "€")), html.escape(m)]
-                    for r, m in zip(p.itertuples(), months, strict=True)]
-        parts.append(_table(["setup", "systems", "one-off cost", "yearly margin gain", "payback (months)"],
-                            pay_rows, "payback-table", "payback of the capabilities each setup needs: one-off costs "
-                            "against the operating-margin gain scaled to a year, less the systems' running costs, "
-                            "ramping up after go-live"))
+        pay = payback_table(decision.payback)
+        pay_rows = [[html.escape(str(v)) for v in r] for r in pay.itertuples(index=False)]
+        parts.append(_table(list(pay.columns), pay_rows, "payback-table",
+                            payback_caption(str(decision.payback["margin_kpi"].iloc[0]))))
     return "".join(parts)
 
 
@@ -379,36 +393,43 @@ def _frame_table(frame: pd.DataFrame, table_id: str, caption: str) -> str:
 
 
 def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any],
-                 workdir: Path) -> tuple[str, list[tuple[str, str]]]:
+                 workdir: Path, scenario: Mapping[str, Any] | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Return the ROI section's HTML and its chart (path, caption) when the measured days are known."""
     days = meta.get("horizon_days")
     if days is None or "gross_margin" not in set(summary["kpi"]) or summary["setup"].nunique() < 2:
         return "", []
     from sim.outputs import roi
+    from sim.outputs.decision import fmt_value
 
     margin = "operating_margin" if runs is not None else "gross_margin"
-    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin,
+    stores = _store_count(meta, scenario)
+    table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin, stores=stores,
                           ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
     if not table["whole_weeks"].all():
         note = html.escape(str(table["note"].iloc[0]))
         return (f"<p class='note warning'>No return on investment: the {note}.</p>", [])
     chart = roi.roi_chart(table, workdir / "roi.png")
-    cols = ["setup", "systems", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
+    cols = ["setup", "systems", "items", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
             "yearly_gain_ci_low", "yearly_gain_ci_high", "payback_months", "payback_months_low",
             "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high"]
-    costs = roi.check_costs(meta.get("costs") or roi.DEFAULT_COSTS)
-    cost_rows = [[html.escape(k), html.escape(v["label"]), _num(v["low"]), _num(v["high"]), _num(v["running_low"]),
-                  _num(v["running_high"]), html.escape(v["source"])] for k, v in costs.items()]
-    what = "Operating-margin" if margin == "operating_margin" else "Gross-margin"
+    lines = roi.cost_table(summary, float(days), costs=meta.get("costs"), stores=stores)
+    euros = lambda low, high: html.escape(f"{fmt_value(low, '€')} – {fmt_value(high, '€')}")  # noqa: E731
+    cost_rows = [[html.escape(str(r.setup)), html.escape(str(r.item)), html.escape(str(r.label)),
+                  html.escape(str(r.systems)), euros(r.one_off_low, r.one_off_high),
+                  euros(r.running_low, r.running_high), html.escape(f"{r.source} ({r.kind})")]
+                 for r in lines.itertuples()]
+    where = str(meta.get("costs_from") or "the small-firm preset")  # the caption is escaped by _table
     body = (
-        f"<p class='note'>{what} gain against the baseline (after the fulfilment costs, offers and margin of "
-        f"returned sales the runs measured), scaled from the measured days to a year (365 / {_num(days)}), "
-        f"ramping up over {_num(roi.DEFAULT_RAMP_UP_MONTHS)} months after go-live, against implementation costs "
-        "(one-off, €) and running costs (€ a year from go-live). Payback in months; the interval pairs the cost "
-        "ranges with the ends of the gain's confidence interval.</p>"
-        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of 12 months' costs")
-        + _table(["system", "what", "low (€)", "high (€)", "running low (€/yr)", "running high (€/yr)", "source"],
-                 cost_rows, "costs-table", "cost ranges used (editable)")
+        f"<p class='note'>{html.escape(payback_caption(margin)[0].upper() + payback_caption(margin)[1:])}. The gain "
+        f"is scaled from the measured days to a year (365 / {_num(days)}) and ramps up over "
+        f"{_num(roi.DEFAULT_RAMP_UP_MONTHS)} months after go-live.</p>"
+        + _frame_table(table[cols], "roi-table", "€, € a year, months; roi_12m a share of the one-off cost plus 12 "
+                       "months' running costs")
+        + _table(["setup", "item", "what", "paid for", "one-off for this chain", "running a year for this chain",
+                  "source (kind of evidence)"], cost_rows, "costs-table",
+                 f"what each cost item costs this chain ({stores if stores is not None else 'unknown'} stores; per-order "
+                 f"amounts on each setup's orders scaled to a year); costs from {where}; change them in the "
+                 "scenario's costs: section or with omnisim compare --costs FILE")
     )
     return body, [(str(chart), "Return on investment: yearly margin gain against cost, and payback")]
 
@@ -480,7 +501,7 @@ def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[st
 
     level = meta.get("confidence") or infer_confidence(summary) or 0.95
     decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"),
-                                behaviour=scenario or None, assumptions=sampled)
+                                behaviour=scenario or None, assumptions=sampled, stores=_store_count(meta, scenario))
     chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
     return _decision_section(decision, _data_uri(chart) if chart else None)
 
@@ -586,12 +607,14 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
         summary, runs, point = _sweep_point(folder, summary, runs, info, point)
         default_name = f"report-point-{point}.html"
     scenario_text, scenario = _scenario_text(folder)
+    if info.get("costs") is None and isinstance(scenario.get("costs"), dict):  # e.g. a sweep folder's scenario
+        info["costs"], info["costs_from"] = scenario["costs"], info.get("costs_from") or "the scenario's costs"
     out = Path(out_html) if out_html is not None else folder / default_name
     out.parent.mkdir(parents=True, exist_ok=True)
     work = out.parent / f".report-{os.getpid()}-{uuid.uuid4().hex[:8]}"
     work.mkdir()
     try:
-        roi_html, roi_charts = _roi_section(summary, runs, info, work)
+        roi_html, roi_charts = _roi_section(summary, runs, info, work, scenario)
         sampled = None if sweep else _sampled(folder)
         decision_html = (_decision(summary, runs, info, work, scenario, sampled) + _behaviour_section(sampled, folder)
                          + _decomposition_section(folder, work))

@@ -21,7 +21,7 @@ import pandas as pd
 from sim._version import __version__
 from sim.experiments import analysis, sensitivity
 from sim.experiments.tables import breakdown_table, daily_table, kpi_table
-from sim.outputs import plots
+from sim.outputs import plots, roi
 from sim.outputs.decision import decision_summary
 from sim.scenario.schema import scenario_yaml
 
@@ -143,7 +143,7 @@ margin); decision.json gets its ``decomposition`` key."""
 def write_comparison(scenario: Any, results: Any, out: Path, *, replications: int, seed: int,
                      confidence: float = 0.95, file: str = "", overrides: Sequence[str] = (),
                      note: Callable[[str], None] = _ignore, behaviour: Any = None,
-                     decomposition: Any = None) -> tuple[Any, Any, list[Path]]:
+                     decomposition: Any = None, costs: Any = None, costs_from: str = "") -> tuple[Any, Any, list[Path]]:
     """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
     :func:`sim.experiments.replicate.replicate_results`, staged so it appears complete or not at all; return
     ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
@@ -151,7 +151,9 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
     same comparison: its table goes to ``behaviour.csv``, its tornado to ``tornado.png``, its intervals, ranking and
     break-evens into the decision (``decision.json``). ``decomposition``: a
     :class:`sim.experiments.decompose.Decomposition` of the same comparison, written as :data:`DECOMPOSITION_FILES`
-    and under ``decomposition`` in decision.json."""
+    and under ``decomposition`` in decision.json. ``costs``: the cost table of the payback (a table or a preset name,
+    :func:`sim.outputs.roi.scenario_costs`; default the scenario's ``costs:``, else the small-firm preset), recorded
+    checked in meta.json (``costs``, ``costs_from``: ``costs_from`` or where it came from; ``stores``)."""
     setups = list(dict.fromkeys(r.setup for r in results))
     runs = kpi_table(results)
     summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)
@@ -162,7 +164,12 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
             "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
     if behaviour is not None:
         meta["assumptions"] = behaviour.n
-    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario, assumptions=behaviour)
+    meta["costs_from"] = costs_from or (f"preset {costs}" if isinstance(costs, str) else "given" if costs is not None
+                                        else "the scenario's costs" if scenario.costs else f"preset {roi.SMALL_FIRM}")
+    meta["costs"] = roi.scenario_costs(scenario, costs)
+    meta["stores"] = len(scenario.stores)
+    decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario, costs=meta["costs"],
+                                assumptions=behaviour)
     with staged_output(out) as tmp:
         summary.to_csv(tmp / names[0], index=False)
         runs.to_csv(tmp / names[1], index=False)

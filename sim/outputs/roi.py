@@ -47,10 +47,12 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from pydantic import TypeAdapter, ValidationError
 
 # one definition of the derived margins, in the experiments wing (analyses below the outputs read them): re-exported
 from sim.experiments.margins import DERIVED as DERIVED
 from sim.experiments.margins import derived_margin as derived_margin
+from sim.scenario.schema import CostItem, format_error
 from sim.scenario.setups import SETUPS, resolve
 from sim.scenario.userfiles import read_yaml
 
@@ -73,6 +75,7 @@ DEFAULT_COSTS: dict[str, dict[str, Any]] = {
         "running_low": 30_000.0 * RUNNING_SHARE[0], "running_high": 150_000.0 * RUNNING_SHARE[1],
         "source": "implementation: 002_19829b2ba6ddba5f.txt (CRM 30-150 kEUR, 15-25 % ROI in 12 months); running: "
                   "assumption, 15-25 % of it a year",
+        "kind": "market-study claim",
     },
     "pim": {
         "label": "product information management",
@@ -80,6 +83,7 @@ DEFAULT_COSTS: dict[str, dict[str, Any]] = {
         "running_low": 20_000.0 * RUNNING_SHARE[0], "running_high": 80_000.0 * RUNNING_SHARE[1],
         "source": "implementation: 002_19829b2ba6ddba5f.txt (PIM 20-80 kEUR, 10-20 % ROI in 12 months); running: "
                   "assumption, 15-25 % of it a year",
+        "kind": "market-study claim",
     },
     "oms": {
         "label": "order management system",
@@ -87,6 +91,7 @@ DEFAULT_COSTS: dict[str, dict[str, Any]] = {
         "running_low": 50_000.0 * RUNNING_SHARE[0], "running_high": 200_000.0 * RUNNING_SHARE[1],
         "source": "implementation: 002_19829b2ba6ddba5f.txt (OMS 50-200 kEUR, 20-35 % ROI in 12 months); running: "
                   "assumption, 15-25 % of it a year",
+        "kind": "market-study claim",
     },
 }
 """System -> one-off implementation cost range (``low``, ``high``) and yearly running cost range (``running_low``,
@@ -101,7 +106,7 @@ SYSTEM_NEEDS: dict[str, Callable[[Any], bool]] = {
 """System -> test on a setup's capability switches (:class:`sim.scenario.setups.Capabilities`): does it need the system?"""
 
 ROI_COLUMNS = (
-    "setup", "baseline", "systems", "cost_low", "cost_high", "running_low", "running_high", "ramp_up_months",
+    "setup", "baseline", "systems", "items", "cost_low", "cost_high", "running_low", "running_high", "ramp_up_months",
     "margin_kpi", "measured_days", "whole_weeks", "note", "n_pairs",
     "gain", "gain_ci_low", "gain_ci_high", "yearly_gain", "yearly_gain_ci_low", "yearly_gain_ci_high",
     "payback_months", "payback_months_low", "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high",
@@ -109,55 +114,138 @@ ROI_COLUMNS = (
 
 
 # --------------------------------------------------------------------------------------------- costs
-def check_costs(costs: Mapping[str, Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
-    """Return ``costs`` as a plain dict after checking each entry; raise ``ValueError`` naming every problem.
+SMALL_FIRM = "small-firm"
+COST_PRESETS: dict[str, Mapping[str, Mapping[str, Any]]] = {SMALL_FIRM: DEFAULT_COSTS}
+"""Named cost tables: ``small-firm`` is the market studies' table (:data:`DEFAULT_COSTS`: one-off and running
+ranges for the whole firm, whatever its number of stores), used when a scenario has no ``costs:`` section."""
 
-    Each system needs ``low`` and ``high`` (euros, 0 <= low <= high); ``running_low`` and ``running_high`` (euros a
-    year, default 0), ``label`` and ``source`` are optional.
-    """
-    if not isinstance(costs, Mapping):
-        raise ValueError("costs: expected a mapping system -> {low, high, label, source}")
-    problems, out = [], {}
-    for name, entry in costs.items():
-        if not isinstance(entry, Mapping):
-            problems.append(f"costs.{name}: expected a mapping with low and high (euros)")
-            continue
-        try:
-            low, high = float(entry["low"]), float(entry["high"])
-        except (KeyError, TypeError, ValueError):
-            problems.append(f"costs.{name}: low and high must both be numbers (euros)")
-            continue
-        if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high < low:
-            problems.append(f"costs.{name}: need 0 <= low <= high (got low={low:g}, high={high:g})")
-            continue
-        try:
-            r_low, r_high = float(entry.get("running_low", 0.0)), float(entry.get("running_high", 0.0))
-        except (TypeError, ValueError):
-            problems.append(f"costs.{name}: running_low and running_high must be numbers (euros a year)")
-            continue
-        if not (math.isfinite(r_low) and math.isfinite(r_high)) or r_low < 0 or r_high < r_low:
-            problems.append(f"costs.{name}: need 0 <= running_low <= running_high (got {r_low:g}, {r_high:g})")
-            continue
-        unknown = sorted(set(entry) - {"label", "low", "high", "running_low", "running_high", "source"})
-        if unknown:
-            problems.append(f"costs.{name}.{unknown[0]}: unknown field; allowed: low, high, running_low, "
-                            "running_high, label, source")
-            continue
-        out[str(name)] = {"label": str(entry.get("label", name)), "low": low, "high": high,
-                          "running_low": r_low, "running_high": r_high, "source": str(entry.get("source", ""))}
-    if problems:
-        raise ValueError("; ".join(problems))
-    return out
+_LEGACY = {"label", "low", "high", "running_low", "running_high", "source", "kind"}
+_RANGE = {"low": 0.0, "high": 0.0}
+
+
+def _legacy_item(name: str, entry: Mapping[str, Any], problems: list[str]) -> dict[str, Any] | None:
+    """A system's entry of the studies' shape (``low``, ``high``, ``running_low``, ``running_high``) as an item of the
+    scenario's shape: paid for that system, a fixed one-off and a running amount a year."""
+    try:
+        low, high = float(entry["low"]), float(entry["high"])
+    except (KeyError, TypeError, ValueError):
+        problems.append(f"costs.{name}: low and high must both be numbers (euros)")
+        return None
+    if not (math.isfinite(low) and math.isfinite(high)) or low < 0 or high < low:
+        problems.append(f"costs.{name}: need 0 <= low <= high (got low={low:g}, high={high:g})")
+        return None
+    try:
+        r_low, r_high = float(entry.get("running_low", 0.0)), float(entry.get("running_high", 0.0))
+    except (TypeError, ValueError):
+        problems.append(f"costs.{name}: running_low and running_high must be numbers (euros a year)")
+        return None
+    if not (math.isfinite(r_low) and math.isfinite(r_high)) or r_low < 0 or r_high < r_low:
+        problems.append(f"costs.{name}: need 0 <= running_low <= running_high (got {r_low:g}, {r_high:g})")
+        return None
+    unknown = sorted(set(entry) - _LEGACY)
+    if unknown:
+        problems.append(f"costs.{name}.{unknown[0]}: unknown field; allowed: low, high, running_low, "
+                        "running_high, label, source, kind")
+        return None
+    return {"label": str(entry.get("label", name)), "systems": [str(name)],
+            "one_off": {"fixed": {"low": low, "high": high}, "per_store": dict(_RANGE)}, "share_of_systems": None,
+            "running": {"per_year": {"low": r_low, "high": r_high}, "per_store_per_year": dict(_RANGE),
+                        "per_order": dict(_RANGE)},
+            "source": str(entry.get("source") or "(no source given)"), "kind": str(entry.get("kind", "assumption"))}
+
+
+def check_costs(costs: Any) -> dict[str, dict[str, Any]]:
+    """Return a cost table as plain items of the scenario's ``costs:`` shape (:class:`sim.scenario.schema.CostItem`:
+    ``label``, ``systems``, ``one_off: {fixed, per_store}``, ``share_of_systems``, ``running: {per_year,
+    per_store_per_year, per_order}``, each amount ``{low, high}`` in euros, ``source``, ``kind``), checked; raise
+    ``ValueError`` naming every problem by its field path (``costs.oms.one_off.per_store.low: ...``).
+
+    Also takes the market studies' shape (:data:`DEFAULT_COSTS`: per system ``low``, ``high``, ``running_low``,
+    ``running_high`` for the whole firm), as meta.json files of earlier versions hold it. The result is JSON data
+    that this function takes back unchanged."""
+    if not isinstance(costs, Mapping) or not costs:
+        raise ValueError("costs: expected a mapping of items (name -> {label, systems, one_off, running, source, "
+                         "kind})")
+    legacy = all(isinstance(e, Mapping) and "systems" not in e and ("low" in e or "high" in e)
+                 for e in costs.values())
+    problems: list[str] = []
+    if legacy:  # the studies' shape: one entry per system, which may leave a system out
+        costs = {str(k): _legacy_item(str(k), v, problems) for k, v in costs.items()}
+        if problems:
+            raise ValueError("; ".join(problems))
+    try:
+        checked = TypeAdapter(dict[str, CostItem]).validate_python(dict(costs))
+    except ValidationError as exc:
+        raise ValueError("; ".join(format_error({**e, "loc": ("costs", *e["loc"])}) for e in exc.errors())) from None
+    # a table may leave out a system no setup compared needs (roi_table names one that is needed and missing); the
+    # scenario's own costs: section must price all three (sim.scenario.schema.cost_problems)
+    return {k: {**v.model_dump(mode="json"), "label": v.label or k} for k, v in checked.items()}
 
 
 def load_costs(path: str | Path) -> dict[str, dict[str, Any]]:
-    """Read a cost table from YAML (``system: {low: 50000, high: 200000, label: ..., source: ...}``), checked."""
+    """Read a cost table from YAML: a ``costs:`` section (as in a scenario) or the bare mapping of items, in the
+    scenario's shape or the studies' one (:func:`check_costs`), checked."""
 
     def error(lines: list[str]) -> ValueError:
         return ValueError("; ".join(lines))
 
     data = read_yaml(path, "costs", error)  # the shared reader of user files: size cap, UTF-8, bounded YAML
+    if isinstance(data, Mapping) and set(data) == {"costs"}:
+        data = data["costs"]
     return check_costs(data if data is not None else {})
+
+
+def scenario_costs(scenario: Any = None, costs: Any = None) -> dict[str, dict[str, Any]]:
+    """The cost table to use: ``costs`` when given (a table, or a preset name of :data:`COST_PRESETS`), else the
+    scenario's ``costs:`` section when it has one, else the studies' small-firm table; checked."""
+    if isinstance(costs, str):
+        if costs not in COST_PRESETS:
+            raise ValueError(f"costs: unknown preset {costs!r}; allowed: {', '.join(COST_PRESETS)}")
+        costs = COST_PRESETS[costs]
+    if costs is None and scenario is not None and getattr(scenario, "costs", None):
+        costs = {k: v.model_dump(mode="json") for k, v in scenario.costs.items()}
+    return check_costs(DEFAULT_COSTS if costs is None else costs)
+
+
+def _mid(r: Mapping[str, float]) -> float:
+    return (r["low"] + r["high"]) / 2.0
+
+
+def cost_lines(costs: Mapping[str, Mapping[str, Any]], systems: Sequence[str], stores: int | None = None,
+               orders_per_year: float | None = None) -> list[dict[str, Any]]:
+    """What each item of a checked cost table (:func:`check_costs`) costs this chain for a setup that adopts
+    ``systems``: one row per item paid (an item is paid when it names one of ``systems``, or names ``any`` and
+    ``systems`` is not empty), with ``one_off_low``/``_high`` (fixed + per store x ``stores`` + its share of the
+    other items' one-off) and ``running_low``/``_high`` (euros a year: per year + per store x ``stores`` + per order
+    x ``orders_per_year``), ``label``, ``source`` and ``kind``. Raises ``ValueError`` when an item paid has per-store
+    or per-order amounts and the number of stores or orders is unknown."""
+    chosen = set(systems)
+    rows: list[dict[str, Any]] = []
+    for name, item in costs.items():
+        paid = bool(chosen) if item["systems"] == "any" else bool(chosen & set(item["systems"]))
+        if not paid:
+            continue
+        one, run = item["one_off"], item["running"]
+        if (one["per_store"]["high"] > 0 or run["per_store_per_year"]["high"] > 0) and stores is None:
+            raise ValueError(f"costs.{name}: per-store amounts need the number of stores (pass scenario= or stores=)")
+        if run["per_order"]["high"] > 0 and (orders_per_year is None or not math.isfinite(orders_per_year)):
+            raise ValueError(f"costs.{name}: per-order amounts need the setup's orders (the summary's 'orders' KPI)")
+        n, orders = float(stores or 0), float(orders_per_year or 0.0)
+        row = {"item": name, "label": item["label"], "systems": item["systems"] if item["systems"] == "any"
+               else ", ".join(item["systems"]), "source": item["source"], "kind": item["kind"],
+               "share_low": 0.0, "share_high": 0.0}
+        for end in ("low", "high"):
+            row[f"one_off_{end}"] = one["fixed"][end] + one["per_store"][end] * n
+            row[f"running_{end}"] = (run["per_year"][end] + run["per_store_per_year"][end] * n
+                                     + run["per_order"][end] * orders)
+            if item.get("share_of_systems"):
+                row[f"share_{end}"] = float(item["share_of_systems"][end])
+        rows.append(row)
+    for end in ("low", "high"):  # change management: a share of what the other items cost one-off
+        base = sum(r[f"one_off_{end}"] for r in rows if r["share_high"] == 0)
+        for r in rows:
+            r[f"one_off_{end}"] += r[f"share_{end}"] * base
+    return rows
 
 
 def systems_needed(capabilities: Any) -> list[str]:
@@ -235,19 +323,20 @@ def _roi(cost: float, yearly_gain: float, running: float = 0.0, ramp: float = 0.
     return (_gain_12m(yearly_gain, ramp) - spent) / spent
 
 
-def _row(r: Any, baseline: str, systems: list[str], costs: Mapping[str, Mapping[str, Any]], margin: str,
+def _row(r: Any, baseline: str, systems: list[str], lines: list[dict[str, Any]], margin: str,
          horizon_days: float, days_per_year: float, ramp: float, whole: bool) -> dict[str, Any]:
     scale = days_per_year / horizon_days if whole else math.nan
-    low = sum(costs[s]["low"] for s in systems)
-    high = sum(costs[s]["high"] for s in systems)
-    r_low = sum(costs[s].get("running_low", 0.0) for s in systems)
-    r_high = sum(costs[s].get("running_high", 0.0) for s in systems)
+    low = sum(line["one_off_low"] for line in lines)
+    high = sum(line["one_off_high"] for line in lines)
+    r_low = sum(line["running_low"] for line in lines)
+    r_high = sum(line["running_high"] for line in lines)
     mid, r_mid = (low + high) / 2.0, (r_low + r_high) / 2.0
     gain, g_lo, g_hi = (float(r.diff) * scale, float(r.diff_ci_low) * scale, float(r.diff_ci_high) * scale)
     note = "" if whole else (f"{horizon_days:g} measured days are not whole weeks: not scaled to a year "
                              "(measure 7, 14, 28 ... days)")
     return {
         "setup": r.setup, "baseline": baseline, "systems": ", ".join(systems) or "none",
+        "items": ", ".join(line["item"] for line in lines) or "none",
         "cost_low": low, "cost_high": high, "running_low": r_low, "running_high": r_high, "ramp_up_months": ramp,
         "margin_kpi": margin, "measured_days": float(horizon_days), "whole_weeks": whole, "note": note,
         "n_pairs": int(r.n_pairs), "gain": float(r.diff), "gain_ci_low": float(r.diff_ci_low),
@@ -267,14 +356,87 @@ def whole_weeks(days: float) -> bool:
     return days >= 7 and abs(days / 7.0 - round(days / 7.0)) < 1e-9
 
 
+def _stores(scenario: Any, stores: int | None) -> int | None:
+    if stores is not None:
+        return int(stores)
+    return len(scenario.stores) if scenario is not None and hasattr(scenario, "stores") else None
+
+
+def _priced(table: Mapping[str, Mapping[str, Any]], systems: Sequence[str], setup: str) -> None:
+    covered = {s for item in table.values() if item["systems"] != "any" for s in item["systems"]}
+    missing = [s for s in systems if s not in covered]
+    if missing:
+        raise ValueError(f"costs: no cost range for {', '.join(missing)} (needed by setup {setup!r})")
+
+
+def orders_per_year(summary: pd.DataFrame, horizon_days: float,
+                    days_per_year: float = DAYS_PER_YEAR) -> dict[str, float]:
+    """Setup -> its orders scaled to a year: the summary's ``orders`` mean over the measured days x
+    ``days_per_year / horizon_days`` (empty when the summary has no ``orders`` rows)."""
+    rows = summary[summary["kpi"] == "orders"]
+    return {str(r.setup): float(r.mean) * days_per_year / horizon_days for r in rows.itertuples(index=False)}
+
+
+def check_priced(scenario: Any, setups: Sequence[str], costs: Any = None) -> None:
+    """Raise ``ValueError`` when the cost table (as :func:`roi_table` resolves it) leaves a system that a setup
+    needs beyond the first one's without a cost item: checked before any run."""
+    table = scenario_costs(scenario, costs)
+    have = set(systems_needed(_capabilities(setups[0], scenario)))
+    for setup in setups[1:]:
+        _priced(table, [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have], setup)
+
+
+def orders_by_setup(runs: pd.DataFrame) -> dict[str, float]:
+    """Setup -> its mean ``orders`` over the replications of a replicate table (``setup, replication, kpi, value``):
+    what :func:`payback_targets` prices per-order amounts on."""
+    rows = runs[runs["kpi"] == "orders"]
+    return {str(k): float(v) for k, v in rows.groupby("setup")["value"].mean().items()}
+
+
+def cost_table(
+    summary: pd.DataFrame,
+    horizon_days: float,
+    costs: Any = None,
+    baseline: str | None = None,
+    *,
+    scenario: Any = None,
+    stores: int | None = None,
+    days_per_year: float = DAYS_PER_YEAR,
+) -> pd.DataFrame:
+    """What each cost item costs this chain, per setup against the baseline (the summary's own unless given):
+    one row per setup and item paid (:func:`cost_lines`), the per-order amounts priced on the setup's orders scaled
+    to a year. ``costs``: a table or a preset name (default: the scenario's ``costs:``, else the small-firm table);
+    ``stores``: the number of stores (default: the scenario's). The rows :func:`roi_table` adds up."""
+    table = scenario_costs(scenario, costs)
+    base = baseline or (str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any()
+                        else str(summary["setup"].iloc[0]))
+    have = set(systems_needed(_capabilities(base, scenario)))
+    orders = orders_per_year(summary, horizon_days, days_per_year)
+    n = _stores(scenario, stores)
+    out = []
+    for setup in dict.fromkeys(summary["setup"]):
+        if setup == base:
+            continue
+        systems = [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have]
+        _priced(table, systems, setup)
+        out += [{"setup": setup, "baseline": base, **line}
+                for line in cost_lines(table, systems, n, orders.get(setup))]
+    return pd.DataFrame(out, columns=["setup", "baseline", *COST_LINE_COLUMNS])
+
+
+COST_LINE_COLUMNS = ("item", "label", "systems", "one_off_low", "one_off_high", "running_low", "running_high",
+                     "share_low", "share_high", "source", "kind")
+
+
 def roi_table(
     summary: pd.DataFrame,
     horizon_days: float,
-    costs: Mapping[str, Mapping[str, Any]] | None = None,
+    costs: Any = None,
     baseline: str | None = None,
     *,
     runs: pd.DataFrame | None = None,
     scenario: Any = None,
+    stores: int | None = None,
     margin: str = "gross_margin",
     confidence: float = 0.95,
     days_per_year: float = DAYS_PER_YEAR,
@@ -285,15 +447,20 @@ def roi_table(
 
     ``summary``: a :func:`sim.experiments.replicate.compare` table (paired differences with their interval).
     ``horizon_days``: the measured days it covers (horizon minus warm-up); gains are scaled by
-    ``days_per_year / horizon_days``. ``costs``: system -> {low, high} in euros (default :data:`DEFAULT_COSTS`).
+    ``days_per_year / horizon_days``. ``costs``: a cost table (:func:`check_costs`: the scenario's ``costs:`` shape
+    or the studies' one) or a preset name of :data:`COST_PRESETS`; default the scenario's ``costs:`` section, else
+    the small-firm table :data:`DEFAULT_COSTS`. Each setup pays the items of the systems it needs that the baseline
+    lacks (:func:`cost_lines`): fixed and per-store amounts (``stores``, default the scenario's number of stores),
+    per-order amounts on the setup's ``orders`` (the summary's mean, scaled to a year), and shares of the other
+    items' one-off cost; ``items`` names them, :func:`cost_table` lists them.
     ``baseline``: the setup whose systems the retailer already has; default the summary's own baseline (another
     one needs ``runs``, the replicate table, to pair again). ``margin``: the KPI whose paired difference is the
     gain: ``gross_margin`` (revenue − cost of goods), or, from ``runs``, ``net_margin`` (gross margin − fulfilment
     cost) or ``operating_margin`` (:func:`derived_margin`: also offers, the margin of returned
-    sales and the priced staff minutes of picking).
+    sales, the priced staff minutes of picking and the carrying cost of stock).
     ``scenario`` resolves custom setups' capability switches. ``ramp_up_months``: the gain grows linearly to its
     simulated level over these months after go-live (:data:`DEFAULT_RAMP_UP_MONTHS` in the decision summary);
-    running costs (``running_low``/``running_high`` of the cost table, euros a year) accrue from go-live.
+    running costs (euros a year) accrue from go-live and are deducted from the gain.
     ``require_whole_weeks``: measured days that are not whole weeks give no yearly figure (NaN, a ``note``).
 
     Units: costs and gains in euros (``gain*`` over the measured days, ``yearly_gain*`` per year), payback in
@@ -307,17 +474,18 @@ def roi_table(
     if not (math.isfinite(ramp_up_months) and ramp_up_months >= 0):
         raise ValueError(f"ramp_up_months must be a number of months >= 0 (got {ramp_up_months!r})")
     whole = whole_weeks(horizon_days) or not require_whole_weeks
-    table = check_costs(DEFAULT_COSTS if costs is None else costs)
+    table = scenario_costs(scenario, costs)
     rows = _margin_summary(summary, runs, margin, baseline, confidence)
     base = str(rows["baseline"].iloc[0])
     have = set(systems_needed(_capabilities(base, scenario)))
+    orders = orders_per_year(summary, horizon_days, days_per_year)
+    n = _stores(scenario, stores)
     out = []
     for r in rows[rows["setup"] != base].itertuples(index=False):
         systems = [s for s in systems_needed(_capabilities(r.setup, scenario)) if s not in have]
-        missing = [s for s in systems if s not in table]
-        if missing:
-            raise ValueError(f"costs: no cost range for {', '.join(missing)} (needed by setup {r.setup!r})")
-        out.append(_row(r, base, systems, table, margin, horizon_days, days_per_year, ramp_up_months, whole))
+        _priced(table, systems, r.setup)
+        lines = cost_lines(table, systems, n, orders.get(str(r.setup)))
+        out.append(_row(r, base, systems, lines, margin, horizon_days, days_per_year, ramp_up_months, whole))
     return pd.DataFrame(out, columns=list(ROI_COLUMNS))
 
 
@@ -335,26 +503,33 @@ def gain_for_payback(cost: float, running: float = 0.0, ramp: float = 0.0, month
     return g * MONTHS_PER_YEAR
 
 
-def payback_targets(scenario: Any, setups: Sequence[str], measured_days: float,
-                    costs: Mapping[str, Mapping[str, Any]] | None = None, months: float = MONTHS_PER_YEAR,
-                    ramp_up_months: float = DEFAULT_RAMP_UP_MONTHS,
-                    days_per_year: float = DAYS_PER_YEAR) -> dict[str, float]:
-    """Per setup after the first (the baseline): the margin gain over ``measured_days`` at which its systems (the
-    middle of their cost ranges, as :func:`roi_table`'s central payback) pay back in exactly ``months``: the
-    target of the behaviour break-evens (:func:`sim.experiments.behaviour.compare_behaviour`). Empty when the
-    measured days are not whole weeks (no yearly figure)."""
+def payback_targets(scenario: Any, setups: Sequence[str], measured_days: float, costs: Any = None,
+                    months: float = MONTHS_PER_YEAR, ramp_up_months: float = DEFAULT_RAMP_UP_MONTHS,
+                    days_per_year: float = DAYS_PER_YEAR, orders: Mapping[str, float] | None = None,
+                    stores: int | None = None) -> dict[str, float]:
+    """Per setup after the first (the baseline): the margin gain over ``measured_days`` at which its cost items (the
+    middle of their ranges, as :func:`roi_table`'s central payback; the same table: ``costs``, else the scenario's,
+    else the small-firm one) pay back in exactly ``months``: the target of the behaviour break-evens
+    (:func:`sim.experiments.behaviour.compare_behaviour`). ``orders``: setup -> its mean orders over the measured
+    days (needed when an item is priced per order). Empty when the measured days are not whole weeks (no yearly
+    figure)."""
     if not whole_weeks(measured_days):
         return {}
-    table = check_costs(DEFAULT_COSTS if costs is None else costs)
+    table = scenario_costs(scenario, costs)
     have = set(systems_needed(_capabilities(setups[0], scenario)))
+    n = _stores(scenario, stores)
     out = {}
     for setup in setups[1:]:
-        systems = [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have and s in table]
-        cost = sum((table[s]["low"] + table[s]["high"]) / 2.0 for s in systems)
-        running = sum((table[s].get("running_low", 0.0) + table[s].get("running_high", 0.0)) / 2.0 for s in systems)
+        systems = [s for s in systems_needed(_capabilities(setup, scenario)) if s not in have]
+        yearly_orders = None if orders is None or setup not in orders else \
+            float(orders[setup]) * days_per_year / measured_days
+        lines = cost_lines(table, systems, n, yearly_orders)
+        cost = sum((line["one_off_low"] + line["one_off_high"]) / 2.0 for line in lines)
+        running = sum((line["running_low"] + line["running_high"]) / 2.0 for line in lines)
         yearly = gain_for_payback(cost, running, ramp_up_months, months)
         out[setup] = yearly * measured_days / days_per_year
     return out
+
 
 # --------------------------------------------------------------------------------------------- chart
 def _bounded(values: Sequence[float] | np.ndarray, cap: float) -> np.ndarray:

@@ -712,6 +712,84 @@ class EvidenceRange(Model):
         return self
 
 
+# --------------------------------------------------------------------------------------------- costs
+COST_SYSTEMS = ("crm", "pim", "oms")
+"""The IT systems a setup's capabilities need (sim/outputs/roi.py SYSTEM_NEEDS says which switch needs which)."""
+
+
+class CostRange(Model):
+    """A range of euros, ``{low, high}``; a plain number is a range of one value."""
+
+    low: float = Field(0.0, ge=0, le=BIG, description="lowest plausible amount, euros; at most 1e9")
+    high: float = Field(0.0, ge=0, le=BIG, description="highest plausible amount, euros; at most 1e9")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _plain_number(cls, v: Any) -> Any:
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            return {"low": v, "high": v}
+        return v
+
+    @model_validator(mode="after")
+    def _order(self) -> CostRange:
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high (got {self.low:g} and {self.high:g})")
+        return self
+
+
+class ShareRange(Model):
+    """A range of shares of the systems' one-off cost, ``{low, high}`` in 0-1."""
+
+    low: Prob = Field(description="lowest plausible share (0 to 1)")
+    high: Prob = Field(description="highest plausible share (0 to 1)")
+
+    @model_validator(mode="after")
+    def _order(self) -> ShareRange:
+        if self.low > self.high:
+            raise ValueError(f"low must not exceed high (got {self.low:g} and {self.high:g})")
+        return self
+
+
+class OneOffCost(Model):
+    fixed: CostRange = Field(CostRange(), description="one-off amount for the whole chain, euros")
+    per_store: CostRange = Field(CostRange(), description="one-off amount per store (devices, training), euros")
+
+
+class RunningCost(Model):
+    per_year: CostRange = Field(CostRange(), description="running amount a year for the whole chain (licences, "
+                                                         "hosting, upkeep), euros")
+    per_store_per_year: CostRange = Field(CostRange(), description="running amount a year per store, euros")
+    per_order: CostRange = Field(CostRange(), description="running amount per order of the setup (all channels; "
+                                                          "transaction fees), euros")
+
+
+class CostItem(Model):
+    """One cost of adopting a setup's systems: paid when the setup needs one of ``systems`` that its baseline lacks
+    (``any``: whenever it needs at least one, e.g. change management and training). Costs are not simulated: they
+    are set against the margin gain in the payback (sim/outputs/roi.py)."""
+
+    label: str = Field("", description="what the item is, for people (default: its name)")
+    systems: list[str] | Literal["any"] = Field(
+        description=f"systems whose adoption pays this item: a list of {', '.join(COST_SYSTEMS)}, or 'any' (paid "
+                    "whenever the setup needs at least one new system)")
+    one_off: OneOffCost = Field(OneOffCost(), description="one-off costs at go-live")
+    share_of_systems: ShareRange | None = Field(
+        None, description="one-off amount as a share of the one-off cost of the other items paid (change management: "
+                          "about 10 % of the project); null = none")
+    running: RunningCost = Field(RunningCost(), description="running costs from go-live")
+    source: str = Field(min_length=1, description="where the figures come from (every number has its evidence)")
+    kind: Literal[KINDS] = Field(description=f"the kind of evidence; one of: {', '.join(KINDS)}")  # type: ignore[valid-type]
+
+    @field_validator("systems", mode="before")
+    @classmethod
+    def _systems(cls, v: Any) -> Any:
+        if v == "any":
+            return v
+        if not isinstance(v, list) or not v or any(s not in COST_SYSTEMS for s in v):
+            raise ValueError(f"expected 'any' or a non-empty list of {', '.join(COST_SYSTEMS)}")
+        return v
+
+
 class Scenario(Model):
     name: str = Field(description="the scenario's name, shown in reports")
     description: str = Field("", description="free text for readers")
@@ -748,6 +826,11 @@ class Scenario(Model):
     evidence: dict[str, EvidenceRange] = Field(
         default_factory=dict, description="the scenario's own plausible ranges for parameters of the evidence "
                                           "register (docs/evidence-register.md), by path, each with its source")
+    costs: dict[str, CostItem] | None = Field(
+        None, max_length=1000, description="what adopting the setups' systems costs this chain, by item name "
+                                           "(one-off, running, per store, per order; ranges with their source); null "
+                                           "= the market studies' small-firm table (sim/outputs/roi.py); not "
+                                           "simulated, set against the margin gain in the payback")
 
     @field_validator("weekly_profile")
     @classmethod
@@ -783,6 +866,7 @@ class Scenario(Model):
         for kpi in self.benchmark_exceptions:
             if kpi not in judged:
                 yield f"benchmark_exceptions.{kpi}: no benchmark of sector {self.sector!r} has this KPI; allowed: {judged}"
+        yield from cost_problems(self.costs)
 
     def _browsing_problems(self) -> Iterator[str]:
         """Non-buying sessions only on digital selling touchpoints; non-buying store visitors only with stores."""
@@ -903,6 +987,17 @@ def _chain_problems(where: str, chain: Chain, research: set[str]) -> Iterator[st
         yield f"{where}.transitions.{tp}: journeys from here never reach 'decide' or 'drop'"
 
 
+def cost_problems(costs: Mapping[str, CostItem] | None, where: str = "costs") -> Iterator[str]:
+    """A cost table must price every system (an item for each of crm, pim, oms; 0 when it costs nothing)."""
+    if not costs:
+        return
+    priced = {s for item in costs.values() if item.systems != "any" for s in item.systems}
+    for system in COST_SYSTEMS:
+        if system not in priced:
+            yield (f"{where}: no item is paid for {system}; give every system of {', '.join(COST_SYSTEMS)} an item "
+                   "(a range of 0 when it costs this chain nothing)")
+
+
 # --------------------------------------------------------------------------------------------- loading
 _BOUND_WORDS = {"less_than_equal": "must be at most", "less_than": "must be below",
                 "greater_than_equal": "must be at least", "greater_than": "must be above"}
@@ -1009,7 +1104,8 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """Content hash of a validated scenario (sha256 of its canonical JSON), 16 hex digits."""
-    blob = json.dumps(scenario.model_dump(mode="json"), sort_keys=True).encode()
+    """Content hash of a validated scenario (sha256 of its canonical JSON, its ``costs`` left out), 16 hex digits."""
+    # costs are not simulated: editing them keeps the runs a results store holds for the scenario
+    blob = json.dumps(scenario.model_dump(mode="json", exclude={"costs"}), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
