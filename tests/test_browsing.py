@@ -14,6 +14,7 @@ from sim.core.customers import DAY_MIN
 from sim.core.kpis import breakdown, compute_kpis
 from sim.core.ledger import Leave
 from sim.core.model import World, measured_window, simulate
+from sim.scenario.evidence import by_path
 
 from .helpers import DEFAULT, problems
 
@@ -133,8 +134,8 @@ def test_daily_counts_add_up_to_the_window_and_a_cut_day_is_split(horizon, warmu
 
 
 def test_checkout_abandonment_is_the_segments_chance_where_every_checkout_faces_it():
-    """Multichannel sends no reminder, so every online checkout faces cart_abandon_prob (0.15 in every
-    segment of the default) once: the rate is within 4.5 binomial standard deviations of it, and each
+    """Multichannel sends no reminder, so every online checkout faces cart_abandon_prob (the register's default
+    in every segment of the default) once: the rate is within 4.5 binomial standard deviations of it, and each
     abandoned checkout is a customer who left for that reason."""
     sc = short(horizon_days=4, customers_per_day=2000)
     w = World(sc, "multichannel", np.random.SeedSequence(8))
@@ -142,8 +143,9 @@ def test_checkout_abandonment_is_the_segments_chance_where_every_checkout_faces_
     win, minutes, figures = measured_window(w)
     rate = compute_kpis(win, minutes, figures, ["checkout_abandon_rate"])["checkout_abandon_rate"]
     n = sum(win.checkouts_ch)
-    assert {s.marketing.cart_abandon_prob for s in sc.segments} == {0.15}
-    assert n > 1000 and abs(rate - 0.15) < 4.5 * math.sqrt(0.15 * 0.85 / n)
+    (p,) = {s.marketing.cart_abandon_prob for s in sc.segments}
+    assert p == by_path()["segments.*.marketing.cart_abandon_prob"].default
+    assert n > 1000 and abs(rate - p) < 4.5 * math.sqrt(p * (1 - p) / n)
     assert sum(win.checkouts_abandoned_ch) == win.left[Leave.CART_ABANDONED]
 
 

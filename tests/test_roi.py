@@ -188,10 +188,11 @@ def test_a_horizon_that_is_not_whole_weeks_gives_no_yearly_figure(real_compare):
 @pytest.mark.slow
 def test_default_scenario_payback_and_roi_with_their_intervals():
     """The default scenario, a full week measured after its warm-up: payback and 12-month ROI net of running costs
-    and the measured operating costs, with a 6-month ramp-up, each with its interval. The studies' 20-35 % ROI is not
-    reached from the mechanisms: the simulated chain turns over about 100 M€ a year and omnichannel's basket
-    uplift (the studies' own +15-35 %) is worth tens of M€ against a 100-450 k€ project (README, "Payback").
-    This test pins that gap, so a model change that closes it makes the README's explanation be revisited."""
+    and the measured operating costs, with a 6-month ramp-up, each with its interval. Since the chain is the size
+    it claims (about 19 M€ a year) and its costs scale with its stores and orders (issue 25), the studies' 20-35 %
+    12-month ROI lies inside the default's interval, which is wide: the cost ranges span a factor of 6. Before,
+    a 100 M€ chain against a small firm's costs put even the interval's low end above the studies' range
+    (README, "Payback"). This test pins that, so a model change that moves it makes the README be revisited."""
     scenario = load_scenario(DEFAULT, {"horizon_days": load_scenario(DEFAULT).warmup_days + 7})
     summary, runs = compare_runs(scenario, ["multichannel", "omnichannel"], replications=2, seed=0, workers=1)
     table = roi.roi_table(summary, 7, runs=runs, margin="operating_margin", scenario=scenario,
@@ -199,10 +200,11 @@ def test_default_scenario_payback_and_roi_with_their_intervals():
     row = table.iloc[0]
     assert row["whole_weeks"] and row["systems"] == "crm, pim, oms" and row["running_high"] > row["running_low"] > 0
     assert row["yearly_gain_ci_low"] <= row["yearly_gain"] <= row["yearly_gain_ci_high"]
-    assert row["payback_months_low"] <= row["payback_months"] <= row["payback_months_high"] < 12
+    assert row["payback_months_low"] <= row["payback_months"] < 12 < row["payback_months_high"]
     assert row["roi_12m_low"] <= row["roi_12m"] <= row["roi_12m_high"]
     assert row["payback_months_low"] > 0  # the ramp-up and the running costs delay it: never the 0.5 months of old
-    assert row["roi_12m_low"] > roi.MARKET_ROI_12M[1]  # the documented gap to the studies' range
+    assert row["roi_12m_low"] < roi.MARKET_ROI_12M[0] < roi.MARKET_ROI_12M[1] < row["roi_12m_high"]
+    assert "store_devices" in row["items"] and "training" in row["items"]  # costs that scale with the stores
 
 
 # --------------------------------------------------------------------------------------------- staff minutes
@@ -214,7 +216,7 @@ def test_staff_cost_is_the_picking_minutes_of_a_real_run_priced_by_the_hour():
     once, so each store's picking minutes are exactly 7 × its picks, and the staff cost is minutes × rate / 60."""
     import sim
 
-    sc = load_scenario(SMALL, {"horizon_days": 14, "stores.0.open_hour": 0, "stores.0.close_hour": 24,
+    sc = load_scenario(SMALL, {"horizon_days": 21, "stores.0.open_hour": 0, "stores.0.close_hour": 24,
                                "stores.0.staff": None, "fulfilment.pick_time_min": 7,
                                "fulfilment.staff_cost_per_hour": 30})
     r = sim.run(sc, "omnichannel", seed=3)
