@@ -52,8 +52,11 @@ CITIES = [
     ("sete", 43.40, 3.69, "town"), ("gap", 44.56, 6.08, "town"), ("frejus", 43.43, 6.74, "town"),
     ("lens", 50.43, 2.83, "town"),
 ]
-# store size per tier: the default's flagship, mid and small stores (traffic weight, floor staff, tills)
-TIERS = {"metro": (1.6, 5, 4), "large": (1.0, 4, 3), "town": (0.6, 3, 2)}
+# store size per tier: the default's flagship, mid and small stores (traffic weight, floor staff, tills), in a
+# national chain's larger format: sales area in m2, so that each sells ~4,700 EUR per m2 a year as the default's do
+TIERS = {"metro": (1.6, 5, 4, 2000), "large": (1.0, 4, 3, 1300), "town": (0.6, 3, 2, 800)}
+SCALE = 42000 / 1300  # the national chain's journeys a day over the default's: browsing scales with it
+AGENTS = 130  # a call centre 32 times the default's load: fitted to the 80/20 target (omnisim check-plausibility)
 WAREHOUSE = (47.95, 1.88)  # Saran, the Orleans logistics hub north of the Loire: the centre of France's parcels
 ORIGIN = (46.5, 2.35)      # projection centre: metropolitan France
 
@@ -69,10 +72,10 @@ def stores() -> str:
     """Every city's store after the first, which is the default's anchor store (its flagship)."""
     out = []
     for city, lat, lon, tier in CITIES[1:]:
-        weight, staff, tills = TIERS[tier]
+        weight, staff, tills, area = TIERS[tier]
         x, y = km(lat, lon)
-        out.append(f"  - {{<<: *store, name: {city}, traffic_weight: {weight}, staff: {staff}, tills: {tills}, "
-                   f"x_km: {x}, y_km: {y}}}")
+        out.append(f"  - {{<<: *store, name: {city}, traffic_weight: {weight}, area_m2: {area}, staff: {staff}, "
+                   f"tills: {tills}, x_km: {x}, y_km: {y}}}")
     return "\n".join(out)
 
 
@@ -81,8 +84,9 @@ HEADER = """\
 # cities, 2,000 SKUs, one warehouse, a year. WRITTEN by `python scenarios/build_national_chain.py` from
 # default.yaml: everything but the network and the scale is the default's, its comments included. Store
 # coordinates: city centres (WGS84, 0.01 degree) projected to km; store size by the city's INSEE population tier
-# (the default's flagship, mid and small stores). The scale issue's measurement case (issue 13): 42,000 journeys
-# a day, ~420 per store (the default's 6,000 over 10 stores, fewer per store in smaller towns).
+# (the default's flagship, mid and small stores, in a national chain's larger format: 800-2,000 m2). The scale
+# issue's measurement case (issue 13): 42,000 journeys a day, ~420 per store, ~310 tickets (issue 25 kept the
+# workload and made the stores the size that sells it: ~4,700 EUR per m2 a year, as the default's).
 """
 
 
@@ -108,10 +112,26 @@ def build() -> str:
     text = re.sub(r"^warmup_days: .*$", own.get("warmup_days", "warmup_days: 14                  # two weekly stock "
                   "cycles and the first returns settle first (omnisim check-plausibility's warm-up)"), text, count=1,
                   flags=re.M)
-    text = re.sub(r"^customers_per_day: .*$", "customers_per_day: 42000        # ~420 journeys per store and day "
-                  "over 100 stores", text, count=1, flags=re.M)
-    text = re.sub(r"^    n_skus: .*$", "    n_skus: 2000                 # a national range: the default's season "
-                  "times the depth of a large chain", text, count=1, flags=re.M)
+    text = re.sub(r"^customers_per_day: .*(?:\n {20,}#.*)*", "customers_per_day: 42000        # ~420 journeys per store "
+                  "and day over 100 stores: ~310 tickets, ~4,700 EUR per m2 a year (fashion benchmarks, "
+                  "sim/scenario/benchmarks.py)", text, count=1, flags=re.M)
+    text = re.sub(r"^    area_m2: 450 .*$", f"    area_m2: {TIERS['metro'][3]}                # the metro tier's format",
+                  text, count=1, flags=re.M)
+    text = re.sub(r"^      presentation_units: 6 .*(?:\n {20,}#.*)*",
+                  "      presentation_units: 30     # a large store's deeper size run of every line (floor and "
+                  "stockroom): with 2,000\n                                 # SKUs it turns its stock ~5 times a "
+                  "year, as the default's stores (fashion 2-6, benchmarks.py)", text, count=1, flags=re.M)
+    text = re.sub(r"^      order_up_to_days: 9 ", "      order_up_to_days: 7 ", text, count=1, flags=re.M)  # the
+    # national stores' hits run short as the default's do (on-shelf availability ~0.93; 9 days over a deeper size
+    # run gave 0.97)
+    text = re.sub(r"^  store_visits_per_day: (\d+)$",
+                  lambda m: f"  store_visits_per_day: {round(int(m.group(1)) * SCALE, -2):.0f}       # the default's "
+                  "per journey", text, count=1, flags=re.M)
+    text = re.sub(r"^  sessions_per_day: \{(.*)\}$", lambda m: "  sessions_per_day: {" + ", ".join(
+        f"{k}: {round(int(v) * SCALE, -2):.0f}" for k, v in (kv.split(": ") for kv in m.group(1).split(", "))) + "}",
+                  text, count=1, flags=re.M)
+    text = re.sub(r"^    n_skus: .*$", "    n_skus: 2000                 # the measurement case of issue 13 (the default counts "
+                  "3,000 sizes; 2,000 keeps the workload)", text, count=1, flags=re.M)
     first = text.index("  - {<<: *store")
     end = text.index("\n\n", first)
     text = text[:first] + stores() + text[end:]
@@ -120,8 +140,8 @@ def build() -> str:
     x, y = km(*WAREHOUSE)
     text = re.sub(r"^warehouse:\n", f"warehouse:\n  x_km: {x}                     # Saran (Orleans logistics hub)\n"
                   f"  y_km: {y}\n", text, count=1, flags=re.M)
-    text = re.sub(r"^  agents: \d+(.*)$", r"  agents: 140                    # the default's 20 per 6,000 journeys "
-                  r"a day, times 7", text, count=1, flags=re.M)
+    text = re.sub(r"^  agents: \d+(.*)$", f"  agents: {AGENTS}                    # sized for the 80/20 target at this scale: a pooled "
+                  "centre needs fewer agents a call than the default's 6", text, count=1, flags=re.M)
     return text
 
 

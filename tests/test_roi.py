@@ -216,7 +216,7 @@ def test_staff_cost_is_the_picking_minutes_of_a_real_run_priced_by_the_hour():
     once, so each store's picking minutes are exactly 7 × its picks, and the staff cost is minutes × rate / 60."""
     import sim
 
-    sc = load_scenario(SMALL, {"horizon_days": 21, "stores.0.open_hour": 0, "stores.0.close_hour": 24,
+    sc = load_scenario(SMALL, {"horizon_days": 14, "customers_per_day": 110, "stores.0.open_hour": 0, "stores.0.close_hour": 24,
                                "stores.0.staff": None, "fulfilment.pick_time_min": 7,
                                "fulfilment.staff_cost_per_hour": 30})
     r = sim.run(sc, "omnichannel", seed=3)
