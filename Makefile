@@ -27,9 +27,9 @@ demo: $(BIN)/.installed
 
 # the default across plausible behaviour (README, the report's screenshot): 16 sets of behaviour drawn from the
 # evidence register's ranges, the break-evens of the top two parameters, the waterfall by capability; four
-# replications of two measured weeks each: about 42 CPU-minutes, half an hour on 2 cores
+# replications of the default's four measured weeks each
 behaviour: $(BIN)/.installed
-	$(BIN)/omnisim compare scenarios/default.yaml --set horizon_days=39 --replications 4 --assumptions 16 \
+	$(BIN)/omnisim compare scenarios/default.yaml --replications 4 --assumptions 16 \
 		--break-evens 2 --decompose --out $(BEHAVIOUR_OUT) --force
 
 test: $(BIN)/.installed

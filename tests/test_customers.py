@@ -228,7 +228,8 @@ def test_price_sensitivity_promotions_and_weekly_profiles():
     assert 2.2 < ratio[3] < 2.8 and 2.2 < ratio[4] < 2.8 and 0.9 < ratio[0] < 1.1
     sundays = sim.run(sim.load_scenario(DEFAULT, {**base, "segments.0.weekly_profile": [0, 0, 0, 0, 0, 0, 1]}),
                       "multichannel", seed=2)
-    seg0 = [sim.load_scenario(DEFAULT).segments[0].share * 6000 * w for w in (0.85, 0.85, 0.95, 0.95, 1.1, 1.5)]
+    default = sim.load_scenario(DEFAULT)
+    seg0 = [default.segments[0].share * default.customers_per_day * w for w in default.weekly_profile[:6]]
     assert all(s < p - 0.5 * x for s, p, x in zip(sundays.daily["customers"][:6], plain.daily["customers"][:6],
                                                    seg0, strict=True))
 
