@@ -4,12 +4,15 @@ runs under common random numbers, the problem lines of a bad scenario."""
 from __future__ import annotations
 
 import copy
+import math
 
 import numpy as np
+import pandas as pd
 import pytest
 import yaml
 
 import sim
+from sim.experiments.analysis import SUMMARY_COLUMNS
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
 from .reference import ROOT
@@ -88,3 +91,13 @@ def last_line(text: str) -> str:
     """The last non-blank line of a program's output, for one-line failure messages."""
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1] if lines else "no output"
+
+
+def summary_of(diffs: dict[str, tuple[float, float, float]], kpi: str = "gross_margin") -> pd.DataFrame:
+    """A compare summary whose paired differences (mean, CI low, CI high) against multichannel are given."""
+    rows = [{"setup": "multichannel", "kpi": kpi, "n": 5, "mean": 1e5, "diff": 0.0, "diff_ci_low": math.nan,
+             "diff_ci_high": math.nan, "n_pairs": 5, "baseline": "multichannel"}]
+    for setup, (d, lo, hi) in diffs.items():
+        rows.append({"setup": setup, "kpi": kpi, "n": 5, "mean": 1e5 + d, "diff": d, "diff_ci_low": lo,
+                     "diff_ci_high": hi, "n_pairs": 5, "baseline": "multichannel"})
+    return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))

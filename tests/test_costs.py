@@ -12,22 +12,15 @@ import pandas as pd
 import pytest
 import yaml
 
-from sim.experiments.analysis import SUMMARY_COLUMNS
 from sim.outputs import roi
 from sim.scenario.schema import ScenarioError, scenario_from_dict
+
+from .helpers import summary_of
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 
 
-def summary_of(diffs: dict[str, tuple[float, float, float]], kpi: str = "gross_margin") -> pd.DataFrame:
-    """A compare summary whose paired differences (mean, CI low, CI high) against multichannel are given."""
-    rows = [{"setup": "multichannel", "kpi": kpi, "n": 5, "mean": 1e5, "diff": 0.0, "diff_ci_low": math.nan,
-             "diff_ci_high": math.nan, "n_pairs": 5, "baseline": "multichannel"}]
-    for setup, (d, lo, hi) in diffs.items():
-        rows.append({"setup": setup, "kpi": kpi, "n": 5, "mean": 1e5 + d, "diff": d, "diff_ci_low": lo,
-                     "diff_ci_high": hi, "n_pairs": 5, "baseline": "multichannel"})
-    return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
 
 
 def default_data() -> dict:

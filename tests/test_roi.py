@@ -11,11 +11,12 @@ import pandas as pd
 import pytest
 from matplotlib import image
 
-from sim.experiments.analysis import SUMMARY_COLUMNS
 from sim.experiments.replicate import compare_runs
 from sim.outputs import roi
 from sim.scenario.schema import load_scenario
 from sim.scenario.setups import SETUP_NAMES, SETUPS
+
+from .helpers import summary_of
 
 # the hand-made cases below scale days that are not whole weeks on purpose (the arithmetic is the point)
 roi_table = functools.partial(roi.roi_table, require_whole_weeks=False)
@@ -28,14 +29,6 @@ COSTS = {
 }
 
 
-def summary_of(diffs: dict[str, tuple[float, float, float]], kpi: str = "gross_margin") -> pd.DataFrame:
-    """A compare summary whose paired differences (mean, CI low, CI high) against multichannel are given."""
-    rows = [{"setup": "multichannel", "kpi": kpi, "n": 5, "mean": 1e5, "diff": 0.0, "diff_ci_low": math.nan,
-             "diff_ci_high": math.nan, "n_pairs": 5, "baseline": "multichannel"}]
-    for setup, (d, lo, hi) in diffs.items():
-        rows.append({"setup": setup, "kpi": kpi, "n": 5, "mean": 1e5 + d, "diff": d, "diff_ci_low": lo,
-                     "diff_ci_high": hi, "n_pairs": 5, "baseline": "multichannel"})
-    return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
 
 
 def test_systems_needed_by_the_named_setups():
