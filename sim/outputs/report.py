@@ -220,8 +220,8 @@ def payback_caption(margin: str) -> str:
             f"per store, change management's share) against {what}, scaled from the measured days to a year, ramping "
             "up linearly after go-live, less the running costs a year (licences, per store, per order) from go-live; "
             "12-month ROI = (12 months' gain − running costs − one-off) / (one-off + 12 months' running costs); the "
-            "interval pairs the cost range with the ends of the gain's confidence interval (simulation noise, not the "
-            "uncertainty of behaviour or costs)")
+            "interval pairs the ends of the cost range with the ends of the gain's confidence interval (the gain's "
+            "simulation noise: how customers behave is not in it)")
 
 
 def _store_count(meta: Mapping[str, Any], scenario: Mapping[str, Any] | None) -> int | None:
