@@ -407,7 +407,8 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
         # the CFO's margin (fulfilment, offers and returns out) when the replications are there to derive it
         margin = "operating_margin" if runs is not None else "gross_margin"
         payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
-                                stores=stores, margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+                                stores=stores, margin=margin, confidence=confidence,
+                                ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
     warnings = horizon_warnings(summary, measured_days)
     if behaviour is None and scenario is not None:
         behaviour = scenario.model_dump(mode="json")
