@@ -5,12 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+import sim
 import sim.experiments.sweep as sweep_module
 from sim.experiments import analysis
 from sim.experiments.designs import Design, Experiment, ExperimentError, Factor, experiment_from_dict
@@ -21,6 +25,8 @@ from sim.outputs import roi
 from sim.outputs.decision import decision_summary
 from sim.outputs.report import _sweep_point
 from sim.outputs.results import SWEEP_PAYBACK, sweep_payback, write_sweep
+from sim.scenario import channel_mix
+from sim.scenario.schema import ScenarioError, load_scenario, scenario_from_dict, scenario_hash, scenario_yaml
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -197,3 +203,104 @@ def test_a_sweep_folder_of_before_the_rename_still_gives_its_days():
         info = {key: {"0": 7, "1": 14}, "experiment": "old"}
         _sweep_point(Path("."), summary, None, info, 1)
         assert info["horizon_days"] == 14 and key not in info
+
+
+# --------------------------------------------------------------------------------------------- channel mix
+def _mix_scenario(target=None, **more):
+    overrides = {**WEEK, "horizon_days": 2, "customers_per_day": 400, **more}
+    if target is not None:
+        overrides["channel_mix.online_share"] = target
+    return load_scenario(DEFAULT, overrides)
+
+
+@pytest.mark.parametrize("target", [0.0, 0.05, 0.301, 0.62, 1.0])
+def test_the_channel_mix_lever_hits_its_target_exactly(target):
+    base, moved = _mix_scenario(), _mix_scenario(target)
+    assert channel_mix.expected_online_share(moved.segments) == pytest.approx(target, abs=1e-12)
+    assert sum(channel_mix.order_mix(moved.segments).values()) == pytest.approx(1.0, abs=1e-12)
+    for old, new in zip(base.segments, moved.segments, strict=True):
+        assert new.journey == old.journey and new.share == old.share  # touchpoint mixes and shares untouched
+        online = [c for c in old.channels if c != "store"]
+        o_old, o_new = channel_mix.online_of(old.channels), channel_mix.online_of(new.channels)
+        if 0 < o_new:  # the online channels keep their relative weights
+            assert [new.channels[c] / o_new for c in online] == pytest.approx([old.channels[c] / o_old
+                                                                               for c in online], rel=1e-12)
+        assert new.channels["store"] == pytest.approx(1.0 - o_new, abs=1e-12)
+    # one factor on every segment's odds: their order by online share is kept
+    before = [channel_mix.online_of(s.channels) for s in base.segments]
+    after = [channel_mix.online_of(s.channels) for s in moved.segments]
+    if 0 < target < 1:
+        assert np.argsort(before).tolist() == np.argsort(after).tolist()
+
+
+def test_the_lever_is_recorded_and_its_scenario_reloads_to_the_same_runs():
+    moved = _mix_scenario(0.45)
+    text = scenario_yaml(moved)
+    assert "channel_mix:\n  online_share: 0.45" in text
+    again = scenario_from_dict(yaml.safe_load(text))
+    assert scenario_hash(again) == scenario_hash(moved) and again.segments == moved.segments
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.floats(0.05, 1.0), st.floats(0.0, 1.0), st.floats(0.0, 1.0)), min_size=1, max_size=4),
+       st.floats(0.0, 1.0))
+def test_odds_scaling_reaches_every_reachable_target(raw, target):
+    total = sum(w for w, _, _ in raw)
+    segments = [SimpleNamespace(share=w / total, channels={"store": 1 - o, "web": o * split, "app": o * (1 - split)})
+                for w, o, split in raw]
+    low, high = channel_mix.reachable(segments)
+    if not low <= target <= high:
+        assert channel_mix.problems(segments, target)
+        return
+    moved = [SimpleNamespace(share=s.share, channels=c)
+             for s, c in zip(segments, channel_mix.rescaled_channels(segments, target), strict=True)]
+    assert channel_mix.expected_online_share(moved) == pytest.approx(target, abs=1e-9)
+    assert all(min(s.channels.values()) >= -1e-12 and sum(s.channels.values()) == pytest.approx(1.0) for s in moved)
+
+
+def test_a_higher_online_share_moves_the_measured_orders_online():
+    """Common random numbers: the same customers under a 15 % and a 60 % target; the orders placed online (every
+    purchase channel but the store, as the channel breakdown counts them) and the online_share KPI rise."""
+    def online_orders(target, seed):
+        result = sim.run(_mix_scenario(target), "omnichannel", seed=seed)
+        orders = {ch: row["orders"] for ch, row in result.breakdown["channel"].items()}
+        return sum(v for ch, v in orders.items() if ch != "store") / sum(orders.values()), result.kpis["online_share"]
+
+    for seed in (1, 2):
+        (low_share, low_kpi), (high_share, high_kpi) = online_orders(0.15, seed), online_orders(0.6, seed)
+        assert high_share > low_share + 0.2 and high_kpi > low_kpi + 0.2
+        assert abs(low_share - 0.15) < 0.1 and abs(high_share - 0.6) < 0.15  # near what the segments promise
+
+
+@pytest.mark.parametrize(("value", "words"), [
+    (1.5, "channel_mix.online_share: must be at most 1 (got 1.5)"),
+    (-0.1, "channel_mix.online_share: must be at least 0 (got -0.1)"),
+    (True, "channel_mix.online_share: must be a share between 0 and 1, not true/false"),
+])
+def test_bad_channel_mix_values_are_one_line(value, words):
+    with pytest.raises(ScenarioError) as err:
+        _mix_scenario(value)
+    assert len(err.value.problems) == 1 and err.value.problems[0].startswith(words), err.value.problems
+
+
+def test_a_scenario_the_lever_cannot_move_says_why_in_one_line(capsys):
+    with pytest.raises(ScenarioError) as err:
+        _mix_scenario(0.3, **{"segments.*.channels": {"store": 1.0}})
+    assert err.value.problems == [
+        "channel_mix.online_share: no segment buys online (segments.*.channels name only the store), so there is no "
+        "online share to rescale; give a segment a web, app, marketplace or call_centre channel"]
+    with pytest.raises(ScenarioError) as err:
+        _mix_scenario(1.0, **{"segments.0.channels": {"store": 1.0}})
+    (line,) = err.value.problems
+    assert line.startswith("channel_mix.online_share: 1 cannot be reached") and "from 0 to 0.7" in line
+    assert cli.main(["validate", str(DEFAULT), "--set", "channel_mix.online_share=2"]) == 2
+    assert capsys.readouterr().err.strip().count("\n") == 0
+
+
+def test_validate_prints_the_channel_mix(capsys):
+    assert cli.main(["validate", str(DEFAULT), "--set", "channel_mix.online_share=0.45"]) == 0
+    out = capsys.readouterr().out
+    line = next(x for x in out.splitlines() if x.startswith("channel mix"))
+    assert "(channel_mix.online_share 0.45)" in line and line.endswith("; online 45.0 %") and "store 55.0 %" in line
+    assert cli.main(["validate", str(DEFAULT)]) == 0
+    assert "online 30.1 %" in capsys.readouterr().out  # the default's segments as fitted

@@ -31,6 +31,7 @@ from sim.experiments.replicate import check_setups, replicate_results
 from sim.experiments.seeding import seeds
 from sim.experiments.store import Store, StoreError
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
+from sim.scenario import channel_mix
 from sim.scenario.assumptions import preset_names, with_preset
 from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_from_dict
 from sim.scenario.setups import SETUP_NAMES, available
@@ -401,11 +402,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args.file, args.overrides, args.preset)
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
+    print(_channel_mix_line(scenario))
     est = estimate(scenario)
     print(f"estimate: {est.describe()}")
     if est.too_big:
         print(f"{PROG}: note: {est.refusal(scenario.horizon_days)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _channel_mix_line(scenario: Any) -> str:
+    """The purchase-channel mix the segments promise (sim/scenario/channel_mix.py), and the lever when it is set."""
+    lever = scenario.channel_mix.online_share
+    why = f" (channel_mix.online_share {lever:g})" if lever is not None else ""
+    return (f"channel mix, share of orders expected from the segments{why}: "
+            f"{channel_mix.describe(channel_mix.order_mix(scenario.segments))}")
 
 
 def cmd_check_plausibility(args: argparse.Namespace) -> int:
@@ -430,6 +440,11 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
           f"{days:g} days after {warmup:g} days of warm-up; mean ± 95 % half-width")
     _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
+    print(_channel_mix_line(scenario))
+    measured = next((v for v in verdicts if v.benchmark.kpi == "online_share"), None)
+    if measured is not None:
+        print(f"measured online_share (share of the orders' value placed online, phone included): "
+              f"{_fmt(measured.value)} ± {_fmt(measured.half_width, 2)}")
     for v in verdicts:
         if not v.inside and v.benchmark.kpi in expected:
             print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
