@@ -304,3 +304,58 @@ def test_validate_prints_the_channel_mix(capsys):
     assert "(channel_mix.online_share 0.45)" in line and line.endswith("; online 45.0 %") and "store 55.0 %" in line
     assert cli.main(["validate", str(DEFAULT)]) == 0
     assert "online 30.1 %" in capsys.readouterr().out  # the default's segments as fitted
+
+
+# --------------------------------------------------------------------------------------------- one setup
+ONE = ["--set", "horizon_days=7", "--set", "warmup_days=0", "--set", "customers_per_day=150",
+       "--set", "catalogue.generator.n_skus=200"]
+
+
+def test_compare_of_a_single_setup_on_the_command_line(tmp_path, capsys):
+    out = tmp_path / "one"
+    argv = ["compare", str(DEFAULT), *ONE, "--setups", "omnichannel", "--replications", "2", "--workers", "1",
+            "--no-progress", "--out", str(out)]
+    assert cli.main(argv) == 0
+    printed = capsys.readouterr().out
+    assert "One setup (omnichannel): its means and intervals only, no paired differences" in printed
+    assert "store_service_level" in printed and "verdict" not in printed  # its figures, no empty change table
+    names = {p.name for p in out.iterdir()}
+    assert {"summary.csv", "kpis.png", "decision.json"} <= names and "differences.png" not in names
+    meta = json.loads((out / "meta.json").read_text())
+    assert meta["setups"] == ["omnichannel"] and meta["note"].startswith("one setup (omnichannel)")
+    decision = json.loads((out / "decision.json").read_text())
+    assert decision["changes"] == [] and decision["payback"] is None
+    assert cli.main(["report", str(out)]) == 0 and "One setup only" in (out / "report.html").read_text()
+    assert cli.main([*argv[:-1], str(tmp_path / "two"), "--decompose"]) == 2
+    assert capsys.readouterr().err.strip().endswith("--decompose: needs at least two setups, the first the baseline "
+                                                    "(got 'omnichannel')")
+
+
+def test_compare_of_a_single_setup_in_python():
+    sc = load_scenario(DEFAULT, WEEK)
+    table = sim.compare(sc, setups=["cross-channel"], replications=2, seed=4)
+    assert set(table["setup"]) == {"cross-channel"} and table.attrs["note"].startswith("one setup (cross-channel)")
+    assert table[["diff_ci_low", "diff_ci_high"]].isna().all().all() and (table["ci_low"].notna()).any()
+    two = sim.compare(sc, setups=["cross-channel", "omnichannel"], replications=2, seed=4)
+    assert "note" not in two.attrs  # the same means for the shared setup: the same customers (CRN)
+    pd.testing.assert_series_equal(table["mean"], two[two["setup"] == "cross-channel"]["mean"].reset_index(drop=True))
+
+
+@pytest.mark.slow
+def test_the_dashboard_runs_a_single_setup(tmp_path):
+    pytest.importorskip("panel")
+    from sim.interfaces import dashboard
+
+    board = dashboard.Dashboard(results_root=tmp_path)
+    board.setups.value = ["omnichannel"]
+    board.assumptions.value = 3
+    board._start()  # a behaviour spread is of changes between setups
+    assert board.messages.visible and "assumptions:" in board.messages.object and board.job is None
+    board.assumptions.value = 0
+    board.days.value, board.customers.value, board.replications.value, board.workers.value = 1, 150, 2, 1
+    board._start()
+    board.job.thread.join(120)
+    board._check()
+    assert not board.job.error and board.progress.value == 2
+    text = " ".join(str(getattr(o, "object", "")) for o in board.results.objects)
+    assert "One setup (omnichannel)" in text and "No payback: one setup (omnichannel)" in text

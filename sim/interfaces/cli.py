@@ -479,7 +479,8 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
     setups = list(dict.fromkeys(summary["setup"]))
     cell = {(r.setup, r.kpi): f"{_fmt(r.mean)} ± {_fmt(r.half_width, 2)}" for r in summary.itertuples()}
     baseline = summary["baseline"].iloc[0]
-    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
+    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv"
+          if len(setups) > 1 else f"mean ± half-width of the confidence interval; {summary.attrs.get('note', '')}")
 
     _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
 
@@ -508,8 +509,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _load(args.file, args.overrides, args.preset)
 
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
-    if len(setups) < 2:
-        raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    if len(setups) < 2 and (args.decompose or args.assumptions):  # a single setup: its figures, no paired change
+        what = "--decompose" if args.decompose else "--assumptions"
+        raise UsageError(f"{PROG}: {what}: needs at least two setups, the first the baseline (got {setups[0]!r})")
     from sim.outputs.roi import check_priced
 
     try:
@@ -549,7 +551,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print()
         for line in summary_lines(decomposition):
             print(textwrap.fill(line, width=110, subsequent_indent="  "))
-    if args.all:
+    if args.all or len(setups) == 1:  # one setup: no changes to show, so its figures
         print()
         _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])
     for path in paths:
@@ -610,6 +612,8 @@ def _print_decision(decision: Any) -> None:
         print(textwrap.fill(line, width=110, subsequent_indent="  "))
     print()
     table = decision.table()
+    if table.empty:  # one setup: nothing changed against anything
+        return
     _print_table([tuple(str(v) for v in row) for row in table.itertuples(index=False)], tuple(table.columns))
     print(f"(every KPI: --all; the tables and charts: {', '.join(('summary.csv', 'changes.png'))})")
 

@@ -418,6 +418,11 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
             found[0] = BEHAVIOUR_SAMPLED.format(n=assumptions.n, reps=assumptions.replications)
         warnings += found
     point = sentences(table, payback, confidence)
+    if summary["setup"].nunique() == 1:  # nothing to pair with: say so instead of an empty verdict
+        from sim.experiments.analysis import ONE_SETUP
+
+        text = ONE_SETUP.format(setup=summary["setup"].iloc[0])
+        point = [text[0].upper() + text[1:] + ".", *point]
     if assumptions is not None:
         point = [*behaviour_sentences(assumptions), "At the scenario's point values of behaviour only:", *point]
     # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns

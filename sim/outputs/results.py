@@ -168,6 +168,8 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
                                         else "the scenario's costs" if scenario.costs else f"preset {roi.SMALL_FIRM}")
     meta["costs"] = roi.scenario_costs(scenario, costs)
     meta["stores"] = len(scenario.stores)
+    if len(setups) == 1:
+        meta["note"] = analysis.ONE_SETUP.format(setup=setups[0])
     decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario, costs=meta["costs"],
                                 assumptions=behaviour)
     with staged_output(out) as tmp:
@@ -178,7 +180,8 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
         if kpis:
             title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
             plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
-            plots.paired_differences(summary, kpis, tmp / names[3])
+            if len(setups) > 1:  # one setup: nothing to pair
+                plots.paired_differences(summary, kpis, tmp / names[3])
         (tmp / names[6]).write_text(json.dumps(decision_json(decision, decomposition), indent=2) + "\n")
         if decomposition is not None:
             write_decomposition(decomposition, tmp)
