@@ -402,9 +402,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     scenario = _load(args.file, args.overrides, args.preset)
     print(f"OK: {scenario.name} ({_plural(len(scenario.stores), 'store')}, {_plural(_sku_count(scenario), 'SKU')}, "
           f"setups: {', '.join(available(scenario))})")
-    print(_channel_mix_line(scenario))
     est = estimate(scenario)
     print(f"estimate: {est.describe()}")
+    print(_channel_mix_line(scenario))
     if est.too_big:
         print(f"{PROG}: note: {est.refusal(scenario.horizon_days)}", file=sys.stderr)
     return EXIT_OK
