@@ -161,8 +161,8 @@ def test_bad_option_is_one_clear_line(tmp_path, capsys, argv, option, allowed):
          "omnisim: --setups: unknown setup 'hybrid'; allowed: multichannel, cross-channel, omnichannel"),
         (["compare", str(DEFAULT), "--setups", "omnichannel,multichannel,omnichannel"],
          "omnisim: --setups: setup 'omnichannel' given more than once"),
-        (["compare", str(DEFAULT), "--setups", "omnichannel"],
-         "omnisim: --setups: give at least two setups to compare (got 'omnichannel')"),
+        (["compare", str(DEFAULT), "--setups", "omnichannel", "--assumptions", "3"],  # one setup runs, alone
+         "omnisim: --assumptions: needs at least two setups, the first the baseline (got 'omnichannel')"),
     ],
     ids=["run-unknown", "plausibility-unknown", "compare-unknown-first", "compare-repeated", "compare-one"],
 )

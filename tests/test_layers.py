@@ -43,7 +43,7 @@ FOREIGN = {"pandas", "matplotlib", "dask", "distributed", "sqlite3", "tqdm", "ya
 BELOW_WINGS = {"sim", "sim._version"}  # the public face (lazy above the core), and the version every wing stamps
 PLATFORM = {"fcntl"}  # POSIX only: imported where it is used, so the rest loads anywhere
 HEAVY = {"pandas", "matplotlib", "dask", "distributed", "panel", "bokeh", "SALib", "pyarrow", "ruamel", "IPython",
-         "scipy.stats"}  # each costs a second or more to import: the command line and spawned workers stay light
+         "scipy.stats", "scipy.optimize"}  # each costs a second or more to import: the command line and spawned workers stay light
 
 
 def _heavy(module: str) -> bool:

@@ -153,6 +153,11 @@ def _baseline_row(values: pd.Series) -> dict[str, float]:
     }
 
 
+ONE_SETUP = ("one setup ({setup}): its means and intervals only, no paired differences (the diff columns compare it "
+             "with itself); compare it with another setup for changes and a payback")
+"""What a summary of a single setup says about itself (``attrs["note"]``, the CLI, meta.json, the decision)."""
+
+
 def summarise(runs: pd.DataFrame, baseline: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Summarise a replicate table: mean, t-interval and paired difference against a baseline setup.
 
@@ -165,7 +170,8 @@ def summarise(runs: pd.DataFrame, baseline: str | None = None, confidence: float
     number (common random numbers), with a paired-t interval and two-sided p-value. NaN values are
     dropped: ``n`` counts the setup's non-NaN values, ``n_pairs`` the replications where both the
     setup and the baseline have a value. Fewer than two values gives a NaN interval. The baseline's
-    own row has ``diff`` 0 and NaN interval and p-value. ``baseline=None`` means the first setup.
+    own row has ``diff`` 0 and NaN interval and p-value. ``baseline=None`` means the first setup. A table of a
+    single setup says so in ``attrs["note"]`` (:data:`ONE_SETUP`).
     """
     check_confidence(confidence)
     _check_runs(runs)
@@ -189,7 +195,10 @@ def summarise(runs: pd.DataFrame, baseline: str | None = None, confidence: float
                 row.update(_paired(values, series.get((baseline, kpi)), confidence))
             row["baseline"] = baseline
             rows.append(row)
-    return pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype({"n": int, "n_pairs": int})
+    table = pd.DataFrame(rows, columns=list(SUMMARY_COLUMNS)).astype({"n": int, "n_pairs": int})
+    if len(setups) == 1:
+        table.attrs["note"] = ONE_SETUP.format(setup=setups[0])
+    return table
 
 
 def pivot_means(summary: pd.DataFrame, kpis: Sequence[str] | None = None) -> pd.DataFrame:

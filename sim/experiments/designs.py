@@ -1,8 +1,12 @@
 """Experimental designs over scenario parameters named by dotted path, and experiment files.
 
-A *factor* is a scenario field (``stores.0.staff``, ``customers_per_day``) with a range (``low``, ``high``,
-optionally ``integer``) or a list of ``levels``. A *design* turns factors into design points, each a mapping
-``dotted path -> value`` applied as overrides to the base scenario:
+A *factor* is a scenario field (``stores.0.staff``, ``customers_per_day``; ``*`` stands for every item of a list,
+``stores.*.staff``) with a range (``low``, ``high``, optionally ``integer``) or a list of ``levels``. A *tied factor*
+sets several fields to its one value: its key is then a name and ``paths`` lists the fields
+(``staffing: {paths: [stores.*.staff, stores.*.tills], levels: [2, 3]}``); every design treats it as one factor
+(one grid axis, one column of a Latin hypercube, Sobol or Morris sample, one sensitivity index). A *design* turns
+factors into design points, each a mapping ``dotted path -> value`` (every path of a tied factor) applied as
+overrides to the base scenario:
 
 - ``grid``: full factorial over the levels (a range gives ``n`` evenly spaced levels);
 - ``lhs``: Latin hypercube of ``n`` points (``scipy.stats.qmc.LatinHypercube``);
@@ -59,6 +63,8 @@ class Factor(_Model):
                                                                   "range; at most 10,000")
     levels: list[Any] | None = Field(None, min_length=1, max_length=10_000, description="explicit values (any YAML "
                                                                                      "scalar)")
+    paths: list[str] | None = Field(None, min_length=1, max_length=1_000, description="a tied factor: the dotted "
+                                    "paths it sets, all to its one value (its key is then a name, not a path)")
 
     @model_validator(mode="after")
     def _one_form(self) -> Factor:
@@ -70,7 +76,17 @@ class Factor(_Model):
                 raise ValueError("give low and high (a range) or levels (a list of values)")
             if not (math.isfinite(self.low) and math.isfinite(self.high)) or self.high <= self.low:
                 raise ValueError(f"high must be greater than low (got low={self.low}, high={self.high})")
+        if self.paths is not None:
+            bad = [p for p in self.paths if not p.strip() or p != p.strip()]
+            if bad:
+                raise ValueError(f"paths: every path must be a dotted field name (got {bad[0]!r})")
+            if len(set(self.paths)) < len(self.paths):
+                raise ValueError("paths: a path is named twice")
         return self
+
+    def targets(self, key: str) -> list[str]:
+        """The dotted paths this factor sets: its ``paths`` (a tied factor), else its key."""
+        return list(self.paths) if self.paths is not None else [key]
 
     def grid_levels(self) -> list[Any]:
         """The levels of a full factorial grid (``levels``, or ``n`` evenly spaced values over the range)."""
@@ -102,7 +118,8 @@ class Design(_Model):
     n: int | None = Field(None, ge=1, le=MAX_POINTS, description="lhs, sobol: points; sobol-indices: base sample (a "
                                                                  "power of 2); morris: trajectories; at most 1e6")
     levels: int = Field(4, ge=2, le=1_000, description="morris: number of grid levels")
-    factors: dict[str, Factor] = Field(default_factory=dict, description="dotted path -> range or levels")
+    factors: dict[str, Factor] = Field(default_factory=dict, description="dotted path (or a tied factor's name, "
+                                       "with paths) -> range or levels")
 
     @model_validator(mode="after")
     def _consistent(self) -> Design:
@@ -112,6 +129,12 @@ class Design(_Model):
             return self
         if not self.factors:
             raise ValueError(f"design kind {self.kind} needs at least one factor")
+        seen: dict[str, str] = {}
+        for key, factor in self.factors.items():
+            for path in factor.targets(key):
+                if path in seen:
+                    raise ValueError(f"factors {seen[path]} and {key} both set {path}; a path belongs to one factor")
+                seen[path] = key
         if self.kind == "grid":
             missing = [p for p, f in self.factors.items() if f.levels is None and f.n is None]
             if missing:
@@ -164,18 +187,24 @@ class Design(_Model):
         return salib_morris.sample(problem, self.n, num_levels=self.levels, seed=rng)
 
     def points(self, seed: int = 0) -> list[dict[str, Any]]:
-        """Return the design points in order: a list of ``{dotted path: value}``; ``[{}]`` for kind ``none``."""
+        """Return the design points in order: a list of ``{dotted path: value}`` (a tied factor's value under each
+        of its paths); ``[{}]`` for kind ``none``."""
         if self.kind == "none":
             return [{}]
         names = self.names
         if self.kind == "grid":
             levels = [self.factors[n].grid_levels() for n in names]
-            return [dict(zip(names, combo, strict=True)) for combo in itertools.product(*levels)]
+            return [self._expand(combo) for combo in itertools.product(*levels)]
         unit = self.unit_sample(seed)
         assert unit is not None
         nearest = self.kind == "morris"
-        return [{n: self.factors[n].from_unit(float(u), nearest) for n, u in zip(names, row, strict=True)}
+        return [self._expand([self.factors[n].from_unit(float(u), nearest) for n, u in zip(names, row, strict=True)])
                 for row in unit.tolist()]
+
+    def _expand(self, values: Any) -> dict[str, Any]:
+        """``{dotted path: value}`` of one point from its factor values (in factor order)."""
+        return {path: value for (key, factor), value in zip(self.factors.items(), values, strict=True)
+                for path in factor.targets(key)}
 
 
 def unit_problem(names: list[str]) -> dict[str, Any]:
@@ -230,6 +259,17 @@ def load_experiment(path: str | os.PathLike[str]) -> Experiment:
     return experiment_from_dict(read_yaml(path, ExperimentError, kind="experiment"), Path(path).parent)
 
 
+def kpi_problems(exp: Experiment, allowed: Any) -> list[str]:
+    """One line naming the KPIs of ``exp.kpis`` not in ``allowed`` (the evaluator's names) and listing the allowed
+    ones; empty when every name is known (or the experiment names none)."""
+    names = list(allowed)
+    unknown = [k for k in exp.kpis or [] if k not in set(names)]
+    if not unknown:
+        return []
+    what = ", ".join(repr(k) for k in unknown)
+    return [f"kpis: unknown {what}; allowed: {', '.join(names)}"]
+
+
 def factor_problems(exp: Experiment, scenario_data: dict[str, Any]) -> list[str]:
     """Check every factor's extreme values on the base scenario; one line per problem, naming the factor.
 
@@ -238,13 +278,13 @@ def factor_problems(exp: Experiment, scenario_data: dict[str, Any]) -> list[str]
     scenario refuses is reported before any replication runs.
     """
     problems: list[str] = []
-    for path, factor in exp.design.factors.items():
+    for key, factor in exp.design.factors.items():
         values = factor.levels if factor.levels is not None else [factor.from_unit(0.0), factor.from_unit(1.0)]
         for value in values:
             try:
-                scenario_from_dict(scenario_data, {path: value})
+                scenario_from_dict(scenario_data, dict.fromkeys(factor.targets(key), value))
             except ScenarioError as exc:
-                problems += [f"design.factors.{path}: value {value!r} is refused by the scenario: {p}"
+                problems += [f"design.factors.{key}: value {value!r} is refused by the scenario: {p}"
                              for p in exc.problems]
                 break
     return problems

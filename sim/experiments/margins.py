@@ -2,12 +2,15 @@
 decomposition (:mod:`sim.experiments.decompose`), the behaviour runs (:mod:`sim.experiments.behaviour`) and any analysis of the CFO's margin read. One definition here, in
 the experiments wing, so that analyses below the outputs can use it; :mod:`sim.outputs.roi` re-exports it.
 
-Uses pandas only; no model.
+Uses pandas only (on a table it is given: not imported here, so the names below load light); no model.
 """
 
 from __future__ import annotations
 
-import pandas as pd
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # pragma: no cover - typing only
+    import pandas as pd
 
 DERIVED = ("net_margin", "operating_margin")
 """Margins computed per replication from the replicate table (:func:`derived_margin`)."""

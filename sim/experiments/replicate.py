@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from sim.core.kpis import KPI_NAMES
 from sim.core.model import run
 from sim.experiments.batch import (
     Collector,
@@ -30,6 +31,7 @@ from sim.experiments.batch import (
     raise_failures,
     run_batch,
 )
+from sim.experiments.margins import DERIVED
 from sim.experiments.store import Store
 from sim.scenario.schema import scenario_from_dict, scenario_hash
 from sim.scenario.setups import SETUP_NAMES, available
@@ -68,6 +70,8 @@ class ModelEvaluator:
     ``scenario``."""
 
     evaluate: staticmethod[[Any, str, np.random.SeedSequence], Any] = staticmethod(run_model)  # or a Result (below)
+    kpi_names: tuple[str, ...] = (*KPI_NAMES, *DERIVED)
+    """What an experiment file's ``kpis:`` may name: the model's KPIs and the margins derived from them."""
 
     def __init__(self, scenario: Any):
         self.scenario = scenario

@@ -19,7 +19,8 @@ from sim.experiments.batch import (
     missing,
     run_batch,
 )
-from sim.experiments.designs import ExperimentError, factor_problems, load_experiment
+from sim.experiments.designs import ExperimentError, factor_problems, kpi_problems, load_experiment
+from sim.experiments.margins import DERIVED, derived_margin
 from sim.experiments.store import PlanKeys, Store
 from sim.scenario.schema import ScenarioError, load_scenario
 
@@ -43,8 +44,9 @@ class SweepResult:
         return self.summary.keys
 
     def runs(self) -> pd.DataFrame:
-        """Tidy table ``point, setup, replication, kpi, value`` of the plan's successful replications."""
-        return self.store.kpi_table(self.keys)
+        """Tidy table ``point, setup, replication, kpi, value`` of the plan's successful replications, the derived
+        margins (``operating_margin``, ...: :func:`with_margins`) after the model's KPIs."""
+        return with_margins(self.store.kpi_table(self.keys))
 
     def points(self) -> pd.DataFrame:
         """``point, scenario_hash`` and one column per factor."""
@@ -61,9 +63,24 @@ class SweepResult:
         return self.store.export(directory, self.keys, formats)
 
     def summary_table(self) -> pd.DataFrame:
-        """Per point: mean, t-interval and paired difference against the first setup (:func:`sim.experiments.analysis.summarise`)."""
+        """Per point: mean, t-interval and paired difference against the first setup (:func:`sim.experiments.analysis.summarise`),
+        the derived margins (:data:`sim.experiments.margins.DERIVED`: ``operating_margin``, ...) included."""
         return analysis.summarise_points(self.runs(), self.points(), baseline=self.plan.setups[0],
                                          confidence=self.experiment.confidence)
+
+
+def with_margins(runs: pd.DataFrame) -> pd.DataFrame:
+    """A sweep's runs (``point, setup, replication, kpi, value``) with the derived margins of each point's
+    replications appended (:func:`sim.experiments.margins.derived_margin`), when the model's ``gross_margin`` is
+    there to derive them from (another evaluator's runs come back unchanged)."""
+    if runs.empty or "gross_margin" not in set(runs["kpi"]):
+        return runs
+    parts = [runs]
+    for point, grp in runs.groupby("point", sort=True):
+        rows = grp.drop(columns="point")
+        parts += [derived_margin(rows, m).assign(point=int(point))[list(runs.columns)] for m in DERIVED
+                  if m not in set(rows["kpi"])]
+    return pd.concat(parts, ignore_index=True)
 
 
 def experiment_evaluator(experiment: Experiment, overrides: Mapping[str, Any] | None = None) -> ModelEvaluator:
@@ -73,6 +90,9 @@ def experiment_evaluator(experiment: Experiment, overrides: Mapping[str, Any] | 
     """
     if experiment.scenario is None:
         raise ExperimentError(["scenario: required field is missing (a scenario file to run)"])
+    problems = kpi_problems(experiment, ModelEvaluator.kpi_names)
+    if problems:  # before the scenario is read: a misspelt KPI costs no run
+        raise ExperimentError(problems)
     try:
         scenario = load_scenario(experiment.scenario, {**experiment.overrides, **(overrides or {})})
     except ScenarioError as exc:
@@ -107,6 +127,9 @@ def sweep(
     """
     exp = experiment if not isinstance(experiment, str | os.PathLike) else load_experiment(experiment)
     ev = evaluator if evaluator is not None else experiment_evaluator(exp, overrides)
+    allowed = getattr(ev, "kpi_names", None)
+    if allowed is not None and kpi_problems(exp, allowed):
+        raise ExperimentError(kpi_problems(exp, allowed))
     try:
         setups = ev.check_setups(exp.setups or ev.default_setups)
     except ValueError as exc:

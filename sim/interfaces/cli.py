@@ -31,6 +31,7 @@ from sim.experiments.replicate import check_setups, replicate_results
 from sim.experiments.seeding import seeds
 from sim.experiments.store import Store, StoreError
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
+from sim.scenario import channel_mix
 from sim.scenario.assumptions import preset_names, with_preset
 from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_from_dict
 from sim.scenario.setups import SETUP_NAMES, available
@@ -403,9 +404,18 @@ def cmd_validate(args: argparse.Namespace) -> int:
           f"setups: {', '.join(available(scenario))})")
     est = estimate(scenario)
     print(f"estimate: {est.describe()}")
+    print(_channel_mix_line(scenario))
     if est.too_big:
         print(f"{PROG}: note: {est.refusal(scenario.horizon_days)}", file=sys.stderr)
     return EXIT_OK
+
+
+def _channel_mix_line(scenario: Any) -> str:
+    """The purchase-channel mix the segments promise (sim/scenario/channel_mix.py), and the lever when it is set."""
+    lever = scenario.channel_mix.online_share
+    why = f" (channel_mix.online_share {lever:g})" if lever is not None else ""
+    return (f"channel mix, share of orders expected from the segments{why}: "
+            f"{channel_mix.describe(channel_mix.order_mix(scenario.segments))}")
 
 
 def cmd_check_plausibility(args: argparse.Namespace) -> int:
@@ -430,6 +440,11 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
           f"{days:g} days after {warmup:g} days of warm-up; mean ± 95 % half-width")
     _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
+    print(_channel_mix_line(scenario))
+    measured = next((v for v in verdicts if v.benchmark.kpi == "online_share"), None)
+    if measured is not None:
+        print(f"measured online_share (share of the orders' value placed online, phone included): "
+              f"{_fmt(measured.value)} ± {_fmt(measured.half_width, 2)}")
     for v in verdicts:
         if not v.inside and v.benchmark.kpi in expected:
             print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
@@ -464,7 +479,8 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
     setups = list(dict.fromkeys(summary["setup"]))
     cell = {(r.setup, r.kpi): f"{_fmt(r.mean)} ± {_fmt(r.half_width, 2)}" for r in summary.itertuples()}
     baseline = summary["baseline"].iloc[0]
-    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
+    print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv"
+          if len(setups) > 1 else f"mean ± half-width of the confidence interval; {summary.attrs.get('note', '')}")
 
     _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
 
@@ -493,8 +509,9 @@ def cmd_compare(args: argparse.Namespace) -> int:
     scenario = _load(args.file, args.overrides, args.preset)
 
     setups = _check_setups(scenario, args.setups or list(SETUP_NAMES), "--setups")
-    if len(setups) < 2:
-        raise UsageError(f"{PROG}: --setups: give at least two setups to compare (got {setups[0]!r})")
+    if len(setups) < 2 and (args.decompose or args.assumptions):  # a single setup: its figures, no paired change
+        what = "--decompose" if args.decompose else "--assumptions"
+        raise UsageError(f"{PROG}: {what}: needs at least two setups, the first the baseline (got {setups[0]!r})")
     from sim.outputs.roi import check_priced
 
     try:
@@ -534,7 +551,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
         print()
         for line in summary_lines(decomposition):
             print(textwrap.fill(line, width=110, subsequent_indent="  "))
-    if args.all:
+    if args.all or len(setups) == 1:  # one setup: no changes to show, so its figures
         print()
         _print_compare(summary, [k for k in HEADLINE_KPIS if k in set(summary["kpi"])])
     for path in paths:
@@ -595,6 +612,8 @@ def _print_decision(decision: Any) -> None:
         print(textwrap.fill(line, width=110, subsequent_indent="  "))
     print()
     table = decision.table()
+    if table.empty:  # one setup: nothing changed against anything
+        return
     _print_table([tuple(str(v) for v in row) for row in table.itertuples(index=False)], tuple(table.columns))
     print(f"(every KPI: --all; the tables and charts: {', '.join(('summary.csv', 'changes.png'))})")
 

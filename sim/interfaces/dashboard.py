@@ -467,9 +467,12 @@ class Dashboard:
         setups = list(self.setups.value)
         try:
             base, source = self._base()
-            if len(setups) < 2:
-                raise sim.ScenarioError(["setups: choose at least two setups to compare (the first is the baseline)"])
+            if not setups:
+                raise sim.ScenarioError(["setups: choose at least one setup (the first is the baseline)"])
             assumptions = int(self.assumptions.value or 0)
+            if assumptions and len(setups) < 2:
+                raise sim.ScenarioError(["assumptions: the behaviour spread is of changes between setups; choose "
+                                         "at least two setups or set 0 (off)"])
             if assumptions == 1 or assumptions < 0:
                 raise sim.ScenarioError([f"assumptions: {assumptions} plausible behaviours; allowed: 0 (off) or an "
                                          "integer >= 2 (a spread needs at least two sets of behaviour)"])
@@ -543,6 +546,8 @@ class Dashboard:
                                          css_classes=["omnisim-payback-table"]))
             if job.roi_png:
                 out.append(_png(job.roi_png, "payback"))
+        elif decision.changes.empty and job.summary is not None and job.summary.attrs.get("note"):
+            out.append(pn.pane.Markdown(f"No payback: {job.summary.attrs['note']}."))
         else:
             out.append(pn.pane.Markdown("No payback: the comparison has no margin to set against costs."))
         for name, heading in (("kpis.png", "## Headline KPIs"), ("differences.png", "## Paired differences")):

@@ -407,7 +407,8 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
         # the CFO's margin (fulfilment, offers and returns out) when the replications are there to derive it
         margin = "operating_margin" if runs is not None else "gross_margin"
         payback = roi.roi_table(summary, float(measured_days), costs=costs, runs=runs, scenario=scenario,
-                                stores=stores, margin=margin, ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+                                stores=stores, margin=margin, confidence=confidence,
+                                ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
     warnings = horizon_warnings(summary, measured_days)
     if behaviour is None and scenario is not None:
         behaviour = scenario.model_dump(mode="json")
@@ -417,6 +418,11 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
             found[0] = BEHAVIOUR_SAMPLED.format(n=assumptions.n, reps=assumptions.replications)
         warnings += found
     point = sentences(table, payback, confidence)
+    if summary["setup"].nunique() == 1:  # nothing to pair with: say so instead of an empty verdict
+        from sim.experiments.analysis import ONE_SETUP
+
+        text = ONE_SETUP.format(setup=summary["setup"].iloc[0])
+        point = [text[0].upper() + text[1:] + ".", *point]
     if assumptions is not None:
         point = [*behaviour_sentences(assumptions), "At the scenario's point values of behaviour only:", *point]
     # the cautions open the sentences, so every output that shows them (CLI, report, notebooks, dashboard) warns

@@ -560,7 +560,9 @@ def _sweep_point(folder: Path, summary: pd.DataFrame, runs: pd.DataFrame | None,
     info["design point"] = f"{point} of {len(points)} (points {points[0]}–{points[-1]}: omnisim report --point N)"
     for k, v in factors.items():
         info[f"factor {k}"] = v
-    days = info.pop("horizon_days_by_point", None)
+    days = info.pop("measured_days_by_point", None)
+    old = info.pop("horizon_days_by_point", None)  # what folders written before issue 28 call it
+    days = old if days is None else days
     if isinstance(days, dict) and str(point) in days:
         info["horizon_days"] = days[str(point)]
     return summary, runs, point

@@ -168,6 +168,8 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
                                         else "the scenario's costs" if scenario.costs else f"preset {roi.SMALL_FIRM}")
     meta["costs"] = roi.scenario_costs(scenario, costs)
     meta["stores"] = len(scenario.stores)
+    if len(setups) == 1:
+        meta["note"] = analysis.ONE_SETUP.format(setup=setups[0])
     decision = decision_summary(summary, confidence, meta["horizon_days"], runs, scenario, costs=meta["costs"],
                                 assumptions=behaviour)
     with staged_output(out) as tmp:
@@ -178,7 +180,8 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
         if kpis:
             title = f"{scenario.name}: {replications} replications, {confidence:.0%} confidence intervals"
             plots.kpi_bars(summary, kpis, tmp / names[2], title=title)
-            plots.paired_differences(summary, kpis, tmp / names[3])
+            if len(setups) > 1:  # one setup: nothing to pair
+                plots.paired_differences(summary, kpis, tmp / names[3])
         (tmp / names[6]).write_text(json.dumps(decision_json(decision, decomposition), indent=2) + "\n")
         if decomposition is not None:
             write_decomposition(decomposition, tmp)
@@ -226,15 +229,56 @@ def mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
 
 
 def sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
-    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``)."""
+    """meta.json of a sweep folder: what the report of one design point needs (``omnisim report --point``): the
+    measured days of each point (``measured_days_by_point``: horizon minus warm-up; older folders call it
+    ``horizon_days_by_point``), and the base scenario's cost table and number of stores for the payback."""
     exp = result.experiment
     days = {}
     for i, params in enumerate(exp.points()):
         sc = evaluator.prepare(params)[0]
         days[str(i)] = sc.horizon_days - sc.warmup_days
-    return {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
+    meta = {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
             "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
-            "confidence": exp.confidence, "horizon_days_by_point": days, "version": __version__}
+            "confidence": exp.confidence, "measured_days_by_point": days, "version": __version__}
+    if hasattr(evaluator.scenario, "costs"):
+        meta["costs_from"] = "the scenario's costs" if evaluator.scenario.costs else f"preset {roi.SMALL_FIRM}"
+        meta["costs"] = roi.scenario_costs(evaluator.scenario)
+        meta["stores"] = len(evaluator.scenario.stores)
+    return meta
+
+
+SWEEP_PAYBACK = "payback.csv"
+"""The sweep folder's money table (:func:`sweep_payback`), one row per design point and non-baseline setup."""
+
+
+def sweep_payback(result: Any, evaluator: Any) -> pd.DataFrame:
+    """Operating-margin gain, payback and 12-month ROI of each setup against the first, per design point, with
+    their intervals: :func:`sim.outputs.roi.roi_table` on each point's replications exactly as the decision summary
+    calls it (``operating_margin``, :data:`sim.outputs.roi.DEFAULT_RAMP_UP_MONTHS`), with the point's own scenario
+    (its ``costs:``, else the small-firm preset; its stores; its measured days). Columns: ``point``, the factors,
+    then :data:`sim.outputs.roi.ROI_COLUMNS`. Empty with one setup or without the model's margins; a point whose
+    cost table leaves a needed system unpriced raises ``ValueError`` naming it."""
+    runs = result.store.kpi_table(result.keys)
+    columns = ["point", *list(roi.ROI_COLUMNS)]
+    if len(result.plan.setups) < 2 or runs.empty or "gross_margin" not in set(runs["kpi"]):
+        return pd.DataFrame(columns=columns)
+    baseline, confidence = result.plan.setups[0], result.experiment.confidence
+    parts = []
+    for point, grp in runs.groupby("point", sort=True):
+        scenario = evaluator.prepare(result.plan.points[int(point)])[0]
+        rows = grp.drop(columns="point").reset_index(drop=True)
+        summary = analysis.summarise(rows, baseline=baseline, confidence=confidence)
+        table = roi.roi_table(summary, float(scenario.horizon_days - scenario.warmup_days), runs=rows,
+                              scenario=scenario, margin="operating_margin", confidence=confidence,
+                              ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+        parts.append(table.assign(point=int(point)))
+    table = pd.concat(parts, ignore_index=True)[columns] if parts else pd.DataFrame(columns=columns)
+    points = result.points()
+    if not points.empty:
+        factors = points.drop(columns=[c for c in ("scenario_hash",) if c in points.columns])
+        table = table.merge(factors, on="point", how="left")
+        table = table[["point", *[c for c in factors.columns if c != "point"], *roi.ROI_COLUMNS]]
+    return table
 
 
 def write_sweep(result: Any, tmp: Path, evaluator: Any = None, note: Callable[[str], None] = _ignore) -> None:
@@ -246,6 +290,14 @@ def write_sweep(result: Any, tmp: Path, evaluator: Any = None, note: Callable[[s
     runs = result.runs()
     if not runs.empty:
         result.summary_table().to_csv(tmp / "summary.csv", index=False)
+        if evaluator is not None and len(result.plan.setups) > 1:
+            try:
+                money = sweep_payback(result, evaluator)
+            except ValueError as exc:  # a cost table that leaves a system unpriced: the runs stand, no payback
+                note(f"no {SWEEP_PAYBACK}: {exc}")
+            else:
+                if len(money):
+                    money.to_csv(tmp / SWEEP_PAYBACK, index=False)
     failures = result.failures()
     if len(failures):
         failures.to_csv(tmp / "failures.csv", index=False)

@@ -18,6 +18,7 @@ from typing import Annotated, Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
+from sim.scenario import channel_mix  # the channel-mix lever on plain segments
 from sim.scenario.benchmarks import applicable  # data only, imports nothing of the package
 from sim.scenario.evidence import KINDS, REGISTER  # data only, imports nothing of the package
 from sim.scenario.setups import setup_problems  # the setups table (data): checks a scenario's own setups
@@ -790,6 +791,23 @@ class CostItem(Model):
         return v
 
 
+class ChannelMix(Model):
+    """Levers on the purchase channels of every segment at once (sim/scenario/channel_mix.py)."""
+
+    online_share: Prob | None = Field(
+        None, description="share of orders expected online (every purchase channel but the store: web, app, "
+        "marketplace, call centre), from the segments' shares and channels; set, every segment's odds of buying "
+        "online are scaled by one factor to hit it, its online channels keeping their relative weights and the "
+        "store taking the rest (touchpoint mixes untouched); null = the segments' channels as written")
+
+    @field_validator("online_share", mode="before")
+    @classmethod
+    def _no_bool(cls, v: Any) -> Any:
+        if isinstance(v, bool):
+            raise ValueError("must be a share between 0 and 1, not true/false")
+        return v
+
+
 class Scenario(Model):
     name: str = Field(description="the scenario's name, shown in reports")
     description: str = Field("", description="free text for readers")
@@ -823,6 +841,7 @@ class Scenario(Model):
     supplier: Supplier = Field(Supplier(), description="the supplier all replenishment orders go to")
     browsing: Browsing = Field(Browsing(), description="visitors and sessions that end without a purchase "
                                                        "(footfall and session conversion); none by default")
+    channel_mix: ChannelMix = Field(ChannelMix(), description="levers on every segment's purchase channels at once")
     evidence: dict[str, EvidenceRange] = Field(
         default_factory=dict, description="the scenario's own plausible ranges for parameters of the evidence "
                                           "register (docs/evidence-register.md), by path, each with its source")
@@ -1083,7 +1102,25 @@ def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Sc
     problems = scenario.reference_problems() + setup_problems(scenario)
     if problems:
         raise ScenarioError(problems)
+    if scenario.channel_mix.online_share is not None:
+        scenario = _with_channel_mix(scenario, scenario.channel_mix.online_share)
     return scenario
+
+
+def _with_channel_mix(scenario: Scenario, target: float) -> Scenario:
+    """The scenario with every segment's purchase channels rescaled to ``target`` (sim/scenario/channel_mix.py)."""
+    bad = channel_mix.problems(scenario.segments, target)
+    if bad:
+        raise ScenarioError(bad)
+    if abs(channel_mix.expected_online_share(scenario.segments) - target) <= 1e-12:
+        return scenario  # already there (e.g. a results folder's scenario.yaml): the same scenario, the same hash
+    data = scenario.model_dump(mode="json")
+    for seg, channels in zip(data["segments"], channel_mix.rescaled_channels(scenario.segments, target), strict=True):
+        seg["channels"] = channels
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:  # pragma: no cover - the rescaled shares sum to 1 by construction
+        raise ScenarioError([format_error(e) for e in exc.errors()]) from None
 
 
 def read_yaml(path: str | os.PathLike[str], error: type[Exception] = ScenarioError, kind: str = "scenario") -> Any:
@@ -1104,8 +1141,10 @@ def scenario_yaml(scenario: Scenario) -> str:
 
 
 def scenario_hash(scenario: Scenario) -> str:
-    """Content hash of a validated scenario (sha256 of its canonical JSON, its ``costs`` left out), 16 hex digits."""
-    # costs are not simulated: editing them keeps the runs a results store holds for the scenario
-    blob = json.dumps(scenario.model_dump(mode="json", exclude={"costs"}), sort_keys=True).encode()
+    """Content hash of a validated scenario (sha256 of its canonical JSON, its ``costs`` and ``channel_mix`` left
+    out), 16 hex digits."""
+    # costs are not simulated: editing them keeps the runs a results store holds for the scenario; the channel-mix
+    # lever is simulated through the segments' channels it rescaled, which the hash holds
+    blob = json.dumps(scenario.model_dump(mode="json", exclude={"costs", "channel_mix"}), sort_keys=True).encode()
     return hashlib.sha256(blob).hexdigest()[:16]
 
