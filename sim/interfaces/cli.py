@@ -18,13 +18,21 @@ import re
 import sys
 import tempfile
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.core import model
-from sim.core.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, unit_of, with_glossary
+from sim.core.kpis import (
+    GLOSSARY_END,
+    GLOSSARY_START,
+    LATE_RULE,
+    SERVICE_LEVELS,
+    glossary_markdown,
+    unit_of,
+    with_glossary,
+)
 from sim.experiments.batch import SchedulerError, SetupError
 from sim.experiments.batch import log as logger
 from sim.experiments.guard import estimate
@@ -430,6 +438,12 @@ def _fmt(value: float, digits: int = 4) -> str:
     return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
 
 
+def _late_rule(kpis: Iterable[str]) -> None:
+    """The footnote of a table that shows a service level: customers who gave up count as late."""
+    if any(k in SERVICE_LEVELS for k in kpis):
+        print(f"Note: {LATE_RULE}")
+
+
 def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
     widths = [max(len(str(r[i])) for r in [header, *rows]) for i in range(len(header))]
     for row in [header, ["-" * w for w in widths], *rows]:
@@ -471,6 +485,7 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     print(f"{scenario.name} ({scenario.sector}), setup {args.setup}: {args.replications} replications of "
           f"{days:g} days after {warmup:g} days of warm-up; mean ± 95 % half-width")
     _print_table(rows, ("kpi", "value", "plausible", "verdict", "source"))
+    _late_rule(v.benchmark.kpi for v in verdicts)
     for v in verdicts:
         if not v.inside and v.benchmark.kpi in expected:
             print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
@@ -495,6 +510,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{result.events} events in {result.wall_s:.2f} s", file=sys.stderr)
 
     _print_table([(k, unit_of(k), _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "unit", "value"))
+    _late_rule(result.kpis)
     if out is not None:
         for path in write_run(result, out):
             print(path)
@@ -508,6 +524,7 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
     print(f"mean ± half-width of the confidence interval; paired differences vs {baseline} in summary.csv")
 
     _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
+    _late_rule(kpis)
 
 
 def _costs(text: str | None) -> tuple[Any, str]:
