@@ -13,8 +13,10 @@ import pytest
 from sim.core.kpis import KPI_BY_NAME, LATE_RULE
 from sim.interfaces import cli
 from sim.outputs import report
-from tests.test_input_holes import SHORT, SMALL
+from tests.helpers import ROOT
 
+SMALL = ROOT / "scenarios" / "small_business.yaml"
+SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0"]
 E_NOTATION = re.compile(r"\d[eE][+-]?\d")
 
 

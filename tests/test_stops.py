@@ -17,8 +17,9 @@ import pytest
 from sim.experiments import stops
 from sim.experiments.batch import Collector, Plan, run_batch
 from sim.interfaces import cli
-from tests.test_interrupt import DEFAULT, SHORT
+from tests.helpers import DEFAULT
 
+SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0", "--set", "customers_per_day=1500"]
 RELEASE = threading.Event()
 
 
