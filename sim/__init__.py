@@ -47,6 +47,7 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "behaviour_table": "sim.outputs.decision",
     "write_comparison": "sim.outputs.results",
     "write_report": "sim.outputs.report",
+    "for_people": "sim.outputs.people",
     "kpi_bars_figure": "sim.outputs.plots",
     "paired_differences_figure": "sim.outputs.plots",
     "changes_figure": "sim.outputs.plots",

@@ -4,6 +4,7 @@ process is writing is refused in one line. These start the real command and send
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import sqlite3
@@ -150,3 +151,59 @@ def test_scheduler_without_dask_is_one_line(tmp_path, capsys, monkeypatch):
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and "Dask is not installed" in err[0] and "omnisim[cluster]" in err[0]
     assert not out.exists()
+
+
+def group_left(pgid: int) -> list[str]:
+    """Processes of process group ``pgid`` still alive (zombies, already ended and waiting for init, excepted)."""
+    left = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            text = stat.read_text()
+        except OSError:
+            continue
+        fields = text[text.rindex(")") + 2:].split()  # after "pid (comm) ": state, ppid, pgrp, ...
+        if int(fields[2]) == pgid and fields[0] != "Z":
+            left.append(text[:text.rindex(")") + 1])
+    return left
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to find the process group")
+@pytest.mark.parametrize("sig", ["SIGTERM", "SIGHUP"])
+def test_a_signal_to_the_parent_alone_stops_the_sweep_with_no_orphan_and_it_resumes(tmp_path, sig):
+    """SIGTERM (`kill PID`, what `timeout` and batch schedulers send) or SIGHUP to the parent only: its pool
+    workers and the multiprocessing resource tracker end with it, exit 128 + the signal, the store resumes."""
+    exp = tmp_path / "e.yaml"
+    exp.write_text(f"name: kill-me\nscenario: {DEFAULT}\nreplications: 24\nseed: 5\nsetups: [multichannel]\n"
+                   "overrides: {horizon_days: 2, warmup_days: 0, customers_per_day: 1500}\n", encoding="utf-8")
+    out = tmp_path / "sw"
+    store = out / "results.sqlite"
+    argv = ["sweep", str(exp), "--workers", "2", "--no-progress", "--out", str(out)]
+    proc = start(argv, tmp_path)
+    try:
+        wait_for(lambda: rows(store) >= 1 and len(children(proc.pid)) >= 2, proc)
+        os.kill(proc.pid, getattr(signal, sig))  # the parent alone, not its group
+        _, err = proc.communicate(timeout=60)
+    finally:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert proc.returncode == 128 + getattr(signal, sig), err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"omnisim: interrupted ({sig}); the results store keeps"), err
+    assert "grace period" in lines[0] and "in flight" in lines[0]
+    t0 = time.monotonic()
+    while (left := group_left(proc.pid)) and time.monotonic() - t0 < 5:
+        time.sleep(0.1)
+    if left:  # leave no orphan behind a failing test either
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+    assert left == [], f"orphans of the stopped sweep: {left}"
+    with sqlite3.connect(store) as conn:
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        done = conn.execute("SELECT COUNT(*) FROM runs WHERE status = 'ok'").fetchone()[0]
+        assert conn.execute("SELECT COUNT(DISTINCT run) FROM kpis").fetchone()[0] == done
+    assert 1 <= done < 24
+    resumed = start(argv, tmp_path)
+    _, err = resumed.communicate(timeout=240)
+    assert resumed.returncode == 0, err
+    assert f"{done} were already stored" in err and "24 of 24 replications stored" in err, err

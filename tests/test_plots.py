@@ -337,3 +337,27 @@ def test_distribution_kpis_are_shares():
     from sim.outputs.plots import kpi_unit
 
     assert kpi_unit("numeric_distribution") == kpi_unit("fill_rate") != "count"
+
+
+def warmup_spans(ax) -> list[tuple[float, float]]:
+    """The x extent of each shaded warm-up on a panel."""
+    spans = []
+    for patch in ax.patches:
+        if patch.get_label() == plots.WARMUP_LABEL:
+            spans.append((float(patch.get_x()), float(patch.get_x() + patch.get_width())))  # axvspan's Rectangle
+    return spans
+
+
+def test_the_warm_up_is_shaded_on_every_time_chart():
+    days = range(1, 15)
+    daily = pd.DataFrame([(setup, name, d, float(d)) for setup in SETUPS
+                          for name in ("on_hand_units", "stockout_rate", "on_hand_units.s1", "orders")
+                          for d in days], columns=["setup", "series", "day", "mean"])
+    figures = [plots.stock_over_time_figure(daily, warmup_days=5), plots.daily_series_figure(daily, ["orders"],
+                                                                                             warmup_days=5)]
+    for fig in figures:
+        panels = visible(fig)
+        assert panels and all(warmup_spans(ax) == [(0.5, 5.5)] for ax in panels)  # days 1..5, not day 6
+        assert plots.WARMUP_LABEL in [t.get_text() for t in panels[0].get_legend().get_texts()]
+    for fig in (plots.stock_over_time_figure(daily), plots.daily_series_figure(daily, ["orders"], warmup_days=0)):
+        assert all(warmup_spans(ax) == [] for ax in visible(fig))

@@ -301,9 +301,9 @@ KPIS: tuple[Kpi, ...] = (
       "alone (NaN without one).", lambda w, T, x: x.warehouse_inventory_turns),
     # queues
     R("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
-      "served.", lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
+      "served (those who gave up are not in it; store_service_level counts them as late).", lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
     K("store_wait_p95_min", "Store wait, 95th percentile", MINUTES, "Wait in store queues that 95 % of the "
-      "customers served did not exceed.", lambda w, T, x: _stores(w, T, "wait_p95_min")),
+      "customers served did not exceed (those who gave up are not in it; store_service_level counts them as late).", lambda w, T, x: _stores(w, T, "wait_p95_min")),
     R("store_service_level", "Store service level", SHARE, "Store customers served within the wait target, over "
       "all who queued (those who gave up or found it full count as late).",
       lambda w, T, x: _all_stores(w, "within"), lambda w, T, x: _all_stores(w, "served", "abandoned", "balked")),
@@ -561,6 +561,13 @@ def breakdown(w: Ledger, window_min: float) -> dict[str, dict[str, dict[str, flo
 
 
 # --------------------------------------------------------------------------------------------- the glossary
+LATE_RULE = ("Service levels count the customers who gave up waiting (or found every place taken) as late; the "
+             "waits (mean, 95th percentile) are those of the customers served: a short wait can sit beside a low "
+             "service level.")
+"""The rule beside every table of service levels (report, command line, KPI definitions)."""
+SERVICE_LEVELS = ("store_service_level", "call_service_level")
+"""The KPIs :data:`LATE_RULE` is about."""
+
 GLOSSARY_START = "<!-- kpi glossary: written from sim/core/kpis.py by `omnisim kpis --readme README.md` (make docs) -->"
 GLOSSARY_END = "<!-- end of kpi glossary -->"
 

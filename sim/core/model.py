@@ -28,8 +28,8 @@ from sim.core.kpis import breakdown, compute_kpis, stock_figures
 from sim.core.ledger import Layout, Ledger, StockCounters, StockFigures, window
 from sim.core.marketing import Marketing
 from sim.core.network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
-from sim.core.rng import Streams, as_seed_sequence
-from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario
+from sim.core.rng import Streams, as_seed_sequence, seed_argument
+from sim.scenario.schema import CHANNEL_STORE, Replenishment, Scenario, ScenarioArgument, scenario_argument
 from sim.scenario.setups import Capabilities, resolve
 
 
@@ -393,7 +393,7 @@ def measured_window(world: World) -> tuple[Ledger, float, StockFigures]:
     return window(world.book, start), window_min, figures
 
 
-def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
+def run(scenario: ScenarioArgument, setup: str = "omnichannel", seed: int | np.random.SeedSequence = 0,
         engine: str = "fast", daily: bool = True) -> Result:
     """Simulate one replication of ``setup`` on ``scenario``.
 
@@ -403,13 +403,16 @@ def run(scenario: Scenario, setup: str = "omnichannel", seed: int | np.random.Se
     are the same, ``Result.daily`` is empty and a long run with few customers a day (the validation cases) costs
     less.
 
+    ``scenario`` is a validated :class:`Scenario` or the path of a scenario file; ``seed`` a non-negative integer
+    or a ``numpy.random.SeedSequence`` (anything else: a one-line ``TypeError`` or ``ValueError`` naming it).
     The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
     Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series (the
     same KPIs over each day, and the stock at each day's end), breakdowns by channel, store and segment, and run
     statistics (SimPy events, customers, seconds).
     """
     t0 = time.perf_counter()
-    ss = as_seed_sequence(seed)
+    scenario = scenario_argument(scenario)
+    ss = as_seed_sequence(seed_argument(seed))
     world = World(scenario, setup, ss, engine, daily)
     simulate(world)
     books = _books(world)

@@ -11,6 +11,7 @@ import math
 import zlib
 from collections.abc import Callable
 from itertools import chain, repeat
+from typing import Any
 
 import numpy as np
 
@@ -18,6 +19,19 @@ from sim.scenario.schema import Dist
 
 BATCH = 4096
 Draw = Callable[[np.random.Generator, int], np.ndarray]  # n draws of one distribution from a generator
+
+
+def seed_argument(seed: Any, name: str = "seed") -> int | np.random.SeedSequence:
+    """``seed`` checked: a non-negative integer (not a bool, not a float) or a ``numpy.random.SeedSequence``;
+    a ``TypeError`` or ``ValueError`` naming the argument otherwise."""
+    if isinstance(seed, np.random.SeedSequence):
+        return seed
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer):
+        raise TypeError(f"{name}: expected a non-negative integer (or a numpy SeedSequence), got "
+                        f"{type(seed).__name__} {seed!r}")
+    if seed < 0:
+        raise ValueError(f"{name}: expected a non-negative integer, got {seed!r}")
+    return int(seed)
 
 
 def as_seed_sequence(seed: int | np.random.SeedSequence) -> np.random.SeedSequence:

@@ -36,6 +36,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 from tqdm.auto import tqdm
 
+from sim.experiments import stops
 from sim.experiments.seeding import fresh, replication_seed, seed_key
 from sim.experiments.store import STATUS_FAILED, STATUS_OK, Outcome, PlanKeys, RunKey
 
@@ -128,6 +129,9 @@ class SetupError(ValueError):
 def check_names(setups: Sequence[str], allowed: Sequence[str] | None = None) -> list[str]:
     """Return ``setups`` as a list after checking it is non-empty, has no repeats and (when ``allowed`` is given)
     names only allowed setups; raises :class:`SetupError` otherwise."""
+    if isinstance(setups, str):
+        raise SetupError(f"setups: give a list of setup names, e.g. [{setups!r}], not a string",
+                         allowed=list(allowed or ()))
     names = list(setups)
     repeated = sorted({s for s in names if names.count(s) > 1})
     unknown = [s for s in names if allowed is not None and s not in allowed]
@@ -177,14 +181,33 @@ def executor_for(workers: int | None = 1, client: Any = None, scheduler: str | N
     pool = ProcessPoolExecutor(max_workers=n, mp_context=DEAF_SPAWN)
     try:
         yield pool, n
-    except BaseException:  # a failure or Ctrl-C: do not wait for the queued tasks
+    except KeyboardInterrupt:  # Ctrl-C, SIGTERM, SIGHUP: the grace period is over (run_batch); stop the workers
+        _stop_workers(pool)
+        raise
+    except BaseException:  # a failure: do not wait for the queued tasks
         try:
             pool.shutdown(wait=True, cancel_futures=True)
-        except RuntimeError:  # Ctrl-C landed while the pool's manager thread was starting: nothing to join yet
-            for proc in list((getattr(pool, "_processes", None) or {}).values()):
-                proc.terminate()
+        except RuntimeError:  # the pool's manager thread was starting: nothing to join yet
+            _stop_workers(pool)
         raise
     pool.shutdown(wait=True)
+
+
+def _stop_workers(pool: ProcessPoolExecutor) -> None:
+    """Terminate the pool's worker processes and join them, without waiting for the tasks they run: no worker
+    outlives the command (the resource tracker then ends with the parent)."""
+    procs = list((getattr(pool, "_processes", None) or {}).values())
+    for proc in procs:
+        proc.terminate()
+    try:
+        pool.shutdown(wait=True, cancel_futures=True)
+    except (RuntimeError, KeyboardInterrupt):  # a second signal, or the manager thread was still starting
+        pass
+    for proc in procs:
+        proc.join(timeout=5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join(timeout=5)
 
 
 class _DeafProcess(multiprocessing.context.SpawnProcess):
@@ -356,12 +379,19 @@ def missing(plan: Plan, evaluator: Evaluator, sink: Sink) -> int:
 
 
 def run_batch(plan: Plan, evaluator: Evaluator, store: Sink, executor: Executor | None = None, slots: int = 1,
-              progress: bool = False, desc: str = "replications", command: str = "") -> BatchSummary:
+              progress: bool = False, desc: str = "replications", command: str = "",
+              grace: float | None = None) -> BatchSummary:
     """Run every replication of ``plan`` not yet stored as ok, writing each to ``store`` as it finishes.
 
     ``executor`` is any ``concurrent.futures``-style executor (None: serially in this process); at most
     ``2 * slots`` tasks are in flight. Returns a :class:`BatchSummary`; failures are stored, never raised.
+    Interrupted (Ctrl-C, SIGTERM, SIGHUP: :mod:`sim.experiments.stops`), it cancels the queued replications, stores
+    those running that finish within ``grace`` seconds (default :data:`~sim.experiments.stops.GRACE_S` for a store
+    on disk, 0 for one in memory, whose results the interrupt discards anyway) and raises
+    :class:`~sim.experiments.stops.Interrupted` saying how many it kept and how many it cut.
     """
+    if grace is None:
+        grace = stops.GRACE_S if store.path != ":memory:" else 0.0
     t0 = time.perf_counter()
     hashes = plan_hashes(plan, evaluator)
     store.write_points((h, p, params) for p, (h, params) in enumerate(zip(hashes, plan.points, strict=True)))
@@ -381,9 +411,14 @@ def run_batch(plan: Plan, evaluator: Evaluator, store: Sink, executor: Executor 
     try:
         if executor is None:
             for task in tasks:
-                _record(store, execute_task(*task), summary, bar, running=0)
+                try:
+                    outcome = execute_task(*task)
+                except KeyboardInterrupt as exc:
+                    raise _cut(exc, 0, 1) from None
+                _record(store, outcome, summary, bar, running=0)
+                stops.check()
         else:
-            _stream(executor, tasks, 2 * max(1, slots), store, summary, bar)
+            _stream(executor, tasks, 2 * max(1, slots), store, summary, bar, grace)
     finally:
         bar.close()
         summary.wall_s = time.perf_counter() - t0
@@ -394,23 +429,61 @@ def run_batch(plan: Plan, evaluator: Evaluator, store: Sink, executor: Executor 
 
 
 def _stream(executor: Executor, tasks: Iterator[tuple], limit: int, store: Sink, summary: BatchSummary,
-            bar: Any) -> None:
-    """Keep up to ``limit`` tasks in flight; store each outcome as it arrives."""
+            bar: Any, grace: float = 0.0) -> None:
+    """Keep up to ``limit`` tasks in flight; store each outcome as it arrives. Interrupted, keep what finishes
+    within ``grace`` seconds (:func:`_wind_down`)."""
     pending: dict[Future, tuple] = {}
     exhausted = False
-    while True:
-        while not exhausted and len(pending) < limit:
-            task = next(tasks, None)
-            if task is None:
-                exhausted = True
-            else:
-                pending[executor.submit(execute_task, *task)] = task
-        if not pending:
-            return
-        done, _ = wait(pending, return_when=FIRST_COMPLETED)
-        for fut in done:
-            task = pending.pop(fut)
-            _record(store, _outcome(fut, task[4], task[3]), summary, bar, running=len(pending))
+    try:
+        while True:
+            while not exhausted and len(pending) < limit:
+                task = next(tasks, None)
+                if task is None:
+                    exhausted = True
+                else:
+                    pending[executor.submit(execute_task, *task)] = task
+            if not pending:
+                return
+            # a bounded wait, so that a signal whose exception was dropped (stops.check) is answered promptly
+            done, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            for fut in done:
+                task = pending.pop(fut)
+                _record(store, _outcome(fut, task[4], task[3]), summary, bar, running=len(pending))
+            stops.check()
+    except KeyboardInterrupt as exc:
+        kept, cut = _wind_down(pending, grace, store, summary, bar)
+        raise _cut(exc, kept, cut) from None
+
+
+def _wind_down(pending: dict[Future, tuple], grace: float, store: Sink, summary: BatchSummary,
+               bar: Any) -> tuple[int, int]:
+    """Cancel the queued tasks; store those running that finish well within ``grace`` seconds. Return
+    ``(kept, cut)``: replications stored during the grace period, and those still running (or lost) at its end."""
+    for fut in pending:
+        fut.cancel()
+    running = {f: t for f, t in pending.items() if not f.cancelled()}
+    kept = lost = 0
+    deadline = time.monotonic() + grace
+    try:
+        while running and (left := deadline - time.monotonic()) > 0:
+            done, _ = wait(running, timeout=left, return_when=FIRST_COMPLETED)
+            for fut in done:
+                running.pop(fut)
+                if fut.cancelled():
+                    continue
+                if fut.exception() is None:
+                    _record(store, fut.result(), summary, bar, running=len(running))
+                    kept += 1
+                else:  # its worker was ended by the signal too: not a failure of the replication
+                    lost += 1
+    except KeyboardInterrupt:  # a second Ctrl-C: no more waiting
+        pass
+    return kept, lost + sum(1 for f in running if not f.cancelled())
+
+
+def _cut(exc: KeyboardInterrupt, kept: int, cut: int) -> stops.Interrupted:
+    stop = stops.as_interrupted(exc)
+    return stops.Interrupted(stop.signum, stop.kept + kept, stop.cut + cut)
 
 
 def _outcome(fut: Future, key: RunKey, seq: np.random.SeedSequence) -> Outcome:

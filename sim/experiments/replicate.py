@@ -33,7 +33,7 @@ from sim.experiments.batch import (
 )
 from sim.experiments.margins import DERIVED
 from sim.experiments.store import Store
-from sim.scenario.schema import scenario_from_dict, scenario_hash
+from sim.scenario.schema import scenario_argument, scenario_from_dict, scenario_hash
 from sim.scenario.setups import SETUP_NAMES, available
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -111,12 +111,16 @@ def check_setups(scenario: Any, setups: Sequence[str]) -> list[str]:
     return check_names(setups, list(available(scenario)))
 
 
+def _whole(n: Any) -> bool:
+    return isinstance(n, int | np.integer) and not isinstance(n, bool)
+
+
 def check_counts(replications: int, workers: int | None, seed: int) -> None:
-    if not isinstance(replications, int | np.integer) or replications < 1:
+    if not _whole(replications) or replications < 1:
         raise ValueError(f"replications must be an integer >= 1 (got {replications!r})")
-    if workers is not None and (not isinstance(workers, int | np.integer) or workers < 1):
+    if workers is not None and (not _whole(workers) or workers < 1):
         raise ValueError(f"workers must be an integer >= 1 (got {workers!r})")
-    if not isinstance(seed, int | np.integer) or seed < 0:
+    if not _whole(seed) or seed < 0:
         raise ValueError(f"seed must be a non-negative integer (got {seed!r})")
 
 
@@ -152,6 +156,7 @@ def replicate(
     keeps the runs, so a rerun only runs what is missing. Raises :class:`~sim.experiments.batch.SetupError` (a ``ValueError``)
     for bad setup names, :class:`BatchError` if a replication failed (its traceback is in the store).
     """
+    scenario = scenario_argument(scenario)
     names = check_setups(scenario, setups)
     check_counts(replications, workers, seed)
     plan = Plan(({},), tuple(names), int(replications), int(seed))
@@ -189,6 +194,7 @@ def replicate_results(
     ``on_result(done, total)`` is called in the caller's thread as each replication finishes (a progress bar
     other than the terminal's, e.g. the dashboard's).
     """
+    scenario = scenario_argument(scenario)
     names = check_setups(scenario, setups)
     check_counts(replications, workers, seed)
     plan = Plan(({},), tuple(names), int(replications), int(seed))
@@ -236,7 +242,7 @@ def compare_runs(
     if setups is None:
 
         setups = list(SETUP_NAMES)
-    if not isinstance(replications, int | np.integer) or replications < 2:
+    if not _whole(replications) or replications < 2:
         raise ValueError(f"replications must be an integer >= 2 for confidence intervals (got {replications!r})")
     from sim.experiments import analysis
 

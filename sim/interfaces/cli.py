@@ -16,19 +16,36 @@ import math
 import os
 import re
 import sys
+import tempfile
 import textwrap
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
 from sim.core import model
-from sim.core.kpis import GLOSSARY_END, GLOSSARY_START, glossary_markdown, unit_of, with_glossary
+from sim.core.kpis import (
+    GLOSSARY_END,
+    GLOSSARY_START,
+    LATE_RULE,
+    SERVICE_LEVELS,
+    glossary_markdown,
+    unit_of,
+    with_glossary,
+)
 from sim.experiments.batch import SchedulerError, SetupError
 from sim.experiments.batch import log as logger
 from sim.experiments.guard import estimate
 from sim.experiments.replicate import check_setups, replicate_results
 from sim.experiments.seeding import seeds
+from sim.experiments.stops import (
+    GRACE_S,
+    Interrupted,
+    as_interrupted,
+    handling_signals,
+    requested,
+    signal_name,
+)
 from sim.experiments.store import Store, StoreError
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
 from sim.scenario import channel_mix
@@ -373,6 +390,7 @@ def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str 
     out = out.expanduser().absolute()
     if out.exists() and not out.is_dir():
         raise UsageError(f"{PROG}: {option} {out}: exists and is not a directory")
+    _check_writable(out, option)
     if force or not out.is_dir():
         return out
     entries = sorted(p.name for p in out.iterdir())
@@ -386,8 +404,45 @@ def _check_out(out: Path, force: bool = False, sweep: bool = False, option: str 
     return out
 
 
+def _check_writable(out: Path, option: str = "--out") -> None:
+    """Refuse (exit 2, one line, before any run) an output path that cannot be written: one under an existing
+    file, or where the nearest existing folder takes no new entry (``/proc``, a read-only file system, no
+    permission). Checked by making and removing an empty folder there, as the output will be staged."""
+    where = out.parent
+    while not where.exists() and where != where.parent:
+        where = where.parent
+    if not where.is_dir():
+        raise UsageError(f"{PROG}: {option} {out}: cannot be written: {where} is a file, not a folder")
+    places = [where] + ([out] if out.is_dir() else [])  # a folder that exists is written into (a sweep's store)
+    for place in places:
+        try:
+            os.rmdir(tempfile.mkdtemp(prefix=".omnisim-probe-", dir=place))
+        except OSError as exc:
+            reason = exc.strerror or type(exc).__name__
+            raise UsageError(f"{PROG}: {option} {out}: cannot be written: nothing can be created in {place} ({reason})") \
+                from None
+
+
+def _check_out_file(out: Path, force: bool = False, option: str = "--out", what: str = "file") -> Path:
+    """The absolute ``--out`` file (or ``option``'s); refused (exit 2, one line, nothing touched) when it is a
+    folder, cannot be written, or exists without ``--force``."""
+    out = out.expanduser().absolute()
+    if out.is_dir():
+        raise UsageError(f"{PROG}: {option} {out}: is a folder; give the path of the {what} to write")
+    _check_writable(out, option)
+    if out.exists() and not force:
+        raise UsageError(f"{PROG}: {option} {out}: exists; give a new file, or --force to overwrite it")
+    return out
+
+
 def _fmt(value: float, digits: int = 4) -> str:
     return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
+
+
+def _late_rule(kpis: Iterable[str]) -> None:
+    """The footnote of a table that shows a service level: customers who gave up count as late."""
+    if any(k in SERVICE_LEVELS for k in kpis):
+        print(f"Note: {LATE_RULE}")
 
 
 def _print_table(rows: Sequence[Sequence[str]], header: Sequence[str]) -> None:
@@ -445,6 +500,7 @@ def cmd_check_plausibility(args: argparse.Namespace) -> int:
     if measured is not None:
         print(f"measured online_share (share of the orders' value placed online, phone included): "
               f"{_fmt(measured.value)} ± {_fmt(measured.half_width, 2)}")
+    _late_rule(v.benchmark.kpi for v in verdicts)
     for v in verdicts:
         if not v.inside and v.benchmark.kpi in expected:
             print(f"{v.benchmark.kpi}: outside on purpose: {expected[v.benchmark.kpi]}")
@@ -469,6 +525,7 @@ def cmd_run(args: argparse.Namespace) -> int:
           f"{result.events} events in {result.wall_s:.2f} s", file=sys.stderr)
 
     _print_table([(k, unit_of(k), _fmt(float(v), 6)) for k, v in result.kpis.items()], ("kpi", "unit", "value"))
+    _late_rule(result.kpis)
     if out is not None:
         for path in write_run(result, out):
             print(path)
@@ -483,6 +540,7 @@ def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
           if len(setups) > 1 else f"mean ± half-width of the confidence interval; {summary.attrs.get('note', '')}")
 
     _print_table([(k, unit_of(k), *(cell.get((s, k), "-") for s in setups)) for k in kpis], ("kpi", "unit", *setups))
+    _late_rule(kpis)
 
 
 def _costs(text: str | None) -> tuple[Any, str]:
@@ -705,8 +763,7 @@ def cmd_calibrate(args: argparse.Namespace) -> int:
         write_fitted,
     )
 
-    if args.out.exists() and not args.force:  # checked before any fitting: nothing is touched
-        raise UsageError(f"{PROG}: --out {args.out}: exists; give a new file, or --force to overwrite it")
+    _check_out_file(args.out, args.force)  # checked before any fitting: nothing is touched
     scenario = _load(args.file, args.overrides, args.preset)
     if args.log is not None:
         if not args.log.is_file():
@@ -886,6 +943,8 @@ def cmd_report(args: argparse.Namespace) -> int:
 
     if not (args.results / "summary.csv").is_file():
         raise UsageError(f"{PROG}: {args.results}: not a compare output folder (no summary.csv)")
+    if args.out is not None:  # a report is rewritten in place: an existing file is no refusal
+        _check_out_file(args.out, force=True, what="HTML report")
     costs, costs_from = _costs(args.costs)
     if costs is not None:
         from sim.outputs.roi import scenario_costs
@@ -913,18 +972,46 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``omnisim`` console script; return the exit status (0 ok, 2 bad input, 130 interrupted)."""
-    try:
-        args = build_parser().parse_args(argv)
-    except SystemExit as exc:  # --help, or an argparse error already printed on one line
-        return exc.code if isinstance(exc.code, int) else EXIT_USAGE
-    except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
-        return EXIT_INTERRUPTED
-    try:
-        return _main(args)
-    except KeyboardInterrupt:  # pressed while the first one was being reported
-        return EXIT_INTERRUPTED
+    """Entry point of the ``omnisim`` console script; return the exit status (0 ok, 2 bad input, 130 interrupted
+    by Ctrl-C, 143 by SIGTERM, 129 by SIGHUP)."""
+    with handling_signals():
+        try:
+            args = build_parser().parse_args(argv)
+        except SystemExit as exc:  # --help, or an argparse error already printed on one line
+            return exc.code if isinstance(exc.code, int) else EXIT_USAGE
+        except KeyboardInterrupt as exc:
+            stop = as_interrupted(exc)
+            print(f"{PROG}: interrupted{_by(stop)}", file=sys.stderr)
+            return stop.exit_code
+        try:
+            code = _main(args)
+            late = requested()
+            if late is not None and code != 128 + late:  # its exception was dropped where Python cannot raise
+                print(f"{PROG}: interrupted{_by(Interrupted(late))} as the command finished; what it printed and "
+                      "wrote above is complete", file=sys.stderr)
+                return 128 + late
+            return code
+        except KeyboardInterrupt as exc:  # pressed while the first one was being reported
+            return as_interrupted(exc).exit_code
+
+
+def _by(stop: Interrupted) -> str:
+    """How an interrupt is named in a message: nothing for Ctrl-C, ``(SIGTERM)`` otherwise."""
+    return "" if stop.signum == EXIT_INTERRUPTED - 128 else f" ({signal_name(stop.signum)})"
+
+
+def _interrupted(command: str, stop: Interrupted) -> int:
+    """Say in one line that ``command`` was interrupted, and what it kept; return 128 + the signal's number."""
+    if command == "sweep":
+        grace = ""
+        if stop.kept or stop.cut:
+            grace = (f"; {_plural(stop.kept, 'replication')} finished within the {GRACE_S:g}-s grace period and "
+                     f"{stop.cut} in flight {'was' if stop.cut == 1 else 'were'} cut")
+        print(f"{PROG}: interrupted{_by(stop)}; the results store keeps every replication that finished (each in "
+              f"its own transaction){grace}: run the same command again to resume", file=sys.stderr)
+    else:
+        print(f"{PROG}: interrupted{_by(stop)}; nothing written", file=sys.stderr)
+    return stop.exit_code
 
 
 def _main(args: argparse.Namespace) -> int:
@@ -945,13 +1032,8 @@ def _main(args: argparse.Namespace) -> int:
     except StoreError as exc:  # a results store that is not one, or one another sweep is writing
         print(f"{PROG}: {exc}", file=sys.stderr)
         return EXIT_USAGE
-    except KeyboardInterrupt:
-        if args.command == "sweep":
-            print(f"{PROG}: interrupted; the results store keeps every replication that finished (each in its own "
-                  "transaction): run the same command again to resume", file=sys.stderr)
-        else:
-            print(f"{PROG}: interrupted; nothing written", file=sys.stderr)
-        return EXIT_INTERRUPTED
+    except KeyboardInterrupt as exc:
+        return _interrupted(args.command, as_interrupted(exc))
     except BrokenPipeError:  # e.g. `omnisim run ... | head`: stop quietly like other command-line tools
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 141

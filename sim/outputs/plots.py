@@ -273,9 +273,21 @@ def _grouped_bars(ax: Axes, members: Sequence[str], values: Mapping[str, Sequenc
 STOCK_SERIES = ("on_hand_units", "stockout_rate")
 
 
-def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Figure:
+WARMUP_LABEL = "warm-up (not measured)"
+
+
+def shade_warmup(ax: Axes, warmup_days: float | None) -> None:
+    """Shade the warm-up days of a chart over simulated days (day 1 first, a point per day at its number): the
+    days before measurement starts, whose opening drop or build-up is the model filling up, not a result."""
+    if warmup_days is None or warmup_days <= 0:
+        return
+    ax.axvspan(0.5, float(warmup_days) + 0.5, color="0.88", zorder=0, lw=0, label=WARMUP_LABEL)
+
+
+def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None,
+                           warmup_days: float | None = None) -> Figure:
     """Return a figure of stock on hand by setup: the whole network, and each node (store, warehouse) on its own
-    (units, end of day), and the daily stockout rate.
+    (units, end of day), and the daily stockout rate; the ``warmup_days`` (the scenario's) shaded.
 
     ``daily``: the :func:`sim.experiments.analysis.daily_means` table of model results (series ``on_hand_units`` and, per
     node, ``on_hand_units.<node>``).
@@ -291,7 +303,6 @@ def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Fig
         ax.set_title("whole network" if name == "on_hand_units" else "stockouts", fontsize=9)
         ax.set_ylabel({"on_hand_units": "on hand at end of day (units)",
                        "stockout_rate": "item requests finding no stock (share 0–1)"}[name], fontsize=8)
-        ax.legend(fontsize=7)
     node_colours = {n: OKABE_ITO[i % len(OKABE_ITO)] for i, n in enumerate(nodes)}
     for ax, setup in zip(axes[2:], setups, strict=False):
         for node in nodes:
@@ -300,6 +311,10 @@ def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Fig
                     ls="--" if node.endswith(".warehouse") else "-", label=node.removeprefix("on_hand_units."))
         ax.set_title(f"{setup}: each node", fontsize=9)
         ax.set_ylabel("on hand at end of day (units)", fontsize=8)
+    for ax in axes:
+        shade_warmup(ax, warmup_days)
+    for ax in axes[:2]:
+        ax.legend(fontsize=7)
     if nodes and len(axes) > 2:
         axes[2].legend(fontsize=6, ncols=2)
     for ax in axes:
@@ -311,9 +326,10 @@ def stock_over_time_figure(daily: pd.DataFrame, title: str | None = None) -> Fig
     return fig
 
 
-def stock_over_time(daily: pd.DataFrame, path: str | Path, title: str | None = None) -> Path:
+def stock_over_time(daily: pd.DataFrame, path: str | Path, title: str | None = None,
+                    warmup_days: float | None = None) -> Path:
     """Draw :func:`stock_over_time_figure` to ``path``; return the PNG path written."""
-    return _save(stock_over_time_figure(daily, title), path)
+    return _save(stock_over_time_figure(daily, title, warmup_days), path)
 
 
 def _queue_row(axes: Sequence[Axes], means: pd.DataFrame, dimension: str, prefix: str,
@@ -522,8 +538,10 @@ def touchpoint_usage(means: pd.DataFrame, path: str | Path, reference: Mapping[s
     return _save(touchpoint_usage_figure(means, reference, title), path)
 
 
-def daily_series_figure(daily: pd.DataFrame, series: Sequence[str], title: str | None = None) -> Figure:
-    """Return a figure with one panel per series: a line per setup over simulated days (day 1 first).
+def daily_series_figure(daily: pd.DataFrame, series: Sequence[str], title: str | None = None,
+                        warmup_days: float | None = None) -> Figure:
+    """Return a figure with one panel per series: a line per setup over simulated days (day 1 first), the
+    ``warmup_days`` (the scenario's) shaded.
 
     ``daily``: the tidy table ``setup, series, day, mean`` of :func:`sim.experiments.analysis.daily_means`.
     """
@@ -541,6 +559,7 @@ def daily_series_figure(daily: pd.DataFrame, series: Sequence[str], title: str |
             values = np.asarray(per[name], dtype=float)
             ax.plot(np.arange(1, values.size + 1), values, color=colours[setup], label=setup,
                     marker="o" if values.size < 15 else None, markersize=3, linewidth=1.4)
+        shade_warmup(ax, warmup_days)
         ax.set_title(name, fontsize=9)
         ax.set_xlabel("day", fontsize=8)
         ax.set_ylabel(f"{name} ({kpi_unit(name)})", fontsize=8)
@@ -551,9 +570,10 @@ def daily_series_figure(daily: pd.DataFrame, series: Sequence[str], title: str |
     return fig
 
 
-def daily_series(daily: pd.DataFrame, series: Sequence[str], path: str | Path, title: str | None = None) -> Path:
+def daily_series(daily: pd.DataFrame, series: Sequence[str], path: str | Path, title: str | None = None,
+                 warmup_days: float | None = None) -> Path:
     """Draw :func:`daily_series_figure` (``daily``: a :func:`sim.experiments.analysis.daily_means` table) to ``path``; return it."""
-    return _save(daily_series_figure(daily, series, title), path)
+    return _save(daily_series_figure(daily, series, title, warmup_days), path)
 
 
 # --------------------------------------------------------------------------------------------- sensitivity, warm-up

@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from sim._version import __version__
-from sim.core.kpis import KPI_BY_NAME, KPIS, label_of, unit_of
+from sim.core.kpis import KPI_BY_NAME, KPIS, LATE_RULE, SERVICE_LEVELS, SHARE, label_of, unit_of
 from sim.scenario.schema import ScenarioError
 from sim.scenario.userfiles import load_yaml, read_text
 
@@ -120,8 +120,13 @@ document.querySelectorAll("table.sortable").forEach(function (table) {
 
 
 # --------------------------------------------------------------------------------------------- formatting
-def _num(value: Any, digits: int = 4) -> str:
-    """Format a number with ``digits`` significant digits; NaN as "no data", infinities spelled out."""
+def _num(value: Any, digits: int = 3) -> str:
+    """A number for people: ``digits`` significant figures, thin spaces between thousands, never in scientific
+    notation; NaN as "no data", infinities spelled out."""
+    from sim.outputs.decision import fmt_number
+
+    if isinstance(value, int | np.integer) and not isinstance(value, bool):  # a count, a seed, a replication
+        return f"{int(value):,}".replace(",", "\u202f")
     try:
         x = float(value)
     except (TypeError, ValueError):
@@ -130,10 +135,24 @@ def _num(value: Any, digits: int = 4) -> str:
         return "no data"
     if math.isinf(x):
         return "∞" if x > 0 else "−∞"
-    if x != 0 and (abs(x) >= 1e7 or abs(x) < 1e-3):
-        return f"{x:.{digits - 1}e}"
-    text = f"{x:,.{digits}g}" if abs(x) >= 1e4 else f"{x:.{digits}g}"
-    return text.replace(",", "\u202f")  # thin space as thousands separator
+    return fmt_number(x, digits).replace(",", "\u202f")  # thin space as thousands separator
+
+
+def _p_value(p: float) -> str:
+    return "p<0.001" if p < 0.001 else f"p={_num(p, 2)}"
+
+
+def _shown(kpi: str, difference: bool = False) -> tuple[float, str]:
+    """The scale and unit a KPI's values are shown in: shares as percentages (differences in percentage points),
+    every other KPI in its declared unit."""
+    unit = _unit(kpi)
+    if unit == SHARE:
+        return 100.0, "percentage points" if difference else "%"
+    return 1.0, unit
+
+
+def _with_late_rule(caption: str, kpis: Any) -> str:
+    return f"{caption}. {LATE_RULE}" if any(k in SERVICE_LEVELS for k in kpis) else caption
 
 
 def _table(header: Sequence[str], rows: Sequence[Sequence[Any]], table_id: str, caption: str = "",
@@ -185,8 +204,9 @@ def _breakdowns(folder: Path) -> str:
         rows = [[html.escape(str(setup)), html.escape(str(member)),
                  *(_people(table.loc[(setup, member), k], k) for k in cols)] for setup, member in table.index]
         parts.append(f"<h3>By {dim}</h3>" + _table(["setup", dim, *(_label(k) for k in cols)], rows,
-                                                     f"breakdown-{dim}", "mean over replications; click a column "
-                                                     "to sort", sortable=True))
+                                                     f"breakdown-{dim}", _with_late_rule(
+                                                         "mean over replications; click a column to sort", cols),
+                                                     sortable=True))
     return "".join(parts)
 
 
@@ -358,12 +378,14 @@ def _headline_table(summary: pd.DataFrame) -> str:
     rows = []
     for kpi in pd.unique(summary["kpi"]):
         values = []
+        scale, unit = _shown(kpi)
         for s in setups:
             mean, half = cell.get((s, kpi), (math.nan, math.nan))
-            values.append(_num(mean) + ("" if math.isnan(half) else f" ± {_num(half, 2)}"))
-        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
+            values.append(_num(scale * mean) + ("" if math.isnan(half) else f" ± {_num(scale * half, 2)}"))
+        rows.append([_kpi_cell(kpi), html.escape(unit), *values])
     return _table(["KPI", "unit", *setups], rows, "kpi-table",
-                  "mean over replications ± half-width of the confidence interval")
+                  _with_late_rule("mean over replications ± half-width of the confidence interval",
+                                  pd.unique(summary["kpi"])))
 
 
 def _differences_table(summary: pd.DataFrame) -> str:
@@ -373,17 +395,20 @@ def _differences_table(summary: pd.DataFrame) -> str:
     rows = []
     for kpi in pd.unique(summary["kpi"]):
         values = []
+        scale, unit = _shown(kpi, difference=True)
         for s in others:
             r = cell.get((s, kpi))
             if r is None or math.isnan(r.diff):
                 values.append("no data")
                 continue
-            ci = "" if math.isnan(r.diff_ci_low) else f" [{_num(r.diff_ci_low, 3)}, {_num(r.diff_ci_high, 3)}]"
-            p = "" if math.isnan(r.diff_p_value) else f" (p={_num(r.diff_p_value, 2)})"
-            values.append(f"{_num(r.diff)}{ci}{p}")
-        rows.append([_kpi_cell(kpi), html.escape(_unit(kpi)), *values])
+            ci = "" if math.isnan(r.diff_ci_low) else \
+                f" [{_num(scale * r.diff_ci_low)}, {_num(scale * r.diff_ci_high)}]"
+            p = "" if math.isnan(r.diff_p_value) else f" ({_p_value(r.diff_p_value)})"
+            values.append(f"{_num(scale * r.diff)}{ci}{p}")
+        rows.append([_kpi_cell(kpi), html.escape(unit), *values])
     return _table(["KPI", "unit", *(f"{s} − {baseline}" for s in others)], rows, "differences-table",
-                  "paired difference (same customers), [confidence interval], two-sided paired-t p-value")
+                  _with_late_rule("paired difference (same customers), [confidence interval], two-sided paired-t "
+                                  "p-value", pd.unique(summary["kpi"])))
 
 
 def _frame_table(frame: pd.DataFrame, table_id: str, caption: str) -> str:

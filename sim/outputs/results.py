@@ -225,7 +225,8 @@ def mechanism_charts(scenario: Any, results: Any, folder: Path) -> None:
     plots.channel_flows(means, folder / "channel_flows.png")
     call_target = scenario.call_centre.target_wait_s / 60.0 if scenario.call_centre else None
     plots.queue_waits(means, folder / "queue_waits.png", scenario.fulfilment.store_wait_target_min, call_target)
-    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png")
+    plots.stock_over_time(analysis.daily_means(results), folder / "stock_over_time.png",
+                          warmup_days=scenario.warmup_days)
 
 
 def sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:

@@ -11,12 +11,21 @@ import hashlib
 import json
 import math
 import os
-from collections.abc import Iterator, Mapping
+import types
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Union, get_args, get_origin
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from sim.scenario import channel_mix  # the channel-mix lever on plain segments
 from sim.scenario.benchmarks import applicable  # data only, imports nothing of the package
@@ -41,6 +50,39 @@ class ScenarioError(Exception):
 class Model(BaseModel):
     # no NaN or infinity anywhere: ``.inf`` in a file is refused with its field path
     model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_bool_for_a_number(cls, v: Any, info: ValidationInfo) -> Any:
+        # pydantic takes ``true`` as 1 where a number is asked (``staff: true`` would be one staff): refused
+        field = cls.model_fields.get(info.field_name or "")
+        if field is not None and _bool_for_number(field.annotation, v):
+            whole = _asks_int(field.annotation)
+            raise ValueError(f"{'a whole number' if whole else 'a number'} is asked here, not true/false")
+        return v
+
+
+def _bool_for_number(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` holds a boolean where ``annotation`` asks for a number (directly or in a list or
+    mapping); a field that accepts booleans (``bool | float``) is left alone."""
+    if annotation is int or annotation is float:
+        return isinstance(value, bool)
+    origin, args = get_origin(annotation), get_args(annotation)
+    if origin is Annotated:
+        return _bool_for_number(args[0], value)
+    if origin is Union or origin is types.UnionType:
+        if bool in args:
+            return False
+        return any(_bool_for_number(a, value) for a in args if a is not type(None))
+    if origin in (list, tuple) and isinstance(value, list | tuple) and args:
+        return any(_bool_for_number(args[0], x) for x in value)
+    if origin is dict and isinstance(value, dict) and len(args) == 2:
+        return any(_bool_for_number(args[1], x) for x in value.values())
+    return False
+
+
+def _asks_int(annotation: Any) -> bool:
+    return annotation is int or any(_asks_int(a) for a in get_args(annotation))
 
 
 # Upper bounds: far above any retailer (the library's largest scenario is far below each), so that a typo or a
@@ -120,7 +162,19 @@ class Catalogue(Model):
     def _one_source(self) -> Catalogue:
         if (self.skus is None) == (self.generator is None):
             raise ValueError("give exactly one of 'skus' (a list) or 'generator' (parameters)")
+        if self.skus is not None and not self.skus:
+            raise ValueError("skus: at least one SKU is needed (or give generator: n_skus)")
+        if self.skus is not None and (twice := _repeated(s.id for s in self.skus)):
+            raise ValueError(f"skus: SKU ids must be unique; given more than once: {', '.join(map(repr, twice))}")
         return self
+
+
+def _repeated(names: Iterable[str]) -> list[str]:
+    """The names given more than once, in first-seen order."""
+    seen: dict[str, int] = {}
+    for n in names:
+        seen[n] = seen.get(n, 0) + 1
+    return [n for n, k in seen.items() if k > 1]
 
 
 # --------------------------------------------------------------------------------------------- inventory
@@ -447,7 +501,7 @@ class SegmentMarketing(Model):
 
 
 class Segment(Model):
-    name: str = Field(description="the segment's name (offers target segments by it)")
+    name: str = Field(description="the segment's name, unique among the segments (offers target segments by it)")
     share: Prob = Field(description="share of customers (all segments sum to 1)")
     hourly_profile: list[float] | None = Field(
         None, description="24 relative weights of journey starts by hour; null = flat over 24 h")
@@ -868,9 +922,10 @@ class Scenario(Model):
         total = sum(s.share for s in self.segments)
         if abs(total - 1) > PROB_TOL:
             yield f"segments.*.share: shares must sum to 1 (got {total:.6g})"
-        names = [s.name for s in self.stores]
-        if len(set(names)) != len(names):
-            yield "stores: store names must be unique"
+        if twice := _repeated(s.name for s in self.stores):
+            yield f"stores: store names must be unique; given more than once: {', '.join(map(repr, twice))}"
+        if twice := _repeated(s.name for s in self.segments):
+            yield f"segments: segment names must be unique; given more than once: {', '.join(map(repr, twice))}"
         for i, seg in enumerate(self.segments):
             yield from self._segment_problems(i, seg)
         yield from self._return_problems()
@@ -1132,6 +1187,22 @@ def read_yaml(path: str | os.PathLike[str], error: type[Exception] = ScenarioErr
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
     """Read and validate a YAML scenario file; raise :class:`ScenarioError` listing every problem."""
     return scenario_from_dict(read_yaml(path), overrides)
+
+
+ScenarioArgument = Scenario | str | os.PathLike[str]
+"""What the Python API takes as a scenario: a validated one, or the path of a scenario file."""
+
+
+def scenario_argument(value: Any, name: str = "scenario") -> Scenario:
+    """``value`` as a validated scenario: a :class:`Scenario` as given, a path (``str`` or ``os.PathLike``) loaded
+    with :func:`load_scenario`; anything else is a ``TypeError`` naming the argument (one line)."""
+    if isinstance(value, Scenario):
+        return value
+    if isinstance(value, str | os.PathLike):
+        return load_scenario(Path(value))
+    hint = " (a dict: sim.scenario_from_dict(data) first)" if isinstance(value, Mapping) else ""
+    raise TypeError(f"{name}: expected a Scenario (sim.load_scenario(path)) or the path of a scenario file, "
+                    f"got {type(value).__name__}{hint}")
 
 
 def scenario_yaml(scenario: Scenario) -> str:
