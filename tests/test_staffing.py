@@ -8,13 +8,15 @@ and asked often, tills are plenty, so floor staff set the store service level (a
 
 from __future__ import annotations
 
+import json
 import math
 
 import pytest
 
 import sim
 from sim.experiments.staffing import STAFF_NOTE, check_targets, staff_per_store
-from sim.scenario.schema import scenario_from_dict
+from sim.interfaces import cli
+from sim.scenario.schema import scenario_from_dict, scenario_yaml
 
 from .helpers import small_scenario
 
@@ -95,3 +97,53 @@ def test_directions_follow_the_kpi():
     assert check_targets({"store_service_level": 0.8, "store_wait_p95_min": 5}) == {
         "store_service_level": (">=", 0.8), "store_wait_p95_min": ("<=", 5.0)}
     assert math.isclose(check_targets({"store_abandon_rate": "0.05"})["store_abandon_rate"][1], 0.05)
+
+
+# --------------------------------------------------------------------------------------------- omnisim staff
+@pytest.fixture(scope="module")
+def busy_file(busy_first, tmp_path_factory):
+    path = tmp_path_factory.mktemp("staff") / "busy.yaml"
+    path.write_text(scenario_yaml(busy_first), encoding="utf-8")
+    return path
+
+
+def test_the_cli_prints_the_table_and_writes_it(busy_file, tmp_path, capsys):
+    out = tmp_path / "o"
+    code = cli.main(["staff", str(busy_file), "--target", "store_service_level=0.8", "--setup", "omnichannel",
+                     "--max-staff", "5", "--replications", "6", "--seed", "1", "--workers", "1", "--out", str(out)])
+    printed, err = capsys.readouterr()
+    assert code == 0, err
+    assert "store_service_level (interval)" in printed and "floor staff" in printed
+    assert "exclude cashiers" in printed and "Every store meets the target (3 stores)." in printed
+    assert "omnisim: confirm 1: staff" in err  # the search's steps, on stderr
+    data = json.loads((out / "staffing.json").read_text())
+    assert data["note"] == STAFF_NOTE and data["all_met"] and data["meta"]["seed"] == 1
+    rows = (out / "staffing.csv").read_text().splitlines()
+    assert rows[0].startswith("store,staff,tills,client_staff,client_tills,store_service_level,") and len(rows) == 4
+    assert [r["staff"] for r in data["stores"]] == [int(r.split(",")[1]) for r in rows[1:]]
+
+
+def test_the_cli_exits_1_when_a_store_stays_below_target(busy_file, capsys):
+    code = cli.main(["staff", str(busy_file), "--target", "store_service_level=0.97", "--max-staff", "2",
+                     "--replications", "3", "--seed", "1", "--workers", "1", "--no-progress"])
+    printed, err = capsys.readouterr()
+    assert code == 1 and "Not brought to target: s0 (missed, at the cap)" in printed and err == ""
+
+
+@pytest.mark.parametrize(("args", "line"), [
+    (["--target", "store_wait=3"], "omnisim: --target 'store_wait': not a store KPI a staffing search can hold; "
+                                   "allowed: store_service_level, store_abandon_rate, store_wait_mean_min, "
+                                   "store_wait_p95_min"),
+    (["--target", "store_service_level=1.5"], "omnisim: --target store_service_level: a share strictly between 0 "
+                                              "and 1, e.g. 0.8 (got 1.5)"),
+    (["--target", "store_service_level=high"], "omnisim: --target store_service_level: expected a number (got "
+                                               "'high')"),
+    (["--target", "0.8"], "omnisim: --target '0.8': expected KPI=VALUE, e.g. store_service_level=0.8"),
+    (["--max-tills", "3"], "omnisim: --max-tills: only with --tills (the tills are searched only then)"),
+    (["--setup", "hybrid"], "omnisim: --setup: unknown setup 'hybrid'; allowed: "),
+    (["--max-staff", "0"], "omnisim staff: error: argument --max-staff: must be an integer >= 1 (got 0)"),
+])
+def test_the_cli_refuses_bad_input_in_one_line(busy_file, args, line, capsys):
+    assert cli.main(["staff", str(busy_file), *args]) == 2
+    printed, err = capsys.readouterr()
+    assert err.startswith(line) and err.count("\n") == 1 and "Traceback" not in err and printed == ""
