@@ -147,3 +147,19 @@ def test_the_cli_refuses_bad_input_in_one_line(busy_file, args, line, capsys):
     assert cli.main(["staff", str(busy_file), *args]) == 2
     printed, err = capsys.readouterr()
     assert err.startswith(line) and err.count("\n") == 1 and "Traceback" not in err and printed == ""
+
+
+def test_the_table_for_people_and_the_chart(plan):
+    """Plain numbers (per cent with one decimal, thousands separators, no e-notation), the client's level where it
+    changed, and a chart whose every panel has a point per store, with the note under it."""
+    from sim.outputs.staffing import display_table, staffing_figure
+
+    shown = display_table(plan)
+    assert list(shown.columns) == ["store", "floor staff", "tills", "store_service_level (interval)", "target",
+                                   "staff cost a year"]
+    text = shown.to_string()
+    assert "e+" not in text and "e-" not in text and " %" in text and "(was 3)" in text
+    assert shown["staff cost a year"].str.fullmatch(r"\d{1,3}(,\d{3})*").all()
+    fig = staffing_figure(plan)
+    assert len(fig.axes) == 1 and len(fig.axes[0].get_yticklabels()) == len(plan.table)
+    assert "exclude cashiers" in fig.get_supxlabel()

@@ -14,6 +14,7 @@ import pandas as pd
 
 from sim._version import __version__
 from sim.experiments.staffing import STORE_TARGETS, StorePlan
+from sim.outputs.plots import OKABE_ITO, VERDICT_COLOURS, Figure, new_figure
 from sim.outputs.results import staged_output
 
 STAFFING_FILES = ("staffing.csv", "staffing.json")
@@ -28,9 +29,11 @@ def _value(kpi: str, x: float) -> str:
 
 
 def _cell(kpi: str, mean: float, low: float, high: float) -> str:
-    unit = " %" if STORE_TARGETS[kpi][1] == "share" else " min"
+    share = STORE_TARGETS[kpi][1] == "share"
+    unit = " %" if share else " min"
     if math.isnan(low) or math.isnan(high):
         return f"{_value(kpi, mean)}{unit}"
+    low, high = max(low, 0.0), min(high, 1.0) if share else high  # shown within what the KPI can take
     return f"{_value(kpi, mean)}{unit} ({_value(kpi, low)}-{_value(kpi, high)})"
 
 
@@ -78,3 +81,35 @@ def write_staffing(plan: StorePlan, out: Path, meta: Mapping[str, Any] | None = 
         plan.table.to_csv(tmp / "staffing.csv", index=False)
         (tmp / "staffing.json").write_text(json.dumps(staffing_json(plan, meta), indent=2) + "\n", encoding="utf-8")
     return [out / name for name in STAFFING_FILES]
+
+
+def staffing_figure(plan: StorePlan, title: str | None = None) -> Figure:
+    """One panel per target KPI: each store's mean on the confirmation run with its simultaneous interval, the
+    target as a dashed line, met stores in green, the others in vermillion (amber: unclear), the staff chosen in
+    the store's label. Staff exclude cashiers (said under the chart)."""
+    table = plan.table
+    n = len(table)
+    fig = new_figure(figsize=(4.6 * len(plan.targets) + 1.4, 0.34 * n + 1.6), layout="constrained")
+    axes = fig.subplots(1, len(plan.targets), squeeze=False)[0]
+    colour = {"met": VERDICT_COLOURS["clear gain"], "missed": VERDICT_COLOURS["clear loss"], "unclear": OKABE_ITO[1]}
+    labels = [f"{r.store}: {int(r.staff)} staff" for r in table.itertuples()]
+    y = list(range(n))[::-1]
+    for ax, (kpi, (op, x)) in zip(axes, plan.targets.items(), strict=True):
+        share = STORE_TARGETS[kpi][1] == "share"
+        scale = 100.0 if share else 1.0
+        for yi, r in zip(y, table.to_dict("records"), strict=True):
+            c = colour.get(r["status"], "0.5")
+            lo, hi = r[f"{kpi}_low"], r[f"{kpi}_high"]
+            if not (math.isnan(lo) or math.isnan(hi)):
+                ax.plot([lo * scale, hi * scale], [yi, yi], color=c, lw=2.2, solid_capstyle="butt")
+            ax.plot([r[kpi] * scale], [yi], "o", color=c, ms=5)
+        ax.axvline(x * scale, color="0.2", ls="--", lw=0.9, label=f"target {op} {x * scale:g}{' %' if share else ''}")
+        ax.set_yticks(y, labels if ax is axes[0] else [""] * n, fontsize=8)
+        ax.set_xlabel(f"{kpi} ({'%' if share else 'minutes'})", fontsize=8)
+        ax.tick_params(labelsize=8)
+        ax.grid(axis="x", alpha=0.3)
+        ax.legend(fontsize=7, frameon=False, loc="lower left")
+    fig.suptitle(title or f"{plan.setup}: each store at the staff chosen (confirmation run, "
+                          f"{plan.confidence:.0%} simultaneous intervals)", fontsize=10)
+    fig.supxlabel(f"Note: {plan.note}.", fontsize=7, color="0.3")
+    return fig
