@@ -46,15 +46,15 @@ def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
                     workers: int | None = 1) -> Staffing:
     """The smallest floor staff per store (the same level in every store) at which ``setup`` meets ``targets``.
 
+    It judges network KPIs (e.g. the network's mean store service level), so a busy store can miss a target the
+    network meets: :func:`staff_per_store` chooses a level per store and holds every store to the target.
+
     ``targets`` maps a KPI to ``(">=" or "<=", threshold)``, e.g. ``{"store_service_level": (">=", 0.8)}``;
     ``report`` names KPIs shown beside them without a target. Each staff level runs :func:`sequential` on the
     target KPIs: replications are added until each mean's relative half-width is at most ``target`` (or
     ``max_replications``), on the same seeds at every level (common random numbers: the same customers meet each
-    staffing). A level meets the targets when every target KPI's mean does. The consultant notebook and its test
-    call this, so the recommendation the notebook shows is the one tested.
+    staffing). A level meets the targets when every target KPI's mean does.
     """
-
-
     for op, _ in targets.values():
         meets(0.0, op, 0.0)  # an unknown operator is refused before any run
     data = scenario.model_dump(mode="json")
