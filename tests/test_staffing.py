@@ -163,3 +163,15 @@ def test_the_table_for_people_and_the_chart(plan):
     fig = staffing_figure(plan)
     assert len(fig.axes) == 1 and len(fig.axes[0].get_yticklabels()) == len(plan.table)
     assert "exclude cashiers" in fig.get_supxlabel()
+
+
+def test_with_tills_the_search_lowers_tills_too_and_prices_the_cashiers(busy_first):
+    """Three tills a store are more than 400 customers a day need: with ``tills=True`` the search gives some store
+    fewer, every store still meets the target on the confirmation run, and each till is priced like a staff hour."""
+    plan = staff_per_store(busy_first, "omnichannel", {"store_service_level": TARGET}, tills=True, seed=1,
+                           max_replications=6, max_staff=5, max_tills=4)
+    table = plan.table
+    assert plan.all_met and (table["store_service_level_low"] >= TARGET).all()
+    assert table["tills"].min() < 3 and plan.totals["tills"] < plan.totals["client_tills"]
+    assert (table["tills_cost_year"] == table["tills"] * 12 * 365 * busy_first.fulfilment.staff_cost_per_hour).all()
+    assert any("Tills:" in line for line in plan.lines())
