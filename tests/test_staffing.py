@@ -137,7 +137,7 @@ def test_the_cli_exits_1_when_a_store_stays_below_target(busy_file, capsys):
     (["--target", "store_service_level=1.5"], "omnisim: --target store_service_level: a share strictly between 0 "
                                               "and 1, e.g. 0.8 (got 1.5)"),
     (["--target", "store_service_level=high"], "omnisim: --target store_service_level: expected a number (got "
-                                               "'high')"),
+                                               "high)"),
     (["--target", "0.8"], "omnisim: --target '0.8': expected KPI=VALUE, e.g. store_service_level=0.8"),
     (["--max-tills", "3"], "omnisim: --max-tills: only with --tills (the tills are searched only then)"),
     (["--setup", "hybrid"], "omnisim: --setup: unknown setup 'hybrid'; allowed: "),

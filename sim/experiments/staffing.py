@@ -92,7 +92,7 @@ STORE_TARGETS: dict[str, tuple[str, str]] = {
 DAYS_PER_YEAR = 365.0
 
 
-def check_targets(target: Mapping[str, float]) -> dict[str, tuple[str, float]]:
+def check_targets(target: Mapping[str, float | str]) -> dict[str, tuple[str, float]]:
     """``{kpi: threshold}`` as ``{kpi: (op, threshold)}``, each KPI's direction from :data:`STORE_TARGETS`.
 
     Raises ``ValueError`` with one line naming the target and what is allowed: an unknown KPI, a share outside
@@ -105,16 +105,17 @@ def check_targets(target: Mapping[str, float]) -> dict[str, tuple[str, float]]:
             raise ValueError(f"target {kpi!r}: not a store KPI a staffing search can hold; allowed: "
                              f"{', '.join(STORE_TARGETS)}")
         op, unit = STORE_TARGETS[kpi]
+        shown = value if isinstance(value, str) and value.strip() else repr(value)  # text as typed, e.g. --target
         try:
             x = float(value)
         except (TypeError, ValueError):
-            raise ValueError(f"target {kpi}: expected a number (got {value!r})") from None
+            raise ValueError(f"target {kpi}: expected a number (got {shown})") from None
         if isinstance(value, bool) or not math.isfinite(x):
-            raise ValueError(f"target {kpi}: expected a number (got {value!r})")
+            raise ValueError(f"target {kpi}: expected a number (got {shown})")
         if unit == "share" and not 0.0 < x < 1.0:
-            raise ValueError(f"target {kpi}: a share strictly between 0 and 1, e.g. 0.8 (got {value!r})")
+            raise ValueError(f"target {kpi}: a share strictly between 0 and 1, e.g. 0.8 (got {shown})")
         if unit == "minutes" and not x > 0.0:
-            raise ValueError(f"target {kpi}: a positive number of minutes (got {value!r})")
+            raise ValueError(f"target {kpi}: a positive number of minutes (got {shown})")
         out[kpi] = (op, x)
     return out
 

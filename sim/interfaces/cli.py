@@ -225,7 +225,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists (refused otherwise)")
 
     p = sub.add_parser("staff", help="choose the floor staff of each store (and its tills, with --tills) that meets "
-                                     "every store's target at the least staff cost; staff exclude cashiers")
+                                     "every store's target at the least staff cost; staff exclude cashiers",
+                       description="Choose the floor staff of each store that meets every store's target at the "
+                                   "least staff cost (README, 'Staff per store'). Staff exclude cashiers: tills are "
+                                   "separate servers. Exit 0 when every store meets, 1 when a store stays below "
+                                   "target (named), 2 for bad input.")
     _add_staff(p)
 
     p = sub.add_parser("warmup", help="suggest a warm-up from Welch's method on the daily stock of every setup; "
@@ -496,18 +500,14 @@ def cmd_staff(args: argparse.Namespace) -> int:
     from sim.experiments.staffing import check_targets, staff_per_store
     from sim.outputs.staffing import display_table, write_staffing
 
-    targets: dict[str, float] = {}
+    given: dict[str, str] = {}
     for item in args.targets or ["store_service_level=0.8"]:
         kpi, sep, value = item.partition("=")
         if not sep or not kpi.strip():
             raise UsageError(f"{PROG}: --target {item!r}: expected KPI=VALUE, e.g. store_service_level=0.8")
-        try:
-            number = float(value)
-        except ValueError:
-            raise UsageError(f"{PROG}: --target {kpi.strip()}: expected a number (got {value!r})") from None
-        targets[kpi.strip()] = number
+        given[kpi.strip()] = value.strip()
     try:
-        check_targets(targets)
+        targets = {kpi: x for kpi, (_, x) in check_targets(given).items()}
     except ValueError as exc:
         raise UsageError(f"{PROG}: --{exc}") from None
     out = _check_out(args.out, args.force) if args.out else None
