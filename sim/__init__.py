@@ -39,6 +39,7 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "sequential": "sim.experiments.sequential",
     "recommend_staff": "sim.experiments.staffing",
     "meets": "sim.experiments.staffing",
+    "staff_per_store": "sim.experiments.staffing",
     "suggest_warmup": "sim.experiments.warmup",
     "check_plausibility": "sim.experiments.plausibility",
     "calibrate": "sim.experiments.calibration",
@@ -55,8 +56,10 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "tornado_figure": "sim.outputs.plots",
     "behaviour_tornado_figure": "sim.outputs.plots",
     "roi_chart_figure": "sim.outputs.roi",
+    "staffing_table": "sim.outputs.staffing",
+    "staffing_figure": "sim.outputs.staffing",
 }
-_RENAMED = {"sensitivity_table": "analyse"}  # the face's name -> the module's
+_RENAMED = {"sensitivity_table": "analyse", "staffing_table": "display_table"}  # the face's name -> the module's
 
 __all__ = ["__version__", "ScenarioError", "load_scenario", "scenario_from_dict", "SETUP_NAMES", "available_setups",
            "run", "Result", "KPIS", *_LAZY]

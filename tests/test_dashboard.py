@@ -314,3 +314,25 @@ def test_the_dashboards_payback_table_is_the_reports(chromium, server, tmp_path)
         assert "[" in row[5] or row[5] == "never"  # months with their interval
         assert row[6].count("%") == 3  # the 12-month ROI with its interval
     assert "staff training" in text and "Priced with the scenario's costs: section, for 10 stores" in text
+
+
+@pytest.mark.slow
+def test_the_page_chooses_staff_per_store_in_process(tmp_path):
+    """Issue 28: the dashboard's per-store staffing is :func:`sim.staff_per_store` behind a button: it runs in a
+    thread, the poll shows its steps and then the table and chart of ``omnisim staff`` (staff exclude cashiers)."""
+    board = dashboard.Dashboard(results_root=tmp_path)
+    assert board.staff_setup.value == "omnichannel" and board.staff_target.value == 0.8
+    board.days.value, board.customers.value, board.workers.value = 1, 300, 1
+    board.staff_target.value = 0.5
+    board._start_staffing()
+    assert board.staff_run.disabled and board.run.disabled and board.staff_job is not None
+    board.staff_job.thread.join(300)
+    board._check_staffing()
+    job = board.staff_job
+    assert not job.error and not board.staff_run.disabled and job.plan.all_met
+    assert [type(o).__name__ for o in board.results.objects] == ["Markdown", "DataFrame", "PNG"]
+    assert "exclude cashiers" in board.results.objects[0].object
+    assert job.plan.totals["replications"] == dashboard.STAFF_REPLICATIONS
+    board.stock.value = -1.0  # a lever the loader refuses: its message, no search
+    board._start_staffing()
+    assert board.messages.visible and "stores.0.replenishment.order_up_to_days" in board.messages.object

@@ -242,6 +242,14 @@ def build_parser() -> argparse.ArgumentParser:
                         "comments and layout kept")
     p.add_argument("--force", action="store_true", help="overwrite --out if it exists (refused otherwise)")
 
+    p = sub.add_parser("staff", help="choose the floor staff of each store (and its tills, with --tills) that meets "
+                                     "every store's target at the least staff cost; staff exclude cashiers",
+                       description="Choose the floor staff of each store that meets every store's target at the "
+                                   "least staff cost (README, 'Staff per store'). Staff exclude cashiers: tills are "
+                                   "separate servers. Exit 0 when every store meets, 1 when a store stays below "
+                                   "target (named), 2 for bad input.")
+    _add_staff(p)
+
     p = sub.add_parser("warmup", help="suggest a warm-up from Welch's method on the daily stock of every setup; "
                                       "--write puts it in the scenario file")
     p.add_argument("file", type=Path, metavar="FILE", help="scenario YAML file")
@@ -289,6 +297,32 @@ def build_parser() -> argparse.ArgumentParser:
                    help="price the payback with this cost table instead of the one meta.json records: a YAML file "
                         "holding a costs: section (or the bare mapping), or 'small-firm'")
     return parser
+
+
+def _add_staff(p: argparse.ArgumentParser) -> None:
+    """``omnisim staff``'s options (:func:`sim.experiments.staffing.staff_per_store`)."""
+    _add_common(p)
+    p.add_argument("--target", dest="targets", action="append", default=[], metavar="KPI=VALUE",
+                   help="a store KPI every store must meet (repeatable): store_service_level or store_abandon_rate "
+                        "(a share), store_wait_mean_min or store_wait_p95_min (minutes) (default: "
+                        "store_service_level=0.8)")
+    p.add_argument("--setup", default="omnichannel", help="setup to staff (default: omnichannel)")
+    p.add_argument("--max-staff", dest="max_staff", type=_int_at_least(1), default=None, metavar="N",
+                   help="most floor staff a store may get (default: twice the largest level in the file, at least 4)")
+    p.add_argument("--tills", action="store_true", help="also choose each store's tills (a cashier per open till, "
+                                                        "priced like a floor staff hour)")
+    p.add_argument("--max-tills", dest="max_tills", type=_int_at_least(1), default=None, metavar="N",
+                   help="with --tills: most tills a store may get (default: twice the largest in the file, at least 4)")
+    p.add_argument("--replications", type=_int_at_least(2, " (confidence intervals need two)"), default=20,
+                   metavar="N", help="most replications per staffing tried, and the confirmation run's count "
+                                     "(default: 20); the search starts at 5 and adds more while a store is unclear")
+    p.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N", help="random seed (default: 0)")
+    p.add_argument("--confidence", type=_confidence, default=0.95, metavar="LEVEL",
+                   help="joint confidence over the stores (Bonferroni) (default: 0.95)")
+    _add_workers(p)
+    p.add_argument("--no-progress", dest="progress", action="store_false", help="hide the search's steps")
+    p.add_argument("--out", type=Path, metavar="DIR", help="also write staffing.csv and staffing.json to DIR")
+    _add_force(p)
 
 
 def _add_scheduler(p: argparse.ArgumentParser) -> None:
@@ -530,6 +564,49 @@ def cmd_run(args: argparse.Namespace) -> int:
         for path in write_run(result, out):
             print(path)
     return EXIT_OK
+
+
+def cmd_staff(args: argparse.Namespace) -> int:
+    """Choose the floor staff per store (:func:`sim.experiments.staffing.staff_per_store`); print the table and
+    the answer; with ``--out`` write staffing.csv and staffing.json."""
+    from sim.experiments.staffing import check_targets, staff_per_store
+    from sim.outputs.staffing import display_table, write_staffing
+
+    given: dict[str, str] = {}
+    for item in args.targets or ["store_service_level=0.8"]:
+        kpi, sep, value = item.partition("=")
+        if not sep or not kpi.strip():
+            raise UsageError(f"{PROG}: --target {item!r}: expected KPI=VALUE, e.g. store_service_level=0.8")
+        given[kpi.strip()] = value.strip()
+    try:
+        targets = {kpi: x for kpi, (_, x) in check_targets(given).items()}
+    except ValueError as exc:
+        raise UsageError(f"{PROG}: --{exc}") from None
+    out = _check_out(args.out, args.force) if args.out else None
+    scenario = _load(args.file, args.overrides, args.preset)
+    _check_setups(scenario, [args.setup], "--setup")
+    if args.max_tills is not None and not args.tills:
+        raise UsageError(f"{PROG}: --max-tills: only with --tills (the tills are searched only then)")
+    _guard(scenario, args.force)
+    step = (lambda text: print(f"{PROG}: {text}", file=sys.stderr)) if args.progress else None
+    try:
+        plan = staff_per_store(scenario, args.setup, targets, tills=args.tills, max_staff=args.max_staff,
+                               max_tills=args.max_tills, confidence=args.confidence,
+                               min_replications=min(5, args.replications), max_replications=args.replications,
+                               seed=args.seed, workers=args.workers, on_step=step)
+    except ValueError as exc:  # e.g. --max-staff below a store's floor
+        raise UsageError(f"{PROG}: {exc}") from None
+    table = display_table(plan)
+    _print_table([list(map(str, r)) for r in table.itertuples(index=False)], list(table.columns))
+    print()
+    for line in plan.lines():
+        print(textwrap.fill(line, width=110, subsequent_indent="  "))
+    if out is not None:
+        meta = {"file": str(args.file), "overrides": list(args.overrides), "preset": args.preset,
+                "seed": args.seed, "replications": args.replications, "workers": args.workers}
+        for path in write_staffing(plan, out, meta):
+            print(path)
+    return EXIT_OK if plan.all_met else EXIT_FAILURE
 
 
 def _print_compare(summary: Any, kpis: Sequence[str]) -> None:
@@ -968,6 +1045,7 @@ COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     "reference": cmd_reference,
     "report": cmd_report,
     "sweep": cmd_sweep,
+    "staff": cmd_staff,
 }
 
 

@@ -40,10 +40,12 @@ import panel as pn
 import sim
 from sim.core.kpis import SHARE
 from sim.experiments.batch import cpus
+from sim.experiments.staffing import check_targets
 from sim.experiments.tables import kpi_table
 from sim.outputs.decision import behaviour_table, fmt_parameter, fmt_value, payback_table
 from sim.outputs.report import BREAKDOWN_KPIS
 from sim.outputs.roi import SMALL_FIRM, orders_by_setup, payback_targets, scenario_costs
+from sim.outputs.staffing import display_table, staffing_figure
 from sim.scenario.assumptions import Range, preset_names, ranges, with_preset, with_values
 from sim.scenario.evidence import values_at
 from sim.scenario.schema import read_yaml
@@ -54,6 +56,7 @@ LIBRARY = Path(__file__).resolve().parents[2] / "scenarios"
 """The scenario library of a source checkout (``scenarios/*.yaml``); an installed package has none: upload one."""
 UPLOADED = "(uploaded file)"
 POLL_MS = 300
+STAFF_REPLICATIONS = 10  # the staffing search's least cap: intervals simultaneous over the stores need a few
 DEFAULT_DAYS = 7.0  # a first look in seconds to a minute; a decision wants the scenario's horizon and 10+ replications
 BREAKDOWN_DIMENSIONS = ("store", "channel")
 LABEL = "label" if "label" in pn.widgets.Select.param else "name"  # Panel 1.9 renamed a widget's caption
@@ -285,6 +288,49 @@ def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed
         job.finished = True
 
 
+@dataclass
+class StaffJob:
+    """A per-store staffing search (:func:`sim.staff_per_store`) in a thread of its own: the session polls
+    ``finished`` and shows ``step``, the search's last staffing tried."""
+
+    finished: bool = False
+    step: str = ""
+    error: list[str] = field(default_factory=list)
+    plan: Any = None
+    png: bytes | None = None
+    thread: threading.Thread | None = None
+
+
+def run_staffing(scenario: Any, setup: str, target: float, replications: int, seed: int, workers: int,
+                 job: StaffJob) -> None:
+    """``omnisim staff``'s search for a store service level ``target`` in every store, recording its steps and
+    outcome (the plan and its chart) in ``job``. Meant for a background thread: it never raises."""
+    try:
+        plan = sim.staff_per_store(scenario, setup, {"store_service_level": target},
+                                   min_replications=min(5, replications), max_replications=replications, seed=seed,
+                                   workers=workers, on_step=lambda text: setattr(job, "step", text))
+        job.png = staffing_figure(plan).png()
+        job.plan = plan
+    except sim.BatchError as exc:
+        job.error = [str(exc).splitlines()[0]]
+    except (sim.ScenarioError, ValueError) as exc:
+        job.error = list(getattr(exc, "problems", [str(exc)]))
+    except Exception as exc:  # noqa: BLE001 - shown in the page, never a dead session
+        job.error = [f"the staffing search failed: {exc.__class__.__name__}: {exc}"]
+    finally:
+        job.finished = True
+
+
+def staffing_panes(plan: Any, png: bytes | None) -> list[Any]:
+    """The per-store staffing answer: its sentences (staff exclude cashiers), the table and the chart."""
+    lines = "\n".join(f"- {line}" for line in plan.lines())
+    out: list[Any] = [pn.pane.Markdown(f"## Staff per store\n{lines}", css_classes=["omnisim-staffing"]),
+                      pn.pane.DataFrame(display_table(plan), index=False, css_classes=["omnisim-staffing-table"])]
+    if png:
+        out.append(_png(png, "staffing"))
+    return out
+
+
 def zip_folder(folder: Path) -> io.BytesIO:
     """The results folder as a zip archive in memory (files under the folder's name)."""
     buf = io.BytesIO()
@@ -352,6 +398,12 @@ class Dashboard:
                                    value=DEFAULT_BREAK_EVENS, start=0, end=5)
         self.workers = _widget(w.IntInput, "Worker processes", value=min(2, cpus()), start=1, end=max(1, cpus()))
         self.run = _widget(w.Button, "Run the comparison", css_classes=["omnisim-run"], **{COLOUR: "primary"})
+        self.staff_setup = _widget(w.Select, "Setup to staff", options=[], value=None)
+        self.staff_target = _widget(w.FloatInput, "Store service level to hold in every store", value=0.8,
+                                    start=0.01, end=0.99, step=0.05)
+        self.staff_run = _widget(w.Button, "Choose staff per store", css_classes=["omnisim-staff-run"])
+        self.staff_job: StaffJob | None = None
+        self._staff_poll: Any = None
         self.progress = pn.indicators.Progress(value=0, max=1, visible=False, sizing_mode="stretch_width")
         self.status = pn.pane.Markdown("", css_classes=["omnisim-status"])
         self.messages = pn.pane.Alert("", alert_type="danger", visible=False, css_classes=["omnisim-messages"])
@@ -360,6 +412,7 @@ class Dashboard:
         self.upload.param.watch(self._uploaded, "value")
         self.costs.param.watch(self._scenario_changed, "value")
         self.run.on_click(self._start)
+        self.staff_run.on_click(self._start_staffing)
         self._scenario_changed()
         controls = pn.Column(
             pn.pane.Markdown("### Scenario"), self.scenario, self.upload, self.setups,
@@ -368,7 +421,9 @@ class Dashboard:
             self.preset, *[x for path, _, _ in BEHAVIOUR_LEVERS for x in (self.behaviour[path], self.evidence[path])],
             pn.pane.Markdown("### Costs (payback)"), self.costs, self.costs_text,
             pn.pane.Markdown("### Runs"), self.replications, self.days, self.customers, self.seed, self.workers,
-            self.assumptions, self.break_evens, self.run, self.progress, self.status, width=330)
+            self.assumptions, self.break_evens, self.run, self.progress, self.status,
+            pn.pane.Markdown("### Staff per store (staff exclude cashiers)"), self.staff_setup, self.staff_target,
+            self.staff_run, width=330)
         self.view = pn.Row(controls, pn.Column(self.messages, self.results, sizing_mode="stretch_width"),
                            sizing_mode="stretch_width")
 
@@ -407,6 +462,9 @@ class Dashboard:
         keep = [s for s in self.setups.value if s in names]
         self.setups.options = names
         self.setups.value = keep or names[:3]
+        self.staff_setup.options = names
+        if self.staff_setup.value not in names:
+            self.staff_setup.value = "omnichannel" if "omnichannel" in names else names[-1]
         store = scenario.stores[0] if scenario.stores else None
         cover = store.replenishment.order_up_to_days if store else None
         self.stock.placeholder = f"as in the scenario ({cover:g})" if cover is not None else "as in the scenario"
@@ -524,6 +582,56 @@ class Dashboard:
         sampled = f" and {job.assumptions} plausible behaviours" if job.assumptions else ""
         self.status.object = f"Done: {job.total} replications{sampled}. Results folder: `{job.folder}`"
         self.results.objects = self._result_panes(job)
+
+    def _start_staffing(self, *_: Any) -> None:
+        """Choose the floor staff per store (the levers, days, customers, replications and seed of the page) in
+        the background; the session's poll shows the search's steps and then the table."""
+        if (self.job is not None and not self.job.finished) or (self.staff_job is not None
+                                                                  and not self.staff_job.finished):
+            return
+        setup = self.staff_setup.value
+        try:
+            base, source = self._base()
+            check_targets({"store_service_level": self.staff_target.value})
+            data = source if isinstance(source, dict) else read_yaml(source)
+            scenario, _record = lever_scenario(data, base, self.levers(), [setup])
+        except sim.ScenarioError as exc:
+            self._show_messages(exc.problems)
+            return
+        except ValueError as exc:
+            self._show_messages([str(exc)])
+            return
+        self._show_messages([])
+        self.staff_job = job = StaffJob()
+        job.thread = threading.Thread(target=run_staffing, name=f"omnisim-{self.session}-staff", daemon=True,
+                                      args=(scenario, setup, float(self.staff_target.value),
+                                            max(STAFF_REPLICATIONS, int(self.replications.value)),
+                                            int(self.seed.value or 0),
+                                            int(self.workers.value or 1), job))
+        self.run.disabled = self.staff_run.disabled = True
+        self.status.object = (f"Choosing the staff of each store of **{scenario.name}** under {setup} (up to "
+                              f"{max(STAFF_REPLICATIONS, int(self.replications.value))} replications a staffing)...")
+        job.thread.start()
+        self._staff_poll = pn.state.add_periodic_callback(self._check_staffing, period=POLL_MS)
+
+    def _check_staffing(self) -> None:
+        job = self.staff_job
+        if job is None:
+            return
+        if job.step:
+            self.status.object = f"Staffing search: {job.step}"
+        if not job.finished:
+            return
+        if self._staff_poll is not None:
+            self._staff_poll.stop()
+            self._staff_poll = None
+        self.run.disabled = self.staff_run.disabled = False
+        if job.error:
+            self._show_messages(job.error, title="The staffing search could not run")
+            self.status.object = "The staffing search failed: see the message."
+            return
+        self.status.object = "Done: staff per store below."
+        self.results.objects = staffing_panes(job.plan, job.png)
 
     # ----------------------------------------------------------------------------------- results
     def _result_panes(self, job: Job) -> list[Any]:
