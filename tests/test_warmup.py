@@ -26,12 +26,13 @@ FAST = ["--replications", "20", "--days", "28", "--workers", "1"]
 @pytest.mark.slow
 def test_stock_that_starts_full_and_settles_gets_a_warm_up():
     """Stock starts at order-up-to and falls to its steady level within the first weekly cycle: Welch's average
-    leaves the first days out, and the steady level is well under the first day's stock."""
+    leaves the first days out, and the steady level is well under the first day's stock (a fifth under: most of the
+    shop's stock is its presentation minimum, which never runs down)."""
     sc = sim.load_scenario(SMALL)
     found = suggest_warmup(sc, replications=20, days=28)
     assert found.days is not None and 5 <= found.days <= 14, found.welch
     for w in found.welch.values():
-        assert w.period_means[0] > 1.5 * w.level  # it starts full ...
+        assert w.period_means[0] > 1.2 * w.level  # it starts full ...
         assert w.window == 3                      # ... and a weekly review gives a week's moving average
 
 
