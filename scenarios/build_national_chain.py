@@ -53,7 +53,7 @@ CITIES = [
     ("lens", 50.43, 2.83, "town"),
 ]
 # store size per tier: the default's flagship, mid and small stores (traffic weight, floor staff, tills), in a
-# national chain's larger format: sales area in m2, so that each sells ~4,700 EUR per m2 a year as the default's do
+# national chain's larger format: sales area in m2, so that each sells ~6,000 EUR per m2 a year, within the fashion range as the default's stores
 TIERS = {"metro": (1.6, 5, 4, 2000), "large": (1.0, 4, 3, 1300), "town": (0.6, 3, 2, 800)}
 SCALE = 42000 / 1300  # the national chain's journeys a day over the default's: browsing scales with it
 AGENTS = 130  # a call centre 32 times the default's load: fitted to the 80/20 target (omnisim check-plausibility)
@@ -86,7 +86,7 @@ HEADER = """\
 # coordinates: city centres (WGS84, 0.01 degree) projected to km; store size by the city's INSEE population tier
 # (the default's flagship, mid and small stores, in a national chain's larger format: 800-2,000 m2). The scale
 # issue's measurement case (issue 13): 42,000 journeys a day, ~420 per store, ~310 tickets (issue 25 kept the
-# workload and made the stores the size that sells it: ~4,700 EUR per m2 a year, as the default's).
+# workload and made the stores the size that sells it: ~6,000 EUR per m2 a year, the fashion range's middle).
 """
 
 
@@ -113,7 +113,7 @@ def build() -> str:
                   "cycles and the first returns settle first (omnisim check-plausibility's warm-up)"), text, count=1,
                   flags=re.M)
     text = re.sub(r"^customers_per_day: .*(?:\n {20,}#.*)*", "customers_per_day: 42000        # ~420 journeys per store "
-                  "and day over 100 stores: ~310 tickets, ~4,700 EUR per m2 a year (fashion benchmarks, "
+                  "and day over 100 stores: ~280 tickets, ~6,000 EUR per m2 a year (fashion benchmarks, "
                   "sim/scenario/benchmarks.py)", text, count=1, flags=re.M)
     text = re.sub(r"^    area_m2: 450 .*$", f"    area_m2: {TIERS['metro'][3]}                # the metro tier's format",
                   text, count=1, flags=re.M)
