@@ -38,7 +38,6 @@ _LAZY = {  # name -> module that holds it (loaded on first use: these need panda
     "sensitivity_table": "sim.experiments.sensitivity",
     "sequential": "sim.experiments.sequential",
     "recommend_staff": "sim.experiments.staffing",
-    "meets": "sim.experiments.staffing",
     "staff_per_store": "sim.experiments.staffing",
     "suggest_warmup": "sim.experiments.warmup",
     "check_plausibility": "sim.experiments.plausibility",

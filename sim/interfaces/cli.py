@@ -47,6 +47,7 @@ from sim.experiments.stops import (
     signal_name,
 )
 from sim.experiments.store import Store, StoreError
+from sim.outputs.numbers import fmt_number
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
 from sim.scenario import channel_mix
 from sim.scenario.assumptions import preset_names, with_preset
@@ -470,7 +471,7 @@ def _check_out_file(out: Path, force: bool = False, option: str = "--out", what:
 
 
 def _fmt(value: float, digits: int = 4) -> str:
-    return "no data" if value is None or math.isnan(value) else f"{value:.{digits}g}"
+    return "no data" if value is None or math.isnan(value) else fmt_number(value, digits)
 
 
 def _late_rule(kpis: Iterable[str]) -> None:

@@ -34,6 +34,7 @@ from sim.experiments.changes import (
     change_half_widths,
     changes,
 )
+from sim.outputs.numbers import fmt_number as fmt_number
 from sim.scenario.evidence import REGISTER, label, values_at
 
 WEEK_DAYS = 7.0
@@ -42,25 +43,6 @@ WEEK_DAYS = 7.0
 
 
 # --------------------------------------------------------------------------------------------- numbers
-def _digits(x: float, significant: int) -> int:
-    """Decimals that round ``x`` to ``significant`` figures (negative: tens, hundreds, ... for large numbers)."""
-    if x == 0 or not math.isfinite(x):
-        return 0
-    return significant - 1 - math.floor(math.log10(abs(x)))
-
-
-def fmt_number(x: float, significant: int = 3) -> str:
-    """``x`` with thousands separators and ``significant`` figures, never in scientific notation."""
-    if x is None or (isinstance(x, float) and math.isnan(x)):
-        return "–"
-    if math.isinf(x):
-        return "∞" if x > 0 else "−∞"
-    d = _digits(x, significant)
-    rounded = round(x, d)
-    text = f"{rounded:,.{max(d, 0)}f}"
-    return text.replace("-", "−")
-
-
 def fmt_value(x: float, unit: str) -> str:
     """A value in its unit, for people: shares as percentages, money with the currency sign."""
     if x is None or (isinstance(x, float) and math.isnan(x)):
