@@ -114,10 +114,12 @@ def test_consultant_keeps_every_client_field_it_does_not_search(monkeypatch):
     assert nb["TILLS_CHANGE"] == 0 and nb["STOCK_DAYS_CHANGE"] == 0 and nb["LEAD_TIME_CHANGE"] == 0
     assert [s.model_dump() for s in mine.stores] == [s.model_dump() for s in base.stores]
     assert mine.warmup_days == base.warmup_days and mine.horizon_days == base.warmup_days + nb["MEASURED_DAYS"]
-    for seg, theirs in zip(mine.segments, base.segments, strict=True):
-        assert seg.channels["store"] == pytest.approx(theirs.channels["store"] * nb["STORE_SHARE"])
+    from sim.scenario import channel_mix
+
+    assert channel_mix.expected_online_share(mine.segments) == pytest.approx(nb["ONLINE_SHARE"])  # the lever's
+    for seg in mine.segments:
         assert sum(seg.channels.values()) == pytest.approx(1.0)
-    same = nb["scenario_for"](store_share=1.0)
+    same = nb["scenario_for"](online_share=None)
     assert [s.channels for s in same.segments] == [s.channels for s in base.segments]
     moved = nb["scenario_for"](tills_change=1)
     assert [s.tills for s in moved.stores] == [t.tills + 1 for t in base.stores]
