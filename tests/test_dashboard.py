@@ -42,6 +42,23 @@ def test_levers_become_overrides_the_loader_checks():
     assert dashboard.lever_overrides(base, dashboard.Levers(), ["multichannel", "omnichannel"]) == {}
 
 
+def test_breakdowns_show_numbers_for_people_and_still_sort_by_value():
+    """Issue 28: the breakdown tables printed raw floats under snake_case names. Shares become percentages, each
+    KPI is titled with its label and unit, 3 significant figures at the column's scale; the cells stay numbers."""
+    import pandas as pd
+
+    frame = pd.DataFrame({"setup": ["a", "b"], "store": ["x", "y"], "store_service_level": [0.95, 0.991],
+                          "orders": [12345.0, 234.0], "store_wait_mean_min": [0.123, 1.5]})
+    shown, columns = dashboard.people_table(frame)
+    assert shown["store_service_level"].tolist() == pytest.approx([95.0, 99.1])
+    assert shown["orders"].tolist() == frame["orders"].tolist()  # numbers: a click sorts by value
+    assert columns["titles"] == {"store_service_level": "Store service level (%)", "orders": "Orders",
+                                 "store_wait_mean_min": "Store wait (minutes)"}
+    precision = {k: f["precision"] for k, f in columns["formatters"].items()}
+    assert precision == {"store_service_level": 1, "orders": 0, "store_wait_mean_min": 2}
+    assert all(f["thousand"] == "," for f in columns["formatters"].values())
+
+
 def test_a_lever_the_scenario_refuses_is_named_by_its_field():
     data = yaml.safe_load(DEFAULT.read_text())
     over = dashboard.lever_overrides(load_scenario(DEFAULT), dashboard.Levers(sync_interval_min=-5), ["omnichannel"])

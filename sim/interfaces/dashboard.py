@@ -25,6 +25,7 @@ from __future__ import annotations
 import argparse
 import io
 import json
+import math
 import tempfile
 import threading
 import uuid
@@ -38,11 +39,12 @@ import pandas as pd
 import panel as pn
 
 import sim
-from sim.core.kpis import SHARE
+from sim.core.kpis import KPI_BY_NAME, SHARE, label_of, unit_of
 from sim.experiments.batch import cpus
 from sim.experiments.staffing import check_targets
 from sim.experiments.tables import kpi_table
 from sim.outputs.decision import behaviour_table, fmt_parameter, fmt_value, payback_table
+from sim.outputs.numbers import _digits
 from sim.outputs.report import BREAKDOWN_KPIS
 from sim.outputs.roi import SMALL_FIRM, orders_by_setup, payback_targets, scenario_costs
 from sim.outputs.staffing import display_table, staffing_figure
@@ -340,6 +342,26 @@ def zip_folder(folder: Path) -> io.BytesIO:
                 zf.write(path, Path(folder.name) / path.relative_to(folder))
     buf.seek(0)
     return buf
+
+
+def people_table(frame: pd.DataFrame) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """A breakdown as the report shows it, for a Tabulator: shares as percentages, each KPI titled with its label and
+    unit, 3 significant figures at the column's scale with thousands separated; the cells stay numbers, so that a
+    click still sorts them by value. Returns the frame to show and the Tabulator's ``titles`` and ``formatters``."""
+    out = frame.copy()
+    titles, formatters = {}, {}
+    for col in frame.columns:
+        if col not in KPI_BY_NAME or not pd.api.types.is_numeric_dtype(frame[col]):
+            continue
+        unit = unit_of(col)
+        if unit == SHARE:
+            out[col] = 100 * frame[col]
+            unit = "%"
+        top = float(out[col].abs().max())
+        decimals = min(3, max(0, _digits(top, 3))) if math.isfinite(top) and top > 0 else 0
+        titles[col] = label_of(col) if unit in ("count", "") else f"{label_of(col)} ({unit})"
+        formatters[col] = {"type": "money", "thousand": ",", "symbol": "", "precision": decimals}
+    return out, {"titles": titles, "formatters": formatters}
 
 
 def breakdown_frame(folder: Path, dimension: str) -> pd.DataFrame:
@@ -663,11 +685,11 @@ class Dashboard:
                 out += [pn.pane.Markdown(heading), _png(chart[name], name.removesuffix(".png"))]
         out.append(pn.pane.Markdown("## By store and channel"))
         for dim in BREAKDOWN_DIMENSIONS:
-            frame = breakdown_frame(folder, dim)
+            frame, columns = people_table(breakdown_frame(folder, dim))
             if len(frame):
                 out += [pn.pane.Markdown(f"### By {dim} (means over replications; click a column to sort)"),
                         pn.widgets.Tabulator(frame, disabled=True, show_index=False, pagination="local",
-                                             page_size=12, sizing_mode="stretch_width")]
+                                             page_size=12, sizing_mode="stretch_width", **columns)]
         for name in ("channel_flows.png", "queue_waits.png", "funnel.png", "stock_over_time.png"):
             if name in chart:
                 out.append(_png(chart[name], name.removesuffix(".png")))
