@@ -101,3 +101,17 @@ def summary_of(diffs: dict[str, tuple[float, float, float]], kpi: str = "gross_m
         rows.append({"setup": setup, "kpi": kpi, "n": 5, "mean": 1e5 + d, "diff": d, "diff_ci_low": lo,
                      "diff_ci_high": hi, "n_pairs": 5, "baseline": "multichannel"})
     return pd.DataFrame(rows).reindex(columns=list(SUMMARY_COLUMNS))
+
+
+def one_line(capsys, argv: list[str], *words: str) -> str:
+    """Run the CLI; assert exit 2, nothing on stdout, exactly one line on stderr holding every word."""
+    from sim.interfaces import cli
+
+    assert cli.main(argv) == 2
+    out, err = capsys.readouterr()
+    assert out == "" and "Traceback" not in err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1, err
+    for w in words:
+        assert w in lines[0], lines[0]
+    return lines[0]

@@ -13,6 +13,8 @@ from sim.interfaces import cli
 from sim.scenario.schema import ScenarioError, load_scenario
 from sim.scenario.userfiles import MAX_ALIASES
 
+from .helpers import one_line
+
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "scenarios" / "default.yaml"
 TEXT = DEFAULT.read_text(encoding="utf-8")
@@ -24,18 +26,6 @@ def billion_laughs() -> str:
         prev, cur = chr(ord("a") + i - 1), chr(ord("a") + i)
         lines.append(f"{cur}: &{cur} [" + ", ".join([f"*{prev}"] * 9) + "]")
     return "\n".join([*lines, "name: *i"]) + "\n"
-
-
-def one_line(capsys, argv: list[str], *words: str) -> str:
-    """Run the CLI; assert exit 2, nothing on stdout, exactly one line on stderr holding every word."""
-    assert cli.main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 # --------------------------------------------------------------------------------------------- encodings, sizes

@@ -12,24 +12,13 @@ import numpy as np
 import pytest
 
 import sim
-from sim.interfaces import cli
 from sim.scenario.schema import scenario_yaml
 from tests.helpers import DEFAULT, RAW, problems
 
+from .helpers import one_line
+
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small_business.yaml"
 SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0"]
-
-
-def one_line(capsys, argv: list[str], *words: str) -> str:
-    """Run the CLI; assert exit 2, nothing on stdout, exactly one line on stderr holding every word."""
-    assert cli.main(argv) == 2
-    out, err = capsys.readouterr()
-    assert out == "" and "Traceback" not in err
-    lines = err.strip().splitlines()
-    assert len(lines) == 1, err
-    for w in words:
-        assert w in lines[0], lines[0]
-    return lines[0]
 
 
 # --------------------------------------------------------------------------------------------- booleans

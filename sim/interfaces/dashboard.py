@@ -280,14 +280,20 @@ def run_comparison(scenario: Any, setups: Sequence[str], replications: int, seed
             job.roi_png = sim.roi_chart_figure(decision.payback).png()
         job.report = sim.write_report(folder)
         job.folder, job.decision, job.summary = folder, decision, summary
-    except sim.BatchError as exc:
-        job.error = [str(exc).splitlines()[0]]
-    except (sim.ScenarioError, ValueError) as exc:
-        job.error = list(getattr(exc, "problems", [str(exc)]))
     except Exception as exc:  # noqa: BLE001 - shown in the page, never a dead session
-        job.error = [f"the run failed: {exc.__class__.__name__}: {exc}"]
+        job.error = page_errors(exc, "the run")
     finally:
         job.finished = True
+
+
+def page_errors(exc: Exception, what: str) -> list[str]:
+    """The lines a failed background job shows in the page: a batch error's first line, a scenario's problems, or
+    what failed and why."""
+    if isinstance(exc, sim.BatchError):
+        return [str(exc).splitlines()[0]]
+    if isinstance(exc, sim.ScenarioError | ValueError):
+        return list(getattr(exc, "problems", [str(exc)]))
+    return [f"{what} failed: {exc.__class__.__name__}: {exc}"]
 
 
 @dataclass
@@ -313,12 +319,8 @@ def run_staffing(scenario: Any, setup: str, target: float, replications: int, se
                                    workers=workers, on_step=lambda text: setattr(job, "step", text))
         job.png = staffing_figure(plan).png()
         job.plan = plan
-    except sim.BatchError as exc:
-        job.error = [str(exc).splitlines()[0]]
-    except (sim.ScenarioError, ValueError) as exc:
-        job.error = list(getattr(exc, "problems", [str(exc)]))
     except Exception as exc:  # noqa: BLE001 - shown in the page, never a dead session
-        job.error = [f"the staffing search failed: {exc.__class__.__name__}: {exc}"]
+        job.error = page_errors(exc, "the staffing search")
     finally:
         job.finished = True
 
