@@ -13,9 +13,7 @@ import pytest
 
 import sim
 from sim.scenario.schema import scenario_yaml
-from tests.helpers import DEFAULT, RAW, problems
-
-from .helpers import one_line
+from tests.helpers import DEFAULT, RAW, one_line, problems
 
 SMALL = Path(__file__).resolve().parents[1] / "scenarios" / "small_business.yaml"
 SHORT = ["--set", "horizon_days=2", "--set", "warmup_days=0"]
