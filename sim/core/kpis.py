@@ -121,6 +121,7 @@ def _store_value(w: Ledger) -> float:
     k = w.layout.ch_store
     return w.value_ch[k] if k >= 0 else 0.0
 
+
 def _footfall(w: Ledger) -> int:
     """Store visits: the journeys' (browsing during research, trips to buy) and the visitors who bought nothing."""
     return _store_visits(w) + sum(w.browsers_store)
@@ -301,9 +302,11 @@ KPIS: tuple[Kpi, ...] = (
       "alone (NaN without one).", lambda w, T, x: x.warehouse_inventory_turns),
     # queues
     R("store_wait_mean_min", "Store wait", MINUTES, "Mean wait in store queues (advice and till) of the customers "
-      "served (those who gave up are not in it; store_service_level counts them as late).", lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
+      "served (those who gave up are not in it; store_service_level counts them as late).",
+      lambda w, T, x: _all_stores(w, "wait_sum"), lambda w, T, x: _all_stores(w, "served")),
     K("store_wait_p95_min", "Store wait, 95th percentile", MINUTES, "Wait in store queues that 95 % of the "
-      "customers served did not exceed (those who gave up are not in it; store_service_level counts them as late).", lambda w, T, x: _stores(w, T, "wait_p95_min")),
+      "customers served did not exceed (those who gave up are not in it; store_service_level counts them as "
+      "late).", lambda w, T, x: _stores(w, T, "wait_p95_min")),
     R("store_service_level", "Store service level", SHARE, "Store customers served within the wait target, over "
       "all who queued (those who gave up or found it full count as late).",
       lambda w, T, x: _all_stores(w, "within"), lambda w, T, x: _all_stores(w, "served", "abandoned", "balked")),
