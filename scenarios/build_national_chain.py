@@ -124,11 +124,12 @@ def build() -> str:
     text = re.sub(r"^      order_up_to_days: 9 ", "      order_up_to_days: 7 ", text, count=1, flags=re.M)  # the
     # national stores' hits run short as the default's do (on-shelf availability ~0.93; 9 days over a deeper size
     # run gave 0.97)
-    text = re.sub(r"^  store_visits_per_day: (\d+)$",
+    text = re.sub(r"^  store_visits_per_day: (\d+)\b.*$",
                   lambda m: f"  store_visits_per_day: {round(int(m.group(1)) * SCALE, -2):.0f}       # the default's "
                   "per journey", text, count=1, flags=re.M)
-    text = re.sub(r"^  sessions_per_day: \{(.*)\}$", lambda m: "  sessions_per_day: {" + ", ".join(
-        f"{k}: {round(int(v) * SCALE, -2):.0f}" for k, v in (kv.split(": ") for kv in m.group(1).split(", "))) + "}",
+    text = re.sub(r"^  sessions_per_day: \{(.*?)\}.*$", lambda m: "  sessions_per_day: {" + ", ".join(
+        f"{k}: {round(int(v) * SCALE, -2):.0f}" for k, v in (kv.split(": ") for kv in m.group(1).split(", ")))
+                  + "}   # the default's per journey",
                   text, count=1, flags=re.M)
     text = re.sub(r"^    n_skus: .*$", "    n_skus: 2000                 # the measurement case of issue 13 (the default counts "
                   "3,000 sizes; 2,000 keeps the workload)", text, count=1, flags=re.M)
