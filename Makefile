@@ -8,13 +8,14 @@ BIN    := $(VENV)/bin
 REPS   ?= 5
 OUT    ?= results/demo
 BEHAVIOUR_OUT ?= results/behaviour
-# Debian's package, for the README's screenshot of the report (make docs)
+# Debian's package, for the screenshots of the report, the dashboard and the docs site (make figures)
 CHROMIUM ?= chromium
 
-# the dashboard's address (make dashboard)
+# the dashboard's address (make dashboard) and the docs site's (make serve-docs)
 PORT   ?= 5006
+DOCS_PORT ?= 8000
 
-.PHONY: demo test check lint bench bench-year docs golden clean dashboard behaviour
+.PHONY: demo test check lint bench bench-year docs serve-docs figures golden clean dashboard behaviour
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,9 +61,21 @@ bench-year: $(BIN)/.installed
 golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
-# the README's charts, the report's and the dashboard's screenshots (Debian's chromium) and its KPI glossary;
-# the scenario reference and JSON Schema (docs/scenario-reference.md, docs/scenario.schema.json) and the evidence register (docs/evidence-register.md)
-docs: demo behaviour
+# the docs site: the pages generated from the code (scenario fields and JSON Schema, evidence register, KPI
+# glossary), then the site itself in site/ (open site/index.html; make test builds it with --strict too)
+docs: $(BIN)/.installed
+	$(BIN)/omnisim kpis --readme docs/reference/kpis.md
+	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json \
+		--evidence docs/evidence-register.md
+	$(BIN)/mkdocs build --strict --quiet
+
+# the docs site on http://127.0.0.1:$(DOCS_PORT)/, rebuilt as pages change (Ctrl-C stops it)
+serve-docs: $(BIN)/.installed
+	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+
+# the charts and screenshots the README and the docs show (about 20 minutes: the demo and make behaviour run):
+# the demo's charts, the report's, the dashboard's and the docs site's home page in Debian's chromium
+figures: demo behaviour docs
 	mkdir -p docs/img
 	cp $(OUT)/kpis.png $(OUT)/differences.png $(OUT)/changes.png docs/img/
 	cp $(BEHAVIOUR_OUT)/tornado.png $(BEHAVIOUR_OUT)/waterfall.png docs/img/
@@ -71,9 +84,8 @@ docs: demo behaviour
 		--window-size=1280,900 --screenshot=$(abspath docs/img/report.png) file://$(abspath $(BEHAVIOUR_OUT))/report.html
 	CHROMIUM=$(CHROMIUM) $(BIN)/python -m tests.browser $(abspath docs/img/dashboard.png) \
 		'?scenario=default&days=3&replications=3&workers=2'   # a few seconds' comparison, run through the page
-	$(BIN)/omnisim kpis --readme README.md
-	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json \
-		--evidence docs/evidence-register.md
+	$(CHROMIUM) --headless --no-sandbox --disable-gpu --hide-scrollbars --virtual-time-budget=5000 \
+		--window-size=1280,900 --screenshot=$(abspath docs/img/site.png) file://$(abspath site)/index.html
 
 clean:
-	rm -rf $(VENV) results .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache

@@ -202,12 +202,13 @@ def test_the_public_face_resolves_every_name():
     assert 20 <= int(out.stdout) <= 40, "the public face is a curated list, not the whole package"
 
 
-def test_the_readme_uses_only_the_public_face():
-    import re
-
+def test_the_docs_use_only_the_public_face():
+    """The README's and the docs' Python examples use ``sim.__all__`` only (reference pages may name internals)."""
     import sim
+    from tests.test_docs import examples_in, pages
 
     public = {"sim", *(f"sim.{n}" for n in sim.__all__)}
-    blocks = re.findall(r"```python\n(.*?)```", (ROOT / "README.md").read_text(encoding="utf-8"), re.S)
-    wrong = sorted({use for block in blocks for use in _uses_of_sim(block) if use not in public})
-    assert blocks and not wrong, f"README's Python reaches past sim.__all__: {wrong}"
+    blocks = [(page.name, ex.code) for page in pages() for ex in examples_in(page.read_text(encoding="utf-8"))
+              if ex.kind == "python"]
+    wrong = sorted({f"{where}: {use}" for where, code in blocks for use in _uses_of_sim(code) if use not in public})
+    assert blocks and not wrong, f"the docs' Python reaches past sim.__all__: {wrong}"

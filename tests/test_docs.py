@@ -1,0 +1,156 @@
+"""Every example of the docs runs: the README, every page under docs/, and the public face's docstrings.
+
+The way SimPy's docs check their examples, with one difference: a simulation's figures depend on its scale, so the
+examples run tiny (``tests/tiny/sitecustomize.py``: one day, no warm-up, 300 customers a day, in the example's
+process and every worker it spawns) and are checked to run, not to print the full runs' figures. Per page, in one
+temporary folder holding links to the repository's ``scenarios``, ``experiments``, ``data`` and ``notebooks``:
+
+- a ```python block is written to a file and run with ``python FILE`` (spawned workers import it again: blocks
+  that use ``workers=`` must be guarded by ``if __name__ == "__main__":``);
+- in a ```sh block, every line starting with ``omnisim `` is run (``python -m sim``, continuation lines joined,
+  ``#`` comments dropped); other lines (``make``, ``pip``, ``dask``, ``jupyter``) are the Makefile's or a
+  cluster's and are not run here;
+- a ```yaml block whose first line is ``# file: NAME`` is written to NAME before the next block runs.
+
+Blocks run in page order, so a page can write a file, run a command on it, then read its results. A command may
+exit 0, or 1 where the command's answer is "no" (``check-plausibility`` out of range, ``staff`` short of target):
+a bad example (exit 2: the command refused its input) or a traceback fails the test.
+"""
+
+from __future__ import annotations
+
+import inspect
+import os
+import re
+import shlex
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+import sim
+
+ROOT = Path(__file__).resolve().parents[1]
+TINY = Path(__file__).resolve().parent / "tiny"
+LINKED = ("scenarios", "experiments", "data", "notebooks")
+FENCE = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(?P=indent)```[ ]*$", re.M | re.S)
+ANSWER_NO = {"check-plausibility", "staff"}   # commands whose exit 1 is an answer, not a failure
+
+
+@dataclass(frozen=True)
+class Example:
+    kind: str    # "python", "sh" or "file"
+    code: str    # the script, the command line, or the file's text
+    name: str = ""  # the file's name, for "file"
+
+
+def pages() -> list[Path]:
+    return [ROOT / "README.md", *sorted((ROOT / "docs").rglob("*.md"))]
+
+
+def _dedent(body: str, indent: str) -> str:
+    return "".join(line[len(indent):] if line.startswith(indent) else line for line in body.splitlines(True))
+
+
+def examples_in(text: str) -> list[Example]:
+    """The runnable examples of a Markdown text (or a docstring), in order."""
+    out: list[Example] = []
+    for m in FENCE.finditer(text):
+        lang, body = m["lang"].lower(), _dedent(m["body"], m["indent"])
+        if lang == "python":
+            out.append(Example("python", body))
+        elif lang in ("sh", "bash", "console", "shell"):
+            out += [Example("sh", line) for line in commands(body)]
+        elif lang in ("yaml", "yml"):
+            first, _, rest = body.partition("\n")
+            if first.startswith("# file:"):
+                out.append(Example("file", rest, first.removeprefix("# file:").strip()))
+    return out
+
+
+def commands(body: str) -> list[str]:
+    """The ``omnisim`` command lines of a shell block (continuations joined, a leading ``$ `` dropped)."""
+    joined = re.sub(r"\s*\\\n\s*", " ", body)
+    lines = [line.strip().removeprefix("$ ") for line in joined.splitlines()]
+    return [line for line in lines if line.startswith("omnisim ")]
+
+
+def docstring_examples() -> list[tuple[str, Example]]:
+    """(public name, example) for every ```python block in the docstrings of ``sim.__all__``."""
+    out = []
+    for name in sim.__all__:
+        doc = inspect.getdoc(getattr(sim, name)) or ""
+        if not callable(getattr(sim, name)):
+            continue
+        out += [(name, ex) for ex in examples_in(doc) if ex.kind == "python"]
+    return out
+
+
+def _folder(tmp: Path) -> Path:
+    for name in LINKED:
+        if (ROOT / name).exists():
+            (tmp / name).symlink_to(ROOT / name, target_is_directory=True)
+    return tmp
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TINY), env.get("PYTHONPATH", "")) if p)
+    env["MPLBACKEND"] = "Agg"
+    return env
+
+
+def run_examples(items: list[Example], where: Path, label: str) -> None:
+    folder = _folder(where)
+    for i, ex in enumerate(items):
+        if ex.kind == "file":
+            target = folder / ex.name
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(ex.code, encoding="utf-8")
+            continue
+        if ex.kind == "python":
+            script = folder / f"example_{i}.py"
+            script.write_text(ex.code, encoding="utf-8")
+            argv, allowed = [sys.executable, str(script)], {0}
+        else:
+            args = shlex.split(ex.code, comments=True)[1:]
+            argv, allowed = [sys.executable, "-m", "sim", *args], ({0, 1} if args and args[0] in ANSWER_NO else {0})
+        proc = subprocess.run(argv, cwd=folder, env=_env(), capture_output=True, text=True, timeout=600)
+        failed = proc.returncode not in allowed or "Traceback (most recent call last)" in proc.stderr
+        assert not failed, (f"{label}: example {i} exited {proc.returncode}:\n{ex.code}\n--- stderr ---\n"
+                            f"{proc.stderr[-3000:]}\n--- stdout ---\n{proc.stdout[-1500:]}")
+
+
+PAGES = [p for p in pages() if any(ex.kind != "file" for ex in examples_in(p.read_text(encoding="utf-8")))]
+
+
+def test_the_parser_finds_each_kind_of_example():
+    text = ("```python\nprint(1)\n```\n\n```sh\nmake demo\nomnisim run a.yaml \\\n    --seed 2   # note\n```\n"
+            "\n  ```yaml\n  # file: x.yaml\n  a: 1\n  ```\n```yaml\nb: 2\n```\n```text\nomnisim no\n```\n")
+    got = examples_in(text)
+    assert got == [Example("python", "print(1)\n"), Example("sh", "omnisim run a.yaml --seed 2   # note"),
+                   Example("file", "a: 1\n", "x.yaml")]
+
+
+def test_examples_that_spawn_workers_are_guarded():
+    """Spawned workers import the script again: unguarded, it would run again in every worker."""
+    found = [(str(p.relative_to(ROOT)), ex.code) for p in pages()
+             for ex in examples_in(p.read_text(encoding="utf-8")) if ex.kind == "python"]
+    found += [(f"sim.{name}", ex.code) for name, ex in docstring_examples()]
+    assert found
+    wrong = [where for where, code in found if "workers=" in code and 'if __name__ == "__main__":' not in code]
+    assert not wrong, f"examples using workers= without the __main__ guard: {wrong}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("page", PAGES, ids=lambda p: str(p.relative_to(ROOT)))
+def test_page_examples_run(tmp_path, page):
+    run_examples(examples_in(page.read_text(encoding="utf-8")), tmp_path, str(page.relative_to(ROOT)))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted({name for name, _ in docstring_examples()}))
+def test_docstring_examples_run(tmp_path, name):
+    run_examples([ex for n, ex in docstring_examples() if n == name], tmp_path, f"sim.{name}")
