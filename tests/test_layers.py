@@ -205,7 +205,7 @@ def test_the_public_face_resolves_every_name():
 def test_the_docs_use_only_the_public_face():
     """The README's and the docs' Python examples use ``sim.__all__`` only (reference pages may name internals)."""
     import sim
-    from tests.test_docs import examples_in, pages
+    from tests.docs_examples import examples_in, pages
 
     public = {"sim", *(f"sim.{n}" for n in sim.__all__)}
     blocks = [(page.name, ex.code) for page in pages() for ex in examples_in(page.read_text(encoding="utf-8"))

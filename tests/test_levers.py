@@ -249,7 +249,7 @@ def test_odds_scaling_reaches_every_reachable_target(raw, target):
     segments = [SimpleNamespace(share=w / total, channels={"store": 1 - o, "web": o * split, "app": o * (1 - split)})
                 for w, o, split in raw]
     low, high = channel_mix.reachable(segments)
-    if not low <= target <= high:
+    if not low - 1e-12 <= target <= high + 1e-12:  # the tolerance problems() gives float sums of shares
         assert channel_mix.problems(segments, target)
         return
     moved = [SimpleNamespace(share=s.share, channels=c)
