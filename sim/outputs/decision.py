@@ -320,7 +320,42 @@ def break_even_sentence(name: str, b: Any) -> str:
 
 def behaviour_table(result: Any) -> pd.DataFrame:
     """The behaviour summary as people read it: setup, KPI, change at the point values with its noise, range
-    across plausible behaviour, noise across draws, verdict, the parameter that drives it."""
+    across plausible behaviour, noise across draws, verdict, the parameter that drives it.
+
+    What ``sim.compare_behaviour`` found, one line per setup and deciding KPI, in words and rounded numbers for a
+    notebook, the report or the dashboard; KPIs the runs have no data for are left out.
+
+    Parameters
+    ----------
+    result : BehaviourResult
+        What ``sim.compare_behaviour`` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``setup``, ``KPI`` (its label), ``point values`` (the change at the scenario's own values
+        with its interval, e.g. ``+11.7 % [+11.5; +11.9]``), ``across behaviour`` (the lowest to the highest mean
+        change over the draws, in % for amounts and points for shares and scores), ``noise`` (the mean
+        half-width of the draws' intervals), ``verdict`` and ``driver`` (the label of the parameter that explains
+        most of the spread, empty when none does).
+
+    See Also
+    --------
+    - ``sim.compare_behaviour`` : makes the result.
+    - ``sim.decision_summary`` : the same findings as sentences (``assumptions=``).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    result = sim.compare_behaviour(sc, setups=["cross-channel", "omnichannel"], n=3, replications=2,
+                                   break_evens=0)
+    table = sim.behaviour_table(result)
+    print(table[["setup", "KPI", "across behaviour", "verdict"]])
+    ```
+    """
     rows = [{"setup": r.setup, "KPI": r.label,
              "point values": fmt_change(r.point_change, r.point_low, r.point_high, r.change_unit),
              "across behaviour": _span(r.behaviour_low, r.behaviour_high, r.change_unit),
