@@ -433,7 +433,7 @@ NEITHER = {
     "online_sessions"}
 KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
 """Every KPI the model reports, declared once, in the order of ``Result.kpis`` and of a comparison's tables. Each
-:class:`Kpi` has a ``name`` (the interface), a ``label`` and a ``unit`` for people (``"share (0–1)"``, ``"€"``,
+``Kpi`` has a ``name`` (the interface), a ``label`` and a ``unit`` for people (``"share (0–1)"``, ``"€"``,
 ``"minutes"``, ``"days"``, ``"units"``, ``"count"``, ``"score (−100 to 100)"``, ...), a one-sentence ``definition``,
 ``diagnostic`` (a check on the model rather than a figure a strategist reads) and ``better`` (+1: more is better for
 the retailer, −1: less is, 0: neither). A run's values are over its measured window (warm-up excluded): totals over
