@@ -244,7 +244,8 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichan
     Returns
     -------
     fitted : Scenario
-        The scenario with the fitted journeys (rounded), everything else unchanged.
+        The scenario with the fitted fields only (touchpoint mixes and channel shares to 4 decimals, summing to
+        one; mean touchpoints to 2); every other field keeps its value exactly.
     report : dict
         ``targets`` (as checked), ``rounds`` (per round, the ``closed_form`` and the ``simulated`` figures:
         ``touchpoints_per_journey``, ``usage`` per key, ``ropo_share``) and ``after`` (the last round's

@@ -234,8 +234,7 @@ def replicate_results(
         ``scenario`` is neither a ``Scenario`` nor a path.
     ValueError
         A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
-        instead of a list of setups; ``replications`` not an integer >= 1; ``workers`` not an integer >= 1; a negative ``seed``;
-        ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results store (``StoreError``).
+        instead of a list of setups; ``replications`` or ``workers`` not an integer >= 1; a negative ``seed``.
     ConnectionError
         ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
     BatchError
@@ -350,8 +349,9 @@ def compare_runs(
         ``scenario`` is neither a ``Scenario`` nor a path.
     ValueError
         A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
-        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a negative ``seed``;
-        ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results store (``StoreError``).
+        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a
+        negative ``seed``; ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results
+        store (``StoreError``).
     ConnectionError
         ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
     BatchError
@@ -457,8 +457,9 @@ def compare(
         ``scenario`` is neither a ``Scenario`` nor a path.
     ValueError
         A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
-        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a negative ``seed``;
-        ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results store (``StoreError``).
+        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a
+        negative ``seed``; ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results
+        store (``StoreError``).
     ConnectionError
         ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
     BatchError

@@ -423,8 +423,8 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
     Parameters
     ----------
     summary : pandas.DataFrame
-        A summary table as ``sim.compare`` or ``sim.summarise`` returns it (its first setup's pairing is the
-        baseline's).
+        A summary table as ``sim.compare`` or ``sim.summarise`` returns it; its ``baseline`` column names the
+        baseline.
     confidence : float, default 0.95
         The level the summary's intervals were computed at (said in the sentences); the payback's intervals are
         computed at it too.
@@ -479,8 +479,9 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
     -----
     Every interval here is the simulation's sampling noise at the scenario's point values; the cautions say so.
     The payback scales the measured days to a year, so they must be representative of it (an ordinary period,
-    not a peak week); its cost ranges are market-study claims, the running costs an assumption (15–25 % of the
-    implementation a year), and the gain ramps up over 6 months after go-live (an assumption).
+    not a peak week); the default cost table's ranges are market-study claims and its running costs an
+    assumption (15–25 % of the implementation a year), and the gain ramps up over 6 months after go-live (an
+    assumption).
 
     Examples
     --------
