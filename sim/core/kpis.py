@@ -432,6 +432,13 @@ NEITHER = {
     "store_trips", "shipped_sales_share", "stock_view_to_store", "stock_view_to_online", "footfall",
     "online_sessions"}
 KPIS = tuple(replace(k, better=-1 if k.name in LESS_IS_BETTER else 0 if k.name in NEITHER else 1) for k in KPIS)
+"""Every KPI the model reports, declared once, in the order of ``Result.kpis`` and of a comparison's tables. Each
+``Kpi`` has a ``name`` (the interface), a ``label`` and a ``unit`` for people (``"share (0–1)"``, ``"€"``,
+``"minutes"``, ``"days"``, ``"units"``, ``"count"``, ``"score (−100 to 100)"``, ...), a one-sentence ``definition``,
+``diagnostic`` (a check on the model rather than a figure a strategist reads) and ``better`` (+1: more is better for
+the retailer, −1: less is, 0: neither). A run's values are over its measured window (warm-up excluded): totals over
+its days for amounts such as ``revenue`` or ``orders``, means, shares or yearly rates for the others, as each
+``definition`` says. The KPI glossary (``omnisim kpis``) is written from it."""
 KPI_BY_NAME: dict[str, Kpi] = {k.name: k for k in KPIS}
 KPI_NAMES: tuple[str, ...] = tuple(KPI_BY_NAME)
 

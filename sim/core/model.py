@@ -39,7 +39,69 @@ class InvariantError(AssertionError):
 
 @dataclass
 class Result:
-    """One replication of one setup. KPIs follow DESIGN.md section 3; ``daily`` holds one value per day."""
+    """One replication of one setup. KPIs follow DESIGN.md section 3; ``daily`` holds one value per day.
+
+    What ``sim.run`` returns (and ``sim.replicate_results`` holds, one per replication). A single replication is
+    one draw of the simulation's noise: compare setups over several replications (``sim.compare``) before reading
+    a difference.
+
+    Attributes
+    ----------
+    scenario : str
+        The scenario's ``name``.
+    setup : str
+        The setup simulated.
+    seed : str
+        The seed as ``"entropy:spawn_key"`` of its ``numpy.random.SeedSequence``: enough to replay the run.
+    kpis : dict of str to float
+        Every KPI of ``sim.KPIS`` (in that order) over the measured window, from the end of the warm-up to the
+        horizon, each in its declared unit (euros, share 0–1, minutes, days, units, counts...); NaN where the
+        window has no data (no call centre, no queue).
+    daily : dict of str to list of float
+        Day-by-day series over the whole horizon, warm-up days included (one value per simulated day):
+        ``customers``, ``orders``, ``revenue`` (euros), ``units_demanded``, ``lost_sales_units``, ``fill_rate`` and
+        ``stockout_rate`` (shares 0–1), ``store_wait_mean_min`` and ``call_wait_mean_min`` (minutes),
+        ``footfall``, ``online_sessions``, and the stock on hand at each day's end (units): ``on_hand_units`` for
+        the network and ``on_hand_units.<store name>`` / ``on_hand_units.warehouse`` per node. Empty when run with
+        ``daily=False``.
+    breakdown : dict of str to dict of str to dict of str to float
+        KPIs over the measured window by dimension, then member: ``channel`` (per purchase channel),
+        ``store`` (per store name: waits, service level, stockouts, picks, footfall...), ``segment``,
+        ``call_centre``, ``touchpoint`` (usage share, visits), ``funnel`` (research, evaluation, decision, ordered:
+        who gave up where) and ``fulfilment`` (parcels per kind and their share).
+    events : int
+        SimPy events processed over the run.
+    customers : int
+        Journeys started over the whole run, warm-up and repeat journeys included (the measured window's people
+        are ``kpis["customers"]``).
+    wall_s : float
+        Wall-clock seconds the run took.
+    books : dict of str to float
+        Whole-run totals that balance, checked before the result is returned: ``arrived = ordered + left +
+        inside``, units demanded = taken from stock + backordered + lost, revenue = value of the orders.
+    research : list of str
+        The research touchpoints, in the bit order of ``usage_masks``.
+    usage_masks : dict of int to int
+        Buyers over the measured window by the set of touchpoints they used (a bit mask over ``research``): what
+        the calibration's usage shares are measured from.
+
+    See Also
+    --------
+    - ``sim.run`` : makes one.
+    - ``sim.KPIS`` : each KPI's label, unit and definition.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    res = sim.run(sc, setup="omnichannel", seed=1)
+    print(res.setup, res.seed, res.kpis["revenue"], res.kpis["fill_rate"])
+    print(res.daily["orders"])                       # one value per simulated day
+    print(res.breakdown["store"]["paris-rivoli"]["store_service_level"])
+    ```
+    """
 
     scenario: str
     setup: str
@@ -397,18 +459,61 @@ def run(scenario: ScenarioArgument, setup: str = "omnichannel", seed: int | np.r
         engine: str = "fast", daily: bool = True) -> Result:
     """Simulate one replication of ``setup`` on ``scenario``.
 
-    ``engine`` picks how the mechanisms schedule (sim.core.engine): ``"fast"``, the product's primitives, or
-    ``"reference"``, the same on SimPy's public API only (slower; the golden test checks both give the same
-    numbers, their event counts aside). ``daily=False`` takes no snapshot at the days' ends: the window's numbers
-    are the same, ``Result.daily`` is empty and a long run with few customers a day (the validation cases) costs
-    less.
+    What one simulated stretch of trading looks like under a setup: the customers of ``horizon_days`` arrive,
+    research, buy or give up, are served, shipped and return goods; the KPIs are measured after the warm-up. One
+    replication is one draw of the simulation's noise: to compare setups, use ``sim.compare`` (several
+    replications, intervals, paired differences).
 
-    ``scenario`` is a validated :class:`Scenario` or the path of a scenario file; ``seed`` a non-negative integer
-    or a ``numpy.random.SeedSequence`` (anything else: a one-line ``TypeError`` or ``ValueError`` naming it).
-    The same ``seed`` under two setups replays the same customers with the same wishes (common random numbers).
-    Returns KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics), daily series (the
-    same KPIs over each day, and the stock at each day's end), breakdowns by channel, store and segment, and run
-    statistics (SimPy events, customers, seconds).
+    Parameters
+    ----------
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
+    setup : str, default "omnichannel"
+        One of ``sim.available_setups(scenario)``: a built-in setup (``SETUP_NAMES``) or one the scenario defines.
+    seed : int or numpy.random.SeedSequence, default 0
+        A non-negative integer or a ``SeedSequence``. The same ``seed`` under two setups replays the same
+        customers with the same wishes (common random numbers), so their difference is the setups'.
+    engine : {"fast", "reference"}
+        How the mechanisms schedule (``sim.core.engine``): ``"fast"`` (the default), the product's primitives, or
+        ``"reference"``, the same on SimPy's public API only (slower; the golden test checks both give the same
+        numbers, their event counts aside).
+    daily : bool, default True
+        ``False`` takes no snapshot at the days' ends: the window's numbers are the same, ``Result.daily`` is
+        empty and a long run with few customers a day (the validation cases) costs less.
+
+    Returns
+    -------
+    Result
+        KPIs over the window after warm-up (DESIGN.md section 3, plus a few diagnostics; each in the unit
+        ``sim.KPIS`` declares), daily series (a few KPIs over each day, and the stock at each day's end),
+        breakdowns by channel, store, segment, touchpoint and funnel stage, and run statistics (SimPy events,
+        journeys, wall-clock seconds).
+
+    Raises
+    ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first), or ``seed``
+        is not an integer or a ``SeedSequence`` (a bool or a float included); one line naming the argument.
+    ValueError
+        A negative ``seed``, a ``setup`` the scenario does not offer (the allowed ones named) or an unknown
+        ``engine``.
+
+    See Also
+    --------
+    - ``sim.compare`` : several replications of several setups, with intervals.
+    - ``sim.Result`` : what is in the result.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": 4})
+    res = sim.run(sc, setup="omnichannel", seed=1)
+    print(res.kpis["stockout_rate"], res.daily["revenue"][:3], res.breakdown["store"]["paris-rivoli"]["orders"])
+    ```
     """
     t0 = time.perf_counter()
     scenario = scenario_argument(scenario)

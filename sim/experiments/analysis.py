@@ -161,17 +161,59 @@ ONE_SETUP = ("one setup ({setup}): its means and intervals only, no paired diffe
 def summarise(runs: pd.DataFrame, baseline: str | None = None, confidence: float = 0.95) -> pd.DataFrame:
     """Summarise a replicate table: mean, t-interval and paired difference against a baseline setup.
 
-    Returns one row per (setup, kpi) present in ``runs``, ordered by setup then KPI in their
-    order of first appearance, with columns ``setup, kpi, n, mean, std, ci_low, ci_high,
-    half_width, diff, diff_ci_low, diff_ci_high, diff_p_value, n_pairs, baseline``. All values are
-    in the KPI's own unit except ``n``/``n_pairs`` (counts of replications) and ``diff_p_value``.
+    The statistics behind ``sim.compare``, for a table of replications made elsewhere (``sim.compare_runs``'s
+    ``runs``, a part of it, another baseline, a table with derived KPIs added).
 
-    ``diff`` is the mean over replications of (setup − baseline), pairing rows by replication
-    number (common random numbers), with a paired-t interval and two-sided p-value. NaN values are
-    dropped: ``n`` counts the setup's non-NaN values, ``n_pairs`` the replications where both the
-    setup and the baseline have a value. Fewer than two values gives a NaN interval. The baseline's
-    own row has ``diff`` 0 and NaN interval and p-value. ``baseline=None`` means the first setup. A table of a
-    single setup says so in ``attrs["note"]`` (:data:`ONE_SETUP`).
+    Parameters
+    ----------
+    runs : pandas.DataFrame
+        A replicate table: columns ``setup, replication, kpi, value`` (others are ignored), one row per (setup,
+        replication, KPI), values in the KPI's unit, NaN where a KPI had no data.
+    baseline : str, optional
+        The setup the others are paired with; default None: the first setup of ``runs``.
+    confidence : float, default 0.95
+        Level of the intervals, strictly between 0 and 1.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (setup, kpi) present in ``runs``, ordered by setup then KPI in their order of first
+        appearance, with columns ``setup, kpi, n, mean, std, ci_low, ci_high, half_width, diff, diff_ci_low,
+        diff_ci_high, diff_p_value, n_pairs, baseline``. All values are in the KPI's own unit except
+        ``n``/``n_pairs`` (counts of replications) and ``diff_p_value``.
+
+        ``diff`` is the mean over replications of (setup − baseline), pairing rows by replication number (common
+        random numbers), with a paired-t interval and two-sided p-value. NaN values are dropped: ``n`` counts the
+        setup's non-NaN values, ``n_pairs`` the replications where both the setup and the baseline have a value.
+        Fewer than two values gives a NaN interval. The baseline's own row has ``diff`` 0 and NaN interval and
+        p-value. A table of a single setup says so in ``attrs["note"]`` (``ONE_SETUP``).
+
+    Raises
+    ------
+    ValueError
+        ``runs`` lacks one of the four columns or repeats a (setup, replication, kpi) row; ``baseline`` is not a
+        setup of ``runs``; ``confidence`` is not strictly between 0 and 1.
+
+    See Also
+    --------
+    - ``sim.compare`` : runs the replications and summarises them.
+    - ``sim.decision_summary`` : the summary as changes, verdicts and payback.
+
+    Notes
+    -----
+    The intervals are Student-t intervals over independent replications: the simulation's sampling noise only,
+    at the scenario's values of behaviour and of every other input.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    _, runs = sim.compare_runs(sc, replications=3, seed=1)
+    against_cross = sim.summarise(runs, baseline="cross-channel", confidence=0.9)
+    print(against_cross[against_cross["kpi"] == "revenue"][["setup", "mean", "diff", "diff_ci_low", "diff_ci_high"]])
+    ```
     """
     check_confidence(confidence)
     _check_runs(runs)

@@ -313,7 +313,29 @@ class BatchSummary:
 
 
 class BatchError(RuntimeError):
-    """Some replications of a batch failed; their tracebacks and seeds are in the store."""
+    """Some replications of a batch failed; their tracebacks and seeds are in the store.
+
+    Raised once the batch is over by the functions that run replications and must not average a failure away:
+    ``sim.compare``, ``sim.compare_runs``, ``sim.replicate_results``, ``sim.compare_behaviour``,
+    ``sim.sequential``, ``sim.recommend_staff``, ``sim.staff_per_store``, ``sim.suggest_warmup`` and
+    ``sim.check_plausibility`` (``sim.sweep`` stores and counts its failures instead). A failed replication is a
+    bug in the model or a scenario it cannot handle, never a user error: the message says how many of the
+    planned replications failed and gives the first one's setup, replication, seed and traceback. With a results
+    store on file (``store=``) every failure is kept there with its traceback and seed, and rerunning with the
+    same store retries only the replications that are missing.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    try:
+        df = sim.compare(sc, replications=2)
+    except sim.BatchError as exc:
+        print(exc)  # "N of M replications failed; first: setup ..., replication ..., seed ...: traceback"
+    ```
+    """
 
 
 def raise_failures(summary: BatchSummary, where: str = "") -> None:

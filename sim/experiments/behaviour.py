@@ -440,14 +440,128 @@ def compare_behaviour(
     criterion: str = "",
     break_evens: int = 3,
 ) -> BehaviourResult:
-    """Compare ``setups`` (the first is the baseline; default the three named setups) over ``n`` draws of the
-    behavioural parameters (see the module's docstring), ``replications`` replications per setup and draw on common
-    random numbers, plus the scenario's own values as point 0. ``targets``: per setup, the operating-margin gain
-    over the measured days its break-evens look for (default 0: the gain reaches zero), ``criterion`` the words
-    for it; ``break_evens``: how many of each setup's top parameters get one (0: none). Backends and ``store`` as
-    in :func:`sim.experiments.replicate.replicate`: a rerun with the same store runs only what is missing.
-    Raises ValueError for bad counts or setups, :class:`~sim.experiments.batch.BatchError` if a replication
-    failed."""
+    """Compare ``setups`` over ``n`` draws of the behavioural parameters, with the spread they cause kept apart from
+    the simulation's own noise.
+
+    ``sim.compare`` answers at the scenario's point values of behaviour (how often a recommendation is taken,
+    who waits for a missing item...); this asks whether the answer holds across what the evidence finds
+    plausible. The parameters that can change the comparison (those acting through a capability switch that
+    differs between the setups, and those acting in every setup) are drawn ``n`` times from their evidence
+    ranges (the scenario's own ``evidence:`` ranges, else the register's) by a scrambled Latin hypercube seeded
+    from ``seed``; every setup runs on every draw, plus the scenario's own values as point 0, on common random
+    numbers (the same replication seeds on every draw and setup: point 0 reproduces ``sim.compare`` to the last
+    digit). A draw that would push a balancing share below zero is clipped and said so in ``notes``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``sim.load_scenario``); a path is not accepted here.
+    setups : sequence of str, optional
+        At least two setups, each once; the first is the baseline. Default None: the three named setups of
+        ``SETUP_NAMES``.
+    n : int, default 16
+        Draws of the behavioural parameters, at least 2. The behaviour range widens slowly with ``n``.
+    replications : int, default 3
+        Replications per setup and draw, at least 2 (each draw's paired interval needs two).
+    seed : int, default 0
+        The root seed (non-negative) of the replications and, through its own stream, of the draws.
+    workers : int or None, default 1
+        Local processes: 1 serial, N spawned processes, None one per CPU (guard a script's work with
+        ``if __name__ == "__main__":``); the numbers are the same for any backend.
+    confidence : float, default 0.95
+        Level of each draw's paired interval, strictly between 0 and 1.
+    progress : bool, default False
+        Show a progress bar on the terminal.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open).
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``).
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    store : Store or str or os.PathLike, optional
+        A results store or the path of its SQLite file: a rerun with the same store runs only what is missing.
+        Default None: in memory.
+    targets : mapping of str to float, optional
+        Per setup, the operating-margin gain over the measured days (euros) its break-evens look for, e.g. the
+        gain at which its systems pay back in 12 months (``omnisim compare --assumptions`` passes those). Default
+        None: 0, the value where the gain reaches zero.
+    criterion : str, default ""
+        The words for the target in the break-even rows (default: "operating-margin gain of zero", or "payback
+        within 12 months" when a setup has a target).
+    break_evens : int, default 3
+        How many of each setup's top parameters of the operating-margin ranking get a break-even (0: none). Each
+        costs a few extra runs of the baseline and the setup (at most 2 + 6 evaluations of ``replications``
+        replications each).
+
+    Returns
+    -------
+    BehaviourResult
+        ``scenario`` (name), ``setups``, ``baseline``, ``n``, ``replications``, ``seed``, ``confidence``,
+        ``measured_days`` (horizon minus warm-up, days), ``parameters`` (the drawn parameters and their ranges),
+        ``notes`` (clipped draws), ``store`` (its path) and these tables:
+
+        - ``draws``: ``point`` (1 to ``n``) and one column per parameter path, the drawn values in the parameter's
+          unit;
+        - ``per_draw``: per point and setup, each deciding KPI's (``DECIDING``) and the operating margin's paired
+          change against the baseline: ``point, setup, baseline, kpi, label, change_unit, baseline_mean, diff,
+          diff_ci_low, diff_ci_high, change, change_low, change_high`` (``change`` in % for amounts, in points
+          for shares and scores, as ``change_unit`` says; ``diff`` in the KPI's unit);
+        - ``summary``: per setup and KPI, ``point_change`` with ``point_low``/``point_high`` (the scenario's own
+          values), the behaviour range ``behaviour_low``, ``behaviour_median``, ``behaviour_high`` (lowest,
+          median and highest mean change over the draws), ``sampling_half_width`` (the mean half-width of the
+          draws' intervals: the noise at one set of behaviour), ``draws``, ``verdict`` (``robust gain``,
+          ``robust loss``, ``robustly higher``/``lower`` for a KPI with no better direction, ``depends on
+          behaviour``, ``not robust``, ``no detectable difference``, ``no data``) and ``driver``/``driver_share``
+          (the parameter that explains most of the spread);
+        - ``ranking``: the tornado, per setup and KPI each parameter's ``rho`` (Spearman rank correlation with
+          the change across draws), ``share`` (its square), ``noise_floor`` (1 / (draws − 1), what an unrelated
+          parameter reaches by chance) and ``rank``;
+        - ``break_evens``: per setup and top parameter, the ``value`` where the operating-margin gain reaches
+          its ``target`` (euros over the measured days), the others at the scenario's values, with ``status``
+          (``found``, or above / below the target over the whole range).
+
+        ``table()`` gives the per-draw changes beside the draws' values (``behaviour.csv``), ``to_dict()`` the
+        plain data of ``decision.json``.
+
+    Raises
+    ------
+    ValueError
+        ``n`` not an integer >= 2; fewer than two setups, an unknown or repeated setup (``SetupError``);
+        ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a negative ``seed``;
+        ``confidence`` not strictly between 0 and 1; no behavioural parameter acts differently in the setups
+        (nothing to draw).
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+    BatchError
+        A replication raised.
+
+    See Also
+    --------
+    - ``sim.compare`` : the comparison at the scenario's point values.
+    - ``sim.behaviour_table`` : the summary as people read it.
+    - ``sim.behaviour_tornado_figure`` : the ranking as a chart.
+    - ``sim.decision_summary`` : with ``assumptions=``, the decision opens with the behaviour ranges.
+
+    Notes
+    -----
+    The behaviour range is the lowest to the highest mean change over the draws, not a probability interval: the
+    evidence ranges are plausible bounds, not distributions, and with 16 to 64 draws a percentile would rest on
+    one or two draws at each end. A verdict is a robust gain or loss only when every draw's interval excludes
+    zero on the same side; a change whose sign flips within the range is never called a gain or a loss. The
+    ranges cover the evidence register's behavioural parameters only, not the scenario's other inputs.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    result = sim.compare_behaviour(sc, setups=["multichannel", "omnichannel"], n=4, replications=2, seed=1,
+                                   break_evens=0)
+    print(sim.behaviour_table(result))
+    print(result.ranking.head())
+    ```
+    """
     n = check_assumptions(n)
     names = check_setups(scenario, list(setups) if setups is not None else list(SETUP_NAMES))
     if len(names) < 2:

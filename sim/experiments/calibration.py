@@ -205,16 +205,77 @@ def measured(result, targets: dict) -> dict:
 def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichannel", days: float = 6,
               seed: int = 0, rounds: int = 2, prior_weight: float = 0.2,
               refit: Sequence[str] = ()) -> tuple[Scenario, dict]:
-    """Fit the segments' journeys so that the simulated buyers show the ``targets`` (default: the market
-    figures), moving only what the targets name: ``mean_touchpoints`` for a ``touchpoints_per_journey`` target,
+    """Fit the segments' journeys so that the simulated buyers show the ``targets`` (default: the market figures).
+
+    Moves only what the targets name: ``mean_touchpoints`` for a ``touchpoints_per_journey`` target,
     ``touchpoint_mix`` for ``usage`` and ``ropo_share`` targets. Segments keep the purchase channels the user set
     unless ``refit`` holds ``"channels"`` (then they are fitted too); a touchpoint absent from a segment's mix
     stays absent; ``prior_weight`` pulls towards the scenario's own values where the targets leave freedom.
 
     Each round fits the closed forms by least squares, simulates ``days`` (after a two-day warm-up) under
     ``setup``, and moves the closed-form targets by what the simulation showed they miss (buyers are not a
-    uniform sample of journeys). Returns the fitted scenario and a report with the targets, the closed-form
-    and the simulated figures of each round.
+    uniform sample of journeys).
+
+    Parameters
+    ----------
+    sc : Scenario
+        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    targets : dict, optional
+        The figures to reach, each optional (at least one): ``touchpoints_per_journey`` (touchpoints consulted
+        per purchase, 1 to 100), ``usage`` (touchpoint to the share of buyers who used it, 0–1; ``"a+b"`` joins
+        touchpoints, e.g. ``"call_centre+chatbot"``) and ``ropo_share`` (the share of buyers who research online
+        and buy in store, 0–1). Default None: the French market figures of DESIGN.md (10 touchpoints; web 0.89,
+        store 0.82, social 0.67, app 0.58, call centre or chatbot 0.45; ROPO 0.71).
+    setup : str, default "multichannel"
+        The setup each round simulates to check the fit.
+    days : float, default 6
+        Measured days of each check run (after a two-day warm-up).
+    seed : int, default 0
+        The seed of the check runs.
+    rounds : int, default 2
+        Rounds of fit and check (at least one is run).
+    prior_weight : float, default 0.2
+        The pull towards the scenario's own values (on the log scale of the fitted parameters), against misses
+        measured in tolerances (0.5 touchpoints, 0.02 of a share); 0 lets the targets alone decide.
+    refit : sequence of str, default ()
+        Fields the user set that may be refitted too: ``("channels",)`` fits the segments' purchase channel
+        shares.
+
+    Returns
+    -------
+    fitted : Scenario
+        The scenario with the fitted fields only (touchpoint mixes and channel shares to 4 decimals, summing to
+        one; mean touchpoints to 2); every other field keeps its value exactly.
+    report : dict
+        ``targets`` (as checked), ``rounds`` (per round, the ``closed_form`` and the ``simulated`` figures:
+        ``touchpoints_per_journey``, ``usage`` per key, ``ropo_share``) and ``after`` (the last round's
+        simulated figures).
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem of the targets: an unknown figure (with the allowed ones), a share outside 0–1 (a
+        value in percent is named as such), a touchpoint the scenario does not have, no figure at all; an
+        unknown ``refit`` field.
+
+    See Also
+    --------
+    - ``omnisim calibrate`` : the same from the command line, writing the fitted numbers into the user's file.
+
+    Notes
+    -----
+    The simulated figures of the report come from one short run per round: they carry the simulation's noise.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    fitted, report = sim.calibrate(sc, targets={"usage": {"web": 0.85}, "ropo_share": 0.7}, days=2, rounds=1)
+    print(report["targets"], report["after"])
+    print([segment.journey.touchpoint_mix for segment in fitted.segments])
+    ```
     """
     targets = check_targets(targets or MARKET_TARGETS)
     unknown = [r for r in refit if r not in REFIT]

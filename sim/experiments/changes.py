@@ -19,6 +19,10 @@ from sim.core.kpis import KPI_BY_NAME, SCORE, SHARE, label_of, unit_of
 DECIDING = ("revenue", "margin_after_fulfilment", "gross_margin", "basket_value", "conversion_rate",
             "stockout_rate", "fill_rate", "store_service_level", "call_service_level", "on_time_rate",
             "satisfaction")
+"""The KPIs a decision turns on, in the order the decision summary reads them: each setup's change against the
+baseline in % for amounts (revenue, margins, basket value) and in points for shares and scores (conversion,
+stockouts, fill rate, service levels, on-time rate, satisfaction), with its interval and verdict
+(``sim.decision_summary``); ``sim.compare_behaviour`` carries the same KPIs across plausible behaviour."""
 TARGET_REL_HALF_WIDTH = 0.05
 """Amounts: the target half-width of a change's interval, as a share of the baseline mean (±5 %; the same 5 % as
 :func:`sim.experiments.sequential.sequential`'s default target)."""

@@ -242,7 +242,58 @@ class Experiment(_Model):
 
 
 def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
-    """Validate a mapping into an :class:`Experiment`; a relative ``scenario`` is resolved against ``base``."""
+    """Validate a mapping into an ``Experiment``; a relative ``scenario`` is resolved against ``base``.
+
+    An experiment built in code (a notebook, the dashboard), with the checks of an experiment file: the fields
+    ``name``, ``scenario``, ``overrides``, ``setups``, ``replications``, ``seed``, ``design``, ``kpis`` and
+    ``confidence`` (see ``sim.load_experiment``). The scenario itself, the KPI names and the factors' values are
+    checked by ``sim.sweep``, before any replication runs.
+
+    Parameters
+    ----------
+    data : dict
+        The experiment's fields as plain data (what ``yaml.safe_load`` gives for an experiment file).
+    base : pathlib.Path, optional
+        The folder a relative ``scenario`` path is resolved against (an experiment file's folder). Default None:
+        the path is kept as given, relative to the working directory.
+
+    Returns
+    -------
+    Experiment
+        The validated experiment (immutable); ``points()`` lists its design points (``{dotted path: value}``).
+
+    Raises
+    ------
+    ExperimentError
+        (a ``ScenarioError``) ``data`` is not a mapping, or one line per refused field naming it: an unknown
+        field, a design kind that is not ``none``, ``grid``, ``lhs``, ``sobol``, ``sobol-indices`` or ``morris``,
+        a factor with both ``levels`` and a range or ``high <= low``, a grid factor without ``levels`` or ``n``,
+        ``sobol-indices`` with ``n`` not a power of 2, more than 1,000,000 design points, ``replications`` outside
+        1–100,000, ``confidence`` not strictly between 0 and 1.
+
+    See Also
+    --------
+    - ``sim.load_experiment`` : the same from a YAML file.
+    - ``sim.sweep`` : runs it.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    exp = sim.experiment_from_dict({
+        "name": "staff-demo",
+        "scenario": "scenarios/default.yaml",
+        "overrides": {"horizon_days": 7, "warmup_days": 0},
+        "setups": ["multichannel", "omnichannel"],
+        "replications": 2,
+        "seed": 1,
+        "design": {"kind": "grid", "factors": {"stores.0.staff": {"levels": [2, 4]}}},
+        "kpis": ["store_service_level", "conversion_rate"],
+    })
+    print(exp.design.kind, exp.design.size(), exp.points())
+    ```
+    """
     if not isinstance(data, dict):
         raise ExperimentError(["(top level): an experiment must be a mapping of fields"])
     try:
@@ -255,7 +306,48 @@ def experiment_from_dict(data: Any, base: Path | None = None) -> Experiment:
 
 
 def load_experiment(path: str | os.PathLike[str]) -> Experiment:
-    """Read and validate an experiment YAML file; raise :class:`ExperimentError` listing every problem."""
+    """Read and validate an experiment YAML file; raise ``ExperimentError`` listing every problem.
+
+    An experiment file (``experiments/*.yaml``) names the ``scenario`` (relative to the file), ``overrides``
+    (dotted paths applied first), ``setups`` (the first is the baseline), ``replications`` per design point and
+    setup, a ``seed``, a ``design`` (``kind``: ``none``, ``grid``, ``lhs``, ``sobol``, ``sobol-indices`` or
+    ``morris``, and its ``factors``: a scenario field, ``*`` for every item of a list, with a range ``low``/
+    ``high`` in the field's own unit or a list of ``levels``; a tied factor sets several ``paths`` to one value),
+    the ``kpis`` to analyse and the intervals' ``confidence``. It is read as safely as a scenario (at most 5 MB,
+    strict UTF-8, no duplicate keys).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The experiment file (YAML), e.g. ``"experiments/staffing-grid.yaml"``.
+
+    Returns
+    -------
+    Experiment
+        The validated experiment, its ``scenario`` resolved against the file's folder; ``points()`` lists the
+        design points.
+
+    Raises
+    ------
+    ExperimentError
+        (a ``ScenarioError``) One line per problem, naming the file or the field: a missing, unreadable or bad
+        file, or a refused field (see ``sim.experiment_from_dict``).
+
+    See Also
+    --------
+    - ``sim.experiment_from_dict`` : the same checks on a mapping built in code.
+    - ``sim.sweep`` : runs the experiment.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    exp = sim.load_experiment("experiments/staffing-grid.yaml")
+    print(exp.name, exp.setups, exp.replications, exp.design.kind, len(exp.points()))
+    print(exp.scenario)  # resolved against the experiment file's folder
+    ```
+    """
     return experiment_from_dict(read_yaml(path, ExperimentError, kind="experiment"), Path(path).parent)
 
 

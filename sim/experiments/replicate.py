@@ -187,12 +187,74 @@ def replicate_results(
 ) -> list[Replication]:
     """Run ``replications`` replications of each setup and return the full results (breakdowns included).
 
-    Returns a list of :class:`Replication` sorted by setup (in the order given) then replication number — the
-    same whatever the backend (see :func:`replicate`), through the same runner, into an in-memory
-    :class:`~sim.experiments.batch.Collector`. Holds every result in memory: for large batches use :func:`replicate` or
-    :func:`sweep`, which stream into a store. Raises :class:`BatchError` if a replication failed.
-    ``on_result(done, total)`` is called in the caller's thread as each replication finishes (a progress bar
-    other than the terminal's, e.g. the dashboard's).
+    For what a summary table leaves out: breakdowns by store, channel and segment, daily series, the funnel. The
+    replications run on common random numbers, as in ``sim.compare``, through the same runner into memory; the
+    results are what ``sim.write_comparison`` writes a results folder from. Holds every result in memory: for
+    large batches use ``sim.compare`` or ``sim.sweep``, which stream into a store.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
+    setups : sequence of str
+        The setups to run, each once (``sim.available_setups``); the first is the baseline of what is written
+        from the results.
+    replications : int
+        Replications per setup, at least 1; replication ``r`` has the same seed under every setup.
+    seed : int, default 0
+        The root seed (non-negative): replication ``r`` runs on child ``r`` of ``SeedSequence(seed)``.
+    workers : int or None, default 1
+        Local processes: 1 runs serially in this process, N on N spawned processes (never more than there are
+        replications to run), None one per CPU. Spawned workers import the calling script again: keep a script's
+        work under ``if __name__ == "__main__":``. The numbers are the same for any backend.
+    progress : bool, default False
+        Show a progress bar on the terminal.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open). Default None.
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``), connected to for this call and closed after.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    on_result : callable, optional
+        ``on_result(done, total)`` is called in the caller's thread as each replication finishes (a progress bar
+        other than the terminal's, e.g. the dashboard's). Default None.
+
+    Returns
+    -------
+    list of Replication
+        Sorted by setup (in the order given) then replication number, the same whatever the backend. Each has
+        ``setup`` (str), ``replication`` (int, from 0) and ``result`` (a ``sim.Result``: KPIs, daily series,
+        breakdowns).
+
+    Raises
+    ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused.
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path.
+    ValueError
+        A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
+        instead of a list of setups; ``replications`` or ``workers`` not an integer >= 1; a negative ``seed``.
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+    BatchError
+        A replication raised: the message names the first failure (setup, replication, seed, traceback).
+
+    See Also
+    --------
+    - ``sim.compare`` : the summary table only, streamed into a store.
+    - ``sim.write_comparison`` : the results folder from these results.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    results = sim.replicate_results(sc, ["multichannel", "omnichannel"], replications=2, seed=1)
+    for rep in results:
+        print(rep.setup, rep.replication, rep.result.breakdown["channel"]["web"]["orders"])
+    ```
     """
     scenario = scenario_argument(scenario)
     names = check_setups(scenario, setups)
@@ -233,11 +295,86 @@ def compare_runs(
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
-    """Return ``(summary, runs)``: :func:`sim.experiments.analysis.summarise` of the replicate table, and the table.
+    """Return ``(summary, runs)``: ``sim.summarise`` of the replicate table, and the table.
 
-    The baseline of the paired differences is the first setup; ``setups=None`` means the three
-    named setups of ``sim.scenario.setups.SETUP_NAMES``. At least two replications are needed. Backends as in
-    :func:`replicate`.
+    ``sim.compare`` with the replications kept: the per-replication values are what ``sim.decision_summary``
+    derives the operating margin and the payback from, and what a reader checks a summary against.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
+    setups : sequence of str, optional
+        The setups to compare, each once (``sim.available_setups``); the first is the baseline of the paired
+        differences. Default None: the three named setups of ``SETUP_NAMES``. A single setup gives its means and
+        intervals only (said in ``summary.attrs["note"]``).
+    replications : int, default 10
+        Replications per setup, at least 2 (an interval needs two); replication ``r`` has the same seed under
+        every setup (common random numbers).
+    seed : int, default 0
+        The root seed (non-negative): replication ``r`` runs on child ``r`` of ``SeedSequence(seed)``.
+    workers : int or None, default 1
+        Local processes: 1 runs serially in this process, N on N spawned processes (never more than there are
+        replications to run), None one per CPU. Spawned workers import the calling script again: keep a script's
+        work under ``if __name__ == "__main__":``. The numbers are the same for any backend.
+    confidence : float, default 0.95
+        Level of the intervals, strictly between 0 and 1.
+    progress : bool, default False
+        Show a progress bar on the terminal.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open). Default None.
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``), connected to for this call and closed after.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    store : Store or str or os.PathLike, optional
+        A results store (``sim.experiments.store.Store``) or the path of its SQLite file (created, with its
+        folder, if needed): the runs are kept there, so a rerun with the same arguments runs only what is
+        missing. Default None: in memory.
+
+    Returns
+    -------
+    summary : pandas.DataFrame
+        One row per (setup, KPI), as ``sim.summarise`` returns it (columns ``setup, kpi, n, mean, std, ci_low,
+        ci_high, half_width, diff, diff_ci_low, diff_ci_high, diff_p_value, n_pairs, baseline``).
+    runs : pandas.DataFrame
+        One row per (setup, replication, KPI), columns ``setup, replication, kpi, value`` (the KPI's unit; NaN
+        where it had no data), sorted by setup (order given), replication, then KPI in the model's order.
+
+    Raises
+    ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused.
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path.
+    ValueError
+        A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
+        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a
+        negative ``seed``; ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results
+        store (``StoreError``).
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+    BatchError
+        A replication raised: the message names the first failure (setup, replication, seed, traceback).
+
+    See Also
+    --------
+    - ``sim.compare`` : the summary alone.
+    - ``sim.decision_summary`` : the changes, verdicts and payback from both tables.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    summary, runs = sim.compare_runs(sc, setups=["multichannel", "omnichannel"], replications=3, seed=1)
+    print(runs[runs["kpi"] == "revenue"])
+    decision = sim.decision_summary(summary, runs=runs, scenario=sc,
+                                    measured_days=sc.horizon_days - sc.warmup_days)
+    for sentence in decision.sentences:
+        print(sentence)
+    ```
     """
     if setups is None:
 
@@ -267,11 +404,100 @@ def compare(
     executor: Executor | None = None,
     store: Store | str | os.PathLike | None = None,
 ) -> pd.DataFrame:
-    """Compare setups over replications; return the summary table of :func:`sim.experiments.analysis.summarise`.
+    """Compare setups over replications; return the summary table of ``sim.summarise``.
 
-    One row per (setup, kpi) with mean, t-interval and paired difference against the first setup.
-    ``workers=1`` runs serially, ``workers=N`` on N local processes, ``client=`` or ``scheduler=`` on a Dask
-    cluster.
+    The product's main question: what would each setup change for this retailer, against the baseline, and how
+    sure can we be? Every setup runs the same replications on common random numbers (replication ``r`` meets the
+    same customers with the same wishes under every setup), so the paired differences are the setups' own.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
+    setups : sequence of str, optional
+        The setups to compare, each once (``sim.available_setups``); the first is the baseline of the paired
+        differences. Default None: the three named setups of ``SETUP_NAMES``. A single setup gives its means and
+        intervals only (said in ``attrs["note"]``).
+    replications : int, default 10
+        Replications per setup, at least 2 (an interval needs two).
+    seed : int, default 0
+        The root seed (non-negative): replication ``r`` runs on child ``r`` of ``SeedSequence(seed)``.
+    workers : int or None, default 1
+        Local processes: 1 runs serially in this process, N on N spawned processes (never more than there are
+        replications to run), None one per CPU. Spawned workers import the calling script again: keep a script's
+        work under ``if __name__ == "__main__":``. The numbers are the same for any backend.
+    confidence : float, default 0.95
+        Level of the intervals, strictly between 0 and 1.
+    progress : bool, default False
+        Show a progress bar on the terminal.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open). Default None.
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``), connected to for this call and closed after.
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    store : Store or str or os.PathLike, optional
+        A results store (``sim.experiments.store.Store``) or the path of its SQLite file (created, with its
+        folder, if needed): the runs are kept there, so a rerun with the same arguments runs only what is
+        missing. Default None: in memory.
+
+    Returns
+    -------
+    pandas.DataFrame
+        One row per (setup, kpi) with mean, t-interval and paired difference against the first setup, as
+        ``sim.summarise`` returns it: ``setup, kpi, n, mean, std, ci_low, ci_high, half_width, diff,
+        diff_ci_low, diff_ci_high, diff_p_value, n_pairs, baseline``. Values in each KPI's unit (``sim.KPIS``:
+        euros over the measured days, shares 0–1, minutes...), ``n`` and ``n_pairs`` in replications.
+
+    Raises
+    ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused.
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path.
+    ValueError
+        A setup the scenario does not offer, repeated or none (``SetupError``, naming the allowed ones); a string
+        instead of a list of setups; ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a
+        negative ``seed``; ``confidence`` not strictly between 0 and 1; a ``store`` file that is not a results
+        store (``StoreError``).
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+    BatchError
+        A replication raised: the message names the first failure (setup, replication, seed, traceback).
+
+    See Also
+    --------
+    - ``sim.compare_runs`` : the same, with the per-replication table.
+    - ``sim.decision_summary`` : the changes people read, their verdicts and the payback.
+    - ``sim.compare_behaviour`` : the comparison across plausible behaviour.
+
+    Notes
+    -----
+    The intervals are sampling intervals: the simulation's own noise over replications, with customers behaving
+    as the scenario's point values say. How customers really respond, and any error in the scenario's other
+    inputs, is not in them; ``sim.compare_behaviour`` carries the evidence's behaviour ranges into the
+    comparison.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": 4})
+    df = sim.compare(sc, setups=["multichannel", "omnichannel"], replications=3, seed=1)
+    print(df[df["kpi"].isin(["revenue", "fill_rate"])][["setup", "kpi", "mean", "ci_low", "ci_high", "diff"]])
+    ```
+
+    On local processes, with the runs kept in a results store (a rerun runs only what is missing):
+
+    ```python
+    import sim
+
+    if __name__ == "__main__":  # spawned workers import this file again: the guard keeps them from rerunning it
+        sc = sim.load_scenario("scenarios/default.yaml")
+        df = sim.compare(sc, replications=4, seed=1, workers=2, store="results/compare/runs.sqlite")
+        print(df.head())
+    ```
     """
     return compare_runs(scenario, setups, replications, seed, workers, confidence, progress, client=client,
                         scheduler=scheduler, executor=executor, store=store)[0]

@@ -62,18 +62,101 @@ def sequential(
 ) -> SequentialResult:
     """Add replications until every ``kpi`` meets the ``criterion``'s target (or the cap).
 
-    Starts with ``min_replications``, then adds ``step`` replications at a time (default: the number of parallel
-    slots; 1 stops at the first replication count that meets the target) up to ``max_replications``.
-    Replication ``r`` always has the same seed, so the runs equal a fixed-size run of the final count.
+    How many replications a comparison needs: instead of guessing a count, replications are added until the
+    answer is known to a target precision. Starts with ``min_replications``, then adds ``step`` replications at a
+    time (default: the number of parallel slots; 1 stops at the first replication count that meets the target)
+    up to ``max_replications``. Replication ``r`` always has the same seed, so the runs equal a fixed-size run of
+    the final count.
 
     ``criterion="mean"`` (the default): every setup's mean has a relative half-width (t-interval half-width /
-    |mean|, :func:`sim.experiments.analysis.relative_half_width`) <= ``target``; ``history`` lists (replications, worst
-    relative half-width) after each step. ``criterion="paired"``: every setup's change against the first setup
-    (the baseline, paired by replication: common random numbers) is known to the decision summary's precision,
-    :func:`sim.experiments.changes.change_half_widths`: the paired difference's half-width <= ``target`` of the baseline
-    mean for amounts, <= ``points`` (default :data:`sim.experiments.changes.TARGET_POINTS_HALF_WIDTH`, 1 point) for
-    shares and scores; ``history`` lists (replications, worst half-width over its target), met at <= 1. This is
-    the rule behind the decision summary's caution, so its advice is what this function does.
+    |mean|, ``sim.experiments.analysis.relative_half_width``) <= ``target``; ``history`` lists (replications,
+    worst relative half-width) after each step. ``criterion="paired"``: every setup's change against the first
+    setup (the baseline, paired by replication: common random numbers) is known to the decision summary's
+    precision, ``sim.experiments.changes.change_half_widths``: the paired difference's half-width <= ``target``
+    of the baseline mean for amounts, <= ``points`` (default ``TARGET_POINTS_HALF_WIDTH``, 1 point) for shares
+    and scores; ``history`` lists (replications, worst half-width over its target), met at <= 1. This is the
+    rule behind the decision summary's caution, so its advice is what this function does.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``sim.load_scenario``; a path is not accepted here). Ignored when ``evaluator``
+        is given.
+    setups : sequence of str
+        The setups to run, each once; the first is the baseline of ``criterion="paired"``.
+    kpis : sequence of str
+        The KPIs whose precision decides when to stop (model KPI names, e.g. ``"revenue"``).
+    target : float, default 0.05
+        The precision to reach, as a share of the mean (``"mean"``) or of the baseline mean (``"paired"``, for
+        amounts): 0.05 is ±5 %. Must be positive.
+    min_replications : int, default 5
+        Replications of the first step, at least 2.
+    max_replications : int, default 100
+        The cap, at least ``min_replications``: the answer at the cap is returned with ``reached`` False.
+    step : int, optional
+        Replications added at each step. Default None: the number of parallel slots (1 when serial).
+    seed : int, default 0
+        The root seed (non-negative): replication ``r`` runs on child ``r`` of ``SeedSequence(seed)``.
+    confidence : float, default 0.95
+        Level of the intervals, strictly between 0 and 1.
+    workers : int or None, default 1
+        Local processes: 1 serial, N spawned processes, None one per CPU (guard a script's work with
+        ``if __name__ == "__main__":``).
+    criterion : {"mean", "paired"}
+        What must be precise: each setup's mean (the default) or each setup's paired change against the baseline.
+    points : float, optional
+        ``"paired"`` only: the target half-width in points for shares and scores. Default None: 1 point.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open).
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``).
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    store : Store or str or os.PathLike, optional
+        A results store or the path of its SQLite file: a rerun runs only the replications it lacks. Default
+        None: in memory.
+    evaluator : object, optional
+        Replaces the model (as in ``sim.sweep``). Default None: the model on ``scenario``.
+    progress : bool, default False
+        Show a progress bar on the terminal.
+
+    Returns
+    -------
+    SequentialResult
+        ``runs`` (the replicate table ``setup, replication, kpi, value`` of the final count, every KPI),
+        ``replications`` (the final count), ``reached`` (whether the target was met before the cap),
+        ``half_widths`` (the last step's table: ``setup, kpi, n, mean, half_width, relative_half_width`` for
+        ``"mean"``; ``setup, baseline, kpi, label, change_unit, change, half_width, target, ratio, wide`` for
+        ``"paired"``, the change and half-width in % or points) and ``history`` (a list of (replications, worst
+        value) after each step).
+
+    Raises
+    ------
+    ValueError
+        ``min_replications`` below 2 or above ``max_replications``; ``target`` or ``points`` not positive; an
+        unknown ``criterion``; ``"paired"`` with one setup; an unknown or repeated setup (``SetupError``); a KPI
+        the runs do not hold; ``confidence`` not strictly between 0 and 1.
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+    BatchError
+        A replication raised.
+
+    See Also
+    --------
+    - ``sim.compare`` : a fixed number of replications.
+    - ``sim.decision_summary`` : its caution names the changes too wide to decide on.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    seq = sim.sequential(sc, ["multichannel", "omnichannel"], ["revenue", "fill_rate"], target=0.05,
+                         min_replications=2, max_replications=6, criterion="paired")
+    print(seq.replications, seq.reached, seq.history)
+    print(seq.half_widths[["setup", "kpi", "change", "half_width", "target"]])
+    ```
     """
     if not 2 <= min_replications <= max_replications:
         raise ValueError(f"need 2 <= min_replications <= max_replications (got {min_replications}, {max_replications})")

@@ -47,13 +47,77 @@ def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
     """The smallest floor staff per store (the same level in every store) at which ``setup`` meets ``targets``.
 
     It judges network KPIs (e.g. the network's mean store service level), so a busy store can miss a target the
-    network meets: :func:`staff_per_store` chooses a level per store and holds every store to the target.
+    network meets: ``sim.staff_per_store`` chooses a level per store and holds every store to the target.
 
-    ``targets`` maps a KPI to ``(">=" or "<=", threshold)``, e.g. ``{"store_service_level": (">=", 0.8)}``;
-    ``report`` names KPIs shown beside them without a target. Each staff level runs :func:`sequential` on the
-    target KPIs: replications are added until each mean's relative half-width is at most ``target`` (or
-    ``max_replications``), on the same seeds at every level (common random numbers: the same customers meet each
-    staffing). A level meets the targets when every target KPI's mean does.
+    Each staff level runs ``sim.sequential`` on the target KPIs: replications are added until each mean's
+    relative half-width is at most ``target`` (or ``max_replications``), on the same seeds at every level
+    (common random numbers: the same customers meet each staffing). A level meets the targets when every target
+    KPI's mean does.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    setup : str
+        The setup to staff (``sim.available_setups``).
+    staff_options : sequence of int
+        The floor staff levels to try, each set in every store (counts of staff, cashiers excluded).
+    targets : mapping of str to (str, float)
+        KPI to ``(">=" or "<=", threshold)`` in the KPI's unit, e.g. ``{"store_service_level": (">=", 0.8)}``
+        (a share 0–1).
+    report : sequence of str, default ()
+        KPIs shown beside the targets, without a target.
+    seed : int, default 0
+        The root seed (non-negative), the same at every level.
+    target : float, default 0.05
+        The relative half-width (share of the mean) each target KPI's mean is estimated to.
+    min_replications : int, default 5
+        Replications of each level's first step, at least 2.
+    max_replications : int, default 30
+        The cap per level.
+    workers : int or None, default 1
+        Local processes: 1 serial, N spawned processes, None one per CPU (guard a script's work with
+        ``if __name__ == "__main__":``).
+
+    Returns
+    -------
+    Staffing
+        ``table`` (one row per staff level: ``staff``, ``replications``, ``reached`` (the half-width target
+        met), each target's and reported KPI's mean and ``<kpi>_half_width`` in the KPI's unit, and
+        ``meets_targets``), ``recommended`` (the smallest level that meets every target, None if none does) and
+        ``targets``.
+
+    Raises
+    ------
+    ValueError
+        A target's operator is neither ``">="`` nor ``"<="``; a target or reported KPI the runs do not hold;
+        the ``sim.sequential`` checks (replication counts, ``target``, the setup).
+    ScenarioError
+        A staff level the scenario refuses (e.g. negative).
+    BatchError
+        A replication raised.
+
+    See Also
+    --------
+    - ``sim.staff_per_store`` : a level per store, every store held to the target with joint intervals.
+    - ``sim.lever_figure`` : the table as a chart.
+
+    Notes
+    -----
+    A level is judged on the means, not on their intervals: a level whose mean sits just above the threshold
+    may miss it in another sample. ``table`` gives each mean's half-width to read it with.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    staffing = sim.recommend_staff(sc, "omnichannel", [2, 3, 4], {"store_service_level": (">=", 0.8)},
+                                   report=["conversion_rate"], min_replications=2, max_replications=4)
+    print(staffing.recommended)
+    print(staffing.table[["staff", "replications", "store_service_level", "meets_targets"]])
+    ```
     """
     for op, _ in targets.values():
         meets(0.0, op, 0.0)  # an unknown operator is refused before any run
@@ -221,9 +285,81 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
     """The floor staff of each store (and its tills with ``tills=True``) that meets every store's ``target`` at
     the least staff cost: a coordinate search on common random numbers, then a confirmation run on fresh seeds.
 
-    ``target`` maps store KPIs of :data:`STORE_TARGETS` to thresholds (default ``{"store_service_level": 0.8}``);
-    each store must meet all of them. Staff exclude cashiers: tills are separate servers (:data:`STAFF_NOTE`).
+    ``target`` maps store KPIs of ``STORE_TARGETS`` to thresholds (default ``{"store_service_level": 0.8}``);
+    each store must meet all of them. Staff exclude cashiers: tills are separate servers (``STAFF_NOTE``).
 
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario with stores (``sim.load_scenario``; a path is not accepted here). The client's
+        levels (``stores.*.staff``, ``stores.*.tills``) are where the search starts.
+    setup : str, default "omnichannel"
+        The setup to staff (``sim.available_setups``).
+    target : mapping of str to float, optional
+        Store KPI to threshold, each store held to all of them: ``store_service_level`` (at least; a share
+        strictly between 0 and 1), ``store_abandon_rate`` (at most; a share), ``store_wait_mean_min`` and
+        ``store_wait_p95_min`` (at most; positive minutes). Default None: ``{"store_service_level": 0.8}``.
+    tills : bool, default False
+        Search each store's tills too (a cashier per open till, priced like a floor staff hour).
+    max_staff : int, optional
+        The staff cap of every store, at least ``min_staff``. Default None: twice the largest client level, at
+        least 4.
+    max_tills : int, optional
+        The tills cap (with ``tills=True``); default as ``max_staff``, from the client's tills.
+    min_staff : int, default 1
+        The floor of every store's staff (at least 1).
+    min_tills : int, default 1
+        The floor of every store's tills (at least 1).
+    confidence : float, default 0.95
+        The joint level of "every store meets its target", strictly between 0 and 1 (each store's interval is
+        at the Bonferroni-adjusted level).
+    min_replications : int, default 5
+        Replications of each staffing's first look, at least 2.
+    max_replications : int, default 20
+        The cap per staffing while a store is unclear, at least ``min_replications``.
+    confirm_replications : int, optional
+        Replications of each confirmation run, at least 2. Default None: ``max_replications``.
+    confirm_rounds : int, default 3
+        Confirmation runs at most (at least 1).
+    seed : int, default 0
+        The root seed (non-negative) of the search; the confirmation runs use seeds independent of it.
+    workers : int or None, default 1
+        Local processes: 1 serial, N spawned processes, None one per CPU (guard a script's work with
+        ``if __name__ == "__main__":``).
+    progress : bool, default False
+        Show a progress bar on the terminal.
+    on_step : callable, optional
+        ``on_step(message)`` is told each staffing run (a notebook's or a dashboard's progress).
+
+    Returns
+    -------
+    StorePlan
+        ``table``: one row per store: ``store``, ``staff`` and ``tills`` chosen, the client's (``client_staff``,
+        ``client_tills``), each target KPI's mean with ``<kpi>_low`` / ``<kpi>_high`` (simultaneous intervals of
+        the confirmation run, in the KPI's unit), ``status`` (``met``, ``missed``, ``unclear``, or ``no queue``
+        when nobody queued), ``at_cap``, ``replications``, ``staff_cost_year`` and ``client_staff_cost_year``
+        (euros a year: staff × open hours × 365 × ``fulfilment.staff_cost_per_hour``; ``tills_cost_year`` with
+        ``tills=True``). ``totals``: the network's stores, stores met, staff, tills and yearly staff cost,
+        chosen and the client's, the confirmation's replications and the search's runs. ``all_met``,
+        ``history`` (each staffing run: stage, staff, tills, replications, stores met), ``note`` (staff exclude
+        cashiers) and ``lines()``, the answer in plain sentences.
+
+    Raises
+    ------
+    ValueError
+        A target KPI that is not a store target, a share outside (0, 1), minutes not positive, no target; a count
+        below its floor or not an integer; ``min_replications`` above ``max_replications``; ``confidence`` not
+        strictly between 0 and 1; a scenario without stores; an unknown setup (``SetupError``).
+    BatchError
+        A replication raised.
+
+    See Also
+    --------
+    - ``sim.staffing_table``, ``sim.staffing_figure`` : the answer for people.
+    - ``sim.recommend_staff`` : one level for every store, judged on network means.
+
+    Notes
+    -----
     **Judging one staffing.** Its replications run on the same seeds as every other staffing the search tries
     (common random numbers: the same customers meet each vector, so the comparison of two vectors is not blurred
     by different customers). Each store's target KPI gets a Student-t interval at the Bonferroni-adjusted level
@@ -250,7 +386,18 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
     misses is reported as such (``at_cap``). Repeated looks make the sequential intervals a little less than
     nominal; the confirmation run is a single look at a fixed count.
 
-    ``on_step(message)`` is told each staffing run (a notebook's or a dashboard's progress).
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    plan = sim.staff_per_store(sc, "omnichannel", {"store_service_level": 0.8}, min_replications=2,
+                               max_replications=3, confirm_rounds=1)
+    for line in plan.lines():
+        print(line)
+    print(plan.table[["store", "staff", "client_staff", "store_service_level", "status"]])
+    ```
     """
     targets = check_targets({"store_service_level": 0.8} if target is None else target)
     analysis.check_confidence(confidence)

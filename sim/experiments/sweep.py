@@ -117,13 +117,99 @@ def sweep(
     progress: bool = True,
     command: str = "",
 ) -> SweepResult:
-    """Run an experiment (an :class:`~sim.experiments.designs.Experiment` or an experiment file) into a results store.
+    """Run an experiment (an ``Experiment`` or an experiment file) into a results store.
 
-    Every (design point, setup, replication) not yet stored as ok is run; ``store`` is a :class:`Store`, a file
-    path (created if needed: rerunning the same call resumes) or None (in memory). ``workers=None`` is one local
-    process per CPU, 1 is serial; ``client``/``scheduler`` run on Dask; ``evaluator`` replaces the model (default
-    :class:`ModelEvaluator` of the experiment's scenario). Failed replications are stored and counted in
-    ``result.summary``, not raised. Raises :class:`sim.experiments.designs.ExperimentError` for a bad experiment.
+    How the KPIs move over a design of scenario fields (a grid of staff levels, a Latin hypercube of service
+    parameters, a Sobol or Morris design for sensitivity): every (design point, setup, replication) not yet stored
+    as ok is run, on common random numbers across the setups of a point. The store makes a sweep resumable: an
+    interrupted or partly failed sweep rerun with the same store runs only what is missing.
+
+    Parameters
+    ----------
+    experiment : Experiment or str or os.PathLike
+        A validated experiment (``sim.load_experiment``, ``sim.experiment_from_dict``) or the path of an
+        experiment file (its ``scenario`` relative to the file).
+    store : Store or str or os.PathLike, optional
+        A results store (``sim.experiments.store.Store``) or the path of its SQLite file (created, with its
+        folder, if needed: rerunning the same call resumes). Default None: in memory.
+    workers : int or None, default None
+        Local processes: None one per CPU (never more than the replications to run), 1 serial, N spawned
+        processes; spawned workers import the calling script again (guard it with
+        ``if __name__ == "__main__":``). The numbers are the same for any backend.
+    client : dask.distributed.Client, optional
+        Run on this Dask cluster (left open).
+    scheduler : str, optional
+        The address of a Dask scheduler (``"tcp://host:8786"``).
+    executor : concurrent.futures.Executor, optional
+        Any executor to run the replications on (left open).
+    evaluator : object, optional
+        Replaces the model (an object with ``evaluate``, ``prepare``, ``check_setups``, ``default_setups`` and
+        optionally ``kpi_names``, e.g. a test function with known answers). Default None: the model on the
+        experiment's scenario.
+    overrides : mapping of str to object, optional
+        Dotted paths set on the scenario after the experiment's own ``overrides`` and before each point's
+        factors (as ``omnisim sweep --set``). Default None.
+    progress : bool, default True
+        Show a progress bar on the terminal.
+    command : str, default ""
+        The command line recorded with the batch in the store (what the CLI ran).
+
+    Returns
+    -------
+    SweepResult
+        ``experiment``, ``store`` (open; ``result.store.close()`` when done), ``plan`` and ``summary`` (replications
+        ``planned``, ``stored_before``, ``ran``, ``ok``, ``failed``, ``failed_total``, ``wall_s`` seconds;
+        ``describe()`` says it in a sentence). Its tables: ``runs()`` (``point, setup, replication, kpi, value``,
+        the derived margins such as ``operating_margin`` in euros after the model's KPIs), ``points()``
+        (``point, scenario_hash`` and one column per factor), ``summary_table()`` (``sim.summarise`` per point:
+        mean, interval and paired difference against the first setup, the factor values beside them),
+        ``daily()``, ``failures()`` (with their seeds and tracebacks); ``export(directory)`` writes them as CSV
+        and Parquet.
+
+    Raises
+    ------
+    ExperimentError
+        (a ``ScenarioError``) One line per problem: a bad experiment file or field, an unknown KPI name (with the
+        allowed ones, before any run), a scenario the experiment names that is missing or refused, a factor value
+        the scenario refuses, an unknown setup.
+    ValueError
+        ``workers`` not an integer >= 1; a ``store`` file that is not a results store or that another sweep is
+        writing (``StoreError``).
+    ConnectionError
+        ``scheduler`` cannot be reached, or Dask is not installed (``SchedulerError``).
+
+    See Also
+    --------
+    - ``sim.load_experiment``, ``sim.experiment_from_dict`` : the experiment.
+    - ``sim.sensitivity_table`` : Sobol or Morris indices from a sweep.
+
+    Notes
+    -----
+    Failed replications are stored with their seed and traceback and counted in ``result.summary``, not
+    raised: the tables hold the replications that succeeded.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    if __name__ == "__main__":
+        exp = sim.experiment_from_dict({
+            "name": "staff-demo",
+            "scenario": "scenarios/default.yaml",
+            "overrides": {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 300},  # a quick demo
+            "setups": ["multichannel", "omnichannel"],
+            "replications": 2,
+            "seed": 1,
+            "design": {"kind": "grid", "factors": {"stores.0.staff": {"levels": [2, 4]}}},
+            "kpis": ["store_service_level", "conversion_rate"],
+        })
+        result = sim.sweep(exp, "results/staff-demo/results.sqlite", workers=1, progress=False)
+        print(result.summary.describe())
+        table = result.summary_table()
+        print(table[table["kpi"] == "store_service_level"][["point", "stores.0.staff", "setup", "mean", "diff"]])
+        result.store.close()
+    ```
     """
     exp = experiment if not isinstance(experiment, str | os.PathLike) else load_experiment(experiment)
     ev = evaluator if evaluator is not None else experiment_evaluator(exp, overrides)

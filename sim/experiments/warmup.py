@@ -94,14 +94,70 @@ def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replicati
                    days: float = WARMUP_RUN_DAYS, seed: int = 0, workers: int | None = 1,
                    window: int | None = None, tolerance: float = WARMUP_TOLERANCE,
                    progress: bool = False) -> WarmupSuggestion:
-    """Suggest a warm-up for ``scenario`` by Welch's method on its daily network stock (:data:`WARMUP_SERIES`).
+    """Suggest a warm-up for ``scenario`` by Welch's method on its daily network stock (``WARMUP_SERIES``).
 
-    Runs ``replications`` replications of ``days`` days from the start (the scenario's own horizon and warm-up
-    replaced; stock starts at order-up-to) under each setup (default: every setup the scenario offers, on common
-    random numbers) and applies :func:`sim.experiments.analysis.welch_daily` to each setup's series with the window of
-    :func:`welch_window` and ``tolerance`` (relative to the steady level). The suggestion is the warm-up of the
-    setup whose stock settles last, so one warm-up serves every comparison of the scenario. ``workers``: local
-    processes, as in :func:`replicate`; the numbers are the same for any count.
+    How many days to simulate but not measure (the scenario's ``warmup_days``), so that the measured window
+    starts once the stock has settled: a run starts with every shelf at its order-up-to level and no returns
+    yet. Runs ``replications`` replications of ``days`` days from the start (the scenario's own horizon and
+    warm-up replaced) under each setup (on common random numbers) and applies Welch's method
+    (``sim.experiments.analysis.welch_daily``) to each setup's series, with the window of ``welch_window`` and
+    ``tolerance``. The suggestion is the warm-up of the setup whose stock settles last, so one warm-up serves
+    every comparison of the scenario.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    setups : sequence of str, optional
+        The setups to run. Default None: every setup the scenario offers (``sim.available_setups``).
+    replications : int, default 10
+        Replications per setup, at least 1.
+    days : float, default 56.0
+        Days simulated from the start, at least two moving-average windows (``4 w + 2`` days: 14 for weekly
+        reviews, 30 for fortnightly ones).
+    seed : int, default 0
+        The root seed (non-negative).
+    workers : int or None, default 1
+        Local processes, as in ``sim.compare`` (guard a script's work with ``if __name__ == "__main__":``); the
+        numbers are the same for any count.
+    window : int, optional
+        Welch's window ``w`` in days (the moving average spans ``2 w + 1`` days). Default None: from the
+        scenario's longest review cycle, at least a week (``w = 3``).
+    tolerance : float, default 0.02
+        The band around the steady level the moving average must stay in, as a share of that level (0.02: ±2 %).
+    progress : bool, default False
+        Show a progress bar on the terminal.
+
+    Returns
+    -------
+    WarmupSuggestion
+        ``days`` (the suggested warm-up in whole days, or None when a setup's stock has not settled within the
+        run: run longer), ``slowest`` (the setups whose stock settles last), ``settled(setup)``, ``welch`` (per
+        setup, Welch's result: ``period_means`` and ``moving_average`` of the daily stock in units, ``window``,
+        ``warmup`` in days, ``level`` the steady stock in units, ``tolerance``, ``replications``), ``run_days``,
+        ``replications``, ``seed`` and ``series``.
+
+    Raises
+    ------
+    ValueError
+        ``days`` shorter than two moving-average windows; ``replications`` or ``workers`` not an integer >= 1;
+        a negative ``seed``; an unknown or repeated setup (``SetupError``).
+    BatchError
+        A replication raised.
+
+    See Also
+    --------
+    - ``sim.check_plausibility`` : the baseline against the sector's operating benchmarks.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    suggestion = sim.suggest_warmup(sc, setups=["multichannel", "omnichannel"], replications=2, days=14)
+    print(suggestion.days, suggestion.slowest)
+    ```
     """
     names = check_setups(scenario, list(setups) if setups is not None else list(available(scenario)))
     check_counts(replications, workers, seed)

@@ -320,7 +320,42 @@ def break_even_sentence(name: str, b: Any) -> str:
 
 def behaviour_table(result: Any) -> pd.DataFrame:
     """The behaviour summary as people read it: setup, KPI, change at the point values with its noise, range
-    across plausible behaviour, noise across draws, verdict, the parameter that drives it."""
+    across plausible behaviour, noise across draws, verdict, the parameter that drives it.
+
+    What ``sim.compare_behaviour`` found, one line per setup and deciding KPI, in words and rounded numbers for a
+    notebook, the report or the dashboard; KPIs the runs have no data for are left out.
+
+    Parameters
+    ----------
+    result : BehaviourResult
+        What ``sim.compare_behaviour`` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``setup``, ``KPI`` (its label), ``point values`` (the change at the scenario's own values
+        with its interval, e.g. ``+11.7 % [+11.5; +11.9]``), ``across behaviour`` (the lowest to the highest mean
+        change over the draws, in % for amounts and points for shares and scores), ``noise`` (the mean
+        half-width of the draws' intervals), ``verdict`` and ``driver`` (the label of the parameter that explains
+        most of the spread, empty when none does).
+
+    See Also
+    --------
+    - ``sim.compare_behaviour`` : makes the result.
+    - ``sim.decision_summary`` : the same findings as sentences (``assumptions=``).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    result = sim.compare_behaviour(sc, setups=["cross-channel", "omnichannel"], n=3, replications=2,
+                                   break_evens=0)
+    table = sim.behaviour_table(result)
+    print(table[["setup", "KPI", "across behaviour", "verdict"]])
+    ```
+    """
     rows = [{"setup": r.setup, "KPI": r.label,
              "point values": fmt_change(r.point_change, r.point_low, r.point_high, r.change_unit),
              "across behaviour": _span(r.behaviour_low, r.behaviour_high, r.change_unit),
@@ -372,14 +407,96 @@ def decision_summary(summary: pd.DataFrame, confidence: float = 0.95, measured_d
                      runs: pd.DataFrame | None = None, scenario: Any = None, costs: Any = None,
                      behaviour: Mapping[str, Any] | None = None, assumptions: Any = None,
                      stores: int | None = None) -> DecisionSummary:
-    """The decision summary of a :func:`sim.experiments.analysis.summarise` table; with ``measured_days`` (days measured
-    per replication) and a margin KPI, the payback of each setup's capabilities from :func:`sim.outputs.roi.roi_table`.
-    With the scenario (``scenario``, or its plain data as ``behaviour``), the cautions say that the intervals leave
-    out how customers behave, and name the behavioural values set outside their evidence
-    (:func:`behaviour_warnings`). With ``assumptions`` (a :class:`sim.experiments.behaviour.BehaviourResult`), the
-    sentences open with the behaviour ranges (:func:`behaviour_sentences`) and the point-value sentences follow,
-    said to be so. ``costs`` and ``stores`` (default: the scenario's) price the payback
-    (:func:`sim.outputs.roi.roi_table`)."""
+    """The decision summary of a ``sim.summarise`` table: what each setup changes, how sure we are, whether it pays.
+
+    For the KPIs that decide (``DECIDING``), each setup's paired difference with the baseline becomes a change
+    people read (in % for amounts, in points for shares and scores) with its interval and a verdict: a clear gain,
+    a clear loss, or no detectable difference when the interval holds zero (which way is a gain comes from the
+    KPI's declaration). Plain sentences are written from those numbers only: a sentence never states a gain or a
+    loss the interval does not support. With ``measured_days`` (days measured per replication) and a margin KPI,
+    the payback of each setup's capabilities from ``sim.outputs.roi.roi_table``. With the scenario
+    (``scenario``, or its plain data as ``behaviour``), the cautions say that the intervals leave out how
+    customers behave, and name the behavioural values set outside their evidence (``behaviour_warnings``). With
+    ``assumptions`` (a ``BehaviourResult``), the sentences open with the behaviour ranges
+    (``behaviour_sentences``) and the point-value sentences follow, said to be so.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A summary table as ``sim.compare`` or ``sim.summarise`` returns it; its ``baseline`` column names the
+        baseline.
+    confidence : float, default 0.95
+        The level the summary's intervals were computed at (said in the sentences); the payback's intervals are
+        computed at it too.
+    measured_days : float, optional
+        Days measured per replication (horizon minus warm-up). Gives the payback when the summary has
+        ``gross_margin`` and two setups or more (a yearly figure only for whole weeks: 7, 14, 28... days), and a
+        caution below a week. Default None: no payback.
+    runs : pandas.DataFrame, optional
+        The replicate table (``sim.compare_runs``'s ``runs``): the payback's gain is then the operating margin,
+        derived per replication (gross margin less fulfilment, offers, returned margin, picking staff minutes and
+        stock carrying); without it, the gross margin.
+    scenario : Scenario, optional
+        The scenario compared: its ``costs:`` section, number of stores and setups price the payback, and its
+        behavioural values give the cautions.
+    costs : dict or str, optional
+        The cost table of the payback (the scenario's ``costs:`` shape; amounts in euros, one-off and a year) or
+        a preset name (``"small-firm"``). Default None: the scenario's ``costs:``, else the small-firm table.
+    behaviour : mapping, optional
+        The scenario as plain data (``model_dump(mode="json")`` or its YAML) for the behaviour cautions, when no
+        ``Scenario`` is at hand. Default None: from ``scenario``.
+    assumptions : BehaviourResult, optional
+        A ``sim.compare_behaviour`` result of the same comparison: the sentences open with its behaviour ranges.
+    stores : int, optional
+        The number of stores per-store costs are multiplied by. Default None: the scenario's.
+
+    Returns
+    -------
+    DecisionSummary
+        ``baseline``; ``confidence``; ``changes`` (one row per non-baseline setup and deciding KPI: ``setup,
+        baseline, kpi, label, unit, baseline_mean, mean, diff, diff_ci_low, diff_ci_high`` in the KPI's unit,
+        ``change, change_low, change_high`` in ``change_unit`` (``%`` for amounts, ``points`` for shares and
+        scores), ``verdict``); ``payback`` (None, or one row per non-baseline setup: the ``systems`` it needs,
+        ``cost_low``/``cost_high`` one-off and ``running_low``/``running_high`` a year in euros, the ``gain`` over
+        the measured days and ``yearly_gain`` in euros with their intervals, ``payback_months`` and ``roi_12m``
+        (a share of the cost) with ``_low``/``_high`` ends, ``whole_weeks`` and ``note``); ``sentences`` (the
+        cautions first, then the findings); ``warnings`` (the cautions alone); ``behaviour``. ``table()`` gives
+        the changes as people read them, ``to_dict()`` what ``decision.json`` holds.
+
+    Raises
+    ------
+    ValueError
+        An unknown cost preset or a cost table refused (one line naming the item); per-store or per-order costs
+        without the number of stores or the orders to multiply them by.
+
+    See Also
+    --------
+    - ``sim.compare_runs`` : the summary and the runs.
+    - ``sim.changes_figure``, ``sim.roi_chart_figure`` : the changes and the payback as charts.
+    - ``sim.write_comparison`` : the whole results folder, decision included.
+
+    Notes
+    -----
+    Every interval here is the simulation's sampling noise at the scenario's point values; the cautions say so.
+    The payback scales the measured days to a year, so they must be representative of it (an ordinary period,
+    not a peak week); the default cost table's ranges are market-study claims and its running costs an
+    assumption (15–25 % of the implementation a year), and the gain ramps up over 6 months after go-live (an
+    assumption).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    summary, runs = sim.compare_runs(sc, setups=["multichannel", "omnichannel"], replications=3, seed=1)
+    decision = sim.decision_summary(summary, measured_days=sc.horizon_days - sc.warmup_days, runs=runs,
+                                    scenario=sc)
+    for sentence in decision.sentences:
+        print(sentence)
+    print(decision.table())
+    ```
+    """
     table = changes(summary)
     baseline = str(summary["baseline"].dropna().iloc[0]) if summary["baseline"].notna().any() else None
     payback = None

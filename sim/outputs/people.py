@@ -43,9 +43,45 @@ def with_units(frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def for_people(frame: pd.DataFrame, significant: int = 3) -> Any:
-    """A pandas ``Styler`` of ``frame`` for display (a notebook shows it as a table): numbers to ``significant``
-    figures with thousands separators and no e-notation, counts whole, NaN as "–", the KPIs' units beside them,
-    the index hidden. The data is unchanged: ``for_people(df).data`` is ``df`` (with the unit column)."""
+    """A pandas ``Styler`` of ``frame`` for display (a notebook shows it as a table).
+
+    Numbers to ``significant`` figures with thousands separators and no e-notation, counts whole, NaN as "–", the
+    KPIs' units beside them, the index hidden. The data is unchanged: ``for_people(df).data`` is ``df`` (with the
+    unit column).
+
+    Parameters
+    ----------
+    frame : pandas.DataFrame
+        Any result table: a summary, a sensitivity table, a sweep's. A ``kpi`` column gets a ``unit`` column
+        beside it (each KPI's declared unit) unless it has one.
+    significant : int, default 3
+        Significant figures of the numbers shown (integers are shown whole).
+
+    Returns
+    -------
+    pandas.io.formats.style.Styler
+        The styled table; ``.data`` holds the numbers, ``.to_html()`` the table as HTML.
+
+    Raises
+    ------
+    TypeError
+        ``frame`` is not a pandas DataFrame.
+    ImportError
+        Jinja2 is not installed: pandas' ``Styler`` needs it, and it is not among omnisim's core dependencies (the
+        cluster and dashboard extras bring it).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    df = sim.compare(sc, setups=["multichannel", "omnichannel"], replications=2)
+    styled = sim.for_people(df[df["kpi"].isin(["revenue", "fill_rate"])])
+    print(styled.data[["setup", "kpi", "unit", "mean"]])
+    html = styled.to_html()  # what a notebook shows
+    ```
+    """
     if not isinstance(frame, pd.DataFrame):
         raise TypeError(f"frame: expected a pandas DataFrame, got {type(frame).__name__}")
     shown = with_units(frame)

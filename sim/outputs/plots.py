@@ -126,7 +126,49 @@ def _bar_panel(ax: Axes, kpi: str, rows: pd.DataFrame, colours: Mapping[str, str
 
 
 def kpi_bars_figure(summary: pd.DataFrame, kpis: Sequence[str], title: str | None = None) -> Figure:
-    """Return a figure with one small bar chart per KPI: a bar per setup (mean) with its CI as error bars."""
+    """Return a figure with one small bar chart per KPI: a bar per setup (mean) with its CI as error bars.
+
+    The headline KPIs of a comparison side by side (the results folder's ``kpis.png``). A bar with no data says
+    "no data", one without an interval "no CI".
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A summary table (``sim.compare``, ``sim.summarise``).
+    kpis : sequence of str
+        The KPIs to draw, one panel each (at least one, each in ``summary``); each axis carries its KPI's unit.
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        No KPI given, or a KPI the summary lacks (the available ones named).
+
+    See Also
+    --------
+    - ``sim.paired_differences_figure`` : the differences against the baseline.
+
+    Examples
+    --------
+    ```python
+    from pathlib import Path
+
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    df = sim.compare(sc, replications=2, seed=1)
+    fig = sim.kpi_bars_figure(df, ["revenue", "conversion_rate", "fill_rate", "store_service_level"])
+    Path("results").mkdir(exist_ok=True)
+    fig.savefig("results/kpis.png", dpi=110)
+    ```
+    """
     by_kpi = _rows(summary, kpis)
     colours = setup_colours(list(pd.unique(summary["setup"])))
     fig, axes = _grid(len(kpis))
@@ -167,7 +209,47 @@ def _baseline_of(summary: pd.DataFrame) -> str:
 
 
 def paired_differences_figure(summary: pd.DataFrame, kpis: Sequence[str], title: str | None = None) -> Figure:
-    """Return a figure with one panel per KPI: a horizontal bar per non-baseline setup, paired diff with CI."""
+    """Return a figure with one panel per KPI: a horizontal bar per non-baseline setup, paired diff with CI.
+
+    What each setup changes against the baseline on the same customers (common random numbers), in the KPI's own
+    unit (the results folder's ``differences.png``); an interval across zero is no detectable difference.
+
+    Parameters
+    ----------
+    summary : pandas.DataFrame
+        A summary table of two setups or more (``sim.compare``, ``sim.summarise``); its ``baseline`` column names
+        the baseline.
+    kpis : sequence of str
+        The KPIs to draw, one panel each (at least one, each in ``summary``).
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        No KPI given, a KPI the summary lacks, or a summary of fewer than two setups.
+
+    See Also
+    --------
+    - ``sim.changes_figure`` : the deciding changes in % and points, coloured by verdict.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    df = sim.compare(sc, replications=2, seed=1)
+    fig = sim.paired_differences_figure(df, ["revenue", "fill_rate"], title="Against multichannel")
+    png = fig.png()  # PNG bytes, as a notebook shows it
+    ```
+    """
     by_kpi = _rows(summary, kpis)
     setups = list(pd.unique(summary["setup"]))
     baseline = _baseline_of(summary)
@@ -580,9 +662,48 @@ def daily_series(daily: pd.DataFrame, series: Sequence[str], path: str | Path, t
 def tornado_figure(sensitivity: pd.DataFrame, title: str | None = None) -> Figure:
     """Horizontal bars of sensitivity indices per factor, largest first, with their confidence intervals.
 
-    ``sensitivity``: the tidy table of :mod:`sim.experiments.sensitivity` (``factor, index, value, low, high``, one KPI
-    and setup). Sobol tables show ``S1`` and ``ST`` side by side; Morris tables show ``mu_star`` (the other
-    Morris columns are left out).
+    Sobol tables show ``S1`` and ``ST`` side by side (shares of variance); Morris tables show ``mu_star`` (the
+    other Morris columns are left out), in the KPI's unit per unit of the factor's range.
+
+    Parameters
+    ----------
+    sensitivity : pandas.DataFrame
+        The tidy table of ``sim.sensitivity_table`` (``kpi, setup, factor, index, value, low, high``) for one KPI
+        and one setup: filter it first when it holds several.
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        The table has no ``S1``, ``ST`` or ``mu_star`` rows.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    if __name__ == "__main__":
+        exp = sim.experiment_from_dict({
+            "name": "screening-demo",
+            "scenario": "scenarios/default.yaml",
+            "overrides": {"horizon_days": 1, "warmup_days": 0, "customers_per_day": 300},  # a quick demo
+            "setups": ["omnichannel"],
+            "replications": 1,
+            "design": {"kind": "morris", "n": 3, "factors": {
+                "stores.0.staff": {"low": 2, "high": 8, "integer": True},
+                "fulfilment.cart_friction": {"low": 0.0, "high": 0.6},
+            }},
+        })
+        table = sim.sensitivity_table(sim.sweep(exp, workers=1, progress=False), ["conversion_rate"])
+        fig = sim.tornado_figure(table, title="What moves purchase completion")
+    ```
     """
     table = sensitivity[sensitivity["index"].isin(["S1", "ST", "mu_star"])]
     if table.empty:
@@ -620,10 +741,52 @@ def tornado(sensitivity: pd.DataFrame, path: str | Path, title: str | None = Non
 
 def behaviour_tornado_figure(ranking: pd.DataFrame, kpi: str = "operating_margin", top: int = 8,
                              title: str | None = None) -> Figure:
-    """The behaviour tornado: per setup (one panel each), the ``top`` behavioural parameters ranked by the share
-    of the spread of ``kpi``'s change across plausible behaviour they explain (the squared rank correlation of
-    :func:`sim.experiments.behaviour.rank_parameters`), the sign of the correlation in the colour, and the share an
-    unrelated parameter reaches by chance as a dashed line."""
+    """The behaviour tornado: per setup, the behavioural parameters that drive ``kpi``'s change the most.
+
+    Per setup (one panel each), the ``top`` behavioural parameters ranked by the share of the spread of ``kpi``'s
+    change across plausible behaviour they explain (the squared rank correlation of
+    ``sim.experiments.behaviour.rank_parameters``), the sign of the correlation in the colour (green: the change
+    rises with the parameter, vermillion: it falls), and the share an unrelated parameter reaches by chance as a
+    dashed line (the results folder's ``tornado.png``).
+
+    Parameters
+    ----------
+    ranking : pandas.DataFrame
+        A ``sim.compare_behaviour`` result's ``ranking`` table.
+    kpi : str, default "operating_margin"
+        The KPI whose change is explained: ``operating_margin`` or a deciding KPI (``DECIDING``).
+    top : int, default 8
+        The parameters shown per setup, largest share first.
+    title : str, optional
+        The figure's title. Default None: none (each panel has its own).
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        ``ranking`` has no rows for ``kpi``.
+
+    Notes
+    -----
+    With few draws an unrelated parameter reaches about 1 / (draws − 1) by chance: a bar below the dashed line
+    is not told apart from none.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    result = sim.compare_behaviour(sc, setups=["multichannel", "omnichannel"], n=3, replications=2,
+                                   break_evens=0)
+    fig = sim.behaviour_tornado_figure(result.ranking, kpi="operating_margin", top=5)
+    ```
+    """
     table = ranking[ranking["kpi"] == kpi]
     if table.empty:
         raise ValueError(f"ranking: no rows for {kpi!r}")
@@ -691,9 +854,41 @@ VERDICT_COLOURS = {"clear gain": OKABE_ITO[2], "clear loss": OKABE_ITO[3]}  # gr
 
 
 def changes_figure(changes: pd.DataFrame, title: str | None = None) -> Figure:
-    """The headline changes of a decision summary (:func:`sim.outputs.decision.changes`): one row of panels per setup,
-    relative changes (%) of amounts on the left and changes in points of shares and scores on the right, each a
-    bar with its confidence interval, green for a clear gain, vermillion for a clear loss, grey otherwise."""
+    """The headline changes of a decision summary: one row of panels per setup, amounts in % and shares in points.
+
+    Relative changes (%) of amounts on the left and changes in points of shares and scores on the right, each a
+    bar with its confidence interval, green for a clear gain, vermillion for a clear loss, grey otherwise (the
+    results folder's ``changes.png``).
+
+    Parameters
+    ----------
+    changes : pandas.DataFrame
+        A decision summary's ``changes`` table (``sim.decision_summary(...).changes``: ``setup, baseline, label,
+        change, change_low, change_high, change_unit, verdict``...).
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        The table has no setup (a comparison of one setup has no changes).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    decision = sim.decision_summary(sim.compare(sc, replications=2, seed=1))
+    fig = sim.changes_figure(decision.changes, title="What each setup changes")
+    ```
+    """
     setups = list(pd.unique(changes["setup"]))
     if not setups:
         raise ValueError("changes: no setup to chart (a comparison of one setup has no changes)")
@@ -798,11 +993,48 @@ def waterfall(table: pd.DataFrame, path: str | Path, kpi: str = "operating_margi
 
 def lever_figure(table: pd.DataFrame, lever: str, targets: Mapping[str, tuple[str, float]],
                  title: str | None = None) -> Figure:
-    """One panel per KPI of ``targets``: its value at each setting of a lever (e.g. staff per store), the target
-    as a dashed line, settings that meet it in green and the others in vermillion.
+    """One panel per KPI of ``targets``: its value at each setting of a lever, the target as a dashed line.
 
-    ``table``: one row per setting, a column ``lever`` and a column per KPI; ``targets``: KPI -> (``">="`` or
-    ``"<="``, target value).
+    Its value at each setting of a lever (e.g. staff per store), settings that meet it in green and the others
+    in vermillion.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        One row per setting, a column ``lever`` and a column per KPI (e.g. ``sim.recommend_staff(...).table``).
+    lever : str
+        The column of the settings (the x axis), e.g. ``"staff"``.
+    targets : mapping of str to (str, float)
+        KPI to (``">="`` or ``"<="``, target value in the KPI's unit), one panel each.
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        ``table`` lacks the lever's column or a KPI's (the available columns named).
+
+    Notes
+    -----
+    A setting is coloured by its value against the target, as ``sim.recommend_staff`` judges it: on the mean,
+    not its interval.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    targets = {"store_service_level": (">=", 0.8)}
+    staffing = sim.recommend_staff(sc, "omnichannel", [1, 2, 3], targets, min_replications=2, max_replications=3)
+    fig = sim.lever_figure(staffing.table, "staff", targets)
+    ```
     """
     missing = [k for k in [lever, *targets] if k not in table.columns]
     if missing:

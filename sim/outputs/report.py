@@ -597,17 +597,62 @@ def write_report(results_dir: str | Path, out_html: str | Path | None = None,
                  meta: Mapping[str, Any] | None = None, point: int | None = None) -> Path:
     """Write a self-contained HTML report of a ``omnisim compare --out`` folder; return the HTML path.
 
-    ``results_dir`` must hold ``summary.csv``; ``runs.csv``, the charts (every ``*.png``), ``scenario.yaml``
-    and ``meta.json`` are used when present. ``out_html`` defaults to ``results_dir/report.html``. ``meta``
-    (overriding ``meta.json``) may give ``scenario`` (name), ``seed``, ``version`` (default
-    ``__version__``), ``confidence`` (a level in 0–1; inferred from the intervals when absent),
-    ``replications``, ``horizon_days`` (measured days per replication: adds the return-on-investment section of
-    :mod:`sim.outputs.roi`), ``costs`` (a cost table for it) and any other scalar facts to list. Raises
-    ``FileNotFoundError`` when the folder or its summary is missing.
+    One file a consultant can send to a client: the decision first (changes, verdicts, payback, cautions), then
+    the charts, the tables, the scenario and a glossary; charts are embedded, nothing is fetched when it opens.
 
-    A sweep folder (``omnisim sweep --out``: a ``point`` column in its tables) is reported one design point at a
-    time: ``point`` chooses it (needed when there are several; :class:`ReportError` says so), its factor values
-    become run facts and the default file is ``report-point-N.html``.
+    Parameters
+    ----------
+    results_dir : str or pathlib.Path
+        The results folder (``omnisim compare --out``, ``sim.write_comparison``, or ``omnisim sweep --out``). It
+        must hold ``summary.csv``; ``runs.csv``, the charts (every ``*.png``), ``scenario.yaml`` and
+        ``meta.json`` are used when present.
+    out_html : str or pathlib.Path, optional
+        The HTML file to write. Default None: ``results_dir/report.html`` (``report-point-N.html`` for a sweep).
+    meta : mapping, optional
+        Run facts overriding ``meta.json``: ``scenario`` (name), ``seed``, ``version`` (default
+        ``__version__``), ``confidence`` (a level in 0–1; inferred from the intervals when absent),
+        ``replications``, ``horizon_days`` (measured days per replication: adds the return-on-investment section
+        of ``sim.outputs.roi``), ``costs`` (a cost table for it) and any other scalar facts to list.
+    point : int, optional
+        For a sweep folder (a ``point`` column in its tables): the design point to report, needed when there are
+        several; its factor values become run facts.
+
+    Returns
+    -------
+    pathlib.Path
+        The HTML file written.
+
+    Raises
+    ------
+    FileNotFoundError
+        The folder or its ``summary.csv`` is missing.
+    ValueError
+        A file of the folder that cannot be read (``ReportError``, one line naming the file): a summary without
+        rows or with non-numeric columns, a sweep folder without ``point`` when it has several points, ``point``
+        for a folder that is not a sweep's.
+
+    See Also
+    --------
+    - ``sim.write_comparison`` : writes the folder.
+
+    Examples
+    --------
+    A folder from ``sim.write_comparison`` (or ``omnisim compare --out``) has every chart and fact; this one
+    holds the two tables only, the least the report reads:
+
+    ```python
+    from pathlib import Path
+
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    summary, runs = sim.compare_runs(sc, setups=["multichannel", "omnichannel"], replications=2, seed=1)
+    folder = Path("results/report-demo")
+    folder.mkdir(parents=True, exist_ok=True)
+    summary.to_csv(folder / "summary.csv", index=False)
+    runs.to_csv(folder / "runs.csv", index=False)
+    print(sim.write_report(folder, meta={"scenario": sc.name, "seed": 1, "replications": 2}))
+    ```
     """
     folder = Path(results_dir)
     if not folder.is_dir():

@@ -144,16 +144,87 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
                      confidence: float = 0.95, file: str = "", overrides: Sequence[str] = (),
                      note: Callable[[str], None] = _ignore, behaviour: Any = None,
                      decomposition: Any = None, costs: Any = None, costs_from: str = "") -> tuple[Any, Any, list[Path]]:
-    """Write the compare output folder ``out`` (:data:`COMPARE_FILES`) from the full results of
-    :func:`sim.experiments.replicate.replicate_results`, staged so it appears complete or not at all; return
-    ``(decision summary, summary table, paths written)``. The baseline is the first setup of the results. Used by
-    ``omnisim compare`` and the dashboard. ``behaviour``: a :class:`sim.experiments.behaviour.BehaviourResult` of the
-    same comparison: its table goes to ``behaviour.csv``, its tornado to ``tornado.png``, its intervals, ranking and
-    break-evens into the decision (``decision.json``). ``decomposition``: a
-    :class:`sim.experiments.decompose.Decomposition` of the same comparison, written as :data:`DECOMPOSITION_FILES`
-    and under ``decomposition`` in decision.json. ``costs``: the cost table of the payback (a table or a preset name,
-    :func:`sim.outputs.roi.scenario_costs`; default the scenario's ``costs:``, else the small-firm preset), recorded
-    checked in meta.json (``costs``, ``costs_from``: ``costs_from`` or where it came from; ``stores``)."""
+    """Write the compare output folder ``out`` from the full results of ``sim.replicate_results``.
+
+    The folder ``omnisim compare --out`` writes and ``sim.write_report`` reads (``COMPARE_FILES``):
+    ``summary.csv``, ``runs.csv``, ``decision.json``, ``breakdown.csv``, ``daily.csv``, ``scenario.yaml``,
+    ``meta.json`` and the charts (headline KPIs, paired differences, changes, funnel, channel flows, queue waits,
+    stock over time). It is staged so it appears complete or not at all. The baseline is the first setup of the
+    results. Used by ``omnisim compare`` and the dashboard.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The scenario the results were run on: its name, YAML, costs, stores, warm-up and wait targets.
+    results : list of Replication
+        What ``sim.replicate_results`` returned (objects with ``setup``, ``replication`` and ``result``).
+    out : pathlib.Path
+        The folder to write (a ``Path``, not a string), created with its parents; an existing folder is replaced
+        whole.
+    replications : int
+        The number of replications per setup, recorded in ``meta.json`` and the charts' titles.
+    seed : int
+        The root seed the results were run with, recorded in ``meta.json``.
+    confidence : float, default 0.95
+        Level of the summary's intervals, strictly between 0 and 1.
+    file : str, default ""
+        The scenario file's name, recorded in ``meta.json``.
+    overrides : sequence of str, default ()
+        The overrides applied (``"stores.0.staff=4"``), recorded in ``meta.json``.
+    note : callable, optional
+        Told, in a sentence, of anything left out (a headline KPI the model did not report). Default: silent.
+    behaviour : BehaviourResult, optional
+        A ``sim.compare_behaviour`` result of the same comparison: its table goes to ``behaviour.csv``, its
+        tornado to ``tornado.png``, its intervals, ranking and break-evens into the decision (``decision.json``).
+    decomposition : Decomposition, optional
+        A ``sim.experiments.decompose.Decomposition`` of the same comparison, written as ``DECOMPOSITION_FILES``
+        (``decomposition.csv``, ``waterfall.png``) and under ``decomposition`` in ``decision.json``.
+    costs : dict or str, optional
+        The cost table of the payback (a table or a preset name, ``sim.outputs.roi.scenario_costs``; default the
+        scenario's ``costs:``, else the small-firm preset), recorded checked in ``meta.json`` (``costs``,
+        ``costs_from``, ``stores``).
+    costs_from : str, default ""
+        Where the costs came from, for ``meta.json``. Default: said from ``costs``.
+
+    Returns
+    -------
+    decision : DecisionSummary
+        As ``sim.decision_summary`` gives it, with the payback on the operating margin.
+    summary : pandas.DataFrame
+        The summary table (``sim.summarise`` of the results).
+    paths : list of pathlib.Path
+        The files written, in ``COMPARE_FILES`` order.
+
+    Raises
+    ------
+    ValueError
+        An unknown cost preset or a cost table refused; ``confidence`` not strictly between 0 and 1.
+    OSError
+        The folder cannot be written (nothing is left half-written).
+
+    See Also
+    --------
+    - ``sim.write_report`` : the HTML report of the folder.
+
+    Notes
+    -----
+    An existing ``out`` is replaced whole, without asking (the command line refuses a folder that is not empty
+    unless ``--force``).
+
+    Examples
+    --------
+    ```python
+    from pathlib import Path
+
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    results = sim.replicate_results(sc, ["multichannel", "omnichannel"], replications=2, seed=1)
+    decision, summary, paths = sim.write_comparison(sc, results, Path("results/cmp"), replications=2, seed=1,
+                                                    file="scenarios/default.yaml")
+    print([path.name for path in paths])
+    ```
+    """
     setups = list(dict.fromkeys(r.setup for r in results))
     runs = kpi_table(results)
     summary = analysis.summarise(runs, baseline=setups[0], confidence=confidence)

@@ -538,11 +538,49 @@ def _bounded(values: Sequence[float] | np.ndarray, cap: float) -> np.ndarray:
 
 
 def roi_chart_figure(table: pd.DataFrame, title: str | None = None, cap_months: float = 60.0) -> Any:
-    """Return a two-panel figure of a :func:`roi_table`.
+    """Return a two-panel figure of a ``roi_table``: the margin gain against the cost, and the payback.
 
     Left: yearly margin gain per setup (k€ a year, bar with its confidence interval) beside the one-off cost
     range (k€, hatched bar from low to high). Right: payback period (months) with its interval; a period beyond
     ``cap_months`` or never reached (gain not positive) is drawn up to the cap and labelled.
+
+    Parameters
+    ----------
+    table : pandas.DataFrame
+        A payback table: a decision summary's ``payback`` (``sim.decision_summary(..., measured_days=...)``), one
+        row per non-baseline setup.
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+    cap_months : float, default 60.0
+        The longest payback drawn, in months; longer ones (and "never") are drawn to it, hatched and labelled.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    Raises
+    ------
+    ValueError
+        The table is empty (compare at least two setups).
+
+    Notes
+    -----
+    The intervals pair the cost ranges with the ends of the gain's confidence interval (best and worst case);
+    measured days that are not whole weeks give no yearly figure (the bars are empty, the labels say "no data").
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    summary, runs = sim.compare_runs(sc, replications=2, seed=1)
+    decision = sim.decision_summary(summary, measured_days=sc.horizon_days - sc.warmup_days, runs=runs,
+                                    scenario=sc)
+    fig = sim.roi_chart_figure(decision.payback, cap_months=36)
+    ```
     """
     from sim.outputs.plots import new_figure, setup_colours
 

@@ -45,9 +45,39 @@ def _level(now: Any, client: Any) -> str:
 
 
 def display_table(plan: StorePlan) -> pd.DataFrame:
-    """One row per store, as text for people: floor staff and tills (the client's level in brackets where it
-    changed), each target KPI's mean with its simultaneous interval, whether the store meets the target, and the
-    floor staff's cost a year (thousands separators, no e-notation)."""
+    """One row per store, as text for people: the staff chosen, each target's mean and interval, the verdict.
+
+    Floor staff and tills (the client's level in brackets where it changed), each target KPI's mean with its
+    simultaneous interval, whether the store meets the target, and the floor staff's cost a year (thousands
+    separators, no e-notation). The table the CLI, the dashboard and the consultant notebook show.
+
+    Parameters
+    ----------
+    plan : StorePlan
+        What ``sim.staff_per_store`` returned.
+
+    Returns
+    -------
+    pandas.DataFrame
+        Text columns ``store``, ``floor staff`` and ``tills`` (e.g. ``3 (was 5)``, ``unlimited``), one
+        ``<kpi> (interval)`` per target (shares in %, waits in minutes, the interval of the confirmation run in
+        brackets), ``target`` (``met``, ``missed``, ``unclear`` or ``no queue``, ``at the cap`` when the store
+        could not be raised further) and ``staff cost a year`` (euros).
+
+    See Also
+    --------
+    - ``sim.staffing_figure`` : the same as a chart.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    plan = sim.staff_per_store(sc, min_replications=2, max_replications=3, confirm_rounds=1)
+    print(sim.staffing_table(plan).to_string(index=False))
+    ```
+    """
     rows = []
     for r in plan.table.to_dict("records"):
         row = {"store": r["store"], "floor staff": _level(r["staff"], r["client_staff"]),
@@ -84,9 +114,42 @@ def write_staffing(plan: StorePlan, out: Path, meta: Mapping[str, Any] | None = 
 
 
 def staffing_figure(plan: StorePlan, title: str | None = None) -> Figure:
-    """One panel per target KPI: each store's mean on the confirmation run with its simultaneous interval, the
-    target as a dashed line, met stores in green, the others in vermillion (amber: unclear), the staff chosen in
-    the store's label. Staff exclude cashiers (said under the chart)."""
+    """One panel per target KPI: each store's mean on the confirmation run with its simultaneous interval.
+
+    The target as a dashed line, met stores in green, the others in vermillion (amber: unclear), the staff chosen
+    in the store's label. Staff exclude cashiers (said under the chart).
+
+    Parameters
+    ----------
+    plan : StorePlan
+        What ``sim.staff_per_store`` returned.
+    title : str, optional
+        The figure's title. Default None: a title saying what is drawn.
+
+    Returns
+    -------
+    Figure
+        A matplotlib figure on the Agg canvas (``sim.outputs.plots.Figure``, no pyplot): a notebook shows it as a
+        PNG; ``fig.savefig(path, dpi=110)`` writes it, ``fig.png()`` gives the bytes.
+
+    See Also
+    --------
+    - ``sim.staffing_table`` : the same as a table.
+
+    Examples
+    --------
+    ```python
+    from pathlib import Path
+
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    plan = sim.staff_per_store(sc, min_replications=2, max_replications=3, confirm_rounds=1)
+    fig = sim.staffing_figure(plan)
+    Path("results").mkdir(exist_ok=True)
+    fig.savefig("results/staffing.png", dpi=110)
+    ```
+    """
     table = plan.table
     n = len(table)
     fig = new_figure(figsize=(4.6 * len(plan.targets) + 1.4, 0.34 * n + 1.6), layout="constrained")

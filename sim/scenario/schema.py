@@ -40,7 +40,36 @@ CHANNEL_CALL = "call_centre"
 
 
 class ScenarioError(Exception):
-    """A scenario that cannot be used; ``problems`` holds one line per problem, each naming its field path."""
+    """A scenario that cannot be used; ``problems`` holds one line per problem, each naming its field path.
+
+    Raised by ``sim.load_scenario`` and ``sim.scenario_from_dict``, and so by every function that takes the path of
+    a scenario file, when the file cannot be read or a field is refused. Each line names the field path and what
+    is allowed, e.g. ``segments.1.channels: channels must sum to 1 (got 1.18)``; the command line prints the lines
+    and exits with code 2, without a traceback. An experiment file's error (``ExperimentError``) and a
+    calibration targets file's are of this class too.
+
+    Parameters
+    ----------
+    problems : list of str
+        One line per problem, each naming its field path and what is allowed.
+
+    Attributes
+    ----------
+    problems : list of str
+        The lines given, in order; ``str(error)`` joins them with newlines.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    try:
+        sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": -1})
+    except sim.ScenarioError as exc:
+        for line in exc.problems:
+            print(line)  # stores.0.staff: ... (got -1)
+    ```
+    """
 
     def __init__(self, problems: list[str]):
         self.problems = list(problems)
@@ -1144,7 +1173,54 @@ def parse_override(text: str) -> tuple[str, Any]:
 
 
 def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Validate a raw mapping (as read from YAML) after applying dotted-path ``overrides``."""
+    """Validate a raw mapping (as read from YAML) after applying dotted-path ``overrides``.
+
+    The same checks as ``sim.load_scenario`` without the file, for a scenario built or edited in code (a notebook,
+    a test, the dashboard): every field against its type and allowed range (``docs/scenario-reference.md``), the
+    references between fields (store names, setups) and the channel-mix lever, which rescales the segments'
+    purchase channels when ``channel_mix.online_share`` is set. ``data`` is copied first and left unchanged.
+
+    Parameters
+    ----------
+    data : dict
+        The scenario's fields as plain data: what ``yaml.safe_load`` gives for a scenario file, or a scenario's
+        ``model_dump(mode="json")``. Values are in each field's own unit (days, per day, share 0–1, euros...).
+    overrides : dict of str to object, optional
+        Dotted paths to values, set on the copy before validation as ``omnisim --set`` does:
+        ``{"stores.0.staff": 4}``, ``{"stores.*.staff": 3}`` (``*``: every item of a list), ``{"horizon_days": 18}``.
+        Default None: ``data`` as it is.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario (``sim.scenario.schema.Scenario``, an immutable pydantic model): what ``sim.run``,
+        ``sim.compare`` and the other functions take.
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem, each naming its field path: ``data`` is not a mapping, a field is unknown, missing,
+        of the wrong type or outside its range, an override names a list index or field that does not exist, a
+        channel-mix target the segments cannot reach.
+
+    See Also
+    --------
+    - ``sim.load_scenario`` : the same from a YAML file.
+
+    Examples
+    --------
+    ```python
+    import yaml
+
+    import sim
+
+    with open("scenarios/default.yaml", encoding="utf-8") as f:
+        data = yaml.safe_load(f)
+    data["customers_per_day"] = 900  # plain data, edited in code
+    sc = sim.scenario_from_dict(data, overrides={"stores.*.staff": 3})
+    print(sc.customers_per_day, [store.staff for store in sc.stores])
+    ```
+    """
     if not isinstance(data, dict):
         raise ScenarioError(["(top level): a scenario must be a mapping of fields"])
     data = plain(data, "(scenario)", ScenarioError)  # a deep copy of plain data: dates as text, no odd types
@@ -1185,7 +1261,50 @@ def read_yaml(path: str | os.PathLike[str], error: type[Exception] = ScenarioErr
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Scenario:
-    """Read and validate a YAML scenario file; raise :class:`ScenarioError` listing every problem."""
+    """Read and validate a YAML scenario file; raise ``ScenarioError`` listing every problem.
+
+    The starting point of every study: the scenario describes the retailer (stores, segments, channels, stock,
+    fulfilment, costs) and the run (horizon, warm-up, customers a day); ``docs/scenario-reference.md`` lists every
+    field with its unit, default and allowed range. The file is read safely (at most 5 MB, strict UTF-8, no
+    duplicate keys, bounded aliases), ``overrides`` are applied, then it is validated as by
+    ``sim.scenario_from_dict``.
+
+    Parameters
+    ----------
+    path : str or pathlib.Path
+        The scenario file (YAML), e.g. ``"scenarios/default.yaml"``; a relative path is relative to the working
+        directory.
+    overrides : dict of str to object, optional
+        Dotted paths to values applied before validation, as ``omnisim --set`` does: ``{"stores.0.staff": 4}``,
+        ``{"stores.*.staff": 3}`` (``*``: every item of a list), ``{"horizon_days": 18}``; values in the field's
+        own unit. Default None: the file as it is.
+
+    Returns
+    -------
+    Scenario
+        The validated scenario (``sim.scenario.schema.Scenario``, an immutable pydantic model).
+
+    Raises
+    ------
+    ScenarioError
+        One line per problem, each naming the file or the field path: a missing, unreadable, oversized or
+        non-UTF-8 file, a YAML error or duplicate key, a field unknown, missing, of the wrong type or outside its
+        range, an override that names nothing.
+
+    See Also
+    --------
+    - ``sim.scenario_from_dict`` : the same checks on a mapping built in code.
+    - ``sim.run``, ``sim.compare`` : what to do with the scenario.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": 4})
+    print(sc.name, sc.horizon_days, sc.warmup_days, sc.customers_per_day, len(sc.stores))
+    ```
+    """
     return scenario_from_dict(read_yaml(path), overrides)
 
 

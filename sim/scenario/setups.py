@@ -94,6 +94,11 @@ SETUPS: dict[str, Capabilities] = {
         unified_pricing=True),
 }
 SETUP_NAMES: tuple[str, ...] = tuple(SETUPS)
+"""The three built-in setups, from the least to the most integrated: ``multichannel`` (each channel on its own
+stock, no cart carried across), ``cross-channel`` (click and collect, the endless aisle, a stale view of the stores'
+stock, a cart carried across with friction) and ``omnichannel`` (one stock pool seen live, store pickup,
+ship-from-store, transfers, one customer record, personalisation, returns anywhere, cart reminders, the chatbot,
+one price). The default setups of ``sim.compare``; the first is the baseline of the paired differences."""
 
 
 def _apply(spec: SetupSpec) -> Capabilities:
@@ -102,7 +107,31 @@ def _apply(spec: SetupSpec) -> Capabilities:
 
 
 def available(scenario: Scenario) -> list[str]:
-    """Names of every setup a scenario can run: the three built-in ones, then its own."""
+    """Names of every setup a scenario can run: the three built-in ones, then its own.
+
+    A scenario's ``setups:`` section may adjust a built-in setup (under its name) or define a new one (a new name:
+    a built-in ``base`` with some capability switches changed); any of these names can be given to ``sim.run`` or
+    in the ``setups`` of ``sim.compare``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        A validated scenario (``sim.load_scenario``).
+
+    Returns
+    -------
+    list of str
+        ``SETUP_NAMES`` in order, then the new setups the scenario defines, in the file's order.
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    print(sim.available_setups(sc))  # ['multichannel', 'cross-channel', 'omnichannel', ...]
+    ```
+    """
     return list(SETUP_NAMES) + [k for k in scenario.setups if k not in SETUPS]
 
 
