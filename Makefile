@@ -65,8 +65,8 @@ golden: $(BIN)/.installed
 # glossary), then the site itself in site/ (open site/index.html; make test builds it with --strict too)
 docs: $(BIN)/.installed
 	$(BIN)/omnisim kpis --readme docs/reference/kpis.md
-	$(BIN)/omnisim reference --markdown docs/scenario-reference.md --schema docs/scenario.schema.json \
-		--evidence docs/evidence-register.md
+	$(BIN)/omnisim reference --markdown docs/reference/scenario-fields.md --schema docs/scenario.schema.json \
+		--evidence docs/reference/evidence-register.md
 	$(BIN)/mkdocs build --strict --quiet
 
 # the docs site on http://127.0.0.1:$(DOCS_PORT)/, rebuilt as pages change (Ctrl-C stops it)

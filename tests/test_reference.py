@@ -1,4 +1,4 @@
-"""The scenario reference (docs/scenario-reference.md) and JSON Schema (docs/scenario.schema.json): current, complete,
+"""The scenario reference (docs/reference/scenario-fields.md) and JSON Schema (docs/scenario.schema.json): current, complete,
 and true to the loader on the library scenarios."""
 
 from __future__ import annotations

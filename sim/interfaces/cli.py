@@ -127,10 +127,10 @@ def _add_common(p: argparse.ArgumentParser) -> None:
                    help="override a field by dotted path, e.g. stores.0.staff=4 or stores.*.staff=2 for every "
                         "store (repeatable)")
     p.add_argument("--assumptions-preset", dest="preset", choices=preset_names(), default=None, metavar="NAME",
-                   help="set every behavioural parameter of the evidence register (docs/evidence-register.md) to a "
-                        "named preset before --set: 'register' (the register's defaults, where the strongest "
-                        "evidence sits) or 'market-studies' (the market studies' claims read as causal effects); "
-                        "default: the scenario's own values")
+                   help="set every behavioural parameter of the evidence register "
+                        "(docs/reference/evidence-register.md) to a named preset before --set: 'register' (the "
+                        "register's defaults, where the strongest evidence sits) or 'market-studies' (the market "
+                        "studies' claims read as causal effects); default: the scenario's own values")
 
 
 def _add_force(p: argparse.ArgumentParser, out: bool = True) -> None:
@@ -206,9 +206,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "and decomposition in decision.json; costs one more comparison per step")
     p.add_argument("--costs", default=None, metavar="FILE|small-firm",
                    help="the cost table of the payback: a YAML file holding a costs: section (or the bare mapping) of the "
-                        "scenario's shape (docs/scenario-reference.md, costs), or 'small-firm' for the market studies' "
-                        "table (whole-firm ranges whatever the number of stores); default: the scenario's own costs:, "
-                        "else small-firm. Recorded in meta.json")
+                        "scenario's shape (docs/reference/scenario-fields.md, costs), or 'small-firm' for the market "
+                        "studies' table (whole-firm ranges whatever the number of stores); default: the scenario's "
+                        "own costs:, else small-firm. Recorded in meta.json")
     _add_force(p)
 
     p = sub.add_parser("sweep", help="run an experiment file (design points x setups x replications); resumable")
@@ -281,11 +281,11 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("reference", help="print the scenario reference (every field: type, unit, default, range, "
                                          "meaning), or write it and the scenario JSON Schema to files")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown reference to FILE "
-                                                               "(docs/scenario-reference.md)")
+                                                               "(docs/reference/scenario-fields.md)")
     p.add_argument("--schema", type=Path, metavar="FILE", help="write the JSON Schema of scenario files to FILE "
                                                              "(docs/scenario.schema.json)")
     p.add_argument("--evidence", type=Path, metavar="FILE", help="write the evidence register for behaviour to FILE "
-                                                               "(docs/evidence-register.md)")
+                                                               "(docs/reference/evidence-register.md)")
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
     p.add_argument("results", type=Path, metavar="RESULTS_DIR",

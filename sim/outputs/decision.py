@@ -201,9 +201,9 @@ def horizon_warnings(summary: pd.DataFrame, measured_days: float | None,
 
 BEHAVIOUR_CAUTION = ("Caution: this result holds for the scenario's point values of behaviour only: these intervals "
                      "measure the simulation's own sampling noise, with customers behaving as the scenario's point "
-                     "values say; how customers really respond is not in them (docs/evidence-register.md gives each "
-                     "behavioural value's plausible range and its evidence; omnisim compare --assumptions N, or "
-                     "sim.compare_behaviour, carries those ranges into the decision).")
+                     "values say; how customers really respond is not in them (docs/reference/evidence-register.md "
+                     "gives each behavioural value's plausible range and its evidence; omnisim compare --assumptions "
+                     "N, or sim.compare_behaviour, carries those ranges into the decision).")
 BEHAVIOUR_SAMPLED = ("Behaviour sampled: the ranges below are the spread of each change across {n} plausible sets of "
                      "behaviour drawn from the evidence's ranges (a Latin hypercube, {reps} replications each, common "
                      "random numbers); the simulation's own noise is given apart. The table's intervals are the "

@@ -8,8 +8,8 @@ Two documents, both committed under ``docs/`` and rewritten by ``make docs`` (``
   models accept before validation (a plain number for a distribution, ``accept_delivery_prob`` in a segment), so
   that editors complete and check scenario YAML (``# yaml-language-server: $schema=...``).
 
-A third, :func:`evidence_markdown` (``docs/evidence-register.md``), lists the evidence register for behaviour
-(sim/scenario/evidence.py) with the values the library's default scenario uses today beside it.
+A third, :func:`evidence_markdown` (``docs/reference/evidence-register.md``), lists the evidence register for
+behaviour (sim/scenario/evidence.py) with the values the library's default scenario uses today beside it.
 
 Above the model core: nothing in the simulation imports this module.
 """
@@ -33,8 +33,8 @@ from sim.scenario.schema import Dist, Scenario, Segment, SetupSpec, load_scenari
 from sim.scenario.setups import Capabilities
 
 SCHEMA_FILE = "docs/scenario.schema.json"
-MARKDOWN_FILE = "docs/scenario-reference.md"
-EVIDENCE_FILE = "docs/evidence-register.md"
+MARKDOWN_FILE = "docs/reference/scenario-fields.md"
+EVIDENCE_FILE = "docs/reference/evidence-register.md"
 # the library's default scenario, whose values today the register is shown beside (absent from an installed wheel)
 LIBRARY_DEFAULT = Path(__file__).resolve().parents[2] / "scenarios" / "default.yaml"
 SCHEMA_DIALECT = "https://json-schema.org/draft/2020-12/schema"
@@ -283,7 +283,7 @@ bounds the loader enforces (`omnisim validate` names any value outside them, wit
 several fields (shares that sum to 1, names that must exist elsewhere): they are in the meanings and the
 sections' notes, and the loader checks them too.
 
-Editors can complete and check scenario files with the JSON Schema [scenario.schema.json](scenario.schema.json):
+Editors can complete and check scenario files with the JSON Schema [scenario.schema.json](../scenario.schema.json):
 with the YAML extension of VS Code, put this line at the top of the file (the path is relative to it):
 
 ```yaml

@@ -494,7 +494,7 @@ def _behaviour_section(sampled: Any, folder: Path) -> str:
     rows = [[html.escape(str(v)) for v in r] for r in table.itertuples(index=False)]
     parts = ["<div id='behaviour'><h3>Across plausible behaviour</h3>",
              f"<p>Each setup was run on {sampled.n} sets of behavioural parameters drawn from the evidence's ranges "
-             f"({len(sampled.parameters)} parameters, docs/evidence-register.md), {sampled.replications} "
+             f"({len(sampled.parameters)} parameters, docs/reference/evidence-register.md), {sampled.replications} "
              "replications each on the same customers. <em>Across behaviour</em> is the lowest to the highest change "
              "over the draws; <em>noise</em> is the simulation's own sampling interval, kept apart. A gain or a loss "
              "is robust only when every draw shows it.</p>",

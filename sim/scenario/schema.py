@@ -927,7 +927,8 @@ class Scenario(Model):
     channel_mix: ChannelMix = Field(ChannelMix(), description="levers on every segment's purchase channels at once")
     evidence: dict[str, EvidenceRange] = Field(
         default_factory=dict, description="the scenario's own plausible ranges for parameters of the evidence "
-                                          "register (docs/evidence-register.md), by path, each with its source")
+                                          "register (docs/reference/evidence-register.md), by path, each with its "
+                                          "source")
     costs: dict[str, CostItem] | None = Field(
         None, max_length=1000, description="what adopting the setups' systems costs this chain, by item name "
                                            "(one-off, running, per store, per order; ranges with their source); null "
