@@ -40,6 +40,20 @@ def test_every_row_has_a_source_an_ordered_range_and_a_known_part():
             assert 0.0 <= b.low and b.high <= 1.0, b
 
 
+def test_every_row_says_what_evidence_it_rests_on_and_how_it_was_checked():
+    """The docs' benchmarks page shows each row's kinds of evidence and how its figures were checked: known words
+    only, and a derived row says so (its arithmetic is checked below, not read anywhere)."""
+    assert set(benchmarks.SIZE_KPIS) == set(SIZE_KPIS)
+    for b in benchmarks.BENCHMARKS:
+        kinds = [k.strip() for k in b.kind.split(",")]
+        assert b.kind and set(kinds) <= set(benchmarks.KINDS), b
+        assert b.checked in benchmarks.CHECKS, b
+        if b.checked == "derived":
+            assert "derived" in kinds and ("derived" in b.source or "union" in b.source), b
+        if kinds == ["assumption"]:
+            assert b.checked == "none", b
+
+
 def test_size_kpis_are_judged_only_where_the_network_has_the_part():
     for b in benchmarks.BENCHMARKS:
         if b.kpi in STORE_KPIS:
