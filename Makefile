@@ -62,11 +62,13 @@ golden: $(BIN)/.installed
 	$(BIN)/python -m tests.golden --write
 
 # the docs site: the pages generated from the code (scenario fields and JSON Schema, evidence register, KPI
-# glossary), then the site itself in site/ (open site/index.html; make test builds it with --strict too)
+# glossary, command line, Python API, benchmarks), then the site itself in site/ (open site/index.html; make test
+# builds it with --strict too)
 docs: $(BIN)/.installed
-	$(BIN)/omnisim kpis --readme docs/reference/kpis.md
+	$(BIN)/omnisim kpis --into docs/reference/kpis.md
 	$(BIN)/omnisim reference --markdown docs/reference/scenario-fields.md --schema docs/scenario.schema.json \
-		--evidence docs/reference/evidence-register.md
+		--evidence docs/reference/evidence-register.md --cli docs/reference/cli.md --api docs/reference/api.md \
+		--benchmarks docs/reference/benchmarks.md
 	$(BIN)/mkdocs build --strict --quiet
 
 # the docs site on http://127.0.0.1:$(DOCS_PORT)/, rebuilt as pages change (Ctrl-C stops it)

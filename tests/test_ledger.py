@@ -188,7 +188,7 @@ def test_every_kpi_is_declared_once_with_label_unit_and_definition():
 def test_docs_glossary_is_the_declaration():
     """The docs' glossary is written from sim/core/kpis.py (``make docs``): it must be current."""
     text = (ROOT / "docs" / "reference" / "kpis.md").read_text(encoding="utf-8")
-    assert kpis.with_glossary(text) == text, "glossary out of date: run `omnisim kpis --readme docs/reference/kpis.md`"
+    assert kpis.with_glossary(text) == text, "glossary out of date: run `omnisim kpis --into docs/reference/kpis.md`"
     for k in kpis.KPIS:
         assert f"| `{k.name}` | {k.label} | {k.unit} |" in text
 

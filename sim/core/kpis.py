@@ -1,8 +1,9 @@
 """The KPIs, declared once: name, label, unit, one-sentence definition and how to compute it from a ledger window.
 
-The README's glossary, the report, the charts' axes and the CLI read :data:`KPIS`; the README's table is written
-from it (``omnisim kpis --readme README.md``, run by ``make docs``) and a test checks they agree. Breakdowns
-by channel, store, segment, touchpoint and funnel stage are computed here too, from the same window.
+The docs' KPI glossary, the report, the charts' axes and the CLI read :data:`KPIS`; the glossary's table is
+written from it (``omnisim kpis --into docs/reference/kpis.md``, run by ``make docs``) and a test checks they
+agree. Breakdowns by channel, store, segment, touchpoint and funnel stage are computed here too, from the same
+window.
 """
 
 from __future__ import annotations
@@ -578,8 +579,10 @@ LATE_RULE = ("Service levels count the customers who gave up waiting (or found e
 SERVICE_LEVELS = ("store_service_level", "call_service_level")
 """The KPIs :data:`LATE_RULE` is about."""
 
-GLOSSARY_START = "<!-- kpi glossary: written from sim/core/kpis.py by `omnisim kpis --readme README.md` (make docs) -->"
+GLOSSARY_START = ("<!-- kpi glossary: written from sim/core/kpis.py by `omnisim kpis --into docs/reference/kpis.md` "
+                  "(make docs) -->")
 GLOSSARY_END = "<!-- end of kpi glossary -->"
+GLOSSARY_MARKER = "<!-- kpi glossary:"  # how a start marker begins, whatever command it names
 
 
 def glossary_markdown(kpis: Sequence[Kpi] = KPIS) -> str:
@@ -592,8 +595,9 @@ def glossary_markdown(kpis: Sequence[Kpi] = KPIS) -> str:
 
 
 def with_glossary(text: str) -> str:
-    """``text`` (the README) with the part between the glossary markers replaced by :func:`glossary_markdown`."""
-    pattern = re.compile(re.escape(GLOSSARY_START) + ".*?" + re.escape(GLOSSARY_END), re.S)
+    """``text`` (a Markdown page) with the part between the glossary markers replaced by :func:`glossary_markdown`
+    (a start marker naming another command, as an older page has, becomes :data:`GLOSSARY_START`)."""
+    pattern = re.compile(re.escape(GLOSSARY_MARKER) + r"[^\n]*?-->.*?" + re.escape(GLOSSARY_END), re.S)
     if not pattern.search(text):
         raise ValueError("the glossary markers are missing")
     return pattern.sub(lambda _m: f"{GLOSSARY_START}\n{glossary_markdown()}\n{GLOSSARY_END}", text)

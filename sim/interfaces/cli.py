@@ -49,6 +49,15 @@ from sim.experiments.stops import (
 from sim.experiments.store import Store, StoreError
 from sim.outputs.numbers import fmt_number
 from sim.outputs.reference import evidence_markdown, library_default, reference_markdown, schema_text
+from sim.outputs.reference_pages import (
+    API_FILE,
+    BENCHMARKS_FILE,
+    CLI_FILE,
+    KPIS_FILE,
+    api_markdown,
+    benchmarks_markdown,
+    cli_markdown,
+)
 from sim.scenario import channel_mix
 from sim.scenario.assumptions import preset_names, with_preset
 from sim.scenario.schema import ScenarioError, load_scenario, parse_override, scenario_from_dict
@@ -276,16 +285,24 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("kpis", help="print the KPI glossary (name, label, unit, definition), or write it into a "
                                     "Markdown file's glossary markers")
-    p.add_argument("--readme", type=Path, metavar="FILE", help="rewrite the glossary between the markers of FILE")
+    p.add_argument("--into", "--readme", dest="into", type=Path, metavar="FILE",
+                   help="rewrite the glossary between the markers of FILE (the docs site's page: "
+                        f"{KPIS_FILE}); --readme is the older name of this option")
 
     p = sub.add_parser("reference", help="print the scenario reference (every field: type, unit, default, range, "
-                                         "meaning), or write it and the scenario JSON Schema to files")
+                                         "meaning), or write it, the scenario JSON Schema and the docs site's other "
+                                         "reference pages to files")
     p.add_argument("--markdown", type=Path, metavar="FILE", help="write the Markdown reference to FILE "
                                                                "(docs/reference/scenario-fields.md)")
     p.add_argument("--schema", type=Path, metavar="FILE", help="write the JSON Schema of scenario files to FILE "
                                                              "(docs/scenario.schema.json)")
     p.add_argument("--evidence", type=Path, metavar="FILE", help="write the evidence register for behaviour to FILE "
                                                                "(docs/reference/evidence-register.md)")
+    p.add_argument("--cli", type=Path, metavar="FILE", help=f"write the command-line reference to FILE ({CLI_FILE})")
+    p.add_argument("--api", type=Path, metavar="FILE",
+                   help=f"write the Python API page (mkdocstrings directives for sim.__all__) to FILE ({API_FILE})")
+    p.add_argument("--benchmarks", type=Path, metavar="FILE",
+                   help=f"write the operating and size benchmarks to FILE ({BENCHMARKS_FILE})")
 
     p = sub.add_parser("report", help="write a self-contained HTML report of a compare output folder")
     p.add_argument("results", type=Path, metavar="RESULTS_DIR",
@@ -972,34 +989,40 @@ def _whole(x: float) -> int | float:
 
 
 def cmd_kpis(args: argparse.Namespace) -> int:
-    """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--readme``."""
-    if args.readme is None:
+    """Print the KPI glossary as a Markdown table, or rewrite it between the glossary markers of ``--into``."""
+    if args.into is None:
         print(glossary_markdown())
         return EXIT_OK
     try:
-        text = args.readme.read_text(encoding="utf-8")
+        text = args.into.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{PROG}: --readme {args.readme}: cannot read it ({exc})") from None
-    if GLOSSARY_START not in text or GLOSSARY_END not in text:
-        raise UsageError(f"{PROG}: --readme {args.readme}: no glossary markers; put the lines {GLOSSARY_START!r} "
-                         f"and {GLOSSARY_END!r} where the glossary goes")
-    new = with_glossary(text)
+        raise UsageError(f"{PROG}: --into {args.into}: cannot read it ({exc})") from None
+    try:
+        new = with_glossary(text)
+    except ValueError:
+        raise UsageError(f"{PROG}: --into {args.into}: no glossary markers; put the lines {GLOSSARY_START!r} "
+                         f"and {GLOSSARY_END!r} where the glossary goes") from None
     if new != text:
-        tmp = args.readme.with_name(args.readme.name + ".tmp")
+        tmp = args.into.with_name(args.into.name + ".tmp")
         tmp.write_text(new, encoding="utf-8")
-        os.replace(tmp, args.readme)
-    print(args.readme)
+        os.replace(tmp, args.into)
+    print(args.into)
     return EXIT_OK
 
 
 def cmd_reference(args: argparse.Namespace) -> int:
-    """Print the scenario reference, or write it (``--markdown``), the JSON Schema (``--schema``) and the evidence
-    register (``--evidence``) and print the paths written."""
-    if args.markdown is None and args.schema is None and args.evidence is None:
+    """Print the scenario reference, or write it (``--markdown``), the JSON Schema (``--schema``), the evidence
+    register (``--evidence``) and the docs site's command-line, API and benchmarks pages (``--cli``, ``--api``,
+    ``--benchmarks``) and print the paths written."""
+    pages: tuple[tuple[Path | None, Callable[[], str]], ...] = (
+        (args.markdown, reference_markdown), (args.schema, schema_text),
+        (args.evidence, lambda: evidence_markdown(library_default())),
+        (args.cli, lambda: cli_markdown(build_parser())), (args.api, api_markdown),
+        (args.benchmarks, benchmarks_markdown))
+    if all(path is None for path, _ in pages):
         print(reference_markdown(), end="")
         return EXIT_OK
-    for path, text in ((args.markdown, reference_markdown), (args.schema, schema_text),
-                       (args.evidence, lambda: evidence_markdown(library_default()))):
+    for path, text in pages:
         if path is None:
             continue
         tmp = path.with_name(path.name + ".tmp")
