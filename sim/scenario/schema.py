@@ -1177,7 +1177,7 @@ def scenario_from_dict(data: Any, overrides: dict[str, Any] | None = None) -> Sc
     """Validate a raw mapping (as read from YAML) after applying dotted-path ``overrides``.
 
     The same checks as ``sim.load_scenario`` without the file, for a scenario built or edited in code (a notebook,
-    a test, the dashboard): every field against its type and allowed range (``docs/scenario-reference.md``), the
+    a test, the dashboard): every field against its type and allowed range (``docs/reference/scenario-fields.md``), the
     references between fields (store names, setups) and the channel-mix lever, which rescales the segments'
     purchase channels when ``channel_mix.online_share`` is set. ``data`` is copied first and left unchanged.
 
@@ -1265,7 +1265,7 @@ def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> 
     """Read and validate a YAML scenario file; raise ``ScenarioError`` listing every problem.
 
     The starting point of every study: the scenario describes the retailer (stores, segments, channels, stock,
-    fulfilment, costs) and the run (horizon, warm-up, customers a day); ``docs/scenario-reference.md`` lists every
+    fulfilment, costs) and the run (horizon, warm-up, customers a day); ``docs/reference/scenario-fields.md`` lists every
     field with its unit, default and allowed range. The file is read safely (at most 5 MB, strict UTF-8, no
     duplicate keys, bounded aliases), ``overrides`` are applied, then it is validated as by
     ``sim.scenario_from_dict``.
