@@ -1,4 +1,4 @@
-"""What moved the default's headline in issue 24 (the README's "old headline beside the new one"): the default file
+"""What moved the default's headline in issue 24 (docs/background/evidence.md, "The old headline beside the new one"): the default file
 as it was before the issue, run under today's model, then moved to the evidence register's values one group at a
 time, omnichannel against multichannel on the same customers (2 weeks measured after the warm-up).
 

@@ -3,7 +3,7 @@
 Runs one replication of a scenario (the national chain by default) as ``sim.run`` does, stopping at every
 ``--every`` days to read the process's resident memory (``VmRSS``) and count what waits on the clock: journeys
 ending their research, stock on its way, returns, return handling, repeat journeys (each a ``sim.core.engine.Later``
-call), and other events. The figures behind the README's memory notes on issue 13. Usage::
+call), and other events. The figures behind the memory notes of docs/background/performance.md. Usage::
 
     .venv/bin/python bench/live_state.py [--days 63] [--every 7] [--scenario scenarios/national_chain.yaml]
 """

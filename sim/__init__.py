@@ -1,6 +1,6 @@
 """omnisim: a discrete-event simulator comparing multichannel, cross-channel and omnichannel retail setups.
 
-This module is the public API: the names in ``__all__`` are what notebooks, the README and the dashboard use, and
+This module is the public API: the names in ``__all__`` are what notebooks, the docs and the dashboard use, and
 they stay stable; every other module of the package is internal and may change. ::
 
     sc = sim.load_scenario("scenarios/default.yaml", overrides={"stores.0.staff": 4})

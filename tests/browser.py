@@ -7,7 +7,7 @@ protocol over Tornado's websocket client (Tornado comes with Panel and Jupyter).
 ``python -m sim.interfaces.dashboard`` as a real process on 127.0.0.1 and a free port.
 
 ``python -m tests.browser OUT.png [QUERY]`` runs a comparison through the dashboard (default :data:`SMALL_RUN`)
-and saves a screenshot (``make docs``: the README's ``docs/img/dashboard.png``).
+and saves a screenshot (``make figures``: ``docs/img/dashboard.png``).
 """
 
 from __future__ import annotations

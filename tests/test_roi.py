@@ -185,7 +185,7 @@ def test_default_scenario_payback_and_roi_with_their_intervals():
     it claims (about 19 M€ a year) and its costs scale with its stores and orders (issue 25), the studies' 20-35 %
     12-month ROI lies inside the default's interval, which is wide: the cost ranges span a factor of 6. Before,
     a 100 M€ chain against a small firm's costs put even the interval's low end above the studies' range
-    (README, "Payback"). This test pins that, so a model change that moves it makes the README be revisited."""
+    (docs/background/evidence.md, "Payback"). This test pins that, so a model change that moves it makes the page be revisited."""
     scenario = load_scenario(DEFAULT, {"horizon_days": load_scenario(DEFAULT).warmup_days + 7})
     summary, runs = compare_runs(scenario, ["multichannel", "omnichannel"], replications=2, seed=0, workers=1)
     table = roi.roi_table(summary, 7, runs=runs, margin="operating_margin", scenario=scenario,

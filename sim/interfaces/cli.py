@@ -255,7 +255,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("staff", help="choose the floor staff of each store (and its tills, with --tills) that meets "
                                      "every store's target at the least staff cost; staff exclude cashiers",
                        description="Choose the floor staff of each store that meets every store's target at the "
-                                   "least staff cost (README, 'Staff per store'). Staff exclude cashiers: tills are "
+                                   "least staff cost (docs/tutorials/consultant.md). Staff exclude cashiers: tills are "
                                    "separate servers. Exit 0 when every store meets, 1 when a store stays below "
                                    "target (named), 2 for bad input.")
     _add_staff(p)

@@ -222,7 +222,7 @@ def _label(kpi: str) -> str:
 
 
 def _glossary() -> str:
-    """The KPI glossary, from the declarations (sim/core/kpis.py): the same text as the README's."""
+    """The KPI glossary, from the declarations (sim/core/kpis.py): the same text as the docs' (docs/reference/kpis.md)."""
     rows = [f"<tr id='kpi-{html.escape(k.name)}'><td>{html.escape(k.label)}<br><code>{html.escape(k.name)}</code>"
             f"</td><td>{html.escape(k.unit)}</td><td>{html.escape(k.definition)}</td></tr>" for k in KPIS]
     return ("<table id='glossary-table'><thead><tr><th>KPI</th><th>unit</th><th>what it says</th></tr></thead>"
