@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
 import sim
@@ -136,6 +137,65 @@ def test_compare_checks_its_arguments_before_any_run(kwargs, error, word, monkey
     args = {"scenario": SMALL, "replications": 2, **kwargs}
     with pytest.raises(error, match=word):
         sim.compare(**args)
+
+
+# the scenario-taking functions of sim.__all__ beyond run and compare, each with the cheapest call on a scenario of
+# two days: (name, the argument that takes the scenario, the call, what of its answer is compared, the path as)
+TAKE_A_SCENARIO = [
+    ("sequential", "scenario", lambda s: sim.sequential(s, ["multichannel"], ["revenue"], min_replications=2,
+                                                        max_replications=2), lambda r: r.runs, str),
+    ("recommend_staff", "scenario", lambda s: sim.recommend_staff(
+        s, "multichannel", [1], {"store_service_level": (">=", 0.0)}, min_replications=2, max_replications=2),
+     lambda r: r.table, Path),
+    ("staff_per_store", "scenario", lambda s: sim.staff_per_store(
+        s, "multichannel", min_staff=1, max_staff=1, min_replications=2, max_replications=2, confirm_rounds=1),
+     lambda r: r.table, str),
+    ("suggest_warmup", "scenario", lambda s: sim.suggest_warmup(s, setups=["multichannel"], replications=1, days=6,
+                                                                window=1),
+     lambda r: r.welch["multichannel"].period_means, Path),
+    ("check_plausibility", "scenario", lambda s: sim.check_plausibility(s, replications=1, days=1, warmup_days=0),
+     lambda r: [(v.benchmark.kpi, v.value) for v in r], str),
+    ("calibrate", "sc", lambda s: sim.calibrate(s, targets={"ropo_share": 0.7}, days=1, rounds=1),
+     lambda r: (r[0].model_dump(), r[1]), Path),
+    ("compare_behaviour", "scenario", lambda s: sim.compare_behaviour(
+        s, setups=["multichannel", "omnichannel"], n=2, replications=2, break_evens=0), lambda r: r.summary, str),
+]
+
+
+@pytest.fixture(scope="module")
+def tiny_file(tmp_path_factory):
+    path = tmp_path_factory.mktemp("tiny") / "tiny.yaml"
+    sc = sim.load_scenario(SMALL, overrides={"horizon_days": 2, "warmup_days": 0})
+    path.write_text(scenario_yaml(sc), encoding="utf-8")
+    return path
+
+
+SLOW_TWICE = {"compare_behaviour"}  # 1.6 s a call (its analysis of the draws, not its runs): 3 s in all
+
+
+@pytest.mark.parametrize(("name", "arg", "call", "answer", "as_path"), [
+    pytest.param(*case, id=case[0], marks=[pytest.mark.slow] if case[0] in SLOW_TWICE else [])
+    for case in TAKE_A_SCENARIO])
+def test_a_scenario_argument_takes_a_path_as_the_loaded_scenario(name, arg, call, answer, as_path, tiny_file):
+    by_path = answer(call(as_path(tiny_file)))
+    by_object = answer(call(sim.load_scenario(tiny_file)))
+    if isinstance(by_path, pd.DataFrame):
+        assert len(by_path)
+        pd.testing.assert_frame_equal(by_path, by_object)
+    else:
+        np.testing.assert_equal(by_path, by_object)  # the same customers: the same answer, NaN included
+
+
+@pytest.mark.parametrize("wrong", [3, {"name": "x"}], ids=["int", "dict"])
+@pytest.mark.parametrize(("name", "arg", "call", "answer", "as_path"), TAKE_A_SCENARIO,
+                         ids=[case[0] for case in TAKE_A_SCENARIO])
+def test_a_scenario_argument_of_another_type_is_one_line_naming_it(name, arg, call, answer, as_path, wrong):
+    with pytest.raises(TypeError) as caught:
+        call(wrong)
+    text = str(caught.value)
+    assert "\n" not in text
+    assert text.startswith(f"{arg}: expected a Scenario"), text
+    assert type(wrong).__name__ in text
 
 
 # --------------------------------------------------------------------------------------------- --out

@@ -68,7 +68,7 @@ from sim.experiments.replicate import ModelEvaluator, check_counts, check_setups
 from sim.experiments.store import Store
 from sim.scenario.assumptions import Range, ranges, with_values
 from sim.scenario.evidence import by_path, concrete_paths, label, value_at, values_at
-from sim.scenario.schema import Scenario, scenario_hash
+from sim.scenario.schema import Scenario, ScenarioArgument, scenario_argument, scenario_hash
 from sim.scenario.setups import SETUP_NAMES, resolve
 
 MARGIN = "operating_margin"
@@ -423,7 +423,7 @@ def check_assumptions(n: Any) -> int:
 
 
 def compare_behaviour(
-    scenario: Scenario,
+    scenario: ScenarioArgument,
     setups: Sequence[str] | None = None,
     n: int = 16,
     replications: int = 3,
@@ -454,8 +454,8 @@ def compare_behaviour(
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``); a path is not accepted here.
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
     setups : sequence of str, optional
         At least two setups, each once; the first is the baseline. Default None: the three named setups of
         ``SETUP_NAMES``.
@@ -525,6 +525,11 @@ def compare_behaviour(
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         ``n`` not an integer >= 2; fewer than two setups, an unknown or repeated setup (``SetupError``);
         ``replications`` not an integer >= 2; ``workers`` not an integer >= 1; a negative ``seed``;
@@ -562,6 +567,7 @@ def compare_behaviour(
     print(result.ranking.head())
     ```
     """
+    scenario = scenario_argument(scenario)
     n = check_assumptions(n)
     names = check_setups(scenario, list(setups) if setups is not None else list(SETUP_NAMES))
     if len(names) < 2:

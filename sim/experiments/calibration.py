@@ -38,8 +38,10 @@ from sim.scenario.schema import (
     DROP,
     Chain,
     Scenario,
+    ScenarioArgument,
     ScenarioError,
     load_scenario,
+    scenario_argument,
     scenario_from_dict,
     scenario_yaml,
 )
@@ -202,7 +204,7 @@ def measured(result, targets: dict) -> dict:
             "ropo_share": result.kpis["ropo_share"]}
 
 
-def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichannel", days: float = 6,
+def calibrate(sc: ScenarioArgument, targets: dict | None = None, setup: str = "multichannel", days: float = 6,
               seed: int = 0, rounds: int = 2, prior_weight: float = 0.2,
               refit: Sequence[str] = ()) -> tuple[Scenario, dict]:
     """Fit the segments' journeys so that the simulated buyers show the ``targets`` (default: the market figures).
@@ -218,8 +220,8 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichan
 
     Parameters
     ----------
-    sc : Scenario
-        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    sc : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
     targets : dict, optional
         The figures to reach, each optional (at least one): ``touchpoints_per_journey`` (touchpoints consulted
         per purchase, 1 to 100), ``usage`` (touchpoint to the share of buyers who used it, 0–1; ``"a+b"`` joins
@@ -254,9 +256,12 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichan
     Raises
     ------
     ScenarioError
-        One line per problem of the targets: an unknown figure (with the allowed ones), a share outside 0–1 (a
-        value in percent is named as such), a touchpoint the scenario does not have, no figure at all; an
-        unknown ``refit`` field.
+        ``sc`` is a path whose file cannot be read or is refused; one line per problem of the targets: an
+        unknown figure (with the allowed ones), a share outside 0–1 (a value in percent is named as such), a
+        touchpoint the scenario does not have, no figure at all; an unknown ``refit`` field.
+    TypeError
+        ``sc`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
 
     See Also
     --------
@@ -277,6 +282,7 @@ def calibrate(sc: Scenario, targets: dict | None = None, setup: str = "multichan
     print([segment.journey.touchpoint_mix for segment in fitted.segments])
     ```
     """
+    sc = scenario_argument(sc, "sc")
     targets = check_targets(targets or MARKET_TARGETS)
     unknown = [r for r in refit if r not in REFIT]
     if unknown:

@@ -8,6 +8,7 @@ import numpy as np
 
 from sim.experiments import analysis
 from sim.scenario import benchmarks
+from sim.scenario.schema import ScenarioArgument, scenario_argument
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
     pass
@@ -19,9 +20,9 @@ PLAUSIBILITY_WARMUP_DAYS = 14.0  # weekly stock cycles, returns (about a week) a
 PLAUSIBILITY_DAYS = 14.0         # two whole weeks measured after the warm-up
 
 
-def check_plausibility(scenario: Any, setup: str = "multichannel", replications: int = 3, seed: int = 0,
-                       days: float = PLAUSIBILITY_DAYS, warmup_days: float = PLAUSIBILITY_WARMUP_DAYS,
-                       workers: int | None = 1) -> list[Any]:
+def check_plausibility(scenario: ScenarioArgument, setup: str = "multichannel", replications: int = 3,
+                       seed: int = 0, days: float = PLAUSIBILITY_DAYS,
+                       warmup_days: float = PLAUSIBILITY_WARMUP_DAYS, workers: int | None = 1) -> list[Any]:
     """Judge ``setup`` (the baseline) of ``scenario`` against the operating benchmarks of its sector.
 
     Does the simulated retailer look like a real one before any setup is changed? Runs ``replications``
@@ -33,8 +34,8 @@ def check_plausibility(scenario: Any, setup: str = "multichannel", replications:
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``; a path is not accepted here); its ``sector`` picks the
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file; its ``sector`` picks the
         benchmarks.
     setup : str, default "multichannel"
         The setup judged: the retailer as it runs today.
@@ -60,6 +61,11 @@ def check_plausibility(scenario: Any, setup: str = "multichannel", replications:
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         ``days`` not above 0 or ``warmup_days`` below 0; ``replications`` or ``workers`` not an integer >= 1; a
         negative ``seed``; an unknown setup (``SetupError``).
@@ -82,6 +88,7 @@ def check_plausibility(scenario: Any, setup: str = "multichannel", replications:
         print(verdict.line())
     ```
     """
+    scenario = scenario_argument(scenario)
     if days <= 0 or warmup_days < 0:
         raise ValueError(f"days must be > 0 and warmup_days >= 0 (got {days!r}, {warmup_days!r})")
     short = scenario.model_copy(update={"horizon_days": warmup_days + days, "warmup_days": warmup_days})

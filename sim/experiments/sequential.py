@@ -20,6 +20,7 @@ from sim.experiments.batch import (
 )
 from sim.experiments.replicate import ModelEvaluator, open_store
 from sim.experiments.store import Store
+from sim.scenario.schema import ScenarioArgument, scenario_argument
 
 
 @dataclass
@@ -40,7 +41,7 @@ CRITERIA = ("mean", "paired")
 
 
 def sequential(
-    scenario: Any,
+    scenario: ScenarioArgument | None,
     setups: Sequence[str],
     kpis: Sequence[str],
     target: float = 0.05,
@@ -79,9 +80,9 @@ def sequential(
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``; a path is not accepted here). Ignored when ``evaluator``
-        is given.
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file. Ignored when
+        ``evaluator`` is given.
     setups : sequence of str
         The setups to run, each once; the first is the baseline of ``criterion="paired"``.
     kpis : sequence of str
@@ -132,6 +133,11 @@ def sequential(
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         ``min_replications`` below 2 or above ``max_replications``; ``target`` or ``points`` not positive; an
         unknown ``criterion``; ``"paired"`` with one setup; an unknown or repeated setup (``SetupError``); a KPI
@@ -158,6 +164,7 @@ def sequential(
     print(seq.half_widths[["setup", "kpi", "change", "half_width", "target"]])
     ```
     """
+    ev = evaluator if evaluator is not None else ModelEvaluator(scenario_argument(scenario))
     if not 2 <= min_replications <= max_replications:
         raise ValueError(f"need 2 <= min_replications <= max_replications (got {min_replications}, {max_replications})")
     if not target > 0:
@@ -170,7 +177,6 @@ def sequential(
     if criterion == "paired" and len(setups) < 2:
         raise ValueError("criterion='paired' needs a baseline and at least one other setup (got "
                          f"{len(setups)} setup)")
-    ev = evaluator if evaluator is not None else ModelEvaluator(scenario)
     names = ev.check_setups(setups)
     n, history = int(min_replications), []
     with open_store(store) as st, executor_for(workers, client, scheduler, executor) as (ex, slots):

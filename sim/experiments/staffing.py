@@ -19,7 +19,7 @@ from sim.experiments.batch import Collector, Plan, executor_for, raise_failures,
 from sim.experiments.replicate import ModelEvaluator, check_setups
 from sim.experiments.seeding import replication_seed
 from sim.experiments.sequential import sequential
-from sim.scenario.schema import scenario_from_dict
+from sim.scenario.schema import ScenarioArgument, scenario_argument, scenario_from_dict
 
 
 @dataclass
@@ -40,7 +40,7 @@ def meets(value: float, op: str, threshold: float) -> bool:
     return bool(value >= threshold) if op == ">=" else bool(value <= threshold)
 
 
-def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
+def recommend_staff(scenario: ScenarioArgument, setup: str, staff_options: Sequence[int],
                     targets: Mapping[str, tuple[str, float]], report: Sequence[str] = (), seed: int = 0,
                     target: float = 0.05, min_replications: int = 5, max_replications: int = 30,
                     workers: int | None = 1) -> Staffing:
@@ -56,8 +56,8 @@ def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
     setup : str
         The setup to staff (``sim.available_setups``).
     staff_options : sequence of int
@@ -89,6 +89,11 @@ def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         A target's operator is neither ``">="`` nor ``"<="``; a target or reported KPI the runs do not hold;
         the ``sim.sequential`` checks (replication counts, ``target``, the setup).
@@ -119,6 +124,7 @@ def recommend_staff(scenario: Any, setup: str, staff_options: Sequence[int],
     print(staffing.table[["staff", "replications", "store_service_level", "meets_targets"]])
     ```
     """
+    scenario = scenario_argument(scenario)
     for op, _ in targets.values():
         meets(0.0, op, 0.0)  # an unknown operator is refused before any run
     data = scenario.model_dump(mode="json")
@@ -214,6 +220,8 @@ class _FreshPlan(Plan):
 
 Vector = tuple[tuple[int, int | None], ...]
 """A staffing: (staff, tills) of each store, in the scenario's order."""
+Levels = tuple[tuple[int | None, int | None], ...]
+"""The client's (staff, tills) of each store as the scenario gives them: None is unlimited."""
 
 
 @dataclass
@@ -276,8 +284,9 @@ class StorePlan:
         return out
 
 
-def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[str, float] | None = None, *,
-                    tills: bool = False, max_staff: int | None = None, max_tills: int | None = None,
+def staff_per_store(scenario: ScenarioArgument, setup: str = "omnichannel",
+                    target: Mapping[str, float] | None = None, *, tills: bool = False,
+                    max_staff: int | None = None, max_tills: int | None = None,
                     min_staff: int = 1, min_tills: int = 1, confidence: float = 0.95, min_replications: int = 5,
                     max_replications: int = 20, confirm_replications: int | None = None, confirm_rounds: int = 3,
                     seed: int = 0, workers: int | None = 1, progress: bool = False,
@@ -290,8 +299,8 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario with stores (``sim.load_scenario``; a path is not accepted here). The client's
+    scenario : Scenario or str or os.PathLike
+        A validated scenario with stores (``sim.load_scenario``) or the path of a scenario file. The client's
         levels (``stores.*.staff``, ``stores.*.tills``) are where the search starts.
     setup : str, default "omnichannel"
         The setup to staff (``sim.available_setups``).
@@ -346,6 +355,11 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         A target KPI that is not a store target, a share outside (0, 1), minutes not positive, no target; a count
         below its floor or not an integer; ``min_replications`` above ``max_replications``; ``confidence`` not
@@ -399,6 +413,7 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
     print(plan.table[["store", "staff", "client_staff", "store_service_level", "status"]])
     ```
     """
+    scenario = scenario_argument(scenario)
     targets = check_targets({"store_service_level": 0.8} if target is None else target)
     analysis.check_confidence(confidence)
     for name, value, low in (("min_replications", min_replications, 2), ("max_replications", max_replications, 2),
@@ -412,7 +427,7 @@ def staff_per_store(scenario: Any, setup: str = "omnichannel", target: Mapping[s
     if not scenario.stores:
         raise ValueError("the scenario has no stores to staff")
     names = check_setups(scenario, [setup])
-    client: Vector = tuple((s.staff, s.tills) for s in scenario.stores)
+    client: Levels = tuple((s.staff, s.tills) for s in scenario.stores)
     caps = (_cap(max_staff, [s for s, _ in client], min_staff, "max_staff"),
             _cap(max_tills, [t for _, t in client], min_tills, "max_tills") if tills else 0)
     with executor_for(workers, tasks=max_replications) as (ex, slots):
@@ -439,7 +454,7 @@ class _Search:
         self.cache = Collector()  # the search's runs, on its common random numbers: a vector tried twice runs once
         self.history: list[dict[str, Any]] = []
 
-    def start(self, client: Vector) -> Vector:
+    def start(self, client: Levels) -> Vector:
         """The client's levels clipped to the floors and caps (an unlimited level starts at the cap)."""
         def clip(v: int | None, low: int, high: int) -> int:
             return high if v is None else max(low, min(high, int(v)))
@@ -591,7 +606,7 @@ def _judge(vector: Vector, runs: Sequence[Mapping[str, float]], targets: Mapping
 
 
 def _store_plan(scenario: Any, setup: str, targets: dict[str, tuple[str, float]], confidence: float,
-                final: _Evaluation, client: Vector, tills: bool, capped: list[bool],
+                final: _Evaluation, client: Levels, tills: bool, capped: list[bool],
                 history: list[dict[str, Any]]) -> StorePlan:
     rate = float(scenario.fulfilment.staff_cost_per_hour)
     rows = []

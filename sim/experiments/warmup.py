@@ -16,6 +16,7 @@ from sim.experiments.batch import (
     run_batch,
 )
 from sim.experiments.store import Store
+from sim.scenario.schema import ScenarioArgument, scenario_argument
 from sim.scenario.setups import available
 
 if TYPE_CHECKING:  # pragma: no cover - typing only
@@ -90,9 +91,9 @@ class WarmupSuggestion:
         return self.welch[s].warmup if self.settled(s) else None
 
 
-def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replications: int = WARMUP_REPLICATIONS,
-                   days: float = WARMUP_RUN_DAYS, seed: int = 0, workers: int | None = 1,
-                   window: int | None = None, tolerance: float = WARMUP_TOLERANCE,
+def suggest_warmup(scenario: ScenarioArgument, setups: Sequence[str] | None = None,
+                   replications: int = WARMUP_REPLICATIONS, days: float = WARMUP_RUN_DAYS, seed: int = 0,
+                   workers: int | None = 1, window: int | None = None, tolerance: float = WARMUP_TOLERANCE,
                    progress: bool = False) -> WarmupSuggestion:
     """Suggest a warm-up for ``scenario`` by Welch's method on its daily network stock (``WARMUP_SERIES``).
 
@@ -106,8 +107,8 @@ def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replicati
 
     Parameters
     ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``; a path is not accepted here).
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
     setups : sequence of str, optional
         The setups to run. Default None: every setup the scenario offers (``sim.available_setups``).
     replications : int, default 10
@@ -139,6 +140,11 @@ def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replicati
 
     Raises
     ------
+    ScenarioError
+        ``scenario`` is a path whose file cannot be read or is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a ``Scenario`` nor a path (a dict: ``sim.scenario_from_dict`` first); one line
+        naming the argument.
     ValueError
         ``days`` shorter than two moving-average windows; ``replications`` or ``workers`` not an integer >= 1;
         a negative ``seed``; an unknown or repeated setup (``SetupError``).
@@ -159,6 +165,7 @@ def suggest_warmup(scenario: Any, setups: Sequence[str] | None = None, replicati
     print(suggestion.days, suggestion.slowest)
     ```
     """
+    scenario = scenario_argument(scenario)
     names = check_setups(scenario, list(setups) if setups is not None else list(available(scenario)))
     check_counts(replications, workers, seed)
     w = welch_window(scenario) if window is None else int(window)

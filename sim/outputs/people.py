@@ -66,9 +66,6 @@ def for_people(frame: pd.DataFrame, significant: int = 3) -> Any:
     ------
     TypeError
         ``frame`` is not a pandas DataFrame.
-    ImportError
-        Jinja2 is not installed: pandas' ``Styler`` needs it, and it is not among omnisim's core dependencies (the
-        cluster and dashboard extras bring it).
 
     Examples
     --------
