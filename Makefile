@@ -11,6 +11,9 @@ BEHAVIOUR_OUT ?= results/behaviour
 # Debian's package, for the screenshots of the report, the dashboard and the docs site (make figures)
 CHROMIUM ?= chromium
 
+# the docs site's builder (Material's notice about its successor is not a warning of ours)
+MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
+
 # the dashboard's address (make dashboard) and the docs site's (make serve-docs)
 PORT   ?= 5006
 DOCS_PORT ?= 8000
@@ -36,6 +39,7 @@ behaviour: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/mypy   # the whole package: files and settings in pyproject.toml
+	$(MKDOCS) build --strict --quiet   # the docs site: a broken link, anchor or missing page fails (site/)
 	$(BIN)/python -m pytest -n 2 --durations=15 tests   # tests/test_notebooks.py executes every notebook in a real kernel
 
 # the fast tier: what is marked slow (the slowest tests; all that need chromium or a Dask cluster) is left to make test
@@ -69,11 +73,11 @@ docs: $(BIN)/.installed
 	$(BIN)/omnisim reference --markdown docs/reference/scenario-fields.md --schema docs/scenario.schema.json \
 		--evidence docs/reference/evidence-register.md --cli docs/reference/cli.md --api docs/reference/api.md \
 		--benchmarks docs/reference/benchmarks.md
-	$(BIN)/mkdocs build --strict --quiet
+	$(MKDOCS) build --strict --quiet
 
 # the docs site on http://127.0.0.1:$(DOCS_PORT)/, rebuilt as pages change (Ctrl-C stops it)
 serve-docs: $(BIN)/.installed
-	$(BIN)/mkdocs serve --dev-addr 127.0.0.1:$(DOCS_PORT)
+	$(MKDOCS) serve --dev-addr 127.0.0.1:$(DOCS_PORT)
 
 # the charts and screenshots the README and the docs show (about 20 minutes: the demo and make behaviour run):
 # the demo's charts, the report's, the dashboard's and the docs site's home page in Debian's chromium

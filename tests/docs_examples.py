@@ -14,7 +14,7 @@ FENCE = re.compile(r"^(?P<indent>[ ]*)```(?P<lang>[\w-]*)[^\n]*\n(?P<body>.*?)^(
 
 @dataclass(frozen=True)
 class Example:
-    kind: str    # "python", "sh" or "file"
+    kind: str    # "python", "sh", "service" (a Dask scheduler or worker the page starts) or "file"
     code: str    # the script, the command line, or the file's text
     name: str = ""  # the file's name, for "file"
 
@@ -35,7 +35,7 @@ def examples_in(text: str) -> list[Example]:
         if lang == "python":
             out.append(Example("python", body))
         elif lang in ("sh", "bash", "console", "shell"):
-            out += [Example("sh", line) for line in commands(body)]
+            out += [Example("service" if line.startswith(SERVICES) else "sh", line) for line in commands(body)]
         elif lang in ("yaml", "yml"):
             first, _, rest = body.partition("\n")
             if first.startswith("# file:"):
@@ -43,8 +43,11 @@ def examples_in(text: str) -> list[Example]:
     return out
 
 
+SERVICES = ("dask scheduler", "dask worker")   # started in the background, stopped when the page's examples end
+
+
 def commands(body: str) -> list[str]:
-    """The ``omnisim`` command lines of a shell block (continuations joined, a leading ``$ `` dropped)."""
+    """The ``omnisim`` and Dask command lines of a shell block (continuations joined, a leading ``$ `` dropped)."""
     joined = re.sub(r"\s*\\\n\s*", " ", body)
     lines = [line.strip().removeprefix("$ ") for line in joined.splitlines()]
-    return [line for line in lines if line.startswith("omnisim ")]
+    return [line for line in lines if line.startswith(("omnisim ", *SERVICES))]

@@ -10,7 +10,9 @@ temporary folder holding links to the repository's ``scenarios``, ``experiments`
 - in a ```sh block, every line starting with ``omnisim `` is run (``python -m sim``, continuation lines joined,
   ``#`` comments dropped); other lines (``make``, ``pip``, ``dask``, ``jupyter``) are the Makefile's or a
   cluster's and are not run here;
-- a ```yaml block whose first line is ``# file: NAME`` is written to NAME before the next block runs.
+- a ```yaml block whose first line is ``# file: NAME`` is written to NAME before the next block runs;
+- ``dask scheduler`` and ``dask worker`` lines are started for real in the background (the scheduler waited for
+  on its port), and stopped when the page's examples end.
 
 Blocks run in page order, so a page can write a file, run a command on it, then read its results. A command may
 exit 0, or 1 where the command's answer is "no" (``check-plausibility`` out of range, ``staff`` short of target):
@@ -22,8 +24,10 @@ from __future__ import annotations
 import inspect
 import os
 import shlex
+import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -61,9 +65,45 @@ def _env() -> dict[str, str]:
     return env
 
 
+def _start(line: str, folder: Path) -> subprocess.Popen[bytes]:
+    """A Dask scheduler or worker of a page, for real; a scheduler is waited for until its port answers."""
+    args = shlex.split(line, comments=True)
+    log = (folder / f"{args[1]}.log").open("wb")
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("dask")), *args[1:]], cwd=folder, env=_env(),
+                            stdout=log, stderr=subprocess.STDOUT)
+    if args[1] == "scheduler":
+        port = int(args[args.index("--port") + 1]) if "--port" in args else 8786
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, (folder / "scheduler.log").read_text()
+                time.sleep(0.2)
+    return proc
+
+
 def run_examples(items: list[Example], where: Path, label: str) -> None:
     folder = _folder(where)
+    services: list[subprocess.Popen[bytes]] = []
+    try:
+        _run(items, folder, label, services)
+    finally:
+        for proc in reversed(services):
+            proc.terminate()
+        for proc in services:
+            try:
+                proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+
+
+def _run(items: list[Example], folder: Path, label: str, services: list[subprocess.Popen[bytes]]) -> None:
     for i, ex in enumerate(items):
+        if ex.kind == "service":
+            services.append(_start(ex.code, folder))
+            continue
         if ex.kind == "file":
             target = folder / ex.name
             target.parent.mkdir(parents=True, exist_ok=True)
@@ -113,3 +153,36 @@ def test_page_examples_run(tmp_path, page):
 @pytest.mark.parametrize("name", sorted({name for name, _ in docstring_examples()}))
 def test_docstring_examples_run(tmp_path, name):
     run_examples([ex for n, ex in docstring_examples() if n == name], tmp_path, f"sim.{name}")
+
+
+@pytest.mark.slow
+@pytest.mark.timeout(180)
+def test_the_site_is_served_on_localhost():
+    """``make serve-docs``'s command, for real: mkdocs serves the site on 127.0.0.1, home page and API reference."""
+    import socket
+    import time
+    import urllib.request
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    mkdocs = Path(sys.executable).with_name("mkdocs")
+    proc = subprocess.Popen([str(mkdocs), "serve", "--dev-addr", f"127.0.0.1:{port}", "--no-livereload"], cwd=ROOT,
+                            env={**os.environ, "NO_MKDOCS_2_WARNING": "1"}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)
+    try:
+        pages: dict[str, str] = {}
+        deadline = time.monotonic() + 150
+        while time.monotonic() < deadline and len(pages) < 2 and proc.poll() is None:
+            try:
+                for page in ("index.html", "reference/api.html"):
+                    with urllib.request.urlopen(f"http://127.0.0.1:{port}/{page}", timeout=5) as response:
+                        pages[page] = response.read().decode("utf-8")
+            except OSError:
+                time.sleep(0.5)
+        assert len(pages) == 2, f"mkdocs serve did not answer: {proc.stderr.read() if proc.poll() is not None else ''}"
+        assert "What would going omnichannel do" in pages["index.html"]
+        assert "sim.staff_per_store" in pages["reference/api.html"]   # the API rendered from the docstrings
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)

@@ -281,3 +281,25 @@ def test_report_shows_behaviour_ranges_tornado_and_break_evens_in_the_decision(c
     assert len(decision_json["break_evens"]) == 1  # one setup against the baseline, its top parameter
     shown = decision[decision.index('id="break-evens"'):]
     assert shown.count("<li>") == 1 and "(evidence:" in shown
+
+
+@pytest.mark.slow
+def test_report_prices_a_custom_setup_from_the_folders_scenario(tmp_path):
+    """A compare folder with a setup of the scenario's own (docs/how-to/add-a-setup.md): the report resolves its
+    capability switches from the folder's scenario.yaml to price the systems it needs, as compare did."""
+    import yaml
+
+    base = tmp_path / "crm.yaml"
+    data = sim.load_scenario(DEFAULT).model_dump(mode="json")
+    data["setups"] = {"crm-first": {"base": "cross-channel", "customer_data": True, "personalisation": True}}
+    base.write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    out = tmp_path / "results"
+    code = cli.main(["compare", str(base), "--setups", "multichannel,crm-first", "--replications", "2", "--set",
+                     "horizon_days=7", "--set", "warmup_days=0", "--set", "customers_per_day=200", "--workers", "1",
+                     "--no-progress", "--out", str(out)])
+    assert code == 0
+    page = write_report(out)
+    text = Path(page).read_text(encoding="utf-8")
+    decision = json.loads((out / "decision.json").read_text(encoding="utf-8"))
+    assert decision["payback"][0]["setup"] == "crm-first" and decision["payback"][0]["payback_months"] is not None
+    assert "crm-first" in text and "CRM" in text   # the system its customer record needs, priced in the report

@@ -32,7 +32,7 @@ from scipy import stats
 
 from sim._version import __version__
 from sim.core.kpis import KPI_BY_NAME, KPIS, LATE_RULE, SERVICE_LEVELS, SHARE, label_of, unit_of
-from sim.scenario.schema import ScenarioError
+from sim.scenario.schema import ScenarioError, scenario_from_dict
 from sim.scenario.userfiles import load_yaml, read_text
 
 REQUIRED = ("summary.csv",)
@@ -417,6 +417,17 @@ def _frame_table(frame: pd.DataFrame, table_id: str, caption: str) -> str:
     return _table(list(frame.columns), rows, table_id, caption)
 
 
+def _setups_of(scenario: Mapping[str, Any] | None) -> Any:
+    """The folder's scenario, validated, when it defines setups of its own (their capability switches decide which
+    systems they need); None otherwise or when it no longer loads (the built-in setups need no scenario)."""
+    if not scenario or not scenario.get("setups"):
+        return None
+    try:
+        return scenario_from_dict(scenario)
+    except ScenarioError:
+        return None
+
+
 def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[str, Any],
                  workdir: Path, scenario: Mapping[str, Any] | None = None) -> tuple[str, list[tuple[str, str]]]:
     """Return the ROI section's HTML and its chart (path, caption) when the measured days are known."""
@@ -428,8 +439,9 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
 
     margin = "operating_margin" if runs is not None else "gross_margin"
     stores = _store_count(meta, scenario)
+    built = _setups_of(scenario)
     table = roi.roi_table(summary, float(days), costs=meta.get("costs"), runs=runs, margin=margin, stores=stores,
-                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS)
+                          ramp_up_months=roi.DEFAULT_RAMP_UP_MONTHS, scenario=built)
     if not table["whole_weeks"].all():
         note = html.escape(str(table["note"].iloc[0]))
         return (f"<p class='note warning'>No return on investment: the {note}.</p>", [])
@@ -437,7 +449,7 @@ def _roi_section(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping
     cols = ["setup", "systems", "items", "cost_low", "cost_high", "running_low", "running_high", "yearly_gain",
             "yearly_gain_ci_low", "yearly_gain_ci_high", "payback_months", "payback_months_low",
             "payback_months_high", "roi_12m", "roi_12m_low", "roi_12m_high"]
-    lines = roi.cost_table(summary, float(days), costs=meta.get("costs"), stores=stores)
+    lines = roi.cost_table(summary, float(days), costs=meta.get("costs"), stores=stores, scenario=built)
     euros = lambda low, high: html.escape(f"{fmt_value(low, '€')} – {fmt_value(high, '€')}")  # noqa: E731
     cost_rows = [[html.escape(str(r.setup)), html.escape(str(r.item)), html.escape(str(r.label)),
                   html.escape(str(r.systems)), euros(r.one_off_low, r.one_off_high),
@@ -526,7 +538,8 @@ def _decision(summary: pd.DataFrame, runs: pd.DataFrame | None, meta: Mapping[st
 
     level = meta.get("confidence") or infer_confidence(summary) or 0.95
     decision = decision_summary(summary, float(level), meta.get("horizon_days"), runs, costs=meta.get("costs"),
-                                behaviour=scenario or None, assumptions=sampled, stores=_store_count(meta, scenario))
+                                behaviour=scenario or None, assumptions=sampled, stores=_store_count(meta, scenario),
+                                scenario=_setups_of(scenario))
     chart = plots.changes_chart(decision.changes, workdir / "changes.png") if len(decision.changes) else None
     return _decision_section(decision, _data_uri(chart) if chart else None)
 
