@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import sqlite3
+import sys
 
 import pandas as pd
 import pytest
@@ -103,3 +104,17 @@ def test_points_daily_and_export(tmp_path):
         pd.testing.assert_frame_equal(runs_csv, runs_pq, check_dtype=False)
         with pytest.raises(ValueError, match="unknown format 'xls'"):
             st.export(tmp_path / "out", keys, formats=("xls",))
+
+
+def test_export_without_pyarrow_writes_csv_and_names_the_extra(tmp_path, monkeypatch):
+    """pyarrow is the ``parquet`` extra, not a core dependency: without it a sweep's export writes CSV only, and
+    Parquet asked for by name is one line naming the extra (was an ImportError traceback at the end of a sweep)."""
+    monkeypatch.setitem(sys.modules, "pyarrow", None)   # `import pyarrow` now raises ImportError, as when absent
+    with Store(tmp_path / "r.sqlite") as st:
+        st.write_points([("h0", 0, {"stores.0.staff": 3})])
+        st.write(outcome(setup="a"))
+        keys = plan(reps=1)
+        paths = st.export(tmp_path / "out", keys)
+        assert sorted(p.name for p in paths) == sorted(f"{n}.csv" for n in ("runs", "points", "replications", "daily"))
+        with pytest.raises(ValueError, match=r"'parquet' needs pyarrow \(pip install 'omnisim\[parquet\]'\)"):
+            st.export(tmp_path / "out", keys, formats=("parquet",))

@@ -316,9 +316,14 @@ class Store:
         return pd.DataFrame(records)
 
     def export(self, directory: str | os.PathLike, plan: PlanKeys | None = None,
-               formats: Sequence[str] = ("csv", "parquet")) -> list[Path]:
+               formats: Sequence[str] | None = None) -> list[Path]:
         """Write ``runs`` (KPI table joined with the factor values), ``points``, ``replications`` and ``daily``
-        tables as CSV and/or Parquet into ``directory``; return the paths written."""
+        tables as CSV and/or Parquet into ``directory``; return the paths written. ``formats`` default: CSV, and
+        Parquet too when pyarrow is installed (the ``parquet`` extra); Parquet asked for without it is one line."""
+        if formats is None:
+            formats = ("csv", "parquet") if parquet_available() else ("csv",)
+        elif "parquet" in formats and not parquet_available():
+            raise ValueError("formats: 'parquet' needs pyarrow (pip install 'omnisim[parquet]'); 'csv' needs nothing")
         out = Path(directory)
         out.mkdir(parents=True, exist_ok=True)
         points = self.points_table(plan)
@@ -339,6 +344,15 @@ class Store:
                     raise ValueError(f"formats: unknown format {fmt!r}; allowed: csv, parquet")
                 written.append(path)
         return written
+
+
+def parquet_available() -> bool:
+    """Whether pyarrow (the ``parquet`` extra, not a core dependency) can be imported."""
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 @dataclass(frozen=True)

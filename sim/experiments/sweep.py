@@ -58,7 +58,7 @@ class SweepResult:
     def failures(self) -> pd.DataFrame:
         return self.store.failures(self.keys)
 
-    def export(self, directory: str | os.PathLike, formats: Sequence[str] = ("csv", "parquet")) -> list[Path]:
+    def export(self, directory: str | os.PathLike, formats: Sequence[str] | None = None) -> list[Path]:
         """Write the plan's tables (runs with factor values, points, replications, daily) to ``directory``."""
         return self.store.export(directory, self.keys, formats)
 
