@@ -511,3 +511,19 @@ def test_a_horizon_under_a_week_is_flagged_in_the_cli_the_report_and_the_decisio
     assert notebook.sentences[0].startswith("Caution:") and notebook.warnings
     assert notebook.sentences[1].startswith(wide)
     assert not decision_summary(summary, 0.95, 14, runs).sentences[0].startswith("Caution: this rests")
+
+
+@pytest.mark.slow
+def test_calibrate_writes_overrides_over_every_store_and_into_absent_sections(tmp_path, capsys):
+    """``--set`` with calibrate takes the reference's notation like every other command: ``stores.*.staff`` sets
+    every store of the written file, and a section the file leaves out (``channel_mix``) is added (both were a
+    traceback, found writing the consultant's tutorial); the file loads as the fitted scenario."""
+    targets = tmp_path / "targets.yaml"
+    targets.write_text("usage: {web: 0.80}\n", encoding="utf-8")
+    out = tmp_path / "fitted.yaml"
+    assert cli.main(["calibrate", str(DEFAULT), "--targets", str(targets), "--out", str(out),
+                     "--set", "stores.*.staff=2", "--set", "channel_mix.online_share=0.4"]) == 0
+    fitted = sim.load_scenario(out)
+    assert [s.staff for s in fitted.stores] == [2] * len(fitted.stores)
+    assert fitted.channel_mix is not None and fitted.channel_mix.online_share == 0.4
+    assert "channel_mix:" in out.read_text(encoding="utf-8")

@@ -21,12 +21,15 @@ a bad example (exit 2: the command refused its input) or a traceback fails the t
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import inspect
 import os
 import shlex
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -87,16 +90,24 @@ def _start(line: str, folder: Path) -> subprocess.Popen[bytes]:
 def run_examples(items: list[Example], where: Path, label: str) -> None:
     folder = _folder(where)
     services: list[subprocess.Popen[bytes]] = []
-    try:
-        _run(items, folder, label, services)
-    finally:
-        for proc in reversed(services):
-            proc.terminate()
-        for proc in services:
-            try:
-                proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+    with contextlib.ExitStack() as stack:
+        if any(ex.kind == "service" for ex in items):  # pages start their scheduler on Dask's port: one at a time
+            lock = stack.enter_context((Path(tempfile.gettempdir()) / "omnisim-docs-dask.lock").open("w"))
+            fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            _run(items, folder, label, services)
+        finally:
+            _stop(services)
+
+
+def _stop(services: list[subprocess.Popen[bytes]]) -> None:
+    for proc in reversed(services):
+        proc.terminate()
+    for proc in services:
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            proc.kill()
 
 
 def _run(items: list[Example], folder: Path, label: str, services: list[subprocess.Popen[bytes]]) -> None:

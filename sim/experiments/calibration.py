@@ -439,13 +439,15 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     text = read_text(source, "scenario", ScenarioError)
     y = _yaml_io()
     data = y.load(text)
-    edits = list(changes) + [(tuple(int(p) if p.isdigit() else p for p in k.split(".")), v)
-                             for k, v in (overrides or {}).items()]
+    edits = list(changes) + [(key_path, v) for k, v in (overrides or {}).items()
+                             for key_path in _concrete_paths(data, k.split("."))]
     out = _surgical(text, data, edits, comments)
     if out is None:
         for key_path, value in edits:
             node = data
             for key in key_path[:-1]:
+                if isinstance(node, dict) and node.get(key) is None:  # a section the file leaves out
+                    node[key] = {}
                 node = node[key]
             old = _eol_comment(node, key_path[-1])
             node[key_path[-1]] = value
@@ -467,6 +469,21 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
+
+
+def _concrete_paths(node: Any, parts: Sequence[str], prefix: tuple = ()) -> list[tuple]:
+    """The file's own paths a dotted override names: ``*`` expanded over every item of a list (or key of a
+    mapping) as in the scenario reference, list indices as integers, keys absent from the file kept as named."""
+    if not parts:
+        return [prefix]
+    part, rest = parts[0], parts[1:]
+    if part == "*" and isinstance(node, list | dict):
+        keys = range(len(node)) if isinstance(node, list) else list(node)
+        return [p for k in keys for p in _concrete_paths(node[k], rest, (*prefix, k))]
+    key: Any = int(part) if part.lstrip("-").isdigit() else part
+    child = node[key] if isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node) else (
+        node.get(key) if isinstance(node, dict) else None)
+    return _concrete_paths(child, rest, (*prefix, key))
 
 
 def write_scenario(sc: Scenario, path: str | Path) -> Path:
