@@ -101,7 +101,7 @@ def sentences(table: pd.DataFrame, payback: pd.DataFrame | None = None, confiden
         if moved:
             out.append(f"{'It' if gains or losses else name} " + _join(moved) + ".")
         if flat:
-            out.append(f"No difference in {_join([f.lower() for f in flat])} can be told apart from chance "
+            out.append(f"No difference in {_join([_lower(f) for f in flat])} can be told apart from chance "
                        f"at {level.replace('%', ' %')} confidence.")
         if payback is not None and setup in set(payback["setup"]):
             p = payback[payback["setup"] == setup].iloc[0]
