@@ -14,9 +14,11 @@ temporary folder holding links to the repository's ``scenarios``, ``experiments`
 - ``dask scheduler`` and ``dask worker`` lines are started for real in the background (the scheduler waited for
   on its port), and stopped when the page's examples end.
 
-Blocks run in page order, so a page can write a file, run a command on it, then read its results. A command may
-exit 0, or 1 where the command's answer is "no" (``check-plausibility`` out of range, ``staff`` short of target):
-a bad example (exit 2: the command refused its input) or a traceback fails the test.
+Blocks run in page order, in one process per page (``tests/docs_runner.py``: the imports paid once), so a page
+can write a file, run a command on it, then read its results. A command may exit 0, or 1 where the command's
+answer is "no" (``check-plausibility`` out of range, ``staff`` short of target): a bad example (exit 2: the
+command refused its input) or a traceback fails the test. The public docstrings' examples run alike, one process
+per wing.
 """
 
 from __future__ import annotations
@@ -24,8 +26,8 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import inspect
+import json
 import os
-import shlex
 import socket
 import subprocess
 import sys
@@ -40,7 +42,6 @@ from tests.docs_examples import ROOT, Example, examples_in, pages
 
 TINY = Path(__file__).resolve().parent / "tiny"
 LINKED = ("scenarios", "experiments", "data", "notebooks")
-ANSWER_NO = {"check-plausibility", "staff"}   # commands whose exit 1 is an answer, not a failure
 
 
 def docstring_examples() -> list[tuple[str, Example]]:
@@ -63,74 +64,26 @@ def _folder(tmp: Path) -> Path:
 
 def _env() -> dict[str, str]:
     env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TINY), env.get("PYTHONPATH", "")) if p)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(TINY), str(ROOT), env.get("PYTHONPATH", "")) if p)
     env["MPLBACKEND"] = "Agg"
     return env
 
 
-def _start(line: str, folder: Path) -> subprocess.Popen[bytes]:
-    """A Dask scheduler or worker of a page, for real; a scheduler is waited for until its port answers."""
-    args = shlex.split(line, comments=True)
-    log = (folder / f"{args[1]}.log").open("wb")
-    proc = subprocess.Popen([str(Path(sys.executable).with_name("dask")), *args[1:]], cwd=folder, env=_env(),
-                            stdout=log, stderr=subprocess.STDOUT)
-    if args[1] == "scheduler":
-        port = int(args[args.index("--port") + 1]) if "--port" in args else 8786
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, (folder / "scheduler.log").read_text()
-                time.sleep(0.2)
-    return proc
-
-
 def run_examples(items: list[Example], where: Path, label: str) -> None:
+    """Run ``items`` in order in one process (tests/docs_runner.py) in a folder of ``where``; fail naming the
+    first example that fails."""
     folder = _folder(where)
-    services: list[subprocess.Popen[bytes]] = []
+    plan = folder / "docs-plan.json"
+    plan.write_text(json.dumps([{"kind": ex.kind, "code": ex.code, "name": ex.name, "label": label}
+                                for ex in items]), encoding="utf-8")
     with contextlib.ExitStack() as stack:
         if any(ex.kind == "service" for ex in items):  # pages start their scheduler on Dask's port: one at a time
             lock = stack.enter_context((Path(tempfile.gettempdir()) / "omnisim-docs-dask.lock").open("w"))
             fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            _run(items, folder, label, services)
-        finally:
-            _stop(services)
-
-
-def _stop(services: list[subprocess.Popen[bytes]]) -> None:
-    for proc in reversed(services):
-        proc.terminate()
-    for proc in services:
-        try:
-            proc.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _run(items: list[Example], folder: Path, label: str, services: list[subprocess.Popen[bytes]]) -> None:
-    for i, ex in enumerate(items):
-        if ex.kind == "service":
-            services.append(_start(ex.code, folder))
-            continue
-        if ex.kind == "file":
-            target = folder / ex.name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(ex.code, encoding="utf-8")
-            continue
-        if ex.kind == "python":
-            script = folder / f"example_{i}.py"
-            script.write_text(ex.code, encoding="utf-8")
-            argv, allowed = [sys.executable, str(script)], {0}
-        else:
-            args = shlex.split(ex.code, comments=True)[1:]
-            argv, allowed = [sys.executable, "-m", "sim", *args], ({0, 1} if args and args[0] in ANSWER_NO else {0})
-        proc = subprocess.run(argv, cwd=folder, env=_env(), capture_output=True, text=True, timeout=600)
-        failed = proc.returncode not in allowed or "Traceback (most recent call last)" in proc.stderr
-        assert not failed, (f"{label}: example {i} exited {proc.returncode}:\n{ex.code}\n--- stderr ---\n"
-                            f"{proc.stderr[-3000:]}\n--- stdout ---\n{proc.stdout[-1500:]}")
+        proc = subprocess.run([sys.executable, "-m", "tests.docs_runner", str(plan)], cwd=folder, env=_env(),
+                              capture_output=True, text=True, timeout=900)
+    failed = proc.returncode != 0 or "Traceback (most recent call last)" in proc.stderr
+    assert not failed, f"{label}: exit {proc.returncode}\n--- stderr ---\n{proc.stderr[-4000:]}\n--- stdout ---\n{proc.stdout[-1500:]}"
 
 
 PAGES = [p for p in pages() if any(ex.kind != "file" for ex in examples_in(p.read_text(encoding="utf-8")))]
@@ -160,18 +113,22 @@ def test_page_examples_run(tmp_path, page):
     run_examples(examples_in(page.read_text(encoding="utf-8")), tmp_path, str(page.relative_to(ROOT)))
 
 
+def _wing(name: str) -> str:
+    module = getattr(getattr(sim, name), "__module__", "sim")
+    return module.split(".")[1] if module.count(".") >= 1 else "sim"
+
+
 @pytest.mark.slow
-@pytest.mark.parametrize("name", sorted({name for name, _ in docstring_examples()}))
-def test_docstring_examples_run(tmp_path, name):
-    run_examples([ex for n, ex in docstring_examples() if n == name], tmp_path, f"sim.{name}")
+@pytest.mark.parametrize("wing", sorted({_wing(name) for name, _ in docstring_examples()}))
+def test_docstring_examples_run(tmp_path, wing):
+    """The public face's examples, one process per wing of the package they are defined in."""
+    run_examples([ex for name, ex in docstring_examples() if _wing(name) == wing], tmp_path, f"docstrings of sim.{wing}")
 
 
 @pytest.mark.slow
 @pytest.mark.timeout(180)
 def test_the_site_is_served_on_localhost():
     """``make serve-docs``'s command, for real: mkdocs serves the site on 127.0.0.1, home page and API reference."""
-    import socket
-    import time
     import urllib.request
 
     with socket.socket() as s:
