@@ -5,11 +5,11 @@ examples run tiny (``tests/tiny/sitecustomize.py``: one day, no warm-up, 300 cus
 process and every worker it spawns) and are checked to run, not to print the full runs' figures. Per page, in one
 temporary folder holding links to the repository's ``scenarios``, ``experiments``, ``data`` and ``notebooks``:
 
-- a ```python block is written to a file and run with ``python FILE`` (spawned workers import it again: blocks
-  that use ``workers=`` must be guarded by ``if __name__ == "__main__":``);
-- in a ```sh block, every line starting with ``omnisim `` is run (``python -m sim``, continuation lines joined,
-  ``#`` comments dropped); other lines (``make``, ``pip``, ``dask``, ``jupyter``) are the Makefile's or a
-  cluster's and are not run here;
+- a ```python block is written to a file and run as ``__main__`` (spawned workers import it again: blocks that
+  use ``workers=`` must be guarded by ``if __name__ == "__main__":``);
+- in a ```sh block, every line starting with ``omnisim `` is run through the command line's ``main``
+  (continuation lines joined, ``#`` comments dropped); other lines (``make``, ``pip``, ``jupyter``) are the
+  Makefile's or an installer's and are not run here;
 - a ```yaml block whose first line is ``# file: NAME`` is written to NAME before the next block runs;
 - ``dask scheduler`` and ``dask worker`` lines are started for real in the background (the scheduler waited for
   on its port), and stopped when the page's examples end.
