@@ -19,9 +19,8 @@ from typing import Any
 from sim._version import __version__
 from sim.core.kpis import KPIS
 from sim.core.model import Result, run
-from sim.scenario.schema import ScenarioError, load_scenario, scenario_from_dict
+from sim.scenario.schema import ScenarioError, available_setups, load_scenario, scenario_from_dict
 from sim.scenario.setups import SETUP_NAMES
-from sim.scenario.setups import available as available_setups
 
 _LAZY = {  # name -> module that holds it (loaded on first use: these need pandas or matplotlib)
     # experiments: replications, comparisons, designs, precision, searches

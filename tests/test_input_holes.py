@@ -142,6 +142,7 @@ def test_compare_checks_its_arguments_before_any_run(kwargs, error, word, monkey
 # the scenario-taking functions of sim.__all__ beyond run and compare, each with the cheapest call on a scenario of
 # two days: (name, the argument that takes the scenario, the call, what of its answer is compared, the path as)
 TAKE_A_SCENARIO = [
+    ("available_setups", "scenario", lambda s: sim.available_setups(s), lambda r: r, str),
     ("sequential", "scenario", lambda s: sim.sequential(s, ["multichannel"], ["revenue"], min_replications=2,
                                                         max_replications=2), lambda r: r.runs, str),
     ("recommend_staff", "scenario", lambda s: sim.recommend_staff(

@@ -30,7 +30,7 @@ from pydantic import (
 from sim.scenario import channel_mix  # the channel-mix lever on plain segments
 from sim.scenario.benchmarks import applicable  # data only, imports nothing of the package
 from sim.scenario.evidence import KINDS, REGISTER  # data only, imports nothing of the package
-from sim.scenario.setups import setup_problems  # the setups table (data): checks a scenario's own setups
+from sim.scenario.setups import available, setup_problems  # the setups table (data): a scenario's own setups
 from sim.scenario.userfiles import load_yaml, plain
 from sim.scenario.userfiles import read_yaml as _read_user_yaml
 
@@ -1323,6 +1323,42 @@ def scenario_argument(value: Any, name: str = "scenario") -> Scenario:
     hint = " (a dict: sim.scenario_from_dict(data) first)" if isinstance(value, Mapping) else ""
     raise TypeError(f"{name}: expected a Scenario (sim.load_scenario(path)) or the path of a scenario file, "
                     f"got {type(value).__name__}{hint}")
+
+
+def available_setups(scenario: ScenarioArgument) -> list[str]:
+    """Names of every setup a scenario can run: the three built-in ones, then its own.
+
+    A scenario's ``setups:`` section may adjust a built-in setup (under its name) or define a new one (a new name:
+    a built-in ``base`` with some capability switches changed); any of these names can be given to ``sim.run`` or
+    in the ``setups`` of ``sim.compare``.
+
+    Parameters
+    ----------
+    scenario : Scenario or str or os.PathLike
+        A validated scenario (``sim.load_scenario``) or the path of a scenario file.
+
+    Returns
+    -------
+    list of str
+        ``SETUP_NAMES`` in order, then the new setups the scenario defines, in the file's order.
+
+    Raises
+    ------
+    ScenarioError
+        The file cannot be read or a field is refused (one line per problem).
+    TypeError
+        ``scenario`` is neither a scenario nor a path (one line naming the argument).
+
+    Examples
+    --------
+    ```python
+    import sim
+
+    sc = sim.load_scenario("scenarios/default.yaml")
+    print(sim.available_setups(sc))  # ['multichannel', 'cross-channel', 'omnichannel', ...]
+    ```
+    """
+    return available(scenario_argument(scenario))
 
 
 def scenario_yaml(scenario: Scenario) -> str:

@@ -107,31 +107,8 @@ def _apply(spec: SetupSpec) -> Capabilities:
 
 
 def available(scenario: Scenario) -> list[str]:
-    """Names of every setup a scenario can run: the three built-in ones, then its own.
-
-    A scenario's ``setups:`` section may adjust a built-in setup (under its name) or define a new one (a new name:
-    a built-in ``base`` with some capability switches changed); any of these names can be given to ``sim.run`` or
-    in the ``setups`` of ``sim.compare``.
-
-    Parameters
-    ----------
-    scenario : Scenario
-        A validated scenario (``sim.load_scenario``).
-
-    Returns
-    -------
-    list of str
-        ``SETUP_NAMES`` in order, then the new setups the scenario defines, in the file's order.
-
-    Examples
-    --------
-    ```python
-    import sim
-
-    sc = sim.load_scenario("scenarios/default.yaml")
-    print(sim.available_setups(sc))  # ['multichannel', 'cross-channel', 'omnichannel', ...]
-    ```
-    """
+    """Names of every setup a validated scenario can run: the three built-in ones, then its own (the public face's
+    ``sim.available_setups``, :func:`sim.scenario.schema.available_setups`, also takes a path)."""
     return list(SETUP_NAMES) + [k for k in scenario.setups if k not in SETUPS]
 
 
