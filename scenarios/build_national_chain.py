@@ -141,7 +141,7 @@ def build() -> str:
     x, y = km(*WAREHOUSE)
     text = re.sub(r"^warehouse:\n", f"warehouse:\n  x_km: {x}                     # Saran (Orleans logistics hub)\n"
                   f"  y_km: {y}\n", text, count=1, flags=re.M)
-    text = re.sub(r"^  agents: \d+(.*)$", f"  agents: {AGENTS}                    # sized for the 80/20 target at this scale: a pooled "
+    text = re.sub(r"^  agents: \d+.*(?:\n {20,}#.*)*", f"  agents: {AGENTS}                    # sized for the 80/20 target at this scale: a pooled "
                   "centre needs fewer agents a call than the default's 6", text, count=1, flags=re.M)
     return text
 
