@@ -201,3 +201,14 @@ def test_cli_writes_the_register(tmp_path, capsys, today):
     assert cli.main(["reference", "--evidence", str(out)]) == 0
     assert capsys.readouterr().out.strip() == str(out)
     assert out.read_text(encoding="utf-8") == evidence_markdown(today)
+
+
+def test_concrete_paths_expand_stars_take_indexes_and_keep_missing_keys_on_request():
+    from sim.scenario.evidence import concrete_paths
+
+    data = {"stores": [{"staff": 3}, {"staff": 4}], "fulfilment": {}}
+    assert concrete_paths(data, "stores.*.staff") == ["stores.0.staff", "stores.1.staff"]
+    assert concrete_paths(data, "stores.1.staff") == ["stores.1.staff"]
+    assert concrete_paths(data, "stores.5.staff") == [] and concrete_paths(data, "channel_mix.online_share") == []
+    assert concrete_paths(data, "channel_mix.online_share", keep_missing=True) == ["channel_mix.online_share"]
+    assert concrete_paths(data, "stores.*.tills", keep_missing=True) == ["stores.0.tills", "stores.1.tills"]

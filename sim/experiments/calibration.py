@@ -31,6 +31,7 @@ from sim.core.customers import Population
 from sim.core.model import run
 from sim.core.network import purchase_channels
 from sim.core.rng import Streams
+from sim.scenario.evidence import concrete_paths
 from sim.scenario.schema import (
     CHANNEL_CALL,
     CHANNEL_STORE,
@@ -439,8 +440,9 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     text = read_text(source, "scenario", ScenarioError)
     y = _yaml_io()
     data = y.load(text)
-    edits = list(changes) + [(key_path, v) for k, v in (overrides or {}).items()
-                             for key_path in _concrete_paths(data, k.split("."))]
+    edits = list(changes) + [(tuple(int(p) if p.lstrip("-").isdigit() else p for p in concrete.split(".")), v)
+                             for k, v in (overrides or {}).items()
+                             for concrete in concrete_paths(data, k, keep_missing=True)]
     out = _surgical(text, data, edits, comments)
     if out is None:
         for key_path, value in edits:
@@ -469,21 +471,6 @@ def write_fitted(source: str | Path, changes: Sequence[tuple[tuple, Any]], path:
     finally:
         tmp.unlink(missing_ok=True)
     return path
-
-
-def _concrete_paths(node: Any, parts: Sequence[str], prefix: tuple = ()) -> list[tuple]:
-    """The file's own paths a dotted override names: ``*`` expanded over every item of a list (or key of a
-    mapping) as in the scenario reference, list indices as integers, keys absent from the file kept as named."""
-    if not parts:
-        return [prefix]
-    part, rest = parts[0], parts[1:]
-    if part == "*" and isinstance(node, list | dict):
-        keys = range(len(node)) if isinstance(node, list) else list(node)
-        return [p for k in keys for p in _concrete_paths(node[k], rest, (*prefix, k))]
-    key: Any = int(part) if part.lstrip("-").isdigit() else part
-    child = node[key] if isinstance(node, list) and isinstance(key, int) and -len(node) <= key < len(node) else (
-        node.get(key) if isinstance(node, dict) else None)
-    return _concrete_paths(child, rest, (*prefix, key))
 
 
 def write_scenario(sc: Scenario, path: str | Path) -> Path:

@@ -365,9 +365,11 @@ def outside(preset: str) -> frozenset[str]:
     return frozenset(p for p, v in PRESETS[preset].items() if not reg[p].low <= v <= reg[p].high)
 
 
-def concrete_paths(data: Any, path: str) -> list[str]:
+def concrete_paths(data: Any, path: str, keep_missing: bool = False) -> list[str]:
     """The dotted paths ``path`` names in ``data`` (plain dicts and lists, e.g. a scenario's ``model_dump()``),
-    one per list item or mapping key where the path has ``*``; [] where a list is empty or a key is missing."""
+    one per list item or mapping key where the path has ``*``, list indexes as numbers; [] where a list is empty or
+    a key is missing, unless ``keep_missing``: then a path through a key the data lacks is kept as named (for a
+    caller that adds it: ``omnisim calibrate`` writing ``--set`` overrides into the user's file)."""
     found: list[str] = []
 
     def walk(node: Any, parts: list[str], done: list[str]) -> None:
@@ -380,8 +382,12 @@ def concrete_paths(data: Any, path: str) -> list[str]:
                                else list(node) if isinstance(node, Mapping) else [])
             for k in keys:
                 walk(node[int(k)] if isinstance(node, list) else node[k], rest, [*done, k])
+        elif isinstance(node, list) and head.lstrip("-").isdigit() and -len(node) <= int(head) < len(node):
+            walk(node[int(head)], rest, [*done, head])
         elif isinstance(node, Mapping) and head in node:
             walk(node[head], rest, [*done, head])
+        elif keep_missing:
+            found.append(".".join([*done, *parts]))
 
     walk(data, path.split("."), [])
     return found
