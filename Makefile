@@ -18,51 +18,59 @@ MKDOCS := NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs
 PORT   ?= 5006
 DOCS_PORT ?= 8000
 
-.PHONY: demo test check lint bench bench-year docs serve-docs figures golden clean dashboard behaviour
+.PHONY: demo test check lint build bench bench-year docs serve-docs figures golden clean dashboard behaviour
 
-$(BIN)/.installed: pyproject.toml
+# the install compiles the hot core with mypyc when a C compiler is there (setup.py), else installs pure Python
+$(BIN)/.installed: pyproject.toml setup.py
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@ $(BIN)/.built
+
+# the compiled core again after an edit of sim/core (until then the sources run, with a warning: sim/_build.py)
+$(BIN)/.built: $(BIN)/.installed $(wildcard sim/core/*.py)
+	$(BIN)/python setup.py --quiet build_ext --inplace
 	touch $@
 
-demo: $(BIN)/.installed
+build: $(BIN)/.built
+
+demo: $(BIN)/.built
 	$(BIN)/omnisim compare scenarios/default.yaml --replications $(REPS) --out $(OUT) --force   # make owns $(OUT): replaced whole
 
 # the default across plausible behaviour (README, the report's screenshot): 16 sets of behaviour drawn from the
 # evidence register's ranges, the break-evens of the top two parameters, the waterfall by capability; four
 # replications of the default's four measured weeks each
-behaviour: $(BIN)/.installed
+behaviour: $(BIN)/.built
 	$(BIN)/omnisim compare scenarios/default.yaml --replications 4 --assumptions 16 \
 		--break-evens 2 --decompose --out $(BEHAVIOUR_OUT) --force
 
-test: $(BIN)/.installed
+test: $(BIN)/.built
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/mypy   # the whole package: files and settings in pyproject.toml
 	$(MKDOCS) build --strict --quiet   # the docs site: a broken link, anchor or missing page fails (site/)
 	$(BIN)/python -m pytest -n 2 --durations=15 tests   # tests/test_notebooks.py executes every notebook in a real kernel
 
 # the fast tier: what is marked slow (the slowest tests; all that need chromium or a Dask cluster) is left to make test
-check: $(BIN)/.installed
+check: $(BIN)/.built
 	$(BIN)/ruff check sim tests bench
 	$(BIN)/mypy
 	$(BIN)/python -m pytest -n 2 -m "not slow" tests
 
 # the dashboard for strategists and consultants, on http://127.0.0.1:$(PORT)/ (Ctrl-C stops it)
-dashboard: $(BIN)/.installed
+dashboard: $(BIN)/.built
 	$(BIN)/python -m sim.interfaces.dashboard --address 127.0.0.1 --port $(PORT)
 
-bench: $(BIN)/.installed
+bench: $(BIN)/.built
 	$(BIN)/python bench/run.py --json bench/last.json
 	$(BIN)/python bench/parallel.py --wait-idle 60 --json bench/parallel.json
 	$(BIN)/python bench/scale.py --json bench/scale.json
 
 # a whole year of the national chain, measured rather than extrapolated (about a quarter of an hour)
-bench-year: $(BIN)/.installed
+bench-year: $(BIN)/.built
 	$(BIN)/python bench/scale.py --days 28 365 --json bench/year.json
 
 # regenerate the golden outputs (tests/golden.json) after a change meant to change numbers; review the diff
-golden: $(BIN)/.installed
+golden: $(BIN)/.built
 	$(BIN)/python -m tests.golden --write
 
 # the docs site: the pages generated from the code (scenario fields and JSON Schema, evidence register, KPI
@@ -94,4 +102,4 @@ figures: demo behaviour docs
 		--window-size=1280,900 --screenshot=$(abspath docs/img/site.png) file://$(abspath site)/index.html
 
 clean:
-	rm -rf $(VENV) results site .pytest_cache
+	rm -rf $(VENV) results site .pytest_cache build sim/core/*.so sim/core/_compiled.json

@@ -4,7 +4,12 @@ runs under common random numbers, the problem lines of a bad scenario."""
 from __future__ import annotations
 
 import copy
+import functools
 import math
+import os
+import subprocess
+import sys
+from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
@@ -12,6 +17,7 @@ import pytest
 import yaml
 
 import sim
+from sim import _build
 from sim.experiments.analysis import SUMMARY_COLUMNS
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
@@ -115,3 +121,22 @@ def one_line(capsys, argv: list[str], *words: str) -> str:
     for w in words:
         assert w in lines[0], lines[0]
     return lines[0]
+
+
+def on_the_sources(test: Callable[[], None]) -> Callable[[], None]:
+    """A test that spies on the core by replacing a method of one of its objects (compiled classes refuse that)
+    runs on the sources: in a fresh ``OMNISIM_PURE=1`` pytest process when this one runs the compiled build. The
+    golden test finds both builds' numbers identical, so what it checks holds for both."""
+
+    @functools.wraps(test)
+    def wrapper() -> None:
+        if not _build.compiled_modules():
+            return test()
+        node = f"{os.path.relpath(sys.modules[test.__module__].__file__ or '', ROOT)}::{test.__name__}"
+        run = subprocess.run([sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", node], cwd=ROOT,
+                             capture_output=True, text=True, env={**os.environ, _build.PURE_ENV: "1"})
+        assert run.returncode == 0, run.stdout[-4000:] + run.stderr[-2000:]
+        assert "1 passed" in run.stdout, run.stdout[-2000:]
+        return None
+
+    return wrapper

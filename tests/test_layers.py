@@ -40,7 +40,8 @@ CORE_LAYERS: tuple[tuple[str, ...], ...] = (
 CORE_LAYER = {m: i for i, group in enumerate(CORE_LAYERS) for m in group}
 FOREIGN = {"pandas", "matplotlib", "dask", "distributed", "sqlite3", "tqdm", "yaml", "pathlib", "os", "shutil",
            "panel", "bokeh", "IPython", "ruamel", "SALib", "pyarrow"}
-BELOW_WINGS = {"sim", "sim._version"}  # the public face (lazy above the core), and the version every wing stamps
+BELOW_WINGS = {"sim", "sim._version", "sim._build"}  # the public face (lazy above the core), the version every wing
+# stamps, and which build of the core runs (compiled or its sources: the import finder sim.core installs)
 PLATFORM = {"fcntl"}  # POSIX only: imported where it is used, so the rest loads anywhere
 HEAVY = {"pandas", "matplotlib", "dask", "distributed", "panel", "bokeh", "SALib", "pyarrow", "ruamel", "IPython",
          "scipy.stats", "scipy.optimize"}  # each costs a second or more to import: the command line and spawned workers stay light

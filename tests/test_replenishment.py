@@ -18,7 +18,7 @@ from sim.core.engine import Engine
 from sim.core.model import World
 from sim.scenario.schema import ScenarioError, scenario_from_dict
 
-from .helpers import problems, small_scenario
+from .helpers import on_the_sources, problems, small_scenario
 from .reference import ROOT, VALIDATION, check
 
 DEFAULT = ROOT / "scenarios" / "default.yaml"
@@ -64,6 +64,7 @@ def comparable(kpis: dict[str, float]) -> dict[str, float]:
 
 # --------------------------------------------------------------------------------------------- policies per class
 @pytest.mark.slow
+@on_the_sources  # spies on the inventory's methods
 def test_each_class_meets_its_own_closed_form():
     """One store, two SKUs: I1's base stock with backorders for one category, a daily reset with lost sales for
     the other; each SKU's fill rate matches its own policy's exact value."""
@@ -142,6 +143,7 @@ def test_the_inventory_books_into_the_ledger_section_it_is_handed():
         Inventory(engine, [NodePolicy("none", [0], [-1], DAY_MIN, lead, False)] * 2, 1, [1.0], counts=section)
 
 
+@on_the_sources  # spies on the inventory's methods
 def test_a_class_with_huge_stock_is_always_filled():
     sc = sim.load_scenario(TWO, {"horizon_days": 300,
                                  "stores.0.replenishment.by_category.seasonal.order_up_to": 10**6})
@@ -150,6 +152,7 @@ def test_a_class_with_huge_stock_is_always_filled():
     assert basics < 0.9
 
 
+@on_the_sources  # spies on the inventory's methods
 def test_orders_follow_each_class_review_period_and_lead_time():
     """Weekly review for one class, daily for the other; each order arrives after its own class's lead time."""
     sc = sim.load_scenario(TWO, {"horizon_days": 60, "stores.0.replenishment": {
@@ -221,6 +224,7 @@ def test_one_truck_per_review_with_fixed_lead_times_changes_no_number():
 
 
 @pytest.mark.slow
+@on_the_sources  # spies on the inventory's methods
 def test_a_review_ships_on_one_truck_with_one_lead_time():
     """Random lead times: every SKU a store orders at a review arrives at one instant, each review's truck after
     a lead time of its own; the units received are the units ordered."""

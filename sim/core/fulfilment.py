@@ -17,7 +17,6 @@ from collections.abc import Callable, Generator
 from enum import IntEnum
 from functools import partial
 from operator import itemgetter, sub
-from types import MethodType
 from typing import Any, Protocol
 
 from sim.core.aftersale import AfterSale
@@ -52,7 +51,7 @@ WAREHOUSE_PARCEL = {TO_HOME: HOME, TO_POINT: PICKUP_POINT, TO_STORE: COLLECT_WH,
 
 
 class Route(Protocol):
-    """A routing rule (see :attr:`Fulfilment.ROUTES`): the node to serve ``qty`` of ``sku`` for ``area``, or -1."""
+    """A routing rule (see :meth:`Fulfilment.routes`): the node to serve ``qty`` of ``sku`` for ``area``, or -1."""
 
     def __call__(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int: ...
 
@@ -143,7 +142,7 @@ class Fulfilment:
                         if n.reserve_units is not None or n.reserve_days is not None else [0] * net.cat.n
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(scenario)
-        self._route: Route = MethodType(self.ROUTES[settings.routing], self)  # the routing rule, looked up once
+        self._route: Route = self.routes()[settings.routing]  # the routing rule, looked up once
         # what the stores offer to most_stock routing, for each of the two flag lists it is called with
         self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve)
                         for ok in (self.pickers, self.from_store)}
@@ -477,7 +476,7 @@ class Fulfilment:
         return wh if wh >= 0 and inv.on_hand[wh][sku] >= qty else -1
 
     # Order management over the live shared pool: ``_route(sku, qty, area, stores_ok, own, exclude)`` is the
-    # scenario's routing rule (chosen once, from ROUTES), returning a node or -1 if none can serve. Candidates
+    # scenario's routing rule (chosen once, from routes()), returning a node or -1 if none can serve. Candidates
     # are the warehouse and the stores flagged in ``stores_ok``, never ``exclude``; a node other than ``own``
     # (the ordering channel's node) offers its on hand minus its reserve.
     def _ranked(self, sku: int, qty: int, area: int, stores_ok: list[bool], own: int, exclude: int) -> int:
@@ -504,8 +503,10 @@ class Fulfilment:
         """``warehouse_first``: the warehouse if it can serve, else the store with most units to offer."""
         return self._most_stock(sku, qty, area, stores_ok, own, exclude, warehouse_first=True)
 
-    ROUTES = {"nearest": _ranked, "cheapest": _ranked, "most_stock": _most_stock,
-              "warehouse_first": _warehouse_first}
+    def routes(self) -> dict[str, Route]:
+        """The routing rules by name (``fulfilment.routing``), bound to this order management."""
+        return {"nearest": self._ranked, "cheapest": self._ranked, "most_stock": self._most_stock,
+                "warehouse_first": self._warehouse_first}
 
     # ----------------------------------------------------------------------------------------- shipments
     def _kind(self, c: Customer, node: int, mode: Mode) -> str:

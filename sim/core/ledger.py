@@ -16,9 +16,10 @@ from dataclasses import dataclass, field, fields
 from enum import IntEnum
 from itertools import chain
 from operator import attrgetter
-from typing import Any, TypeVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
+from mypy_extensions import mypyc_attr
 
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE
 
@@ -44,6 +45,9 @@ class Leave(IntEnum):
         return self.name.lower()
 
 
+# copied (copy.copy, deepcopy) without calling __init__ when compiled (mypyc's serializable; allowing interpreted
+# subclasses too is what makes mypyc 2.4's tp_init run __init__ when pure Python constructs one)
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)
 class QueueStats:
     """One queueing station (a store or the call centre): number inside over time, sojourns and waits.
 
@@ -53,7 +57,7 @@ class QueueStats:
 
     __slots__ = ("target", "n", "last", "area", "arrivals", "departures", "sojourn", "served", "wait_sum",
                  "wait_pos", "within", "hist", "abandoned", "balked")
-    COUNTERS = ("area", "arrivals", "departures", "sojourn", "served", "wait_sum", "wait_pos", "within",
+    COUNTERS: ClassVar[tuple[str, ...]] = ("area", "arrivals", "departures", "sojourn", "served", "wait_sum", "wait_pos", "within",
                 "abandoned", "balked")
 
     def __init__(self, target_min: float):
@@ -131,6 +135,12 @@ def merge_queues(qs: Sequence[QueueStats]) -> QueueStats:
     return out
 
 
+def _fields_of(obj: Any) -> tuple[Any, ...]:
+    """A frozen dataclass's ``__reduce__``: its class and its fields, so copies and pickles call ``__init__``
+    (what a compiled frozen class needs; mypyc's ``serializable`` would assign its frozen fields)."""
+    return type(obj), tuple(getattr(obj, f.name) for f in fields(obj))
+
+
 @dataclass(frozen=True)
 class Layout:
     """What the counters are indexed by (not counters: a window keeps it as it is)."""
@@ -153,6 +163,9 @@ class Layout:
         """Each purchase channel's bit in a customer's mask of research touchpoints."""
         return [1 << self.touchpoints.index(ch) for ch in self.channels]
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _fields_of(self)
+
 
 @dataclass(frozen=True)
 class StockFigures:
@@ -171,7 +184,11 @@ class StockFigures:
     store_inventory_turns: float = float("nan")      # the stores' units shipped a year over their units on hand
     warehouse_inventory_turns: float = float("nan")  # the same for the warehouse (NaN without one)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _fields_of(self)
 
+
+@mypyc_attr(serializable=True)
 @dataclass(slots=True)
 class StockCounters:
     """The inventory's section of the ledger: its counters, cumulative from t = 0, per node (stores, then the
@@ -214,11 +231,12 @@ def _copied(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # copied: see QueueStats
 class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
 
-    PARAMETERS = ("layout", "staff_cost_per_hour", "carrying_rate", "store_area_m2")
+    PARAMETERS: ClassVar[tuple[str, ...]] = ("layout", "staff_cost_per_hour", "carrying_rate", "store_area_m2")
     """What a window keeps as it is: what the counters are indexed by, the price of staff time, the yearly
     carrying rate of stock and the stores' sales area."""
 
@@ -599,7 +617,8 @@ class Ledger:
 
     def counters(self) -> dict[str, Any]:
         """Every counter by name (what a window subtracts); the :data:`PARAMETERS` and private fields are left out."""
-        return {k: v for k, v in vars(self).items() if not k.startswith("_") and k not in self.PARAMETERS}
+        state: dict[str, Any] = self.__getstate__()  # type: ignore[assignment]  # vars(), compiled or not
+        return {k: v for k, v in state.items() if not k.startswith("_") and k not in self.PARAMETERS}
 
 
 T = TypeVar("T")

@@ -23,6 +23,8 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NoReturn
 
+from sim import _build
+from sim._version import __version__
 from sim.core import model
 from sim.core.kpis import (
     GLOSSARY_END,
@@ -153,6 +155,8 @@ def build_parser() -> argparse.ArgumentParser:
     """Return the ``omnisim`` argument parser with its ``validate``, ``run`` and ``compare`` subcommands."""
     parser = _Parser(prog=PROG, description="Discrete-event simulation of multichannel, cross-channel and "
                                             "omnichannel retail setups.")
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}, {_build.describe()}",
+                        help="the version, and which build of the core runs (compiled or pure Python)")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     p = sub.add_parser("validate", help="check a scenario file and summarise it")

@@ -18,6 +18,7 @@ from typing import Any
 
 import pandas as pd
 
+from sim._build import build_info
 from sim._version import __version__
 from sim.experiments import analysis, sensitivity
 from sim.experiments.tables import breakdown_table, daily_table, kpi_table
@@ -232,7 +233,8 @@ def write_comparison(scenario: Any, results: Any, out: Path, *, replications: in
     names = COMPARE_FILES
     meta = {"scenario": scenario.name, "file": file, "overrides": list(overrides), "seed": seed,
             "replications": replications, "confidence": confidence, "setups": setups,
-            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__}
+            "horizon_days": scenario.horizon_days - scenario.warmup_days, "version": __version__,
+            "build": build_info()}
     if behaviour is not None:
         meta["assumptions"] = behaviour.n
     meta["costs_from"] = costs_from or (f"preset {costs}" if isinstance(costs, str) else "given" if costs is not None
@@ -311,7 +313,8 @@ def sweep_meta(result: Any, evaluator: Any) -> dict[str, Any]:
         days[str(i)] = sc.horizon_days - sc.warmup_days
     meta = {"kind": "sweep", "experiment": exp.name, "scenario": evaluator.scenario.name,
             "setups": list(result.plan.setups), "replications": exp.replications, "seed": exp.seed,
-            "confidence": exp.confidence, "measured_days_by_point": days, "version": __version__}
+            "confidence": exp.confidence, "measured_days_by_point": days, "version": __version__,
+            "build": build_info()}
     if hasattr(evaluator.scenario, "costs"):
         meta["costs_from"] = "the scenario's costs" if evaluator.scenario.costs else f"preset {roi.SMALL_FIRM}"
         meta["costs"] = roi.scenario_costs(evaluator.scenario)
