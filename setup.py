@@ -43,10 +43,11 @@ def extensions() -> list:
         return []
     cwd = os.getcwd()
     os.chdir(ROOT)  # mypyc names the modules from the working directory
-    # mypy's options, not pyproject.toml's [tool.mypy]: its pydantic plugin and the packages the core imports
-    # need not be installed where the build runs (pip's isolated build has only setuptools and mypy); what mypy
-    # cannot see is typed Any, checked at run time
-    options = ["--config-file=", "--ignore-missing-imports", "--follow-imports=silent"]
+    # pyproject.toml's [tool.mypy] where pydantic (its plugin) is installed (make build); pip's isolated build
+    # has only setuptools and mypy, so there mypy runs without a config and types what it cannot see as Any,
+    # checked at run time
+    options = [] if importlib.util.find_spec("pydantic") else ["--config-file=", "--ignore-missing-imports",
+                                                                "--follow-imports=silent"]
     try:
         return mypycify([*options, *(f"sim/core/{m}.py" for m in MODULES)], group_name=_build.GROUP,
                         opt_level="3", debug_level="0")

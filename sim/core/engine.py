@@ -404,7 +404,7 @@ def _triggered(env: simpy.Environment, priority: int, delay: float) -> Event:
 
 def _delay_to(env: simpy.Environment, t: float) -> float:
     """The delay that SimPy's ``now + delay`` takes to ``t`` exactly (``t - now`` may miss it by a rounding)."""
-    now = env.now
+    now = env._now
     if t < now:
         raise ValueError(f"time {t} is in the past (now {now})")
     d = t - now

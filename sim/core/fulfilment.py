@@ -528,7 +528,7 @@ class Fulfilment:
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
         net = self.net
         env, book, settings = net.env, self.book, self.settings
-        now = env.now
+        now = env._now
         book.online_order()
         order = Order(now, now, c, problems, cls)
         area = c.store if net.n_stores else 0
@@ -554,7 +554,7 @@ class Fulfilment:
         net = self.net
         env = net.env
         st = net.stores[node]
-        closed = next_open(env.now, st.open_min, st.close_min)
+        closed = next_open(env._now, st.open_min, st.close_min)
         if closed:
             yield closed
         staff = st.staff
@@ -566,7 +566,7 @@ class Fulfilment:
         if staff is not None:
             staff.release()
         carrier = self.carrier[kind]
-        ready = env.now if carrier is None else env.now + carrier.next()
+        ready = env._now if carrier is None else env._now + carrier.next()
         order.pending -= 1
         self._done(order, ready)
         if not order.pending:
@@ -588,7 +588,7 @@ class Fulfilment:
             st = net.stores[c.store]
             t = order.last + next_open(order.last, st.open_min, st.close_min)
             if t < net.horizon:
-                self._extra.after(t - net.env.now, (c, order.cls))
+                self._extra.after(t - net.env._now, (c, order.cls))
 
     def _extra_purchase(self, buyer: tuple[Customer, int]) -> None:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds

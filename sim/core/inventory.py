@@ -133,7 +133,7 @@ class Inventory:
         if got < qty:
             self.short_in_cycle[node][sku] = True
         if got:
-            now = self.env.now
+            now = self.env._now
             c = self.counts
             total, last = self.total, self.last
             dt = now - last[node]
@@ -158,7 +158,7 @@ class Inventory:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
-        now = self.env.now
+        now = self.env._now
         self.counts.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         self.bo_last[node] = now
         self.bo_total[node] += change
@@ -219,7 +219,7 @@ class Inventory:
             self.backlog.append([node, sku, qty])
 
     def _wait(self, change: int) -> None:
-        now = self.env.now
+        now = self.env._now
         self.counts.backlog_area += self.backlog_units * (now - self.backlog_last)
         self.backlog_last = now
         self.backlog_units += change
@@ -252,7 +252,7 @@ class Inventory:
             self._receive(node, sku, qty)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
-        now = self.env.now
+        now = self.env._now
         c = self.counts
         self.on_order[node][sku] -= qty
         self.in_transit -= qty
@@ -277,7 +277,7 @@ class Inventory:
 
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
-        self._accrue(node, self.env.now)
+        self._accrue(node, self.env._now)
         self.on_hand[node][sku] += qty
         self.total[node] += qty
         self.value[node] += qty * self.cost[sku]
@@ -301,7 +301,7 @@ class Inventory:
     def _period_end(self, node: int, group: NodePolicy) -> None:
         """Periodic review of one group, first half: measure the period that ends now, before this instant's
         receipts (on hand of the group's SKUs, and how many SKUs that covers)."""
-        if self.env.now > 0:
+        if self.env._now > 0:
             row = self.on_hand[node]
             n = len(group.skus)
             c = self.counts
@@ -346,7 +346,7 @@ class Inventory:
 
     def flush(self) -> None:
         """Bring every time-weighted area up to now (before reading it)."""
-        now = self.env.now
+        now = self.env._now
         for node in range(self.n_nodes):
             self._accrue(node, now)
             self._owe(node, 0)
@@ -355,7 +355,7 @@ class Inventory:
     def counts_now(self) -> StockCounters:
         """A typed copy of the counters with every area brought up to now in the copy only (the live integrals
         are not split, which would move their last bits): what a day's end snapshot holds."""
-        now = self.env.now
+        now = self.env._now
         out = self.counts.copy()
         for node in range(self.n_nodes):
             out.area[node] += self.total[node] * (now - self.last[node])

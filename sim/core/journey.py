@@ -180,10 +180,10 @@ class Journeys:
         k = c.store
         st = self.net.stores[k]
         q = self.book.store_q[k]
-        closed = next_open(env.now, st.open_min, st.close_min)
+        closed = next_open(env._now, st.open_min, st.close_min)
         if closed:  # found it closed: comes back at a uniform time of the next opening hours
             yield closed + c.u_defer * (st.close_min - st.open_min)
-            closed = next_open(env.now, st.open_min, st.close_min)
+            closed = next_open(env._now, st.open_min, st.close_min)
             if closed:
                 yield closed
         tills = st.tills
@@ -194,21 +194,21 @@ class Journeys:
             self.book.customer_left(Leave.STORE_FULL)
             self.after_sale.rate(c, None)
             return
-        t_in = env.now
+        t_in = env._now
         q.enter(t_in)
         patience = c.store_patience
         waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
         if st.staff is not None and c.u_advice < st.advice_prob:
             if not st.staff.take() and not (yield st.staff.wait(patience)):
                 return self._give_up(c, q, t_in)
-            waited = env.now - t_in
+            waited = env._now - t_in
             yield c.advice_min
             st.staff.release()
         if tills is not None:
-            t_q = env.now
+            t_q = env._now
             if not tills.take() and not (yield tills.wait(patience - waited)):
                 return self._give_up(c, q, t_in)
-            waited += env.now - t_q
+            waited += env._now - t_q
         q.waited(waited)
         if c.till_min:
             yield c.till_min
@@ -216,10 +216,10 @@ class Journeys:
         self.fulfilment.store_sale(c, k, ch, problems + (waited > q.target))
         if tills is not None:
             tills.release()
-        q.leave(env.now, t_in)
+        q.leave(env._now, t_in)
 
     def _give_up(self, c: Customer, q: QueueStats, t_in: float) -> None:
-        q.gave_up(self.env.now, t_in)
+        q.gave_up(self.env._now, t_in)
         self.book.customer_left(Leave.STORE_QUEUE)
         self.after_sale.rate(c, None)
 
@@ -235,27 +235,27 @@ class Journeys:
         cc = self.net.call
         assert cc is not None, "a journey calls only where the scenario has a call centre"
         q = self.book.call_q
-        closed = next_open(env.now, cc.open_min, cc.close_min)
+        closed = next_open(env._now, cc.open_min, cc.close_min)
         if closed:  # as for stores: call back after opening
             yield closed + c.u_defer * (cc.close_min - cc.open_min)
-            closed = next_open(env.now, cc.open_min, cc.close_min)
+            closed = next_open(env._now, cc.open_min, cc.close_min)
             if closed:
                 yield closed
-        t_in = env.now
+        t_in = env._now
         q.enter(t_in)
         agents = cc.agents
         if agents is not None and not agents.take() and not (yield agents.wait(c.call_patience)):
-            q.gave_up(env.now, t_in)
+            q.gave_up(env._now, t_in)
             if purchase:
                 self.book.customer_left(Leave.CALL_QUEUE)
                 self.after_sale.rate(c, None)
             return 0
-        waited = env.now - t_in
+        waited = env._now - t_in
         q.waited(waited)
         yield handle
         if agents is not None:
             agents.release()
-        q.leave(env.now, t_in)
+        q.leave(env._now, t_in)
         if purchase:
             self.fulfilment.online_sale(c, self.net.ch_call, problems + (waited > q.target))
         return 0

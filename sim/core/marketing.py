@@ -70,12 +70,12 @@ class Pricing:
         for start, end, *_ in self.promos:
             for t in (start, end):
                 if 0.0 < t < net.horizon:  # a promotion from day 0 is in the tables built just below
-                    net.engine.call_after(t - env.now, self._refresh, URGENT)
+                    net.engine.call_after(t - env._now, self._refresh, URGENT)
         self._refresh(None)
 
     def _refresh(self, _event: object) -> None:
         """Recompute the tables for the promotions running now (overlapping discounts multiply)."""
-        now = self.net.env.now
+        now = self.net.env._now
         running = [(p, chans, scope) for start, end, p, chans, scope in self.promos if start <= now < end]
         for ch in range(len(self.now)):
             mine = [(p, scope) for p, chans, scope in running if ch in chans]
@@ -191,9 +191,9 @@ class Marketing:
         env = self.env
         t = offer.start_day * DAY_MIN
         while t < self.horizon:
-            yield t - env.now
+            yield t - env._now
             if offer.audience == "lapsed":
-                since = env.now - offer.lapsed_days * DAY_MIN
+                since = env._now - offer.lapsed_days * DAY_MIN
                 pool = [c for when, c in (lapsed or ()) if when >= since and (seg is None or c.seg == seg)]
                 n = min(offer.recipients, len(pool))
             else:
@@ -211,7 +211,7 @@ class Marketing:
 
     def _comes(self, c: Customer, journey: Journey, _event: object) -> None:
         """An offer-taker starts a journey like their last one (a known customer: a repeat)."""
-        c = c._replace(t=self.env.now)
+        c = c._replace(t=self.env._now)
         self.book.repeat_journey(c)
         journey(c)
 
