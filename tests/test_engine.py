@@ -13,6 +13,7 @@ from sim.core.engine import (
     INF,
     NORMAL,
     SUPPORTED,
+    Engine,
     Feed,
     Later,
     Light,
@@ -468,3 +469,50 @@ def test_only_the_engine_schedules_on_simpy():
     found = sorted((p.name, line.strip()) for p in root.rglob("*.py") if p.name != "engine.py"
                    for line in p.read_text().splitlines() if pattern.search(line))
     assert not found, found
+
+
+def _schedule(env: simpy.Environment, plan: list[tuple[float, int, bool]], seen: list) -> None:
+    """Events at ``(time, priority)``, each recording (its index, the clock) when processed; some schedule one more
+    event at their own time (normal priority) when they run."""
+    for i, (t, urgent, child) in enumerate(plan):
+        ev = simpy.Event(env)
+        ev._ok, ev._value = True, None
+
+        def on(_e, i=i, child=child):
+            seen.append((i, env.now))
+            if child:
+                more = simpy.Event(env)
+                more._ok, more._value = True, None
+                more.callbacks.append(lambda _m, i=i: seen.append((-i - 1, env.now)))
+                env.schedule(more, simpy.events.NORMAL, 0)
+
+        ev.callbacks.append(on)
+        env.schedule(ev, simpy.events.URGENT if urgent else simpy.events.NORMAL, t)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0.0, 1.0, 2.5, 5.0, 7.5]), st.booleans(), st.booleans()), max_size=30),
+       st.sampled_from([2.5, 5.0, 8.0]))
+def test_the_engine_loop_processes_what_simpys_run_processes(plan, until):
+    """``Engine.run(until)`` (the loop compiled with the core) against SimPy's ``env.run(until=...)``: the same
+    events, in the same order, at the same clock, the same events left and the same event count; events due at
+    ``until`` itself are left for later, whatever their priority, as SimPy's stop event comes first."""
+    got = []
+    for run in (lambda e, u: e.run(until=u), lambda e, u: Engine(e).run(u)):
+        env, seen = simpy.Environment(), []
+        _schedule(env, plan, seen)
+        run(env, until)
+        got.append((seen, env.now, sorted((t, p, i) for t, p, i, _ in env._queue), events_processed(env)))
+    assert got[0] == got[1]
+
+
+def test_the_engine_loop_raises_what_a_failed_event_raised():
+    for run in (lambda e: e.run(until=5), lambda e: Engine(e).run(5)):
+        env = simpy.Environment()
+        env.timeout(1).callbacks.append(lambda _e: None)
+        env.event().fail(KeyError("lost"))
+        with pytest.raises(KeyError, match="lost") as info:
+            run(env)
+        assert isinstance(info.value.__cause__, KeyError) and env.now == 0
+    with pytest.raises(ValueError, match="must be greater"):
+        Engine(simpy.Environment(initial_time=3)).run(2)

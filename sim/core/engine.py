@@ -53,13 +53,13 @@ from array import array
 from collections import deque
 from collections.abc import Callable, Generator, Sequence
 from functools import partial
-from heapq import heappush
+from heapq import heappop, heappush
 from itertools import islice
 from typing import Any, Protocol
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Event
+from simpy.events import NORMAL, Event, EventPriority
 from simpy.events import URGENT as URGENT  # for the mechanisms: SimPy's priorities come from here
 from simpy.resources.resource import Request
 
@@ -375,6 +375,39 @@ class Engine:
         """Events processed so far (:func:`events_processed`)."""
         return events_processed(self.env)
 
+    def run(self, until: float) -> None:
+        """Process every event due before ``until`` and stop there: ``env.run(until=until)`` with SimPy's loop
+        written out here, so that it is compiled with the rest of the core (it is a tenth of a run as Python).
+        The same stop event, scheduled the same way, and the same events in the same order; a failed event that
+        nobody defused raises a copy of its exception, as SimPy's ``step`` does. (:class:`Reference` runs SimPy's
+        own loop.)"""
+        env = self.env
+        at = until if isinstance(until, int) else float(until)
+        if at <= env._now:
+            raise ValueError(f"until ({at}) must be greater than the current simulation time")
+        stop = Event(env)  # what SimPy's run schedules: before any other event of its instant
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, at - env._now)
+        queue: list[Any] = env._queue
+        while queue:
+            now, _, _, event = heappop(queue)
+            env._now = now
+            if event is stop:  # SimPy's StopSimulation puts the stop event back, first of its instant
+                stop.callbacks = []
+                env.schedule(stop, EventPriority(-1))
+                return
+            callbacks = event.callbacks
+            event.callbacks = None
+            for callback in callbacks:
+                callback(event)
+            if not event._ok and not hasattr(event, "_defused"):
+                value = event._value
+                exc = type(value)(*value.args)
+                exc.__cause__ = value
+                raise exc
+        raise RuntimeError(f'No scheduled events left but "until" event was not triggered: {stop}')
+
 
 # ------------------------------------------------------------------------------------------------ reference mode
 class _Scheduling:
@@ -563,6 +596,9 @@ class Reference(Engine):
 
     def servers(self, capacity: int) -> Pool:
         return _RefServers(self.env, capacity)
+
+    def run(self, until: float) -> None:
+        self.env.run(until=until)
 
 
 ENGINES: dict[str, type[Engine]] = {"fast": Engine, "reference": Reference}

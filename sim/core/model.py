@@ -433,7 +433,7 @@ def simulate(world: World) -> None:
     collecting = gc.isenabled()
     gc.disable()
     try:
-        env.run(until=world.horizon)
+        world.engine.run(world.horizon)
     finally:
         if collecting:
             gc.freeze()
