@@ -4,8 +4,11 @@ Reports, for one replication of the default scenario: customers simulated per se
 second, and peak memory (each horizon in a fresh process); and raw SimPy's events and customers per second on a
 bare M/M/c queue, with the ratios. Rates are per second of process CPU time (this shared machine's wall clock
 drifts with its neighbours); each ratio is the median of interleaved model/raw pairs. Medians over ``--repeats``
-runs. With ``--against REV`` the model at git revision REV (by default the code before issue 13) runs its own
-default scenario in the same interleaved loop, so "twice as fast" is measured, not remembered. Issue 13's targets are printed beside. Usage::
+runs. The build this process runs (compiled when built: ``omnisim --version``) is measured, and the pure-Python
+build of the same sources (``OMNISIM_PURE=1``, a fresh process) in the same loop when the core is compiled. With
+``--against REV`` the model at git revision REV (by default the code before issue 29, pure Python) runs its own
+default scenario in the same interleaved loop, so "twice as fast" is measured, not remembered. Issue 13's targets
+are printed beside. Usage::
 
     .venv/bin/python bench/run.py [--repeats 3] [--days 28] [--against REV] [--json bench/last.json]
 """
@@ -14,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import platform
 import statistics
 import subprocess
@@ -26,8 +30,11 @@ import numpy as np
 import simpy
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from sim._build import PURE_ENV, build_info  # noqa: E402  (which build runs: sim/_build.py)
+
 DEFAULT = ROOT / "scenarios" / "default.yaml"
-BEFORE_ISSUE_13 = "dff9e10"  # the last commit before issue 13's work: its "today's" speed
+BEFORE = "179c952"  # the last commit before issue 29's work (a compiled core): its "today's" speed
 TARGETS = {  # issue 13, on the default scenario
     "journeys_ratio_vs_before": 2.0,       # journeys/s over raw customers/s, at least twice the code's before
     "ratio_model_to_raw": 0.45,            # model events/s over raw events/s (goal 0.75)
@@ -86,11 +93,14 @@ print(json.dumps({{"cpu_s": cpu_s, "wall_s": r.wall_s, "events": r.events, "cust
 """
 
 
-def model_at(root: Path, days: float, setup: str, path: Path = DEFAULT) -> dict:
+def model_at(root: Path, days: float, setup: str, path: Path = DEFAULT, pure: bool = False) -> dict:
     """One replication of ``path`` for ``days`` days with the ``sim`` package of the checkout at ``root``, in a
-    fresh process: CPU and wall seconds, events, customers (journeys) and the process's peak memory in MB."""
+    fresh process (the pure-Python build with ``pure``): CPU and wall seconds, events, customers (journeys) and the
+    process's peak memory in MB."""
     code = CHILD.format(root=str(root), path=str(path), days=days, setup=setup)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root)
+    env = {**os.environ, PURE_ENV: "1"} if pure else {k: v for k, v in os.environ.items() if k != PURE_ENV}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=root,
+                         env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -121,8 +131,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--days", type=float, default=28.0)
     ap.add_argument("--setup", default="omnichannel")
-    ap.add_argument("--against", default=BEFORE_ISSUE_13, metavar="REV",
-                    help="git revision to run in the same loop ('' for none; default: the code before issue 13)")
+    ap.add_argument("--against", default=BEFORE, metavar="REV",
+                    help="git revision to run in the same loop ('' for none; default: the code before issue 29)")
     ap.add_argument("--json", type=Path, help="also write the figures here")
     a = ap.parse_args(argv)
 
@@ -133,10 +143,13 @@ def main(argv: list[str] | None = None) -> int:
             subprocess.run(["git", "-C", str(ROOT), "worktree", "add", "--detach", "-f", str(old), a.against],
                            check=True, capture_output=True)
         try:
-            raw, runs, before = [], [], []
+            compiled = build_info()["build"] == "compiled"
+            raw, runs, pure, before = [], [], [], []
             for _ in range(a.repeats):  # interleaved, so a noisy neighbour slows every side alike
                 raw.append(raw_mmc())
                 runs.append(model_once(a.days, a.setup))
+                if compiled:
+                    pure.append(model_at(ROOT, a.days, a.setup, pure=True))
                 if old is not None:
                     # on its own default scenario: an older model refuses the fields added since
                     before.append(model_at(old, a.days, a.setup, old / "scenarios" / "default.yaml"))
@@ -162,6 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     fig = {
         "machine": f"{platform.machine()}, {platform.python_implementation()} {platform.python_version()}, "
                    f"simpy {simpy.__version__}",
+        "build": build_info()["build"],
         "raw_simpy_mmc_events_per_s": round(raw_eps),
         "model_events_per_s": round(model_eps),
         "ratio_model_to_raw": round(ratio, 3),
@@ -174,6 +188,14 @@ def main(argv: list[str] | None = None) -> int:
         "ratio_journeys_to_raw_customers": round(jratio, 4),
     }
     notes = {"ratio_model_to_raw": _verdict(ratio, TARGETS["ratio_model_to_raw"]) + " (goal 0.75)"}
+    if pure:
+        fig.update({
+            "pure_customers_per_s": round(statistics.median(r["customers"] / r["cpu_s"] for r in pure)),
+            "pure_ratio_journeys_to_raw_customers": round(pair_ratio(pure, "customers", False), 4),
+            "compiled_over_pure": round(statistics.median(
+                (r["customers"] / r["cpu_s"]) / (p["customers"] / p["cpu_s"]) for r, p in zip(runs, pure, strict=True)),
+                2),
+        })
     if before:
         jratio_before = pair_ratio(before, "customers", False)
         fig.update({

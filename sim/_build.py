@@ -33,9 +33,10 @@ from typing import Any
 
 PACKAGE = "sim.core"
 # the modules a replication spends its time in (bench/CYTHON-SPIKE.md, section 1), compiled as one mypyc group;
-# the rest of sim.core runs once per replication
+# network and catalogue hold what they read (native classes: their fields are read without a dict lookup); the rest
+# of sim.core runs once per replication
 MODULES = ("engine", "journey", "fulfilment", "inventory", "ledger", "aftersale", "choice", "customers", "marketing",
-           "rng")
+           "rng", "network", "catalogue")
 GROUP = f"{PACKAGE}.hot"  # the group's shared library: sim/core/hot__mypyc.*.so
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core")  # the compiled modules' package
 MANIFEST = os.path.join(HERE, "_compiled.json")
