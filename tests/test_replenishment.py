@@ -40,7 +40,7 @@ def run_world(sc, setup: str, seed, until: float | None = None) -> World:
 
 
 def fill_by_sku(sc, seed) -> list[float]:
-    """Share of each SKU's units filled at once from the shelf, counted at the store's ``take``."""
+    """Share of each SKU's units filled at once from the shelf, counted at the store's ``take`` and ``take_lines``."""
     w = World(sc, "multichannel", seed)
     asked, got = [0] * w.net.cat.n, [0] * w.net.cat.n
     take = w.net.inv.take
@@ -51,7 +51,19 @@ def fill_by_sku(sc, seed) -> list[float]:
         got[sku] += n
         return n
 
+    take_lines = w.net.inv.take_lines
+
+    def counting_lines(node, lines, start, sale):  # a store basket, taken in one pass up to a short line
+        before = len(sale.bought)
+        i, missing = take_lines(node, lines, start, sale)
+        for sku, qty in lines[start:i + 1]:  # the lines taken, the short one included
+            asked[sku] += qty
+        for sku, n in sale.bought[before:]:  # what they gave (a line that gave nothing adds no entry)
+            got[sku] += n
+        return i, missing
+
     w.net.inv.take = counting
+    w.net.inv.take_lines = counting_lines
     w.start_arrivals()
     w.env.run(until=w.horizon)
     assert w.net.inv.invariant_problems() == []
