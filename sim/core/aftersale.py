@@ -67,8 +67,8 @@ class AfterSale:
         and category's chance, one uniform per line."""
         chances = self.line_return[c.seg][ch != self.net.ch_store]
         if chances is not None and lines:
-            u = self.return_u.next
-            back = [(sku, n) for sku, n in lines if u() < chances[sku]]
+            u = self.return_u
+            back = [(sku, n) for sku, n in lines if u.next() < chances[sku]]
             if back:  # the store is all a return needs of its customer: the customer is not held
                 self._back.after(self.return_delay[c.seg].next(), (c.store, ch, back))
 

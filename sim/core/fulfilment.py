@@ -211,7 +211,7 @@ class Fulfilment:
         net = self.net
         pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
         book = self.book
-        take_lines = net.inv.take_lines
+        inv = net.inv  # (its method called on it, not a bound method held: a native call when compiled)
         lines = self._basket(c, pch)
         n_lines = len(lines)
         book.lines_asked(ch, n_lines, k)
@@ -224,7 +224,7 @@ class Fulfilment:
         ships: dict[int, int] = {}
         self.broken = 0
         wasted = False  # a line they came for was short on the shelf: a wasted trip
-        i, missing = take_lines(k, lines, 0, sale)
+        i, missing = inv.take_lines(k, lines, 0, sale)
         while i < n_lines:
             short = 1
             wasted = wasted or i < own
@@ -232,7 +232,7 @@ class Fulfilment:
             sold, n = self._store_shortage(c, k, ch, lines[i][0], missing, ships)
             if n:
                 sale.add(sold, n)
-            i, missing = take_lines(k, lines, i + 1, sale)
+            i, missing = inv.take_lines(k, lines, i + 1, sale)
         if wasted:
             book.wasted_trip()
         units, value, bought = sale.units, sale.value, sale.bought
