@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import subprocess
 import sys
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sim._build import PURE_ENV, build_info
 from sim.scenario.schema import Scenario, load_scenario
 
 # ------------------------------------------------------------------------------------------- measured rates
@@ -29,10 +31,14 @@ from sim.scenario.schema import Scenario, load_scenario
 # default.yaml (3 and 14 days: 16,013 and 89,155 journeys in 0.42 and 2.81 CPU s, peaks 82 and 99 MB),
 # small_business.yaml (14 days) and national_chain.yaml (2 and 5 days: 71,469 and 202,421 journeys in 2.36 and
 # 6.60 CPU s, peaks 243 and 298 MB); the memory terms are a least-squares fit of those five peaks (within 11 %).
+# The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run): compiled 41,000-45,000
+# journeys a CPU second on the chain's 2 and 5 days (21,000-43,000 on the default's short runs), pure Python
+# 27,700-29,400; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 32,750 compiled and
+# 22,230 pure), so the rates sit between, where a year of the national chain comes out right (8.8 and 12.9 CPU-min).
 EVENTS_PER_JOURNEY = 3.0
 """SimPy events per journey (library scenarios: 2.3-3.5)."""
-CPU_S_PER_JOURNEY = 1 / 30_000
-"""CPU seconds per journey (default and national chain alike: ~30,000 journeys a CPU second)."""
+CPU_S_PER_JOURNEY = {"compiled": 1 / 37_000, "pure": 1 / 25_000}
+"""CPU seconds per journey, by build of the core (``omnisim --version``)."""
 CPU_S_PER_STOCK_CELL_DAY = 1e-7
 """CPU seconds per SKU x node x simulated day (stock reviews, daily stock state): too small to measure at the
 national chain's 202,000 cells; this is the most the fit allows."""
@@ -151,12 +157,14 @@ def stock_cells(sc: Scenario) -> int:
     return skus * (len(sc.stores) + (1 if sc.warehouse is not None else 0))
 
 
-def estimate(sc: Scenario) -> Estimate:
-    """The estimated cost of one replication of ``sc`` (any setup: the omnichannel one, the dearest)."""
+def estimate(sc: Scenario, build: str | None = None) -> Estimate:
+    """The estimated cost of one replication of ``sc`` (any setup: the omnichannel one, the dearest) on ``build``
+    (``"compiled"`` or ``"pure"``; None: the build this process runs, ``omnisim --version``)."""
     journeys = sc.customers_per_day * _traffic_days(sc) * _repeat_factor(sc) + _offer_journeys(sc)
     cells = stock_cells(sc)
     days = sc.horizon_days
-    cpu = CPU_S_BASE + journeys * CPU_S_PER_JOURNEY + cells * days * CPU_S_PER_STOCK_CELL_DAY
+    per_journey = CPU_S_PER_JOURNEY[build or build_info()["build"]]
+    cpu = CPU_S_BASE + journeys * per_journey + cells * days * CPU_S_PER_STOCK_CELL_DAY
     live = sc.customers_per_day * min(days, LIVE_DAYS) * _repeat_factor(sc)
     memory = MEMORY_BASE_MB + cells * MEMORY_MB_PER_STOCK_CELL + live * MEMORY_MB_PER_LIVE_JOURNEY
     return Estimate(journeys=journeys, events=journeys * EVENTS_PER_JOURNEY, cpu_s=cpu, memory_mb=memory,
@@ -188,11 +196,14 @@ def own_peak_mb() -> float:
         return math.nan
 
 
-def measure(path: str, overrides: Mapping[str, Any] | None = None, setup: str = "omnichannel") -> dict[str, float]:
-    """Run one replication in a fresh process; return its ``cpu_s``, ``events``, ``journeys``, ``peak_mb`` and the
-    ``base_mb`` of the process before the run."""
+def measure(path: str, overrides: Mapping[str, Any] | None = None, setup: str = "omnichannel",
+            pure: bool = False) -> dict[str, float]:
+    """Run one replication in a fresh process (on the pure-Python build with ``pure``, else on the build this
+    process runs); return its ``cpu_s``, ``events``, ``journeys``, ``peak_mb`` and the ``base_mb`` of the process
+    before the run."""
+    env = {**os.environ, PURE_ENV: "1"} if pure else None
     out = subprocess.run([sys.executable, "-c", _MEASURE, str(path), json.dumps(dict(overrides or {})), setup],
-                         capture_output=True, text=True, check=True)
+                         capture_output=True, text=True, check=True, env=env)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
@@ -206,14 +217,19 @@ CASES: tuple[tuple[str, dict[str, Any]], ...] = (
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Measure the library cases and print each one's measured and estimated figures (for the constants above)."""
+    """Measure the library cases and print each one's measured and estimated figures (for the constants above):
+    on the build this process runs, and on the pure-Python one too when that is the compiled build."""
+    builds = ["compiled", "pure"] if build_info()["build"] == "compiled" else ["pure"]
     for path, overrides in CASES:
-        m = measure(path, overrides)
-        e = estimate(load_scenario(path, overrides))
-        print(json.dumps({"case": f"{path} {overrides}", "cells": e.stock_cells, **{k: round(v, 3) for k, v in m.items()},
-                          "events_per_journey": round(m["events"] / max(1, m["journeys"]), 2),
-                          "est_journeys": round(e.journeys), "est_cpu_s": round(e.cpu_s, 2),
-                          "est_peak_mb": round(e.memory_mb)}), flush=True)
+        for build in builds:
+            m = measure(path, overrides, pure=build == "pure")
+            e = estimate(load_scenario(path, overrides), build)
+            print(json.dumps({"case": f"{path} {overrides}", "build": build, "cells": e.stock_cells,
+                              **{k: round(v, 3) for k, v in m.items()},
+                              "events_per_journey": round(m["events"] / max(1, m["journeys"]), 2),
+                              "journeys_per_cpu_s": round(m["journeys"] / m["cpu_s"]),
+                              "est_journeys": round(e.journeys), "est_cpu_s": round(e.cpu_s, 2),
+                              "est_peak_mb": round(e.memory_mb)}), flush=True)
     return 0
 
 
