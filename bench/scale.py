@@ -49,12 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     a = ap.parse_args(argv)
 
     short_days, long_days = sorted(a.days)
+    build = build_info()["build"]  # before the runs: what they import (an edit of the core meanwhile would not count)
     raw = [raw_mmc()]
     short = model_at(ROOT, short_days, a.setup, a.scenario)
     raw.append(raw_mmc())
     long = model_at(ROOT, long_days, a.setup, a.scenario)
     raw.append(raw_mmc())
-    build = build_info()["build"]
     pure = model_at(ROOT, long_days, a.setup, a.scenario, pure=True) if build == "compiled" and not a.no_pure \
         else None
     raw_eps = statistics.median(ev / s for s, ev in raw)

@@ -57,8 +57,8 @@ class QueueStats:
 
     __slots__ = ("target", "n", "last", "area", "arrivals", "departures", "sojourn", "served", "wait_sum",
                  "wait_pos", "within", "hist", "abandoned", "balked")
-    COUNTERS: ClassVar[tuple[str, ...]] = ("area", "arrivals", "departures", "sojourn", "served", "wait_sum", "wait_pos", "within",
-                "abandoned", "balked")
+    COUNTERS: ClassVar[tuple[str, ...]] = ("area", "arrivals", "departures", "sojourn", "served", "wait_sum",
+                                           "wait_pos", "within", "abandoned", "balked")
 
     def __init__(self, target_min: float):
         self.target = target_min

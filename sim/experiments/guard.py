@@ -69,6 +69,7 @@ class Estimate:
     cpu_s: float
     memory_mb: float
     stock_cells: int
+    build: str = "pure"  # the build of the core the CPU time is for: "compiled" or "pure"
 
     @property
     def too_big(self) -> bool:
@@ -76,8 +77,9 @@ class Estimate:
 
     def describe(self) -> str:
         """One line: journeys, events, CPU time and memory of one replication."""
+        core = "the compiled core" if self.build == "compiled" else "pure Python"
         return (f"about {_count(self.journeys)} journeys, {_count(self.events)} SimPy events, "
-                f"{_duration(self.cpu_s)} of CPU and {_memory(self.memory_mb)} of memory per replication")
+                f"{_duration(self.cpu_s)} of CPU ({core}) and {_memory(self.memory_mb)} of memory per replication")
 
     def refusal(self, horizon_days: float) -> str:
         """The one-line refusal of a run above the caps: the estimate and how to go on."""
@@ -163,12 +165,13 @@ def estimate(sc: Scenario, build: str | None = None) -> Estimate:
     journeys = sc.customers_per_day * _traffic_days(sc) * _repeat_factor(sc) + _offer_journeys(sc)
     cells = stock_cells(sc)
     days = sc.horizon_days
-    per_journey = CPU_S_PER_JOURNEY[build or build_info()["build"]]
+    build = build or build_info()["build"]
+    per_journey = CPU_S_PER_JOURNEY[build]
     cpu = CPU_S_BASE + journeys * per_journey + cells * days * CPU_S_PER_STOCK_CELL_DAY
     live = sc.customers_per_day * min(days, LIVE_DAYS) * _repeat_factor(sc)
     memory = MEMORY_BASE_MB + cells * MEMORY_MB_PER_STOCK_CELL + live * MEMORY_MB_PER_LIVE_JOURNEY
     return Estimate(journeys=journeys, events=journeys * EVENTS_PER_JOURNEY, cpu_s=cpu, memory_mb=memory,
-                    stock_cells=cells)
+                    stock_cells=cells, build=build)
 
 
 # ------------------------------------------------------------------------------------------- measurement
