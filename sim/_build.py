@@ -10,7 +10,8 @@ every compiled module from its ``.py`` instead when:
 - ``OMNISIM_PURE`` is set (not empty, not ``0``): the pure-Python build, whatever is compiled (the golden test's
   second run; debugging with pdb or a profiler that sees Python lines);
 - any of them was built from another source than its ``.py`` now (edited, or another checkout since the build),
-  or without a record: an edited source is never shadowed by a stale build. It warns once; ``make build`` (or
+  without a record, or not at all (a module that joined the group since): an edited source is never shadowed by a
+  stale build. It warns once; ``make build`` (or
   ``pip install -e .``) compiles again. All or none: compiled modules of one group call each other natively, and
   expect each other compiled.
 
@@ -72,14 +73,18 @@ def _extension(name: str) -> str | None:
 
 
 def _stale() -> list[str]:
-    """The compiled modules whose build is missing from the record or was made from another source than theirs."""
+    """Where anything is compiled, the modules of the group whose build is missing, unrecorded or made from another
+    source than theirs (a group built before a module joined it, an edit since the build)."""
+    built = [m for m in MODULES if _extension(m) is not None]
+    if not built:
+        return []
     recorded = _manifest().get("sources", {})
-    return [m for m in MODULES if _extension(m) is not None and recorded.get(m) != source_hash(m)]
+    return [m for m in MODULES if m not in built or recorded.get(m) != source_hash(m)]
 
 
 def compiled_ok() -> bool:
     """Whether the compiled build runs: every module of the group built and fresh, and the sources not asked for."""
-    return not pure_requested() and all(_extension(m) is not None for m in MODULES) and not _stale()
+    return not pure_requested() and _extension(MODULES[0]) is not None and not _stale()
 
 
 class SourceFirst:

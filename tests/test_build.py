@@ -50,6 +50,9 @@ def test_the_sources_run_when_asked_or_when_any_build_is_stale(monkeypatch, tmp_
     assert spec is not None and spec.origin == os.path.join(_build.HERE, "engine.py") and finder.stale == ["rng"]
     assert not _build.compiled_ok() and _build.build_info()["build"] == "pure"
     monkeypatch.setattr(_build, "_manifest", lambda: fresh)
+    monkeypatch.setattr(_build, "_extension", lambda name: None if name == "catalogue" else str(tmp_path / name))
+    assert _build._stale() == ["catalogue"] and not _build.compiled_ok()  # a member not built: the sources run
+    monkeypatch.setattr(_build, "_extension", lambda name: str(tmp_path / f"{name}.so"))
     monkeypatch.setenv(_build.PURE_ENV, "1")
     spec = _build.SourceFirst().find_spec("sim.core.rng")
     assert spec is not None and spec.origin.endswith("rng.py") and _build.build_info()["build"] == "pure"
