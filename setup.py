@@ -7,8 +7,7 @@ pyproject.toml. Why mypyc and not Cython: bench/CYTHON-SPIKE.md and docs/backgro
 source, with the group's shared library (``sim/core/hot__mypyc...so``); ``_compiled.json`` records the mypy version
 and the source hashes they were built from (``sim/_build.py`` runs the sources instead when one has changed since,
 or when ``OMNISIM_PURE=1``). All or nothing: the modules of one mypyc group call each other natively, so a module
-that fails to compile leaves the whole core pure. ``OMNISIM_MODULES`` (comma-separated) overrides the module list,
-for measuring.
+that fails to compile leaves the whole core pure.
 """
 
 from __future__ import annotations
@@ -29,7 +28,7 @@ assert _spec is not None and _spec.loader is not None
 _build = importlib.util.module_from_spec(_spec)
 _spec.loader.exec_module(_build)
 
-MODULES = os.environ.get("OMNISIM_MODULES", ",".join(_build.MODULES)).split(",")
+MODULES = list(_build.MODULES)
 HASHES = {m: _build.source_hash(m) for m in MODULES}  # of the sources as compiled
 
 
