@@ -34,7 +34,8 @@ from sim.scenario.schema import Scenario, load_scenario
 # The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run): compiled 41,000-45,000
 # journeys a CPU second on the chain's 2 and 5 days (21,000-43,000 on the default's short runs), pure Python
 # 27,700-29,400; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 32,750 compiled and
-# 22,230 pure), so the rates sit between, where a year of the national chain comes out right (8.8 and 12.9 CPU-min).
+# 22,230 pure), so the rates sit between: a year of the national chain is estimated at 8.7 and 12.8 CPU-minutes,
+# measured at 9.1 and 11.8 (make bench-year).
 EVENTS_PER_JOURNEY = 3.0
 """SimPy events per journey (library scenarios: 2.3-3.5)."""
 CPU_S_PER_JOURNEY = {"compiled": 1 / 37_000, "pure": 1 / 25_000}
