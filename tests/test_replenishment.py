@@ -40,7 +40,7 @@ def run_world(sc, setup: str, seed, until: float | None = None) -> World:
 
 
 def fill_by_sku(sc, seed) -> list[float]:
-    """Share of each SKU's units filled at once from the shelf, counted at the store's ``take`` and ``take_lines``."""
+    """Share of each SKU's units filled at once from the shelf, counted at the store's ``take``."""
     w = World(sc, "multichannel", seed)
     asked, got = [0] * w.net.cat.n, [0] * w.net.cat.n
     take = w.net.inv.take
@@ -51,19 +51,7 @@ def fill_by_sku(sc, seed) -> list[float]:
         got[sku] += n
         return n
 
-    take_lines = w.net.inv.take_lines
-
-    def counting_lines(node, lines, start, sale):  # a store basket, taken in one pass up to a short line
-        before = len(sale.bought)
-        i, missing = take_lines(node, lines, start, sale)
-        for sku, qty in lines[start:i + 1]:  # the lines taken, the short one included
-            asked[sku] += qty
-        for sku, n in sale.bought[before:]:  # what they gave (a line that gave nothing adds no entry)
-            got[sku] += n
-        return i, missing
-
     w.net.inv.take = counting
-    w.net.inv.take_lines = counting_lines
     w.start_arrivals()
     w.env.run(until=w.horizon)
     assert w.net.inv.invariant_problems() == []
@@ -451,58 +439,3 @@ def test_bad_supplier_capacity_gets_one_line(value, expect):
 def test_unknown_supplier_field():
     assert problems(lambda d: d.update(supplier={"capacity": 5})) == [
         "supplier.capacity: unknown field (check the spelling)"]
-
-
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(st.tuples(st.floats(0.0, 60.0), st.integers(0, 1),
-                          st.lists(st.tuples(st.integers(0, 3), st.integers(1, 4)), min_size=1, max_size=5)),
-                min_size=1, max_size=25))
-def test_a_basket_taken_in_one_pass_books_as_line_by_line(baskets):
-    """``Inventory.take_lines`` (a store basket in one pass, up to each short line) leaves every level, counter,
-    time-weighted area and float bit where ``take`` line by line leaves them, and adds to the sale what the lines
-    gave, in order: node 0 reviews periodically, node 1 continuously with receipts at once (its review reads the
-    totals in the middle of a pass)."""
-    from sim.core.inventory import Inventory, NodePolicy
-    from sim.core.ledger import Sale
-    from sim.core.rng import Streams
-    from sim.scenario.schema import Dist
-
-    price, cost, paid = [2.5, 3.1, 0.7, 9.9], [1.3, 0.3, 0.45, 7.1], [2.4, 3.3, 0.65, 9.5]
-
-    def inventory() -> tuple[Engine, Inventory]:
-        lead = Streams(1).sampler("x", Dist(dist="fixed", mean=0.0))  # a continuous review's order arrives at once
-        policies = [NodePolicy("periodic", [6, 3, 9, 2], [-1] * 4, DAY_MIN, lead, False),
-                    NodePolicy("continuous", [5, 4, 7, 3], [1, 0, 2, 0], 0.0, lead, False)]
-        engine = Engine()
-        return engine, Inventory(engine, policies, 4, price, unit_cost=cost)
-
-    (ea, a), (eb, b) = inventory(), inventory()
-    t = 0.0
-    for dt, node, lines in baskets:
-        t += dt
-        if t > ea.env.now:
-            ea.env.run(until=t)
-            eb.env.run(until=t)
-        units, value, cogs, bought, short = 0, 0.0, 0.0, [], []
-        for j, (sku, qty) in enumerate(lines):  # line by line, a short line left as it is
-            got = a.take(node, sku, qty)
-            if got:
-                units, value, cogs = units + got, value + got * paid[sku], cogs + got * cost[sku]
-                bought.append((sku, got))
-            if got < qty:
-                short.append((j, qty - got))
-        sale = Sale(paid, cost)
-        stops, i = [], 0
-        while True:
-            i, missing = b.take_lines(node, lines, i, sale)
-            if i == len(lines):
-                assert missing == 0
-                break
-            stops.append((i, missing))
-            i += 1
-        assert stops == short  # it stops at each short line, saying what the line lacks
-        assert (sale.units, sale.value, sale.cogs, sale.bought) == (units, value, cogs, bought)
-        assert (b.on_hand, b.total, b.value, b.last, b.on_order, b.short_in_cycle) == \
-            (a.on_hand, a.total, a.value, a.last, a.on_order, a.short_in_cycle)
-        assert b.counts == a.counts
-    assert a.invariant_problems() == b.invariant_problems() == []

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 from sim.core.aftersale import AfterSale
 from sim.core.customers import DAY_MIN, Customer, Reaction, next_open
 from sim.core.inventory import levels
-from sim.core.ledger import Leave, Ledger, Sale
+from sim.core.ledger import Leave, Ledger
 from sim.core.marketing import Marketing
 from sim.core.network import Network
 from sim.core.rng import Streams
@@ -142,7 +142,6 @@ class Fulfilment:
                         if n.reserve_units is not None or n.reserve_days is not None else [0] * net.cat.n
                         for i, n in enumerate(nodes)]
         self.dist, self.rank = self._geography(scenario)
-        self._sale = Sale([], net.cat.unit_cost)  # what a store basket adds up (its price table set per basket)
         self._route: Route = self.routes()[settings.routing]  # the routing rule, looked up once
         # what the stores offer to most_stock routing, for each of the two flag lists it is called with
         self._offers = {id(ok): _StoresOffer(ok, net.inv.on_hand, self.reserve)
@@ -205,42 +204,45 @@ class Fulfilment:
 
     # ----------------------------------------------------------------------------------------- checkout
     def store_sale(self, c: Customer, k: int, ch: int, problems: int) -> None:
-        """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing. One
-        pass over the basket: the shelf gives each line in turn into the sale (:meth:`Inventory.take_lines`) up to
-        a short one, which the customer's reaction settles before the pass goes on."""
+        """A walk-in customer pays at the till of store ``k``: take from the shelf, react to what is missing."""
         net = self.net
         pch = c.price_ch if c.price_ch >= 0 else ch  # the price table paid: a matched price, else the channel's
-        book = self.book
-        inv = net.inv  # (its method called on it, not a bound method held: a native call when compiled)
+        inv, book, price, cost = net.inv, self.book, self.pricing.now[pch], net.cat.unit_cost
         lines = self._basket(c, pch)
-        n_lines = len(lines)
-        book.lines_asked(ch, n_lines, k)
+        book.lines_asked(ch, len(lines), k)
         own = len(c.lines)  # the first lines are those the customer came for (recommendations follow)
         if c.reaction == DROP_BASKET and self._leaves_store(k, lines, own):
             return self._drop_basket(c, ch, lines, [k])
-        sale = self._sale  # one per fulfilment, started afresh for each basket
-        sale.price, sale.units, sale.value, sale.cogs, sale.bought = self.pricing.now[pch], 0, 0.0, 0.0, []
-        short = 0
+        units = short = 0
+        value = cogs = 0.0
         ships: dict[int, int] = {}
+        bought = []
         self.broken = 0
         wasted = False  # a line they came for was short on the shelf: a wasted trip
-        i, missing = inv.take_lines(k, lines, 0, sale)
-        while i < n_lines:
-            short = 1
-            wasted = wasted or i < own
-            book.shelf_short(k)
-            sold, n = self._store_shortage(c, k, ch, lines[i][0], missing, ships)
-            if n:
-                sale.add(sold, n)
-            i, missing = inv.take_lines(k, lines, i + 1, sale)
+        for i, (sku, qty) in enumerate(lines):
+            got = inv.take(k, sku, qty)  # called on the object: a native call when compiled
+            if got:
+                units += got
+                value += got * price[sku]
+                cogs += got * cost[sku]
+                bought.append((sku, got))
+            if got < qty:
+                short = 1
+                wasted = wasted or i < own
+                book.shelf_short(k)
+                sold, n = self._store_shortage(c, k, ch, sku, qty - got, ships)
+                if n:
+                    units += n
+                    value += n * price[sold]
+                    cogs += n * cost[sold]
+                    bought.append((sold, n))
         if wasted:
             book.wasted_trip()
-        units, value, bought = sale.units, sale.value, sale.bought
         if units:
             book.store_ticket(k)
             if self.pricing.on or c.offer >= 0:
                 value = self.marketing.settle(c, pch, value, bought)
-        cls = self.close_order(c, ch, units, value, sale.cogs, sold=bought)
+        cls = self.close_order(c, ch, units, value, cogs, sold=bought)
         problems += short + 2 * self.broken  # a broken promise weighs more than a stockout seen at once
         if ships:  # rated when the parcels arrive
             self._ship(c, ships, WALK_IN, problems, cls)

@@ -27,7 +27,7 @@ from collections import deque
 from collections.abc import Callable, Sequence
 
 from sim.core.engine import Engine
-from sim.core.ledger import Sale, StockCounters
+from sim.core.ledger import StockCounters
 from sim.core.rng import Sampler
 
 # SimPy pops events by (time, priority, id); timeouts and processes use 0 (urgent) and 1 (normal).
@@ -149,66 +149,6 @@ class Inventory:
         if self.continuous[node][sku]:
             self._continuous_review(node, sku)
         return got
-
-    def take_lines(self, node: int, lines: list[tuple[int, int]], start: int, sale: Sale) -> tuple[int, int]:
-        """Take the basket ``lines`` from index ``start`` on at ``node``, one pass, each line as :meth:`take` would
-        and in order, adding what each gives to ``sale``; stop at the first line not served in full. Returns (its
-        index, the units it lacks), or (``len(lines)``, 0) when every line was served. The node's time-weighted
-        areas are brought up to now once (later takes of the same instant would add nothing to them), and its
-        totals once at the end, with the same additions in the same order as line by line."""
-        row, continuous = self.on_hand[node], self.continuous[node]
-        cost, price, c = self.cost, self.price, self.counts
-        s_price, s_cost, bought = sale.price, sale.cost, sale.bought
-        units, s_value, cogs = sale.units, sale.value, sale.cogs
-        taken = 0  # units taken in this pass, not yet in the node's totals
-        stock_value, value_out = self.value[node], c.value_out
-        accrued = False
-        i, n = start, len(lines)
-        missing = 0
-        while i < n:
-            line = lines[i]
-            sku, qty = line
-            have = row[sku]
-            got = qty if have >= qty else have
-            if got:
-                if not accrued:  # as _accrue, inline
-                    now = self.env._now
-                    dt = now - self.last[node]
-                    c.area[node] += self.total[node] * dt
-                    c.value_area[node] += stock_value * dt
-                    self.last[node] = now
-                    accrued = True
-                row[sku] = have - got
-                taken += got
-                stock_value -= got * cost[sku]
-                value_out += got * price[sku]
-                units += got
-                s_value += got * s_price[sku]
-                cogs += got * s_cost[sku]
-                bought.append(line if got == qty else (sku, got))
-            if got < qty:
-                self.short_in_cycle[node][sku] = True
-                missing = qty - got
-            if continuous[sku]:  # the review reads (and a receipt at once moves) the node's totals: bring them up
-                self._took(node, taken, stock_value, value_out)
-                self._continuous_review(node, sku)
-                taken, stock_value, value_out, accrued = 0, self.value[node], c.value_out, False
-            if missing:
-                break
-            i += 1
-        if taken:
-            self._took(node, taken, stock_value, value_out)
-        sale.units, sale.value, sale.cogs = units, s_value, cogs
-        return i, missing
-
-    def _took(self, node: int, taken: int, stock_value: float, value_out: float) -> None:
-        """Book ``taken`` units gone from ``node``: its totals, what it shipped, what left at selling price."""
-        c = self.counts
-        self.total[node] -= taken
-        self.value[node] = stock_value
-        c.shipped[node] += taken
-        c.units_out += taken
-        c.value_out = value_out
 
     def backorder(self, node: int, sku: int, qty: int) -> None:
         """Record ``qty`` units owed to customers, filled first from the next receipts."""

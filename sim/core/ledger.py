@@ -231,30 +231,6 @@ def _copied(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
-class Sale:
-    """What a checkout adds up, line by line, for the ledger to book once (:meth:`Ledger.order`): the units bought,
-    their value at the price table paid (``price``), their cost (``cost``, per SKU) and the (SKU, units) lines
-    bought, in the order they were taken. The stock takes a store basket's lines into it in one pass
-    (:meth:`sim.core.inventory.Inventory.take_lines`)."""
-
-    __slots__ = ("price", "cost", "units", "value", "cogs", "bought")
-
-    def __init__(self, price: list[float], cost: list[float]):
-        self.price, self.cost = price, cost
-        self.units = 0
-        self.value = 0.0
-        self.cogs = 0.0
-        self.bought: list[tuple[int, int]] = []
-
-    def add(self, sku: int, n: int) -> None:
-        """``n`` units of ``sku`` bought (n > 0)."""
-        self.units += n
-        self.value += n * self.price[sku]
-        self.cogs += n * self.cost[sku]
-        self.bought.append((sku, n))
-
-
-@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # copied: see QueueStats
 class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
