@@ -231,6 +231,7 @@ def _copied(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+@mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # copied: see QueueStats
 class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
     channels, stores, segments and touchpoints."""
