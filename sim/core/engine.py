@@ -243,27 +243,46 @@ class Light:
 
     def start(self, gen: Generator[Any, Any, Any]) -> None:
         """Run ``gen`` now until its first yield."""
-        self._advance(gen, None)
+        self._next(gen)
+
+    def _next(self, gen: Generator[Any, Any, Any]) -> None:
+        """Resume ``gen`` with None (a delay ended, or a start) until it yields what it must wait for. Iterated
+        rather than sent to: compiled, ``for`` calls the generator's C-level next and its end costs no
+        ``StopIteration`` object; resuming with a value goes through :meth:`_advance`."""
+        for y in gen:
+            if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
+                if y < 0.0:
+                    raise ValueError(f"negative delay {y}")
+                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+                return
+            if not isinstance(y, Event) or y.callbacks is not None or y._value is not None:
+                self._wait(gen, y)
+                return
 
     def _advance(self, gen: Generator[Any, Any, Any], value: Any) -> None:
-        while True:
-            try:
-                y = gen.send(value)
-            except StopIteration:
-                return
-            if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
-                if y < 0:
-                    raise ValueError(f"negative delay {y}")
-                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid),
-                                       _Tick(self._callbacks, gen)))
-                return
-            if y.callbacks is not None:  # not processed yet: resume when it is
-                y.callbacks.append(partial(self._on_event, gen))
-                return
-            value = y._value  # already processed: go on with its value
+        """Resume ``gen`` with ``value`` until it yields what it must wait for."""
+        try:
+            y = gen.send(value)
+        except StopIteration:
+            return
+        self._wait(gen, y)
+
+    def _wait(self, gen: Generator[Any, Any, Any], y: Any) -> None:
+        """``gen`` yielded ``y``: a delay (any number), or an event to wait for (gone on at once with its value when
+        already processed)."""
+        if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
+            if y < 0:
+                raise ValueError(f"negative delay {y}")
+            heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+        elif y.callbacks is not None:  # not processed yet: resume when it is
+            y.callbacks.append(partial(self._on_event, gen))
+        elif y._value is None:  # already processed: go on with its value
+            self._next(gen)
+        else:
+            self._advance(gen, y._value)
 
     def _resume(self, tick: _Tick) -> None:
-        self._advance(tick.data, None)
+        self._next(tick.data)
 
     def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
         self._advance(gen, ev._value)
@@ -393,6 +412,13 @@ class Engine:
         while queue:
             now, _, _, event = heappop(queue)
             env._now = now
+            if isinstance(event, _Tick):  # most events: read natively when compiled, and never failed
+                ticks = event.callbacks
+                event.callbacks = None
+                assert ticks is not None, "a tick is processed once"
+                for tick_callback in ticks:
+                    tick_callback(event)
+                continue
             if event is stop:  # SimPy's StopSimulation puts the stop event back, first of its instant
                 stop.callbacks = []
                 env.schedule(stop, EventPriority(-1))
