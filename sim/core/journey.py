@@ -188,8 +188,7 @@ class Journeys:
                 yield closed
         tills = st.tills
         # full: every till busy and every waiting place taken (with no waiting room, a free till still serves)
-        if st.queue_capacity is not None and tills is not None and tills.count >= tills.capacity \
-                and tills.waiting >= st.queue_capacity:
+        if st.queue_capacity is not None and tills is not None and tills.full(st.queue_capacity):
             q.balk()
             self.book.customer_left(Leave.STORE_FULL)
             self.after_sale.rate(c, None)
