@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from functools import partial
 
 import pytest
@@ -9,6 +10,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from sim.core import engine
 from sim.core.engine import (
     INF,
     NORMAL,
@@ -516,3 +518,27 @@ def test_the_engine_loop_raises_what_a_failed_event_raised():
         assert isinstance(info.value.__cause__, KeyError) and env.now == 0
     with pytest.raises(ValueError, match="must be greater"):
         Engine(simpy.Environment(initial_time=3)).run(2)
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from([0, 0.0, 1.5, 2.0, 2.0000000000000004, 1e9]), st.integers(-100, 1),
+                          st.booleans()), max_size=60),
+       st.lists(st.booleans(), max_size=120))
+def test_the_engines_heap_is_heapq_on_simpys_queue(entries, pops):
+    """The queue functions the engine pushes and pops with (compiled with native comparisons when built) lay out
+    and pop SimPy's queue exactly as heapq does, with entries pushed by either (SimPy's ``schedule`` uses heapq):
+    same list after every step, same entry popped."""
+    ours: list = []
+    theirs: list = []
+    for eid, (t, prio, by_heapq) in enumerate(entries):
+        entry = (t, prio, eid, object())
+        (heapq.heappush if by_heapq else engine._heap_push)(ours, entry)
+        heapq.heappush(theirs, entry)
+        assert ours == theirs
+    for pop in pops:
+        if not theirs:
+            break
+        if pop:
+            assert engine._heap_pop(ours) is heapq.heappop(theirs)
+            assert ours == theirs
+    assert [engine._heap_pop(ours) for _ in range(len(ours))] == sorted(theirs, key=lambda e: e[:3])

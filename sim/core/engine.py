@@ -55,6 +55,7 @@ from collections.abc import Callable, Generator, Sequence
 from functools import partial
 from heapq import heappop, heappush
 from itertools import islice
+from types import FunctionType
 from typing import Any
 
 import numpy as np
@@ -68,6 +69,73 @@ PRIO_OPEN = -100
 """A :class:`Later`'s period boundary: before any other event of its instant (the model's lowest is -4)."""
 
 SUPPORTED = ((4, 1), (4, 2))  # SimPy versions whose internals these functions were checked on (>= first, < last)
+
+
+Entry = tuple[Any, ...]
+"""An entry of SimPy's event queue: (time, priority, event number, event), a min-heap on the first three."""
+
+
+def _before(a: Entry, b: Entry) -> bool:
+    """``a < b`` as tuples compare, the event itself never reached (event numbers are unique). Compiled, the time,
+    then the priority and number on a tie, are compared as machine numbers."""
+    ta: float = a[0]
+    tb: float = b[0]
+    if ta != tb:
+        return ta < tb
+    pa: int = a[1]
+    pb: int = b[1]
+    if pa != pb:
+        return pa < pb
+    ea: int = a[2]
+    eb: int = b[2]
+    return ea < eb
+
+
+def _heap_push(heap: list[Entry], entry: Entry) -> None:
+    """``heapq.heappush(heap, entry)``, the same algorithm, compiled with :func:`_before` (SimPy's own
+    ``schedule`` pushes with heapq's: one heap, one order)."""
+    heap.append(entry)
+    pos = len(heap) - 1
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if not _before(entry, parent):
+            break
+        heap[pos] = parent
+        pos = up
+    heap[pos] = entry
+
+
+def _heap_pop(heap: list[Entry]) -> Entry:
+    """``heapq.heappop(heap)``, the same algorithm (the smaller child moved up to a leaf, then the last entry
+    sifted up from there), compiled with :func:`_before`."""
+    last = heap.pop()
+    if not heap:
+        return last
+    top = heap[0]
+    end = len(heap)
+    pos = 0
+    child = 1
+    while child < end:
+        right = child + 1
+        if right < end and not _before(heap[child], heap[right]):
+            child = right
+        heap[pos] = heap[child]
+        pos = child
+        child = 2 * pos + 1
+    while pos > 0:
+        up = (pos - 1) >> 1
+        parent = heap[up]
+        if not _before(last, parent):
+            break
+        heap[pos] = parent
+        pos = up
+    heap[pos] = last
+    return top
+
+
+if isinstance(_before, FunctionType):  # interpreted: C's heapq is faster than the functions above run as Python
+    globals().update(_heap_push=heappush, _heap_pop=heappop)
 
 
 def schedule_callback(env: simpy.Environment, callback: Callable[[simpy.Event], Any], priority: int,
@@ -162,7 +230,7 @@ class Later:
                 bucket[0].append(t)
                 bucket[1].append(data)
                 return
-        heappush(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
+        _heap_push(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
 
     def _open(self, k: int, _tick: object) -> None:
         """Period ``k`` begins: its calls are fed to SimPy's queue, numbered in the order they were made."""
@@ -203,13 +271,13 @@ class Feed:
         # the tick keeps its callbacks in its data too (SimPy clears them): the feed holds no reference to its own
         # method, a cycle the run's disabled collector would never free, with the arrays it holds
         callbacks = (self._call,)
-        heappush(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(callbacks, callbacks)))  # type: ignore[misc]
+        _heap_push(self._queue, (self._times.pop(), priority, self._eids.pop(), _Tick(callbacks, callbacks)))
 
     def _call(self, tick: _Tick) -> None:
         data = self._datas.pop()  # not held once called: a day's journeys may end days later
         if self._times:  # the next one, before this call makes anything of its own
             tick.callbacks = tick.data
-            heappush(self._queue, (self._times.pop(), self._prio, self._eids.pop(), tick))
+            _heap_push(self._queue, (self._times.pop(), self._prio, self._eids.pop(), tick))
         else:
             self.env.__dict__["_feeds"].discard(self)
         self.fn(data)
@@ -221,7 +289,7 @@ class Feed:
 
 def call_at(env: simpy.Environment, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:
     """A single call of ``callback(event)`` at time ``t`` exactly."""
-    heappush(env._queue, (t, priority, next(env._eid), _Tick((callback,), None)))  # type: ignore[misc]
+    _heap_push(env._queue, (t, priority, next(env._eid), _Tick((callback,), None)))
 
 
 class Light:
@@ -253,7 +321,7 @@ class Light:
             if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
                 if y < 0.0:
                     raise ValueError(f"negative delay {y}")
-                heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+                _heap_push(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
                 return
             if not isinstance(y, Event) or y.callbacks is not None or y._value is not None:
                 self._wait(gen, y)
@@ -273,7 +341,7 @@ class Light:
         if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
             if y < 0:
                 raise ValueError(f"negative delay {y}")
-            heappush(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+            _heap_push(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
         elif y.callbacks is not None:  # not processed yet: resume when it is
             y.callbacks.append(partial(self._on_event, gen))
         elif y._value is None:  # already processed: go on with its value
@@ -419,7 +487,7 @@ class Engine:
         env.schedule(stop, URGENT, at - env._now)
         queue: list[Any] = env._queue
         while queue:
-            now, _, _, event = heappop(queue)
+            now, _, _, event = _heap_pop(queue)
             env._now = now
             if isinstance(event, _Tick):  # most events: read natively when compiled, and never failed
                 ticks = event.callbacks
