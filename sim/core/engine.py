@@ -95,20 +95,12 @@ def _heap_push(heap: list[Entry], entry: Entry) -> None:
     """``heapq.heappush(heap, entry)``, the same algorithm, compiled with :func:`_before` (SimPy's own
     ``schedule`` pushes with heapq's: one heap, one order)."""
     heap.append(entry)
-    pos = len(heap) - 1
-    while pos > 0:
-        up = (pos - 1) >> 1
-        parent = heap[up]
-        if not _before(entry, parent):
-            break
-        heap[pos] = parent
-        pos = up
-    heap[pos] = entry
+    _sift_up(heap, len(heap) - 1, entry)
 
 
 def _heap_pop(heap: list[Entry]) -> Entry:
     """``heapq.heappop(heap)``, the same algorithm (the smaller child moved up to a leaf, then the last entry
-    sifted up from there), compiled with :func:`_before`."""
+    sifted up from there), compiled with :func:`_before` (times compared first, inline)."""
     last = heap.pop()
     if not heap:
         return last
@@ -117,21 +109,33 @@ def _heap_pop(heap: list[Entry]) -> Entry:
     pos = 0
     child = 1
     while child < end:
+        item = heap[child]
         right = child + 1
-        if right < end and not _before(heap[child], heap[right]):
-            child = right
-        heap[pos] = heap[child]
+        if right < end:
+            other = heap[right]
+            t_item: float = item[0]
+            t_other: float = other[0]
+            if t_other < t_item or (t_other == t_item and _before(other, item)):
+                child, item = right, other
+        heap[pos] = item
         pos = child
         child = 2 * pos + 1
+    _sift_up(heap, pos, last)
+    return top
+
+
+def _sift_up(heap: list[Entry], pos: int, entry: Entry) -> None:
+    """Put ``entry`` at ``pos`` and move it towards the root past every parent it precedes."""
+    t: float = entry[0]
     while pos > 0:
         up = (pos - 1) >> 1
         parent = heap[up]
-        if not _before(last, parent):
+        t_parent: float = parent[0]
+        if t > t_parent or (t == t_parent and not _before(entry, parent)):
             break
         heap[pos] = parent
         pos = up
-    heap[pos] = last
-    return top
+    heap[pos] = entry
 
 
 if isinstance(_before, FunctionType):  # interpreted: C's heapq is faster than the functions above run as Python
