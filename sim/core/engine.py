@@ -220,13 +220,15 @@ class Later:
         delay is refused, as SimPy's ``Timeout`` refuses it: the clock never runs backwards."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        self._push(self.env._now + delay, data)
+        now: float = self.env._now  # SimPy types it int | float: a float adds as a machine number
+        self._push(now + delay, data)
 
     def _push(self, t: float, data: Any) -> None:
         period = self.period
         if period is not None:
             k = int(t // period)
-            if k * period > self.env._now:  # due after the next boundary: wait
+            now: float = self.env._now
+            if k * period > now:  # due after the next boundary: wait
                 bucket = self._buckets.get(k)
                 if bucket is None:
                     bucket = self._buckets[k] = (array("d"), [])
@@ -325,7 +327,8 @@ class Light:
             if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
                 if y < 0.0:
                     raise ValueError(f"negative delay {y}")
-                _heap_push(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+                now: float = self.env._now  # SimPy types it int | float: a float adds as a machine number
+                _heap_push(self._queue, (now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
                 return
             if not isinstance(y, Event) or y.callbacks is not None or y._value is not None:
                 self._wait(gen, y)

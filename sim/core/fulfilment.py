@@ -527,7 +527,7 @@ class Fulfilment:
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
         net = self.net
         env, book, settings = net.env, self.book, self.settings
-        now = env._now
+        now: float = env._now
         book.online_order()
         order = Order(now, now, c, problems, cls)
         area = c.store if net.n_stores else 0

@@ -133,7 +133,7 @@ class Inventory:
         if got < qty:
             self.short_in_cycle[node][sku] = True
         if got:
-            now = self.env._now
+            now: float = self.env._now  # SimPy types it int | float: a float is arithmetic on machine numbers
             c = self.counts
             total, last = self.total, self.last
             dt = now - last[node]
@@ -158,7 +158,7 @@ class Inventory:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
-        now = self.env._now
+        now: float = self.env._now
         self.counts.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         self.bo_last[node] = now
         self.bo_total[node] += change
@@ -219,7 +219,7 @@ class Inventory:
             self.backlog.append([node, sku, qty])
 
     def _wait(self, change: int) -> None:
-        now = self.env._now
+        now: float = self.env._now
         self.counts.backlog_area += self.backlog_units * (now - self.backlog_last)
         self.backlog_last = now
         self.backlog_units += change
@@ -252,7 +252,7 @@ class Inventory:
             self._receive(node, sku, qty)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
-        now = self.env._now
+        now: float = self.env._now
         c = self.counts
         self.on_order[node][sku] -= qty
         self.in_transit -= qty

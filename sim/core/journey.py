@@ -193,21 +193,23 @@ class Journeys:
             self.book.customer_left(Leave.STORE_FULL)
             self.after_sale.rate(c, None)
             return
-        t_in = env._now
+        t_in: float = env._now  # SimPy types it int | float: a float is arithmetic on machine numbers
         q.enter(t_in)
         patience = c.store_patience
         waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
         if st.staff is not None and c.u_advice < st.advice_prob:
             if not st.staff.take() and not (yield st.staff.wait(patience)):
                 return self._give_up(c, q, t_in)
-            waited = env._now - t_in
+            now: float = env._now
+            waited = now - t_in
             yield c.advice_min
             st.staff.release()
         if tills is not None:
-            t_q = env._now
+            t_q: float = env._now
             if not tills.take() and not (yield tills.wait(patience - waited)):
                 return self._give_up(c, q, t_in)
-            waited += env._now - t_q
+            now = env._now
+            waited += now - t_q
         q.waited(waited)
         if c.till_min:
             yield c.till_min
@@ -240,7 +242,7 @@ class Journeys:
             closed = next_open(env._now, cc.open_min, cc.close_min)
             if closed:
                 yield closed
-        t_in = env._now
+        t_in: float = env._now
         q.enter(t_in)
         agents = cc.agents
         if agents is not None and not agents.take() and not (yield agents.wait(c.call_patience)):
@@ -249,7 +251,8 @@ class Journeys:
                 self.book.customer_left(Leave.CALL_QUEUE)
                 self.after_sale.rate(c, None)
             return 0
-        waited = env._now - t_in
+        now: float = env._now
+        waited = now - t_in
         q.waited(waited)
         yield handle
         if agents is not None:
