@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.core.catalogue import segment_popularity
+from sim.core.ledger import Starts
 from sim.core.rng import Streams, draw_many
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario, Segment
 
@@ -146,6 +147,11 @@ class Population:
 
     def days(self, d0: int, k: int, horizon_min: float) -> list[Customer]:
         """The customers whose journeys start on days ``d0 .. d0+k-1`` (0-based), sorted by start time."""
+        return self.draw(d0, k, horizon_min)[0]
+
+    def draw(self, d0: int, k: int, horizon_min: float) -> tuple[list[Customer], Starts]:
+        """:meth:`days`' customers, and the columns the ledger books them from (:class:`sim.core.ledger.Starts`,
+        in the same order)."""
         scenario, g = self.scenario, self.g
         ga = g["arrivals"]
         ng = len(scenario.segments)
@@ -163,16 +169,17 @@ class Population:
         t, seg = t[keep], seg[keep]
         n = t.size
         if n == 0:
-            return []
+            return [], NO_STARTS
         store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
         u = g["decisions"].random((n, 7))
-        u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
+        u[:, 2] = _pick_rows(self.react_cum, seg, u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
         v = g["choice"].random(n).tolist() if self.views else [1.0] * n  # its own stream too
-        return self._assemble(t, seg, store, j, b, u, s, m, v)
+        starts = Starts(t, j["channel"], seg, store, j["research"], j["switch"], j["n_tp"], j["tp"])
+        return self._assemble(t, seg, store, j, b, u, s, m, v), starts
 
     def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
@@ -183,16 +190,18 @@ class Population:
         dropped = np.zeros(n, bool)
         if self.trans_cum is None or self.start_cum is None:
             return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
-        state = _pick(self.start_cum[seg], gj.random(n))
+        state = _pick_rows(self.start_cum, seg, gj.random(n))
         idx = np.nonzero(state < k)[0]
         cur = state[idx]
+        trans = self.trans_cum.reshape(-1, k + 2)  # row seg * k + touchpoint
+        seg_k = seg * k
         owners, tps = [], []
         for _ in range(MAX_STEPS):
             if not idx.size:
                 break
             owners.append(idx)
             tps.append(cur)
-            nxt = _pick(self.trans_cum[seg[idx], cur], gj.random(idx.size))
+            nxt = _pick_rows(trans, seg_k[idx] + cur, gj.random(idx.size))
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
@@ -208,7 +217,7 @@ class Population:
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
-        channel = _pick(self.chan_cum[seg], gj.random(n))
+        channel = _pick_rows(self.chan_cum, seg, gj.random(n))
         owner, tp, dur, dropped = self.chain_steps(seg)
         n_tp = np.bincount(owner, minlength=n)
         out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
@@ -320,6 +329,9 @@ def _uplift(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     return out
 
 
+NO_STARTS = Starts(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                    np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, np.int64))  # a day without customers
+
 MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide
 
 
@@ -342,6 +354,23 @@ def _chain_matrices(segs: Sequence[Segment], research: list[str]) -> tuple[np.nd
         for tp, row in ch.transitions.items():
             trans[g, research.index(tp)] = [row.get(x, 0.0) for x in states]
     return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
+
+
+_PICK_GATHER = 500  # below this many draws, :func:`_pick_rows` gathers the rows (fewer numpy calls)
+
+
+def _pick_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``_pick(table[row], u)`` (the same comparisons, the same picks) without gathering a row of cumulative
+    shares per draw: a loop over the few states, each a column gathered and compared with every draw at once."""
+    if row.size < _PICK_GATHER:
+        return _pick(table[row], u)
+    cols = np.ascontiguousarray(table.T)  # states x rows
+    x = u * cols[-1].take(row)
+    idx = np.zeros(row.size, np.intp)
+    for c in cols:
+        idx += x >= c.take(row)
+    picked: np.ndarray = np.minimum(idx, cols.shape[0] - 1)
+    return picked
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
