@@ -205,14 +205,21 @@ class Population:
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
-        owner = np.concatenate(owners) if owners else np.zeros(0, int)
-        tp = np.concatenate(tps) if tps else np.zeros(0, int)
-        order = np.argsort(owner, kind="stable")  # steps were recorded step by step: group them by customer
-        owner, tp = owner[order], tp[order]
-        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg[owner]]
-        dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
-        if self.i_store_tp >= 0:
-            dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
+        if owners:  # steps were recorded step by step: group them by customer, the i-th step of each i-th
+            step_owner = np.concatenate(owners)
+            n_tp = np.bincount(step_owner, minlength=n)
+            at = (np.cumsum(n_tp) - n_tp)[step_owner] + np.repeat(np.arange(len(owners)), [o.size for o in owners])
+            tp = np.empty_like(step_owner)
+            tp[at] = np.concatenate(tps)
+            owner = np.repeat(np.arange(n), n_tp)
+        else:
+            owner, tp = np.zeros(0, int), np.zeros(0, int)
+        seg_o, visit = seg[owner], self.visit[tp]
+        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg_o]
+        dur = visit + gj.exponential(1.0, owner.size) * gap
+        if self.i_store_tp >= 0:  # a store visit lasts the segment's, not the touchpoint's
+            at = tp == self.i_store_tp
+            dur[at] = self.store_visit[seg_o[at]] + dur[at] - visit[at]
         return owner, tp, dur, dropped
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
@@ -258,10 +265,16 @@ class Population:
         scenario = self.scenario
         till = np.zeros(n)
         advice = np.zeros(n)
-        for k, st in enumerate(scenario.stores):  # store by store, in a fixed order: stable under every setup
-            at = store == k
-            till[at] = draw_many(gs, st.till_time_min, int(at.sum())) if st.till_time_min else 0.0
-            advice[at] = draw_many(gs, st.advice_time_min, int(at.sum())) if st.advice_time_min else 0.0
+        # store by store, in a fixed order: stable under every setup; each store's customers in batch order
+        by_store = np.argsort(store, kind="stable")
+        ends = np.cumsum(np.bincount(store, minlength=len(scenario.stores))).tolist()
+        e0 = 0
+        for k, st in enumerate(scenario.stores):
+            e1 = ends[k]
+            at = by_store[e0:e1]
+            till[at] = draw_many(gs, st.till_time_min, e1 - e0) if st.till_time_min else 0.0
+            advice[at] = draw_many(gs, st.advice_time_min, e1 - e0) if st.advice_time_min else 0.0
+            e0 = e1
         sp = np.empty(n)
         cp = np.empty(n)
         for i, s in enumerate(scenario.segments):
@@ -366,10 +379,10 @@ def _pick_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
         return _pick(table[row], u)
     cols = np.ascontiguousarray(table.T)  # states x rows
     x = u * cols[-1].take(row)
-    idx = np.zeros(row.size, np.intp)
+    count: np.ndarray = np.zeros(row.size, np.uint8 if cols.shape[0] < 256 else np.intp)  # states: a handful
     for c in cols:
-        idx += x >= c.take(row)
-    picked: np.ndarray = np.minimum(idx, cols.shape[0] - 1)
+        count += (x >= c.take(row)).view(np.uint8)
+    picked: np.ndarray = np.minimum(count, cols.shape[0] - 1).astype(np.intp)
     return picked
 
 
