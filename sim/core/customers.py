@@ -18,6 +18,7 @@ from typing import NamedTuple
 import numpy as np
 
 from sim.core.catalogue import segment_popularity
+from sim.core.ledger import Starts
 from sim.core.rng import Streams, draw_many
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, DECIDE, DROP, Scenario, Segment
 
@@ -146,6 +147,11 @@ class Population:
 
     def days(self, d0: int, k: int, horizon_min: float) -> list[Customer]:
         """The customers whose journeys start on days ``d0 .. d0+k-1`` (0-based), sorted by start time."""
+        return self.draw(d0, k, horizon_min)[0]
+
+    def draw(self, d0: int, k: int, horizon_min: float) -> tuple[list[Customer], Starts]:
+        """:meth:`days`' customers, and the columns the ledger books them from (:class:`sim.core.ledger.Starts`,
+        in the same order)."""
         scenario, g = self.scenario, self.g
         ga = g["arrivals"]
         ng = len(scenario.segments)
@@ -163,16 +169,17 @@ class Population:
         t, seg = t[keep], seg[keep]
         n = t.size
         if n == 0:
-            return []
+            return [], NO_STARTS
         store = np.searchsorted(self.store_cum, ga.random(n), side="right").clip(0, len(self.store_cum) - 1)
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
         u = g["decisions"].random((n, 7))
-        u[:, 2] = _pick(self.react_cum[seg], u[:, 2])  # the reaction to a missing item, drawn once
+        u[:, 2] = _pick_rows(self.react_cum, seg, u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
         v = g["choice"].random(n).tolist() if self.views else [1.0] * n  # its own stream too
-        return self._assemble(t, seg, store, j, b, u, s, m, v)
+        starts = Starts(t, j["channel"], seg, store, j["research"], j["switch"], j["n_tp"], j["tp"])
+        return self._assemble(t, seg, store, j, b, u, s, m, v), starts
 
     def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
@@ -183,32 +190,41 @@ class Population:
         dropped = np.zeros(n, bool)
         if self.trans_cum is None or self.start_cum is None:
             return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
-        state = _pick(self.start_cum[seg], gj.random(n))
+        state = _pick_rows(self.start_cum, seg, gj.random(n))
         idx = np.nonzero(state < k)[0]
         cur = state[idx]
+        trans = self.trans_cum.reshape(-1, k + 2)  # row seg * k + touchpoint
+        seg_k = seg * k
         owners, tps = [], []
         for _ in range(MAX_STEPS):
             if not idx.size:
                 break
             owners.append(idx)
             tps.append(cur)
-            nxt = _pick(self.trans_cum[seg[idx], cur], gj.random(idx.size))
+            nxt = _pick_rows(trans, seg_k[idx] + cur, gj.random(idx.size))
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
-        owner = np.concatenate(owners) if owners else np.zeros(0, int)
-        tp = np.concatenate(tps) if tps else np.zeros(0, int)
-        order = np.argsort(owner, kind="stable")  # steps were recorded step by step: group them by customer
-        owner, tp = owner[order], tp[order]
-        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg[owner]]
-        dur = self.visit[tp] + gj.exponential(1.0, owner.size) * gap
-        if self.i_store_tp >= 0:
-            dur = np.where(tp == self.i_store_tp, self.store_visit[seg[owner]] + dur - self.visit[tp], dur)
+        if owners:  # steps were recorded step by step: group them by customer, the i-th step of each i-th
+            step_owner = np.concatenate(owners)
+            n_tp = np.bincount(step_owner, minlength=n)
+            at = (np.cumsum(n_tp) - n_tp)[step_owner] + np.repeat(np.arange(len(owners)), [o.size for o in owners])
+            tp = np.empty_like(step_owner)
+            tp[at] = np.concatenate(tps)
+            owner = np.repeat(np.arange(n), n_tp)
+        else:
+            owner, tp = np.zeros(0, int), np.zeros(0, int)
+        seg_o, visit = seg[owner], self.visit[tp]
+        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg_o]
+        dur = visit + gj.exponential(1.0, owner.size) * gap
+        if self.i_store_tp >= 0:  # a store visit lasts the segment's, not the touchpoint's
+            at = tp == self.i_store_tp
+            dur[at] = self.store_visit[seg_o[at]] + dur[at] - visit[at]
         return owner, tp, dur, dropped
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
-        channel = _pick(self.chan_cum[seg], gj.random(n))
+        channel = _pick_rows(self.chan_cum, seg, gj.random(n))
         owner, tp, dur, dropped = self.chain_steps(seg)
         n_tp = np.bincount(owner, minlength=n)
         out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
@@ -249,10 +265,16 @@ class Population:
         scenario = self.scenario
         till = np.zeros(n)
         advice = np.zeros(n)
-        for k, st in enumerate(scenario.stores):  # store by store, in a fixed order: stable under every setup
-            at = store == k
-            till[at] = draw_many(gs, st.till_time_min, int(at.sum())) if st.till_time_min else 0.0
-            advice[at] = draw_many(gs, st.advice_time_min, int(at.sum())) if st.advice_time_min else 0.0
+        # store by store, in a fixed order: stable under every setup; each store's customers in batch order
+        by_store = np.argsort(store, kind="stable")
+        ends = np.cumsum(np.bincount(store, minlength=len(scenario.stores))).tolist()
+        e0 = 0
+        for k, st in enumerate(scenario.stores):
+            e1 = ends[k]
+            at = by_store[e0:e1]
+            till[at] = draw_many(gs, st.till_time_min, e1 - e0) if st.till_time_min else 0.0
+            advice[at] = draw_many(gs, st.advice_time_min, e1 - e0) if st.advice_time_min else 0.0
+            e0 = e1
         sp = np.empty(n)
         cp = np.empty(n)
         for i, s in enumerate(scenario.segments):
@@ -320,6 +342,9 @@ def _uplift(scenario: Scenario, days: np.ndarray) -> np.ndarray:
     return out
 
 
+NO_STARTS = Starts(np.zeros(0), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0),
+                    np.zeros(0, bool), np.zeros(0, np.int64), np.zeros(0, np.int64))  # a day without customers
+
 MAX_STEPS = 1000  # a journey still wandering after this many touchpoints goes to decide
 
 
@@ -342,6 +367,23 @@ def _chain_matrices(segs: Sequence[Segment], research: list[str]) -> tuple[np.nd
         for tp, row in ch.transitions.items():
             trans[g, research.index(tp)] = [row.get(x, 0.0) for x in states]
     return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
+
+
+_PICK_GATHER = 500  # below this many draws, :func:`_pick_rows` gathers the rows (fewer numpy calls)
+
+
+def _pick_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+    """``_pick(table[row], u)`` (the same comparisons, the same picks) without gathering a row of cumulative
+    shares per draw: a loop over the few states, each a column gathered and compared with every draw at once."""
+    if row.size < _PICK_GATHER:
+        return _pick(table[row], u)
+    cols = np.ascontiguousarray(table.T)  # states x rows
+    x = u * cols[-1].take(row)
+    count: np.ndarray = np.zeros(row.size, np.uint8 if cols.shape[0] < 256 else np.intp)  # states: a handful
+    for c in cols:
+        count += (x >= c.take(row)).view(np.uint8)
+    picked: np.ndarray = np.minimum(count, cols.shape[0] - 1).astype(np.intp)
+    return picked
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:

@@ -258,7 +258,7 @@ class Feed:
 
     __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio")
 
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], times: Sequence[float],
+    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], times: Sequence[float] | np.ndarray,
                  datas: Sequence[Any], priority: int = NORMAL):
         n = len(times)
         if n == 0:
@@ -457,7 +457,7 @@ class Engine:
         """One kind of call made many times (:class:`Later`)."""
         return Later(self.env, fn, priority, period)
 
-    def feed(self, fn: Callable[[Any], Any], times: Sequence[float], datas: Sequence[Any],
+    def feed(self, fn: Callable[[Any], Any], times: Sequence[float] | np.ndarray, datas: Sequence[Any],
              priority: int = NORMAL) -> None:
         """``fn(datas[i])`` at ``times[i]`` for every ``i``, as events scheduled now in that order (:class:`Feed`)."""
         Feed(self.env, fn, times, datas, priority)
@@ -696,9 +696,9 @@ class Reference(Engine):
     def later(self, fn: Callable[[Any], Any], priority: int = NORMAL, period: float | None = None) -> Later:
         return _RefLater(self.env, fn, priority, period)
 
-    def feed(self, fn: Callable[[Any], Any], times: Sequence[float], datas: Sequence[Any],
+    def feed(self, fn: Callable[[Any], Any], times: Sequence[float] | np.ndarray, datas: Sequence[Any],
              priority: int = NORMAL) -> None:
-        for t, data in zip(times, datas, strict=True):
+        for t, data in zip(times.tolist() if isinstance(times, np.ndarray) else times, datas, strict=True):
             self.call_at(t, partial(_call, fn, data), priority)
 
     def call_at(self, t: float, callback: Callable[[Any], Any], priority: int = NORMAL) -> None:

@@ -13,11 +13,13 @@ from collections import deque
 from collections.abc import Generator
 from typing import Any
 
+import numpy as np
+
 from sim.core.aftersale import AfterSale
 from sim.core.choice import StockView
 from sim.core.customers import Customer, next_open
 from sim.core.fulfilment import Fulfilment
-from sim.core.ledger import Leave, Ledger, QueueStats
+from sim.core.ledger import Leave, Ledger, QueueStats, Starts
 from sim.core.marketing import HAGGLE, LEAVE, SWITCH, Marketing
 from sim.core.network import Network
 from sim.core.rng import Streams
@@ -25,6 +27,33 @@ from sim.scenario.schema import Scenario
 from sim.scenario.setups import Capabilities
 
 Process = Generator[Any, Any, None]
+
+
+def clock(now: float, t: np.ndarray) -> np.ndarray:
+    """The times a loop from ``now`` waiting for each of the sorted times ``t`` in turn reaches, to the last bit:
+    ``now += t[i] - now`` for each ``i``. That is ``t[i]`` itself wherever the time before was exact and the
+    difference exact (nearly always: two close times), so the loop runs only from where a step was not, until
+    the times meet again."""
+    prev = np.empty_like(t)
+    prev[0] = now
+    prev[1:] = t[:-1]
+    out: np.ndarray = prev + (t - prev)  # right wherever the time before is ``prev``
+    last = t.size - 1
+    done = -1
+    for i in np.flatnonzero(out != t).tolist():
+        if i <= done or i == last:
+            continue
+        cur = float(out[i])  # off its time: the next ones follow from it, one by one, until one is exact again
+        j = i + 1
+        while True:
+            tj = float(t[j])
+            cur += tj - cur
+            out[j] = cur
+            if cur == tj or j == last:
+                break
+            j += 1
+        done = j
+    return out
 
 
 class Journeys:
@@ -67,18 +96,17 @@ class Journeys:
         else:
             self.light.start(self.run(c))
 
-    def arrive(self, batch: list[Customer], now: float) -> float:
-        """Put the journeys of ``batch`` (sorted by start time, none before ``now``) on the clock at once: each
-        is one event, when its research ends, fed to SimPy's queue in turn. Returns the last one's start time.
-        The times are those a loop waiting for each start in turn would reach (``now + (t - now)``), to the last
-        bit."""
+    def arrive(self, batch: list[Customer], starts: Starts, now: float) -> float:
+        """Put the journeys of ``batch`` (sorted by start time, none before ``now``; ``starts`` its columns) on
+        the clock at once: each is one event, when its research ends, fed to SimPy's queue in turn. Returns the
+        last one's start time. The times are those a loop waiting for each start in turn would reach
+        (``now + (t - now)``), to the last bit (:func:`clock`)."""
         self.active += len(batch)  # "inside" from now: the ledger counts the batch as arrived, less those to come
-        ends = []
-        for c in batch:
-            now += c.t - now
-            ends.append(now + c.research_min)
-        self.net.engine.feed(self._after_research, ends, batch)
-        return now
+        if not batch:
+            return now
+        at = clock(now, starts.t)
+        self.net.engine.feed(self._after_research, at + starts.research_min, batch)
+        return float(at[-1])
 
     def _after_research(self, c: Customer) -> None:
         self.light.start(self.run(c))

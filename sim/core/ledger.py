@@ -14,8 +14,6 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
-from itertools import chain
-from operator import attrgetter
 from typing import Any, ClassVar, TypeVar
 
 import numpy as np
@@ -231,6 +229,34 @@ def _copied(value: Any) -> Any:
     return list(value) if isinstance(value, list) else value
 
 
+class Starts:
+    """A batch of journeys starting, as the columns the ledger counts (one entry per customer, in start order):
+    start times, intended purchase channel, segment, store, research minutes, whether the cart was built in
+    another channel, research steps; ``steps`` holds every customer's research touchpoints in visiting order, one
+    customer after the other (``n_tp`` of them each). Drawn with the customers (:mod:`sim.core.customers`), so
+    the ledger books a batch without reading its customers one by one."""
+
+    def __init__(self, t: np.ndarray, channel: np.ndarray, seg: np.ndarray, store: np.ndarray,
+                 research_min: np.ndarray, switch: np.ndarray, n_tp: np.ndarray, steps: np.ndarray):
+        self.t = t
+        self.channel = channel
+        self.seg = seg
+        self.store = store
+        self.research_min = research_min
+        self.switch = switch
+        self.n_tp = n_tp
+        self.steps = steps
+
+    def __len__(self) -> int:
+        return int(self.t.size)
+
+    def since(self, i: int) -> Starts:
+        """The customers from the ``i``-th on (the batch's suffix)."""
+        first = int(self.n_tp[:i].sum())
+        return Starts(self.t[i:], self.channel[i:], self.seg[i:], self.store[i:], self.research_min[i:],
+                      self.switch[i:], self.n_tp[i:], self.steps[first:])
+
+
 @mypyc_attr(serializable=True, allow_interpreted_subclasses=True)  # copied: see QueueStats
 class Ledger:
     """Every counter of one replication and the bookings that write them. Lists run over the :class:`Layout`'s
@@ -357,26 +383,26 @@ class Ledger:
         self.call_q = QueueStats(call_target_min)
 
     # ----------------------------------------------------------------------------------------- journeys
-    def journeys(self, batch: Sequence[Any], sign: int = 1) -> None:
-        """Journeys starting: a batch of customers booked in bulk (``sign`` -1 takes them back)."""
-        if not batch:
+    def journeys(self, batch: Starts, sign: int = 1) -> None:
+        """Journeys starting: a batch of customers booked in bulk from their columns (``sign`` -1 takes them
+        back: a suffix of the batch, :meth:`Starts.since`)."""
+        n = len(batch)
+        if not n:
             return
-        ch = np.bincount(list(map(attrgetter("channel"), batch)), minlength=len(self.journeys_ch)).tolist()
-        seg = np.bincount(list(map(attrgetter("seg"), batch)), minlength=len(self.journeys_seg)).tolist()
+        ch = np.bincount(batch.channel, minlength=len(self.journeys_ch)).tolist()
+        seg = np.bincount(batch.seg, minlength=len(self.journeys_seg)).tolist()
         self.journeys_ch = [a + sign * b for a, b in zip(self.journeys_ch, ch, strict=True)]
         self.journeys_seg = [a + sign * b for a, b in zip(self.journeys_seg, seg, strict=True)]
-        self.arrived += sign * len(batch)
-        self.research_min += sign * sum(map(attrgetter("research_min"), batch))
-        paths = list(map(attrgetter("path"), batch))
-        steps = np.fromiter(chain.from_iterable(paths), np.int64)
+        self.arrived += sign * n
+        self.research_min += sign * sum(batch.research_min.tolist())  # Python's sum: left to right, as one by one
+        steps = batch.steps
         visits = np.bincount(steps, minlength=len(self.tp_visits)).tolist()
         self.tp_visits = [a + sign * b for a, b in zip(self.tp_visits, visits, strict=True)]
         if self._store_tp >= 0 and visits[self._store_tp]:  # research visits to a store, by the customer's store
-            owner = np.repeat(np.fromiter(map(attrgetter("store"), batch), np.int64, len(batch)),
-                              np.fromiter(map(len, paths), np.int64, len(batch)))
+            owner = np.repeat(batch.store, batch.n_tp)
             per = np.bincount(owner[steps == self._store_tp], minlength=len(self.store_research)).tolist()
             self.store_research = [a + sign * b for a, b in zip(self.store_research, per, strict=True)]
-        self.switches += sign * sum(map(attrgetter("switch"), batch))
+        self.switches += sign * int(np.count_nonzero(batch.switch))
 
     def repeat_journey(self, c: Any) -> None:
         """One returning customer's journey starting (the counters of :meth:`journeys`, without numpy's cost)."""

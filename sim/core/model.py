@@ -6,7 +6,6 @@ The model never prints, plots or writes files; it returns a :class:`Result`. Eve
 
 from __future__ import annotations
 
-import bisect
 import gc
 import math
 import time
@@ -19,13 +18,13 @@ import numpy as np
 from sim.core.aftersale import AfterSale
 from sim.core.browsing import Browsing
 from sim.core.catalogue import Catalogue, build_catalogue, segment_popularity
-from sim.core.customers import DAY_MIN, Customer, Population
+from sim.core.customers import DAY_MIN, NO_STARTS, Customer, Population
 from sim.core.engine import URGENT, Engine, make_engine
 from sim.core.fulfilment import Fulfilment
 from sim.core.inventory import Inventory, NodePolicy, levels
 from sim.core.journey import Journeys
 from sim.core.kpis import breakdown, compute_kpis, stock_figures
-from sim.core.ledger import Layout, Ledger, StockCounters, StockFigures, window
+from sim.core.ledger import Layout, Ledger, Starts, StockCounters, StockFigures, window
 from sim.core.marketing import Marketing
 from sim.core.network import CallRt, Network, StoreRt, purchase_channels, research_touchpoints
 from sim.core.rng import Streams, as_seed_sequence, seed_argument
@@ -253,7 +252,7 @@ class World:
         self.browsing = Browsing(scenario, streams, book)  # visitors who leave without buying, booked per day
         self.warmup_state: Ledger | None = None
         self._today: list[Customer] = []
-        self._today_t: list[float] = []
+        self._starts: Starts = NO_STARTS  # their columns, as booked
         self.day_ends: list[DayEnd] = []
 
     # ----------------------------------------------------------------------------------------- processes
@@ -267,12 +266,12 @@ class World:
         start, a wait to the block's end is set (the events and their order those of a loop over the block)."""
         days = math.ceil(self.scenario.horizon_days)
         k = self.population.block_days()
-        self._today, self._today_t = [], []  # the last block's customers have all arrived: let them go first
-        batch = self.population.days(d0, k, self.horizon)
-        self.book.journeys(batch, +1)
+        self._today, self._starts = [], NO_STARTS  # the last block's customers have all arrived: let them go first
+        batch, starts = self.population.draw(d0, k, self.horizon)
+        self.book.journeys(starts, +1)
         self._today = batch
-        self._today_t = [c.t for c in batch]
-        last = self.journeys.arrive(batch, self.env.now)
+        self._starts = starts
+        last = self.journeys.arrive(batch, starts, self.env.now)
         if d0 + k < days:
             if batch:
                 self.engine.call_at(last, partial(self._block_end, d0 + k))
@@ -283,9 +282,14 @@ class World:
         """Wait for day ``d1``, the next block's first (every start of this block was before it)."""
         self.engine.call_after(d1 * DAY_MIN - self.env.now, lambda _e: self.arrivals(d1))
 
+    def _pending(self, now: float) -> Starts:
+        """The block's customers who have not arrived by ``now`` (they start after it)."""
+        starts = self._starts
+        return starts.since(int(np.searchsorted(starts.t, now, side="right")))
+
     def _snapshot(self) -> Ledger:
         """Counters as of now: today's customers who have not arrived yet are taken out of the copy."""
-        pending = self._today[bisect.bisect_right(self._today_t, self.env.now):]
+        pending = self._pending(self.env.now)
         self.book.journeys(pending, -1)
         state = self.book.snapshot()
         self.book.journeys(pending, +1)
@@ -334,7 +338,7 @@ class World:
         book = None
         if self.daily:
             book = self.book.light_snapshot(now, self.net.inv.counts_now())
-            book.journeys(self._today[bisect.bisect_right(self._today_t, now):], -1)  # booked with their batch
+            book.journeys(self._pending(now), -1)  # booked with their batch
         inv = self.net.inv
         nd = wd = math.nan
         if self.net.n_stores:
