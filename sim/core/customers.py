@@ -394,16 +394,12 @@ class Population:
         at_line = at_call = at_tp = 0  # where customer i's lines, calls and research steps start
         for i in range(n):
             k_lines, k_calls, k_tp = n_lines[i], n_calls[i], n_tp[i]
-            out.append(Customer(
-                t=ts[i], seg=segs[i], store=stores[i], channel=channel[i], n_tp=k_tp, tp_mask=mask[i],
-                research_min=research[i], calls=calls[i], switch=switch[i], online=online[i], dropped=dropped[i],
-                path=tuple(tps[at_tp:at_tp + k_tp]), lines=lines[at_line:at_line + k_lines], units=units[i],
-                reco=reco[i], u_abandon=u_abandon[i], u_collect=u_collect[i], reaction=reaction[i], u_reco=u_reco[i],
-                u_advice=u_advice[i], till_min=till[i], advice_min=advice[i], store_patience=sp[i],
-                call_patience=cp[i], handle_min=handle[at_call:at_call + k_calls], u_defer=defer[i],
-                u_repeat=u_repeat[i], repeat=False, u_rate=u_rate[i], u_checkout=u_checkout[i],
-                u_remind=u_remind[i], u_bot=u_bot[i], u_price=u_price[i], u_promo=u_promo[i], recovered=False,
-                price_ch=-1, offer=-1, u_view=v[i]))
+            out.append(Customer(  # positional, in FIELDS order (keywords cost the pure build a third more)
+                ts[i], segs[i], stores[i], channel[i], k_tp, mask[i], research[i], calls[i], switch[i], online[i],
+                dropped[i], tuple(tps[at_tp:at_tp + k_tp]), lines[at_line:at_line + k_lines], units[i], reco[i],
+                u_abandon[i], u_collect[i], reaction[i], u_reco[i], u_advice[i], till[i], advice[i], sp[i], cp[i],
+                handle[at_call:at_call + k_calls], defer[i], u_repeat[i], False, u_rate[i], u_checkout[i],
+                u_remind[i], u_bot[i], u_price[i], u_promo[i], False, -1, -1, v[i]))
             at_line += k_lines
             at_call += k_calls
             at_tp += k_tp
