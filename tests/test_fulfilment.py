@@ -60,13 +60,13 @@ def test_stock_promised_to_a_click_and_collect_order_leaves_the_aisle_at_once():
     w = World(sc, "omnichannel", np.random.SeedSequence(1))
     proto = w.population.days(0, 1, w.horizon)[0]
     web = w.net.channels.index("web")
-    online = proto._replace(store=0, seg=0, lines=[(0, 1)], units=1, u_collect=0.0, reaction=DROP_ITEM, u_reco=1.0)
+    online = proto.replace(store=0, seg=0, lines=[(0, 1)], units=1, u_collect=0.0, reaction=DROP_ITEM, u_reco=1.0)
     assert w.net.inv.on_hand[0][0] == 1
     w.fulfilment.online_sale(online, web)
     assert w.net.inv.on_hand[0][0] == 0 and w.book.shipments["store_pickup"] == 1
     assert w.book.picks_store[0] == 1  # the pick itself waits for staff: a process, not yet run
     lost = w.book.units_lost
-    w.fulfilment.store_sale(online._replace(u_collect=1.0), 0, w.net.ch_store, 0)
+    w.fulfilment.store_sale(online.replace(u_collect=1.0), 0, w.net.ch_store, 0)
     assert w.book.units_lost == lost + 1
 
 

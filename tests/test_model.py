@@ -197,14 +197,31 @@ def test_a_packed_customer_comes_back_exactly():
     sc = short_default()
     w = World(sc, "omnichannel", np.random.SeedSequence(3))
     batch = w.population.days(0, 1, w.horizon)
-    changed = [c._replace(price_ch=1, till_min=c.till_min + 0.1, handle_min=[*c.handle_min, 2.5], recovered=True)
+    changed = [c.replace(price_ch=1, till_min=c.till_min + 0.1, handle_min=[*c.handle_min, 2.5], recovered=True)
                for c in batch[:50]]
     for c in [*batch, *changed]:
         back = unpack(pack(c))
-        assert back == c and type(back) is type(c)
-        assert [type(x) for x in back] == [type(x) for x in c]
-        assert all(type(a) is type(b) for x, y in zip(back, c, strict=True) if isinstance(x, list)
-                   for a, b in zip(x, y, strict=True))
+        assert back is not c and back.astuple() == c.astuple() and type(back) is type(c)
+        assert [type(x) for x in back.astuple()] == [type(x) for x in c.astuple()]
+        assert all(type(a) is type(b) for x, y in zip(back.astuple(), c.astuple(), strict=True)
+                   if isinstance(x, list) for a, b in zip(x, y, strict=True))
+
+
+def test_a_customer_copy_changes_only_what_it_names():
+    """Customer (a native class when compiled): its keywords, FIELDS and astuple agree field by field; replace gives
+    a copy with the named fields changed, the original left as it was."""
+    from sim.core.customers import Customer
+
+    w = World(short_default(), "omnichannel", np.random.SeedSequence(5))
+    c = w.population.days(0, 1, w.horizon)[0]
+    row = c.astuple()
+    assert [getattr(c, f) for f in Customer.FIELDS] == list(row)
+    assert Customer(**dict(zip(Customer.FIELDS, row, strict=True))).astuple() == row
+    d = c.replace(t=c.t + 1, repeat=True, offer=2, lines=[(0, 1)])
+    assert c.astuple() == row and d is not c
+    changed = {f for f, a, b in zip(Customer.FIELDS, row, d.astuple(), strict=True) if a != b}
+    assert changed == {"t", "repeat", "offer"} | ({"lines"} if c.lines != [(0, 1)] else set())
+    assert d.t == c.t + 1 and d.repeat is True and d.offer == 2 and d.lines == [(0, 1)]
 
 
 # --------------------------------------------------------------------------------------------- daily series

@@ -123,6 +123,6 @@ class AfterSale:
 
     def _repeat(self, packed: bytes) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        again = unpack(packed)._replace(t=self.env._now, repeat=True, u_repeat=1.0)
+        again = unpack(packed).replace(t=self.env._now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         self.restart(again)

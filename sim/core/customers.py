@@ -12,8 +12,7 @@ import marshal
 import math
 from collections.abc import Callable, Sequence
 from enum import IntEnum
-from functools import partial
-from typing import NamedTuple
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -41,9 +40,23 @@ class Reaction(IntEnum):
         return self.name.lower()
 
 
-class Customer(NamedTuple):
-    """One journey's pre-drawn wishes (immutable). Times in minutes, ``t`` absolute; ``u_*`` are uniforms drawn
-    once, compared with setup-dependent thresholds so that every setup sees the same customers."""
+_FIELDS = ("t", "seg", "store", "channel", "n_tp", "tp_mask", "research_min", "calls", "switch", "online", "dropped",
+           "path", "lines", "units", "reco", "u_abandon", "u_collect", "reaction", "u_reco", "u_advice", "till_min",
+           "advice_min", "store_patience", "call_patience", "handle_min", "u_defer", "u_repeat", "repeat", "u_rate",
+           "u_checkout", "u_remind", "u_bot", "u_price", "u_promo", "recovered", "price_ch", "offer", "u_view")
+
+
+class Customer:
+    """One journey's pre-drawn wishes. Times in minutes, ``t`` absolute; ``u_*`` are uniforms drawn once, compared
+    with setup-dependent thresholds so that every setup sees the same customers.
+
+    A native class when compiled (its numbers stored unboxed, read natively), slotted in the pure build. Treated as
+    immutable: a customer is shared (today's batch, the after-sale's lapsed customers, its own processes), so a
+    changed customer is a copy, :meth:`replace`. Not a tuple: :meth:`astuple` gives the fields in order,
+    ``FIELDS`` their names; customers compare (and hash) by identity."""
+
+    __slots__ = _FIELDS
+    FIELDS: ClassVar[tuple[str, ...]] = _FIELDS
 
     t: float                  # start of the journey
     seg: int                  # segment index
@@ -84,22 +97,89 @@ class Customer(NamedTuple):
     offer: int                # the targeted offer that brought them (index in marketing.offers); -1: none
     u_view: float             # answers the store stock shown online (sim.core.choice); 1.0 where no segment does
 
+    def __init__(self, t: float, seg: int, store: int, channel: int, n_tp: int, tp_mask: int, research_min: float,
+                 calls: int, switch: bool, online: bool, dropped: bool, path: tuple[int, ...],
+                 lines: list[tuple[int, int]], units: int, reco: int, u_abandon: float, u_collect: float,
+                 reaction: int, u_reco: float, u_advice: float, till_min: float, advice_min: float,
+                 store_patience: float, call_patience: float, handle_min: list[float], u_defer: float,
+                 u_repeat: float, repeat: bool, u_rate: float, u_checkout: float, u_remind: float, u_bot: float,
+                 u_price: float, u_promo: float, recovered: bool, price_ch: int, offer: int, u_view: float) -> None:
+        self.t = t
+        self.seg = seg
+        self.store = store
+        self.channel = channel
+        self.n_tp = n_tp
+        self.tp_mask = tp_mask
+        self.research_min = research_min
+        self.calls = calls
+        self.switch = switch
+        self.online = online
+        self.dropped = dropped
+        self.path = path
+        self.lines = lines
+        self.units = units
+        self.reco = reco
+        self.u_abandon = u_abandon
+        self.u_collect = u_collect
+        self.reaction = reaction
+        self.u_reco = u_reco
+        self.u_advice = u_advice
+        self.till_min = till_min
+        self.advice_min = advice_min
+        self.store_patience = store_patience
+        self.call_patience = call_patience
+        self.handle_min = handle_min
+        self.u_defer = u_defer
+        self.u_repeat = u_repeat
+        self.repeat = repeat
+        self.u_rate = u_rate
+        self.u_checkout = u_checkout
+        self.u_remind = u_remind
+        self.u_bot = u_bot
+        self.u_price = u_price
+        self.u_promo = u_promo
+        self.recovered = recovered
+        self.price_ch = price_ch
+        self.offer = offer
+        self.u_view = u_view
+
+    def astuple(self) -> tuple[Any, ...]:
+        """The fields in :data:`FIELDS` order (``Customer(*c.astuple())`` is a copy of ``c``)."""
+        return (self.t, self.seg, self.store, self.channel, self.n_tp, self.tp_mask, self.research_min, self.calls,
+                self.switch, self.online, self.dropped, self.path, self.lines, self.units, self.reco, self.u_abandon,
+                self.u_collect, self.reaction, self.u_reco, self.u_advice, self.till_min, self.advice_min,
+                self.store_patience, self.call_patience, self.handle_min, self.u_defer, self.u_repeat, self.repeat,
+                self.u_rate, self.u_checkout, self.u_remind, self.u_bot, self.u_price, self.u_promo, self.recovered,
+                self.price_ch, self.offer, self.u_view)
+
+    def replace(self, **changes: Any) -> Customer:
+        """A copy of this customer with ``changes`` (field names, new values); this one is left as it is."""
+        out = Customer(self.t, self.seg, self.store, self.channel, self.n_tp, self.tp_mask, self.research_min,
+                       self.calls, self.switch, self.online, self.dropped, self.path, self.lines, self.units,
+                       self.reco, self.u_abandon, self.u_collect, self.reaction, self.u_reco, self.u_advice,
+                       self.till_min, self.advice_min, self.store_patience, self.call_patience, self.handle_min,
+                       self.u_defer, self.u_repeat, self.repeat, self.u_rate, self.u_checkout, self.u_remind,
+                       self.u_bot, self.u_price, self.u_promo, self.recovered, self.price_ch, self.offer, self.u_view)
+        for name, value in changes.items():
+            setattr(out, name, value)
+        return out
+
+    def __repr__(self) -> str:
+        return "Customer(" + ", ".join(f"{f}={v!r}" for f, v in zip(_FIELDS, self.astuple(), strict=True)) + ")"
+
 
 Journey = Callable[[Customer], None]
 """Starts a customer's journey now (``sim.core.journey.Journeys.start``)."""
 
-_new_customer = partial(tuple.__new__, Customer)  # C-level construction from a row tuple
-
-
 def pack(c: Customer) -> bytes:
     """``c`` in a third of its memory, for a long wait (a repeat journey weeks away): its fields in marshal's
     binary form, which gives every float, int, bool, list and tuple back exactly (:func:`unpack`)."""
-    return marshal.dumps(tuple(c))
+    return marshal.dumps(c.astuple())
 
 
 def unpack(data: bytes) -> Customer:
     """The customer :func:`pack` stored."""
-    return _new_customer(marshal.loads(data))
+    return Customer(*marshal.loads(data))
 
 
 class Population:
@@ -292,32 +372,60 @@ class Population:
 
     def _assemble(self, t: np.ndarray, seg: np.ndarray, store: np.ndarray, j: Columns, b: Columns, u: np.ndarray,
                   s: Columns, m: np.ndarray, v: list[float]) -> list[Customer]:
-        """Rows of customers, built column-wise (the per-customer Python work is one tuple each)."""
+        """The customers, one constructor call each from the columns (a native call when compiled, the numbers
+        stored unboxed: the columns' Python floats are freed with the lists)."""
         lines = list(zip(b["sku"].tolist(), b["qty"].tolist(), strict=True))
-        ends = np.cumsum(b["n_lines"]).tolist()
-        per_lines = [lines[e - k:e] for e, k in zip(ends, b["n_lines"].tolist(), strict=True)]
-        handle = s["handle"].tolist()
-        ends = np.cumsum(s["n_calls"]).tolist()
-        per_handle = [handle[e - k:e] for e, k in zip(ends, s["n_calls"].tolist(), strict=True)]
-        tps = j["tp"].tolist()
-        ends = np.cumsum(j["n_tp"]).tolist()
-        paths = [tuple(tps[e - k:e]) for e, k in zip(ends, j["n_tp"].tolist(), strict=True)]
-        cols = {
-            "t": t.tolist(), "seg": seg.tolist(), "store": store.tolist(), "channel": j["channel"].tolist(),
-            "n_tp": j["n_tp"].tolist(), "tp_mask": j["mask"].tolist(), "research_min": j["research"].tolist(),
-            "calls": j["calls"].tolist(), "switch": j["switch"].tolist(), "online": j["online"].tolist(),
-            "dropped": j["dropped"].tolist(), "path": paths, "lines": per_lines, "units": b["units"].tolist(),
-            "reco": b["reco"].tolist(), "u_abandon": u[:, 0].tolist(), "u_collect": u[:, 1].tolist(),
-            "reaction": u[:, 2].astype(int).tolist(), "u_reco": u[:, 3].tolist(), "u_advice": u[:, 4].tolist(),
-            "till_min": s["till"].tolist(), "advice_min": s["advice"].tolist(), "store_patience": s["sp"].tolist(),
-            "call_patience": s["cp"].tolist(), "handle_min": per_handle, "u_defer": s["defer"].tolist(),
-            "u_repeat": u[:, 5].tolist(), "repeat": [False] * t.size, "u_rate": u[:, 6].tolist(),
-            "u_remind": m[:, 0].tolist(), "u_bot": m[:, 1].tolist(), "u_price": m[:, 2].tolist(),
-            "u_promo": m[:, 3].tolist(), "u_checkout": m[:, 4].tolist(), "recovered": [False] * t.size,
-            "price_ch": [-1] * t.size, "offer": [-1] * t.size, "u_view": v,
-        }
-        assert cols.keys() == set(Customer._fields), cols.keys() ^ set(Customer._fields)
-        return list(map(_new_customer, zip(*(cols[f] for f in Customer._fields), strict=True)))
+        n_lines: list[int] = b["n_lines"].tolist()
+        handle: list[float] = s["handle"].tolist()
+        n_calls: list[int] = s["n_calls"].tolist()
+        tps: list[int] = j["tp"].tolist()
+        n_tp: list[int] = j["n_tp"].tolist()
+        ts: list[float] = t.tolist()
+        segs: list[int] = seg.tolist()
+        stores: list[int] = store.tolist()
+        channel: list[int] = j["channel"].tolist()
+        mask: list[int] = j["mask"].tolist()
+        research: list[float] = j["research"].tolist()
+        calls: list[int] = j["calls"].tolist()
+        switch: list[bool] = j["switch"].tolist()
+        online: list[bool] = j["online"].tolist()
+        dropped: list[bool] = j["dropped"].tolist()
+        units: list[int] = b["units"].tolist()
+        reco: list[int] = b["reco"].tolist()
+        u_abandon: list[float] = u[:, 0].tolist()
+        u_collect: list[float] = u[:, 1].tolist()
+        reaction: list[int] = u[:, 2].astype(int).tolist()
+        u_reco: list[float] = u[:, 3].tolist()
+        u_advice: list[float] = u[:, 4].tolist()
+        u_repeat: list[float] = u[:, 5].tolist()
+        u_rate: list[float] = u[:, 6].tolist()
+        till: list[float] = s["till"].tolist()
+        advice: list[float] = s["advice"].tolist()
+        sp: list[float] = s["sp"].tolist()
+        cp: list[float] = s["cp"].tolist()
+        defer: list[float] = s["defer"].tolist()
+        u_remind: list[float] = m[:, 0].tolist()
+        u_bot: list[float] = m[:, 1].tolist()
+        u_price: list[float] = m[:, 2].tolist()
+        u_promo: list[float] = m[:, 3].tolist()
+        u_checkout: list[float] = m[:, 4].tolist()
+        n = len(ts)
+        assert len(n_lines) == len(n_calls) == len(n_tp) == len(v) == n
+        assert sum(n_lines) == len(lines) and sum(n_calls) == len(handle) and sum(n_tp) == len(tps)
+        out: list[Customer] = []
+        at_line = at_call = at_tp = 0  # where customer i's lines, calls and research steps start
+        for i in range(n):
+            k_lines, k_calls, k_tp = n_lines[i], n_calls[i], n_tp[i]
+            out.append(Customer(  # positional, in FIELDS order (keywords cost the pure build a third more)
+                ts[i], segs[i], stores[i], channel[i], k_tp, mask[i], research[i], calls[i], switch[i], online[i],
+                dropped[i], tuple(tps[at_tp:at_tp + k_tp]), lines[at_line:at_line + k_lines], units[i], reco[i],
+                u_abandon[i], u_collect[i], reaction[i], u_reco[i], u_advice[i], till[i], advice[i], sp[i], cp[i],
+                handle[at_call:at_call + k_calls], defer[i], u_repeat[i], False, u_rate[i], u_checkout[i],
+                u_remind[i], u_bot[i], u_price[i], u_promo[i], False, -1, -1, v[i]))
+            at_line += k_lines
+            at_call += k_calls
+            at_tp += k_tp
+        return out
 
 
 def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:

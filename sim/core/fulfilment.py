@@ -272,7 +272,7 @@ class Fulfilment:
             net = self.net
             if self.marketing.reminds and ch != net.ch_store and ch != net.ch_call and not c.recovered \
                     and self.marketing.comes_back(c):
-                self.retry(c._replace(recovered=True), ch)
+                self.retry(c.replace(recovered=True), ch)
                 return -2
             self.book.customer_left(reason)
             return -1

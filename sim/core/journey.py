@@ -178,7 +178,7 @@ class Journeys:
             return c, cheaper
         if reaction == HAGGLE and (ch == net.ch_store or ch == net.ch_call):  # matched, after a while
             extra = self.marketing.haggle_min[c.seg]
-            c = c._replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
+            c = c.replace(price_ch=cheaper, till_min=c.till_min + extra if ch == net.ch_store else c.till_min,
                            handle_min=[*c.handle_min[:-1], c.handle_min[-1] + extra] if ch == net.ch_call
                            else c.handle_min)
         return c, ch
@@ -186,7 +186,7 @@ class Journeys:
     def _reminded(self, c: Customer, **changes: Any) -> Generator[Any, Any, Customer]:
         """Wait for a reminded customer to come back to their cart (inside meanwhile); the customer returning."""
         yield self.marketing.reminder_delay.next()
-        return c._replace(recovered=True, **changes)
+        return c.replace(recovered=True, **changes)
 
     def come_back(self, c: Customer, ch: int) -> None:
         """``c`` left an online checkout with nothing and comes back after a reminder to order in ``ch`` again

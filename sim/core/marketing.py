@@ -204,14 +204,14 @@ class Marketing:
             if takers:
                 who = rng.choice(len(pool), takers, replace=takers > len(pool))
                 for j, delay in zip(who.tolist(), (rng.random(takers) * DAY_MIN).tolist(), strict=True):
-                    c = pool[j]._replace(repeat=True, u_repeat=1.0, offer=i, recovered=False, dropped=False,
+                    c = pool[j].replace(repeat=True, u_repeat=1.0, offer=i, recovered=False, dropped=False,
                                          price_ch=-1)
                     self.engine.call_after(delay, partial(self._comes, c, journey))
             t += offer.every_days * DAY_MIN
 
     def _comes(self, c: Customer, journey: Journey, _event: object) -> None:
         """An offer-taker starts a journey like their last one (a known customer: a repeat)."""
-        c = c._replace(t=self.env._now)
+        c = c.replace(t=self.env._now)
         self.book.repeat_journey(c)
         journey(c)
 
