@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import ast
 import dataclasses
+import functools
 import math
 
 import pytest
@@ -12,7 +13,9 @@ from hypothesis import strategies as st
 
 import sim
 from sim.core import kpis
+from sim.core.customers import Customer
 from sim.core.ledger import Layout, Leave, Ledger, QueueStats, StockCounters, window
+from sim.core.model import World
 
 from .reference import ROOT
 
@@ -66,8 +69,8 @@ def test_only_the_ledger_writes_counters():
 def _book(led: Ledger, op: tuple) -> None:
     name, a, b, x = op
     if name == "order":
-        c = _Customer(seg=a % 2, repeat=b % 2, online=x > 5, n_tp=b, tp_mask=a, recovered=b % 3 == 0,
-                      offer=a % 3 - 1)
+        c = _drawn().replace(seg=a % 2, repeat=bool(b % 2), online=x > 5, n_tp=b, tp_mask=a,
+                             recovered=b % 3 == 0, offer=a % 3 - 1)
         led.order(c, a % 3, b + 1, x, x / 2, collect=bool(b % 2))
     elif name == "left":
         led.customer_left(Leave(a % len(Leave)))
@@ -104,9 +107,11 @@ def _book(led: Ledger, op: tuple) -> None:
         c.backlog_area += x / 3
 
 
-class _Customer:
-    def __init__(self, **kw):
-        self.__dict__.update(kw)
+@functools.cache
+def _drawn() -> Customer:
+    """A drawn customer (the ledger's bookings read a real Customer: a native class when compiled)."""
+    w = World(sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"horizon_days": 1, "warmup_days": 0}), "omnichannel", 1)
+    return w.population.days(0, 1, w.horizon)[0]
 
 
 def _close(a, b) -> bool:

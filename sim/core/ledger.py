@@ -14,12 +14,15 @@ import copy
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from enum import IntEnum
-from typing import Any, ClassVar, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar
 
 import numpy as np
 from mypy_extensions import mypyc_attr
 
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE
+
+if TYPE_CHECKING:  # the customers' module books its draws here (Starts): imported for the types only
+    from sim.core.customers import Customer
 
 WAIT_BIN_MIN = 0.1        # histogram bin width for queue waits, minutes (p95 to 6 s)
 WAIT_BINS = 6_000         # up to 600 minutes; longer waits go to the last bin
@@ -404,7 +407,7 @@ class Ledger:
             self.store_research = [a + sign * b for a, b in zip(self.store_research, per, strict=True)]
         self.switches += sign * int(np.count_nonzero(batch.switch))
 
-    def repeat_journey(self, c: Any) -> None:
+    def repeat_journey(self, c: Customer) -> None:
         """One returning customer's journey starting (the counters of :meth:`journeys`, without numpy's cost)."""
         self.arrived += 1
         self.repeat_journeys += 1
@@ -432,7 +435,7 @@ class Ledger:
         self.wasted_store_trips += 1
 
     # ----------------------------------------------------------------------------------------- orders
-    def order(self, c: Any, ch: int, units: int, value: float, cogs: float, collect: bool = False) -> int:
+    def order(self, c: Customer, ch: int, units: int, value: float, cogs: float, collect: bool = False) -> int:
         """An order of ``units`` worth ``value`` in channel ``ch``; ``collect``: the buyer collects in store.
         Returns the buyer's class, ``2 * segment + multi`` (multi: the journey used two or more channels)."""
         self.revenue += value
