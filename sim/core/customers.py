@@ -154,12 +154,7 @@ class Customer:
 
     def replace(self, **changes: Any) -> Customer:
         """A copy of this customer with ``changes`` (field names, new values); this one is left as it is."""
-        out = Customer(self.t, self.seg, self.store, self.channel, self.n_tp, self.tp_mask, self.research_min,
-                       self.calls, self.switch, self.online, self.dropped, self.path, self.lines, self.units,
-                       self.reco, self.u_abandon, self.u_collect, self.reaction, self.u_reco, self.u_advice,
-                       self.till_min, self.advice_min, self.store_patience, self.call_patience, self.handle_min,
-                       self.u_defer, self.u_repeat, self.repeat, self.u_rate, self.u_checkout, self.u_remind,
-                       self.u_bot, self.u_price, self.u_promo, self.recovered, self.price_ch, self.offer, self.u_view)
+        out = Customer(*self.astuple())
         for name, value in changes.items():
             setattr(out, name, value)
         return out
