@@ -31,14 +31,14 @@ from sim.scenario.schema import Scenario, load_scenario
 # default.yaml (3 and 14 days: 16,013 and 89,155 journeys in 0.42 and 2.81 CPU s, peaks 82 and 99 MB),
 # small_business.yaml (14 days) and national_chain.yaml (2 and 5 days: 71,469 and 202,421 journeys in 2.36 and
 # 6.60 CPU s, peaks 243 and 298 MB); the memory terms are a least-squares fit of those five peaks (within 11 %).
-# The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run): compiled 41,000-45,000
-# journeys a CPU second on the chain's 2 and 5 days (21,000-43,000 on the default's short runs), pure Python
-# 27,700-29,400; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 32,750 compiled and
-# 22,230 pure), so the rates sit between: a year of the national chain is estimated at 8.7 and 12.8 CPU-minutes,
-# measured at 9.1 and 11.8 (make bench-year).
+# The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run; its second round):
+# compiled 60,600-61,600 journeys a CPU second on the chain's 2 and 5 days (60,700 on the default's 14 days), pure
+# Python 28,000-30,800; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 43,400
+# compiled and 23,900 pure), so the rates sit between: a year of the national chain is estimated at 6.7 and 12.8
+# CPU-minutes (make bench-year measures it).
 EVENTS_PER_JOURNEY = 3.0
 """SimPy events per journey (library scenarios: 2.3-3.5)."""
-CPU_S_PER_JOURNEY = {"compiled": 1 / 37_000, "pure": 1 / 25_000}
+CPU_S_PER_JOURNEY = {"compiled": 1 / 48_000, "pure": 1 / 25_000}
 """CPU seconds per journey, by build of the core (``omnisim --version``)."""
 CPU_S_PER_STOCK_CELL_DAY = 1e-7
 """CPU seconds per SKU x node x simulated day (stock reviews, daily stock state): too small to measure at the
