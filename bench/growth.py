@@ -18,13 +18,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 import sim  # noqa: E402
+from bench.live_state import rss_mb  # noqa: E402
 from sim.core.customers import DAY_MIN  # noqa: E402
 from sim.core.model import World  # noqa: E402
-
-
-def rss_mb() -> float:
-    with open("/proc/self/status", encoding="ascii") as f:
-        return next(int(ln.split()[1]) for ln in f if ln.startswith("VmRSS:")) / 1024
 
 
 def main(argv: list[str] | None = None) -> int:
