@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import heapq
 from functools import partial
+from types import GeneratorType
 
 import pytest
 import simpy
@@ -179,6 +180,57 @@ def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls, 
     Later(env, seen.append).at(7.3, "exact")  # 1.1 + (7.3 - 1.1) == 7.299999999999999
     env.run()
     assert seen == ["exact"] and env.now == 7.3
+
+
+LONG = st.sampled_from([0.0, 2.5, 4.0, 60.0, 61.5, 120.0, 125.0])  # minutes: short delays, an hour or more, boundaries
+
+
+@settings(max_examples=80, deadline=None)
+@given(plan=st.lists(st.tuples(st.sampled_from(["light", "after", "later"]), LONG, st.lists(LONG, min_size=1, max_size=4)),
+                     min_size=1, max_size=20),
+       until=st.sampled_from([None, 61.0, 130.0]))
+def test_a_light_process_waiting_an_hour_or_more_runs_as_it_would_on_simpys_queue(plan, until):
+    """Light processes waiting an hour or more (LONG_WAIT) wait outside SimPy's queue, numbered when they start
+    waiting: with other events of normal priority tied to theirs (on the hours too), every resumption runs at the
+    same time and in the same order as with every delay on the queue, and as on plain SimPy. The only difference
+    is the count: one event more per hour that opened with waits in it."""
+    logs, counts = [], []
+    for mode, long_wait in (("fast", engine.LONG_WAIT), ("fast", INF), ("reference", None)):
+        eng = make_engine(mode)
+        env, log = eng.env, []
+        light = Light(env, long_wait) if long_wait is not None else eng.light()
+        later = eng.later(lambda data, env=env, log=log: log.append((env.now, *data)))
+
+        def make(i, kind, delays, env=env, log=log, light=light, later=later, eng=eng):
+            if kind == "light":
+                light.start(_light_run(env, log, i, delays))
+            elif kind == "after":
+                for j, d in enumerate(delays):
+                    eng.call_after(d, lambda _e, j=j: log.append((env.now, i, j)), NORMAL)
+            else:
+                for j, d in enumerate(delays):
+                    later.after(d, (i, j))
+
+        for i, (kind, start, delays) in enumerate(plan):
+            eng.call_after(start, lambda _e, a=(i, kind, delays): make(*a), NORMAL)
+        env.run(until=until)
+        logs.append(log)
+        counts.append(events_processed(env))
+        if mode == "fast" and long_wait == engine.LONG_WAIT:
+            # no light process waiting an hour or more is on the queue (only the opening of its hour)
+            assert not [t for t, _, _, ev in env._queue
+                        if t - env.now >= engine.LONG_WAIT and isinstance(getattr(ev, "data", None), GeneratorType)]
+    assert logs[0] == logs[1] == logs[2]
+    # the hours opened: those a light process parked a resumption in, whose boundary the run reached
+    parked = set()
+    for kind, start, delays in plan:
+        t = start
+        for d in delays:
+            if kind == "light" and d >= engine.LONG_WAIT and (until is None or t < until):
+                parked.add(int((t + d) // engine.LONG_WAIT))
+            t += d
+    opened = sum(1 for k in parked if until is None or k * engine.LONG_WAIT <= until)
+    assert counts[0] - counts[1] == opened
 
 
 def test_a_negative_delay_is_refused_as_simpy_refuses_it():
