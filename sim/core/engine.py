@@ -353,10 +353,11 @@ class Light:
         """Run ``gen`` now until its first yield."""
         self._next(gen)
 
-    def _next(self, gen: Generator[Any, Any, Any]) -> None:
+    def _next(self, gen: Generator[Any, Any, Any], tick: _Tick | None = None) -> None:
         """Resume ``gen`` with None (a delay ended, or a start) until it yields what it must wait for. Iterated
         rather than sent to: compiled, ``for`` calls the generator's C-level next and its end costs no
-        ``StopIteration`` object; resuming with a value goes through :meth:`_advance`."""
+        ``StopIteration`` object; resuming with a value goes through :meth:`_advance`. ``tick``: the processed
+        tick that resumed it, queued again for its next delay (one object fewer made and freed per delay)."""
         for y in gen:
             if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
                 if y < 0.0:
@@ -365,7 +366,11 @@ class Light:
                 if y >= self.long_wait:
                     self._long._push(now + y, gen)
                 else:
-                    _heap_push(self._queue, (now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+                    if tick is None:
+                        tick = _Tick(self._callbacks, gen)
+                    else:  # processed: SimPy's loop has taken its callbacks
+                        tick.callbacks = self._callbacks
+                    _heap_push(self._queue, (now + y, NORMAL, next(self._eid), tick))
                 return
             if not isinstance(y, Event) or y.callbacks is not None or y._value is not None:
                 self._wait(gen, y)
@@ -394,7 +399,7 @@ class Light:
             self._advance(gen, y._value)
 
     def _resume(self, tick: _Tick) -> None:
-        self._next(tick.data)
+        self._next(tick.data, tick)
 
     def _on_event(self, gen: Generator[Any, Any, Any], ev: Event) -> None:
         self._advance(gen, ev._value)

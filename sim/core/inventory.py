@@ -85,6 +85,9 @@ class Inventory:
         self.policy_of = [_cover(node, gs, n_skus) for node, gs in enumerate(self.groups)]
         # per (node, SKU), read on the hot path
         self.continuous = [[p.kind == "continuous" for p in row] for row in self.policy_of]
+        # whether a node reviews any SKU continuously: a node that reviews none (a store's weekly allocation) skips
+        # the per-SKU row, a cache miss on every take of a large catalogue
+        self.any_continuous = [any(row) for row in self.continuous]
         self.backorders_ok = [[p.backorders for p in row] for row in self.policy_of]
         self.price = price
         # initial stock is the order-up-to level S
@@ -146,7 +149,7 @@ class Inventory:
             c.shipped[node] += got
             c.units_out += got
             c.value_out += got * self.price[sku]
-        if self.continuous[node][sku]:
+        if self.any_continuous[node] and self.continuous[node][sku]:
             self._continuous_review(node, sku)
         return got
 
@@ -154,7 +157,7 @@ class Inventory:
         """Record ``qty`` units owed to customers, filled first from the next receipts."""
         self._owe(node, qty)
         self.backorders[node][sku] += qty
-        if self.continuous[node][sku]:
+        if self.any_continuous[node] and self.continuous[node][sku]:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
