@@ -15,6 +15,7 @@ import gc
 import sys
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
@@ -29,6 +30,12 @@ def rss_mb() -> float:
         return next(int(ln.split()[1]) for ln in f if ln.startswith("VmRSS:")) / 1024
 
 
+def _name(fn: Any) -> str:
+    """What a pending call is for: its function's name, a light process's delay as such (a long one waits in a
+    ``Later`` of the ``Light``, then in a ``Feed``)."""
+    return "Light (a journey's delay)" if isinstance(getattr(fn, "__self__", None), Light) else fn.__qualname__
+
+
 def pending(w: World) -> Counter:
     """The calls waiting on SimPy's queue, by the function they will call (other events by their class), and
     those waiting in a ``Later``'s day buckets or in a ``Feed``, by the same name."""
@@ -36,10 +43,10 @@ def pending(w: World) -> Counter:
     for *_, ev in w.env._queue:
         cb = ev.callbacks[0] if ev.callbacks else None
         owner = getattr(cb, "__self__", None)
-        kinds[owner.fn.__qualname__ if isinstance(owner, Later | Feed) else
+        kinds[_name(owner.fn) if isinstance(owner, Later | Feed) else
               "Light (a journey's delay)" if isinstance(owner, Light) else type(ev).__name__] += 1
     for feed in getattr(w.env, "_feeds", ()):
-        kinds[feed.fn.__qualname__] += feed.unfed()
+        kinds[_name(feed.fn)] += feed.unfed()
     inv, after = w.net.inv, w.after_sale
     for later in (inv._arrival, inv._delivery, after._back, after._handling, after._repeating):
         kinds[later.fn.__qualname__] += later.waiting()
