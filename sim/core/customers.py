@@ -373,7 +373,7 @@ class Population:
         n_lines: list[int] = b["n_lines"].tolist()
         handle: list[float] = s["handle"].tolist()
         n_calls: list[int] = s["n_calls"].tolist()
-        tps: list[int] = j["tp"].tolist()
+        tps: tuple[int, ...] = tuple(j["tp"].tolist())  # a path is a slice of it: one tuple, no list between
         n_tp: list[int] = j["n_tp"].tolist()
         ts: list[float] = t.tolist()
         segs: list[int] = seg.tolist()
@@ -413,7 +413,7 @@ class Population:
             k_lines, k_calls, k_tp = n_lines[i], n_calls[i], n_tp[i]
             out.append(Customer(  # positional, in FIELDS order (keywords cost the pure build 9 % of a run)
                 ts[i], segs[i], stores[i], channel[i], k_tp, mask[i], research[i], calls[i], switch[i], online[i],
-                dropped[i], tuple(tps[at_tp:at_tp + k_tp]), lines[at_line:at_line + k_lines], units[i], reco[i],
+                dropped[i], tps[at_tp:at_tp + k_tp], lines[at_line:at_line + k_lines], units[i], reco[i],
                 u_abandon[i], u_collect[i], reaction[i], u_reco[i], u_advice[i], till[i], advice[i], sp[i], cp[i],
                 handle[at_call:at_call + k_calls], defer[i], u_repeat[i], False, u_rate[i], u_checkout[i],
                 u_remind[i], u_bot[i], u_price[i], u_promo[i], False, -1, -1, v[i]))
@@ -426,7 +426,7 @@ class Population:
 def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
     """SKU per draw from its segment's cumulative demand shares (segments x SKUs)."""
     out = np.empty(u.size, dtype=int)
-    for g in np.unique(seg):
+    for g in np.flatnonzero(np.bincount(seg)).tolist():  # the segments drawn
         at = seg == g
         out[at] = np.searchsorted(pop_cum[g], u[at] * pop_cum[g, -1], side="right")
     return out.clip(0, pop_cum.shape[1] - 1)
