@@ -256,15 +256,15 @@ class Population:
         starts = Starts(t, j["channel"], seg, store, j["research"], j["switch"], j["n_tp"], j["tp"])
         return self._assemble(t, seg, store, j, b, u, s, m, v), starts
 
-    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
-        grouped by customer in visiting order, from the ``journeys`` stream."""
+    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped, steps per customer) with
+        the steps grouped by customer in visiting order, from the ``journeys`` stream."""
         gj = self.g["journeys"]
         n = seg.size
         k = len(self.research)
         dropped = np.zeros(n, bool)
         if self.trans_cum is None or self.start_cum is None:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped, np.zeros(n, np.intp)
         state = _pick_rows(self.start_cum, seg, gj.random(n))
         idx = np.nonzero(state < k)[0]
         cur = state[idx]
@@ -280,28 +280,27 @@ class Population:
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
-        if owners:  # steps were recorded step by step: group them by customer, the i-th step of each i-th
-            step_owner = np.concatenate(owners)
-            n_tp = np.bincount(step_owner, minlength=n)
-            at = (np.cumsum(n_tp) - n_tp)[step_owner] + np.repeat(np.arange(len(owners)), [o.size for o in owners])
-            tp = np.empty_like(step_owner)
-            tp[at] = np.concatenate(tps)
-            owner = np.repeat(np.arange(n), n_tp)
-        else:
-            owner, tp = np.zeros(0, int), np.zeros(0, int)
-        seg_o, visit = seg[owner], self.visit[tp]
-        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg_o]
-        dur = visit + gj.exponential(1.0, owner.size) * gap
+        # the steps were recorded step by step: group them by customer, the i-th step of each i-th
+        n_tp = np.zeros(n, np.intp)
+        for i, o in enumerate(owners):
+            n_tp[o] = i + 1  # the last step a customer is among the owners of gives their count
+        start = np.cumsum(n_tp) - n_tp
+        tp = np.empty(int(n_tp.sum()), np.intp)
+        for i, o in enumerate(owners):
+            tp[start[o] + i] = tps[i]
+        owner = np.repeat(np.arange(n), n_tp)
+        visit = self.visit[tp]
+        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg]
+        dur = visit + gj.exponential(1.0, owner.size) * np.repeat(gap, n_tp)
         if self.i_store_tp >= 0:  # a store visit lasts the segment's, not the touchpoint's
-            at = tp == self.i_store_tp
-            dur[at] = self.store_visit[seg_o[at]] + dur[at] - visit[at]
-        return owner, tp, dur, dropped
+            at = np.flatnonzero(tp == self.i_store_tp)
+            dur[at] = self.store_visit[seg[owner[at]]] + dur[at] - visit[at]
+        return owner, tp, dur, dropped, n_tp
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
         channel = _pick_rows(self.chan_cum, seg, gj.random(n))
-        owner, tp, dur, dropped = self.chain_steps(seg)
-        n_tp = np.bincount(owner, minlength=n)
+        owner, tp, dur, dropped, n_tp = self.chain_steps(seg)
         out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
                "calls": np.zeros(n, int), "switch": np.zeros(n, bool), "online": np.zeros(n, bool),
                "dropped": dropped, "tp": tp}
