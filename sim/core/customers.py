@@ -197,9 +197,13 @@ class Population:
         self.week_w = week / week.mean(axis=1, keepdims=True)                 # segments x 7 days
         weights = np.array([s.traffic_weight for s in scenario.stores] or [1.0])
         self.store_cum = np.cumsum(weights / weights.sum())
-        self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
-        self.start_cum, self.trans_cum = _chain_matrices(segs, research)
-        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction]) for s in segs])
+        self.chan_cum = Shares(np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs]))
+        start_cum, trans_cum = _chain_matrices(segs, research)
+        self.start_cum = Shares(start_cum) if start_cum is not None else None
+        # a row per segment and touchpoint: seg * k + touchpoint
+        self.trans_cum = Shares(trans_cum.reshape(-1, len(research) + 2)) if trans_cum is not None else None
+        self.react_cum = Shares(np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction])
+                                          for s in segs]))
         price = price if price is not None else [1.0] * popularity.size
         self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
         visit = [scenario.touchpoints[t].visit_min if t in scenario.touchpoints else 0.0 for t in research]
@@ -249,7 +253,7 @@ class Population:
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
         u = g["decisions"].random((n, 7))
-        u[:, 2] = _pick_rows(self.react_cum, seg, u[:, 2])  # the reaction to a missing item, drawn once
+        u[:, 2] = self.react_cum.pick(seg, u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
         v = g["choice"].random(n).tolist() if self.views else [1.0] * n  # its own stream too
@@ -263,12 +267,12 @@ class Population:
         n = seg.size
         k = len(self.research)
         dropped = np.zeros(n, bool)
-        if self.trans_cum is None or self.start_cum is None:
+        trans, start_cum = self.trans_cum, self.start_cum
+        if trans is None or start_cum is None:
             return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped, np.zeros(n, np.intp)
-        state = _pick_rows(self.start_cum, seg, gj.random(n))
+        state = start_cum.pick(seg, gj.random(n))
         idx = np.nonzero(state < k)[0]
         cur = state[idx]
-        trans = self.trans_cum.reshape(-1, k + 2)  # row seg * k + touchpoint
         seg_k = seg * k
         owners, tps = [], []
         for _ in range(MAX_STEPS):
@@ -276,7 +280,7 @@ class Population:
                 break
             owners.append(idx)
             tps.append(cur)
-            nxt = _pick_rows(trans, seg_k[idx] + cur, gj.random(idx.size))
+            nxt = trans.pick(seg_k[idx] + cur, gj.random(idx.size))
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
@@ -299,7 +303,7 @@ class Population:
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
-        channel = _pick_rows(self.chan_cum, seg, gj.random(n))
+        channel = self.chan_cum.pick(seg, gj.random(n))
         owner, tp, dur, dropped, n_tp = self.chain_steps(seg)
         out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
                "calls": np.zeros(n, int), "switch": np.zeros(n, bool), "online": np.zeros(n, bool),
@@ -471,21 +475,51 @@ def _chain_matrices(segs: Sequence[Segment], research: list[str]) -> tuple[np.nd
     return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
 
 
-_PICK_GATHER = 500  # below this many draws, :func:`_pick_rows` gathers the rows (fewer numpy calls)
+_PICK_GATHER = 500  # below this many draws, :meth:`Shares.pick` gathers the rows (fewer numpy calls)
+_PICK_BINS = 1024.0  # buckets of a row of :class:`Shares`' lookup table
+_TIE = 255           # in the lookup table: a share falls in the bucket, compare
 
 
-def _pick_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``_pick(table[row], u)`` (the same comparisons, the same picks) without gathering a row of cumulative
-    shares per draw: a loop over the few states, each a column gathered and compared with every draw at once."""
-    if row.size < _PICK_GATHER:
-        return _pick(table[row], u)
-    cols = np.ascontiguousarray(table.T)  # states x rows
-    x = u * cols[-1].take(row)
-    count: np.ndarray = np.zeros(row.size, np.uint8 if cols.shape[0] < 256 else np.intp)  # states: a handful
-    for c in cols:
-        count += (x >= c.take(row)).view(np.uint8)
-    picked: np.ndarray = np.minimum(count, cols.shape[0] - 1).astype(np.intp)
-    return picked
+class Shares:
+    """Cumulative shares, one row per kind of draw (rows x states), for :meth:`pick`: ``_pick(table[row], u)``,
+    the same comparisons and the same picks, without gathering a row per draw.
+
+    A lookup table answers most draws: ``x = u * row[-1]`` (the product :func:`_pick` compares) goes to bucket
+    ``int(x * scale)``, and so does every share ``c`` of the table. That map never decreases, so a share in a
+    lower bucket than ``x``'s is ``<= x`` and one in a higher bucket is ``> x``: where no share of the row falls
+    in ``x``'s bucket, the count of ``x >= c`` is the bucket's, looked up; the few draws in a bucket holding a
+    share are compared with :func:`_pick`. Tables with a negative or non-finite share, only subnormal ones, or too
+    many states for a byte, are always gathered."""
+
+    def __init__(self, table: np.ndarray) -> None:
+        self.table = table
+        self.last: np.ndarray = np.ascontiguousarray(table[:, -1])
+        rows, states = table.shape
+        top = float(table.max()) if table.size else 0.0
+        scale = _PICK_BINS / top if 0.0 < top < math.inf and states < _TIE and table.min() >= 0.0 else 0.0
+        self.scale = scale if scale < math.inf else 0.0  # shares all subnormal: gathered
+        self.width = 0  # buckets per row; 0: no lookup table
+        self.lut = np.zeros(0, np.uint8)
+        if self.scale:
+            width = int(top * self.scale) + 1  # no x is above the top share: its bucket is below the width
+            bucket = (table * self.scale).astype(np.intp) + np.arange(rows)[:, None] * width
+            inside = np.bincount(bucket.ravel(), minlength=rows * width).reshape(rows, width)
+            below = np.minimum(np.cumsum(inside, axis=1) - inside, states - 1)  # shares in the lower buckets
+            self.lut = np.where(inside > 0, _TIE, below).astype(np.uint8).ravel()
+            self.width = width
+
+    def pick(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The state of each draw: the count of shares of its row ``<= u * row[-1]`` (at most the last state)."""
+        if row.size < _PICK_GATHER or not self.width:
+            return _pick(self.table[row], u)
+        at = (u * self.last.take(row) * self.scale).astype(np.intp)
+        at += row * self.width
+        looked = self.lut.take(at)
+        picked: np.ndarray = looked.astype(np.intp)
+        tie = np.flatnonzero(looked == _TIE)
+        if tie.size:
+            picked[tie] = _pick(self.table[row[tie]], u[tie])
+        return picked
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
