@@ -216,6 +216,7 @@ class Population:
         self.cart_of_tp = np.array([channels.index(t) if t in channels and t != CHANNEL_CALL else -1
                                     for t in research] or [-1])
         self.online_tp = np.array([t in scenario.touchpoints for t in research] or [False])
+        self.tp_bit = np.left_shift(1, np.arange(len(research))).astype(np.int64)  # a touchpoint's bit in the mask
         self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
         self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
 
@@ -312,15 +313,16 @@ class Population:
             return out
         is_call = tp == self.i_call_tp
         out["research"] = np.bincount(owner, weights=np.where(is_call, 0.0, dur), minlength=n)
-        out["calls"] = np.bincount(owner, weights=is_call, minlength=n).astype(int)
+        out["calls"] = np.bincount(owner[is_call], minlength=n)
         # per-customer reductions over their steps (customers without research keep the zero defaults)
         has = n_tp > 0
         starts = (np.cumsum(n_tp) - n_tp)[has]
-        out["mask"][has] = np.bitwise_or.reduceat(np.left_shift(1, tp).astype(np.int64), starts)
+        out["mask"][has] = np.bitwise_or.reduceat(self.tp_bit[tp], starts)
         # the cart lives where the customer last browsed a place that sells; a purchase elsewhere is a switch
-        pos = np.where(self.cart_of_tp[tp] >= 0, np.arange(owner.size), -1)
+        cart_tp = self.cart_of_tp[tp]
+        pos = np.where(cart_tp >= 0, np.arange(owner.size), -1)
         last = np.maximum.reduceat(pos, starts)
-        cart = np.where(last >= 0, self.cart_of_tp[tp[np.maximum(last, 0)]], -1)
+        cart = np.where(last >= 0, cart_tp[np.maximum(last, 0)], -1)
         out["switch"][has] = (cart >= 0) & (cart != channel[has])
         out["online"][has] = np.logical_or.reduceat(self.online_tp[tp], starts)
         return out
@@ -330,8 +332,9 @@ class Population:
         segs = self.scenario.segments
         n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
         owner = np.repeat(np.arange(n), n_lines)
-        sku = _draw_skus(self.pop_cum, seg[owner], gb.random(owner.size))
-        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
+        seg_o = np.repeat(seg, n_lines)  # seg[owner]
+        sku = _draw_skus(self.pop_cum, seg_o, gb.random(owner.size))
+        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg_o]
         qty = 1 + gb.poisson(upl - 1.0)
         reco = _draw_skus(self.pop_cum, seg, gb.random(n))
         units = np.bincount(owner, weights=qty, minlength=n).astype(int)
