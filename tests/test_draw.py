@@ -50,7 +50,7 @@ def test_the_clock_follows_the_loop_where_it_does_not_reach_a_time():
     assert clock(0.0, day).tolist() == _loop(0.0, day.tolist())
 
 
-def test_pick_rows_picks_what_the_gathered_rows_pick():
+def test_shares_pick_what_the_gathered_rows_pick():
     """The looked-up categorical draw against the row-wise one, below and above the gathering threshold,
     with uniforms on the cumulative shares themselves (ties: the comparison's side matters)."""
     rng = np.random.default_rng(2)
