@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
-from sim.core.customers import _PICK_GATHER, _pick, _pick_rows
+from sim.core.customers import _PICK_GATHER, Shares, _pick
 from sim.core.journey import clock
 from sim.core.ledger import Ledger
 from sim.core.model import World
@@ -50,17 +50,48 @@ def test_the_clock_follows_the_loop_where_it_does_not_reach_a_time():
     assert clock(0.0, day).tolist() == _loop(0.0, day.tolist())
 
 
-def test_pick_rows_picks_what_the_gathered_rows_pick():
-    """The column-wise categorical draw against the row-wise one, below and above the gathering threshold,
+def test_shares_pick_what_the_gathered_rows_pick():
+    """The looked-up categorical draw against the row-wise one, below and above the gathering threshold,
     with uniforms on the cumulative shares themselves (ties: the comparison's side matters)."""
     rng = np.random.default_rng(2)
     table = np.cumsum(rng.random((7, 5)) * (rng.random((7, 5)) > 0.3), axis=1)
+    shares = Shares(table)
+    assert shares.width  # a lookup table
     for m in (3, _PICK_GATHER - 1, _PICK_GATHER, 5 * _PICK_GATHER):
         row = rng.integers(0, 7, m)
         u = rng.random(m)
         u[::4] = (table[row, 1] / table[row, -1])[::4]  # on a share's edge
         u[1::9] = 0.0
-        assert np.array_equal(_pick_rows(table, row, u), _pick(table[row], u))
+        assert np.array_equal(shares.pick(row, u), _pick(table[row], u))
+
+
+_SHARE = st.one_of(st.just(0.0), st.floats(0.0, 1.0), st.sampled_from([1e-300, 5e-324, 0.1, 0.2, 0.3, 1.0, 7.5]))
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.integers(1, 30), st.integers(1, 12), st.data())
+def test_the_lookup_picks_what_the_gathered_rows_pick(n_rows, n_states, data):
+    """Any table of shares (zero-probability states, equal shares, rows ending below or above 1, subnormal and
+    far-apart shares, rows that decrease, negative shares): :meth:`Shares.pick` gives :func:`_pick`'s states,
+    for uniforms on the shares' edges, at 0, just below 1 and at random."""
+    probs = np.array(data.draw(st.lists(_SHARE, min_size=n_rows * n_states, max_size=n_rows * n_states)))
+    table = probs.reshape(n_rows, n_states)
+    if data.draw(st.booleans()):
+        table = np.cumsum(table, axis=1)  # the model's tables: cumulative
+    if data.draw(st.booleans()):
+        table[0, 0] = -0.25  # not a share: gathered
+    m = 3 * _PICK_GATHER
+    rng = np.random.default_rng(data.draw(st.integers(0, 2**32 - 1)))
+    row = rng.integers(0, n_rows, m)
+    u = rng.random(m)
+    last = table[row, -1]
+    edge = table[row, rng.integers(0, n_states, m)]
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        on_edge = np.where(last > 0, edge / last, 0.0)
+    u[::3] = np.clip(on_edge, 0.0, np.nextafter(1.0, 0.0))[::3]
+    u[1::7] = 0.0
+    u[2::11] = np.nextafter(1.0, 0.0)
+    assert np.array_equal(Shares(table).pick(row, u), _pick(table[row], u))
 
 
 def test_a_batch_is_booked_as_its_customers_one_by_one():

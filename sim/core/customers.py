@@ -197,9 +197,13 @@ class Population:
         self.week_w = week / week.mean(axis=1, keepdims=True)                 # segments x 7 days
         weights = np.array([s.traffic_weight for s in scenario.stores] or [1.0])
         self.store_cum = np.cumsum(weights / weights.sum())
-        self.chan_cum = np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs])
-        self.start_cum, self.trans_cum = _chain_matrices(segs, research)
-        self.react_cum = np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction]) for s in segs])
+        self.chan_cum = Shares(np.array([np.cumsum([s.channels.get(c, 0.0) for c in channels]) for s in segs]))
+        start_cum, trans_cum = _chain_matrices(segs, research)
+        self.start_cum = Shares(start_cum) if start_cum is not None else None
+        # a row per segment and touchpoint: seg * k + touchpoint
+        self.trans_cum = Shares(trans_cum.reshape(-1, len(research) + 2)) if trans_cum is not None else None
+        self.react_cum = Shares(np.array([np.cumsum([getattr(s.stockout_reaction, r.field) for r in Reaction])
+                                          for s in segs]))
         price = price if price is not None else [1.0] * popularity.size
         self.pop_cum = np.array([np.cumsum(segment_popularity(popularity, price, s.price_sensitivity)) for s in segs])
         visit = [scenario.touchpoints[t].visit_min if t in scenario.touchpoints else 0.0 for t in research]
@@ -212,6 +216,7 @@ class Population:
         self.cart_of_tp = np.array([channels.index(t) if t in channels and t != CHANNEL_CALL else -1
                                     for t in research] or [-1])
         self.online_tp = np.array([t in scenario.touchpoints for t in research] or [False])
+        self.tp_bit = np.left_shift(1, np.arange(len(research))).astype(np.int64)  # a touchpoint's bit in the mask
         self.i_store_ch = channels.index(CHANNEL_STORE) if CHANNEL_STORE in channels else -1
         self.i_call_ch = channels.index(CHANNEL_CALL) if CHANNEL_CALL in channels else -1
 
@@ -249,26 +254,26 @@ class Population:
         j = self._journeys(seg, n)
         b = self._baskets(seg, n)
         u = g["decisions"].random((n, 7))
-        u[:, 2] = _pick_rows(self.react_cum, seg, u[:, 2])  # the reaction to a missing item, drawn once
+        u[:, 2] = self.react_cum.pick(seg, u[:, 2])  # the reaction to a missing item, drawn once
         s = self._service(seg, store, j["calls"], j["channel"], n)
         m = g["marketing"].random((n, 5))  # its own stream: the draws above are the same with or without it
         v = g["choice"].random(n).tolist() if self.views else [1.0] * n  # its own stream too
         starts = Starts(t, j["channel"], seg, store, j["research"], j["switch"], j["n_tp"], j["tp"])
         return self._assemble(t, seg, store, j, b, u, s, m, v), starts
 
-    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped) with the steps
-        grouped by customer in visiting order, from the ``journeys`` stream."""
+    def chain_steps(self, seg: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """Walk each customer's journey chain: (owner, touchpoint, step minutes, dropped, steps per customer) with
+        the steps grouped by customer in visiting order, from the ``journeys`` stream."""
         gj = self.g["journeys"]
         n = seg.size
         k = len(self.research)
         dropped = np.zeros(n, bool)
-        if self.trans_cum is None or self.start_cum is None:
-            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped
-        state = _pick_rows(self.start_cum, seg, gj.random(n))
+        trans, start_cum = self.trans_cum, self.start_cum
+        if trans is None or start_cum is None:
+            return np.zeros(0, int), np.zeros(0, int), np.zeros(0), dropped, np.zeros(n, np.intp)
+        state = start_cum.pick(seg, gj.random(n))
         idx = np.nonzero(state < k)[0]
         cur = state[idx]
-        trans = self.trans_cum.reshape(-1, k + 2)  # row seg * k + touchpoint
         seg_k = seg * k
         owners, tps = [], []
         for _ in range(MAX_STEPS):
@@ -276,32 +281,31 @@ class Population:
                 break
             owners.append(idx)
             tps.append(cur)
-            nxt = _pick_rows(trans, seg_k[idx] + cur, gj.random(idx.size))
+            nxt = trans.pick(seg_k[idx] + cur, gj.random(idx.size))
             dropped[idx[nxt == k + 1]] = True
             keep = nxt < k
             idx, cur = idx[keep], nxt[keep]
-        if owners:  # steps were recorded step by step: group them by customer, the i-th step of each i-th
-            step_owner = np.concatenate(owners)
-            n_tp = np.bincount(step_owner, minlength=n)
-            at = (np.cumsum(n_tp) - n_tp)[step_owner] + np.repeat(np.arange(len(owners)), [o.size for o in owners])
-            tp = np.empty_like(step_owner)
-            tp[at] = np.concatenate(tps)
-            owner = np.repeat(np.arange(n), n_tp)
-        else:
-            owner, tp = np.zeros(0, int), np.zeros(0, int)
-        seg_o, visit = seg[owner], self.visit[tp]
-        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg_o]
-        dur = visit + gj.exponential(1.0, owner.size) * gap
+        # the steps were recorded step by step: group them by customer, the i-th step of each i-th
+        n_tp = np.zeros(n, np.intp)
+        for i, o in enumerate(owners):
+            n_tp[o] = i + 1  # the last step a customer is among the owners of gives their count
+        start = np.cumsum(n_tp) - n_tp
+        tp = np.empty(int(n_tp.sum()), np.intp)
+        for i, o in enumerate(owners):
+            tp[start[o] + i] = tps[i]
+        owner = np.repeat(np.arange(n), n_tp)
+        visit = self.visit[tp]
+        gap = np.array([s.journey.gap_min for s in self.scenario.segments])[seg]
+        dur = visit + gj.exponential(1.0, owner.size) * np.repeat(gap, n_tp)
         if self.i_store_tp >= 0:  # a store visit lasts the segment's, not the touchpoint's
-            at = tp == self.i_store_tp
-            dur[at] = self.store_visit[seg_o[at]] + dur[at] - visit[at]
-        return owner, tp, dur, dropped
+            at = np.flatnonzero(tp == self.i_store_tp)
+            dur[at] = self.store_visit[seg[owner[at]]] + dur[at] - visit[at]
+        return owner, tp, dur, dropped, n_tp
 
     def _journeys(self, seg: np.ndarray, n: int) -> Columns:
         gj = self.g["journeys"]
-        channel = _pick_rows(self.chan_cum, seg, gj.random(n))
-        owner, tp, dur, dropped = self.chain_steps(seg)
-        n_tp = np.bincount(owner, minlength=n)
+        channel = self.chan_cum.pick(seg, gj.random(n))
+        owner, tp, dur, dropped, n_tp = self.chain_steps(seg)
         out = {"channel": channel, "n_tp": n_tp, "mask": np.zeros(n, np.int64), "research": np.zeros(n),
                "calls": np.zeros(n, int), "switch": np.zeros(n, bool), "online": np.zeros(n, bool),
                "dropped": dropped, "tp": tp}
@@ -309,15 +313,16 @@ class Population:
             return out
         is_call = tp == self.i_call_tp
         out["research"] = np.bincount(owner, weights=np.where(is_call, 0.0, dur), minlength=n)
-        out["calls"] = np.bincount(owner, weights=is_call, minlength=n).astype(int)
+        out["calls"] = np.bincount(owner[is_call], minlength=n)
         # per-customer reductions over their steps (customers without research keep the zero defaults)
         has = n_tp > 0
         starts = (np.cumsum(n_tp) - n_tp)[has]
-        out["mask"][has] = np.bitwise_or.reduceat(np.left_shift(1, tp).astype(np.int64), starts)
+        out["mask"][has] = np.bitwise_or.reduceat(self.tp_bit[tp], starts)
         # the cart lives where the customer last browsed a place that sells; a purchase elsewhere is a switch
-        pos = np.where(self.cart_of_tp[tp] >= 0, np.arange(owner.size), -1)
+        cart_tp = self.cart_of_tp[tp]
+        pos = np.where(cart_tp >= 0, np.arange(owner.size), -1)
         last = np.maximum.reduceat(pos, starts)
-        cart = np.where(last >= 0, self.cart_of_tp[tp[np.maximum(last, 0)]], -1)
+        cart = np.where(last >= 0, cart_tp[np.maximum(last, 0)], -1)
         out["switch"][has] = (cart >= 0) & (cart != channel[has])
         out["online"][has] = np.logical_or.reduceat(self.online_tp[tp], starts)
         return out
@@ -327,8 +332,9 @@ class Population:
         segs = self.scenario.segments
         n_lines = 1 + gb.poisson(np.array([s.basket.lines_mean for s in segs])[seg] - 1.0)
         owner = np.repeat(np.arange(n), n_lines)
-        sku = _draw_skus(self.pop_cum, seg[owner], gb.random(owner.size))
-        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg[owner]]
+        seg_o = np.repeat(seg, n_lines)  # seg[owner]
+        sku = _draw_skus(self.pop_cum, seg_o, gb.random(owner.size))
+        upl = np.array([s.basket.units_per_line_mean for s in segs])[seg_o]
         qty = 1 + gb.poisson(upl - 1.0)
         reco = _draw_skus(self.pop_cum, seg, gb.random(n))
         units = np.bincount(owner, weights=qty, minlength=n).astype(int)
@@ -390,7 +396,7 @@ class Population:
         n_lines: list[int] = b["n_lines"].tolist()
         handle: list[float] = s["handle"].tolist()
         n_calls: list[int] = s["n_calls"].tolist()
-        tps: list[int] = j["tp"].tolist()
+        tps: tuple[int, ...] = tuple(j["tp"].tolist())  # a path is a slice of it: one tuple, no list between
         n_tp: list[int] = j["n_tp"].tolist()
         ts: list[float] = t.tolist()
         segs: list[int] = seg.tolist()
@@ -430,7 +436,7 @@ class Population:
             k_lines, k_calls, k_tp = n_lines[i], n_calls[i], n_tp[i]
             out.append(Customer(  # positional, in FIELDS order (keywords cost the pure build 9 % of a run)
                 ts[i], segs[i], stores[i], channel[i], k_tp, mask[i], research[i], calls[i], switch[i], online[i],
-                dropped[i], tuple(tps[at_tp:at_tp + k_tp]), lines[at_line:at_line + k_lines], units[i], reco[i],
+                dropped[i], tps[at_tp:at_tp + k_tp], lines[at_line:at_line + k_lines], units[i], reco[i],
                 u_abandon[i], u_collect[i], reaction[i], u_reco[i], u_advice[i], till[i], advice[i], sp[i], cp[i],
                 handle[at_call:at_call + k_calls], defer[i], u_repeat[i], False, u_rate[i], u_checkout[i],
                 u_remind[i], u_bot[i], u_price[i], u_promo[i], False, -1, -1, v[i]))
@@ -452,7 +458,7 @@ def _rows(cols: Columns, a: int, z: int, ragged: tuple[str, ...], r0: int, r1: i
 def _draw_skus(pop_cum: np.ndarray, seg: np.ndarray, u: np.ndarray) -> np.ndarray:
     """SKU per draw from its segment's cumulative demand shares (segments x SKUs)."""
     out = np.empty(u.size, dtype=int)
-    for g in np.unique(seg):
+    for g in np.flatnonzero(np.bincount(seg)).tolist():  # the segments drawn
         at = seg == g
         out[at] = np.searchsorted(pop_cum[g], u[at] * pop_cum[g, -1], side="right")
     return out.clip(0, pop_cum.shape[1] - 1)
@@ -498,21 +504,51 @@ def _chain_matrices(segs: Sequence[Segment], research: list[str]) -> tuple[np.nd
     return np.cumsum(start, axis=1), np.cumsum(trans, axis=2)
 
 
-_PICK_GATHER = 500  # below this many draws, :func:`_pick_rows` gathers the rows (fewer numpy calls)
+_PICK_GATHER = 500  # below this many draws, :meth:`Shares.pick` gathers the rows (fewer numpy calls)
+_PICK_BINS = 1024.0  # buckets of a row of :class:`Shares`' lookup table
+_TIE = 255           # in the lookup table: a share falls in the bucket, compare
 
 
-def _pick_rows(table: np.ndarray, row: np.ndarray, u: np.ndarray) -> np.ndarray:
-    """``_pick(table[row], u)`` (the same comparisons, the same picks) without gathering a row of cumulative
-    shares per draw: a loop over the few states, each a column gathered and compared with every draw at once."""
-    if row.size < _PICK_GATHER:
-        return _pick(table[row], u)
-    cols = np.ascontiguousarray(table.T)  # states x rows
-    x = u * cols[-1].take(row)
-    count: np.ndarray = np.zeros(row.size, np.uint8 if cols.shape[0] < 256 else np.intp)  # states: a handful
-    for c in cols:
-        count += (x >= c.take(row)).view(np.uint8)
-    picked: np.ndarray = np.minimum(count, cols.shape[0] - 1).astype(np.intp)
-    return picked
+class Shares:
+    """Cumulative shares, one row per kind of draw (rows x states), for :meth:`pick`: ``_pick(table[row], u)``,
+    the same comparisons and the same picks, without gathering a row per draw.
+
+    A lookup table answers most draws: ``x = u * row[-1]`` (the product :func:`_pick` compares) goes to bucket
+    ``int(x * scale)``, and so does every share ``c`` of the table. That map never decreases, so a share in a
+    lower bucket than ``x``'s is ``<= x`` and one in a higher bucket is ``> x``: where no share of the row falls
+    in ``x``'s bucket, the count of ``x >= c`` is the bucket's, looked up; the few draws in a bucket holding a
+    share are compared with :func:`_pick`. Tables with a negative or non-finite share, only subnormal ones, or too
+    many states for a byte, are always gathered."""
+
+    def __init__(self, table: np.ndarray) -> None:
+        self.table = table
+        self.last: np.ndarray = np.ascontiguousarray(table[:, -1])
+        rows, states = table.shape
+        top = float(table.max()) if table.size else 0.0
+        scale = _PICK_BINS / top if 0.0 < top < math.inf and states < _TIE and table.min() >= 0.0 else 0.0
+        self.scale = scale if scale < math.inf else 0.0  # shares all subnormal: gathered
+        self.width = 0  # buckets per row; 0: no lookup table
+        self.lut = np.zeros(0, np.uint8)
+        if self.scale:
+            width = int(top * self.scale) + 1  # no x is above the top share: its bucket is below the width
+            bucket = (table * self.scale).astype(np.intp) + np.arange(rows)[:, None] * width
+            inside = np.bincount(bucket.ravel(), minlength=rows * width).reshape(rows, width)
+            below = np.minimum(np.cumsum(inside, axis=1) - inside, states - 1)  # shares in the lower buckets
+            self.lut = np.where(inside > 0, _TIE, below).astype(np.uint8).ravel()
+            self.width = width
+
+    def pick(self, row: np.ndarray, u: np.ndarray) -> np.ndarray:
+        """The state of each draw: the count of shares of its row ``<= u * row[-1]`` (at most the last state)."""
+        if row.size < _PICK_GATHER or not self.width:
+            return _pick(self.table[row], u)
+        at = (u * self.last.take(row) * self.scale).astype(np.intp)
+        at += row * self.width
+        looked = self.lut.take(at)
+        picked: np.ndarray = looked.astype(np.intp)
+        tie = np.flatnonzero(looked == _TIE)
+        if tie.size:
+            picked[tie] = _pick(self.table[row[tie]], u[tie])
+        return picked
 
 
 def _pick(cum: np.ndarray, u: np.ndarray) -> np.ndarray:
