@@ -31,11 +31,11 @@ from sim.scenario.schema import Scenario, load_scenario
 # default.yaml (3 and 14 days: 16,013 and 89,155 journeys in 0.42 and 2.81 CPU s, peaks 82 and 99 MB),
 # small_business.yaml (14 days) and national_chain.yaml (2 and 5 days: 71,469 and 202,421 journeys in 2.36 and
 # 6.60 CPU s, peaks 243 and 298 MB); the memory terms are a least-squares fit of those five peaks (within 11 %).
-# The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run; its second round):
-# compiled 60,600-61,600 journeys a CPU second on the chain's 2 and 5 days (60,700 on the default's 14 days), pure
-# Python 28,000-30,800; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 43,400
-# compiled and 23,900 pure), so the rates sit between: a year of the national chain is estimated at 6.7 and 12.8
-# CPU-minutes (make bench-year measures it).
+# The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run; its third round):
+# compiled 63,500-71,800 journeys a CPU second on the chain's 2 and 5 days (58,900 on the default's 14 days), pure
+# Python 31,300-33,700; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 43,200
+# compiled and 26,400 pure; a measured year 47,700 and 24,000), so the rates sit at the long runs': a year of the
+# national chain is estimated at 6.7 and 12.8 CPU-minutes (make bench-year measured 6.1 and 12.2).
 EVENTS_PER_JOURNEY = 3.0
 """SimPy events per journey (library scenarios: 2.3-3.5)."""
 CPU_S_PER_JOURNEY = {"compiled": 1 / 48_000, "pure": 1 / 25_000}
