@@ -8,6 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import sim
+from sim.core import customers
 from sim.core.customers import _PICK_GATHER, Shares, _pick
 from sim.core.journey import clock
 from sim.core.ledger import Ledger
@@ -92,6 +93,20 @@ def test_the_lookup_picks_what_the_gathered_rows_pick(n_rows, n_states, data):
     u[1::7] = 0.0
     u[2::11] = np.nextafter(1.0, 0.0)
     assert np.array_equal(Shares(table).pick(row, u), _pick(table[row], u))
+
+
+def test_customers_built_in_blocks_are_those_built_at_once(monkeypatch):
+    """The day's customers built a few rows at a time (each block with its own customers' lines, research steps and
+    calls) are field for field those built in one block."""
+    sc = sim.load_scenario(ROOT / "scenarios" / "default.yaml", {"horizon_days": 1, "warmup_days": 0})
+
+    def day(rows: int) -> list[tuple]:
+        monkeypatch.setattr(customers, "ASSEMBLE_ROWS", rows)
+        w = World(sc, "omnichannel", 5)
+        return [c.astuple() for c in w.population.draw(0, 1, customers.DAY_MIN)[0]]
+
+    blocks, whole = day(7), day(10**9)
+    assert len(whole) > 100 and blocks == whole
 
 
 def test_a_batch_is_booked_as_its_customers_one_by_one():

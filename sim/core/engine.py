@@ -34,7 +34,7 @@ Two modes, chosen per run (``sim.run(..., engine=...)``):
 
 Where the two may differ, by design, within one instant only (the model avoids each; the tests say so):
 a periodic :class:`Later`'s call waiting in its bucket runs after an event of its very time and priority that
-was scheduled by other means before its period began; SimPy's ``Resource`` hands a freed server over one event
+was scheduled by other means before its period began (not a numbered one's: a light process's long delay); SimPy's ``Resource`` hands a freed server over one event
 later than :class:`Servers`, and a customer whose patience ran out leaves its queue an event later, so two
 customers resuming at one instant may do so in another order, and a count read in between may count one who has
 given up (who is served, who gives up, and when, do not differ); a light process runs to its first yield in the
@@ -252,7 +252,8 @@ class Later:
         _heap_push(self._queue, (t, self.priority, next(self._eid), _Tick(self._callbacks, data)))
 
     def _open(self, k: int, _tick: object) -> None:
-        """Period ``k`` begins: its calls are fed to SimPy's queue, numbered in the order they were made."""
+        """Period ``k`` begins: its calls are fed to SimPy's queue, numbered now in the order they were made (or
+        with the numbers they took when made: ``numbered``)."""
         times, datas, eids = self._buckets.pop(k)
         Feed(self.env, self.fn, times, datas, self.priority, eids if self._numbered else None)
 
@@ -343,9 +344,6 @@ class Light:
         self._queue: list[Any] = env._queue
         self._eid = env._eid
         self._callbacks = (self._resume,)
-        # a delay of ``long_wait`` or more (a customer waiting for the store to open) waits for its period of that
-        # length outside SimPy's queue, numbered now: the same order, and SimPy's heap holds only what is due soon
-        # (a tenth of the entries on the national chain, whose heap operations then cost less)
         self.long_wait = long_wait
         self._long = Later(env, self._next, NORMAL, period=long_wait, numbered=True)
 
