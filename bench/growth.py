@@ -1,6 +1,7 @@
 """How the cost of a journey moves along a long run: CPU per journey, events per journey, SimPy's queue and resident
-memory, period by period, in one replication (the national chain by default). Issue 29's year costs more per journey
-late than early; this shows whether events, the queue or memory grow with it. Usage::
+memory, period by period, in one replication (the national chain by default): whether a journey costs more late in
+a long run than early, and whether events, the queue or memory grow with it. Periods of whole weeks compare like
+with like (a Saturday's journeys cost more than a Monday's). Usage::
 
     .venv/bin/python bench/growth.py [--days 112] [--every 14] [--scenario scenarios/national_chain.yaml]
 """
