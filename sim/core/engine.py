@@ -383,9 +383,14 @@ class Light:
         self._wait(gen, y)
 
     def _wait(self, gen: Generator[Any, Any, Any], y: Any) -> None:
-        """``gen`` yielded ``y``: a delay (any number), or an event to wait for (gone on at once with its value when
-        already processed)."""
-        if not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
+        """``gen`` yielded ``y``: a delay (any number), a place in a queue of :class:`Servers`, or an event to wait
+        for (gone on at once with its value when already processed)."""
+        if isinstance(y, Grant):
+            if y.processed:  # (never in the model: a place is yielded as soon as it is taken)
+                self._advance(gen, y.value)
+            else:
+                y.light, y.gen = self, gen
+        elif not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
             if y < 0:
                 raise ValueError(f"negative delay {y}")
             _heap_push(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
@@ -427,21 +432,42 @@ class Pool:
         raise NotImplementedError
 
 
+class Grant:
+    """A customer's place in the queue of :class:`Servers`, yielded by a light process: it resumes with True when a
+    releasing customer hands it a server, or with False when its patience runs out first. It is what a SimPy event
+    succeeded at that moment would be to the process, at the same place in the event order (a tick numbered when
+    the place is granted or given up, at normal priority, as ``Event.succeed`` schedules), without the event:
+    SimPy's ``Event``, ``succeed`` and ``schedule`` run as Python, and its callback list holds a closure."""
+
+    __slots__ = ("triggered", "processed", "value", "light", "gen")
+
+    def __init__(self) -> None:
+        self.triggered = False   # granted or given up: its tick is queued
+        self.processed = False   # its tick has run
+        self.value = False       # True: granted
+        self.light: Light | None = None  # the light process waiting on it, once yielded
+        self.gen: Generator[Any, Any, Any] | None = None
+
+
 class Servers(Pool):
     """``capacity`` identical servers (tills, advisers, agents) and one first-come first-served queue: SimPy's
     ``Resource`` as the model uses it, without its events. A free server is taken at once (:meth:`take`); a
-    customer who finds none waits on :meth:`wait`, whose event succeeds with True when a releasing customer hands
-    them their server, or with False when their patience runs out first (they leave the queue then)."""
+    customer who finds none waits on :meth:`wait`, whose :class:`Grant` resumes them with True when a releasing
+    customer hands them their server, or with False when their patience runs out first (they leave the queue
+    then)."""
 
-    __slots__ = ("env", "capacity", "count", "waiting", "_queue", "_patience")
+    __slots__ = ("env", "capacity", "count", "waiting", "_queue", "_patience", "_heap", "_eid", "_callbacks")
 
     def __init__(self, env: simpy.Environment, capacity: int):
         self.env = env
         self.capacity = capacity
         self.count = 0      # servers busy
         self.waiting = 0    # customers in the queue
-        self._queue: deque[Event] = deque()  # their grants, in arrival order; those who gave up are skipped
+        self._queue: deque[Grant] = deque()  # their places, in arrival order; those who gave up are skipped
         self._patience = Later(env, self._give_up)  # the moment each waiting customer would give up
+        self._heap: list[Any] = env._queue
+        self._eid = env._eid
+        self._callbacks = (self._resume,)
 
     def take(self) -> bool:
         """Take a free server if there is one."""
@@ -450,19 +476,20 @@ class Servers(Pool):
             return True
         return False
 
-    def wait(self, patience: float = INF) -> Event:
-        """Join the queue; the event's value says whether a server came (True) before ``patience`` ran out."""
-        grant = Event(self.env)
+    def wait(self, patience: float = INF) -> Grant:
+        """Join the queue; the place resumes its process with whether a server came (True) before ``patience``
+        ran out."""
+        grant = Grant()
         self._queue.append(grant)
         self.waiting += 1
         if patience != INF:  # (what is left of a patience partly spent may round below zero: gives up at once)
             self._patience.after(patience if patience > 0.0 else 0.0, grant)
         return grant
 
-    def _give_up(self, grant: Event) -> None:
+    def _give_up(self, grant: Grant) -> None:
         if not grant.triggered:
             self.waiting -= 1
-            grant.succeed(False)
+            self._trigger(grant, False)
 
     def release(self) -> None:
         """Hand the server to the first customer still waiting, or free it."""
@@ -471,9 +498,25 @@ class Servers(Pool):
             grant = queue.popleft()
             if not grant.triggered:  # else: gave up, and already counted out
                 self.waiting -= 1
-                grant.succeed(True)
+                self._trigger(grant, True)
                 return
         self.count -= 1
+
+    def _trigger(self, grant: Grant, value: bool) -> None:
+        """Settle ``grant`` now: its process resumes with ``value`` when the tick queued here runs."""
+        grant.triggered = True
+        grant.value = value
+        now: float = self.env._now
+        _heap_push(self._heap, (now, NORMAL, next(self._eid), _Tick(self._callbacks, grant)))
+
+    @staticmethod
+    def _resume(tick: _Tick) -> None:
+        grant: Grant = tick.data
+        grant.processed = True
+        light, gen = grant.light, grant.gen
+        if light is not None and gen is not None:
+            grant.light = grant.gen = None
+            light._advance(gen, grant.value)
 
     def full(self, places: int) -> bool:
         return self.count >= self.capacity and self.waiting >= places
