@@ -34,10 +34,10 @@ from typing import Any
 
 PACKAGE = "sim.core"
 # the modules a replication spends its time in (bench/CYTHON-SPIKE.md, section 1), compiled as one mypyc group;
-# network and catalogue hold what they read (native classes: their fields are read without a dict lookup); the rest
-# of sim.core runs once per replication
-MODULES = ("engine", "journey", "fulfilment", "inventory", "ledger", "aftersale", "choice", "customers", "marketing",
-           "rng", "network", "catalogue")
+# network and catalogue hold what they read (native classes: their fields are read without a dict lookup), and clock
+# the time; the rest of sim.core runs once per replication (environment: SimPy's subclass, which mypyc cannot compile)
+MODULES = ("clock", "engine", "journey", "fulfilment", "inventory", "ledger", "aftersale", "choice", "customers",
+           "marketing", "rng", "network", "catalogue")
 GROUP = f"{PACKAGE}.hot"  # the group's shared library: sim/core/hot__mypyc.*.so
 HERE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "core")  # the compiled modules' package
 MANIFEST = os.path.join(HERE, "_compiled.json")

@@ -25,6 +25,7 @@ from sim.core.engine import (
     make_engine,
     schedule_callback,
 )
+from sim.core.environment import Environment
 
 
 def test_simpy_version_is_supported():
@@ -35,7 +36,7 @@ def test_simpy_version_is_supported():
 
 
 def test_callbacks_run_by_priority_before_ordinary_events_of_the_same_instant():
-    env = simpy.Environment()
+    env = Environment()
     seen = []
     env.timeout(5).callbacks.append(lambda e: seen.append(("timeout", env.now)))
     for prio in (-1, -4, -2):
@@ -46,7 +47,7 @@ def test_callbacks_run_by_priority_before_ordinary_events_of_the_same_instant():
 
 
 def test_events_processed_counts_what_ran_not_what_waits():
-    env = simpy.Environment()
+    env = Environment()
     for t in (1, 2, 3):
         env.timeout(t)
     env.run()
@@ -103,7 +104,7 @@ def test_light_processes_on_servers_replay_simpy_processes_on_a_resource(capacit
     people = [(a + i * 2 ** 0.5 / 97, p + i * 3 ** 0.5 / 89, s + i * 5 ** 0.5 / 83) for i, (a, p, s) in enumerate(people)]
     logs = []
     for light in (True, False):
-        env, log = simpy.Environment(), []
+        env, log = Environment(), []
         if light:
             servers, run = Servers(env, capacity), Light(env)
             for i, (a, p, s) in enumerate(people):
@@ -120,7 +121,7 @@ def test_light_processes_on_servers_replay_simpy_processes_on_a_resource(capacit
 
 
 def test_light_process_costs_one_event_per_delay_and_none_to_start_or_end():
-    env = simpy.Environment()
+    env = Environment()
     seen = []
 
     def gen():
@@ -138,7 +139,7 @@ def test_light_process_costs_one_event_per_delay_and_none_to_start_or_end():
 
 
 def test_an_exception_in_a_light_process_stops_the_run():
-    env = simpy.Environment()
+    env = Environment()
 
     def gen():
         yield 1
@@ -158,7 +159,7 @@ def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls, 
     they wait in period buckets or on SimPy's queue; ``at`` hits its time exactly."""
     logs = []
     for light in (True, False):
-        env, log = simpy.Environment(), []
+        env, log = Environment(), []
         later = Later(env, lambda i, env=env, log=log: log.append((env.now, i)), priority=-2, period=period)
 
         def make(i, delay, later=later, env=env, log=log, light=light):
@@ -175,7 +176,7 @@ def test_later_calls_run_at_the_times_and_in_the_order_of_one_event_each(calls, 
         logs.append(log)
         assert not later.waiting()
     assert logs[0] == logs[1]
-    env, seen = simpy.Environment(), []
+    env, seen = Environment(), []
     env.run(until=1.1)
     Later(env, seen.append).at(7.3, "exact")  # 1.1 + (7.3 - 1.1) == 7.299999999999999
     env.run()
@@ -234,7 +235,7 @@ def test_a_light_process_waiting_an_hour_or_more_runs_as_it_would_on_simpys_queu
 
 
 def test_a_negative_delay_is_refused_as_simpy_refuses_it():
-    env = simpy.Environment()
+    env = Environment()
 
     def gen():
         yield -1.0
@@ -251,7 +252,7 @@ def test_a_negative_delay_is_refused_as_simpy_refuses_it():
 def test_a_periodic_later_keeps_far_calls_off_simpys_queue():
     """Calls days away wait in their day's bucket: SimPy's queue holds one opening per day, not one event per
     call, and every call still runs at its time."""
-    env, seen = simpy.Environment(), []
+    env, seen = Environment(), []
     later = Later(env, lambda t: seen.append((env.now, t)), period=1.0)
     delays = [0.25 + 0.01 * i for i in range(0, 1000, 7)] + [2.0 + 0.007 * i for i in range(1000)]
     for d in delays:
@@ -275,7 +276,7 @@ def test_a_feed_runs_its_calls_as_events_scheduled_at_once_would_run(batches, un
     batch is one feed; a run stopped midway counts the same events processed, the calls still to come excluded."""
     logs, counts = [], []
     for fed in (True, False):
-        env, log = simpy.Environment(), []
+        env, log = Environment(), []
 
         def make(b, delays, env=env, log=log, fed=fed):
             if fed:
@@ -300,7 +301,7 @@ def test_a_feed_runs_its_calls_as_events_scheduled_at_once_would_run(batches, un
 
 
 def test_a_feed_holds_one_entry_on_simpys_queue():
-    env, seen = simpy.Environment(), []
+    env, seen = Environment(), []
     times = [5.0 - 0.01 * i for i in range(500)]  # made in reverse time order
     Feed(env, seen.append, times, times)
     assert len(env._queue) == 1
@@ -315,7 +316,7 @@ def test_a_feed_lets_go_of_what_it_has_called():
     class Thing:
         pass
 
-    env = simpy.Environment()
+    env = Environment()
     things = [Thing() for _ in range(3)]
     refs = [weakref.ref(t) for t in things]
     Feed(env, lambda t: None, [1.0, 2.0, 3.0], things)
@@ -334,7 +335,7 @@ def test_a_finished_feed_is_freed_without_the_cyclic_collector():
     collecting = gc.isenabled()
     gc.disable()
     try:
-        env = simpy.Environment()
+        env = Environment()
         Feed(env, lambda _d: None, [1.0, 2.0], ["a", "b"])
         assert sum(isinstance(o, Feed) for o in gc.get_objects()) == 1
         env.run()
@@ -553,7 +554,7 @@ def test_the_engine_loop_processes_what_simpys_run_processes(plan, until):
     ``until`` itself are left for later, whatever their priority, as SimPy's stop event comes first."""
     got = []
     for run in (lambda e, u: e.run(until=u), lambda e, u: Engine(e).run(u)):
-        env, seen = simpy.Environment(), []
+        env, seen = Environment(), []
         _schedule(env, plan, seen)
         run(env, until)
         got.append((seen, env.now, sorted((t, p, i) for t, p, i, _ in env._queue), events_processed(env)))
@@ -562,14 +563,14 @@ def test_the_engine_loop_processes_what_simpys_run_processes(plan, until):
 
 def test_the_engine_loop_raises_what_a_failed_event_raised():
     for run in (lambda e: e.run(until=5), lambda e: Engine(e).run(5)):
-        env = simpy.Environment()
+        env = Environment()
         env.timeout(1).callbacks.append(lambda _e: None)
         env.event().fail(KeyError("lost"))
         with pytest.raises(KeyError, match="lost") as info:
             run(env)
         assert isinstance(info.value.__cause__, KeyError) and env.now == 0
     with pytest.raises(ValueError, match="must be greater"):
-        Engine(simpy.Environment(initial_time=3)).run(2)
+        Engine(Environment(initial_time=3)).run(2)
 
 
 @settings(max_examples=200, deadline=None)

@@ -27,6 +27,8 @@ WING = {w: i for i, w in enumerate(WINGS)}
 
 # the core, bottom first: a module imports modules on lower layers only
 CORE_LAYERS: tuple[tuple[str, ...], ...] = (
+    ("clock",),
+    ("environment",),  # SimPy's, keeping its time in the clock
     ("engine",),
     ("rng",),
     ("ledger",),  # below the inventory, which books into the ledger's stock section

@@ -26,7 +26,7 @@ class AfterSale:
     def __init__(self, net: Network, book: Ledger, scenario: Scenario, capabilities: Capabilities, streams: Streams,
                  restart: Journey, lapsed: deque[tuple[float, Customer]] | None):
         self.net, self.book = net, book
-        self.env = net.env
+        self.clock = net.clock
         # returns on their way back and in handling, repeat journeys to come: many pending at once on long horizons,
         # days away (they wait outside SimPy's queue until their day, see Later)
         self._back = net.engine.later(self._brought_back, period=DAY_MIN)
@@ -113,16 +113,16 @@ class AfterSale:
             grade = 1 if c.u_rate < self.content_prob[c.seg] else 2
         self.book.rating(grade)
         if grade == 2 and self.lapsed is not None:
-            self.lapsed.append((self.env._now, c))
+            self.lapsed.append((self.clock.now, c))
         if self.review_prob[c.seg] and self.review_u.next() < self.review_prob[c.seg]:
             self.book.review(grade)
         if c.u_repeat < self.repeat_chance[c.seg][grade]:
             delay = self.repeat_delay[c.seg].next()
-            if self.env._now + delay < self.net.horizon:  # packed: tens of thousands wait weeks on a long run
+            if self.clock.now + delay < self.net.horizon:  # packed: tens of thousands wait weeks on a long run
                 self._repeating.after(delay, pack(c))
 
     def _repeat(self, packed: bytes) -> None:
         """The same customer comes back with the same kind of wishes; a repeat never repeats itself."""
-        again = unpack(packed).replace(t=self.env._now, repeat=True, u_repeat=1.0)
+        again = unpack(packed).replace(t=self.clock.now, repeat=True, u_repeat=1.0)
         self.book.repeat_journey(again)
         self.restart(again)

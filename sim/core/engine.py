@@ -64,6 +64,8 @@ from simpy.events import NORMAL, Event, EventPriority
 from simpy.events import URGENT as URGENT  # for the mechanisms: SimPy's priorities come from here
 from simpy.resources.resource import Request
 
+from sim.core.environment import Environment
+
 INF = float("inf")
 PRIO_OPEN = -100
 """A :class:`Later`'s period boundary: before any other event of its instant (the model's lowest is -4)."""
@@ -200,11 +202,12 @@ class Later:
     queue, ties with any event included (only the event count differs, by the periods' boundaries).
     :class:`Light`'s long delays wait so."""
 
-    __slots__ = ("env", "fn", "_queue", "_eid", "priority", "_callbacks", "period", "_buckets", "_numbered")
+    __slots__ = ("env", "clock", "fn", "_queue", "_eid", "priority", "_callbacks", "period", "_buckets", "_numbered")
 
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], priority: int = NORMAL,
+    def __init__(self, env: Environment, fn: Callable[[Any], Any], priority: int = NORMAL,
                  period: float | None = None, numbered: bool = False):
         self.env = env
+        self.clock = env.clock
         self.fn = fn  # also what a pending call is for, read by bench/live_state.py
         self._queue: list[Any] = env._queue
         self._eid = env._eid
@@ -222,8 +225,8 @@ class Later:
     def at(self, t: float, data: Any = None) -> None:
         """``fn(data)`` at time ``t`` exactly (``Environment.schedule`` takes a delay, and ``now + (t - now)``
         need not be ``t`` in floating point)."""
-        if t < self.env._now:
-            raise ValueError(f"time {t} is in the past (now {self.env._now})")
+        if t < self.clock.now:
+            raise ValueError(f"time {t} is in the past (now {self.clock.now})")
         self._push(t, data)
 
     def after(self, delay: float, data: Any = None) -> None:
@@ -231,15 +234,13 @@ class Later:
         delay is refused, as SimPy's ``Timeout`` refuses it: the clock never runs backwards."""
         if delay < 0:
             raise ValueError(f"negative delay {delay}")
-        now: float = self.env._now  # SimPy types it int | float: a float adds as a machine number
-        self._push(now + delay, data)
+        self._push(self.clock.now + delay, data)
 
     def _push(self, t: float, data: Any) -> None:
         period = self.period
         if period is not None:
             k = int(t // period)
-            now: float = self.env._now
-            if k * period > now:  # due after the next boundary: wait
+            if k * period > self.clock.now:  # due after the next boundary: wait
                 bucket = self._buckets.get(k)
                 if bucket is None:
                     bucket = self._buckets[k] = (array("d"), [], array("q"))
@@ -279,7 +280,7 @@ class Feed:
 
     __slots__ = ("env", "fn", "_queue", "_times", "_eids", "_datas", "_prio")
 
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], times: Sequence[float] | np.ndarray,
+    def __init__(self, env: Environment, fn: Callable[[Any], Any], times: Sequence[float] | np.ndarray,
                  datas: Sequence[Any], priority: int = NORMAL, eids: array[int] | None = None):
         n = len(times)
         if n == 0:
@@ -337,10 +338,11 @@ class Light:
     period with such waits. Customers who found their store closed were nine in ten of the national chain's queue
     entries; a smaller heap is a faster one (its entries stay in the processor's caches)."""
 
-    __slots__ = ("env", "_queue", "_eid", "_callbacks", "long_wait", "_long")
+    __slots__ = ("env", "clock", "_queue", "_eid", "_callbacks", "long_wait", "_long")
 
-    def __init__(self, env: simpy.Environment, long_wait: float = LONG_WAIT):
+    def __init__(self, env: Environment, long_wait: float = LONG_WAIT):
         self.env = env
+        self.clock = env.clock
         self._queue: list[Any] = env._queue
         self._eid = env._eid
         self._callbacks = (self._resume,)
@@ -360,7 +362,7 @@ class Light:
             if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
                 if y < 0.0:
                     raise ValueError(f"negative delay {y}")
-                now: float = self.env._now  # SimPy types it int | float: a float adds as a machine number
+                now = self.clock.now
                 if y >= self.long_wait:
                     self._long._push(now + y, gen)
                 else:
@@ -393,7 +395,7 @@ class Light:
         elif not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
             if y < 0:
                 raise ValueError(f"negative delay {y}")
-            _heap_push(self._queue, (self.env._now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+            _heap_push(self._queue, (self.clock.now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
         elif y.callbacks is not None:  # not processed yet: resume when it is
             y.callbacks.append(partial(self._on_event, gen))
         elif y._value is None:  # already processed: go on with its value
@@ -456,10 +458,12 @@ class Servers(Pool):
     customer hands them their server, or with False when their patience runs out first (they leave the queue
     then)."""
 
-    __slots__ = ("env", "capacity", "count", "waiting", "_queue", "_patience", "_heap", "_eid", "_callbacks")
+    __slots__ = ("env", "clock", "capacity", "count", "waiting", "_queue", "_patience", "_heap", "_eid",
+                 "_callbacks")
 
-    def __init__(self, env: simpy.Environment, capacity: int):
+    def __init__(self, env: Environment, capacity: int):
         self.env = env
+        self.clock = env.clock
         self.capacity = capacity
         self.count = 0      # servers busy
         self.waiting = 0    # customers in the queue
@@ -506,8 +510,7 @@ class Servers(Pool):
         """Settle ``grant`` now: its process resumes with ``value`` when the tick queued here runs."""
         grant.triggered = True
         grant.value = value
-        now: float = self.env._now
-        _heap_push(self._heap, (now, NORMAL, next(self._eid), _Tick(self._callbacks, grant)))
+        _heap_push(self._heap, (self.clock.now, NORMAL, next(self._eid), _Tick(self._callbacks, grant)))
 
     @staticmethod
     def _resume(tick: _Tick) -> None:
@@ -529,8 +532,9 @@ class Engine:
 
     mode = "fast"
 
-    def __init__(self, env: simpy.Environment | None = None):
-        self.env = env if env is not None else simpy.Environment()
+    def __init__(self, env: Environment | None = None):
+        self.env = env if env is not None else Environment()
+        self.clock = self.env.clock  # the time, read natively by the mechanisms
 
     def light(self) -> Light:
         """Generators run as processes (:class:`Light`)."""
@@ -567,18 +571,18 @@ class Engine:
         The same stop event, scheduled the same way, and the same events in the same order; a failed event that
         nobody defused raises a copy of its exception, as SimPy's ``step`` does. (:class:`Reference` runs SimPy's
         own loop.)"""
-        env = self.env
+        env, clock = self.env, self.clock
         at = until if isinstance(until, int) else float(until)
-        if at <= env._now:
+        if at <= clock.now:
             raise ValueError(f"until ({at}) must be greater than the current simulation time")
         stop = Event(env)  # what SimPy's run schedules: before any other event of its instant
         stop._ok = True
         stop._value = None
-        env.schedule(stop, URGENT, at - env._now)
+        env.schedule(stop, URGENT, at - clock.now)
         queue: list[Any] = env._queue
         while queue:
             now, _, _, event = _heap_pop(queue)
-            env._now = now
+            clock.now = now  # SimPy's env._now reads it (Environment)
             if isinstance(event, _Tick):  # most events: read natively when compiled, and never failed
                 ticks = event.callbacks
                 event.callbacks = None
@@ -672,7 +676,7 @@ class _RefLight(Light):
 
     __slots__ = ()
 
-    def __init__(self, env: simpy.Environment):
+    def __init__(self, env: Environment):
         self.env = env
 
     def start(self, gen: Generator[Any, Any, Any]) -> None:
@@ -702,7 +706,7 @@ class _RefLater(Later):
 
     __slots__ = ()
 
-    def __init__(self, env: simpy.Environment, fn: Callable[[Any], Any], priority: int = NORMAL,
+    def __init__(self, env: Environment, fn: Callable[[Any], Any], priority: int = NORMAL,
                  period: float | None = None):
         self.env, self.fn, self.priority, self.period = env, fn, priority, period
 

@@ -526,8 +526,8 @@ class Fulfilment:
 
     def _ship(self, c: Customer, ships: dict[int, int], mode: Mode, problems: int, cls: int) -> None:
         net = self.net
-        env, book, settings = net.env, self.book, self.settings
-        now: float = env._now
+        book, settings = self.book, self.settings
+        now = net.clock.now
         book.online_order()
         order = Order(now, now, c, problems, cls)
         area = c.store if net.n_stores else 0
@@ -551,9 +551,9 @@ class Fulfilment:
         """Store staff pick the parcel during opening hours, then it waits for pickup or a carrier. The minutes
         picking takes are booked when it starts."""
         net = self.net
-        env = net.env
+        clock = net.clock
         st = net.stores[node]
-        closed = next_open(env._now, st.open_min, st.close_min)
+        closed = next_open(clock.now, st.open_min, st.close_min)
         if closed:
             yield closed
         staff = st.staff
@@ -565,7 +565,7 @@ class Fulfilment:
         if staff is not None:
             staff.release()
         carrier = self.carrier[kind]
-        ready = env._now if carrier is None else env._now + carrier.next()
+        ready = clock.now if carrier is None else clock.now + carrier.next()
         order.pending -= 1
         self._done(order, ready)
         if not order.pending:
@@ -587,7 +587,7 @@ class Fulfilment:
             st = net.stores[c.store]
             t = order.last + next_open(order.last, st.open_min, st.close_min)
             if t < net.horizon:
-                self._extra.after(t - net.env._now, (c, order.cls))
+                self._extra.after(t - net.clock.now, (c, order.cls))
 
     def _extra_purchase(self, buyer: tuple[Customer, int]) -> None:
         """An impulse buy at pickup: one unit of a SKU drawn by popularity, bought if it is on the shelf. It adds

@@ -78,7 +78,7 @@ class Inventory:
         ``engine``: the run's scheduling API (sim.core.engine). ``counts``: the ledger's stock section to book
         into, fresh (None: a section of its own). ``unit_cost``: per SKU, what a unit on hand is worth at cost
         (None: nothing; the stock's value is then 0)."""
-        self.env = engine.env
+        self.clock = engine.clock  # the time, read natively
         self._call_after = engine.call_after
         self.groups = [[p] if isinstance(p, NodePolicy) else list(p) for p in policies]
         self.n_nodes = len(self.groups)
@@ -136,7 +136,7 @@ class Inventory:
         if got < qty:
             self.short_in_cycle[node][sku] = True
         if got:
-            now: float = self.env._now  # SimPy types it int | float: a float is arithmetic on machine numbers
+            now = self.clock.now
             c = self.counts
             total, last = self.total, self.last
             dt = now - last[node]
@@ -161,7 +161,7 @@ class Inventory:
             self._continuous_review(node, sku)
 
     def _owe(self, node: int, change: int) -> None:
-        now: float = self.env._now
+        now = self.clock.now
         self.counts.bo_area[node] += self.bo_total[node] * (now - self.bo_last[node])
         self.bo_last[node] = now
         self.bo_total[node] += change
@@ -222,7 +222,7 @@ class Inventory:
             self.backlog.append([node, sku, qty])
 
     def _wait(self, change: int) -> None:
-        now: float = self.env._now
+        now = self.clock.now
         self.counts.backlog_area += self.backlog_units * (now - self.backlog_last)
         self.backlog_last = now
         self.backlog_units += change
@@ -255,7 +255,7 @@ class Inventory:
             self._receive(node, sku, qty)
 
     def _receive(self, node: int, sku: int, qty: int) -> None:
-        now: float = self.env._now
+        now = self.clock.now
         c = self.counts
         self.on_order[node][sku] -= qty
         self.in_transit -= qty
@@ -280,7 +280,7 @@ class Inventory:
 
     def put_back(self, node: int, sku: int, qty: int) -> None:
         """Returned units back in sellable stock at ``node`` (they do not fill backorders: a simplification)."""
-        self._accrue(node, self.env._now)
+        self._accrue(node, self.clock.now)
         self.on_hand[node][sku] += qty
         self.total[node] += qty
         self.value[node] += qty * self.cost[sku]
@@ -304,7 +304,7 @@ class Inventory:
     def _period_end(self, node: int, group: NodePolicy) -> None:
         """Periodic review of one group, first half: measure the period that ends now, before this instant's
         receipts (on hand of the group's SKUs, and how many SKUs that covers)."""
-        if self.env._now > 0:
+        if self.clock.now > 0:
             row = self.on_hand[node]
             n = len(group.skus)
             c = self.counts
@@ -349,7 +349,7 @@ class Inventory:
 
     def flush(self) -> None:
         """Bring every time-weighted area up to now (before reading it)."""
-        now = self.env._now
+        now = self.clock.now
         for node in range(self.n_nodes):
             self._accrue(node, now)
             self._owe(node, 0)
@@ -358,7 +358,7 @@ class Inventory:
     def counts_now(self) -> StockCounters:
         """A typed copy of the counters with every area brought up to now in the copy only (the live integrals
         are not split, which would move their last bits): what a day's end snapshot holds."""
-        now = self.env._now
+        now = self.clock.now
         out = self.counts.copy()
         for node in range(self.n_nodes):
             out.area[node] += self.total[node] * (now - self.last[node])

@@ -73,7 +73,7 @@ class Journeys:
     def __init__(self, net: Network, book: Ledger, marketing: Marketing, scenario: Scenario,
                  capabilities: Capabilities, streams: Streams, lapsed: deque[tuple[float, Customer]] | None):
         self.net, self.book, self.marketing = net, book, marketing
-        self.env = net.env
+        self.clock = net.clock
         self.light = net.engine.light()
         self._researched = net.engine.later(self._after_research)
         # chance that a channel switch loses the cart
@@ -204,14 +204,14 @@ class Journeys:
 
     def store_visit(self, c: Customer, ch: int, problems: int = 0) -> Process:
         """Advice (some customers), then the till; the sale is booked when the till has served the customer."""
-        env = self.env
+        clock = self.clock
         k = c.store
         st = self.net.stores[k]
         q = self.book.store_q[k]
-        closed = next_open(env._now, st.open_min, st.close_min)
+        closed = next_open(clock.now, st.open_min, st.close_min)
         if closed:  # found it closed: comes back at a uniform time of the next opening hours
             yield closed + c.u_defer * (st.close_min - st.open_min)
-            closed = next_open(env._now, st.open_min, st.close_min)
+            closed = next_open(clock.now, st.open_min, st.close_min)
             if closed:
                 yield closed
         tills = st.tills
@@ -221,22 +221,22 @@ class Journeys:
             self.book.customer_left(Leave.STORE_FULL)
             self.after_sale.rate(c, None)
             return
-        t_in: float = env._now  # SimPy types it int | float: a float is arithmetic on machine numbers
+        t_in = clock.now
         q.enter(t_in)
         patience = c.store_patience
         waited = 0.0  # time in queues only: time with an adviser is not waiting, and does not use up patience
         if st.staff is not None and c.u_advice < st.advice_prob:
             if not st.staff.take() and not (yield st.staff.wait(patience)):
                 return self._give_up(c, q, t_in)
-            now: float = env._now
+            now = clock.now
             waited = now - t_in
             yield c.advice_min
             st.staff.release()
         if tills is not None:
-            t_q: float = env._now
+            t_q = clock.now
             if not tills.take() and not (yield tills.wait(patience - waited)):
                 return self._give_up(c, q, t_in)
-            now = env._now
+            now = clock.now
             waited += now - t_q
         q.waited(waited)
         if c.till_min:
@@ -245,17 +245,17 @@ class Journeys:
         self.fulfilment.store_sale(c, k, ch, problems + (waited > q.target))
         if tills is not None:
             tills.release()
-        q.leave(env._now, t_in)
+        q.leave(clock.now, t_in)
 
     def _give_up(self, c: Customer, q: QueueStats, t_in: float) -> None:
-        q.gave_up(self.env._now, t_in)
+        q.gave_up(self.clock.now, t_in)
         self.book.customer_left(Leave.STORE_QUEUE)
         self.after_sale.rate(c, None)
 
     def call(self, c: Customer, handle: float, purchase: bool, problems: int = 0) -> Generator[Any, Any, int]:
         """One call to the call centre; a purchase call places an order when it ends. A service contact meets the
         chatbot first where there is one (at any hour); returns 1 if the chatbot answered it badly, else 0."""
-        env = self.env
+        clock = self.clock
         if not purchase and self.marketing.bots:
             answered, failed = self.marketing.chatbot(c)
             if answered:
@@ -264,28 +264,28 @@ class Journeys:
         cc = self.net.call
         assert cc is not None, "a journey calls only where the scenario has a call centre"
         q = self.book.call_q
-        closed = next_open(env._now, cc.open_min, cc.close_min)
+        closed = next_open(clock.now, cc.open_min, cc.close_min)
         if closed:  # as for stores: call back after opening
             yield closed + c.u_defer * (cc.close_min - cc.open_min)
-            closed = next_open(env._now, cc.open_min, cc.close_min)
+            closed = next_open(clock.now, cc.open_min, cc.close_min)
             if closed:
                 yield closed
-        t_in: float = env._now
+        t_in = clock.now
         q.enter(t_in)
         agents = cc.agents
         if agents is not None and not agents.take() and not (yield agents.wait(c.call_patience)):
-            q.gave_up(env._now, t_in)
+            q.gave_up(clock.now, t_in)
             if purchase:
                 self.book.customer_left(Leave.CALL_QUEUE)
                 self.after_sale.rate(c, None)
             return 0
-        now: float = env._now
+        now = clock.now
         waited = now - t_in
         q.waited(waited)
         yield handle
         if agents is not None:
             agents.release()
-        q.leave(env._now, t_in)
+        q.leave(clock.now, t_in)
         if purchase:
             self.fulfilment.online_sale(c, self.net.ch_call, problems + (waited > q.target))
         return 0

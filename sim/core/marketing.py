@@ -66,16 +66,15 @@ class Pricing:
         self.now: list[list[float]] = list(self.base)
         self.promo: list[list[bool] | None] = [None] * n_ch
         self.uplift: list[list[float] | None] = [None] * n_ch
-        env = net.env
         for start, end, *_ in self.promos:
             for t in (start, end):
                 if 0.0 < t < net.horizon:  # a promotion from day 0 is in the tables built just below
-                    net.engine.call_after(t - env._now, self._refresh, URGENT)
+                    net.engine.call_after(t - net.clock.now, self._refresh, URGENT)
         self._refresh(None)
 
     def _refresh(self, _event: object) -> None:
         """Recompute the tables for the promotions running now (overlapping discounts multiply)."""
-        now = self.net.env._now
+        now = self.net.clock.now
         running = [(p, chans, scope) for start, end, p, chans, scope in self.promos if start <= now < end]
         for ch in range(len(self.now)):
             mine = [(p, scope) for p, chans, scope in running if ch in chans]
@@ -157,7 +156,7 @@ class Marketing:
                           for s in segs]
         self.haggle_min = [s.marketing.haggle_min for s in segs]
         # targeted offers: sent where the setup has the customer record and personalisation
-        self.env, self.horizon, self.streams = net.env, net.horizon, streams
+        self.horizon, self.streams, self.clock = net.horizon, streams, net.clock
         self.engine = net.engine
         offers = scenario.marketing.offers if capabilities.customer_data and capabilities.personalisation else []
         self.offers = [(o, None if o.segment is None else [s.name for s in segs].index(o.segment)) for o in offers]
@@ -188,12 +187,12 @@ class Marketing:
     def _campaigns(self, i: int, offer: Offer, seg: int | None, rng: np.random.Generator,
                    journey: Journey, known: Callable[[], list[Customer]],
                    lapsed: deque[tuple[float, Customer]] | None) -> Generator[Any, Any, None]:
-        env = self.env
+        clock = self.clock
         t = offer.start_day * DAY_MIN
         while t < self.horizon:
-            yield t - env._now
+            yield t - clock.now
             if offer.audience == "lapsed":
-                since = env._now - offer.lapsed_days * DAY_MIN
+                since = clock.now - offer.lapsed_days * DAY_MIN
                 pool = [c for when, c in (lapsed or ()) if when >= since and (seg is None or c.seg == seg)]
                 n = min(offer.recipients, len(pool))
             else:
@@ -211,7 +210,7 @@ class Marketing:
 
     def _comes(self, c: Customer, journey: Journey, _event: object) -> None:
         """An offer-taker starts a journey like their last one (a known customer: a repeat)."""
-        c = c.replace(t=self.env._now)
+        c = c.replace(t=self.clock.now)
         self.book.repeat_journey(c)
         journey(c)
 
