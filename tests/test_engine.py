@@ -120,6 +120,28 @@ def test_light_processes_on_servers_replay_simpy_processes_on_a_resource(capacit
     assert logs[0] == logs[1]
 
 
+def test_a_place_settled_before_it_is_yielded_resumes_at_once_with_its_answer():
+    """A ``Grant`` is what a SimPy event is to a light process: yielded once its tick has run (the patience ran
+    out meanwhile), it resumes the process at once with its answer, False, as a processed event would; yielded
+    before, it resumes it when its tick runs. The model always yields it at once; this holds the other case."""
+    env, log = Environment(), []
+    servers, light = Servers(env, 1), Light(env)
+    assert servers.take()
+    late = servers.wait(patience=1.0)
+    on_time = servers.wait(patience=5.0)
+
+    def customer(place, name, after):
+        yield after
+        log.append((name, (yield place), env.now))
+
+    light.start(customer(late, "late", 2.0))      # yields after its patience ran out (t=1)
+    light.start(customer(on_time, "on time", 0.5))  # waits, and is handed the server at t=3
+    Later(env, lambda _d: servers.release()).at(3.0)
+    env.run()
+    assert log == [("late", False, 2.0), ("on time", True, 3.0)]
+    assert late.processed and on_time.processed and servers.waiting == 0
+
+
 def test_light_process_costs_one_event_per_delay_and_none_to_start_or_end():
     env = Environment()
     seen = []
