@@ -35,7 +35,11 @@ from sim.scenario.schema import Scenario, load_scenario
 # compiled 63,500-71,800 journeys a CPU second on the chain's 2 and 5 days (58,900 on the default's 14 days), pure
 # Python 31,300-33,700; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 43,200
 # compiled and 26,400 pure; a measured year 47,700 and 24,000), so the rates sit at the long runs': a year of the
-# national chain is estimated at 6.7 and 12.8 CPU-minutes (make bench-year measured 6.1 and 12.2).
+# national chain is estimated at 6.7 and 12.8 CPU-minutes (make bench-year measured 6.1 and 12.2). Its fourth round
+# ran on a faster machine (raw SimPy 1.5 times as fast): chain 2 and 5 days 83,600-93,600 compiled, 39,400-40,600
+# pure, a measured year 72,600 and 29,500 (4.0 and 9.9 CPU-minutes); the same code as the third round's measured a
+# year there in 4.2 minutes. The rates are kept: they still hold on the slower machine, and a guard that
+# overestimates refuses a run too early rather than let one through that is too big.
 EVENTS_PER_JOURNEY = 3.0
 """SimPy events per journey (library scenarios: 2.3-3.5)."""
 CPU_S_PER_JOURNEY = {"compiled": 1 / 48_000, "pure": 1 / 25_000}
