@@ -34,8 +34,8 @@ Two modes, chosen per run (``sim.run(..., engine=...)``):
 
 Where the two may differ, by design, within one instant only (the model avoids each; the tests say so):
 a periodic :class:`Later`'s call waiting in its bucket runs after an event of its very time and priority that
-was scheduled by other means before its period began (not a numbered one's: a light process's long delay); SimPy's ``Resource`` hands a freed server over one event
-later than :class:`Servers`, and a customer whose patience ran out leaves its queue an event later, so two
+was scheduled by other means before its period began (not a numbered one's: a light process's long delay);
+SimPy's ``Resource`` hands a freed server over one event later than :class:`Servers`, and a customer whose patience ran out leaves its queue an event later, so two
 customers resuming at one instant may do so in another order, and a count read in between may count one who has
 given up (who is served, who gives up, and when, do not differ); a light process runs to its first yield in the
 caller's step, a SimPy process at the next event (the same, as the model starts them from a step of normal
@@ -359,22 +359,27 @@ class Light:
         ``StopIteration`` object; resuming with a value goes through :meth:`_advance`. ``tick``: the processed
         tick that resumed it, queued again for its next delay (one object fewer made and freed per delay)."""
         for y in gen:
-            if isinstance(y, float):  # a delay (the model's are floats): resumed by a tick
-                if y < 0.0:
-                    raise ValueError(f"negative delay {y}")
-                now = self.clock.now
-                if y >= self.long_wait:
-                    self._long._push(now + y, gen)
-                else:
-                    if tick is None:
-                        tick = _Tick(self._callbacks, gen)
-                    else:  # processed: SimPy's loop has taken its callbacks
-                        tick.callbacks = self._callbacks
-                    _heap_push(self._queue, (now + y, NORMAL, next(self._eid), tick))
+            if isinstance(y, float):  # a delay (the model's are floats)
+                self._delay(gen, y, tick)
                 return
             if not isinstance(y, Event) or y.callbacks is not None or y._value is not None:
                 self._wait(gen, y)
                 return
+
+    def _delay(self, gen: Generator[Any, Any, Any], y: float, tick: _Tick | None) -> None:
+        """``gen`` waits ``y`` minutes: resumed by a tick (``tick``, when given, is queued again), or from its
+        period's bucket when ``y`` is ``long_wait`` or more."""
+        if y < 0.0:
+            raise ValueError(f"negative delay {y}")
+        now = self.clock.now
+        if y >= self.long_wait:
+            self._long._push(now + y, gen)
+            return
+        if tick is None:
+            tick = _Tick(self._callbacks, gen)
+        else:  # processed: SimPy's loop has taken its callbacks
+            tick.callbacks = self._callbacks
+        _heap_push(self._queue, (now + y, NORMAL, next(self._eid), tick))
 
     def _advance(self, gen: Generator[Any, Any, Any], value: Any) -> None:
         """Resume ``gen`` with ``value`` until it yields what it must wait for."""
@@ -392,10 +397,8 @@ class Light:
                 self._advance(gen, y.value)
             else:
                 y.light, y.gen = self, gen
-        elif not isinstance(y, Event):  # a delay: resumed by a tick, as Later.after would schedule it
-            if y < 0:
-                raise ValueError(f"negative delay {y}")
-            _heap_push(self._queue, (self.clock.now + y, NORMAL, next(self._eid), _Tick(self._callbacks, gen)))
+        elif not isinstance(y, Event):  # a delay (any number)
+            self._delay(gen, y, None)
         elif y.callbacks is not None:  # not processed yet: resume when it is
             y.callbacks.append(partial(self._on_event, gen))
         elif y._value is None:  # already processed: go on with its value
@@ -458,11 +461,9 @@ class Servers(Pool):
     customer hands them their server, or with False when their patience runs out first (they leave the queue
     then)."""
 
-    __slots__ = ("env", "clock", "capacity", "count", "waiting", "_queue", "_patience", "_heap", "_eid",
-                 "_callbacks")
+    __slots__ = ("clock", "capacity", "count", "waiting", "_queue", "_patience", "_heap", "_eid", "_callbacks")
 
     def __init__(self, env: Environment, capacity: int):
-        self.env = env
         self.clock = env.clock
         self.capacity = capacity
         self.count = 0      # servers busy

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from sim.core.catalogue import Catalogue
 from sim.core.clock import Clock
 from sim.core.engine import Engine, Pool
-from sim.core.environment import Environment
 from sim.core.inventory import Inventory
 from sim.scenario.schema import CHANNEL_CALL, CHANNEL_STORE, CallCentre, Scenario, Store
 
@@ -62,8 +61,7 @@ class Network:
     demand: list[list[float]]      # expected daily units per node (stores, then warehouse) and SKU
     horizon: float                 # minutes
     has_warehouse: bool
-    env: Environment = field(init=False)    # the engine's SimPy environment
-    clock: Clock = field(init=False)        # and its time (Clock.now), read natively
+    clock: Clock = field(init=False)        # the engine's time (Clock.now), read natively
     n_stores: int = field(init=False)
     wh: int = field(init=False)              # the warehouse's node index, -1 without one
     ch_store: int = field(init=False)        # the store's channel index, -1 without stores
@@ -73,7 +71,6 @@ class Network:
     store_bit: int = field(init=False)
 
     def __post_init__(self) -> None:
-        self.env = self.engine.env
         self.clock = self.engine.clock
         self.n_stores = len(self.stores)
         self.wh = self.n_stores if self.has_warehouse else -1

@@ -33,8 +33,9 @@ from sim.scenario.schema import Scenario, load_scenario
 # 6.60 CPU s, peaks 243 and 298 MB); the memory terms are a least-squares fit of those five peaks (within 11 %).
 # The CPU per journey refitted for issue 29's compiled core on both builds (same cases, same run; its third round):
 # compiled 63,500-71,800 journeys a CPU second on the chain's 2 and 5 days (58,900 on the default's 14 days), pure
-# Python 31,300-33,700; a long run is slower per journey (more alive at once: bench/scale.py's 84 days, 43,200
-# compiled and 26,400 pure; a measured year 47,700 and 24,000), so the rates sit at the long runs': a year of the
+# Python 31,300-33,700; a long run is slower per journey than its first days (returns and repeat journeys start
+# over the first month: bench/scale.py's 84 days, 43,200 compiled and 26,400 pure; a measured year 47,700 and
+# 24,000), so the rates sit at the long runs': a year of the
 # national chain is estimated at 6.7 and 12.8 CPU-minutes (make bench-year measured 6.1 and 12.2). Its fourth round
 # ran on a faster machine (raw SimPy 1.5 times as fast): chain 2 and 5 days 83,600-93,600 compiled, 39,400-40,600
 # pure, a measured year 72,600 and 29,500 (4.0 and 9.9 CPU-minutes); the same code as the third round's measured a
